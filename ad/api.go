@@ -1,0 +1,220 @@
+package ad
+
+import (
+	"slices"
+
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// Grad returns the gradient of the scalar function f at x, by reverse mode:
+// one recording forward pass and one reverse sweep. The result has x's shape.
+// f must return a one-element value; Grad panics with tensor.ErrShape
+// otherwise. Grad may be called inside a function that is itself being
+// differentiated; its result is then differentiable too.
+func Grad(f func(Value) Value, x Value) Value {
+	_, g := ValueAndGrad(f, x)
+	return g
+}
+
+// ValueAndGrad returns f(x) and the gradient of f at x; see Grad.
+func ValueAndGrad(f func(Value) Value, x Value) (Value, Value) {
+	y, gs := ValueAndGrads(func(xs []Value) Value { return f(xs[0]) }, x)
+	return y, gs[0]
+}
+
+// Grads returns the gradient of the scalar function f with respect to each
+// of its arguments xs, by one reverse sweep; see Grad.
+func Grads(f func(xs []Value) Value, xs ...Value) []Value {
+	_, gs := ValueAndGrads(f, xs...)
+	return gs
+}
+
+// ValueAndGrads returns f(xs) and its gradient with respect to each of xs;
+// see Grad.
+func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
+	y, pull := VJP(f, xs...)
+	if y.Size() != 1 {
+		tensor.Panicf(tensor.ErrShape, "grad", "function output of shape %s is not a scalar; use VJP or Jacobian", tensor.ShapeString(y.Shape()))
+	}
+	return y, pull(Value{t: y.DType().Ones(y.Shape()...)})
+}
+
+// VJP runs f at xs once, recording it, and returns its value and the
+// pull-back: a function from a cotangent of the output's shape to the
+// cotangents of every argument (vector-Jacobian products). The pull-back
+// may be called any number of times without running f again. It panics
+// with tensor.ErrShape for a cotangent of the wrong shape.
+func VJP(f func(xs []Value) Value, xs ...Value) (Value, func(ct Value) []Value) {
+	check("vjp", xs...)
+	t := newTrace(revTrace)
+	in := make([]Value, len(xs))
+	leaves := make([]int32, len(xs))
+	for i, x := range xs {
+		in[i] = t.input(x, Value{})
+		leaves[i] = in[i].tr.node
+	}
+	y := f(in)
+	check("vjp", y)
+	t.done = true
+	yp, ytr := t.lower(y)
+	pull := func(ct Value) []Value {
+		check("vjp", ct)
+		if !sameShape(ct.Shape(), yp.Shape()) || ct.DType() != yp.DType() {
+			tensor.Panicf(tensor.ErrShape, "vjp", "cotangent %s %s for output %s %s", ct.DType(), tensor.ShapeString(ct.Shape()), yp.DType(), tensor.ShapeString(yp.Shape()))
+		}
+		var gs []Value
+		if ytr != nil {
+			gs = t.backward(ytr.node, ct, leaves)
+		} else {
+			gs = make([]Value, len(xs))
+		}
+		for i, g := range gs {
+			if g.IsZero() {
+				gs[i] = zerosLike(xs[i])
+			}
+		}
+		return gs
+	}
+	return yp, pull
+}
+
+// JVP returns f(primals) and the Jacobian-vector product J·tangents, in one
+// forward pass. tangents must match primals in number, shape and dtype;
+// JVP panics with tensor.ErrShape otherwise.
+func JVP(f func(xs []Value) Value, primals, tangents []Value) (Value, Value) {
+	return jvp(f, primals, tangents, 0)
+}
+
+// JVPBatch is JVP for k tangent directions at once: each tangent has a
+// leading dimension of size k, and so does the result. One pass carries all
+// k directions.
+func JVPBatch(f func(xs []Value) Value, primals, tangents []Value) (Value, Value) {
+	return jvp(f, primals, tangents, 1)
+}
+
+func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Value) {
+	if len(primals) != len(tangents) {
+		tensor.Panicf(tensor.ErrArg, "jvp", "%d primals and %d tangents", len(primals), len(tangents))
+	}
+	check("jvp", primals...)
+	check("jvp", tangents...)
+	t := newTrace(jvpTrace)
+	t.batch = b
+	var k []int
+	in := make([]Value, len(primals))
+	for i, x := range primals {
+		tg := tangents[i]
+		ts := tg.Shape()
+		if len(ts) < b || !sameShape(ts[b:], x.Shape()) || (k != nil && !sameShape(ts[:b], k)) || tg.DType() != x.DType() {
+			tensor.Panicf(tensor.ErrShape, "jvp", "tangent %s %s for primal %s %s", tg.DType(), tensor.ShapeString(ts), x.DType(), tensor.ShapeString(x.Shape()))
+		}
+		k = ts[:b]
+		in[i] = t.input(x, tg)
+	}
+	y := f(in)
+	check("jvp", y)
+	t.done = true
+	yp, ytr := t.lower(y)
+	if ytr == nil || ytr.tangent.IsZero() {
+		return yp, Value{t: yp.DType().Zeros(append(slices.Clone(k), yp.Shape()...)...)}
+	}
+	return yp, ytr.tangent
+}
+
+// Derivative returns df/dx at x for a function of one scalar, by forward
+// mode. It panics with tensor.ErrShape if x is not a single element.
+func Derivative(f func(Value) Value, x Value) Value {
+	check("derivative", x)
+	if x.Size() != 1 {
+		tensor.Panicf(tensor.ErrShape, "derivative", "argument of shape %s is not a scalar", tensor.ShapeString(x.Shape()))
+	}
+	_, d := JVP(func(xs []Value) Value { return f(xs[0]) }, []Value{x}, []Value{Value{t: x.DType().Ones(x.Shape()...)}})
+	return d
+}
+
+// Mode selects how a Jacobian is computed.
+type Mode int
+
+const (
+	// Auto picks Forward when the input has fewer elements than the output
+	// and Reverse otherwise (a tie goes to Reverse, whose recorded pass is
+	// then reused).
+	Auto Mode = iota
+	// Forward pushes all input directions through one batched forward pass.
+	Forward
+	// Reverse records f once and pulls back one cotangent per output.
+	Reverse
+)
+
+// String returns "auto", "forward" or "reverse".
+func (m Mode) String() string {
+	switch m {
+	case Forward:
+		return "forward"
+	case Reverse:
+		return "reverse"
+	}
+	return "auto"
+}
+
+// JacFwd returns the Jacobian of f at x by forward mode, with shape
+// f(x).Shape() followed by x.Shape().
+func JacFwd(f func(Value) Value, x Value) Value {
+	j, _ := Jacobian(f, x, Forward)
+	return j
+}
+
+// JacRev returns the Jacobian of f at x by reverse mode; see JacFwd.
+func JacRev(f func(Value) Value, x Value) Value {
+	j, _ := Jacobian(f, x, Reverse)
+	return j
+}
+
+// Jacobian returns the Jacobian of f at x, shaped f(x).Shape() followed by
+// x.Shape(), and the mode it used. With Auto it records f once in reverse
+// mode, which also tells it the output size m; if m is smaller than the
+// input size n it pulls back m cotangents from that recording, otherwise
+// it runs one forward pass carrying all n input directions.
+func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
+	check("jacobian", x)
+	n := x.Size()
+	if mode != Forward {
+		y, pull := VJP(func(xs []Value) Value { return f(xs[0]) }, x)
+		m := y.Size()
+		if mode == Reverse || m <= n {
+			rows := make([]Value, m)
+			for i := 0; i < m; i++ {
+				e := y.DType().Zeros(m)
+				e.SetFlat(i, 1)
+				rows[i] = Reshape(pull(Value{t: e.Reshape(y.Shape()...)})[0], n)
+			}
+			var j Value
+			if m == 0 || n == 0 {
+				j = Value{t: x.DType().Zeros(m, n)}
+			} else {
+				j = Stack(0, rows...)
+			}
+			return Reshape(j, append(slices.Clone(y.Shape()), x.Shape()...)...), Reverse
+		}
+	}
+	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
+	y, tan := JVPBatch(func(xs []Value) Value { return f(xs[0]) }, []Value{x}, []Value{eye})
+	m := y.Size()
+	j := Transpose(Reshape(tan, n, m), 1, 0) // rows are outputs
+	return Reshape(j, append(slices.Clone(y.Shape()), x.Shape()...)...), Forward
+}
+
+// Hessian returns the matrix of second derivatives of the scalar function
+// f at x, shaped x.Shape() twice, by forward-over-reverse: the Jacobian, in
+// one batched forward pass, of the reverse-mode gradient.
+func Hessian(f func(Value) Value, x Value) Value {
+	return JacFwd(func(y Value) Value { return Grad(f, y) }, x)
+}
+
+// HVP returns the Hessian of the scalar function f at x times the vector
+// v (of x's shape), without forming the Hessian: a forward-mode derivative
+// of the reverse-mode gradient, costing a small multiple of f.
+func HVP(f func(Value) Value, x, v Value) Value {
+	_, hv := JVP(func(xs []Value) Value { return Grad(f, xs[0]) }, []Value{x}, []Value{v})
+	return hv
+}

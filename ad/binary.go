@@ -1,0 +1,248 @@
+package ad
+
+// Binary elementwise primitives with NumPy broadcasting, comparisons and
+// where. Each gives the local derivative with respect to each argument;
+// the engine undoes broadcasting in one place (SumTo in node.vjpOf).
+
+import (
+	"math"
+
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// binary makes an elementwise prim from a kernel and the local derivatives
+// d(i, a, b, out) with respect to argument i.
+func binary(name string, f func(x, y *tensor.Tensor) *tensor.Tensor, d func(i int, a, b, y Value) Value) *prim {
+	return &prim{
+		name:  name,
+		impl:  func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return f(t[0], t[1]) },
+		local: func(i int, a []Value, y Value, _ *params) Value { return d(i, a[0], a[1], y) },
+	}
+}
+
+func kernel2(name string, f func(x, y float64) float64) func(x, y *tensor.Tensor) *tensor.Tensor {
+	return func(x, y *tensor.Tensor) *tensor.Tensor { return tensor.Map2(name, x, y, f) }
+}
+
+var addPrim = new(prim)
+
+func init() {
+	*addPrim = *binary("add", tensor.Add,
+		func(int, Value, Value, Value) Value { return identity })
+}
+
+// Add returns a + b with broadcasting. It panics with tensor.ErrShape if the
+// shapes do not broadcast and tensor.ErrDType if the dtypes differ.
+func Add(a, b Value) Value { return bind(addPrim, nil, a, b) }
+
+var subPrim = new(prim)
+
+func init() {
+	*subPrim = *binary("sub", tensor.Sub,
+		func(i int, a, _, _ Value) Value {
+			if i == 0 {
+				return identity
+			}
+			return like(a, -1)
+		})
+}
+
+// Sub returns a - b with broadcasting; it panics like Add.
+func Sub(a, b Value) Value { return bind(subPrim, nil, a, b) }
+
+var mulPrim = new(prim)
+
+func init() {
+	*mulPrim = *binary("mul", tensor.Mul,
+		func(i int, a, b, _ Value) Value {
+			if i == 0 {
+				return b
+			}
+			return a
+		})
+}
+
+// Mul returns a * b with broadcasting; it panics like Add.
+func Mul(a, b Value) Value { return bind(mulPrim, nil, a, b) }
+
+var divPrim = new(prim)
+
+func init() {
+	*divPrim = *binary("div", tensor.Div,
+		func(i int, _, b, y Value) Value {
+			if i == 0 {
+				return Reciprocal(b)
+			}
+			return Neg(Div(y, b))
+		})
+}
+
+// Div returns a / b with broadcasting; it panics like Add. Division by zero
+// follows IEEE (1/0 = +Inf, 1/-0 = -Inf), and so do the derivatives 1/b and
+// -a/b².
+func Div(a, b Value) Value { return bind(divPrim, nil, a, b) }
+
+var powPrim = new(prim)
+
+func init() {
+	*powPrim = *binary("pow", kernel2("pow", math.Pow),
+		func(i int, x, p, y Value) Value {
+			if i == 0 { // p·x^(p-1), and 0 where p = 0
+				return Where(Equal(p, like(p, 0)), like(x, 0), Mul(p, Pow(x, Sub(p, like(p, 1)))))
+			}
+			// x^p·log x, and 0 where x = 0 and p ≥ 0
+			return Where(Mul(Equal(x, like(x, 0)), GreaterEqual(p, like(p, 0))), like(x, 0), Mul(y, Log(x)))
+		})
+}
+
+// Pow returns xᵖ elementwise with broadcasting (math.Pow's special cases).
+// Following PyTorch: ∂/∂x is 0 where p = 0; ∂/∂p is 0 where x = 0 and p ≥ 0,
+// and NaN where x < 0 (log of a negative number). Elsewhere ∂/∂x = p·x^(p-1)
+// (so +Inf at x = 0 for 0 < p < 1) and ∂/∂p = xᵖ·log x.
+func Pow(x, p Value) Value { return bind(powPrim, nil, x, p) }
+
+var atan2Prim = new(prim)
+
+func init() {
+	*atan2Prim = *binary("atan2", kernel2("atan2", math.Atan2),
+		func(i int, y, x, _ Value) Value {
+			r := Add(Mul(x, x), Mul(y, y))
+			if i == 0 {
+				return Div(x, r)
+			}
+			return Neg(Div(y, r))
+		})
+}
+
+// Atan2 returns the angle of the point (x, y), elementwise with
+// broadcasting. ∂/∂y = x/(x²+y²), ∂/∂x = -y/(x²+y²): NaN at the origin.
+func Atan2(y, x Value) Value { return bind(atan2Prim, nil, y, x) }
+
+func extremum(name string, f func(x, y float64) float64, pick func(a, b Value) Value) *prim {
+	return binary(name, kernel2(name, f), func(i int, a, b, _ Value) Value {
+		if i == 1 {
+			a, b = b, a
+		}
+		half := Mul(Equal(a, b), like(a, 0.5))
+		return Add(pick(a, b), half)
+	})
+}
+
+var maximumPrim = new(prim)
+
+func init() {
+	*maximumPrim = *extremum("maximum", nanMax, Greater)
+}
+
+// Maximum returns the larger of a and b elementwise with broadcasting,
+// propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch).
+func Maximum(a, b Value) Value { return bind(maximumPrim, nil, a, b) }
+
+var minimumPrim = new(prim)
+
+func init() {
+	*minimumPrim = *extremum("minimum", nanMin, Less)
+}
+
+// Minimum returns the smaller of a and b elementwise with broadcasting,
+// propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch).
+func Minimum(a, b Value) Value { return bind(minimumPrim, nil, a, b) }
+
+func nanMax(x, y float64) float64 {
+	if x != x || y != y {
+		return math.NaN()
+	}
+	return math.Max(x, y)
+}
+
+func nanMin(x, y float64) float64 {
+	if x != x || y != y {
+		return math.NaN()
+	}
+	return math.Min(x, y)
+}
+
+var hypotPrim = new(prim)
+
+func init() {
+	*hypotPrim = *binary("hypot", kernel2("hypot", math.Hypot),
+		func(i int, a, b, y Value) Value {
+			if i == 0 {
+				return Div(a, y)
+			}
+			return Div(b, y)
+		})
+}
+
+// Hypot returns √(a²+b²) elementwise with broadcasting, without undue
+// overflow. ∂/∂a = a/hypot: NaN at the origin (as in PyTorch).
+func Hypot(a, b Value) Value { return bind(hypotPrim, nil, a, b) }
+
+// Comparisons: 1 where true and 0 where false, in the operands' dtype. They
+// have no derivative: their output is a constant to every transformation.
+
+func compare(name string, f func(x, y float64) bool) *prim {
+	k := kernel2(name, func(x, y float64) float64 {
+		if f(x, y) {
+			return 1
+		}
+		return 0
+	})
+	return &prim{name: name, impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return k(t[0], t[1]) }, nondiff: true}
+}
+
+var (
+	eqPrim = compare("equal", func(x, y float64) bool { return x == y })
+	nePrim = compare("not_equal", func(x, y float64) bool { return x != y })
+	gtPrim = compare("greater", func(x, y float64) bool { return x > y })
+	gePrim = compare("greater_equal", func(x, y float64) bool { return x >= y })
+	ltPrim = compare("less", func(x, y float64) bool { return x < y })
+	lePrim = compare("less_equal", func(x, y float64) bool { return x <= y })
+)
+
+// Equal returns 1 where a == b and 0 elsewhere, with broadcasting.
+func Equal(a, b Value) Value { return bind(eqPrim, nil, a, b) }
+
+// NotEqual returns 1 where a != b and 0 elsewhere, with broadcasting.
+func NotEqual(a, b Value) Value { return bind(nePrim, nil, a, b) }
+
+// Greater returns 1 where a > b and 0 elsewhere, with broadcasting.
+func Greater(a, b Value) Value { return bind(gtPrim, nil, a, b) }
+
+// GreaterEqual returns 1 where a >= b and 0 elsewhere, with broadcasting.
+func GreaterEqual(a, b Value) Value { return bind(gePrim, nil, a, b) }
+
+// Less returns 1 where a < b and 0 elsewhere, with broadcasting.
+func Less(a, b Value) Value { return bind(ltPrim, nil, a, b) }
+
+// LessEqual returns 1 where a <= b and 0 elsewhere, with broadcasting.
+func LessEqual(a, b Value) Value { return bind(lePrim, nil, a, b) }
+
+var wherePrim = new(prim)
+
+func init() {
+	*wherePrim = prim{
+		name: "where",
+		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Where(t[0], t[1], t[2]) },
+		local: func(i int, a []Value, _ Value, _ *params) Value {
+			if i == 0 {
+				return Value{} // the condition gets no gradient
+			}
+			m := tensor.Map(a[0].t, func(c float64) float64 {
+				if (c != 0) == (i == 1) {
+					return 1
+				}
+				return 0
+			})
+			return Value{t: m}
+		},
+	}
+}
+
+// Where returns a where cond is non-zero and b elsewhere, elementwise over
+// the broadcast of the three shapes. The gradient flows only into the
+// branch selected, and into the other one it is exactly 0 — even where that
+// branch's own derivative is infinite or NaN. So the gradient of
+// Where(Greater(x, 0), Sqrt(x), 0) at x = 0 is 0, not NaN as in JAX and
+// PyTorch: the chain rule multiplies with a strong zero (0·∞ = 0).
+func Where(cond, a, b Value) Value { return bind(wherePrim, nil, cond, a, b) }

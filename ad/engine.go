@@ -1,0 +1,372 @@
+package ad
+
+// The engine: primitives, the two kinds of trace, and the reverse sweep.
+//
+// Every differentiable operation is a prim. Applying one (bind) looks at its
+// arguments: if none is a tracer it runs the kernel on the concrete tensors;
+// otherwise the innermost trace among them (the one with the highest level)
+// processes it. A JVP trace pushes tangents forward through the prim's
+// forward rule; a reverse trace records a node on its tape for the reverse
+// sweep. Either way the prim is first bound again on the arguments' primals,
+// one level down, so transformations nest to any depth. Rules are written
+// with ad's own ops, so the derivative work is itself recorded by any outer
+// trace: that is what makes higher order work.
+//
+// Levels are unique and increase with every transformation started, so a
+// transformation started inside another is always processed first. A value
+// of an outer transformation meets an inner one as a constant: no
+// perturbation confusion.
+
+import (
+	"math"
+	"sync/atomic"
+
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// prim is a primitive operation: a kernel and its derivative rules.
+//
+// Elementwise prims (broadcasting their arguments) give one rule, local: the
+// partial derivative of the output with respect to argument i, as a Value of
+// the output's shape (or broadcastable to it). The engine multiplies it into
+// tangents (forward) and cotangents (reverse), and undoes broadcasting.
+// Other prims give jvp and vjp.
+type prim struct {
+	name string
+	impl func(args []*tensor.Tensor, p *params) *tensor.Tensor
+
+	// local returns ∂out/∂args[i]; identity means the tangent passes
+	// unchanged, the zero Value means no dependence.
+	local func(i int, args []Value, out Value, p *params) Value
+
+	// jvp returns the output tangent from the argument tangents (zero Value
+	// for symbolic zeros). Tangents carry b leading batch dimensions.
+	jvp func(tans []Value, args []Value, out Value, p *params, b int) Value
+	// vjp returns the cotangent of argument i from the output cotangent ct.
+	vjp func(ct Value, i int, args []Value, out Value, p *params) Value
+
+	// full, if set, replaces bind-then-jvp in a JVP trace (custom rules and
+	// checkpoints that compute the primal and the tangent together).
+	full func(args, tans []Value, b int) (out, tan Value)
+
+	nondiff bool // the output carries no derivative (comparisons)
+}
+
+// params are the static arguments of a prim (axes, shapes, indices).
+type params struct {
+	axes  []int
+	shape []int
+	keep  bool
+	axis  int
+	start int
+	stop  int
+	idx   []int
+	sizes []int
+}
+
+// identity is what local returns for ∂out/∂arg = 1.
+var identity = Value{t: tensor.Scalar(1)}
+
+var levels atomic.Uint64
+
+type traceKind uint8
+
+const (
+	jvpTrace traceKind = iota
+	revTrace
+)
+
+// trace is one active transformation.
+type trace struct {
+	level uint64
+	kind  traceKind
+	batch int // jvp: leading batch dimensions of the tangents
+	nodes []node
+	slab  []tracer
+	done  bool
+}
+
+// tracer is the derivative information a Value carries for one trace.
+type tracer struct {
+	tc      *trace
+	primal  Value // the value one level down
+	tangent Value // jvp: the tangent, zero Value for a symbolic zero
+	node    int32 // reverse: the tape node that made it
+}
+
+// node is one recorded operation on a reverse trace's tape.
+type node struct {
+	p       *prim
+	prm     *params
+	args    []Value // primals of the arguments, one level down
+	parents []int32 // tape index of each argument, -1 for constants
+	out     Value   // primal of the output, one level down
+}
+
+func newTrace(kind traceKind) *trace {
+	return &trace{level: levels.Add(1), kind: kind}
+}
+
+func (t *trace) newTracer(primal, tangent Value, n int32) Value {
+	if len(t.slab) == cap(t.slab) {
+		t.slab = make([]tracer, 0, 64)
+	}
+	t.slab = append(t.slab, tracer{tc: t, primal: primal, tangent: tangent, node: n})
+	return Value{t: primal.t, tr: &t.slab[len(t.slab)-1]}
+}
+
+// bind applies prim p to args under the active transformations.
+func bind(p *prim, prm *params, args ...Value) Value {
+	var top *trace
+	for _, a := range args {
+		if a.t == nil {
+			tensor.Panicf(tensor.ErrArg, p.name, "zero Value (uninitialised)")
+		}
+		if a.tr != nil && (top == nil || a.tr.tc.level > top.level) {
+			top = a.tr.tc
+		}
+	}
+	if top == nil {
+		var buf [4]*tensor.Tensor
+		ts := buf[:0]
+		for _, a := range args {
+			ts = append(ts, a.t)
+		}
+		return Value{t: p.impl(ts, prm)}
+	}
+	if top.done {
+		tensor.Panicf(tensor.ErrGraph, p.name, "a value of a finished transformation was used outside it (an escaped tracer)")
+	}
+	if top.kind == jvpTrace {
+		return top.processJVP(p, prm, args)
+	}
+	return top.processRev(p, prm, args)
+}
+
+// lower returns the primal of a one level down for trace t, or a itself if a
+// does not belong to t.
+func (t *trace) lower(a Value) (Value, *tracer) {
+	if a.tr != nil && a.tr.tc == t {
+		return a.tr.primal, a.tr
+	}
+	return a, nil
+}
+
+func (t *trace) processJVP(p *prim, prm *params, args []Value) Value {
+	n := len(args)
+	var pbuf, tbuf [4]Value
+	prims, tans := append(pbuf[:0], args...), tbuf[:n:n]
+	any := false
+	for i, a := range args {
+		if pr, tr := t.lower(a); tr != nil {
+			prims[i], tans[i] = pr, tr.tangent
+			any = any || !tr.tangent.IsZero()
+		}
+	}
+	if !any || p.nondiff { // symbolic zero: no tangent work at all
+		return bind(p, prm, prims...)
+	}
+	if p.full != nil {
+		out, tan := p.full(prims, tans, t.batch)
+		if tan.IsZero() {
+			return out
+		}
+		return t.newTracer(out, tan, -1)
+	}
+	out := bind(p, prm, prims...)
+	var tan Value
+	if p.local != nil {
+		tan = t.jvpLocal(p, prm, prims, tans, out)
+	} else {
+		tan = p.jvp(tans, prims, out, prm, t.batch)
+	}
+	if tan.IsZero() {
+		return out
+	}
+	return t.newTracer(out, tan, -1)
+}
+
+// jvpLocal is the forward rule of an elementwise prim: the sum over the
+// arguments of tangent × local derivative, broadcast to the output.
+func (t *trace) jvpLocal(p *prim, prm *params, prims, tans []Value, out Value) Value {
+	var acc Value
+	for i, ti := range tans {
+		if ti.IsZero() {
+			continue
+		}
+		l := p.local(i, prims, out, prm)
+		if l.IsZero() {
+			continue
+		}
+		if t.batch > 0 { // align the argument's dims with the output's, after the batch dims
+			ti = alignBatch(ti, t.batch, out.Rank())
+		}
+		if l != identity {
+			ti = chainMul(ti, l)
+		}
+		if acc.IsZero() {
+			acc = ti
+		} else {
+			acc = Add(acc, ti)
+		}
+	}
+	if acc.IsZero() {
+		return acc
+	}
+	want := append(append([]int(nil), batchDims(tans, t.batch)...), out.Shape()...)
+	if !sameShape(acc.Shape(), want) {
+		acc = BroadcastTo(acc, want...)
+	}
+	return acc
+}
+
+// alignBatch inserts size-1 dimensions after the b batch dimensions of
+// tangent v so that its data dimensions have rank r.
+func alignBatch(v Value, b, r int) Value {
+	s := v.Shape()
+	if len(s)-b >= r {
+		return v
+	}
+	ns := make([]int, 0, b+r)
+	ns = append(ns, s[:b]...)
+	for i := len(s) - b; i < r; i++ {
+		ns = append(ns, 1)
+	}
+	ns = append(ns, s[b:]...)
+	return Reshape(v, ns...)
+}
+
+func batchDims(tans []Value, b int) []int {
+	for _, t := range tans {
+		if !t.IsZero() {
+			return t.Shape()[:b]
+		}
+	}
+	return nil
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *trace) processRev(p *prim, prm *params, args []Value) Value {
+	n := len(args)
+	prims := make([]Value, n)
+	parents := make([]int32, n)
+	for i, a := range args {
+		pr, tr := t.lower(a)
+		prims[i], parents[i] = pr, -1
+		if tr != nil {
+			parents[i] = tr.node
+		}
+	}
+	out := bind(p, prm, prims...)
+	if p.nondiff {
+		return out
+	}
+	t.nodes = append(t.nodes, node{p: p, prm: prm, args: prims, parents: parents, out: out})
+	return t.newTracer(out, Value{}, int32(len(t.nodes)-1))
+}
+
+// input records a leaf on a reverse trace, or seeds a tangent on a JVP trace.
+func (t *trace) input(x, tangent Value) Value {
+	check("input", x)
+	if t.kind == revTrace {
+		t.nodes = append(t.nodes, node{out: x})
+		return t.newTracer(x, Value{}, int32(len(t.nodes)-1))
+	}
+	return t.newTracer(x, tangent, -1)
+}
+
+// vjpOf returns the cotangent of argument i of node n from its output
+// cotangent, summed down to the argument's shape.
+func (n *node) vjpOf(i int, ct Value) Value {
+	a := n.args[i]
+	if n.p.local == nil {
+		return n.p.vjp(ct, i, n.args, n.out, n.prm)
+	}
+	l := n.p.local(i, n.args, n.out, n.prm)
+	if l.IsZero() {
+		return Value{}
+	}
+	g := ct
+	if l != identity {
+		g = chainMul(ct, l)
+	}
+	if !sameShape(g.Shape(), a.Shape()) {
+		g = SumTo(g, a.Shape()...)
+	}
+	return g
+}
+
+// backward runs the reverse sweep from node out with cotangent seed and
+// returns the cotangents of the leaf nodes given (zero Value where none
+// reached it).
+func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
+	cts := make([]Value, out+1)
+	cts[out] = seed
+	for i := int(out); i >= 0; i-- {
+		ct := cts[i]
+		n := &t.nodes[i]
+		if ct.IsZero() || n.p == nil {
+			continue
+		}
+		for j, par := range n.parents {
+			if par < 0 {
+				continue
+			}
+			g := n.vjpOf(j, ct)
+			if g.IsZero() {
+				continue
+			}
+			if cts[par].IsZero() {
+				cts[par] = g
+			} else {
+				cts[par] = Add(cts[par], g)
+			}
+		}
+		cts[i] = Value{} // the adjoint of an inner node is no longer needed
+	}
+	res := make([]Value, len(leaves))
+	for k, l := range leaves {
+		if l >= 0 && l <= out {
+			res[k] = cts[l]
+		}
+	}
+	return res
+}
+
+// smul is multiplication with a strong zero: 0 × ±Inf and 0 × NaN are 0.
+// The chain rule uses it to multiply local derivatives into tangents and
+// cotangents, so a zero adjoint (a branch where did not select, a relu that
+// is off) stays exactly zero even where the local derivative is infinite.
+func smul(x, y float64) float64 {
+	if (x == 0 && (math.IsInf(y, 0) || y != y)) || (y == 0 && (math.IsInf(x, 0) || x != x)) {
+		return 0
+	}
+	return x * y
+}
+
+var chainMulPrim = new(prim)
+
+func init() {
+	*chainMulPrim = prim{
+		name: "chain_mul",
+		impl: func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Map2("chain_mul", a[0], a[1], smul) },
+		local: func(i int, a []Value, _ Value, _ *params) Value {
+			return a[1-i]
+		},
+	}
+}
+
+// chainMul multiplies a tangent or cotangent by a local derivative with a
+// strong zero (see smul).
+func chainMul(g, l Value) Value { return bind(chainMulPrim, nil, g, l) }

@@ -1,0 +1,197 @@
+package ad
+
+// Reductions and broadcasting. SumTo and BroadcastTo are each other's
+// transpose; Max and Min are the only other reducing primitives. Sum, Mean,
+// Prod, LogSumExp, Softmax and LogSoftmax are composites.
+
+import (
+	"slices"
+
+	"github.com/chainrule/chainrule/tensor"
+)
+
+func withBatch(tans []Value, b int, shape []int) []int {
+	return append(slices.Clone(batchDims(tans, b)), shape...)
+}
+
+var sumToPrim = new(prim)
+
+func init() {
+	*sumToPrim = prim{
+		name: "sum_to",
+		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor { return tensor.SumTo(t[0], p.shape) },
+		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
+			return SumTo(tans[0], withBatch(tans, b, p.shape)...)
+		},
+		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value {
+			return BroadcastTo(ct, a[0].Shape()...)
+		},
+	}
+}
+
+// SumTo sums x down to shape, undoing a broadcast of shape to x's shape.
+// It panics with tensor.ErrShape if shape does not broadcast to x's shape.
+func SumTo(x Value, shape ...int) Value {
+	check("sum_to", x)
+	if sameShape(x.Shape(), shape) {
+		return x
+	}
+	return bind(sumToPrim, &params{shape: slices.Clone(shape)}, x)
+}
+
+var broadcastToPrim = new(prim)
+
+func init() {
+	*broadcastToPrim = prim{
+		name: "broadcast_to",
+		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor { return tensor.BroadcastTo(t[0], p.shape) },
+		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
+			return BroadcastTo(alignBatch(tans[0], b, len(p.shape)), withBatch(tans, b, p.shape)...)
+		},
+		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value {
+			return SumTo(ct, a[0].Shape()...)
+		},
+	}
+}
+
+// BroadcastTo returns x broadcast to shape. It panics with tensor.ErrShape
+// unless x's shape broadcasts to exactly shape.
+func BroadcastTo(x Value, shape ...int) Value {
+	check("broadcast_to", x)
+	if sameShape(x.Shape(), shape) {
+		return x
+	}
+	return bind(broadcastToPrim, &params{shape: slices.Clone(shape)}, x)
+}
+
+// reduceParams normalizes axes for a reduction of x and returns the params
+// of the keepdims reduction and the final shape.
+func reduceParams(op string, x Value, axes []int, keep bool) (*params, []int) {
+	ax := tensor.NormalizeAxes(op, x.Shape(), axes)
+	kshape := tensor.ReducedShape(x.Shape(), ax, true)
+	if keep {
+		return &params{axes: ax, shape: kshape}, kshape
+	}
+	return &params{axes: ax, shape: kshape}, tensor.ReducedShape(x.Shape(), ax, false)
+}
+
+// Sum returns the sum of x over axes (none given: all axes). With keep the
+// reduced axes stay as size 1. It panics with tensor.ErrAxis for a bad axis.
+func Sum(x Value, keep bool, axes ...int) Value {
+	check("sum", x)
+	if axes == nil {
+		axes = allAxes(x)
+	}
+	p, shape := reduceParams("sum", x, axes, keep)
+	return Reshape(SumTo(x, p.shape...), shape...)
+}
+
+func allAxes(x Value) []int {
+	ax := make([]int, x.Rank())
+	for i := range ax {
+		ax[i] = i
+	}
+	return ax
+}
+
+// Mean returns the mean of x over axes (none given: all axes); see Sum.
+func Mean(x Value, keep bool, axes ...int) Value {
+	s := Sum(x, keep, axes...)
+	return Div(s, like(x, float64(x.Size())/float64(max(s.Size(), 1))))
+}
+
+// extremes: the gradient is shared evenly between the elements that attain
+// the extremum (PyTorch's amax/amin convention).
+func extremeReduce(name string, k func(*tensor.Tensor, []int, bool) *tensor.Tensor) *prim {
+	weights := func(a []Value, out Value) Value {
+		hit := Equal(StopGradient(a[0]), StopGradient(out))
+		return Div(hit, SumTo(hit, out.Shape()...))
+	}
+	return &prim{
+		name: name,
+		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor { return k(t[0], p.axes, true) },
+		jvp: func(tans, a []Value, out Value, p *params, b int) Value {
+			return SumTo(chainMul(tans[0], weights(a, out)), withBatch(tans, b, p.shape)...)
+		},
+		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
+			return chainMul(BroadcastTo(ct, a[0].Shape()...), weights(a, out))
+		},
+	}
+}
+
+var (
+	maxPrim = extremeReduce("max", tensor.Max)
+	minPrim = extremeReduce("min", tensor.Min)
+)
+
+// Max returns the maximum of x over axes (none given: all axes), propagating
+// NaN; see Sum. The gradient is split evenly among the elements equal to the
+// maximum. It panics with tensor.ErrShape for an empty x.
+func Max(x Value, keep bool, axes ...int) Value {
+	check("max", x)
+	p, shape := reduceParams("max", x, axes, keep)
+	return Reshape(bind(maxPrim, p, x), shape...)
+}
+
+// Min returns the minimum of x over axes; see Max.
+func Min(x Value, keep bool, axes ...int) Value {
+	check("min", x)
+	p, shape := reduceParams("min", x, axes, keep)
+	return Reshape(bind(minPrim, p, x), shape...)
+}
+
+// Prod returns the product of x over axes (none given: all axes); see Sum.
+// It multiplies halves pairwise, so its gradient is exact where elements are
+// zero (no division by x).
+func Prod(x Value, keep bool, axes ...int) Value {
+	check("prod", x)
+	if axes == nil {
+		axes = allAxes(x)
+	}
+	p, shape := reduceParams("prod", x, axes, keep)
+	for _, a := range p.axes {
+		for n := x.Shape()[a]; n > 1; n = x.Shape()[a] {
+			h := n / 2
+			y := Mul(Slice(x, a, 0, h), Slice(x, a, h, 2*h))
+			if n%2 == 1 {
+				y = Concat(a, y, Slice(x, a, 2*h, n))
+			}
+			x = y
+		}
+		if x.Shape()[a] == 0 { // empty product
+			s := slices.Clone(x.Shape())
+			s[a] = 1
+			x = Add(BroadcastTo(like(x, 1), s...), SumTo(x, s...))
+		}
+	}
+	return Reshape(x, shape...)
+}
+
+// LogSumExp returns log Σ exp(x) over axes (none given: all axes), shifted
+// by the maximum so that large inputs do not overflow; see Sum.
+func LogSumExp(x Value, keep bool, axes ...int) Value {
+	check("logsumexp", x)
+	m := StopGradient(Max(x, true, axes...))
+	m = Value{t: tensor.Map(m.t, finiteOrZero)} // an all -Inf slice must not give NaN
+	s := Add(Log(Sum(Exp(Sub(x, m)), true, axes...)), m)
+	_, shape := reduceParams("logsumexp", x, axes, keep)
+	return Reshape(s, shape...)
+}
+
+func finiteOrZero(v float64) float64 {
+	if v-v != 0 {
+		return 0
+	}
+	return v
+}
+
+// Softmax returns exp(x) / Σ exp(x) along axis, computed stably.
+func Softmax(x Value, axis int) Value {
+	e := Exp(Sub(x, StopGradient(Max(x, true, axis))))
+	return Div(e, Sum(e, true, axis))
+}
+
+// LogSoftmax returns x - LogSumExp(x) along axis, computed stably.
+func LogSoftmax(x Value, axis int) Value {
+	return Sub(x, LogSumExp(x, true, axis))
+}

@@ -1,0 +1,76 @@
+package ad
+
+import (
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// Value is what differentiable code computes with: a tensor, possibly
+// carrying derivative information for the transformations (Grad, JVP, …)
+// currently applied to it. Values are small and are passed by value. The
+// zero Value is invalid; every op panics with tensor.ErrArg on it.
+type Value struct {
+	t  *tensor.Tensor // the concrete primal value
+	tr *tracer        // nil for a constant
+}
+
+// From returns a constant Value holding t. It panics with tensor.ErrArg if t
+// is nil.
+func From(t *tensor.Tensor) Value {
+	if t == nil {
+		tensor.Panicf(tensor.ErrArg, "from", "nil tensor")
+	}
+	return Value{t: t}
+}
+
+// Scalar returns a float64 rank-0 constant.
+func Scalar(v float64) Value { return Value{t: tensor.Scalar(v)} }
+
+// New returns a float64 constant with the given data and shape; see
+// tensor.New.
+func New(data []float64, shape ...int) Value { return Value{t: tensor.New(data, shape...)} }
+
+// Tensor returns the concrete value. Under a transformation it is the value
+// the computation has at this point; it carries no derivative information.
+func (v Value) Tensor() *tensor.Tensor { return v.t }
+
+// Shape returns the shape of the value. The caller must not modify it.
+func (v Value) Shape() []int { return v.t.Shape() }
+
+// Rank returns the number of dimensions.
+func (v Value) Rank() int { return v.t.Rank() }
+
+// Size returns the number of elements.
+func (v Value) Size() int { return v.t.Size() }
+
+// DType returns the element type.
+func (v Value) DType() tensor.DType { return v.t.DType() }
+
+// Item returns the only element of a one-element value as float64. It panics
+// with tensor.ErrShape otherwise.
+func (v Value) Item() float64 { return v.t.Item() }
+
+// String prints the concrete value like NumPy.
+func (v Value) String() string {
+	if v.t == nil {
+		return "<zero Value>"
+	}
+	return v.t.String()
+}
+
+// IsZero reports whether v is the zero Value (not a tensor of zeros). It is
+// how symbolic zero tangents and cotangents are represented.
+func (v Value) IsZero() bool { return v.t == nil }
+
+// like returns a scalar constant with v's dtype.
+func like(v Value, c float64) Value { return Value{t: v.t.DType().Scalar(c)} }
+
+// zerosLike returns a constant tensor of zeros shaped like v.
+func zerosLike(v Value) Value { return Value{t: v.DType().Zeros(v.Shape()...)} }
+
+func check(op string, vs ...Value) {
+	for _, v := range vs {
+		if v.t == nil {
+			tensor.Panicf(tensor.ErrArg, op, "zero Value (uninitialised)")
+		}
+	}
+}

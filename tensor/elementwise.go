@@ -1,0 +1,264 @@
+package tensor
+
+import "slices"
+
+// BroadcastShapes returns the NumPy broadcast of shapes a and b: dimensions
+// are aligned from the right and each pair must be equal or contain a 1. When
+// a and b are equal the result is a itself, so callers that keep it must copy
+// it. It panics with ErrShape, naming op and both shapes, when they do not
+// broadcast.
+func BroadcastShapes(op string, a, b []int) []int {
+	s, ok := broadcast(a, b)
+	if !ok {
+		Panicf(ErrShape, op, "shapes %s and %s do not broadcast", ShapeString(a), ShapeString(b))
+	}
+	return s
+}
+
+// broadcast returns the broadcast of shapes a and b and whether they
+// broadcast at all.
+func broadcast(a, b []int) ([]int, bool) {
+	if slices.Equal(a, b) {
+		return a, true
+	}
+	n := max(len(a), len(b))
+	out := make([]int, n)
+	for i := 1; i <= n; i++ {
+		da, db := 1, 1
+		if i <= len(a) {
+			da = a[len(a)-i]
+		}
+		if i <= len(b) {
+			db = b[len(b)-i]
+		}
+		switch {
+		case da == db || db == 1:
+			out[n-i] = da
+		case da == 1:
+			out[n-i] = db
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// bstrides returns the element strides of a tensor of shape in, viewed as
+// broadcast to out: 0 along broadcast dimensions.
+func bstrides(in, out []int) []int {
+	st := make([]int, len(out))
+	s := 1
+	for i := 1; i <= len(in); i++ {
+		d := in[len(in)-i]
+		if d != 1 {
+			st[len(out)-i] = s
+		}
+		s *= d
+	}
+	return st
+}
+
+// bcast calls f(offsets..., outFlat) for every element of shape out, with
+// offsets into each input of the given shapes broadcast to out. The inner
+// dimension is handed to f as a run so loops stay tight.
+func bcast(out []int, ins [][]int, f func(off []int, inner []int, o, n int)) {
+	r := len(out)
+	size := Size(out)
+	if size == 0 {
+		return
+	}
+	st := make([][]int, len(ins))
+	for k, s := range ins {
+		st[k] = bstrides(s, out)
+	}
+	off := make([]int, len(ins))
+	inner := make([]int, len(ins))
+	if r == 0 {
+		f(off, inner, 0, 1)
+		return
+	}
+	n := out[r-1]
+	for k := range ins {
+		inner[k] = st[k][r-1]
+	}
+	idx := make([]int, r)
+	for o := 0; o < size; o += n {
+		f(off, inner, o, n)
+		// advance the odometer over the outer dimensions
+		for d := r - 2; d >= 0; d-- {
+			idx[d]++
+			for k := range ins {
+				off[k] += st[k][d]
+			}
+			if idx[d] < out[d] {
+				break
+			}
+			for k := range ins {
+				off[k] -= st[k][d] * out[d]
+			}
+			idx[d] = 0
+		}
+	}
+}
+
+func sameDType(op string, a, b *Tensor) {
+	if a.dtype != b.dtype {
+		Panicf(ErrDType, op, "%s %s and %s %s need a conversion", a.dtype, ShapeString(a.shape), b.dtype, ShapeString(b.shape))
+	}
+}
+
+// Map returns a new tensor of t's dtype and shape holding f applied to every
+// element. float32 elements are widened to float64 for f and rounded back.
+func Map(t *Tensor, f func(float64) float64) *Tensor {
+	out := Empty(t.dtype, slices.Clone(t.shape))
+	if t.dtype == Float32 {
+		for i, v := range t.f32 {
+			out.f32[i] = float32(f(float64(v)))
+		}
+		return out
+	}
+	for i, v := range t.f64 {
+		out.f64[i] = f(v)
+	}
+	return out
+}
+
+// Map2 returns f(a, b) elementwise over the broadcast of a and b. It panics
+// with ErrShape if the shapes do not broadcast and with ErrDType if the
+// dtypes differ; op names the operation in the message.
+func Map2(op string, a, b *Tensor, f func(x, y float64) float64) *Tensor {
+	sameDType(op, a, b)
+	if a.dtype == Float32 {
+		return map2(op, a, b, a.f32, b.f32, func(x, y float32) float32 { return float32(f(float64(x), float64(y))) })
+	}
+	return map2(op, a, b, a.f64, b.f64, f)
+}
+
+func data[T Float](t *Tensor) []T {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return any(t.f32).([]T)
+	}
+	return any(t.f64).([]T)
+}
+
+func map2[T Float](op string, a, b *Tensor, x, y []T, f func(x, y T) T) *Tensor {
+	shape := BroadcastShapes(op, a.shape, b.shape)
+	out := Empty(a.dtype, slices.Clone(shape))
+	z := data[T](out)
+	switch {
+	case len(x) == len(z) && len(y) == len(z):
+		for i := range z {
+			z[i] = f(x[i], y[i])
+		}
+	case len(y) == 1 && len(x) == len(z):
+		c := y[0]
+		for i := range z {
+			z[i] = f(x[i], c)
+		}
+	case len(x) == 1 && len(y) == len(z):
+		c := x[0]
+		for i := range z {
+			z[i] = f(c, y[i])
+		}
+	default:
+		bcast(shape, [][]int{a.shape, b.shape}, func(off, inner []int, o, n int) {
+			ia, ib, sa, sb := off[0], off[1], inner[0], inner[1]
+			for j := 0; j < n; j++ {
+				z[o+j] = f(x[ia+j*sa], y[ib+j*sb])
+			}
+		})
+	}
+	return out
+}
+
+// Add returns a + b elementwise with broadcasting, as a new tensor. It panics
+// with ErrShape if the shapes do not broadcast and with ErrDType if the
+// dtypes differ.
+func Add(a, b *Tensor) *Tensor {
+	sameDType("add", a, b)
+	if a.dtype == Float32 {
+		return map2("add", a, b, a.f32, b.f32, func(x, y float32) float32 { return x + y })
+	}
+	return map2("add", a, b, a.f64, b.f64, func(x, y float64) float64 { return x + y })
+}
+
+// Sub returns a - b elementwise with broadcasting; it panics like Add.
+func Sub(a, b *Tensor) *Tensor {
+	sameDType("sub", a, b)
+	if a.dtype == Float32 {
+		return map2("sub", a, b, a.f32, b.f32, func(x, y float32) float32 { return x - y })
+	}
+	return map2("sub", a, b, a.f64, b.f64, func(x, y float64) float64 { return x - y })
+}
+
+// Mul returns a * b elementwise with broadcasting; it panics like Add.
+func Mul(a, b *Tensor) *Tensor {
+	sameDType("mul", a, b)
+	if a.dtype == Float32 {
+		return map2("mul", a, b, a.f32, b.f32, func(x, y float32) float32 { return x * y })
+	}
+	return map2("mul", a, b, a.f64, b.f64, func(x, y float64) float64 { return x * y })
+}
+
+// Div returns a / b elementwise with broadcasting (IEEE: x/0 is ±Inf or
+// NaN); it panics like Add.
+func Div(a, b *Tensor) *Tensor {
+	sameDType("div", a, b)
+	if a.dtype == Float32 {
+		return map2("div", a, b, a.f32, b.f32, func(x, y float32) float32 { return x / y })
+	}
+	return map2("div", a, b, a.f64, b.f64, func(x, y float64) float64 { return x / y })
+}
+
+// Where returns, elementwise over the broadcast of the three shapes, a where
+// cond is non-zero and b elsewhere. The unselected value never leaks into the
+// result, even when it is NaN; a NaN in cond counts as non-zero. All three
+// must share a dtype: it panics with ErrDType if they do not and with
+// ErrShape if the shapes do not broadcast.
+func Where(cond, a, b *Tensor) *Tensor {
+	sameDType("where", a, b)
+	sameDType("where", cond, a)
+	shape := BroadcastShapes("where", BroadcastShapes("where", cond.shape, a.shape), b.shape)
+	out := Empty(a.dtype, slices.Clone(shape))
+	bcast(shape, [][]int{cond.shape, a.shape, b.shape}, func(off, inner []int, o, n int) {
+		for j := 0; j < n; j++ {
+			if cond.AtFlat(off[0]+j*inner[0]) != 0 {
+				out.SetFlat(o+j, a.AtFlat(off[1]+j*inner[1]))
+			} else {
+				out.SetFlat(o+j, b.AtFlat(off[2]+j*inner[2]))
+			}
+		}
+	})
+	return out
+}
+
+// AddInPlace adds b (broadcast to t's shape) into t and returns t. It panics
+// with ErrShape if b does not broadcast to exactly t's shape and with
+// ErrDType if the dtypes differ.
+func (t *Tensor) AddInPlace(b *Tensor) *Tensor {
+	sameDType("add", t, b)
+	if s, ok := broadcast(t.shape, b.shape); !ok || !slices.Equal(s, t.shape) {
+		Panicf(ErrShape, "add", "shape %s does not broadcast into %s", ShapeString(b.shape), ShapeString(t.shape))
+	}
+	if t.dtype == Float32 {
+		addInPlace(t, b, t.f32, b.f32)
+	} else {
+		addInPlace(t, b, t.f64, b.f64)
+	}
+	return t
+}
+
+func addInPlace[T Float](a, b *Tensor, x, y []T) {
+	if len(x) == len(y) {
+		for i := range x {
+			x[i] += y[i]
+		}
+		return
+	}
+	bcast(a.shape, [][]int{b.shape}, func(off, inner []int, o, n int) {
+		for j := 0; j < n; j++ {
+			x[o+j] += y[off[0]+j*inner[0]]
+		}
+	})
+}

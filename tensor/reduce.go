@@ -1,0 +1,168 @@
+package tensor
+
+import (
+	"math"
+	"slices"
+)
+
+// NormalizeAxes returns the axes of a rank-r tensor that a reduction over
+// axes touches: negative axes count from the end, nil means all axes, and
+// the result is sorted without duplicates. It panics with ErrAxis for an axis
+// out of range.
+func NormalizeAxes(op string, shape []int, axes []int) []int {
+	r := len(shape)
+	if axes == nil {
+		out := make([]int, r)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	out := make([]int, 0, len(axes))
+	for _, a := range axes {
+		b := a
+		if b < 0 {
+			b += r
+		}
+		if b < 0 || b >= r {
+			Panicf(ErrAxis, op, "axis %d out of range for shape %s", a, ShapeString(shape))
+		}
+		if !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ReducedShape returns, as a new slice, the shape left by reducing axes
+// (already normalized) of shape: with keep the reduced dimensions stay as 1,
+// otherwise they go. It does not panic; axes out of range are ignored.
+func ReducedShape(shape, axes []int, keep bool) []int {
+	out := make([]int, 0, len(shape))
+	for i, d := range shape {
+		if slices.Contains(axes, i) {
+			if keep {
+				out = append(out, 1)
+			}
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+type reduceKind int
+
+const (
+	rsum reduceKind = iota
+	rmax
+	rmin
+)
+
+func reduce(op string, t *Tensor, axes []int, keep bool, kind reduceKind) *Tensor {
+	ax := NormalizeAxes(op, t.shape, axes)
+	kshape := ReducedShape(t.shape, ax, true)
+	// max and min have no identity: a result element with nothing to reduce
+	// is an error, but an empty result (e.g. (0,3) reduced over axis 1) is not
+	if kind != rsum && t.Size() == 0 && Size(kshape) > 0 {
+		Panicf(ErrShape, op, "reduction of empty shape %s", ShapeString(t.shape))
+	}
+	out := Empty(t.dtype, kshape)
+	if t.dtype == Float32 {
+		reduceT(t, out, t.f32, out.f32, kind)
+	} else {
+		reduceT(t, out, t.f64, out.f64, kind)
+	}
+	if !keep {
+		out.shape = ReducedShape(t.shape, ax, false)
+	}
+	return out
+}
+
+func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
+	switch kind {
+	case rmax:
+		for i := range z {
+			z[i] = T(math.Inf(-1))
+		}
+	case rmin:
+		for i := range z {
+			z[i] = T(math.Inf(1))
+		}
+	}
+	if len(z) == 1 && kind == rsum {
+		var s T
+		for _, v := range x {
+			s += v
+		}
+		z[0] = s
+		return
+	}
+	bcast(t.shape, [][]int{out.shape}, func(off, inner []int, o, n int) {
+		k, s := off[0], inner[0]
+		for j := 0; j < n; j++ {
+			v := x[o+j]
+			p := &z[k+j*s]
+			switch {
+			case kind == rsum:
+				*p += v
+			case v != v:
+				*p = v
+			case kind == rmax && v > *p, kind == rmin && v < *p:
+				*p = v
+			}
+		}
+	})
+}
+
+// Sum returns a new tensor holding the sum over axes: nil means all axes, a
+// non-nil empty slice none, negative axes count from the end and repeats are
+// ignored. keep retains reduced axes as size 1. The sum of no elements is 0.
+// float32 tensors are summed in float32. It panics with ErrAxis for an axis
+// out of range.
+func Sum(t *Tensor, axes []int, keep bool) *Tensor { return reduce("sum", t, axes, keep, rsum) }
+
+// Max returns the maximum over axes, propagating NaN; axes and keep are as
+// for Sum. It panics with ErrAxis for an axis out of range and with ErrShape
+// when a result element would be the maximum of no elements (reducing an
+// axis of length 0 into a non-empty result).
+func Max(t *Tensor, axes []int, keep bool) *Tensor { return reduce("max", t, axes, keep, rmax) }
+
+// Min returns the minimum over axes, propagating NaN; it panics like Max.
+func Min(t *Tensor, axes []int, keep bool) *Tensor { return reduce("min", t, axes, keep, rmin) }
+
+// BroadcastTo returns a new tensor holding t broadcast to shape. It panics
+// with ErrShape unless the broadcast of t's shape and shape is exactly shape.
+func BroadcastTo(t *Tensor, shape []int) *Tensor {
+	checkShape("broadcast_to", shape)
+	if s, ok := broadcast(t.shape, shape); !ok || !slices.Equal(s, shape) {
+		Panicf(ErrShape, "broadcast_to", "cannot broadcast %s to %s", ShapeString(t.shape), ShapeString(shape))
+	}
+	out := Empty(t.dtype, slices.Clone(shape))
+	out.AddInPlace(t)
+	return out
+}
+
+// SumTo sums t down to shape, undoing a broadcast from shape to t's shape:
+// leading extra dimensions and dimensions that are 1 in shape are summed.
+// When shape already equals t's shape it returns t itself, not a copy. It
+// panics with ErrShape if shape does not broadcast to t's shape.
+func SumTo(t *Tensor, shape []int) *Tensor {
+	if slices.Equal(t.shape, shape) {
+		return t
+	}
+	if s, ok := broadcast(shape, t.shape); !ok || !slices.Equal(s, t.shape) {
+		Panicf(ErrShape, "sum_to", "cannot sum %s down to %s", ShapeString(t.shape), ShapeString(shape))
+	}
+	lead := len(t.shape) - len(shape)
+	axes := []int{}
+	for i := range t.shape {
+		if i < lead || (shape[i-lead] == 1 && t.shape[i] != 1) {
+			axes = append(axes, i)
+		}
+	}
+	out := reduce("sum_to", t, axes, true, rsum)
+	out.shape = slices.Clone(shape)
+	return out
+}

@@ -1,0 +1,285 @@
+package tensor
+
+import "slices"
+
+// NormalizeAxis returns axis as a non-negative axis of a tensor of the given
+// shape (negative counts from the end). It panics with ErrAxis, naming op,
+// when axis is out of range.
+func NormalizeAxis(op string, shape []int, axis int) int {
+	r := len(shape)
+	a := axis
+	if a < 0 {
+		a += r
+	}
+	if a < 0 || a >= r {
+		Panicf(ErrAxis, op, "axis %d out of range for shape %s", axis, ShapeString(shape))
+	}
+	return a
+}
+
+// CheckPerm returns normally if perm is a permutation of 0..len(shape)-1 and
+// panics with ErrAxis, naming op, otherwise.
+func CheckPerm(op string, shape, perm []int) {
+	ok := len(perm) == len(shape)
+	seen := make([]bool, len(perm))
+	for _, p := range perm {
+		if !ok || p < 0 || p >= len(perm) || seen[p] {
+			ok = false
+			break
+		}
+		seen[p] = true
+	}
+	if !ok {
+		Panicf(ErrAxis, op, "%v is not a permutation of the axes of shape %s", perm, ShapeString(shape))
+	}
+}
+
+// Transpose returns a new tensor holding t with its axes permuted: axis i of
+// the result is axis perm[i] of t. With no perm the axes are reversed. It
+// panics with ErrAxis if perm is not a permutation.
+func Transpose(t *Tensor, perm ...int) *Tensor {
+	r := len(t.shape)
+	if len(perm) == 0 {
+		perm = make([]int, r)
+		for i := range perm {
+			perm[i] = r - 1 - i
+		}
+	}
+	CheckPerm("transpose", t.shape, perm)
+	shape := make([]int, r)
+	for i, p := range perm {
+		shape[i] = t.shape[p]
+	}
+	out := Empty(t.dtype, shape)
+	if r == 0 {
+		copy(out.f64, t.f64)
+		copy(out.f32, t.f32)
+		return out
+	}
+	// strides of t, permuted into the output's axis order
+	src := make([]int, r)
+	s := 1
+	for i := r - 1; i >= 0; i-- {
+		src[i] = s
+		s *= t.shape[i]
+	}
+	pst := make([]int, r)
+	for i, p := range perm {
+		pst[i] = src[p]
+	}
+	if t.dtype == Float32 {
+		permute(shape, pst, t.f32, out.f32)
+	} else {
+		permute(shape, pst, t.f64, out.f64)
+	}
+	return out
+}
+
+func permute[T Float](shape, st []int, x, z []T) {
+	r := len(shape)
+	if len(z) == 0 {
+		return
+	}
+	idx := make([]int, r)
+	off := 0
+	n, sn := shape[r-1], st[r-1]
+	for o := 0; o < len(z); o += n {
+		for j := 0; j < n; j++ {
+			z[o+j] = x[off+j*sn]
+		}
+		for d := r - 2; d >= 0; d-- {
+			idx[d]++
+			off += st[d]
+			if idx[d] < shape[d] {
+				break
+			}
+			off -= st[d] * shape[d]
+			idx[d] = 0
+		}
+	}
+}
+
+// split returns the products of the dimensions before, at and after axis.
+func split(shape []int, axis int) (outer, n, inner int) {
+	return Size(shape[:axis]), shape[axis], Size(shape[axis+1:])
+}
+
+// Slice returns a new tensor holding the elements start ≤ i < stop along axis
+// (like torch.narrow). It panics with ErrAxis for a bad axis and ErrIndex
+// unless 0 ≤ start ≤ stop ≤ the length of the axis.
+func Slice(t *Tensor, axis, start, stop int) *Tensor {
+	a := NormalizeAxis("slice", t.shape, axis)
+	if start < 0 || stop < start || stop > t.shape[a] {
+		Panicf(ErrIndex, "slice", "range [%d:%d] out of bounds for axis %d of shape %s", start, stop, axis, ShapeString(t.shape))
+	}
+	shape := slices.Clone(t.shape)
+	shape[a] = stop - start
+	out := Empty(t.dtype, shape)
+	outer, n, inner := split(t.shape, a)
+	m := (stop - start) * inner
+	for o := 0; o < outer; o++ {
+		s := (o*n + start) * inner
+		if t.dtype == Float32 {
+			copy(out.f32[o*m:(o+1)*m], t.f32[s:s+m])
+		} else {
+			copy(out.f64[o*m:(o+1)*m], t.f64[s:s+m])
+		}
+	}
+	return out
+}
+
+// Pad returns a new tensor holding t with before zeros prepended and after
+// zeros appended along axis; it is the transpose of Slice. It panics with
+// ErrAxis for a bad axis and with ErrArg for negative padding.
+func Pad(t *Tensor, axis, before, after int) *Tensor {
+	a := NormalizeAxis("pad", t.shape, axis)
+	if before < 0 || after < 0 {
+		Panicf(ErrArg, "pad", "negative padding %d, %d", before, after)
+	}
+	shape := slices.Clone(t.shape)
+	shape[a] += before + after
+	out := Empty(t.dtype, shape)
+	outer, n, inner := split(t.shape, a)
+	m, mo := n*inner, shape[a]*inner
+	for o := 0; o < outer; o++ {
+		d := o*mo + before*inner
+		if t.dtype == Float32 {
+			copy(out.f32[d:d+m], t.f32[o*m:(o+1)*m])
+		} else {
+			copy(out.f64[d:d+m], t.f64[o*m:(o+1)*m])
+		}
+	}
+	return out
+}
+
+// Concat returns a new tensor joining ts along axis. All must share dtype,
+// rank and every other dimension; it panics with ErrShape, ErrDType or
+// ErrAxis otherwise, and with ErrArg when ts is empty.
+func Concat(axis int, ts ...*Tensor) *Tensor {
+	if len(ts) == 0 {
+		Panicf(ErrArg, "concat", "no tensors")
+	}
+	a := NormalizeAxis("concat", ts[0].shape, axis)
+	shape := slices.Clone(ts[0].shape)
+	shape[a] = 0
+	for _, t := range ts {
+		sameDType("concat", ts[0], t)
+		ok := len(t.shape) == len(shape)
+		for i := 0; ok && i < len(shape); i++ {
+			ok = i == a || t.shape[i] == shape[i]
+		}
+		if !ok {
+			Panicf(ErrShape, "concat", "shapes %s and %s do not match off axis %d", ShapeString(ts[0].shape), ShapeString(t.shape), axis)
+		}
+		shape[a] += t.shape[a]
+	}
+	out := Empty(ts[0].dtype, shape)
+	outer, _, inner := split(shape, a)
+	mo := shape[a] * inner
+	pos := 0
+	for _, t := range ts {
+		m := t.shape[a] * inner
+		for o := 0; o < outer; o++ {
+			d := o*mo + pos
+			if t.dtype == Float32 {
+				copy(out.f32[d:d+m], t.f32[o*m:(o+1)*m])
+			} else {
+				copy(out.f64[d:d+m], t.f64[o*m:(o+1)*m])
+			}
+		}
+		pos += m
+	}
+	return out
+}
+
+// IndexShape returns, as a new slice, the shape of TakeAlong(t, axis, idx)
+// for t of the given shape and len(idx) = nidx: idx holds k entries per lane
+// along axis, and the result is shape with axis replaced by k. axis must be
+// normalized already (see NormalizeAxis). When shape has no lanes (another
+// dimension is 0) k is 0. It panics with ErrShape, naming op, if nidx is not
+// a multiple of the number of lanes.
+func IndexShape(op string, shape []int, axis int, nidx int) []int {
+	outer, _, inner := split(shape, axis)
+	lanes := outer * inner
+	s := slices.Clone(shape)
+	if lanes == 0 && nidx == 0 {
+		s[axis] = 0
+		return s
+	}
+	if lanes == 0 || nidx%lanes != 0 {
+		Panicf(ErrShape, op, "%d indices do not fit shape %s along axis %d", nidx, ShapeString(shape), axis)
+	}
+	s[axis] = nidx / lanes
+	return s
+}
+
+// TakeAlong gathers along axis like numpy.take_along_axis and torch.gather:
+// out[..., j, ...] = t[..., idx[..., j, ...], ...]. idx is row-major with the
+// shape of t except along axis, where it has any length k (so len(idx) is k
+// times the other dimensions). Negative indices count from the end. It
+// returns a new tensor and panics with ErrAxis for a bad axis, ErrShape when
+// len(idx) does not fit and ErrIndex for an index out of range.
+func TakeAlong(t *Tensor, axis int, idx []int) *Tensor {
+	a := NormalizeAxis("take_along", t.shape, axis)
+	shape := IndexShape("take_along", t.shape, a, len(idx))
+	out := Empty(t.dtype, shape)
+	outer, n, inner := split(t.shape, a)
+	k := shape[a]
+	for o := 0; o < outer; o++ {
+		for j := 0; j < k; j++ {
+			for i := 0; i < inner; i++ {
+				p := (o*k+j)*inner + i
+				src := (o*n+checkIndex("take_along", idx[p], n))*inner + i
+				if t.dtype == Float32 {
+					out.f32[p] = t.f32[src]
+				} else {
+					out.f64[p] = t.f64[src]
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ScatterAddAlong is the transpose of TakeAlong: it returns a zero tensor of
+// the given shape into which each element of src is added at the position
+// idx names along axis. Repeated indices accumulate. It panics with ErrAxis
+// for a bad axis, ErrShape when src's shape is not IndexShape of shape and
+// len(idx) (or shape has a negative dimension), and ErrIndex for an index out
+// of range.
+func ScatterAddAlong(src *Tensor, axis int, idx []int, shape []int) *Tensor {
+	checkShape("scatter_add", shape)
+	a := NormalizeAxis("scatter_add", shape, axis)
+	want := IndexShape("scatter_add", shape, a, len(idx))
+	if !slices.Equal(want, src.shape) {
+		Panicf(ErrShape, "scatter_add", "source %s does not match indices for %s", ShapeString(src.shape), ShapeString(shape))
+	}
+	out := Empty(src.dtype, slices.Clone(shape))
+	outer, n, inner := split(shape, a)
+	k := want[a]
+	for o := 0; o < outer; o++ {
+		for j := 0; j < k; j++ {
+			for i := 0; i < inner; i++ {
+				p := (o*k+j)*inner + i
+				dst := (o*n+checkIndex("scatter_add", idx[p], n))*inner + i
+				if src.dtype == Float32 {
+					out.f32[dst] += src.f32[p]
+				} else {
+					out.f64[dst] += src.f64[p]
+				}
+			}
+		}
+	}
+	return out
+}
+
+func checkIndex(op string, i, n int) int {
+	j := i
+	if j < 0 {
+		j += n
+	}
+	if j < 0 || j >= n {
+		Panicf(ErrIndex, op, "index %d out of range for axis of length %d", i, n)
+	}
+	return j
+}
