@@ -44,6 +44,8 @@ type prim struct {
 	jvp func(tans []Value, args []Value, out Value, p *params, b int) Value
 	// vjp returns the cotangent of argument i from the output cotangent ct.
 	vjp func(ct Value, i int, args []Value, out Value, p *params) Value
+	// vjpAll, if set, returns the cotangents of all arguments at once.
+	vjpAll func(ct Value, args []Value, out Value) []Value
 
 	// full, if set, replaces bind-then-jvp in a JVP trace (custom rules and
 	// checkpoints that compute the primal and the tangent together).
@@ -174,16 +176,23 @@ func (t *trace) processJVP(p *prim, prm *params, args []Value) Value {
 		return t.newTracer(out, tan, -1)
 	}
 	out := bind(p, prm, prims...)
-	var tan Value
-	if p.local != nil {
-		tan = t.jvpLocal(p, prm, prims, tans, out)
-	} else {
-		tan = p.jvp(tans, prims, out, prm, t.batch)
-	}
+	tan := t.tangentOf(p, prm, prims, tans, out)
 	if tan.IsZero() {
 		return out
 	}
 	return t.newTracer(out, tan, -1)
+}
+
+// tangentOf applies p's forward rule to the argument tangents.
+func (t *trace) tangentOf(p *prim, prm *params, prims, tans []Value, out Value) Value {
+	if p.local != nil {
+		return t.jvpLocal(p, prm, prims, tans, out)
+	}
+	if p.full != nil {
+		_, tan := p.full(prims, tans, t.batch)
+		return tan
+	}
+	return p.jvp(tans, prims, out, prm, t.batch)
 }
 
 // jvpLocal is the forward rule of an elementwise prim: the sum over the
@@ -319,11 +328,20 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 		if ct.IsZero() || n.p == nil {
 			continue
 		}
+		var all []Value
+		if n.p.vjpAll != nil {
+			all = n.p.vjpAll(ct, n.args, n.out)
+		}
 		for j, par := range n.parents {
 			if par < 0 {
 				continue
 			}
-			g := n.vjpOf(j, ct)
+			var g Value
+			if all != nil {
+				g = all[j]
+			} else {
+				g = n.vjpOf(j, ct)
+			}
 			if g.IsZero() {
 				continue
 			}
