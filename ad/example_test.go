@@ -1,0 +1,116 @@
+package ad_test
+
+import (
+	"fmt"
+
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// The quickstart: the gradient of the Rosenbrock function.
+func ExampleGrads() {
+	rosen := func(xs []ad.Value) ad.Value {
+		x, y := xs[0], xs[1]
+		a := ad.Square(ad.Sub(ad.Scalar(1), x))
+		b := ad.Mul(ad.Scalar(100), ad.Square(ad.Sub(y, ad.Square(x))))
+		return ad.Add(a, b)
+	}
+	v, g := ad.ValueAndGrads(rosen, ad.Scalar(-1.2), ad.Scalar(1))
+	fmt.Printf("f = %.4g, ∇f = (%.4g, %.4g)\n", v.Item(), g[0].Item(), g[1].Item())
+	// Output: f = 24.2, ∇f = (-215.6, -88)
+}
+
+func ExampleGrad() {
+	f := func(x ad.Value) ad.Value { return ad.Sum(ad.Mul(x, x), false) }
+	fmt.Println(ad.Grad(f, ad.New([]float64{1, 2, 3}, 3)))
+	// Output: [2 4 6]
+}
+
+func ExampleVJP() {
+	y, pull := ad.VJP(func(xs []ad.Value) ad.Value { return ad.Mul(xs[0], ad.Scalar(3)) }, ad.New([]float64{1, 2}, 2))
+	fmt.Println(y)
+	fmt.Println(pull(ad.New([]float64{1, 0}, 2))[0])
+	fmt.Println(pull(ad.New([]float64{0, 1}, 2))[0])
+	// Output:
+	// [3 6]
+	// [3 0]
+	// [0 3]
+}
+
+func ExampleJVP() {
+	f := func(xs []ad.Value) ad.Value { return ad.Mul(xs[0], xs[1]) }
+	y, dy := ad.JVP(f, []ad.Value{ad.Scalar(2), ad.Scalar(5)}, []ad.Value{ad.Scalar(1), ad.Scalar(0)})
+	fmt.Println(y, dy)
+	// Output: 10 5
+}
+
+func ExampleJacobian() {
+	f := func(x ad.Value) ad.Value { return ad.Mul(x, ad.Sum(x, false)) }
+	j, mode := ad.Jacobian(f, ad.New([]float64{1, 2}, 2), ad.Auto)
+	fmt.Println(mode)
+	fmt.Println(j)
+	// Output:
+	// reverse
+	// [[4 1]
+	//  [2 5]]
+}
+
+func ExampleHessian() {
+	f := func(x ad.Value) ad.Value { return ad.Sum(ad.Mul(ad.Mul(x, x), x), false) }
+	fmt.Println(ad.Hessian(f, ad.New([]float64{1, 2}, 2)))
+	// Output:
+	// [[ 6  0]
+	//  [ 0 12]]
+}
+
+// A derivative inside a function being differentiated: no perturbation
+// confusion.
+func ExampleDerivative_nested() {
+	f := func(x ad.Value) ad.Value {
+		inner := ad.Derivative(func(y ad.Value) ad.Value { return ad.Add(x, y) }, ad.Scalar(1))
+		return ad.Mul(x, inner)
+	}
+	fmt.Println(ad.Derivative(f, ad.Scalar(1)))
+	// Output: 1
+}
+
+func ExampleTrace() {
+	g := ad.Trace(func(xs []ad.Value) ad.Value {
+		return ad.Add(ad.Mul(xs[0], xs[1]), ad.Exp(xs[0]))
+	}, []ad.Value{ad.Scalar(0), ad.Scalar(3)}, "x", "y")
+	fmt.Print(g)
+	for _, n := range g.Nodes()[2:] {
+		for i := 0; i < n.NumArgs(); i++ {
+			l, _ := n.Local(i)
+			a, _ := n.Arg(i)
+			fmt.Printf("∂%s/∂%s = %v\n", n.Name(), a.Name(), l)
+		}
+	}
+	// Output:
+	// x = 0
+	// y = 3
+	// v1 = mul(x, y) = 0
+	// v2 = exp(x) = 1
+	// v3 = add(v1, v2) = 1
+	// ∂v1/∂x = 3
+	// ∂v1/∂y = 0
+	// ∂v2/∂x = 1
+	// ∂v3/∂v1 = 1
+	// ∂v3/∂v2 = 1
+}
+
+func ExampleWhere() {
+	// The unselected branch gets exactly zero gradient, even where its own
+	// derivative is infinite (sqrt at 0).
+	f := func(x ad.Value) ad.Value { return ad.Where(ad.Greater(x, ad.Scalar(0)), ad.Sqrt(x), ad.Scalar(0)) }
+	fmt.Println(ad.Grad(f, ad.Scalar(0)))
+	// Output: 0
+}
+
+func Example_errors() {
+	err := tensor.Maybe(func() {
+		ad.MatMul(ad.From(tensor.Zeros(3, 4)), ad.From(tensor.Zeros(5, 2)))
+	})
+	fmt.Println(err)
+	// Output: chainrule: matmul: shapes (3,4) and (5,2) do not match
+}
