@@ -36,7 +36,7 @@ func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
 	if y.Size() != 1 {
 		tensor.Panicf(tensor.ErrShape, "grad", "function output of shape %s is not a scalar; use VJP or Jacobian", tensor.ShapeString(y.Shape()))
 	}
-	return y, pull(Value{t: y.DType().Ones(y.Shape()...)})
+	return y, pull(wrap(y.DType().Ones(y.Shape()...)))
 }
 
 // VJP runs f at xs once, recording it, and returns its value and the
@@ -116,7 +116,7 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 	t.done = true
 	yp, ytr := t.lower(y)
 	if ytr == nil || ytr.tangent.IsZero() {
-		return yp, Value{t: yp.DType().Zeros(append(slices.Clone(k), yp.Shape()...)...)}
+		return yp, wrap(yp.DType().Zeros(append(slices.Clone(k), yp.Shape()...)...))
 	}
 	return yp, ytr.tangent
 }
@@ -186,11 +186,11 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 			for i := 0; i < m; i++ {
 				e := y.DType().Zeros(m)
 				e.SetFlat(i, 1)
-				rows[i] = Reshape(pull(Value{t: e.Reshape(y.Shape()...)})[0], n)
+				rows[i] = Reshape(pull(wrap(e.Reshape(y.Shape()...)))[0], n)
 			}
 			var j Value
 			if m == 0 || n == 0 {
-				j = Value{t: x.DType().Zeros(m, n)}
+				j = wrap(x.DType().Zeros(m, n))
 			} else {
 				j = Stack(0, rows...)
 			}

@@ -12,22 +12,29 @@ import (
 
 // binary makes an elementwise prim from a kernel and the local derivatives
 // d(i, a, b, out) with respect to argument i.
-func binary(name string, f func(x, y *tensor.Tensor) *tensor.Tensor, d func(i int, a, b, y Value) Value) *prim {
+func binary(name string, f func(x, y *tensor.Tensor) *tensor.Tensor, s func(x, y float64) float64, d func(i int, a, b, y Value) Value) *prim {
 	return &prim{
 		name:  name,
+		s2:    s,
 		impl:  func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return f(t[0], t[1]) },
 		local: func(i int, a []Value, y Value, _ *params) Value { return d(i, a[0], a[1], y) },
 	}
 }
 
-func kernel2(name string, f func(x, y float64) float64) func(x, y *tensor.Tensor) *tensor.Tensor {
-	return func(x, y *tensor.Tensor) *tensor.Tensor { return tensor.Map2(name, x, y, f) }
+// binaryF is binary for a prim whose kernel is a float64 function.
+func binaryF(name string, f func(x, y float64) float64, d func(i int, a, b, y Value) Value) *prim {
+	k, s := kernel2(name, f)
+	return binary(name, k, s, d)
+}
+
+func kernel2(name string, f func(x, y float64) float64) (func(x, y *tensor.Tensor) *tensor.Tensor, func(x, y float64) float64) {
+	return func(x, y *tensor.Tensor) *tensor.Tensor { return tensor.Map2(name, x, y, f) }, f
 }
 
 var addPrim = new(prim)
 
 func init() {
-	*addPrim = *binary("add", tensor.Add,
+	*addPrim = *binary("add", tensor.Add, func(x, y float64) float64 { return x + y },
 		func(int, Value, Value, Value) Value { return identity })
 }
 
@@ -38,7 +45,7 @@ func Add(a, b Value) Value { return bind(addPrim, nil, a, b) }
 var subPrim = new(prim)
 
 func init() {
-	*subPrim = *binary("sub", tensor.Sub,
+	*subPrim = *binary("sub", tensor.Sub, func(x, y float64) float64 { return x - y },
 		func(i int, a, _, _ Value) Value {
 			if i == 0 {
 				return identity
@@ -53,7 +60,7 @@ func Sub(a, b Value) Value { return bind(subPrim, nil, a, b) }
 var mulPrim = new(prim)
 
 func init() {
-	*mulPrim = *binary("mul", tensor.Mul,
+	*mulPrim = *binary("mul", tensor.Mul, func(x, y float64) float64 { return x * y },
 		func(i int, a, b, _ Value) Value {
 			if i == 0 {
 				return b
@@ -68,7 +75,7 @@ func Mul(a, b Value) Value { return bind(mulPrim, nil, a, b) }
 var divPrim = new(prim)
 
 func init() {
-	*divPrim = *binary("div", tensor.Div,
+	*divPrim = *binary("div", tensor.Div, func(x, y float64) float64 { return x / y },
 		func(i int, _, b, y Value) Value {
 			if i == 0 {
 				return Reciprocal(b)
@@ -85,7 +92,7 @@ func Div(a, b Value) Value { return bind(divPrim, nil, a, b) }
 var powPrim = new(prim)
 
 func init() {
-	*powPrim = *binary("pow", kernel2("pow", math.Pow),
+	*powPrim = *binaryF("pow", math.Pow,
 		func(i int, x, p, y Value) Value {
 			if i == 0 { // p·x^(p-1), and 0 where p = 0
 				return Where(Equal(p, like(p, 0)), like(x, 0), Mul(p, Pow(x, Sub(p, like(p, 1)))))
@@ -104,7 +111,7 @@ func Pow(x, p Value) Value { return bind(powPrim, nil, x, p) }
 var atan2Prim = new(prim)
 
 func init() {
-	*atan2Prim = *binary("atan2", kernel2("atan2", math.Atan2),
+	*atan2Prim = *binaryF("atan2", math.Atan2,
 		func(i int, y, x, _ Value) Value {
 			r := Add(Mul(x, x), Mul(y, y))
 			if i == 0 {
@@ -119,7 +126,7 @@ func init() {
 func Atan2(y, x Value) Value { return bind(atan2Prim, nil, y, x) }
 
 func extremum(name string, f func(x, y float64) float64, pick func(a, b Value) Value) *prim {
-	return binary(name, kernel2(name, f), func(i int, a, b, _ Value) Value {
+	return binaryF(name, f, func(i int, a, b, _ Value) Value {
 		if i == 1 {
 			a, b = b, a
 		}
@@ -165,7 +172,7 @@ func nanMin(x, y float64) float64 {
 var hypotPrim = new(prim)
 
 func init() {
-	*hypotPrim = *binary("hypot", kernel2("hypot", math.Hypot),
+	*hypotPrim = *binaryF("hypot", math.Hypot,
 		func(i int, a, b, y Value) Value {
 			if i == 0 {
 				return Div(a, y)
@@ -182,13 +189,13 @@ func Hypot(a, b Value) Value { return bind(hypotPrim, nil, a, b) }
 // have no derivative: their output is a constant to every transformation.
 
 func compare(name string, f func(x, y float64) bool) *prim {
-	k := kernel2(name, func(x, y float64) float64 {
+	k, s := kernel2(name, func(x, y float64) float64 {
 		if f(x, y) {
 			return 1
 		}
 		return 0
 	})
-	return &prim{name: name, impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return k(t[0], t[1]) }, nondiff: true}
+	return &prim{name: name, impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return k(t[0], t[1]) }, s2: s, nondiff: true}
 }
 
 var (
@@ -228,13 +235,13 @@ func init() {
 			if i == 0 {
 				return Value{} // the condition gets no gradient
 			}
-			m := tensor.Map(a[0].t, func(c float64) float64 {
+			m := tensor.Map(a[0].tensor(), func(c float64) float64 {
 				if (c != 0) == (i == 1) {
 					return 1
 				}
 				return 0
 			})
-			return Value{t: m}
+			return wrap(m)
 		},
 	}
 }

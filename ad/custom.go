@@ -24,9 +24,9 @@ func Custom(name string, f func(xs []Value) Value,
 	p.impl = func(ts []*tensor.Tensor, _ *params) *tensor.Tensor {
 		xs := make([]Value, len(ts))
 		for i, t := range ts {
-			xs[i] = Value{t: t}
+			xs[i] = wrap(t)
 		}
-		return f(xs).t
+		return f(xs).tensor()
 	}
 	p.full = func(args, tans []Value, b int) (Value, Value) {
 		out := bind(p, nil, args...)
@@ -83,16 +83,16 @@ func Checkpoint(f func(xs []Value) Value) func(xs ...Value) Value {
 	p.impl = func(ts []*tensor.Tensor, _ *params) *tensor.Tensor {
 		xs := make([]Value, len(ts))
 		for i, t := range ts {
-			xs[i] = Value{t: t}
+			xs[i] = wrap(t)
 		}
-		return f(xs).t
+		return f(xs).tensor()
 	}
 	p.full = func(args, tans []Value, b int) (Value, Value) {
 		ts := make([]Value, len(tans))
 		for i, t := range tans {
 			ts[i] = t
 			if t.IsZero() {
-				ts[i] = Value{t: args[i].DType().Zeros(withBatch(tans, b, args[i].Shape())...)}
+				ts[i] = wrap(args[i].DType().Zeros(withBatch(tans, b, args[i].Shape())...))
 			}
 		}
 		return jvp(f, args, ts, b)

@@ -34,6 +34,10 @@ import (
 type prim struct {
 	name string
 	impl func(args []*tensor.Tensor, p *params) *tensor.Tensor
+	// s1 and s2, if set, are the same kernel on float64 scalars (the fast
+	// path for scalar code).
+	s1 func(x float64) float64
+	s2 func(x, y float64) float64
 
 	// local returns ∂out/∂args[i]; identity means the tangent passes
 	// unchanged, the zero Value means no dependence.
@@ -67,7 +71,7 @@ type params struct {
 }
 
 // identity is what local returns for ∂out/∂arg = 1.
-var identity = Value{t: tensor.Scalar(1)}
+var identity = inline(1)
 
 var levels atomic.Uint64
 
@@ -82,9 +86,12 @@ const (
 type trace struct {
 	level uint64
 	kind  traceKind
-	batch int // jvp: leading batch dimensions of the tangents
-	nodes []node
-	slab  []tracer
+	batch int      // jvp: leading batch dimensions of the tangents
+	tape  [][]node // the recorded nodes, in chunks that never move
+	n     int32    // how many nodes are recorded
+	slab  []tracer // tracers, allocated a chunk at a time
+	vals  []Value  // node arguments, likewise
+	pars  []int32  // node parents, likewise
 	done  bool
 }
 
@@ -111,10 +118,10 @@ func newTrace(kind traceKind) *trace {
 
 func (t *trace) newTracer(primal, tangent Value, n int32) Value {
 	if len(t.slab) == cap(t.slab) {
-		t.slab = make([]tracer, 0, 64)
+		t.slab = make([]tracer, 0, 128)
 	}
 	t.slab = append(t.slab, tracer{tc: t, primal: primal, tangent: tangent, node: n})
-	return Value{t: primal.t, tr: &t.slab[len(t.slab)-1]}
+	return Value{t: primal.t, s: primal.s, tr: &t.slab[len(t.slab)-1]}
 }
 
 // bind applies prim p to args under the active transformations.
@@ -129,12 +136,7 @@ func bind(p *prim, prm *params, args ...Value) Value {
 		}
 	}
 	if top == nil {
-		var buf [4]*tensor.Tensor
-		ts := buf[:0]
-		for _, a := range args {
-			ts = append(ts, a.t)
-		}
-		return Value{t: p.impl(ts, prm)}
+		return eval(p, prm, args)
 	}
 	if top.done {
 		tensor.Panicf(tensor.ErrGraph, p.name, "a value of a finished transformation was used outside it (an escaped tracer)")
@@ -143,6 +145,22 @@ func bind(p *prim, prm *params, args ...Value) Value {
 		return top.processJVP(p, prm, args)
 	}
 	return top.processRev(p, prm, args)
+}
+
+// eval runs p's kernel on constants: inline for float64 scalars where the
+// prim has a scalar kernel, on tensors otherwise.
+func eval(p *prim, prm *params, args []Value) Value {
+	switch {
+	case p.s1 != nil && len(args) == 1 && args[0].isScalar():
+		return inline(p.s1(args[0].s))
+	case p.s2 != nil && len(args) == 2 && args[0].isScalar() && args[1].isScalar():
+		return inline(p.s2(args[0].s, args[1].s))
+	}
+	ts := make([]*tensor.Tensor, len(args))
+	for i, a := range args {
+		ts[i] = a.tensor()
+	}
+	return wrap(p.impl(ts, prm))
 }
 
 // lower returns the primal of a one level down for trace t, or a itself if a
@@ -266,10 +284,35 @@ func sameShape(a, b []int) bool {
 	return true
 }
 
+const chunk = 1024
+
+// record appends n to the tape and returns its index.
+func (t *trace) record(n node) int32 {
+	if int(t.n)%chunk == 0 {
+		t.tape = append(t.tape, make([]node, chunk))
+	}
+	i := t.n
+	t.tape[i/chunk][i%chunk] = n
+	t.n++
+	return i
+}
+
+// node returns the recorded node i.
+func (t *trace) node(i int32) *node { return &t.tape[i/chunk][i%chunk] }
+
+// alloc returns n argument slots and n parent slots from the trace's chunks.
+func (t *trace) alloc(n int) ([]Value, []int32) {
+	if len(t.vals)+n > cap(t.vals) {
+		t.vals = make([]Value, 0, max(256, n))
+		t.pars = make([]int32, 0, max(256, n))
+	}
+	k := len(t.vals)
+	t.vals, t.pars = t.vals[:k+n], t.pars[:k+n]
+	return t.vals[k : k+n : k+n], t.pars[k : k+n : k+n]
+}
+
 func (t *trace) processRev(p *prim, prm *params, args []Value) Value {
-	n := len(args)
-	prims := make([]Value, n)
-	parents := make([]int32, n)
+	prims, parents := t.alloc(len(args))
 	for i, a := range args {
 		pr, tr := t.lower(a)
 		prims[i], parents[i] = pr, -1
@@ -281,16 +324,14 @@ func (t *trace) processRev(p *prim, prm *params, args []Value) Value {
 	if p.nondiff {
 		return out
 	}
-	t.nodes = append(t.nodes, node{p: p, prm: prm, args: prims, parents: parents, out: out})
-	return t.newTracer(out, Value{}, int32(len(t.nodes)-1))
+	return t.newTracer(out, Value{}, t.record(node{p: p, prm: prm, args: prims, parents: parents, out: out}))
 }
 
 // input records a leaf on a reverse trace, or seeds a tangent on a JVP trace.
 func (t *trace) input(x, tangent Value) Value {
 	check("input", x)
 	if t.kind == revTrace {
-		t.nodes = append(t.nodes, node{out: x})
-		return t.newTracer(x, Value{}, int32(len(t.nodes)-1))
+		return t.newTracer(x, Value{}, t.record(node{out: x}))
 	}
 	return t.newTracer(x, tangent, -1)
 }
@@ -324,7 +365,7 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 	cts[out] = seed
 	for i := int(out); i >= 0; i-- {
 		ct := cts[i]
-		n := &t.nodes[i]
+		n := t.node(int32(i))
 		if ct.IsZero() || n.p == nil {
 			continue
 		}
@@ -378,6 +419,7 @@ var chainMulPrim = new(prim)
 func init() {
 	*chainMulPrim = prim{
 		name: "chain_mul",
+		s2:   smul,
 		impl: func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Map2("chain_mul", a[0], a[1], smul) },
 		local: func(i int, a []Value, _ Value, _ *params) Value {
 			return a[1-i]

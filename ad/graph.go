@@ -45,10 +45,10 @@ func Trace(f func(xs []Value) Value, xs []Value, names ...string) *Graph {
 	if ytr != nil {
 		g.outIdx = ytr.node
 	}
-	g.names = make([]string, len(t.nodes))
+	g.names = make([]string, int(t.n))
 	v := 0
-	for i := range t.nodes {
-		if t.nodes[i].p == nil {
+	for i := range int(t.n) {
+		if t.node(int32(i)).p == nil {
 			continue
 		}
 		v++
@@ -66,7 +66,7 @@ func Trace(f func(xs []Value) Value, xs []Value, names ...string) *Graph {
 
 // Nodes returns every node in evaluation order, inputs first.
 func (g *Graph) Nodes() []Node {
-	ns := make([]Node, len(g.t.nodes))
+	ns := make([]Node, int(g.t.n))
 	for i := range ns {
 		ns[i] = Node{g, int32(i)}
 	}
@@ -87,14 +87,14 @@ func (g *Graph) Inputs() []Node {
 func (g *Graph) Output() (Node, bool) { return Node{g, g.outIdx}, g.outIdx >= 0 }
 
 // Value returns the result of the recorded computation.
-func (g *Graph) Value() *tensor.Tensor { return g.out.t }
+func (g *Graph) Value() *tensor.Tensor { return g.out.tensor() }
 
 // Name returns the node's variable name: an input's name, or v1, v2, ….
 func (n Node) Name() string { return n.g.names[n.i] }
 
 // Op returns the primitive's name ("mul", "sin", …), or "input".
 func (n Node) Op() string {
-	if p := n.g.t.nodes[n.i].p; p != nil {
+	if p := n.g.t.node(n.i).p; p != nil {
 		return p.name
 	}
 	return "input"
@@ -105,28 +105,28 @@ func (n Node) Index() int { return int(n.i) }
 
 // NumArgs returns how many arguments the node's primitive took (0 for an
 // input).
-func (n Node) NumArgs() int { return len(n.g.t.nodes[n.i].args) }
+func (n Node) NumArgs() int { return len(n.g.t.node(n.i).args) }
 
 // Arg returns the node that computed argument i, or false if argument i is
 // a constant (whose value ArgValue returns).
 func (n Node) Arg(i int) (Node, bool) {
-	p := n.g.t.nodes[n.i].parents[i]
+	p := n.g.t.node(n.i).parents[i]
 	return Node{n.g, p}, p >= 0
 }
 
 // ArgValue returns the value of argument i.
-func (n Node) ArgValue(i int) *tensor.Tensor { return n.g.t.nodes[n.i].args[i].t }
+func (n Node) ArgValue(i int) *tensor.Tensor { return n.g.t.node(n.i).args[i].tensor() }
 
 // Shape returns the shape of the node's output.
 func (n Node) Shape() []int { return n.Value().Shape() }
 
 // Value returns the node's output.
-func (n Node) Value() *tensor.Tensor { return n.g.t.nodes[n.i].out.t }
+func (n Node) Value() *tensor.Tensor { return n.g.t.node(n.i).out.tensor() }
 
 // Elementwise reports whether the node's local gradients are elementwise
 // partial derivatives (which Local returns), rather than linear maps only.
 func (n Node) Elementwise() bool {
-	p := n.g.t.nodes[n.i].p
+	p := n.g.t.node(n.i).p
 	return p != nil && p.local != nil
 }
 
@@ -135,7 +135,7 @@ func (n Node) Elementwise() bool {
 // returns false: use VJP, the local gradient as a function. For a scalar
 // node it is a number.
 func (n Node) Local(i int) (*tensor.Tensor, bool) {
-	nd := &n.g.t.nodes[n.i]
+	nd := n.g.t.node(n.i)
 	if nd.p == nil || nd.p.local == nil {
 		return nil, false
 	}
@@ -146,7 +146,7 @@ func (n Node) Local(i int) (*tensor.Tensor, bool) {
 	case l == identity:
 		return nd.out.DType().Ones(nd.out.Shape()...), true
 	}
-	return tensor.BroadcastTo(l.t, nd.out.Shape()), true
+	return tensor.BroadcastTo(l.tensor(), nd.out.Shape()), true
 }
 
 // VJP applies the node's local gradient with respect to argument i, as a
@@ -154,27 +154,27 @@ func (n Node) Local(i int) (*tensor.Tensor, bool) {
 // returns the cotangent of the argument. It panics with tensor.ErrShape if
 // ct has the wrong shape.
 func (n Node) VJP(i int, ct *tensor.Tensor) *tensor.Tensor {
-	nd := &n.g.t.nodes[n.i]
+	nd := n.g.t.node(n.i)
 	if nd.p == nil || !sameShape(ct.Shape(), nd.out.Shape()) {
 		tensor.Panicf(tensor.ErrShape, "node vjp", "cotangent %s for node of shape %s", tensor.ShapeString(ct.Shape()), tensor.ShapeString(nd.out.Shape()))
 	}
 	var g Value
 	if nd.p.vjpAll != nil {
-		g = nd.p.vjpAll(Value{t: ct}, nd.args, nd.out)[i]
+		g = nd.p.vjpAll(wrap(ct), nd.args, nd.out)[i]
 	} else {
-		g = nd.vjpOf(i, Value{t: ct})
+		g = nd.vjpOf(i, wrap(ct))
 	}
 	if g.IsZero() {
 		return nd.args[i].DType().Zeros(nd.args[i].Shape()...)
 	}
-	return g.t
+	return g.tensor()
 }
 
 // Adjoints runs the reverse sweep from the output with cotangent seed (of
 // the output's shape) and returns the adjoint ∂output/∂node of every node,
 // indexed like Nodes; nil where none flows.
 func (g *Graph) Adjoints(seed *tensor.Tensor) []*tensor.Tensor {
-	adj := make([]*tensor.Tensor, len(g.t.nodes))
+	adj := make([]*tensor.Tensor, int(g.t.n))
 	if g.outIdx < 0 {
 		return adj
 	}
@@ -207,13 +207,13 @@ func (g *Graph) Tangents(inputs []*tensor.Tensor) []*tensor.Tensor {
 	if len(inputs) != len(g.inputs) {
 		tensor.Panicf(tensor.ErrShape, "tangents", "%d tangents for %d inputs", len(inputs), len(g.inputs))
 	}
-	tan := make([]Value, len(g.t.nodes))
+	tan := make([]Value, int(g.t.n))
 	for k, i := range g.inputs {
-		tan[i] = Value{t: inputs[k]}
+		tan[i] = wrap(inputs[k])
 	}
 	out := make([]*tensor.Tensor, len(tan))
-	for i := range g.t.nodes {
-		nd := &g.t.nodes[i]
+	for i := range int(g.t.n) {
+		nd := g.t.node(int32(i))
 		if nd.p != nil {
 			ts := make([]Value, len(nd.args))
 			any := false
@@ -228,9 +228,9 @@ func (g *Graph) Tangents(inputs []*tensor.Tensor) []*tensor.Tensor {
 			}
 		}
 		if tan[i].IsZero() {
-			out[i] = g.t.nodes[i].out.DType().Zeros(g.t.nodes[i].out.Shape()...)
+			out[i] = nd.out.DType().Zeros(nd.out.Shape()...)
 		} else {
-			out[i] = tan[i].t
+			out[i] = tan[i].tensor()
 		}
 	}
 	return out

@@ -172,7 +172,7 @@ func Prod(x Value, keep bool, axes ...int) Value {
 func LogSumExp(x Value, keep bool, axes ...int) Value {
 	check("logsumexp", x)
 	m := StopGradient(Max(x, true, axes...))
-	m = Value{t: tensor.Map(m.t, finiteOrZero)} // an all -Inf slice must not give NaN
+	m = wrap(tensor.Map(m.tensor(), finiteOrZero)) // an all -Inf slice must not give NaN
 	s := Add(Log(Sum(Exp(Sub(x, m)), true, axes...)), m)
 	_, shape := reduceParams("logsumexp", x, axes, keep)
 	return Reshape(s, shape...)

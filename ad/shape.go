@@ -164,7 +164,7 @@ func init() {
 			parts := make([]Value, len(tans))
 			for i, t := range tans {
 				if t.IsZero() {
-					t = Value{t: a[i].DType().Zeros(withBatch(tans, b, a[i].Shape())...)}
+					t = wrap(a[i].DType().Zeros(withBatch(tans, b, a[i].Shape())...))
 				}
 				parts[i] = t
 			}
@@ -327,5 +327,5 @@ func AsType(x Value, d tensor.DType) Value {
 // it, for any transformation at any depth of nesting.
 func StopGradient(x Value) Value {
 	check("stop_gradient", x)
-	return Value{t: x.t}
+	return Value{t: x.t, s: x.s}
 }

@@ -18,6 +18,7 @@ func unary(name string, f func(float64) float64, d func(x, y Value) Value) *prim
 	return &prim{
 		name:  name,
 		impl:  func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Map(a[0], f) },
+		s1:    f,
 		local: func(_ int, a []Value, y Value, _ *params) Value { return d(a[0], y) },
 	}
 }

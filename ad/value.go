@@ -9,8 +9,36 @@ import (
 // currently applied to it. Values are small and are passed by value. The
 // zero Value is invalid; every op panics with tensor.ErrArg on it.
 type Value struct {
-	t  *tensor.Tensor // the concrete primal value
+	t  *tensor.Tensor // the concrete primal value; scalarT for an inline scalar
 	tr *tracer        // nil for a constant
+	s  float64        // the value of an inline float64 scalar
+}
+
+// scalarT marks a Value whose concrete value is the float64 scalar in its s
+// field. Scalars are held inline so that scalar code allocates nothing per
+// operation.
+var scalarT = tensor.Scalar(0)
+
+func inline(s float64) Value { return Value{t: scalarT, s: s} }
+
+// isScalar reports whether v's concrete value is held inline.
+func (v Value) isScalar() bool { return v.t == scalarT }
+
+// tensor returns the concrete value as a tensor (allocating for an inline
+// scalar).
+func (v Value) tensor() *tensor.Tensor {
+	if v.t == scalarT {
+		return tensor.Scalar(v.s)
+	}
+	return v.t
+}
+
+// wrap returns a constant holding t, inline if it is a float64 scalar.
+func wrap(t *tensor.Tensor) Value {
+	if t.Rank() == 0 && t.DType() == tensor.Float64 {
+		return inline(t.AtFlat(0))
+	}
+	return Value{t: t}
 }
 
 // From returns a constant Value holding t. It panics with tensor.ErrArg if t
@@ -19,42 +47,57 @@ func From(t *tensor.Tensor) Value {
 	if t == nil {
 		tensor.Panicf(tensor.ErrArg, "from", "nil tensor")
 	}
-	return Value{t: t}
+	return wrap(t)
 }
 
 // Scalar returns a float64 rank-0 constant.
-func Scalar(v float64) Value { return Value{t: tensor.Scalar(v)} }
+func Scalar(v float64) Value { return inline(v) }
 
 // New returns a float64 constant with the given data and shape; see
 // tensor.New.
-func New(data []float64, shape ...int) Value { return Value{t: tensor.New(data, shape...)} }
+func New(data []float64, shape ...int) Value { return wrap(tensor.New(data, shape...)) }
 
 // Tensor returns the concrete value. Under a transformation it is the value
 // the computation has at this point; it carries no derivative information.
-func (v Value) Tensor() *tensor.Tensor { return v.t }
+func (v Value) Tensor() *tensor.Tensor { return v.tensor() }
 
 // Shape returns the shape of the value. The caller must not modify it.
-func (v Value) Shape() []int { return v.t.Shape() }
+func (v Value) Shape() []int {
+	if v.t == scalarT {
+		return nil
+	}
+	return v.t.Shape()
+}
 
 // Rank returns the number of dimensions.
-func (v Value) Rank() int { return v.t.Rank() }
+func (v Value) Rank() int { return len(v.Shape()) }
 
 // Size returns the number of elements.
-func (v Value) Size() int { return v.t.Size() }
+func (v Value) Size() int {
+	if v.t == scalarT {
+		return 1
+	}
+	return v.t.Size()
+}
 
 // DType returns the element type.
 func (v Value) DType() tensor.DType { return v.t.DType() }
 
 // Item returns the only element of a one-element value as float64. It panics
 // with tensor.ErrShape otherwise.
-func (v Value) Item() float64 { return v.t.Item() }
+func (v Value) Item() float64 {
+	if v.t == scalarT {
+		return v.s
+	}
+	return v.t.Item()
+}
 
 // String prints the concrete value like NumPy.
 func (v Value) String() string {
 	if v.t == nil {
 		return "<zero Value>"
 	}
-	return v.t.String()
+	return v.tensor().String()
 }
 
 // IsZero reports whether v is the zero Value (not a tensor of zeros). It is
@@ -62,10 +105,15 @@ func (v Value) String() string {
 func (v Value) IsZero() bool { return v.t == nil }
 
 // like returns a scalar constant with v's dtype.
-func like(v Value, c float64) Value { return Value{t: v.t.DType().Scalar(c)} }
+func like(v Value, c float64) Value {
+	if v.t.DType() == tensor.Float64 {
+		return inline(c)
+	}
+	return Value{t: v.t.DType().Scalar(c)}
+}
 
 // zerosLike returns a constant tensor of zeros shaped like v.
-func zerosLike(v Value) Value { return Value{t: v.DType().Zeros(v.Shape()...)} }
+func zerosLike(v Value) Value { return wrap(v.DType().Zeros(v.Shape()...)) }
 
 func check(op string, vs ...Value) {
 	for _, v := range vs {
