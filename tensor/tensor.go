@@ -105,7 +105,7 @@ func (d DType) Scalar(v float64) *Tensor {
 // panics with ErrShape for a negative dimension.
 func (d DType) Zeros(shape ...int) *Tensor {
 	checkShape("zeros", shape)
-	return Empty(d, shape)
+	return Empty(d, slices.Clone(shape))
 }
 
 // Empty returns a zeroed tensor of dtype d with the given shape, which it

@@ -1,0 +1,75 @@
+// Package tensor is chainrule's dense n-dimensional array: the values that
+// flow through a computation and the kernels that compute them. It knows
+// nothing of differentiation; package ad builds on it.
+//
+// # Tensors
+//
+// A *Tensor is a dense, row-major (C-order) array with a shape, one integer
+// per dimension. A tensor with an empty shape is a scalar of rank 0 holding
+// one element; a tensor with a 0 in its shape holds no elements. Tensors are
+// made by New and New32 (which take ownership of the slice they are given),
+// Scalar, Zeros, Ones, Full, Arange, Eye, RandN and Rand, and read with At,
+// AtFlat, Item, Data, Data32 and Float64s.
+//
+// # Dtypes
+//
+// Every tensor has a DType, Float64 (the default) or Float32. The
+// constructors without a receiver make float64 tensors; the methods of the
+// same name on a DType make tensors of that dtype, e.g. Float32.Zeros(2, 3).
+// Operations never mix dtypes: combining a float64 and a float32 tensor
+// panics with ErrDType, and As converts between them. float32 tensors are
+// computed in float32 (Map and Map2 widen each element to float64 for the
+// function they are given and round the result back).
+//
+// # Broadcasting
+//
+// The binary operations (Add, Sub, Mul, Div, Map2, Where) and the batch
+// dimensions of MatMul follow NumPy's broadcasting rules: shapes are aligned
+// at their last dimension, missing leading dimensions count as 1, and each
+// pair of dimensions must be equal or contain a 1, which is stretched to the
+// other. So (2,3) + (3) adds the row to both rows, and (4,1) + (1,5) makes a
+// (4,5) outer sum. BroadcastShapes computes the result's shape; BroadcastTo
+// materializes a broadcast and SumTo is its transpose, summing a broadcast
+// result back down to the original shape.
+//
+// # Values, not views
+//
+// Operations return new tensors and leave their arguments unchanged. The
+// exceptions are named: Reshape returns a tensor sharing its argument's
+// data; As and SumTo return their argument itself when there is nothing to
+// convert or sum; Set, SetFlat, Fill and AddInPlace modify their receiver;
+// Data and Data32 expose the backing slice. A tensor is not safe for
+// concurrent modification, but any number of goroutines may read it.
+//
+// # Printing
+//
+// *Tensor implements fmt.Stringer and fmt.Formatter. It prints like NumPy's
+// str(), with each element in the shortest form that reads back exactly:
+//
+//	[[  1 2.5]
+//	 [  3   4]]
+//
+// Tensors of more than 1000 elements are summarized with "...". The verbs
+// %e, %f and %g with a precision format each element, e.g. "%.3f".
+//
+// # Errors
+//
+// Misuse — shapes that do not fit, an axis out of range, mixed dtypes, an
+// index out of range — is a programmer error and panics, as slice indexing
+// does. The panic value is always an *Error whose Kind is one of the
+// sentinels ErrShape, ErrAxis, ErrDType, ErrIndex, ErrGraph or ErrArg, and
+// whose message names the operation and the shapes involved:
+//
+//	chainrule: matmul: shapes (3,4) and (5,2) do not match
+//
+// Maybe runs a function and converts such a panic into an ordinary error,
+// as gonum's mat.Maybe does, so callers that accept untrusted shapes can
+// test for it with errors.Is:
+//
+//	err := tensor.Maybe(func() { y = tensor.MatMul(a, b) })
+//	if errors.Is(err, tensor.ErrShape) { ... }
+//
+// Panics that are not chainrule errors (a nil *Tensor, say) pass through
+// Maybe unchanged. Arithmetic itself never panics: division by zero and
+// overflow give IEEE-754 infinities and NaNs.
+package tensor
