@@ -1,6 +1,7 @@
 package ad_test
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
@@ -62,4 +63,147 @@ func BenchmarkRosenbrockVector(b *testing.B) {
 			ad.ValueAndGrad(rosenN, x)
 		}
 	})
+}
+
+// rosenVec100k is the vector Rosenbrock input for the forward-mode benchmarks.
+var rosenVec100k = ad.From(tensor.Rand(2, -1, 1, 100_000))
+
+// BenchmarkJVPCost compares the function alone with one JVP (Griewank's
+// bound for tangents is 2.5×) and, for k = 16 directions, one batched JVP
+// with 16 separate ones.
+func BenchmarkJVPCost(b *testing.B) {
+	x := rosenVec100k
+	n := x.Size()
+	f := func(xs []ad.Value) ad.Value { return rosenN(xs[0]) }
+	b.Run("primal", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			rosenN(x)
+		}
+	})
+	v := ad.From(tensor.RandN(3, n))
+	b.Run("jvp", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			ad.JVP(f, []ad.Value{x}, []ad.Value{v})
+		}
+	})
+	// k = 16 directions: batching shares the primal and the local
+	// derivatives, so it pays most where those are transcendental.
+	const k = 16
+	xs := ad.From(tensor.Rand(2, -1, 1, 10_000))
+	g := func(xs []ad.Value) ad.Value {
+		x := xs[0]
+		return ad.Sum(ad.Mul(ad.Sin(ad.Exp(ad.Tanh(x))), ad.Log1p(ad.Square(x))), false)
+	}
+	vs := tensor.RandN(4, k, xs.Size())
+	dirs := make([]ad.Value, k)
+	for j := range dirs {
+		dirs[j] = ad.From(tensor.Slice(vs, 0, j, j+1).Reshape(xs.Size()))
+	}
+	b.Run("jvp16-separate", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			for _, d := range dirs {
+				ad.JVP(g, []ad.Value{xs}, []ad.Value{d})
+			}
+		}
+	})
+	b.Run("jvp16-batched", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			ad.JVPBatch(g, []ad.Value{xs}, []ad.Value{ad.From(vs)})
+		}
+	})
+	b.Run("hvp", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			ad.HVP(rosenN, x, v)
+		}
+	})
+}
+
+// BenchmarkJacobianModes: for R^10 → R^1000 forward mode should win, for
+// R^1000 → R^10 reverse mode; Auto should pick the winner.
+func BenchmarkJacobianModes(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		n, m int
+	}{{"R10toR1000", 10, 1000}, {"R1000toR10", 1000, 10}} {
+		w := ad.From(tensor.RandN(5, c.m, c.n))
+		f := func(x ad.Value) ad.Value { return ad.Tanh(ad.MatMul(w, ad.Sin(x))) }
+		x := ad.From(tensor.RandN(6, c.n))
+		for _, m := range []ad.Mode{ad.Forward, ad.Reverse, ad.Auto} {
+			b.Run(c.name+"/"+m.String(), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					ad.Jacobian(f, x, m)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkHessianRosenbrock100: the full Hessian of the n = 100 Rosenbrock
+// function, forward-over-reverse.
+func BenchmarkHessianRosenbrock100(b *testing.B) {
+	x := ad.From(tensor.Rand(7, -1, 1, 100))
+	for i := 0; i < b.N; i++ {
+		ad.Hessian(rosenN, x)
+	}
+}
+
+// BenchmarkCheckpoint: a chain of 1000 tanh(W·h) layers of width 256,
+// differentiated plainly and with every segment of 32 layers checkpointed.
+// It reports the bytes the recording holds for the reverse sweep (heap in
+// use after the forward pass, less before) and the time.
+func BenchmarkCheckpoint(b *testing.B) {
+	const layers, width, seg = 1000, 256, 32
+	w := ad.From(tensor.RandN(8, width, width).Reshape(width, width))
+	w = ad.Mul(w, ad.Scalar(1/16.0))
+	layer := func(h ad.Value) ad.Value { return ad.Tanh(ad.MatMul(w, h)) }
+	segment := ad.Checkpoint(func(xs []ad.Value) ad.Value {
+		h := xs[0]
+		for i := 0; i < seg; i++ {
+			h = layer(h)
+		}
+		return h
+	})
+	plain := func(xs []ad.Value) ad.Value {
+		h := xs[0]
+		for i := 0; i < layers; i++ {
+			h = layer(h)
+		}
+		return ad.Sum(h, false)
+	}
+	ckpt := func(xs []ad.Value) ad.Value {
+		h := xs[0]
+		i := 0
+		for ; i+seg <= layers; i += seg {
+			h = segment(h)
+		}
+		for ; i < layers; i++ {
+			h = layer(h)
+		}
+		return ad.Sum(h, false)
+	}
+	h0 := ad.From(tensor.RandN(9, width))
+	for _, c := range []struct {
+		name string
+		f    func([]ad.Value) ad.Value
+	}{{"plain", plain}, {"checkpointed", ckpt}} {
+		b.Run(c.name, func(b *testing.B) {
+			var held uint64
+			for i := 0; i < b.N; i++ {
+				var m0, m1 runtime.MemStats
+				b.StopTimer()
+				runtime.GC()
+				runtime.ReadMemStats(&m0)
+				b.StartTimer()
+				y, pull := ad.VJP(c.f, h0)
+				b.StopTimer()
+				runtime.GC()
+				runtime.ReadMemStats(&m1)
+				held = m1.HeapAlloc - m0.HeapAlloc
+				b.StartTimer()
+				pull(ad.From(tensor.Ones().Reshape()))
+				runtime.KeepAlive(y)
+			}
+			b.ReportMetric(float64(held), "bytes-held")
+		})
+	}
 }

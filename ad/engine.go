@@ -18,7 +18,6 @@ package ad
 // perturbation confusion.
 
 import (
-	"math"
 	"sync/atomic"
 
 	"github.com/chainrule/chainrule/tensor"
@@ -67,7 +66,8 @@ type params struct {
 	start int
 	stop  int
 	idx   []int
-	sizes []int
+	ta    bool // matmul: read the first operand transposed
+	tb    bool // matmul: read the second operand transposed
 }
 
 // identity is what local returns for ∂out/∂arg = 1.
@@ -407,12 +407,7 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 // The chain rule uses it to multiply local derivatives into tangents and
 // cotangents, so a zero adjoint (a branch where did not select, a relu that
 // is off) stays exactly zero even where the local derivative is infinite.
-func smul(x, y float64) float64 {
-	if (x == 0 && (math.IsInf(y, 0) || y != y)) || (y == 0 && (math.IsInf(x, 0) || x != x)) {
-		return 0
-	}
-	return x * y
-}
+var smul = tensor.StrongMulScalar[float64]
 
 var chainMulPrim = new(prim)
 
@@ -420,7 +415,7 @@ func init() {
 	*chainMulPrim = prim{
 		name: "chain_mul",
 		s2:   smul,
-		impl: func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Map2("chain_mul", a[0], a[1], smul) },
+		impl: func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.StrongMul(a[0], a[1]) },
 		local: func(i int, a []Value, _ Value, _ *params) Value {
 			return a[1-i]
 		},

@@ -11,11 +11,18 @@ import (
 
 var matmulPrim = new(prim)
 
+// matmulT is op(a)·op(b) for rank ≥ 2, op transposing the last two axes
+// where flagged; the flags let the reverse rule read transposes in place.
+func matmulT(a, b Value, ta, tb bool) Value {
+	return bind(matmulPrim, &params{ta: ta, tb: tb}, a, b)
+}
+
 func init() {
 	*matmulPrim = prim{
 		name: "matmul",
-		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.MatMul(t[0], t[1]) },
-		jvp: func(tans, a []Value, out Value, _ *params, b int) Value {
+		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor { return tensor.MatMulT(t[0], t[1], p.ta, p.tb) },
+		// d(op(A)·op(B)) = op(dA)·op(B) + op(A)·op(dB)
+		jvp: func(tans, a []Value, out Value, p *params, b int) Value {
 			var acc Value
 			for i, t := range tans {
 				if t.IsZero() {
@@ -24,9 +31,9 @@ func init() {
 				t = alignBatch(t, b, out.Rank())
 				var term Value
 				if i == 0 {
-					term = MatMul(t, a[1])
+					term = matmulT(t, a[1], p.ta, p.tb)
 				} else {
-					term = MatMul(a[0], t)
+					term = matmulT(a[0], t, p.ta, p.tb)
 				}
 				if acc.IsZero() {
 					acc = term
@@ -36,11 +43,20 @@ func init() {
 			}
 			return acc
 		},
-		vjp: func(ct Value, i int, a []Value, _ Value, _ *params) Value {
+		// C = op(A)·op(B): Ā = C̄·op(B)ᵀ, or its transpose op(B)·C̄ᵀ when A
+		// is read transposed; B̄ = op(A)ᵀ·C̄, or C̄ᵀ·op(A) when B is.
+		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
+			A, B := a[0], a[1]
 			if i == 0 {
-				return SumTo(MatMul(ct, MT(a[1])), a[0].Shape()...)
+				if p.ta {
+					return SumTo(matmulT(B, ct, p.tb, true), A.Shape()...)
+				}
+				return SumTo(matmulT(ct, B, false, !p.tb), A.Shape()...)
 			}
-			return SumTo(MatMul(MT(a[0]), ct), a[1].Shape()...)
+			if p.tb {
+				return SumTo(matmulT(ct, A, true, p.ta), B.Shape()...)
+			}
+			return SumTo(matmulT(A, ct, !p.ta, false), B.Shape()...)
 		},
 	}
 }
@@ -57,7 +73,7 @@ func MatMul(a, b Value) Value {
 		tensor.Panicf(tensor.ErrShape, "matmul", "shapes %s and %s do not match", tensor.ShapeString(a.Shape()), tensor.ShapeString(b.Shape()))
 	}
 	if ra >= 2 && rb >= 2 {
-		return bind(matmulPrim, nil, a, b)
+		return matmulT(a, b, false, false)
 	}
 	a2, b2 := a, b
 	if ra == 1 {
@@ -66,7 +82,7 @@ func MatMul(a, b Value) Value {
 	if rb == 1 {
 		b2 = Reshape(b, b.Shape()[0], 1)
 	}
-	out := bind(matmulPrim, nil, a2, b2)
+	out := matmulT(a2, b2, false, false)
 	s := out.Shape()
 	switch {
 	case ra == 1 && rb == 1:

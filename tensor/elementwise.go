@@ -172,45 +172,6 @@ func map2[T Float](op string, a, b *Tensor, x, y []T, f func(x, y T) T) *Tensor 
 	return out
 }
 
-// Add returns a + b elementwise with broadcasting, as a new tensor. It panics
-// with ErrShape if the shapes do not broadcast and with ErrDType if the
-// dtypes differ.
-func Add(a, b *Tensor) *Tensor {
-	sameDType("add", a, b)
-	if a.dtype == Float32 {
-		return map2("add", a, b, a.f32, b.f32, func(x, y float32) float32 { return x + y })
-	}
-	return map2("add", a, b, a.f64, b.f64, func(x, y float64) float64 { return x + y })
-}
-
-// Sub returns a - b elementwise with broadcasting; it panics like Add.
-func Sub(a, b *Tensor) *Tensor {
-	sameDType("sub", a, b)
-	if a.dtype == Float32 {
-		return map2("sub", a, b, a.f32, b.f32, func(x, y float32) float32 { return x - y })
-	}
-	return map2("sub", a, b, a.f64, b.f64, func(x, y float64) float64 { return x - y })
-}
-
-// Mul returns a * b elementwise with broadcasting; it panics like Add.
-func Mul(a, b *Tensor) *Tensor {
-	sameDType("mul", a, b)
-	if a.dtype == Float32 {
-		return map2("mul", a, b, a.f32, b.f32, func(x, y float32) float32 { return x * y })
-	}
-	return map2("mul", a, b, a.f64, b.f64, func(x, y float64) float64 { return x * y })
-}
-
-// Div returns a / b elementwise with broadcasting (IEEE: x/0 is ±Inf or
-// NaN); it panics like Add.
-func Div(a, b *Tensor) *Tensor {
-	sameDType("div", a, b)
-	if a.dtype == Float32 {
-		return map2("div", a, b, a.f32, b.f32, func(x, y float32) float32 { return x / y })
-	}
-	return map2("div", a, b, a.f64, b.f64, func(x, y float64) float64 { return x / y })
-}
-
 // Where returns, elementwise over the broadcast of the three shapes, a where
 // cond is non-zero and b elsewhere. The unselected value never leaks into the
 // result, even when it is NaN; a NaN in cond counts as non-zero. All three

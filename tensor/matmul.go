@@ -28,38 +28,7 @@ func MatMul(a, b *Tensor) *Tensor {
 	if len(bs) == 1 {
 		bs = []int{bs[0], 1}
 	}
-	m, k := as[len(as)-2], as[len(as)-1]
-	k2, n := bs[len(bs)-2], bs[len(bs)-1]
-	if k != k2 {
-		Panicf(ErrShape, "matmul", "shapes %s and %s do not match", ShapeString(a.shape), ShapeString(b.shape))
-	}
-	batch, ok := broadcast(as[:len(as)-2], bs[:len(bs)-2])
-	if !ok {
-		Panicf(ErrShape, "matmul", "batch dimensions of shapes %s and %s do not broadcast", ShapeString(a.shape), ShapeString(b.shape))
-	}
-	shape := append(slices.Clone(batch), m, n)
-	out := Empty(a.dtype, shape)
-	nb := Size(batch)
-	// offsets of each batch element in a and b
-	abat, bbat := make([]int, 0, nb), make([]int, 0, nb)
-	if len(batch) == 0 {
-		abat, bbat = append(abat, 0), append(bbat, 0)
-	} else {
-		bcast(batch, [][]int{as[:len(as)-2], bs[:len(bs)-2]}, func(off, inner []int, o, cnt int) {
-			for j := 0; j < cnt; j++ {
-				abat = append(abat, off[0]+j*inner[0])
-				bbat = append(bbat, off[1]+j*inner[1])
-			}
-		})
-	}
-	for i := 0; i < nb; i++ {
-		ao, bo, oo := abat[i]*m*k, bbat[i]*k*n, i*m*n
-		if a.dtype == Float32 {
-			gemm32(m, n, k, a.f32[ao:ao+m*k], b.f32[bo:bo+k*n], out.f32[oo:oo+m*n])
-		} else {
-			gemm64(m, n, k, a.f64[ao:ao+m*k], b.f64[bo:bo+k*n], out.f64[oo:oo+m*n])
-		}
-	}
+	out := matmul(a, b, as, bs, false, false)
 	// drop the dimensions added for 1-d operands
 	s := out.shape
 	switch {
@@ -79,25 +48,113 @@ func MatMul(a, b *Tensor) *Tensor {
 	return out
 }
 
-func gemm64(m, n, k int, a, b, c []float64) {
-	if m == 0 || n == 0 {
-		return
+// MatMulT returns op(a)·op(b) for operands of rank at least 2, where op
+// swaps the last two axes when the flag is set (a transposed operand is
+// read in place, not copied). Batch dimensions broadcast as in MatMul. It
+// panics with ErrShape or ErrDType like MatMul.
+func MatMulT(a, b *Tensor, ta, tb bool) *Tensor {
+	sameDType("matmul", a, b)
+	if a.Rank() < 2 || b.Rank() < 2 {
+		Panicf(ErrShape, "matmul", "shapes %s and %s: operands need rank 2 or more", ShapeString(a.shape), ShapeString(b.shape))
 	}
-	if k == 0 {
-		return
-	}
-	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
-		blas64.General{Rows: m, Cols: k, Stride: max(k, 1), Data: a},
-		blas64.General{Rows: k, Cols: n, Stride: max(n, 1), Data: b},
-		0, blas64.General{Rows: m, Cols: n, Stride: max(n, 1), Data: c})
+	return matmul(a, b, a.shape, b.shape, ta, tb)
 }
 
-func gemm32(m, n, k int, a, b, c []float32) {
-	if m == 0 || n == 0 || k == 0 {
-		return
+// matmul multiplies the stacks of matrices a and b viewed with shapes as and
+// bs (rank ≥ 2), transposing each matrix as flagged.
+func matmul(a, b *Tensor, as, bs []int, ta, tb bool) *Tensor {
+	ra, ca := as[len(as)-2], as[len(as)-1]
+	rb, cb := bs[len(bs)-2], bs[len(bs)-1]
+	m, k := ra, ca
+	if ta {
+		m, k = ca, ra
 	}
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
-		blas32.General{Rows: m, Cols: k, Stride: k, Data: a},
-		blas32.General{Rows: k, Cols: n, Stride: n, Data: b},
-		0, blas32.General{Rows: m, Cols: n, Stride: n, Data: c})
+	k2, n := rb, cb
+	if tb {
+		k2, n = cb, rb
+	}
+	if k != k2 {
+		Panicf(ErrShape, "matmul", "shapes %s and %s do not match", ShapeString(a.shape), ShapeString(b.shape))
+	}
+	batch, ok := broadcast(as[:len(as)-2], bs[:len(bs)-2])
+	if !ok {
+		Panicf(ErrShape, "matmul", "batch dimensions of shapes %s and %s do not broadcast", ShapeString(a.shape), ShapeString(b.shape))
+	}
+	shape := append(slices.Clone(batch), m, n)
+	out := Empty(a.dtype, shape)
+	nb := Size(batch)
+	if m == 0 || n == 0 || k == 0 {
+		return out
+	}
+	// offsets of each batch element in a and b
+	abat, bbat := make([]int, 0, nb), make([]int, 0, nb)
+	if len(batch) == 0 {
+		abat, bbat = append(abat, 0), append(bbat, 0)
+	} else {
+		bcast(batch, [][]int{as[:len(as)-2], bs[:len(bs)-2]}, func(off, inner []int, o, cnt int) {
+			for j := 0; j < cnt; j++ {
+				abat = append(abat, off[0]+j*inner[0])
+				bbat = append(bbat, off[1]+j*inner[1])
+			}
+		})
+	}
+	for i := 0; i < nb; i++ {
+		ao, bo, oo := abat[i]*m*k, bbat[i]*k*n, i*m*n
+		if a.dtype == Float32 {
+			gemm(m, n, k, ta, tb, a.f32[ao:ao+m*k], b.f32[bo:bo+k*n], out.f32[oo:oo+m*n])
+		} else {
+			gemm(m, n, k, ta, tb, a.f64[ao:ao+m*k], b.f64[bo:bo+k*n], out.f64[oo:oo+m*n])
+		}
+	}
+	return out
+}
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+// gemm computes c = op(a)·op(b) for one m×k by k×n product; a is stored
+// k×m when ta, and b n×k when tb. Matrix-vector shapes use Gemv.
+func gemm[T Float](m, n, k int, ta, tb bool, a, b, c []T) {
+	switch x := any(a).(type) {
+	case []float64:
+		b, c := any(b).([]float64), any(c).([]float64)
+		A := blas64.General{Rows: m, Cols: k, Stride: k, Data: x}
+		if ta {
+			A = blas64.General{Rows: k, Cols: m, Stride: m, Data: x}
+		}
+		B := blas64.General{Rows: k, Cols: n, Stride: n, Data: b}
+		if tb {
+			B = blas64.General{Rows: n, Cols: k, Stride: k, Data: b}
+		}
+		switch {
+		case n == 1: // c = op(a)·b, b a vector whichever way it is stored
+			blas64.Gemv(trans(ta), 1, A, blas64.Vector{N: k, Inc: 1, Data: b}, 0, blas64.Vector{N: m, Inc: 1, Data: c})
+		case m == 1: // cᵀ = op(b)ᵀ·aᵀ
+			blas64.Gemv(trans(!tb), 1, B, blas64.Vector{N: k, Inc: 1, Data: x}, 0, blas64.Vector{N: n, Inc: 1, Data: c})
+		default:
+			blas64.Gemm(trans(ta), trans(tb), 1, A, B, 0, blas64.General{Rows: m, Cols: n, Stride: n, Data: c})
+		}
+	case []float32:
+		b, c := any(b).([]float32), any(c).([]float32)
+		A := blas32.General{Rows: m, Cols: k, Stride: k, Data: x}
+		if ta {
+			A = blas32.General{Rows: k, Cols: m, Stride: m, Data: x}
+		}
+		B := blas32.General{Rows: k, Cols: n, Stride: n, Data: b}
+		if tb {
+			B = blas32.General{Rows: n, Cols: k, Stride: k, Data: b}
+		}
+		switch {
+		case n == 1:
+			blas32.Gemv(trans(ta), 1, A, blas32.Vector{N: k, Inc: 1, Data: b}, 0, blas32.Vector{N: m, Inc: 1, Data: c})
+		case m == 1:
+			blas32.Gemv(trans(!tb), 1, B, blas32.Vector{N: k, Inc: 1, Data: x}, 0, blas32.Vector{N: n, Inc: 1, Data: c})
+		default:
+			blas32.Gemm(trans(ta), trans(tb), 1, A, B, 0, blas32.General{Rows: m, Cols: n, Stride: n, Data: c})
+		}
+	}
 }

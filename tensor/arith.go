@@ -1,0 +1,201 @@
+package tensor
+
+import "slices"
+
+// Arithmetic kernels with tight loops: the same-shape and scalar-operand
+// cases, which dominate AD workloads, run without a function call per
+// element; other broadcasts go through the general path.
+
+type arithOp uint8
+
+const (
+	opAdd arithOp = iota
+	opSub
+	opMul
+	opDiv
+	opStrongMul
+)
+
+var arithNames = [...]string{"add", "sub", "mul", "div", "strong_mul"}
+
+func arith(op arithOp, a, b *Tensor) *Tensor {
+	name := arithNames[op]
+	sameDType(name, a, b)
+	if a.dtype == Float32 {
+		return arithT(op, a, b, a.f32, b.f32)
+	}
+	return arithT(op, a, b, a.f64, b.f64)
+}
+
+func arithT[T Float](op arithOp, a, b *Tensor, x, y []T) *Tensor {
+	name := arithNames[op]
+	shape := BroadcastShapes(name, a.shape, b.shape)
+	n := Size(shape)
+	var z []T
+	alloc := func() {
+		out := Empty(a.dtype, append([]int(nil), shape...))
+		z = data[T](out)
+		a = out
+	}
+	switch {
+	case len(x) == n && len(y) == n:
+		alloc()
+		arithSame(op, x[:n], y[:n], z)
+	case len(y) == 1 && len(x) == n:
+		alloc()
+		arithScalarY(op, x[:n], y[0], z)
+	case len(x) == 1 && len(y) == n:
+		alloc()
+		arithScalarX(op, x[0], y[:n], z)
+	case len(x) == n && len(y) > 0 && isSuffix(b.shape, shape):
+		// y repeats along leading dimensions: (k, …) op (…)
+		alloc()
+		m := len(y)
+		for o := 0; o < n; o += m {
+			arithSame(op, x[o:o+m], y, z[o:o+m])
+		}
+	case len(y) == n && len(x) > 0 && isSuffix(a.shape, shape):
+		xs := x
+		alloc()
+		m := len(xs)
+		for o := 0; o < n; o += m {
+			arithSame(op, xs, y[o:o+m], z[o:o+m])
+		}
+	default:
+		return map2(name, a, b, x, y, func(u, v T) T { return scalarArith(op, u, v) })
+	}
+	return a
+}
+
+// isSuffix reports whether shape s, less leading 1s, is the trailing part
+// of out, so that its elements repeat in blocks along out's leading axes.
+func isSuffix(s, out []int) bool {
+	for len(s) > 0 && s[0] == 1 {
+		s = s[1:]
+	}
+	if len(s) > len(out) {
+		return false
+	}
+	return slices.Equal(s, out[len(out)-len(s):])
+}
+
+func arithSame[T Float](op arithOp, x, y, z []T) {
+	x, y = x[:len(z)], y[:len(z)]
+	switch op {
+	case opAdd:
+		for i := range z {
+			z[i] = x[i] + y[i]
+		}
+	case opSub:
+		for i := range z {
+			z[i] = x[i] - y[i]
+		}
+	case opMul:
+		for i := range z {
+			z[i] = x[i] * y[i]
+		}
+	case opDiv:
+		for i := range z {
+			z[i] = x[i] / y[i]
+		}
+	case opStrongMul:
+		for i := range z {
+			v := x[i] * y[i]
+			if v != v && (x[i] == 0 || y[i] == 0) {
+				v = 0
+			}
+			z[i] = v
+		}
+	}
+}
+
+func arithScalarY[T Float](op arithOp, x []T, c T, z []T) {
+	x = x[:len(z)]
+	switch op {
+	case opAdd:
+		for i := range z {
+			z[i] = x[i] + c
+		}
+	case opSub:
+		for i := range z {
+			z[i] = x[i] - c
+		}
+	case opMul:
+		for i := range z {
+			z[i] = x[i] * c
+		}
+	case opDiv:
+		for i := range z {
+			z[i] = x[i] / c
+		}
+	default:
+		for i := range z {
+			z[i] = scalarArith(op, x[i], c)
+		}
+	}
+}
+
+func arithScalarX[T Float](op arithOp, c T, y []T, z []T) {
+	y = y[:len(z)]
+	switch op {
+	case opAdd:
+		for i := range z {
+			z[i] = c + y[i]
+		}
+	case opSub:
+		for i := range z {
+			z[i] = c - y[i]
+		}
+	case opMul:
+		for i := range z {
+			z[i] = c * y[i]
+		}
+	default:
+		for i := range z {
+			z[i] = scalarArith(op, c, y[i])
+		}
+	}
+}
+
+func scalarArith[T Float](op arithOp, u, v T) T {
+	switch op {
+	case opAdd:
+		return u + v
+	case opSub:
+		return u - v
+	case opMul:
+		return u * v
+	case opDiv:
+		return u / v
+	}
+	return StrongMulScalar(u, v)
+}
+
+// StrongMulScalar returns u·v, except that 0 times anything — ±Inf and NaN
+// included — is 0.
+func StrongMulScalar[T Float](u, v T) T {
+	z := u * v
+	if z != z && (u == 0 || v == 0) {
+		return 0
+	}
+	return z
+}
+
+// Add returns a + b elementwise with broadcasting. It panics with ErrShape
+// if the shapes do not broadcast and ErrDType if the dtypes differ.
+func Add(a, b *Tensor) *Tensor { return arith(opAdd, a, b) }
+
+// Sub returns a - b elementwise with broadcasting; it panics like Add.
+func Sub(a, b *Tensor) *Tensor { return arith(opSub, a, b) }
+
+// Mul returns a * b elementwise with broadcasting; it panics like Add.
+func Mul(a, b *Tensor) *Tensor { return arith(opMul, a, b) }
+
+// Div returns a / b elementwise with broadcasting (IEEE: x/0 is ±Inf or
+// NaN); it panics like Add.
+func Div(a, b *Tensor) *Tensor { return arith(opDiv, a, b) }
+
+// StrongMul returns a * b elementwise with broadcasting, with a strong zero:
+// 0 × ±Inf and 0 × NaN are 0 (so a zero adjoint stays zero through an
+// infinite local derivative). It panics like Add.
+func StrongMul(a, b *Tensor) *Tensor { return arith(opStrongMul, a, b) }

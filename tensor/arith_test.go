@@ -1,0 +1,34 @@
+package tensor
+
+import (
+	"math"
+	"testing"
+)
+
+func TestStrongMul(t *testing.T) {
+	inf, nan := math.Inf(1), math.NaN()
+	a := New([]float64{0, 0, 0, 2, 3, nan, -0.0}, 7)
+	b := New([]float64{inf, -inf, nan, inf, 4, 1, 5}, 7)
+	got := StrongMul(a, b)
+	want := []float64{0, 0, 0, inf, 12, nan, 0}
+	for i, w := range want {
+		g := got.AtFlat(i)
+		if !(g == w || (math.IsNaN(g) && math.IsNaN(w))) {
+			t.Errorf("element %d: %g × %g = %g, want %g", i, a.AtFlat(i), b.AtFlat(i), g, w)
+		}
+	}
+	// scalar operand and float32
+	s := StrongMul(Scalar(0), New([]float64{inf, 1}, 2))
+	if s.AtFlat(0) != 0 || s.AtFlat(1) != 0 {
+		t.Errorf("0 × [inf 1] = %v", s)
+	}
+	f := StrongMul(Float32.Scalar(0), New32([]float32{float32(inf), 2}, 2))
+	if f.AtFlat(0) != 0 || f.AtFlat(1) != 0 {
+		t.Errorf("float32 0 × [inf 2] = %v", f)
+	}
+	// the general broadcast path
+	g := StrongMul(New([]float64{0, 1}, 2, 1), New([]float64{inf, 2}, 1, 2))
+	if g.At(0, 0) != 0 || g.At(0, 1) != 0 || g.At(1, 0) != inf || g.At(1, 1) != 2 {
+		t.Errorf("broadcast strong mul = %v", g)
+	}
+}
