@@ -45,14 +45,7 @@ func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
 // may be called any number of times without running f again. It panics
 // with tensor.ErrShape for a cotangent of the wrong shape.
 func VJP(f func(xs []Value) Value, xs ...Value) (Value, func(ct Value) []Value) {
-	check("vjp", xs...)
-	t := newTrace(revTrace)
-	in := make([]Value, len(xs))
-	leaves := make([]int32, len(xs))
-	for i, x := range xs {
-		in[i] = t.input(x, Value{})
-		leaves[i] = in[i].tr.node
-	}
+	t, in, leaves := begin(xs)
 	y := f(in)
 	check("vjp", y)
 	t.done = true
@@ -62,20 +55,39 @@ func VJP(f func(xs []Value) Value, xs ...Value) (Value, func(ct Value) []Value) 
 		if !sameShape(ct.Shape(), yp.Shape()) || ct.DType() != yp.DType() {
 			tensor.Panicf(tensor.ErrShape, "vjp", "cotangent %s %s for output %s %s", ct.DType(), tensor.ShapeString(ct.Shape()), yp.DType(), tensor.ShapeString(yp.Shape()))
 		}
-		var gs []Value
-		if ytr != nil {
-			gs = t.backward(ytr.node, ct, leaves)
-		} else {
-			gs = make([]Value, len(xs))
-		}
-		for i, g := range gs {
-			if g.IsZero() {
-				gs[i] = zerosLike(xs[i])
-			}
-		}
-		return gs
+		return pullback(t, ytr, ct, leaves, xs)
 	}
 	return yp, pull
+}
+
+// begin starts a reverse trace with xs as its inputs.
+func begin(xs []Value) (t *trace, in []Value, leaves []int32) {
+	check("vjp", xs...)
+	t = newRevTrace()
+	in = make([]Value, len(xs))
+	leaves = make([]int32, len(xs))
+	for i, x := range xs {
+		in[i] = t.input(x, Value{})
+		leaves[i] = in[i].tr.node
+	}
+	return t, in, leaves
+}
+
+// pullback runs the reverse sweep of t from the output's tracer with
+// cotangent ct, returning zeros for inputs it does not reach.
+func pullback(t *trace, ytr *tracer, ct Value, leaves []int32, xs []Value) []Value {
+	var gs []Value
+	if ytr != nil {
+		gs = t.backward(ytr.node, ct, leaves)
+	} else {
+		gs = make([]Value, len(xs))
+	}
+	for i, g := range gs {
+		if g.IsZero() {
+			gs[i] = zerosLike(xs[i])
+		}
+	}
+	return gs
 }
 
 // JVP returns f(primals) and the Jacobian-vector product J·tangents, in one

@@ -509,3 +509,20 @@ func TestGraphLocalGradients(t *testing.T) {
 	ct := tensor.RandN(3, 2, 4)
 	nearT(t, "node vjp", mm.VJP(0, ct), tensor.MatMul(ct, tensor.Transpose(mm.ArgValue(1))), 1e-15)
 }
+
+// Regression: the batched forward rule of SumTo lined the batch axis up with
+// a data axis when SumTo drops leading axes (found by gradcheck).
+func TestSumToBatchedJVP(t *testing.T) {
+	_, tan := ad.JVPBatch(func(xs []ad.Value) ad.Value { return ad.SumTo(xs[0]) },
+		[]ad.Value{ad.New([]float64{1, 1, 1}, 3)},
+		[]ad.Value{ad.New([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9}, 3, 3)})
+	nearT(t, "batched sum_to", tan.Tensor(), tensor.New([]float64{6, 15, 24}, 3), 0)
+	// and the Hessian of a broadcasting product, which goes through it
+	f := func(x ad.Value) ad.Value {
+		m := ad.Reshape(x, 2, 3)
+		return ad.Sum(ad.Mul(m, ad.Slice(m, 0, 0, 1)), false) // (2,3)·(1,3)
+	}
+	x := ad.From(tensor.Rand(3, -1, 1, 6))
+	nearT(t, "hessian fwd-over-rev vs rev-over-rev", ad.Hessian(f, x).Tensor(),
+		ad.JacRev(func(y ad.Value) ad.Value { return ad.Grad(f, y) }, x).Tensor(), 1e-14)
+}

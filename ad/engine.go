@@ -18,6 +18,7 @@ package ad
 // perturbation confusion.
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/chainrule/chainrule/tensor"
@@ -90,17 +91,16 @@ type trace struct {
 	tape  [][]node // the recorded nodes, in chunks that never move
 	n     int32    // how many nodes are recorded
 	slab  []tracer // tracers, allocated a chunk at a time
-	vals  []Value  // node arguments, likewise
-	pars  []int32  // node parents, likewise
 	done  bool
 }
 
 // tracer is the derivative information a Value carries for one trace.
 type tracer struct {
 	tc      *trace
-	primal  Value // the value one level down
-	tangent Value // jvp: the tangent, zero Value for a symbolic zero
-	node    int32 // reverse: the tape node that made it
+	level   uint64 // the trace's level when the tracer was made
+	primal  Value  // the value one level down
+	tangent Value  // jvp: the tangent, zero Value for a symbolic zero
+	node    int32  // reverse: the tape node that made it
 }
 
 // node is one recorded operation on a reverse trace's tape.
@@ -110,17 +110,43 @@ type node struct {
 	args    []Value // primals of the arguments, one level down
 	parents []int32 // tape index of each argument, -1 for constants
 	out     Value   // primal of the output, one level down
+	a       [2]Value
+	ps      [2]int32 // args and parents of up to two arguments live here
 }
 
 func newTrace(kind traceKind) *trace {
 	return &trace{level: levels.Add(1), kind: kind}
 }
 
+// tapes recycles the tapes of finished reverse traces whose nodes nothing
+// can reach any more (Grad, not VJP, whose pull-back keeps its tape).
+var tapes sync.Pool
+
+func newRevTrace() *trace {
+	t := newTrace(revTrace)
+	if tp, ok := tapes.Get().(*[][]node); ok {
+		t.tape = (*tp)[:0]
+	}
+	return t
+}
+
+// release returns t's tape to the pool. Tracers made by t stay valid
+// memory but fail the level check, so a leaked one panics with ErrGraph.
+func (t *trace) release() {
+	for i := 0; i*chunk < int(t.n); i++ {
+		clear(t.tape[i][:min(chunk, int(t.n)-i*chunk)])
+	}
+	tp := t.tape[:0]
+	t.tape, t.n = nil, 0
+	t.level = levels.Add(1)
+	tapes.Put(&tp)
+}
+
 func (t *trace) newTracer(primal, tangent Value, n int32) Value {
 	if len(t.slab) == cap(t.slab) {
 		t.slab = make([]tracer, 0, 128)
 	}
-	t.slab = append(t.slab, tracer{tc: t, primal: primal, tangent: tangent, node: n})
+	t.slab = append(t.slab, tracer{tc: t, level: t.level, primal: primal, tangent: tangent, node: n})
 	return Value{t: primal.t, s: primal.s, tr: &t.slab[len(t.slab)-1]}
 }
 
@@ -138,13 +164,26 @@ func bind(p *prim, prm *params, args ...Value) Value {
 	if top == nil {
 		return eval(p, prm, args)
 	}
-	if top.done {
+	if top.done || top.level != levelOf(args, top) {
 		tensor.Panicf(tensor.ErrGraph, p.name, "a value of a finished transformation was used outside it (an escaped tracer)")
 	}
 	if top.kind == jvpTrace {
 		return top.processJVP(p, prm, args)
 	}
 	return top.processRev(p, prm, args)
+}
+
+// levelOf returns the level recorded in the tracers of args that belong to
+// t (which differs from t's level once t has been released).
+func levelOf(args []Value, t *trace) uint64 {
+	for _, a := range args {
+		if a.tr != nil && a.tr.tc == t {
+			if a.tr.level != t.level {
+				return a.tr.level
+			}
+		}
+	}
+	return t.level
 }
 
 // eval runs p's kernel on constants: inline for float64 scalars where the
@@ -166,7 +205,7 @@ func eval(p *prim, prm *params, args []Value) Value {
 // lower returns the primal of a one level down for trace t, or a itself if a
 // does not belong to t.
 func (t *trace) lower(a Value) (Value, *tracer) {
-	if a.tr != nil && a.tr.tc == t {
+	if a.tr != nil && a.tr.tc == t && a.tr.level == t.level {
 		return a.tr.primal, a.tr
 	}
 	return a, nil
@@ -286,52 +325,60 @@ func sameShape(a, b []int) bool {
 
 const chunk = 1024
 
-// record appends n to the tape and returns its index.
-func (t *trace) record(n node) int32 {
-	if int(t.n)%chunk == 0 {
-		t.tape = append(t.tape, make([]node, chunk))
-	}
+// push appends an empty node to the tape and returns it and its index; k
+// argument and parent slots come with it.
+func (t *trace) push(k int) (*node, int32) {
 	i := t.n
-	t.tape[i/chunk][i%chunk] = n
+	if int(i/chunk) == len(t.tape) {
+		if len(t.tape) < cap(t.tape) && t.tape[:len(t.tape)+1][len(t.tape)] != nil {
+			t.tape = t.tape[:len(t.tape)+1] // a recycled chunk
+		} else {
+			t.tape = append(t.tape, make([]node, chunk))
+		}
+	}
 	t.n++
-	return i
+	n := &t.tape[i/chunk][i%chunk]
+	if k <= 2 {
+		n.args, n.parents = n.a[:k:k], n.ps[:k:k]
+	} else {
+		n.args, n.parents = make([]Value, k), make([]int32, k)
+	}
+	return n, i
 }
 
 // node returns the recorded node i.
 func (t *trace) node(i int32) *node { return &t.tape[i/chunk][i%chunk] }
 
-// alloc returns n argument slots and n parent slots from the trace's chunks.
-func (t *trace) alloc(n int) ([]Value, []int32) {
-	if len(t.vals)+n > cap(t.vals) {
-		t.vals = make([]Value, 0, max(256, n))
-		t.pars = make([]int32, 0, max(256, n))
-	}
-	k := len(t.vals)
-	t.vals, t.pars = t.vals[:k+n], t.pars[:k+n]
-	return t.vals[k : k+n : k+n], t.pars[k : k+n : k+n]
-}
-
 func (t *trace) processRev(p *prim, prm *params, args []Value) Value {
-	prims, parents := t.alloc(len(args))
+	if p.nondiff {
+		var buf [4]Value
+		prims := buf[:0]
+		for _, a := range args {
+			pr, _ := t.lower(a)
+			prims = append(prims, pr)
+		}
+		return bind(p, prm, prims...)
+	}
+	n, idx := t.push(len(args))
+	n.p, n.prm = p, prm
 	for i, a := range args {
 		pr, tr := t.lower(a)
-		prims[i], parents[i] = pr, -1
+		n.args[i], n.parents[i] = pr, -1
 		if tr != nil {
-			parents[i] = tr.node
+			n.parents[i] = tr.node
 		}
 	}
-	out := bind(p, prm, prims...)
-	if p.nondiff {
-		return out
-	}
-	return t.newTracer(out, Value{}, t.record(node{p: p, prm: prm, args: prims, parents: parents, out: out}))
+	n.out = bind(p, prm, n.args...)
+	return t.newTracer(n.out, Value{}, idx)
 }
 
 // input records a leaf on a reverse trace, or seeds a tangent on a JVP trace.
 func (t *trace) input(x, tangent Value) Value {
 	check("input", x)
 	if t.kind == revTrace {
-		return t.newTracer(x, Value{}, t.record(node{out: x}))
+		n, idx := t.push(0)
+		n.out = x
+		return t.newTracer(x, Value{}, idx)
 	}
 	return t.newTracer(x, tangent, -1)
 }

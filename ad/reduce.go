@@ -20,8 +20,19 @@ func init() {
 	*sumToPrim = prim{
 		name: "sum_to",
 		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor { return tensor.SumTo(t[0], p.shape) },
-		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
-			return SumTo(tans[0], withBatch(tans, b, p.shape)...)
+		// Linear, so the tangent is summed the same way. With batch
+		// dimensions in front, the target is first padded with 1s to the
+		// argument's rank so that the batch axes line up.
+		jvp: func(tans, a []Value, _ Value, p *params, b int) Value {
+			if b == 0 {
+				return SumTo(tans[0], p.shape...)
+			}
+			padded := make([]int, a[0].Rank()-len(p.shape), a[0].Rank())
+			for i := range padded {
+				padded[i] = 1
+			}
+			padded = append(padded, p.shape...)
+			return Reshape(SumTo(tans[0], withBatch(tans, b, padded)...), withBatch(tans, b, p.shape)...)
 		},
 		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value {
 			return BroadcastTo(ct, a[0].Shape()...)
