@@ -32,11 +32,17 @@ func Grads(f func(xs []Value) Value, xs ...Value) []Value {
 // ValueAndGrads returns f(xs) and its gradient with respect to each of xs;
 // see Grad.
 func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
-	y, pull := VJP(f, xs...)
-	if y.Size() != 1 {
-		tensor.Panicf(tensor.ErrShape, "grad", "function output of shape %s is not a scalar; use VJP or Jacobian", tensor.ShapeString(y.Shape()))
+	t, in, leaves := begin(xs)
+	t.reuse = true
+	defer t.release()
+	y := f(in)
+	check("grad", y)
+	t.done = true
+	yp, ytr := t.lower(y)
+	if yp.Size() != 1 {
+		tensor.Panicf(tensor.ErrShape, "grad", "function output of shape %s is not a scalar; use VJP or Jacobian", tensor.ShapeString(yp.Shape()))
 	}
-	return y, pull(wrap(y.DType().Ones(y.Shape()...)))
+	return yp, pullback(t, ytr, wrap(yp.DType().Ones(yp.Shape()...)), leaves, xs)
 }
 
 // VJP runs f at xs once, recording it, and returns its value and the
@@ -127,10 +133,10 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 	check("jvp", y)
 	t.done = true
 	yp, ytr := t.lower(y)
-	if ytr == nil || ytr.tangent.IsZero() {
+	if ytr == nil || ytr.tangent().IsZero() {
 		return yp, wrap(yp.DType().Zeros(append(slices.Clone(k), yp.Shape()...)...))
 	}
-	return yp, ytr.tangent
+	return yp, ytr.tangent()
 }
 
 // Derivative returns df/dx at x for a function of one scalar, by forward

@@ -90,18 +90,39 @@ type trace struct {
 	batch int      // jvp: leading batch dimensions of the tangents
 	tape  [][]node // the recorded nodes, in chunks that never move
 	n     int32    // how many nodes are recorded
+	cts   []Value  // reverse: the adjoints of a sweep, reused if reuse is set
+	reuse bool
+	duals [][]dual // jvp: primals and tangents, in chunks
+	nd    int32    // how many duals there are
 	slab  []tracer // tracers, allocated a chunk at a time
 	done  bool
 }
 
-// tracer is the derivative information a Value carries for one trace.
+// tracer is the derivative information a Value carries for one trace: a
+// handle to its entry there (a tape node in reverse mode, a primal-tangent
+// pair in forward mode). It is small because scalar code makes one per op.
 type tracer struct {
-	tc      *trace
-	level   uint64 // the trace's level when the tracer was made
-	primal  Value  // the value one level down
-	tangent Value  // jvp: the tangent, zero Value for a symbolic zero
-	node    int32  // reverse: the tape node that made it
+	tc    *trace
+	level uint64 // the trace's level when the tracer was made
+	node  int32  // reverse: the tape node that made it; jvp: its dual
 }
+
+// dual is a JVP trace's entry for one tracer.
+type dual struct {
+	primal  Value // the value one level down
+	tangent Value // its tangent, the zero Value for a symbolic zero
+}
+
+// primal returns the value one level down.
+func (tr *tracer) primal() Value {
+	if tr.tc.kind == revTrace {
+		return tr.tc.node(tr.node).out
+	}
+	return tr.tc.duals[tr.node/chunk][tr.node%chunk].primal
+}
+
+// tangent returns the tangent of a JVP tracer.
+func (tr *tracer) tangent() Value { return tr.tc.duals[tr.node/chunk][tr.node%chunk].tangent }
 
 // node is one recorded operation on a reverse trace's tape.
 type node struct {
@@ -118,14 +139,20 @@ func newTrace(kind traceKind) *trace {
 	return &trace{level: levels.Add(1), kind: kind}
 }
 
+// buffers are a released trace's reusable memory.
+type buffers struct {
+	tape [][]node
+	cts  []Value
+}
+
 // tapes recycles the tapes of finished reverse traces whose nodes nothing
 // can reach any more (Grad, not VJP, whose pull-back keeps its tape).
 var tapes sync.Pool
 
 func newRevTrace() *trace {
 	t := newTrace(revTrace)
-	if tp, ok := tapes.Get().(*[][]node); ok {
-		t.tape = (*tp)[:0]
+	if b, ok := tapes.Get().(*buffers); ok {
+		t.tape, t.cts = b.tape[:0], b.cts
 	}
 	return t
 }
@@ -136,17 +163,25 @@ func (t *trace) release() {
 	for i := 0; i*chunk < int(t.n); i++ {
 		clear(t.tape[i][:min(chunk, int(t.n)-i*chunk)])
 	}
-	tp := t.tape[:0]
-	t.tape, t.n = nil, 0
+	b := &buffers{tape: t.tape[:0], cts: t.cts}
+	t.tape, t.n, t.cts, t.reuse = nil, 0, nil, false
 	t.level = levels.Add(1)
-	tapes.Put(&tp)
+	tapes.Put(b)
 }
 
 func (t *trace) newTracer(primal, tangent Value, n int32) Value {
-	if len(t.slab) == cap(t.slab) {
-		t.slab = make([]tracer, 0, 128)
+	if t.kind == jvpTrace {
+		if int(t.nd/chunk) == len(t.duals) {
+			t.duals = append(t.duals, make([]dual, chunk))
+		}
+		n = t.nd
+		t.duals[n/chunk][n%chunk] = dual{primal, tangent}
+		t.nd++
 	}
-	t.slab = append(t.slab, tracer{tc: t, level: t.level, primal: primal, tangent: tangent, node: n})
+	if len(t.slab) == cap(t.slab) {
+		t.slab = make([]tracer, 0, 256)
+	}
+	t.slab = append(t.slab, tracer{tc: t, level: t.level, node: n})
 	return Value{t: primal.t, s: primal.s, tr: &t.slab[len(t.slab)-1]}
 }
 
@@ -206,7 +241,7 @@ func eval(p *prim, prm *params, args []Value) Value {
 // does not belong to t.
 func (t *trace) lower(a Value) (Value, *tracer) {
 	if a.tr != nil && a.tr.tc == t && a.tr.level == t.level {
-		return a.tr.primal, a.tr
+		return a.tr.primal(), a.tr
 	}
 	return a, nil
 }
@@ -218,8 +253,8 @@ func (t *trace) processJVP(p *prim, prm *params, args []Value) Value {
 	any := false
 	for i, a := range args {
 		if pr, tr := t.lower(a); tr != nil {
-			prims[i], tans[i] = pr, tr.tangent
-			any = any || !tr.tangent.IsZero()
+			prims[i], tans[i] = pr, tr.tangent()
+			any = any || !tans[i].IsZero()
 		}
 	}
 	if !any || p.nondiff { // symbolic zero: no tangent work at all
@@ -408,7 +443,16 @@ func (n *node) vjpOf(i int, ct Value) Value {
 // returns the cotangents of the leaf nodes given (zero Value where none
 // reached it).
 func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
-	cts := make([]Value, out+1)
+	var cts []Value
+	if t.reuse { // a Grad sweep, run once: reuse the pooled buffer
+		if cap(t.cts) < int(out)+1 {
+			t.cts = make([]Value, out+1)
+		}
+		cts = t.cts[:out+1]
+		clear(cts)
+	} else { // a VJP pull-back may run concurrently with itself
+		cts = make([]Value, out+1)
+	}
 	cts[out] = seed
 	for i := int(out); i >= 0; i-- {
 		ct := cts[i]
