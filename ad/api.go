@@ -98,7 +98,9 @@ func pullback(t *trace, ytr *tracer, ct Value, leaves []int32, xs []Value) []Val
 
 // JVP returns f(primals) and the Jacobian-vector product J·tangents, in one
 // forward pass. tangents must match primals in number, shape and dtype;
-// JVP panics with tensor.ErrShape otherwise.
+// JVP panics with tensor.ErrShape otherwise. A zero Value (ad.Value{}) as a
+// tangent is a symbolic zero: nothing computed from that input alone does
+// tangent work.
 func JVP(f func(xs []Value) Value, primals, tangents []Value) (Value, Value) {
 	return jvp(f, primals, tangents, 0)
 }
@@ -115,13 +117,16 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 		tensor.Panicf(tensor.ErrArg, "jvp", "%d primals and %d tangents", len(primals), len(tangents))
 	}
 	check("jvp", primals...)
-	check("jvp", tangents...)
 	t := newTrace(jvpTrace)
 	t.batch = b
 	var k []int
 	in := make([]Value, len(primals))
 	for i, x := range primals {
 		tg := tangents[i]
+		if tg.IsZero() { // a symbolic zero: no tangent work downstream
+			in[i] = t.input(x, Value{})
+			continue
+		}
 		ts := tg.Shape()
 		if len(ts) < b || !sameShape(ts[b:], x.Shape()) || (k != nil && !sameShape(ts[:b], k)) || tg.DType() != x.DType() {
 			tensor.Panicf(tensor.ErrShape, "jvp", "tangent %s %s for primal %s %s", tg.DType(), tensor.ShapeString(ts), x.DType(), tensor.ShapeString(x.Shape()))
@@ -134,6 +139,9 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 	t.done = true
 	yp, ytr := t.lower(y)
 	if ytr == nil || ytr.tangent().IsZero() {
+		if b > 0 && k == nil {
+			tensor.Panicf(tensor.ErrArg, "jvp", "every tangent is a symbolic zero: the batch size is unknown")
+		}
 		return yp, wrap(yp.DType().Zeros(append(slices.Clone(k), yp.Shape()...)...))
 	}
 	return yp, ytr.tangent()

@@ -526,3 +526,29 @@ func TestSumToBatchedJVP(t *testing.T) {
 	nearT(t, "hessian fwd-over-rev vs rev-over-rev", ad.Hessian(f, x).Tensor(),
 		ad.JacRev(func(y ad.Value) ad.Value { return ad.Grad(f, y) }, x).Tensor(), 1e-14)
 }
+
+// Symbolic zero tangents: nodes whose inputs do not depend on the
+// differentiated variable do no tangent work. A custom op whose forward
+// rule counts its calls shows it.
+func TestSymbolicZeroTangentsDoNoWork(t *testing.T) {
+	calls := 0
+	double := ad.Custom("double",
+		func(xs []ad.Value) ad.Value { return ad.Mul(xs[0], ad.Scalar(2)) },
+		func(_, ts []ad.Value) ad.Value { calls++; return ad.Mul(ts[0], ad.Scalar(2)) },
+		func(_ []ad.Value, _, ct ad.Value) []ad.Value { return []ad.Value{ad.Mul(ct, ad.Scalar(2))} })
+	f := func(xs []ad.Value) ad.Value {
+		x, c := xs[0], xs[1]
+		k := double(double(c)) // depends only on c, whose tangent is a symbolic zero
+		return ad.Add(ad.Mul(x, k), double(x))
+	}
+	_, tan := ad.JVP(f, []ad.Value{ad.Scalar(3), ad.Scalar(5)}, []ad.Value{ad.Scalar(1), {}})
+	near(t, "tangent", tan.Item(), 20+2, 0)
+	if calls != 1 {
+		t.Errorf("forward rule ran %d times, want 1 (only on the path from x)", calls)
+	}
+	// a function that ignores its input entirely: the tangent is zeros
+	_, tan = ad.JVP(func(xs []ad.Value) ad.Value { return double(ad.Scalar(4)) }, []ad.Value{ad.Scalar(1)}, []ad.Value{ad.Scalar(1)})
+	if tan.Item() != 0 || calls != 1 {
+		t.Errorf("independent output: tangent %v, rule calls %d", tan, calls)
+	}
+}
