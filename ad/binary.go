@@ -232,16 +232,14 @@ func init() {
 		name: "where",
 		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Where(t[0], t[1], t[2]) },
 		local: func(i int, a []Value, _ Value, _ *params) Value {
-			if i == 0 {
-				return Value{} // the condition gets no gradient
+			c := StopGradient(a[0])
+			switch i {
+			case 1:
+				return NotEqual(c, like(c, 0))
+			case 2:
+				return Equal(c, like(c, 0))
 			}
-			m := tensor.Map(a[0].tensor(), func(c float64) float64 {
-				if (c != 0) == (i == 1) {
-					return 1
-				}
-				return 0
-			})
-			return wrap(m)
+			return Value{} // the condition gets no gradient
 		},
 	}
 }

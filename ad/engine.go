@@ -81,6 +81,7 @@ type traceKind uint8
 const (
 	jvpTrace traceKind = iota
 	revTrace
+	stageTrace // Compile's recording, below every other trace
 )
 
 // trace is one active transformation.
@@ -93,6 +94,7 @@ type trace struct {
 	cts   []Value  // reverse: the adjoints of a sweep, reused if reuse is set
 	reuse bool
 	duals [][]dual // jvp: primals and tangents, in chunks
+	prog  *Program // stage: the program being recorded
 	nd    int32    // how many duals there are
 	slab  []tracer // tracers, allocated a chunk at a time
 	done  bool
@@ -115,8 +117,11 @@ type dual struct {
 
 // primal returns the value one level down.
 func (tr *tracer) primal() Value {
-	if tr.tc.kind == revTrace {
+	switch tr.tc.kind {
+	case revTrace:
 		return tr.tc.node(tr.node).out
+	case stageTrace:
+		return tr.tc.prog.vals[tr.node]
 	}
 	return tr.tc.duals[tr.node/chunk][tr.node%chunk].primal
 }
@@ -202,8 +207,11 @@ func bind(p *prim, prm *params, args ...Value) Value {
 	if top.done || top.level != levelOf(args, top) {
 		tensor.Panicf(tensor.ErrGraph, p.name, "a value of a finished transformation was used outside it (an escaped tracer)")
 	}
-	if top.kind == jvpTrace {
+	switch top.kind {
+	case jvpTrace:
 		return top.processJVP(p, prm, args)
+	case stageTrace:
+		return top.processStage(p, prm, args)
 	}
 	return top.processRev(p, prm, args)
 }
@@ -249,7 +257,12 @@ func (t *trace) lower(a Value) (Value, *tracer) {
 func (t *trace) processJVP(p *prim, prm *params, args []Value) Value {
 	n := len(args)
 	var pbuf, tbuf [4]Value
-	prims, tans := append(pbuf[:0], args...), tbuf[:n:n]
+	prims, tans := append(pbuf[:0], args...), tbuf[:0]
+	if n <= len(tbuf) {
+		tans = tbuf[:n]
+	} else {
+		tans = make([]Value, n)
+	}
 	any := false
 	for i, a := range args {
 		if pr, tr := t.lower(a); tr != nil {

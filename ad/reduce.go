@@ -183,11 +183,14 @@ func Prod(x Value, keep bool, axes ...int) Value {
 func LogSumExp(x Value, keep bool, axes ...int) Value {
 	check("logsumexp", x)
 	m := StopGradient(Max(x, true, axes...))
-	m = wrap(tensor.Map(m.tensor(), finiteOrZero)) // an all -Inf slice must not give NaN
+	m = bind(finitePrim, nil, m) // an all -Inf slice must not give NaN
 	s := Add(Log(Sum(Exp(Sub(x, m)), true, axes...)), m)
 	_, shape := reduceParams("logsumexp", x, axes, keep)
 	return Reshape(s, shape...)
 }
+
+// finitePrim replaces ±Inf and NaN by 0; it is used only on constants.
+var finitePrim = unary("finite_or_zero", finiteOrZero, func(Value, Value) Value { return Value{} })
 
 func finiteOrZero(v float64) float64 {
 	if v-v != 0 {

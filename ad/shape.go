@@ -327,5 +327,11 @@ func AsType(x Value, d tensor.DType) Value {
 // it, for any transformation at any depth of nesting.
 func StopGradient(x Value) Value {
 	check("stop_gradient", x)
-	return Value{t: x.t, s: x.s}
+	for x.tr != nil && x.tr.tc.kind != stageTrace {
+		if x.tr.level != x.tr.tc.level {
+			tensor.Panicf(tensor.ErrGraph, "stop_gradient", "a value of a finished transformation was used outside it (an escaped tracer)")
+		}
+		x = x.tr.primal()
+	}
+	return x
 }

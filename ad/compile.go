@@ -1,0 +1,394 @@
+package ad
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// Program is a computation recorded once by Compile and replayed on new
+// inputs without recording again, like a compiled tape (jax.jit in spirit,
+// torch.jit.trace in its rules): the sequence of primitives that ran at the
+// example inputs — derivative computations included — becomes a flat list
+// of instructions over registers.
+//
+// Control flow is resolved when recording: a branch taken on a value
+// (Value.Item, Value.Tensor) is baked in, so a Program is valid for inputs
+// that take the same branches. A Program reuses its registers between runs
+// and is not safe for concurrent use; Clone one per goroutine.
+type Program struct {
+	code   []instr
+	vals   []Value // the registers: inputs, constants, then results
+	nin    int
+	inputs []Value // example inputs, for shape and dtype checks
+	outs   []int32
+
+	scalar []sinstr  // the float64 scalar form, if every register is one
+	f64    []float64 // its registers
+	f1s    []func(float64) float64
+	f2s    []func(float64, float64) float64 // in the order of their instructions
+	cse    map[cseKey]int32                 // recording: instructions seen
+	consts map[uint64]int32                 // recording: scalar constants' registers
+}
+
+// instr applies p to registers args, writing register out.
+type instr struct {
+	p    *prim
+	prm  *params
+	args []int32
+	out  int32
+}
+
+// Compile runs f once at the example inputs xs, recording every primitive
+// it applies (at any depth of Grad, JVP, … inside f), and returns the
+// Program. Inputs must be constants (not values being differentiated
+// outside f); values f captures from outside are baked in as constants.
+// It panics with tensor.ErrGraph if f captures a value of an active
+// transformation.
+func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
+	check("compile", xs...)
+	t := newTrace(stageTrace)
+	p := &Program{nin: len(xs), inputs: slices.Clone(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}}
+	t.prog = p
+	in := make([]Value, len(xs))
+	for i, x := range xs {
+		if x.tr != nil {
+			tensor.Panicf(tensor.ErrGraph, "compile", "input %d is being differentiated outside Compile; compile the whole computation instead", i)
+		}
+		in[i] = t.newTracer(x, Value{}, p.reg(x))
+	}
+	ys := f(in)
+	t.done = true
+	for _, y := range ys {
+		check("compile", y)
+		if y.tr != nil && y.tr.tc == t {
+			p.outs = append(p.outs, y.tr.node)
+		} else if y.tr == nil {
+			p.outs = append(p.outs, p.reg(y)) // an output that does not depend on the inputs
+		} else {
+			tensor.Panicf(tensor.ErrGraph, "compile", "an output escaped from a transformation inside the compiled function")
+		}
+	}
+	p.prune()
+	p.cse, p.consts = nil, nil
+	p.lowerScalar()
+	return p
+}
+
+// reg appends a register holding v and returns its index.
+func (p *Program) reg(v Value) int32 {
+	p.vals = append(p.vals, v)
+	return int32(len(p.vals) - 1)
+}
+
+// processStage runs p eagerly and records it as an instruction, after a
+// few peephole simplifications: multiplying by 1 or adding 0 records
+// nothing, multiplying by -1 becomes a negation, a strong multiplication by
+// a finite non-zero constant a plain one, and an instruction identical to
+// an earlier one reuses its register.
+func (t *trace) processStage(pr *prim, prm *params, args []Value) Value {
+	prog := t.prog
+	regs := make([]int32, len(args))
+	vals := make([]Value, len(args))
+	for i, a := range args {
+		switch {
+		case a.tr == nil:
+			regs[i], vals[i] = prog.constant(a), a
+		case a.tr.tc == t:
+			regs[i], vals[i] = a.tr.node, prog.vals[a.tr.node]
+		default:
+			tensor.Panicf(tensor.ErrGraph, "compile", "%s: a value of a transformation outside Compile was captured", pr.name)
+		}
+	}
+	if len(args) == 2 && prm == nil {
+		if v, ok := t.simplify(pr, args, vals); ok {
+			return v
+		}
+		if pr == chainMulPrim || pr == mulPrim {
+		consts:
+			for i := 0; i < 2; i++ {
+				if c, ok := scalarConst(args[i]); ok && sameShape(vals[1-i].Shape(), shapeOf2(vals)) {
+					switch {
+					case c == -1:
+						pr, args, regs, vals = negPrim, args[1-i:2-i], regs[1-i:2-i], vals[1-i:2-i]
+					case pr == chainMulPrim && c != 0 && c-c == 0:
+						pr = mulPrim
+					}
+					break consts
+				}
+			}
+		}
+	}
+	key := cseKey{p: pr, a: -1, b: -1}
+	if prm == nil && len(regs) <= 2 {
+		key.a = regs[0]
+		if len(regs) == 2 {
+			key.b = regs[1]
+		}
+		if r, ok := prog.cse[key]; ok {
+			return t.newTracer(prog.vals[r], Value{}, r)
+		}
+	}
+	out := eval(pr, prm, vals)
+	r := prog.reg(out)
+	prog.code = append(prog.code, instr{p: pr, prm: prm, args: regs, out: r})
+	if key.a >= 0 {
+		prog.cse[key] = r
+	}
+	return t.newTracer(out, Value{}, r)
+}
+
+type cseKey struct {
+	p    *prim
+	a, b int32
+}
+
+// simplify returns the argument that x·1, 1·x, x+0, 0+x or x-0 equals, if
+// it has the result's shape.
+func (t *trace) simplify(pr *prim, args, vals []Value) (Value, bool) {
+	var unit float64
+	switch pr {
+	case mulPrim, chainMulPrim:
+		unit = 1
+	case addPrim, subPrim:
+		unit = 0
+	default:
+		return Value{}, false
+	}
+	for i := 0; i < 2; i++ {
+		if pr == subPrim && i == 0 {
+			continue // 0 - x is not x
+		}
+		if c, ok := scalarConst(args[i]); ok && c == unit && !math.Signbit(c) && sameShape(vals[1-i].Shape(), shapeOf2(vals)) && vals[1-i].DType() == vals[i].DType() {
+			return args[1-i], true
+		}
+	}
+	return Value{}, false
+}
+
+// scalarConst returns the value of a one-element constant.
+func scalarConst(v Value) (float64, bool) {
+	if v.tr != nil || v.Size() != 1 {
+		return 0, false
+	}
+	return v.Item(), true
+}
+
+// shapeOf2 returns the broadcast shape of two values.
+func shapeOf2(vals []Value) []int {
+	return tensor.BroadcastShapes("compile", vals[0].Shape(), vals[1].Shape())
+}
+
+// constant returns a register holding the constant v, shared among equal
+// scalar constants.
+func (p *Program) constant(v Value) int32 {
+	if v.isScalar() {
+		k := math.Float64bits(v.s)
+		if r, ok := p.consts[k]; ok {
+			return r
+		}
+		r := p.reg(v)
+		p.consts[k] = r
+		return r
+	}
+	return p.reg(v)
+}
+
+// prune drops instructions whose results no output needs.
+func (p *Program) prune() {
+	live := make([]bool, len(p.vals))
+	for _, o := range p.outs {
+		live[o] = true
+	}
+	var keep []instr
+	for i := len(p.code) - 1; i >= 0; i-- {
+		in := p.code[i]
+		if !live[in.out] {
+			continue
+		}
+		for _, a := range in.args {
+			live[a] = true
+		}
+		keep = append(keep, in)
+	}
+	slices.Reverse(keep)
+	p.code = keep
+}
+
+// Run replays the program on new inputs, which must have the example
+// inputs' shapes and dtypes, and returns the outputs. It panics with
+// tensor.ErrShape or tensor.ErrDType otherwise.
+func (p *Program) Run(xs ...Value) []Value {
+	if len(xs) != p.nin {
+		tensor.Panicf(tensor.ErrArg, "program run", "%d inputs for a program of %d", len(xs), p.nin)
+	}
+	for i, x := range xs {
+		check("program run", x)
+		e := p.inputs[i]
+		if x.DType() != e.DType() {
+			tensor.Panicf(tensor.ErrDType, "program run", "input %d is %s, recorded as %s", i, x.DType(), e.DType())
+		}
+		if !sameShape(x.Shape(), e.Shape()) {
+			tensor.Panicf(tensor.ErrShape, "program run", "input %d has shape %s, recorded as %s", i, tensor.ShapeString(x.Shape()), tensor.ShapeString(e.Shape()))
+		}
+		if x.tr != nil {
+			tensor.Panicf(tensor.ErrGraph, "program run", "input %d is being differentiated; a Program runs on constants", i)
+		}
+	}
+	if p.scalar != nil {
+		return p.runScalar(xs)
+	}
+	copy(p.vals, xs)
+	var buf [4]Value
+	for _, in := range p.code {
+		args := buf[:0]
+		for _, a := range in.args {
+			args = append(args, p.vals[a])
+		}
+		p.vals[in.out] = eval(in.p, in.prm, args)
+	}
+	out := make([]Value, len(p.outs))
+	for i, o := range p.outs {
+		out[i] = p.vals[o]
+	}
+	return out
+}
+
+// Len returns the number of instructions.
+func (p *Program) Len() int { return len(p.code) }
+
+// Clone returns a copy of the program with its own registers, for use on
+// another goroutine.
+func (p *Program) Clone() *Program {
+	q := *p
+	q.vals = slices.Clone(p.vals)
+	q.f64 = slices.Clone(p.f64)
+	return &q
+}
+
+// The scalar form: when every register is a float64 scalar, the program
+// runs over a float64 register file, with the commonest primitives inlined.
+
+type sop uint8
+
+const (
+	sGeneric1 sop = iota
+	sGeneric2
+	sAdd
+	sSub
+	sMul
+	sDiv
+	sStrongMul
+	sNeg
+)
+
+// sinstr is a scalar instruction, kept to 16 bytes; generic ones index
+// their kernel in Program.f1s or Program.f2s with b or a spare field.
+type sinstr struct {
+	op   sop
+	a, b int32
+	out  int32
+}
+
+func (p *Program) lowerScalar() {
+	for _, v := range p.vals {
+		if !v.isScalar() {
+			return
+		}
+	}
+	code := make([]sinstr, 0, len(p.code))
+	for _, in := range p.code {
+		s := sinstr{out: in.out}
+		switch {
+		case len(in.args) == 1 && in.p.s1 != nil:
+			s.op, s.a, s.b = sGeneric1, in.args[0], int32(len(p.f1s))
+			p.f1s = append(p.f1s, in.p.s1)
+			if in.p == negPrim {
+				s.op = sNeg
+			}
+		case len(in.args) == 2 && in.p.s2 != nil:
+			s.op, s.a, s.b = sGeneric2, in.args[0], in.args[1]
+			switch in.p {
+			case addPrim:
+				s.op = sAdd
+			case subPrim:
+				s.op = sSub
+			case mulPrim:
+				s.op = sMul
+			case divPrim:
+				s.op = sDiv
+			case chainMulPrim:
+				s.op = sStrongMul
+			}
+		default:
+			p.f1s, p.f2s = nil, nil
+			return // a primitive without a scalar kernel: keep the general form
+		}
+		if s.op == sGeneric2 {
+			p.f2s = append(p.f2s, in.p.s2)
+		}
+		code = append(code, s)
+	}
+	p.scalar = code
+	p.f64 = make([]float64, len(p.vals))
+	for i, v := range p.vals {
+		p.f64[i] = v.s
+	}
+}
+
+func (p *Program) runScalar(xs []Value) []Value {
+	r := p.f64
+	for i, x := range xs {
+		r[i] = x.s
+	}
+	g2 := 0 // the next generic binary kernel
+	for i := range p.scalar {
+		in := p.scalar[i]
+		switch in.op {
+		case sAdd:
+			r[in.out] = r[in.a] + r[in.b]
+		case sSub:
+			r[in.out] = r[in.a] - r[in.b]
+		case sMul:
+			r[in.out] = r[in.a] * r[in.b]
+		case sDiv:
+			r[in.out] = r[in.a] / r[in.b]
+		case sStrongMul:
+			r[in.out] = smul(r[in.a], r[in.b])
+		case sNeg:
+			r[in.out] = -r[in.a]
+		case sGeneric1:
+			r[in.out] = p.f1s[in.b](r[in.a])
+		default:
+			r[in.out] = p.f2s[g2](r[in.a], r[in.b])
+			g2++
+		}
+	}
+	out := make([]Value, len(p.outs))
+	for i, o := range p.outs {
+		out[i] = inline(r[o])
+	}
+	return out
+}
+
+// String lists the program's instructions, one a line: r3 = mul(r0, r2).
+func (p *Program) String() string {
+	var b []byte
+	for i := 0; i < p.nin; i++ {
+		b = fmt.Appendf(b, "r%d = input%s\n", i, tensor.ShapeString(p.vals[i].Shape()))
+	}
+	for _, in := range p.code {
+		b = fmt.Appendf(b, "r%d = %s(", in.out, in.p.name)
+		for j, a := range in.args {
+			if j > 0 {
+				b = append(b, ", "...)
+			}
+			b = fmt.Appendf(b, "r%d", a)
+		}
+		b = append(b, ")\n"...)
+	}
+	b = fmt.Appendf(b, "return %v\n", p.outs)
+	return string(b)
+}

@@ -1,0 +1,114 @@
+package ad_test
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// valueAndGrads is the computation the compile tests record: the value and
+// gradient of f, as one list.
+func valueAndGrads(f func([]ad.Value) ad.Value) func([]ad.Value) []ad.Value {
+	return func(xs []ad.Value) []ad.Value {
+		v, g := ad.ValueAndGrads(f, xs...)
+		return append([]ad.Value{v}, g...)
+	}
+}
+
+func TestCompileScalarReplaysOnNewInputs(t *testing.T) {
+	n := 20
+	scalars := func(seed uint64) []ad.Value {
+		x := tensor.Rand(seed, -1.5, 1.5, n)
+		xs := make([]ad.Value, n)
+		for i := range xs {
+			xs[i] = ad.Scalar(x.AtFlat(i))
+		}
+		return xs
+	}
+	prog := ad.Compile(valueAndGrads(rosenScalar), scalars(1)...)
+	for seed := uint64(2); seed < 6; seed++ {
+		xs := scalars(seed)
+		got := prog.Run(xs...)
+		v, g := ad.ValueAndGrads(rosenScalar, xs...)
+		near(t, "value", got[0].Item(), v.Item(), 0)
+		for i := range g {
+			near(t, "gradient", got[i+1].Item(), g[i].Item(), 0)
+		}
+	}
+}
+
+func TestCompileTensorsAndDynamicMasks(t *testing.T) {
+	// Where's masks, Max's tie weights, LogSumExp's shift and Relu's kink
+	// all depend on the input values: the program must recompute them.
+	f := func(xs []ad.Value) ad.Value {
+		x, w := xs[0], xs[1]
+		h := ad.Relu(ad.MatMul(w, x))
+		y := ad.Where(ad.Greater(h, ad.Scalar(0.5)), ad.Sqrt(h), ad.Square(h))
+		return ad.Add(ad.LogSumExp(y, false), ad.Max(ad.Mul(x, x), false))
+	}
+	x0, w0 := ad.From(tensor.RandN(1, 4)), ad.From(tensor.RandN(2, 3, 4))
+	prog := ad.Compile(valueAndGrads(f), x0, w0)
+	for seed := uint64(3); seed < 8; seed++ {
+		x, w := ad.From(tensor.RandN(seed, 4)), ad.From(tensor.RandN(seed+100, 3, 4))
+		got := prog.Run(x, w)
+		v, g := ad.ValueAndGrads(f, x, w)
+		near(t, "value", got[0].Item(), v.Item(), 1e-15)
+		nearT(t, "grad x", got[1].Tensor(), g[0].Tensor(), 1e-14)
+		nearT(t, "grad w", got[2].Tensor(), g[1].Tensor(), 1e-14)
+	}
+}
+
+func TestCompileSecondOrderAndCustom(t *testing.T) {
+	lpe := log1pexpRules()
+	f := func(x ad.Value) ad.Value { return ad.Sum(lpe(ad.Mul(x, ad.Sin(x))), false) }
+	prog := ad.Compile(func(xs []ad.Value) []ad.Value {
+		return []ad.Value{ad.Hessian(f, xs[0]), ad.HVP(f, xs[0], xs[1])}
+	}, ad.From(tensor.RandN(1, 3)), ad.From(tensor.RandN(2, 3)))
+	x, v := ad.From(tensor.RandN(5, 3)), ad.From(tensor.RandN(6, 3))
+	got := prog.Run(x, v)
+	nearT(t, "hessian", got[0].Tensor(), ad.Hessian(f, x).Tensor(), 1e-14)
+	nearT(t, "hvp", got[1].Tensor(), ad.HVP(f, x, v).Tensor(), 1e-14)
+}
+
+func TestCompileErrors(t *testing.T) {
+	prog := ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{ad.Sin(xs[0])} }, ad.From(tensor.Zeros(3)))
+	err := tensor.Maybe(func() { prog.Run(ad.From(tensor.Zeros(4))) })
+	if !errors.Is(err, tensor.ErrShape) || err.Error() != "chainrule: program run: input 0 has shape (4), recorded as (3)" {
+		t.Errorf("shape mismatch: %v", err)
+	}
+	err = tensor.Maybe(func() { prog.Run(ad.From(tensor.Float32.Zeros(3))) })
+	if !errors.Is(err, tensor.ErrDType) {
+		t.Errorf("dtype mismatch: %v", err)
+	}
+	// a value being differentiated outside cannot be captured
+	err = tensor.Maybe(func() {
+		ad.Grad(func(y ad.Value) ad.Value {
+			ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{ad.Mul(xs[0], y)} }, ad.Scalar(1))
+			return y
+		}, ad.Scalar(2))
+	})
+	if !errors.Is(err, tensor.ErrGraph) {
+		t.Errorf("captured tracer: %v", err)
+	}
+	// outputs that do not depend on the inputs are fine
+	c := ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{ad.Scalar(math.Pi)} }, ad.Scalar(0))
+	if got := c.Run(ad.Scalar(1))[0].Item(); got != math.Pi {
+		t.Errorf("constant output = %g", got)
+	}
+}
+
+// The hand-written gradient used as the benchmarks' physical limit agrees
+// with chainrule.
+func TestRosenbrockHand(t *testing.T) {
+	x := tensor.Rand(4, -1, 1, 30)
+	g := make([]float64, 30)
+	v := rosenHand(x.Data(), g)
+	want, wg := ad.ValueAndGrad(rosenN, ad.From(x))
+	near(t, "value", v, want.Item(), 1e-13)
+	for i := range g {
+		near(t, "gradient", g[i], wg.Tensor().AtFlat(i), 1e-13)
+	}
+}
