@@ -117,6 +117,13 @@ func sign(x float64) float64 {
 	return x // 0, -0 or NaN
 }
 
+var squarePrim = unary("square", func(x float64) float64 { return x * x },
+	func(x, _ Value) Value { return Mul(like(x, 2), x) })
+
+// Square returns x² elementwise. It is a primitive (not x·x) so that its
+// reverse rule costs one multiplication, not two and an addition.
+func Square(x Value) Value { return bind(squarePrim, nil, x) }
+
 var sinPrim = new(prim)
 
 func init() {
@@ -270,8 +277,6 @@ func Erf(x Value) Value { return bind(erfPrim, nil, x) }
 
 // Composite elementwise ops: no rules of their own.
 
-// Square returns x² elementwise.
-func Square(x Value) Value { return Mul(x, x) }
 
 // Reciprocal returns 1/x elementwise (±Inf at ±0).
 func Reciprocal(x Value) Value { return Div(like(x, 1), x) }
