@@ -40,13 +40,13 @@ func arithT[T Float](op arithOp, a, b *Tensor, x, y []T) *Tensor {
 	switch {
 	case len(x) == n && len(y) == n:
 		alloc()
-		arithSame(op, x[:n], y[:n], z)
+		parallel(n, func(lo, hi int) { arithSame(op, x[lo:hi], y[lo:hi], z[lo:hi]) })
 	case len(y) == 1 && len(x) == n:
 		alloc()
-		arithScalarY(op, x[:n], y[0], z)
+		parallel(n, func(lo, hi int) { arithScalarY(op, x[lo:hi], y[0], z[lo:hi]) })
 	case len(x) == 1 && len(y) == n:
 		alloc()
-		arithScalarX(op, x[0], y[:n], z)
+		parallel(n, func(lo, hi int) { arithScalarX(op, x[0], y[lo:hi], z[lo:hi]) })
 	case len(x) == n && len(y) > 0 && isSuffix(b.shape, shape):
 		// y repeats along leading dimensions: (k, …) op (…)
 		alloc()

@@ -32,3 +32,28 @@ func TestStrongMul(t *testing.T) {
 		t.Errorf("broadcast strong mul = %v", g)
 	}
 }
+
+// Kernels large enough to run on several cores give the same results as
+// the one-core loop.
+func TestParallelKernels(t *testing.T) {
+	n := 3*grain + 17
+	a, b := RandN(1, n), RandN(2, n)
+	sum, prod, sq := Add(a, b), Mul(a, Scalar(3)), Map(a, func(v float64) float64 { return v * v })
+	for i := 0; i < n; i++ {
+		x, y := a.AtFlat(i), b.AtFlat(i)
+		if sum.AtFlat(i) != x+y || prod.AtFlat(i) != x*3 || sq.AtFlat(i) != x*x {
+			t.Fatalf("element %d: %g %g %g", i, sum.AtFlat(i), prod.AtFlat(i), sq.AtFlat(i))
+		}
+	}
+	seen := make([]int, n)
+	parallel(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			seen[i]++
+		}
+	})
+	for i, c := range seen {
+		if c != 1 {
+			t.Fatalf("element %d visited %d times", i, c)
+		}
+	}
+}

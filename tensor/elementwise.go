@@ -112,14 +112,20 @@ func sameDType(op string, a, b *Tensor) {
 func Map(t *Tensor, f func(float64) float64) *Tensor {
 	out := Empty(t.dtype, slices.Clone(t.shape))
 	if t.dtype == Float32 {
-		for i, v := range t.f32 {
-			out.f32[i] = float32(f(float64(v)))
-		}
+		x, z := t.f32, out.f32
+		parallel(len(z), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				z[i] = float32(f(float64(x[i])))
+			}
+		})
 		return out
 	}
-	for i, v := range t.f64 {
-		out.f64[i] = f(v)
-	}
+	x, z := t.f64, out.f64
+	parallel(len(z), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			z[i] = f(x[i])
+		}
+	})
 	return out
 }
 
