@@ -161,7 +161,7 @@ func (p *parser) term() (Node, int, error) {
 // unary parses the grammar
 //
 //	unary = {'-'|'+'} power
-//	power = primary ['^' unary]
+//	power = ['-'] primary ['^' unary]   (the '-' only directly before '(')
 //
 // iteratively, so that long chains of prefix operators or of ^ do not
 // consume stack: it collects the operands of the chain
@@ -181,9 +181,22 @@ func (p *parser) unaryChain(segBase int) (Node, int, error) {
 			p.advance()
 		}
 		s.nprefix = len(p.prefix) - s.prefix
+		// A minus written directly before a parenthesis negates the group
+		// as a unit, like a call neg(…): -(x)^2 is (-x)^2, while -x^2 is
+		// -(x^2).
+		var tight *token
+		if s.nprefix > 0 && p.prefix[len(p.prefix)-1].kind == '-' && p.tok.kind == '(' {
+			t := p.prefix[len(p.prefix)-1]
+			tight = &t
+			p.prefix = p.prefix[:len(p.prefix)-1]
+			s.nprefix--
+		}
 		var err error
 		if s.x, s.d, err = p.primary(); err != nil {
 			return nil, 0, err
+		}
+		if tight != nil {
+			s.x = &Unary{Op: '-', X: s.x, At: tight.pos}
 		}
 		if p.tok.kind != '^' {
 			p.segs = append(p.segs, s)

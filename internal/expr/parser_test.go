@@ -412,3 +412,31 @@ func BenchmarkParseLong(b *testing.B) {
 		}
 	}
 }
+
+// A minus directly before a parenthesis negates the group as a unit.
+func TestTightNegation(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"-(x)^2", "(-x) ^ 2"},
+		{"-(x+1)^2", "(-(x + 1)) ^ 2"},
+		{"-x^2", "-(x ^ 2)"},
+		{"--(x)^2", "-((-x) ^ 2)"},
+		{"2^-(x)^2", "2 ^ ((-x) ^ 2)"},
+		{"-(x)", "-x"},
+		{"y * -(x) ^ 3", "y * ((-x) ^ 3)"},
+	}
+	for _, c := range cases {
+		n, err := Parse(c.src)
+		if err != nil {
+			t.Errorf("%s: %v", c.src, err)
+			continue
+		}
+		if got := String(n); got != c.want {
+			t.Errorf("%s: parsed as %s, want %s", c.src, got, c.want)
+		}
+		// and the rendering reads back as the same tree
+		m, err := Parse(String(n))
+		if err != nil || String(m) != String(n) {
+			t.Errorf("%s: %s does not round-trip (%v)", c.src, String(n), err)
+		}
+	}
+}

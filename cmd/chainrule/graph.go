@@ -1,0 +1,495 @@
+package main
+
+// The graph command: the expression recorded by ad.Trace, shown as a table
+// (text), as JSON, or as Graphviz DOT / SVG, with every node's value, local
+// gradients, forward tangents (one per variable) and reverse adjoint.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"os/exec"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// errNoDot is the error for --format svg without Graphviz.
+var errNoDot = errors.New("svg output needs Graphviz's dot, which is not installed; use --format dot")
+
+// view is the graph with everything the views show, computed once.
+type view struct {
+	src      string
+	vars     []string
+	at       []float64
+	fwd, rev bool // show forward tangents, reverse adjoints
+	nodes    []nodeView
+	output   int // index in nodes of the output, -1 if it is a constant
+	value    float64
+	gradRev  []float64 // adjoints of the inputs
+	gradFwd  []float64 // tangents of the output, one per variable
+}
+
+type nodeView struct {
+	name, op, def string
+	args          []argView
+	value         float64
+	local         []float64 // per argument; NaN where not elementwise
+	hasLocal      []bool
+	tangents      []float64 // per variable
+	adjoint       float64
+	flows         bool // an adjoint reaches the node
+}
+
+// argView is an argument of a node: another node, or a constant.
+type argView struct {
+	node  int // index of the node, -1 for a constant
+	value float64
+	text  string // name or constant value as written
+}
+
+// opSymbols maps ad's names of the arithmetic primitives to the operators
+// of the expression language.
+var opSymbols = map[string]string{"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
+
+// newView gathers the graph, its tangents (one basis direction per
+// variable) and its adjoints (seed 1), as mode asks.
+func newView(p *program, g *ad.Graph, mode string) *view {
+	v := &view{
+		src: p.src, vars: p.vars, at: p.at,
+		fwd: mode != "reverse", rev: mode != "forward",
+		output: -1, value: scalar(g.Value()),
+	}
+	nodes := g.Nodes()
+	if out, ok := g.Output(); ok {
+		v.output = out.Index()
+	}
+	n := len(p.vars)
+	var tangents [][]*tensor.Tensor // [direction][node]
+	if v.fwd {
+		for k := range n {
+			basis := make([]*tensor.Tensor, n)
+			for i := range basis {
+				basis[i] = tensor.Scalar(0)
+			}
+			basis[k] = tensor.Scalar(1)
+			tangents = append(tangents, g.Tangents(basis))
+		}
+	}
+	var adj []*tensor.Tensor
+	if v.rev {
+		adj = g.Adjoints(tensor.Scalar(1))
+	}
+	names := nodeNames(nodes, p.vars)
+	v.nodes = make([]nodeView, len(nodes))
+	for i, nd := range nodes {
+		nv := nodeView{name: names[i], op: nd.Op(), value: scalar(nd.Value())}
+		for j := range nd.NumArgs() {
+			a := argView{node: -1}
+			if an, ok := nd.Arg(j); ok {
+				a.node, a.text, a.value = an.Index(), names[an.Index()], scalar(an.Value())
+			} else {
+				a.value = scalar(nd.ArgValue(j))
+				a.text = constText(nd.ArgValue(j))
+			}
+			nv.args = append(nv.args, a)
+			l, ok := nd.Local(j)
+			if ok {
+				nv.local = append(nv.local, deriv(scalar(l)))
+			} else {
+				nv.local = append(nv.local, math.NaN())
+			}
+			nv.hasLocal = append(nv.hasLocal, ok)
+		}
+		nv.def = definition(nv)
+		if v.fwd {
+			nv.tangents = make([]float64, n)
+			for k := range n {
+				nv.tangents[k] = deriv(scalar(tangents[k][i]))
+			}
+		}
+		if v.rev {
+			nv.adjoint, nv.flows = deriv(scalar(adj[i])), adj[i] != nil
+		}
+		v.nodes[i] = nv
+	}
+	inputs := g.Inputs()
+	v.gradRev = make([]float64, n)
+	v.gradFwd = make([]float64, n)
+	for k, in := range inputs {
+		if v.rev {
+			v.gradRev[k] = v.nodes[in.Index()].adjoint
+		}
+		if v.fwd && v.output >= 0 {
+			v.gradFwd[k] = v.nodes[v.output].tangents[k]
+		}
+	}
+	return v
+}
+
+// nodeNames returns the names of the nodes: ad's (the variables' names for
+// the inputs, v1, v2, … for the others), unless a variable is itself
+// called v1 or the like; then the intermediate variables are v_1, v_2, …
+// (or v__1, …), whichever no variable's name can be mistaken for.
+func nodeNames(nodes []ad.Node, vars []string) []string {
+	names := make([]string, len(nodes))
+	for i, nd := range nodes {
+		names[i] = nd.Name()
+	}
+	prefix := "v"
+	for clash(prefix, vars) {
+		prefix += "_"
+	}
+	if prefix == "v" {
+		return names
+	}
+	k := 0
+	for i, nd := range nodes {
+		if nd.Op() != "input" {
+			k++
+			names[i] = fmt.Sprintf("%s%d", prefix, k)
+		}
+	}
+	return names
+}
+
+// clash reports whether a variable is named prefix followed by digits.
+func clash(prefix string, vars []string) bool {
+	for _, v := range vars {
+		if rest, ok := strings.CutPrefix(v, prefix); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// constText writes a constant argument: its value if it is a single
+// element, else its dtype and shape.
+func constText(t *tensor.Tensor) string {
+	if t.Size() == 1 {
+		return fmtNum(t.AtFlat(0))
+	}
+	return t.DType().String() + tensor.ShapeString(t.Shape())
+}
+
+// definition writes a node readably: x * y, sin(x), -v3, 2 ^ v1, max… as
+// calls.
+func definition(nv nodeView) string {
+	if nv.op == "input" {
+		return "input"
+	}
+	args := make([]string, len(nv.args))
+	for j, a := range nv.args {
+		args[j] = a.text
+	}
+	operand := func(j int) string {
+		if nv.args[j].node < 0 && strings.HasPrefix(args[j], "-") {
+			return "(" + args[j] + ")"
+		}
+		return args[j]
+	}
+	if sym, ok := opSymbols[nv.op]; ok && len(args) == 2 {
+		return operand(0) + " " + sym + " " + operand(1)
+	}
+	if nv.op == "neg" && len(args) == 1 {
+		return "-" + operand(0)
+	}
+	return nv.op + "(" + strings.Join(args, ", ") + ")"
+}
+
+// graphCommand writes the graph of p in the format o asks for.
+func graphCommand(o *options, p *program, out *bytes.Buffer) error {
+	g, err := p.traced()
+	if err != nil {
+		return err
+	}
+	mode := o.mode
+	if mode == "" {
+		mode = "both"
+	}
+	v := newView(p, g, mode)
+	switch {
+	case o.json:
+		writeJSON(out, v.json(mode))
+	case o.format == "dot":
+		v.writeDOT(out)
+	case o.format == "svg":
+		path, err := exec.LookPath("dot")
+		if err != nil {
+			return errNoDot
+		}
+		var dot, stderr bytes.Buffer
+		v.writeDOT(&dot)
+		cmd := exec.Command(path, "-Tsvg")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = &dot, out, &stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("dot -Tsvg: %v %s", err, strings.TrimSpace(stderr.String()))
+		}
+	default:
+		v.writeText(out)
+	}
+	return nil
+}
+
+// json returns the graph as a JSON object.
+func (v *view) json(mode string) obj {
+	nodes := make([]obj, len(v.nodes))
+	for i, nv := range v.nodes {
+		inputs := make([]any, len(nv.args))
+		local := make([]any, len(nv.args))
+		for j, a := range nv.args {
+			if a.node >= 0 {
+				inputs[j] = a.text
+			} else {
+				inputs[j] = a.value
+			}
+			if nv.hasLocal[j] {
+				local[j] = nv.local[j]
+			}
+		}
+		o := obj{{"name", nv.name}, {"op", nv.op}, {"def", nv.def}, {"inputs", inputs}, {"value", nv.value}, {"local", local}}
+		if v.fwd {
+			o = append(o, field{"tangents", nv.tangents})
+		}
+		if v.rev {
+			o = append(o, field{"adjoint", nv.adjoint})
+		}
+		nodes[i] = o
+	}
+	var output any
+	if v.output >= 0 {
+		output = v.nodes[v.output].name
+	}
+	grad := v.gradRev
+	if !v.rev {
+		grad = v.gradFwd
+	}
+	return obj{
+		{"variables", v.vars},
+		{"value", v.value},
+		{"output", output},
+		{"mode", mode},
+		{"nodes", nodes},
+		{"gradient", grad},
+	}
+}
+
+// writeText writes the graph as a table, one row per node in evaluation
+// order, and then the gradient assembled by the chain rule.
+func (v *view) writeText(out *bytes.Buffer) {
+	head := []string{"node", "definition", "value", "local gradients"}
+	if v.fwd {
+		for _, name := range v.vars {
+			head = append(head, "tangent["+name+"]")
+		}
+	}
+	if v.rev {
+		head = append(head, "adjoint")
+	}
+	rows := [][]string{head}
+	for _, nv := range v.nodes {
+		var locals []string
+		for j, a := range nv.args {
+			if a.node >= 0 {
+				l := "?"
+				if nv.hasLocal[j] {
+					l = fmtNum(nv.local[j])
+				}
+				locals = append(locals, "∂/∂"+a.text+" = "+l)
+			}
+		}
+		row := []string{nv.name, nv.def, fmtNum(nv.value), strings.Join(locals, ", ")}
+		if v.fwd {
+			for _, t := range nv.tangents {
+				row = append(row, fmtNum(t))
+			}
+		}
+		if v.rev {
+			row = append(row, fmtNum(nv.adjoint))
+		}
+		rows = append(rows, row)
+	}
+	writeTable(out, rows)
+	out.WriteByte('\n')
+	outName := "" // ∂/∂x for a constant output
+	if v.output >= 0 {
+		outName = v.nodes[v.output].name
+		fmt.Fprintf(out, "output: %s = %s\n", outName, fmtNum(v.value))
+	} else {
+		fmt.Fprintf(out, "output: %s (a constant: it does not depend on the variables)\n", fmtNum(v.value))
+	}
+	if v.rev {
+		fmt.Fprintf(out, "gradient by reverse mode (adjoints of the inputs): %s\n", fmtList(v.gradRev))
+		for k, name := range v.vars {
+			fmt.Fprintf(out, "  ∂%s/∂%s = %s\n", outName, name, v.chain(k))
+		}
+	}
+	if v.fwd {
+		of := outName
+		if of == "" {
+			of = "the output"
+		}
+		fmt.Fprintf(out, "gradient by forward mode (tangents of %s): %s\n", of, fmtList(v.gradFwd))
+	}
+}
+
+// maxTerms is the most terms chain writes out.
+const maxTerms = 8
+
+// chain explains the adjoint of input k by the chain rule: the sum over
+// the nodes that use it of their adjoint times their local gradient.
+func (v *view) chain(k int) string {
+	in := -1
+	for i, nv := range v.nodes {
+		if nv.op == "input" {
+			if k == 0 {
+				in = i
+				break
+			}
+			k--
+		}
+	}
+	if in < 0 {
+		return "?"
+	}
+	total := fmtNum(v.nodes[in].adjoint)
+	if in == v.output {
+		return total + " (the output itself)"
+	}
+	var terms []string
+	used := false
+	for _, nv := range v.nodes {
+		for j, a := range nv.args {
+			if a.node != in {
+				continue
+			}
+			used = true
+			if !nv.flows {
+				continue
+			}
+			if !nv.hasLocal[j] {
+				return total
+			}
+			terms = append(terms, fmt.Sprintf("%s × %s (via %s)", fmtNum(nv.adjoint), fmtNum(nv.local[j]), nv.name))
+		}
+	}
+	switch {
+	case !used:
+		return total + " (not used)"
+	case len(terms) == 0:
+		return total + " (no path to the output)"
+	case len(terms) > maxTerms:
+		return fmt.Sprintf("%s (a sum over %d uses)", total, len(terms))
+	}
+	return strings.Join(terms, " + ") + " = " + total
+}
+
+// writeTable writes rows as columns separated by two spaces, aligned by
+// rune count, without trailing spaces.
+func writeTable(out *bytes.Buffer, rows [][]string) {
+	var width []int
+	for _, r := range rows {
+		for j, c := range r {
+			if j >= len(width) {
+				width = append(width, 0)
+			}
+			width[j] = max(width[j], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		var line strings.Builder
+		for j, c := range r {
+			if j > 0 {
+				line.WriteString("  ")
+			}
+			line.WriteString(c)
+			line.WriteString(strings.Repeat(" ", width[j]-utf8.RuneCountInString(c)))
+		}
+		out.WriteString(strings.TrimRight(line.String(), " "))
+		out.WriteByte('\n')
+	}
+}
+
+// writeDOT writes the graph in Graphviz's DOT language: a node per graph
+// node labelled with its definition, op and value (and tangents and
+// adjoint, as the mode asks), and an edge per argument labelled with the
+// local gradient. Constants are plain-text nodes with unlabelled dashed
+// edges (no gradient flows to them); the
+// output has a double border.
+func (v *view) writeDOT(out *bytes.Buffer) {
+	at := make([]string, len(v.vars))
+	for i, name := range v.vars {
+		at[i] = name + "=" + fmtNum(v.at[i])
+	}
+	title := v.src
+	if len(at) > 0 {
+		title += " at " + strings.Join(at, ", ")
+	}
+	out.WriteString("digraph chainrule {\n")
+	fmt.Fprintf(out, "\tlabel=%s;\n\tlabelloc=t;\n", dotQuote(title))
+	out.WriteString("\trankdir=LR;\n")
+	out.WriteString("\tnode [shape=box, fontname=\"Helvetica\"];\n")
+	out.WriteString("\tedge [fontname=\"Helvetica\", fontsize=10];\n")
+	consts := 0
+	for i, nv := range v.nodes {
+		lines := []string{nv.name + " = " + nv.def}
+		attrs := ""
+		if nv.op == "input" {
+			lines[0] = nv.name + " (input)"
+			attrs = ", shape=ellipse"
+		} else {
+			lines = append(lines, "op: "+nv.op)
+		}
+		lines = append(lines, "value: "+fmtNum(nv.value))
+		if v.fwd {
+			lines = append(lines, "tangent: "+fmtList(nv.tangents))
+		}
+		if v.rev {
+			lines = append(lines, "adjoint: "+fmtNum(nv.adjoint))
+		}
+		if i == v.output {
+			attrs += ", peripheries=2"
+		}
+		fmt.Fprintf(out, "\t%s [label=%s%s];\n", dotQuote(nv.name), dotQuote(strings.Join(lines, "\n")), attrs)
+		for j, a := range nv.args {
+			if a.node >= 0 {
+				label := "?"
+				if nv.hasLocal[j] {
+					label = fmtNum(nv.local[j])
+				}
+				fmt.Fprintf(out, "\t%s -> %s [label=%s];\n", dotQuote(a.text), dotQuote(nv.name), dotQuote(label))
+				continue
+			}
+			// A constant: no gradient flows to it.
+			consts++
+			c := fmt.Sprintf("const #%d", consts) // not a possible variable name
+			fmt.Fprintf(out, "\t%s [label=%s, shape=plaintext];\n", dotQuote(c), dotQuote(a.text))
+			fmt.Fprintf(out, "\t%s -> %s [style=dashed];\n", dotQuote(c), dotQuote(nv.name))
+		}
+	}
+	out.WriteString("}\n")
+}
+
+// dotQuote returns s as a DOT double-quoted string; newlines become \n
+// (centred lines).
+func dotQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

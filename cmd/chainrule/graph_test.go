@@ -1,0 +1,231 @@
+package main
+
+import (
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The graph of x*y + sin(x) at x=2, y=3, computed by hand:
+//
+//	x  = 2                       tangents (1, 0)       adjoint 3 + cos 2
+//	y  = 3                       tangents (0, 1)       adjoint 2
+//	v1 = x * y = 6               ∂/∂x = 3, ∂/∂y = 2    tangents (3, 2)        adjoint 1
+//	v2 = sin(x) = sin 2          ∂/∂x = cos 2          tangents (cos 2, 0)    adjoint 1
+//	v3 = v1 + v2 = 6 + sin 2     ∂/∂v1 = ∂/∂v2 = 1     tangents (3 + cos 2, 2) adjoint 1
+type wantNode struct {
+	name, op, def string
+	inputs        []string
+	value         float64
+	local         []float64
+	tangents      []float64
+	adjoint       float64
+}
+
+var fGraph = []wantNode{
+	{"x", "input", "input", nil, 2, nil, []float64{1, 0}, 3 + math.Cos(2)},
+	{"y", "input", "input", nil, 3, nil, []float64{0, 1}, 2},
+	{"v1", "mul", "x * y", []string{"x", "y"}, 6, []float64{3, 2}, []float64{3, 2}, 1},
+	{"v2", "sin", "sin(x)", []string{"x"}, math.Sin(2), []float64{math.Cos(2)}, []float64{math.Cos(2), 0}, 1},
+	{"v3", "add", "v1 + v2", []string{"v1", "v2"}, 6 + math.Sin(2), []float64{1, 1}, []float64{3 + math.Cos(2), 2}, 1},
+}
+
+func TestGraphJSON(t *testing.T) {
+	m := okJSON(t, "graph", fExpr, "--at", fAt)
+	checkStrs(t, "variables", strs(t, m["variables"]), []string{"x", "y"})
+	checkNums(t, "gradient", nums(t, m["gradient"]), fGrad)
+	checkNums(t, "value", []float64{num(t, m["value"])}, []float64{fVal})
+	if m["output"] != "v3" || m["mode"] != "both" {
+		t.Errorf("output %v, mode %v", m["output"], m["mode"])
+	}
+	nodes := m["nodes"].([]any)
+	if len(nodes) != len(fGraph) {
+		t.Fatalf("%d nodes, want %d", len(nodes), len(fGraph))
+	}
+	for i, w := range fGraph {
+		n := nodes[i].(map[string]any)
+		if n["name"] != w.name || n["op"] != w.op || n["def"] != w.def {
+			t.Errorf("node %d: %v %v %v, want %s %s %s", i, n["name"], n["op"], n["def"], w.name, w.op, w.def)
+		}
+		checkStrs(t, w.name+" inputs", strs(t, n["inputs"]), w.inputs)
+		checkNums(t, w.name+" value", []float64{num(t, n["value"])}, []float64{w.value})
+		checkNums(t, w.name+" local", nums(t, n["local"]), w.local)
+		checkNums(t, w.name+" tangents", nums(t, n["tangents"]), w.tangents)
+		checkNums(t, w.name+" adjoint", []float64{num(t, n["adjoint"])}, []float64{w.adjoint})
+	}
+
+	// One mode: only its field.
+	m = okJSON(t, "graph", fExpr, "--at", fAt, "--mode", "forward")
+	n := m["nodes"].([]any)[4].(map[string]any)
+	if _, has := n["adjoint"]; has {
+		t.Errorf("forward mode has adjoints: %v", n)
+	}
+	checkNums(t, "forward gradient", nums(t, m["gradient"]), fGrad)
+	m = okJSON(t, "graph", fExpr, "--at", fAt, "--mode", "reverse")
+	n = m["nodes"].([]any)[4].(map[string]any)
+	if _, has := n["tangents"]; has {
+		t.Errorf("reverse mode has tangents: %v", n)
+	}
+	checkNums(t, "reverse gradient", nums(t, m["gradient"]), fGrad)
+
+	// Constants are listed by value among the inputs.
+	m = okJSON(t, "graph", "2*x - 1", "--at", "x=5")
+	n = m["nodes"].([]any)[1].(map[string]any)
+	if n["def"] != "2 * x" || n["inputs"].([]any)[0] != 2.0 || n["inputs"].([]any)[1] != "x" {
+		t.Errorf("2*x: %v", n)
+	}
+	checkNums(t, "local of 2*x", nums(t, n["local"]), []float64{5, 2})
+}
+
+func TestGraphText(t *testing.T) {
+	out := ok(t, "graph", fExpr, "--at", fAt)
+	lines := strings.Split(out, "\n")
+	head := strings.Fields(lines[0])
+	checkStrs(t, "header", head, []string{"node", "definition", "value", "local", "gradients", "tangent[x]", "tangent[y]", "adjoint"})
+	// Rows: name, definition (split into fields), value, locals, tangents, adjoint.
+	rows := map[string]string{
+		"x":  "x input 2 1 0 2.5838531634528574",
+		"y":  "y input 3 0 1 2",
+		"v1": "v1 x * y 6 ∂/∂x = 3, ∂/∂y = 2 3 2 1",
+		"v2": "v2 sin(x) 0.9092974268256816 ∂/∂x = -0.4161468365471424 -0.4161468365471424 0 1",
+		"v3": "v3 v1 + v2 6.909297426825682 ∂/∂v1 = 1, ∂/∂v2 = 1 2.5838531634528574 2 1",
+	}
+	for i, name := range []string{"x", "y", "v1", "v2", "v3"} {
+		got := strings.Join(strings.Fields(lines[i+1]), " ")
+		if got != rows[name] {
+			t.Errorf("row %s:\n got %q\nwant %q", name, got, rows[name])
+		}
+	}
+	for _, s := range []string{
+		"\noutput: v3 = 6.909297426825682\n",
+		"\ngradient by reverse mode (adjoints of the inputs): [2.5838531634528574, 2]\n",
+		"\n  ∂v3/∂x = 1 × 3 (via v1) + 1 × -0.4161468365471424 (via v2) = 2.5838531634528574\n",
+		"\n  ∂v3/∂y = 1 × 2 (via v1) = 2\n",
+		"\ngradient by forward mode (tangents of v3): [2.5838531634528574, 2]\n",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("text lacks %q:\n%s", s, out)
+		}
+	}
+	// The columns line up: each column starts where its header does.
+	head0 := []rune(lines[0])
+	for _, h := range []string{"value", "tangent[x]", "adjoint"} {
+		col := len([]rune(lines[0][:strings.Index(lines[0], h)]))
+		for _, line := range lines[1:6] {
+			r := []rune(line)
+			if col >= len(r) || r[col] == ' ' || r[col-1] != ' ' {
+				t.Errorf("column %s (rune %d of %q) not aligned in %q", h, col, string(head0), line)
+			}
+		}
+	}
+
+	fwd := ok(t, "graph", fExpr, "--at", fAt, "--mode", "forward")
+	if strings.Contains(fwd, "adjoint") || !strings.Contains(fwd, "tangent[y]") || !strings.Contains(fwd, "forward mode") {
+		t.Errorf("forward-only text:\n%s", fwd)
+	}
+	rev := ok(t, "graph", fExpr, "--at", fAt, "--mode", "reverse")
+	if strings.Contains(rev, "tangent[") || !strings.Contains(rev, "adjoint") || strings.Contains(rev, "forward mode") {
+		t.Errorf("reverse-only text:\n%s", rev)
+	}
+}
+
+func TestGraphSpecialCases(t *testing.T) {
+	// Negation, division, power and an unused variable.
+	m := okJSON(t, "graph", "-(x / y) ^ 2", "--at", "x=3,y=2,z=1")
+	var defs []string
+	for _, n := range m["nodes"].([]any) {
+		defs = append(defs, n.(map[string]any)["def"].(string))
+	}
+	// -( … ) negates the group as a unit: (-(x/y))^2
+	checkStrs(t, "defs", defs, []string{"input", "input", "input", "x / y", "-v1", "v2 ^ 2"})
+	checkNums(t, "gradient", nums(t, m["gradient"]), []float64{2 * 1.5 / 2, -2 * 1.5 * 3 / 4, 0})
+	// A constant expression: no output node, zero gradient.
+	out := ok(t, "graph", "2 + 3", "--at", "x=1")
+	if !strings.Contains(out, "output: 5 (a constant") || !strings.Contains(out, "\n  ∂/∂x = 0 (not used)\n") {
+		t.Errorf("constant graph:\n%s", out)
+	}
+	m = okJSON(t, "graph", "2 + 3", "--at", "x=1")
+	if m["output"] != nil {
+		t.Errorf("constant graph output: %v", m["output"])
+	}
+	// The output is an input.
+	out = ok(t, "graph", "x", "--at", "x=1,y=2")
+	if !strings.Contains(out, "∂x/∂x = 1 (the output itself)") || !strings.Contains(out, "∂x/∂y = 0 (not used)") {
+		t.Errorf("identity graph:\n%s", out)
+	}
+	// A derivative inside the expression is recorded as the primitives it
+	// applied; the graph's gradient is still the gradient of d(x^3, x) = 3x².
+	m = okJSON(t, "graph", "d(x^3, x)", "--at", "x=2")
+	checkNums(t, "d graph value", []float64{num(t, m["value"])}, []float64{12})
+	checkNums(t, "d graph gradient", nums(t, m["gradient"]), []float64{12})
+}
+
+func TestGraphNameClash(t *testing.T) {
+	m := okJSON(t, "graph", "v1 * v2 + v_1", "--at", "v1=2,v2=3,v_1=1")
+	var names, defs []string
+	for _, n := range m["nodes"].([]any) {
+		names = append(names, n.(map[string]any)["name"].(string))
+		defs = append(defs, n.(map[string]any)["def"].(string))
+	}
+	checkStrs(t, "names", names, []string{"v1", "v2", "v_1", "v__1", "v__2"})
+	checkStrs(t, "defs", defs, []string{"input", "input", "input", "v1 * v2", "v__1 + v_1"})
+	if m["output"] != "v__2" {
+		t.Errorf("output %v", m["output"])
+	}
+}
+
+func TestGraphDOT(t *testing.T) {
+	out := ok(t, "graph", fExpr, "--at", fAt, "--format", "dot")
+	for _, s := range []string{
+		"digraph chainrule {\n",
+		`label="x*y + sin(x) at x=2, y=3";`,
+		`"x" [label="x (input)\nvalue: 2\ntangent: [1, 0]\nadjoint: 2.5838531634528574", shape=ellipse];`,
+		`"v1" [label="v1 = x * y\nop: mul\nvalue: 6\ntangent: [3, 2]\nadjoint: 1"];`,
+		`"v2" [label="v2 = sin(x)\nop: sin\nvalue: 0.9092974268256816\ntangent: [-0.4161468365471424, 0]\nadjoint: 1"];`,
+		`"v3" [label="v3 = v1 + v2\nop: add\nvalue: 6.909297426825682\ntangent: [2.5838531634528574, 2]\nadjoint: 1", peripheries=2];`,
+		`"x" -> "v1" [label="3"];`,
+		`"y" -> "v1" [label="2"];`,
+		`"x" -> "v2" [label="-0.4161468365471424"];`,
+		`"v1" -> "v3" [label="1"];`,
+		`"v2" -> "v3" [label="1"];`,
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("DOT lacks %s:\n%s", s, out)
+		}
+	}
+	if !strings.HasSuffix(out, "}\n") || strings.Count(out, "->") != 5 {
+		t.Errorf("DOT:\n%s", out)
+	}
+	out = ok(t, "graph", "x^2", "--at", "x=3", "--format", "dot", "--mode", "reverse")
+	if !strings.Contains(out, `"const #1" [label="2", shape=plaintext];`) || !strings.Contains(out, `"const #1" -> "v1" [style=dashed];`) || strings.Contains(out, "tangent") {
+		t.Errorf("DOT with a constant:\n%s", out)
+	}
+	// -o writes the file.
+	path := filepath.Join(t.TempDir(), "g.dot")
+	ok(t, "graph", fExpr, "--at", fAt, "--format", "dot", "-o", path)
+	if data, err := os.ReadFile(path); err != nil || !strings.HasPrefix(string(data), "digraph") {
+		t.Errorf("-o: %q %v", data, err)
+	}
+}
+
+func TestGraphSVG(t *testing.T) {
+	if _, err := exec.LookPath("dot"); err != nil {
+		t.Skip("Graphviz's dot is not installed")
+	}
+	out := ok(t, "graph", fExpr, "--at", fAt, "--format", "svg")
+	if !strings.Contains(out, "<svg") || !strings.Contains(out, "sin(x)") {
+		t.Errorf("SVG: %.300s", out)
+	}
+}
+
+func TestGraphSVGWithoutDot(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // a PATH with no dot on it
+	out, errs, code := cli(t, "graph", fExpr, "--at", fAt, "--format", "svg")
+	want := "chainrule: svg output needs Graphviz's dot, which is not installed; use --format dot\n"
+	if code != 2 || out != "" || errs != want {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}

@@ -1,0 +1,526 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cli runs the command line and returns its output and exit status.
+func cli(t testing.TB, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// ok runs the command line, which must succeed, and returns its output.
+func ok(t testing.TB, args ...string) string {
+	t.Helper()
+	out, errs, code := cli(t, args...)
+	if code != 0 || errs != "" {
+		t.Fatalf("chainrule %q: exit %d, stderr %q", args, code, errs)
+	}
+	return out
+}
+
+// okJSON runs the command line with --json and decodes the one object.
+func okJSON(t testing.TB, args ...string) map[string]any {
+	t.Helper()
+	out := ok(t, append(args, "--json")...)
+	if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "}\n") {
+		t.Fatalf("chainrule %q: not one JSON line: %q", args, out)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("chainrule %q: bad JSON %q: %v", args, out, err)
+	}
+	return m
+}
+
+// num decodes a JSON number or one of the strings "NaN", "Inf", "-Inf".
+func num(t testing.TB, v any) float64 {
+	t.Helper()
+	switch v := v.(type) {
+	case float64:
+		return v
+	case string:
+		switch v {
+		case "NaN":
+			return math.NaN()
+		case "Inf":
+			return math.Inf(1)
+		case "-Inf":
+			return math.Inf(-1)
+		}
+	}
+	t.Fatalf("not a number: %#v", v)
+	return 0
+}
+
+func nums(t testing.TB, v any) []float64 {
+	t.Helper()
+	list, isList := v.([]any)
+	if !isList {
+		t.Fatalf("not a list: %#v", v)
+	}
+	out := make([]float64, len(list))
+	for i, x := range list {
+		out[i] = num(t, x)
+	}
+	return out
+}
+
+func matrix(t testing.TB, v any) [][]float64 {
+	t.Helper()
+	list, isList := v.([]any)
+	if !isList {
+		t.Fatalf("not a matrix: %#v", v)
+	}
+	out := make([][]float64, len(list))
+	for i, row := range list {
+		out[i] = nums(t, row)
+	}
+	return out
+}
+
+func strs(t testing.TB, v any) []string {
+	t.Helper()
+	list, isList := v.([]any)
+	if !isList {
+		t.Fatalf("not a list: %#v", v)
+	}
+	out := make([]string, len(list))
+	for i, x := range list {
+		s, isStr := x.(string)
+		if !isStr {
+			t.Fatalf("not a string: %#v", x)
+		}
+		out[i] = s
+	}
+	return out
+}
+
+func close(a, b float64) bool {
+	if math.IsNaN(b) {
+		return math.IsNaN(a)
+	}
+	if math.IsInf(b, 0) {
+		return a == b
+	}
+	return math.Abs(a-b) <= 1e-10+1e-8*math.Abs(b)
+}
+
+func checkNums(t testing.TB, what string, got, want []float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: got %v, want %v", what, got, want)
+		return
+	}
+	for i := range got {
+		if !close(got[i], want[i]) {
+			t.Errorf("%s: got %v, want %v", what, got, want)
+			return
+		}
+	}
+}
+
+func checkMatrix(t testing.TB, what string, got, want [][]float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: got %v, want %v", what, got, want)
+		return
+	}
+	for i := range got {
+		checkNums(t, what, got[i], want[i])
+	}
+}
+
+func checkStrs(t testing.TB, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\x00") != strings.Join(want, "\x00") || len(got) != len(want) {
+		t.Errorf("%s: got %q, want %q", what, got, want)
+	}
+}
+
+// f(x, y) = x*y + sin(x) at (2, 3), by hand.
+var (
+	fExpr = "x*y + sin(x)"
+	fAt   = "x=2,y=3"
+	fVal  = 6 + math.Sin(2)
+	fGrad = []float64{3 + math.Cos(2), 2}
+	fHess = [][]float64{{-math.Sin(2), 1}, {1, 0}}
+)
+
+func TestEval(t *testing.T) {
+	out := ok(t, "eval", fExpr, "--at", fAt)
+	if out != "value: 6.909297426825682\n" {
+		t.Errorf("text: %q", out)
+	}
+	m := okJSON(t, "eval", fExpr, "--at", fAt)
+	checkNums(t, "value", []float64{num(t, m["value"])}, []float64{fVal})
+	checkStrs(t, "variables", strs(t, m["variables"]), []string{"x", "y"})
+	if got := ok(t, "eval", "2^10 - 1"); got != "value: 1023\n" {
+		t.Errorf("constant: %q", got)
+	}
+	if m := okJSON(t, "eval", "1"); len(strs(t, m["variables"])) != 0 {
+		t.Errorf("no --at: variables %v", m["variables"])
+	}
+}
+
+func TestGrad(t *testing.T) {
+	for _, mode := range []string{"", "reverse", "forward"} {
+		args := []string{"grad", fExpr, "--at", fAt}
+		if mode != "" {
+			args = append(args, "--mode", mode)
+		}
+		m := okJSON(t, args...)
+		checkNums(t, mode+" value", []float64{num(t, m["value"])}, []float64{fVal})
+		checkNums(t, mode+" gradient", nums(t, m["gradient"]), fGrad)
+		checkStrs(t, mode+" variables", strs(t, m["variables"]), []string{"x", "y"})
+		want := mode
+		if want == "" {
+			want = "reverse"
+		}
+		if m["mode"] != want {
+			t.Errorf("mode %q: JSON mode %v", mode, m["mode"])
+		}
+		out := ok(t, args...)
+		for _, s := range []string{
+			"value: 6.909297426825682\n",
+			"gradient: [2.5838531634528574, 2]\n",
+			"  ∂/∂x = 2.5838531634528574\n",
+			"  ∂/∂y = 2\n",
+			"mode: " + want + "\n",
+		} {
+			if !strings.Contains(out, s) {
+				t.Errorf("mode %q: text lacks %q:\n%s", mode, s, out)
+			}
+		}
+	}
+}
+
+func TestJSONKeyOrder(t *testing.T) {
+	out := ok(t, "grad", fExpr, "--at", fAt, "--json")
+	want := `{"value": 6.909297426825682, "variables": ["x", "y"], "gradient": [2.5838531634528574, 2], "mode": "reverse"}` + "\n"
+	if out != want {
+		t.Errorf("got  %s\nwant %s", out, want)
+	}
+}
+
+func TestJacobian(t *testing.T) {
+	src := "x*y + sin(x); x - y; exp(x/y)"
+	e := math.Exp(2.0 / 3)
+	vals := []float64{fVal, -1, e}
+	jac := [][]float64{fGrad, {1, -1}, {e / 3, -e * 2 / 9}}
+	for _, c := range []struct{ mode, used string }{
+		{"", "forward"}, // auto: 2 inputs < 3 outputs
+		{"auto", "forward"},
+		{"forward", "forward"},
+		{"reverse", "reverse"},
+	} {
+		args := []string{"jacobian", src, "--at", fAt}
+		if c.mode != "" {
+			args = append(args, "--mode", c.mode)
+		}
+		m := okJSON(t, args...)
+		checkNums(t, "values", nums(t, m["values"]), vals)
+		checkMatrix(t, "jacobian", matrix(t, m["jacobian"]), jac)
+		checkStrs(t, "variables", strs(t, m["variables"]), []string{"x", "y"})
+		if m["mode"] != c.used {
+			t.Errorf("--mode %q: used %v, want %s", c.mode, m["mode"], c.used)
+		}
+		out := ok(t, args...)
+		if !strings.Contains(out, "mode: "+c.used) || !strings.Contains(out, "values: [6.909297426825682, -1, ") {
+			t.Errorf("--mode %q: text:\n%s", c.mode, out)
+		}
+		if (c.mode == "" || c.mode == "auto") != strings.Contains(out, "picked by auto") {
+			t.Errorf("--mode %q: text should say whether auto picked:\n%s", c.mode, out)
+		}
+	}
+	// Auto picks reverse when outputs ≤ inputs.
+	m := okJSON(t, "jacobian", "x*y; x+y", "--at", fAt)
+	if m["mode"] != "reverse" {
+		t.Errorf("2×2 auto: %v", m["mode"])
+	}
+	checkMatrix(t, "2×2", matrix(t, m["jacobian"]), [][]float64{{3, 2}, {1, 1}})
+	out := ok(t, "jacobian", "x*y; x+y", "--at", fAt)
+	if !strings.Contains(out, "mode: reverse (picked by auto: 2 outputs ≤ 2 inputs)") {
+		t.Errorf("2×2 auto text:\n%s", out)
+	}
+	// One output, a trailing ';', and no variables.
+	m = okJSON(t, "jacobian", "x*y;", "--at", fAt)
+	checkMatrix(t, "1×2", matrix(t, m["jacobian"]), [][]float64{{3, 2}})
+	m = okJSON(t, "jacobian", "1; 2")
+	checkNums(t, "constant values", nums(t, m["values"]), []float64{1, 2})
+	if j := m["jacobian"].([]any); len(j) != 2 || len(j[0].([]any)) != 0 {
+		t.Errorf("no variables: jacobian %v", m["jacobian"])
+	}
+}
+
+func TestHessian(t *testing.T) {
+	m := okJSON(t, "hessian", fExpr, "--at", fAt)
+	checkNums(t, "value", []float64{num(t, m["value"])}, []float64{fVal})
+	checkNums(t, "gradient", nums(t, m["gradient"]), fGrad)
+	checkMatrix(t, "hessian", matrix(t, m["hessian"]), fHess)
+	checkStrs(t, "variables", strs(t, m["variables"]), []string{"x", "y"})
+	out := ok(t, "hessian", fExpr, "--at", fAt)
+	for _, s := range []string{"value: 6.909297426825682\n", "gradient: [2.5838531634528574, 2]\n", "hessian", "  [-0.9092974268256816, 1]\n", "  [1,                   0]\n"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("text lacks %q:\n%s", s, out)
+		}
+	}
+	m = okJSON(t, "hessian", "x^3*y^2 + exp(x*y)", "--at", "x=0.5,y=-1.5")
+	x, y := 0.5, -1.5
+	e := math.Exp(x * y)
+	checkMatrix(t, "hessian 2", matrix(t, m["hessian"]), [][]float64{
+		{6*x*y*y + y*y*e, 6*x*x*y + e + x*y*e},
+		{6*x*x*y + e + x*y*e, 2*x*x*x + x*x*e},
+	})
+}
+
+func TestUnusedVariable(t *testing.T) {
+	m := okJSON(t, "grad", "x^2", "--at", "x=3,unused=7,y=1")
+	checkStrs(t, "variables", strs(t, m["variables"]), []string{"x", "unused", "y"})
+	checkNums(t, "gradient", nums(t, m["gradient"]), []float64{6, 0, 0})
+	m = okJSON(t, "hessian", "x^2", "--at", "w=1,x=3")
+	checkMatrix(t, "hessian", matrix(t, m["hessian"]), [][]float64{{0, 0}, {0, 2}})
+	m = okJSON(t, "grad", "5", "--at", "x=1", "--mode", "forward")
+	checkNums(t, "constant gradient", nums(t, m["gradient"]), []float64{0})
+}
+
+func TestVariableOrder(t *testing.T) {
+	m := okJSON(t, "grad", "x - 2*y", "--at", "y=1,x=5")
+	checkStrs(t, "variables", strs(t, m["variables"]), []string{"y", "x"})
+	checkNums(t, "gradient", nums(t, m["gradient"]), []float64{-2, 1})
+}
+
+func TestNestedDerivatives(t *testing.T) {
+	// d(x * d(x + y, y), x) = d(x * 1, x) = 1: no perturbation confusion.
+	for _, at := range []string{"x=3,y=5", "x=-1.5,y=0", "x=0,y=100"} {
+		for _, mode := range []string{"reverse", "forward"} {
+			m := okJSON(t, "grad", "d(x * d(x + y, y), x)", "--at", at, "--mode", mode)
+			checkNums(t, "value at "+at, []float64{num(t, m["value"])}, []float64{1})
+			checkNums(t, "gradient at "+at, nums(t, m["gradient"]), []float64{0, 0})
+		}
+	}
+	m := okJSON(t, "grad", "d(d(x^3, x), x)", "--at", "x=2")
+	checkNums(t, "d²x³ value", []float64{num(t, m["value"])}, []float64{12})
+	checkNums(t, "d²x³ gradient", nums(t, m["gradient"]), []float64{6})
+	m = okJSON(t, "hessian", "d(d(x^3, x), x)", "--at", "x=2")
+	checkMatrix(t, "d²x³ hessian", matrix(t, m["hessian"]), [][]float64{{0}})
+	m = okJSON(t, "hessian", "d(d(d(x^5, x), x), x)", "--at", "x=2")
+	checkNums(t, "d³x⁵", []float64{num(t, m["value"])}, []float64{60 * 4})
+	checkNums(t, "d³x⁵ gradient", nums(t, m["gradient"]), []float64{120 * 2})
+	checkMatrix(t, "d³x⁵ hessian", matrix(t, m["hessian"]), [][]float64{{120}})
+	// The variable of d is free: d(x*y, y) = x; and d(y, x) = 0.
+	m = okJSON(t, "jacobian", "d(x*y, y); d(y, x); d(x, x)", "--at", "x=4,y=7")
+	checkNums(t, "values", nums(t, m["values"]), []float64{4, 0, 1})
+	checkMatrix(t, "jacobian", matrix(t, m["jacobian"]), [][]float64{{1, 0}, {0, 0}, {0, 0}})
+	if out := ok(t, "eval", "d(d(x^3, x), x)", "--at", "x=2"); out != "value: 12\n" {
+		t.Errorf("eval: %q", out)
+	}
+}
+
+func TestKinks(t *testing.T) {
+	m := okJSON(t, "grad", "relu(x) + abs(y) + max(x, y) + min(x, y)", "--at", "x=0,y=0")
+	checkNums(t, "relu, abs, max, min at 0", nums(t, m["gradient"]), []float64{0 + 0.5 + 0.5, 0 + 0.5 + 0.5})
+	m = okJSON(t, "grad", "max(x, y)", "--at", "x=1,y=1")
+	checkNums(t, "max tie", nums(t, m["gradient"]), []float64{0.5, 0.5})
+	m = okJSON(t, "grad", "sqrt(x)", "--at", "x=0")
+	if m["gradient"].([]any)[0] != "Inf" {
+		t.Errorf("sqrt'(0): %v", m["gradient"])
+	}
+}
+
+func TestNonFiniteJSON(t *testing.T) {
+	for src, want := range map[string]string{"1/x": "Inf", "-1/x": "-Inf", "log(x - 1)": "NaN"} {
+		out := ok(t, "eval", src, "--at", "x=0", "--json")
+		if !strings.Contains(out, `"value": "`+want+`"`) {
+			t.Errorf("%s: %s", src, out)
+		}
+	}
+	out := ok(t, "eval", "x", "--at", "x=-inf")
+	if out != "value: -Inf\n" {
+		t.Errorf("--at x=-inf: %q", out)
+	}
+	m := okJSON(t, "grad", "x*2", "--at", "x=nan")
+	if m["value"] != "NaN" {
+		t.Errorf("--at x=nan: %v", m)
+	}
+}
+
+func TestFlagPlacement(t *testing.T) {
+	want := ok(t, "grad", fExpr, "--at", fAt, "--json")
+	for _, args := range [][]string{
+		{"grad", "--at", fAt, "--json", fExpr},
+		{"--json", "grad", fExpr, "--at=" + fAt},
+		{"--at", "x=2", "grad", "--json", "--at", "y=3", fExpr},
+		{"grad", "-json", "-at", fAt, fExpr},
+		{"grad", "--at", " x = 2 , y = 3 ,", fExpr, "--mode=reverse", "--json"},
+		{"grad", "--json", "--at", fAt, "--", fExpr},
+	} {
+		if got := ok(t, args...); got != want {
+			t.Errorf("%q: got %s want %s", args, got, want)
+		}
+	}
+	// An expression that starts with '-'.
+	if got := ok(t, "eval", "-x^2", "--at", "x=3"); got != "value: -9\n" {
+		t.Errorf("-x^2: %q", got)
+	}
+	if got := ok(t, "eval", "-(x)^2", "--at", "x=3"); got != "value: 9\n" { // -( … ) negates the group
+		t.Errorf("-(x)^2: %q", got)
+	}
+	if got := ok(t, "eval", "(-x)^2", "--at", "x=3"); got != "value: 9\n" {
+		t.Errorf("(-x)^2: %q", got)
+	}
+	if got := ok(t, "eval", "-x", "--at", "x=3"); got != "value: -3\n" {
+		t.Errorf("-x: %q", got)
+	}
+	if got := ok(t, "eval", "---x", "--at", "x=3"); got != "value: -3\n" {
+		t.Errorf("---x: %q", got)
+	}
+	if got := ok(t, "eval", "--at", "x=3", "--", "--x"); got != "value: 3\n" {
+		t.Errorf("-- --x: %q", got)
+	}
+	if got := ok(t, "eval", "1", "-o", "-"); got != "value: 1\n" {
+		t.Errorf("-o -: %q", got)
+	}
+	if got := ok(t, "eval", "--at", "h=3", "--", "-h"); got != "value: -3\n" {
+		t.Errorf("-- -h: %q", got)
+	}
+	if got := ok(t, "eval", "--", "-2", "--json"); got != "{\"value\": -2, \"variables\": []}\n" {
+		t.Errorf("-- -2 --json: %q", got)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"grad", "x", "--help"}, {"bogus", "-h"}} {
+		out, errs, code := cli(t, args...)
+		if code != 0 || errs != "" || !strings.HasPrefix(out, "usage: chainrule") || !strings.Contains(out, "jacobian") {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q", args, code, errs, out)
+		}
+	}
+}
+
+func TestOutputFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.json")
+	out := ok(t, "grad", fExpr, "--at", fAt, "--json", "-o", path)
+	if out != "" {
+		t.Errorf("stdout with -o: %q", out)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := ok(t, "grad", fExpr, "--at", fAt, "--json"); string(data) != want {
+		t.Errorf("file: %q, want %q", data, want)
+	}
+	_, errs, code := cli(t, "eval", "1", "-o", filepath.Join(t.TempDir(), "no", "such", "dir"))
+	if code != 2 || !strings.HasPrefix(errs, "chainrule: -o: ") {
+		t.Errorf("unwritable -o: %d %q", code, errs)
+	}
+}
+
+// TestErrors checks every class of bad input: exit status 2, one message
+// on stderr starting "chainrule: ", nothing on stdout, no panic trace.
+func TestErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string // the start of stderr after "chainrule: "
+	}{
+		// Syntax errors: position, the expression and a caret.
+		{[]string{"eval", "x + * y", "--at", "x=1,y=2"}, "1:5: unexpected '*'\nx + * y\n    ^\n"},
+		{[]string{"eval", "(x + 1", "--at", "x=1"}, "1:1: unclosed '('\n(x + 1\n^\n"},
+		{[]string{"eval", "x )", "--at", "x=1"}, "1:3: unmatched ')'"},
+		{[]string{"eval", "", "--at", "x=1"}, "1:1: "},
+		{[]string{"eval", "2 $ 3"}, "1:3: "},
+		{[]string{"eval", "x +\n  * y", "--at", "x=1,y=2"}, "2:3: unexpected '*'\n  * y\n  ^\n"},
+		// Unknown function, wrong number of arguments.
+		{[]string{"eval", "foo(x)", "--at", "x=1"}, "1:1: unknown function \"foo\"\nfoo(x)\n^\n"},
+		{[]string{"eval", "1 + sin(x, y)", "--at", "x=1,y=2"}, "1:5: sin takes 1 argument, got 2\n1 + sin(x, y)\n    ^\n"},
+		{[]string{"eval", "atan2(x)", "--at", "x=1"}, "1:1: atan2 takes 2 arguments, got 1"},
+		{[]string{"eval", "d(x)", "--at", "x=1"}, "1:1: d takes 2 arguments, got 1"},
+		// d's second argument must be a variable.
+		{[]string{"eval", "d(x^2, 3)", "--at", "x=1"}, "1:8: d: second argument must be a variable\nd(x^2, 3)\n       ^\n"},
+		{[]string{"grad", "d(x, x+1)", "--at", "x=1"}, "1:6: d: second argument must be a variable"},
+		// --at.
+		{[]string{"eval", "x", "--at", "x=abc"}, "--at: bad value \"abc\" for x\n"},
+		{[]string{"eval", "x", "--at", "x="}, "--at: bad value \"\" for x\n"},
+		{[]string{"eval", "x", "--at", "x=1e999"}, "--at: bad value \"1e999\" for x\n"},
+		{[]string{"eval", "x", "--at", "x"}, "--at: missing value for x"},
+		{[]string{"eval", "x", "--at", "=1"}, "--at: missing variable name"},
+		{[]string{"eval", "x", "--at", "2x=1"}, "--at: bad variable name \"2x\""},
+		{[]string{"eval", "x", "--at", "sin=1"}, "--at: \"sin\" is a function name, not a variable"},
+		{[]string{"eval", "x", "--at", "x=1,x=2"}, "--at: x is given twice"},
+		{[]string{"eval", "x", "--at"}, "--at needs a value"},
+		{[]string{"eval", "x", "--at", "--json"}, "--at needs a value"},
+		// A variable missing from --at, with its position.
+		{[]string{"eval", "x + z", "--at", "x=1"}, "1:5: variable \"z\" is not given in --at\nx + z\n    ^\n"},
+		{[]string{"grad", "x * y"}, "1:1: variable \"x\" is not given in --at"},
+		{[]string{"hessian", "d(x, q)", "--at", "x=1"}, "1:6: variable \"q\" is not given in --at"},
+		{[]string{"jacobian", "x; y", "--at", "x=1"}, "1:4: variable \"y\" is not given in --at"},
+		// ';' outside jacobian.
+		{[]string{"grad", "x; y", "--at", "x=1,y=2"}, "1:2: unexpected ';': grad takes a single expression"},
+		{[]string{"eval", "x;", "--at", "x=1"}, "1:2: unexpected ';': eval takes a single expression"},
+		{[]string{"hessian", "x; y", "--at", "x=1,y=2"}, "1:2: unexpected ';': hessian"},
+		{[]string{"graph", "x; y", "--at", "x=1,y=2"}, "1:2: unexpected ';': graph"},
+		{[]string{"jacobian", "x;; y", "--at", "x=1,y=2"}, "1:3: "},
+		// Commands and flags.
+		{[]string{}, "missing command"},
+		{[]string{"bogus", "x"}, "unknown command \"bogus\""},
+		{[]string{"grad"}, "grad needs an expression"},
+		{[]string{"grad", "x", "y", "--at", "x=1"}, "unexpected argument \"y\""},
+		{[]string{"grad", "x", "--at", "x=1", "--bogus"}, "unknown flag --bogus"},
+		{[]string{"grad", "x", "--at", "x=1", "-v"}, "unknown flag -v"},
+		{[]string{"grad", "-v", "x", "--at", "x=1"}, "unknown flag -v"},
+		{[]string{"-v", "grad", "x"}, "unknown flag -v"},
+		{[]string{"eval", "--x", "--at", "x=1"}, "unknown flag --x\n"},
+		{[]string{"eval", "x", strings.Repeat("-", 60)}, "unknown flag " + strings.Repeat("-", 40) + "…\n"},
+		{[]string{"grad", "x", "--json=yes"}, "--json takes no value"},
+		{[]string{"grad", "x", "--at", "x=1", "--mode", "sideways"}, "--mode \"sideways\": grad takes forward, reverse"},
+		{[]string{"grad", "x", "--at", "x=1", "--mode", "both"}, "--mode \"both\": grad takes forward, reverse"},
+		{[]string{"jacobian", "x", "--at", "x=1", "--mode", "both"}, "--mode \"both\": jacobian takes"},
+		{[]string{"graph", "x", "--at", "x=1", "--mode", "auto"}, "--mode \"auto\": graph takes"},
+		{[]string{"eval", "x", "--at", "x=1", "--mode", "forward"}, "--mode is not used by eval"},
+		{[]string{"hessian", "x", "--at", "x=1", "--mode", "forward"}, "--mode is not used by hessian"},
+		{[]string{"grad", "x", "--at", "x=1", "--format", "dot"}, "--format is only for graph"},
+		{[]string{"graph", "x", "--at", "x=1", "--format", "png"}, "--format \"png\": graph takes text, dot or svg"},
+		{[]string{"graph", "x", "--at", "x=1", "--format", "dot", "--json"}, "--json and --format dot do not go together"},
+		{[]string{"graph", "x", "--at", "x=1", "-o"}, "-o needs a value"},
+		{[]string{"graph", "x", "--at", "x=1", "-o="}, "-o needs a file name"},
+	}
+	for _, c := range cases {
+		out, errs, code := cli(t, c.args...)
+		if code != 2 {
+			t.Errorf("%q: exit %d, want 2", c.args, code)
+		}
+		if out != "" {
+			t.Errorf("%q: stdout %q", c.args, out)
+		}
+		if !strings.HasPrefix(errs, "chainrule: "+c.want) {
+			t.Errorf("%q:\n got stderr %q\nwant prefix %q", c.args, errs, "chainrule: "+c.want)
+		}
+		if strings.Contains(errs, "goroutine") || strings.Contains(errs, "panic") || strings.Contains(errs, "internal error") {
+			t.Errorf("%q: stderr %q", c.args, errs)
+		}
+	}
+}
+
+// panicWriter panics on Write, to check that run turns any panic into an
+// internal error.
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("boom") }
+
+func TestInternalErrorRecovered(t *testing.T) {
+	var errb bytes.Buffer
+	code := run([]string{"eval", "1"}, panicWriter{}, &errb)
+	if code != 2 || errb.String() != "chainrule: internal error: boom\n" {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
