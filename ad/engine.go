@@ -1,13 +1,14 @@
 package ad
 
-// The engine: primitives, the two kinds of trace, and the reverse sweep.
+// The engine: primitives, the kinds of trace, and the reverse sweep.
 //
 // Every differentiable operation is a prim. Applying one (bind) looks at its
 // arguments: if none is a tracer it runs the kernel on the concrete tensors;
 // otherwise the innermost trace among them (the one with the highest level)
 // processes it. A JVP trace pushes tangents forward through the prim's
 // forward rule; a reverse trace records a node on its tape for the reverse
-// sweep. Either way the prim is first bound again on the arguments' primals,
+// sweep; Compile's staging trace, below all others, records an instruction.
+// Either way the prim is first bound again on the arguments' primals,
 // one level down, so transformations nest to any depth. Rules are written
 // with ad's own ops, so the derivative work is itself recorded by any outer
 // trace: that is what makes higher order work.

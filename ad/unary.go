@@ -277,7 +277,6 @@ func Erf(x Value) Value { return bind(erfPrim, nil, x) }
 
 // Composite elementwise ops: no rules of their own.
 
-
 // Reciprocal returns 1/x elementwise (±Inf at ±0).
 func Reciprocal(x Value) Value { return Div(like(x, 1), x) }
 
