@@ -1,0 +1,102 @@
+package main
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chainrule/chainrule/tensor"
+)
+
+func TestSummarize(t *testing.T) {
+	s := summarize([]float64{5, 1, 3, 2, 4})
+	if s != (summary{Median: 3, Min: 1, Max: 5}) {
+		t.Errorf("odd count: %+v", s)
+	}
+	if s := summarize([]float64{4, 1, 3, 2}); s.Median != 2.5 {
+		t.Errorf("even count: median %g, want 2.5", s.Median)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	want := outputs{"grad": {1, -100, 0}, "value": {7}}
+	if e, err := compare(outputs{"grad": {1, -100, 1e-6}}, want); err != nil || math.Abs(e-1e-8) > 1e-20 {
+		t.Errorf("relative to the largest element: %g, %v; want 1e-8", e, err)
+	}
+	if _, err := compare(outputs{"hess": {1}}, want); err == nil {
+		t.Error("no shared output: want an error")
+	}
+	if _, err := compare(outputs{"grad": {1, 2}}, want); err == nil {
+		t.Error("length mismatch: want an error")
+	}
+	if _, err := compare(outputs{"grad": {1, math.NaN(), 0}}, want); err == nil {
+		t.Error("NaN mismatch: want an error")
+	}
+}
+
+func TestArrayRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []tensor.DType{tensor.Float64, tensor.Float32} {
+		x := d.RandN(1, 3, 4)
+		a, err := writeArray(filepath.Join(dir, d.String()+".bin"), x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := readArray(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range x.Float64s() {
+			if got[i] != v {
+				t.Fatalf("%s element %d: %g, want %g", d, i, got[i], v)
+			}
+		}
+	}
+}
+
+func TestHandGoAgainstChainrule(t *testing.T) {
+	// every quick case's hand-written implementation agrees with chainrule
+	for _, w := range workloads {
+		if w.Name == "W7" {
+			continue
+		}
+		for _, c := range w.Build(true) {
+			want := c.Impls[0].Outputs()
+			for _, im := range c.Impls[1:] {
+				e, err := compare(im.Outputs(), want)
+				if err != nil || e > tolerance(c.DType) {
+					t.Errorf("%s %s: relative error %g, %v", c.Name, im.Name, e, err)
+				}
+			}
+		}
+	}
+}
+
+func TestRunCaseVerifiesBeforeTiming(t *testing.T) {
+	ops := map[string]int{}
+	impl := func(name string, grad []float64) Impl {
+		return Impl{Name: name, Op: func() { ops[name]++ }, Outputs: func() outputs { return outputs{"grad": grad} }}
+	}
+	c := &Case{Name: "T", Workload: "T", DType: tensor.Float64, Impls: []Impl{
+		impl("chainrule", []float64{1, 2, 3}),
+		impl("hand-go", []float64{1, 2, 3 + 1e-9}),
+		impl("hand-go/wrong", []float64{1, 2, 3.1}),
+	}}
+	cfg := &config{rounds: 3, roundTime: time.Millisecond, peers: []string{"hand-go"}}
+	rows := runCase(c, cfg, nil, t.TempDir())
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3", len(rows))
+	}
+	for i, want := range []string{statusOK, statusOK, "FAILED-VERIFY"} {
+		if rows[i].Status != want {
+			t.Errorf("%s: status %q (%s), want %q", rows[i].Impl, rows[i].Status, rows[i].Reason, want)
+		}
+	}
+	if len(rows[1].Rounds) != 3 || rows[1].Ratio <= 0 {
+		t.Errorf("hand-go: %d rounds, ratio %g", len(rows[1].Rounds), rows[1].Ratio)
+	}
+	if ops["hand-go/wrong"] != 0 || len(rows[2].Rounds) != 0 {
+		t.Errorf("a failed verification was timed: %d ops", ops["hand-go/wrong"])
+	}
+}
