@@ -491,11 +491,7 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 			if g.IsZero() {
 				continue
 			}
-			if cts[par].IsZero() {
-				cts[par] = g
-			} else {
-				cts[par] = Add(cts[par], g)
-			}
+			cts[par] = accumulate(cts[par], g)
 		}
 		cts[i] = Value{} // the adjoint of an inner node is no longer needed
 	}
@@ -529,4 +525,20 @@ func init() {
 
 // chainMul multiplies a tangent or cotangent by a local derivative with a
 // strong zero (see smul).
-func chainMul(g, l Value) Value { return bind(chainMulPrim, nil, g, l) }
+func chainMul(g, l Value) Value {
+	if g.tr == nil && l.tr == nil && g.isScalar() && l.isScalar() {
+		return inline(smul(g.s, l.s)) // first-order scalar code: no dispatch
+	}
+	return bind(chainMulPrim, nil, g, l)
+}
+
+// accumulate returns a + g, the sum of two contributions to an adjoint.
+func accumulate(a, g Value) Value {
+	if a.IsZero() {
+		return g
+	}
+	if a.tr == nil && g.tr == nil && a.isScalar() && g.isScalar() {
+		return inline(a.s + g.s)
+	}
+	return Add(a, g)
+}
