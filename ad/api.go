@@ -1,7 +1,10 @@
 package ad
 
 import (
+	"fmt"
+	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -197,16 +200,32 @@ func JacRev(f func(Value) Value, x Value) Value {
 }
 
 // Jacobian returns the Jacobian of f at x, shaped f(x).Shape() followed by
-// x.Shape(), and the mode it used. With Auto it records f once in reverse
-// mode, which also tells it the output size m; if m is smaller than the
-// input size n it pulls back m cotangents from that recording, otherwise
-// it runs one forward pass carrying all n input directions.
+// x.Shape(), and the mode it used. With Auto it picks Forward when the
+// output has more elements m than the input n, and Reverse otherwise
+// (ties go to Reverse). To learn m it records f once in reverse mode; if
+// m ≤ n it pulls back m cotangents from that recording, otherwise it runs
+// one forward pass carrying all n input directions. Auto remembers m for
+// the same function code and input shape, so later calls that will go
+// forward skip the recording; should m have changed so that reverse is
+// now the rule, it redoes the Jacobian in reverse mode.
 func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 	check("jacobian", x)
 	n := x.Size()
+	key := jacKey{fn: reflect.ValueOf(f).Pointer(), dtype: x.DType(), shape: fmt.Sprint(x.Shape())}
+	if mode == Auto {
+		if m, ok := jacSizes.Load(key); ok && m.(int) > n {
+			// probably forward: try it, and fall back to reverse if the
+			// output turns out no larger than the input after all
+			if j, used := Jacobian(f, x, Forward); j.Size() > n*n {
+				return j, used
+			}
+			mode = Reverse
+		}
+	}
 	if mode != Forward {
 		y, pull := VJP(func(xs []Value) Value { return f(xs[0]) }, x)
 		m := y.Size()
+		jacSizes.Store(key, m)
 		if mode == Reverse || m <= n {
 			rows := make([]Value, m)
 			for i := 0; i < m; i++ {
@@ -226,8 +245,18 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
 	y, tan := JVPBatch(func(xs []Value) Value { return f(xs[0]) }, []Value{x}, []Value{eye})
 	m := y.Size()
+	jacSizes.Store(key, m)
 	j := Transpose(Reshape(tan, n, m), 1, 0) // rows are outputs
 	return Reshape(j, append(slices.Clone(y.Shape()), x.Shape()...)...), Forward
+}
+
+// jacSizes maps a function and input shape to the output size Jacobian saw.
+var jacSizes sync.Map
+
+type jacKey struct {
+	fn    uintptr
+	dtype tensor.DType
+	shape string
 }
 
 // Hessian returns the matrix of second derivatives of the scalar function
