@@ -29,6 +29,7 @@ type Program struct {
 	f64    []float64 // its registers
 	f1s    []func(float64) float64
 	f2s    []func(float64, float64) float64 // in the order of their instructions
+	free   [][]int32                        // per instruction: registers whose storage dies there
 	cse    map[cseKey]int32                 // recording: instructions seen
 	consts map[uint64]int32                 // recording: scalar constants' registers
 }
@@ -73,6 +74,7 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	}
 	p.prune()
 	p.cse, p.consts = nil, nil
+	p.planRecycling()
 	p.lowerScalar()
 	return p
 }
@@ -217,6 +219,53 @@ func (p *Program) prune() {
 	p.code = keep
 }
 
+// planRecycling finds, for each instruction, the tensors whose storage no
+// later instruction or output uses, so that Run can hand it back for reuse.
+// Registers sharing storage (a reshape and its argument) die together;
+// inputs, constants and outputs are never recycled.
+func (p *Program) planRecycling() {
+	group := map[any]int32{} // storage → last instruction using it (-1: keep)
+	owner := map[any]int32{} // storage → a register holding it
+	key := func(r int32) any {
+		v := p.vals[r]
+		if v.isScalar() {
+			return nil
+		}
+		return v.t.Storage()
+	}
+	for r := 0; r < len(p.vals); r++ {
+		if k := key(int32(r)); k != nil {
+			group[k] = -1
+		}
+	}
+	made := map[any]bool{} // storage first produced by an instruction
+	for i, in := range p.code {
+		if k := key(in.out); k != nil {
+			if _, seen := owner[k]; !seen {
+				owner[k] = in.out
+				made[k] = true
+			}
+			group[k] = int32(i)
+		}
+		for _, a := range in.args {
+			if k := key(a); k != nil {
+				group[k] = int32(i)
+			}
+		}
+	}
+	for _, o := range p.outs {
+		if k := key(o); k != nil {
+			made[k] = false
+		}
+	}
+	p.free = make([][]int32, len(p.code))
+	for k, last := range group {
+		if made[k] && last >= 0 {
+			p.free[last] = append(p.free[last], owner[k])
+		}
+	}
+}
+
 // Run replays the program on new inputs, which must have the example
 // inputs' shapes and dtypes, and returns the outputs. It panics with
 // tensor.ErrShape or tensor.ErrDType otherwise.
@@ -242,12 +291,17 @@ func (p *Program) Run(xs ...Value) []Value {
 	}
 	copy(p.vals, xs)
 	var buf [4]Value
-	for _, in := range p.code {
+	for i, in := range p.code {
 		args := buf[:0]
 		for _, a := range in.args {
 			args = append(args, p.vals[a])
 		}
 		p.vals[in.out] = eval(in.p, in.prm, args)
+		for _, r := range p.free[i] {
+			if v := p.vals[r]; !v.isScalar() {
+				tensor.Recycle(v.t)
+			}
+		}
 	}
 	out := make([]Value, len(p.outs))
 	for i, o := range p.outs {

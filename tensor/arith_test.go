@@ -57,3 +57,31 @@ func TestParallelKernels(t *testing.T) {
 		}
 	}
 }
+
+func TestRecycle(t *testing.T) {
+	a := Full(7, recycleMin)
+	key := a.Storage()
+	if b := a.Reshape(recycleMin/4, 4); b.Storage() != key {
+		t.Fatal("a reshape does not share storage")
+	}
+	Recycle(a)
+	if a.Size() != 0 {
+		t.Errorf("recycled tensor still has %d elements", a.Size())
+	}
+	// a later allocation of the same length may reuse it, and must be zeroed
+	for i := 0; i < 4; i++ {
+		z := Zeros(recycleMin)
+		for j := 0; j < z.Size(); j++ {
+			if z.AtFlat(j) != 0 {
+				t.Fatalf("reused storage not zeroed at %d", j)
+			}
+		}
+	}
+	Recycle(Float32.Full(1, recycleMin))
+	if z := Float32.Zeros(recycleMin); z.AtFlat(5) != 0 {
+		t.Error("float32 reuse not zeroed")
+	}
+	if New([]float64{}, 0).Storage() != nil {
+		t.Error("empty tensor has a storage key")
+	}
+}
