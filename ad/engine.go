@@ -230,6 +230,16 @@ func levelOf(args []Value, t *trace) uint64 {
 	return t.level
 }
 
+// constants reports whether no value in vs carries a tracer.
+func constants(vs []Value) bool {
+	for _, v := range vs {
+		if v.tr != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // eval runs p's kernel on constants: inline for float64 scalars where the
 // prim has a scalar kernel, on tensors otherwise.
 func eval(p *prim, prm *params, args []Value) Value {
@@ -417,7 +427,11 @@ func (t *trace) processRev(p *prim, prm *params, args []Value) Value {
 			n.parents[i] = tr.node
 		}
 	}
-	n.out = bind(p, prm, n.args...)
+	if lowest := constants(n.args); lowest {
+		n.out = eval(p, prm, n.args) // first order: the primals are constants
+	} else {
+		n.out = bind(p, prm, n.args...)
+	}
 	return t.newTracer(n.out, Value{}, idx)
 }
 
