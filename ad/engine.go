@@ -75,6 +75,9 @@ type params struct {
 // identity is what local returns for ∂out/∂arg = 1.
 var identity = inline(1)
 
+// isIdentity reports whether a local derivative is the constant 1.
+func isIdentity(l Value) bool { return l.t == scalarT && l.tr == nil && l.s == 1 }
+
 var levels atomic.Uint64
 
 type traceKind uint8
@@ -87,18 +90,19 @@ const (
 
 // trace is one active transformation.
 type trace struct {
-	level uint64
-	kind  traceKind
-	batch int      // jvp: leading batch dimensions of the tangents
-	tape  [][]node // the recorded nodes, in chunks that never move
-	n     int32    // how many nodes are recorded
-	cts   []Value  // reverse: the adjoints of a sweep, reused if reuse is set
-	reuse bool
-	duals [][]dual // jvp: primals and tangents, in chunks
-	prog  *Program // stage: the program being recorded
-	nd    int32    // how many duals there are
-	slab  []tracer // tracers, allocated a chunk at a time
-	done  bool
+	level   uint64
+	kind    traceKind
+	batch   int      // jvp: leading batch dimensions of the tangents
+	tape    [][]node // the recorded nodes, in chunks that never move
+	n       int32    // how many nodes are recorded
+	cts     []Value  // reverse: the adjoints of a sweep, reused if reuse is set
+	reuse   bool
+	tensors bool     // reverse: the tape holds a tensor (not only inline scalars)
+	duals   [][]dual // jvp: primals and tangents, in chunks
+	prog    *Program // stage: the program being recorded
+	nd      int32    // how many duals there are
+	slab    []tracer // tracers, allocated a chunk at a time
+	done    bool
 }
 
 // tracer is the derivative information a Value carries for one trace: a
@@ -166,11 +170,13 @@ func newRevTrace() *trace {
 // release returns t's tape to the pool. Tracers made by t stay valid
 // memory but fail the level check, so a leaked one panics with ErrGraph.
 func (t *trace) release() {
-	for i := 0; i*chunk < int(t.n); i++ {
-		clear(t.tape[i][:min(chunk, int(t.n)-i*chunk)])
+	if t.tensors { // drop references to tensors; scalar tapes hold none worth freeing
+		for i := 0; i*chunk < int(t.n); i++ {
+			clear(t.tape[i][:min(chunk, int(t.n)-i*chunk)])
+		}
 	}
 	b := &buffers{tape: t.tape[:0], cts: t.cts}
-	t.tape, t.n, t.cts, t.reuse = nil, 0, nil, false
+	t.tape, t.n, t.cts, t.reuse, t.tensors = nil, 0, nil, false, false
 	t.level = levels.Add(1)
 	tapes.Put(b)
 }
@@ -198,15 +204,17 @@ func bind(p *prim, prm *params, args ...Value) Value {
 		if a.t == nil {
 			tensor.Panicf(tensor.ErrArg, p.name, "zero Value (uninitialised)")
 		}
-		if a.tr != nil && (top == nil || a.tr.tc.level > top.level) {
-			top = a.tr.tc
+		if a.tr != nil {
+			if a.tr.level != a.tr.tc.level || a.tr.tc.done {
+				tensor.Panicf(tensor.ErrGraph, p.name, "a value of a finished transformation was used outside it (an escaped tracer)")
+			}
+			if top == nil || a.tr.tc.level > top.level {
+				top = a.tr.tc
+			}
 		}
 	}
 	if top == nil {
 		return eval(p, prm, args)
-	}
-	if top.done || top.level != levelOf(args, top) {
-		tensor.Panicf(tensor.ErrGraph, p.name, "a value of a finished transformation was used outside it (an escaped tracer)")
 	}
 	switch top.kind {
 	case jvpTrace:
@@ -215,19 +223,6 @@ func bind(p *prim, prm *params, args ...Value) Value {
 		return top.processStage(p, prm, args)
 	}
 	return top.processRev(p, prm, args)
-}
-
-// levelOf returns the level recorded in the tracers of args that belong to
-// t (which differs from t's level once t has been released).
-func levelOf(args []Value, t *trace) uint64 {
-	for _, a := range args {
-		if a.tr != nil && a.tr.tc == t {
-			if a.tr.level != t.level {
-				return a.tr.level
-			}
-		}
-	}
-	return t.level
 }
 
 // constants reports whether no value in vs carries a tracer.
@@ -326,7 +321,7 @@ func (t *trace) jvpLocal(p *prim, prm *params, prims, tans []Value, out Value) V
 		if t.batch > 0 { // align the argument's dims with the output's, after the batch dims
 			ti = alignBatch(ti, t.batch, out.Rank())
 		}
-		if l != identity {
+		if !isIdentity(l) {
 			ti = chainMul(ti, l)
 		}
 		if acc.IsZero() {
@@ -397,6 +392,7 @@ func (t *trace) push(k int) (*node, int32) {
 	}
 	t.n++
 	n := &t.tape[i/chunk][i%chunk]
+	*n = node{} // a recycled chunk holds the previous trace's nodes
 	if k <= 2 {
 		n.args, n.parents = n.a[:k:k], n.ps[:k:k]
 	} else {
@@ -422,15 +418,21 @@ func (t *trace) processRev(p *prim, prm *params, args []Value) Value {
 	n.p, n.prm = p, prm
 	for i, a := range args {
 		pr, tr := t.lower(a)
+		if !pr.isScalar() {
+			t.tensors = true
+		}
 		n.args[i], n.parents[i] = pr, -1
 		if tr != nil {
 			n.parents[i] = tr.node
 		}
 	}
-	if lowest := constants(n.args); lowest {
+	if constants(n.args) {
 		n.out = eval(p, prm, n.args) // first order: the primals are constants
 	} else {
 		n.out = bind(p, prm, n.args...)
+	}
+	if !n.out.isScalar() {
+		t.tensors = true
 	}
 	return t.newTracer(n.out, Value{}, idx)
 }
@@ -458,7 +460,7 @@ func (n *node) vjpOf(i int, ct Value) Value {
 		return Value{}
 	}
 	g := ct
-	if l != identity {
+	if !isIdentity(l) {
 		g = chainMul(ct, l)
 	}
 	if !sameShape(g.Shape(), a.Shape()) {
