@@ -3,9 +3,7 @@ package tensor
 import (
 	"slices"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/gonum/blas/blas64"
+	gemmpkg "github.com/chainrule/chainrule/internal/gemm"
 )
 
 // MatMul returns the matrix product with NumPy's matmul semantics: rank-2
@@ -109,52 +107,22 @@ func matmul(a, b *Tensor, as, bs []int, ta, tb bool) *Tensor {
 	return out
 }
 
-func trans(t bool) blas.Transpose {
-	if t {
-		return blas.Trans
-	}
-	return blas.NoTrans
-}
-
 // gemm computes c = op(a)·op(b) for one m×k by k×n product; a is stored
-// k×m when ta, and b n×k when tb. Matrix-vector shapes use Gemv.
+// k×m when ta, and b n×k when tb. It runs chainrule's blocked GEMM
+// (internal/gemm: AVX2/FMA assembly where the CPU has it, portable Go
+// elsewhere, both cores for large products).
 func gemm[T Float](m, n, k int, ta, tb bool, a, b, c []T) {
+	lda, ldb := k, n
+	if ta {
+		lda = m
+	}
+	if tb {
+		ldb = k
+	}
 	switch x := any(a).(type) {
 	case []float64:
-		b, c := any(b).([]float64), any(c).([]float64)
-		A := blas64.General{Rows: m, Cols: k, Stride: k, Data: x}
-		if ta {
-			A = blas64.General{Rows: k, Cols: m, Stride: m, Data: x}
-		}
-		B := blas64.General{Rows: k, Cols: n, Stride: n, Data: b}
-		if tb {
-			B = blas64.General{Rows: n, Cols: k, Stride: k, Data: b}
-		}
-		switch {
-		case n == 1: // c = op(a)·b, b a vector whichever way it is stored
-			blas64.Gemv(trans(ta), 1, A, blas64.Vector{N: k, Inc: 1, Data: b}, 0, blas64.Vector{N: m, Inc: 1, Data: c})
-		case m == 1: // cᵀ = op(b)ᵀ·aᵀ
-			blas64.Gemv(trans(!tb), 1, B, blas64.Vector{N: k, Inc: 1, Data: x}, 0, blas64.Vector{N: n, Inc: 1, Data: c})
-		default:
-			blas64.Gemm(trans(ta), trans(tb), 1, A, B, 0, blas64.General{Rows: m, Cols: n, Stride: n, Data: c})
-		}
+		gemmpkg.F64(ta, tb, m, n, k, 1, x, lda, any(b).([]float64), ldb, 0, any(c).([]float64), n)
 	case []float32:
-		b, c := any(b).([]float32), any(c).([]float32)
-		A := blas32.General{Rows: m, Cols: k, Stride: k, Data: x}
-		if ta {
-			A = blas32.General{Rows: k, Cols: m, Stride: m, Data: x}
-		}
-		B := blas32.General{Rows: k, Cols: n, Stride: n, Data: b}
-		if tb {
-			B = blas32.General{Rows: n, Cols: k, Stride: k, Data: b}
-		}
-		switch {
-		case n == 1:
-			blas32.Gemv(trans(ta), 1, A, blas32.Vector{N: k, Inc: 1, Data: b}, 0, blas32.Vector{N: m, Inc: 1, Data: c})
-		case m == 1:
-			blas32.Gemv(trans(!tb), 1, B, blas32.Vector{N: k, Inc: 1, Data: x}, 0, blas32.Vector{N: n, Inc: 1, Data: c})
-		default:
-			blas32.Gemm(trans(ta), trans(tb), 1, A, B, 0, blas32.General{Rows: m, Cols: n, Stride: n, Data: c})
-		}
+		gemmpkg.F32(ta, tb, m, n, k, 1, x, lda, any(b).([]float32), ldb, 0, any(c).([]float32), n)
 	}
 }

@@ -1,0 +1,122 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// benchShape runs the asm (if available), go and gonum variants of an
+// m×k by k×n product as sub-benchmarks and reports GFLOP/s. The machine's
+// load matters: compare variants from the same run, over several -count.
+func benchShape(b *testing.B, m, n, k int, f32 bool) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	fill := func(n int) []float64 {
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = rng.Float64()
+		}
+		return s
+	}
+	a64, b64, c64 := fill(m*k), fill(k*n), fill(m*n)
+	a32, b32, c32 := widenTo32(a64), widenTo32(b64), widenTo32(c64)
+	report := func(b *testing.B) {
+		b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	}
+	run := func(name string, asm bool, f func()) {
+		b.Run(name, func(b *testing.B) {
+			defer func(u bool) { UseAsm = u }(UseAsm)
+			UseAsm = asm
+			f()
+			b.ResetTimer()
+			for b.Loop() {
+				f()
+			}
+			report(b)
+		})
+	}
+	ours := func() {
+		if f32 {
+			F32(false, false, m, n, k, 1, a32, k, b32, n, 0, c32, n)
+		} else {
+			F64(false, false, m, n, k, 1, a64, k, b64, n, 0, c64, n)
+		}
+	}
+	for _, asm := range []bool{true, false} {
+		if asm && !HasAsm() {
+			continue
+		}
+		name := "go"
+		if asm {
+			name = "asm"
+		}
+		run(name, asm, ours)
+	}
+	run("gonum", false, func() {
+		if f32 {
+			blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
+				blas32.General{Rows: m, Cols: k, Stride: k, Data: a32},
+				blas32.General{Rows: k, Cols: n, Stride: n, Data: b32},
+				0, blas32.General{Rows: m, Cols: n, Stride: n, Data: c32})
+		} else {
+			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
+				blas64.General{Rows: m, Cols: k, Stride: k, Data: a64},
+				blas64.General{Rows: k, Cols: n, Stride: n, Data: b64},
+				0, blas64.General{Rows: m, Cols: n, Stride: n, Data: c64})
+		}
+	})
+}
+
+func BenchmarkF64_512(b *testing.B) { benchShape(b, 512, 512, 512, false) }
+func BenchmarkF32_512(b *testing.B) { benchShape(b, 512, 512, 512, true) }
+
+// MLP-sized: a batch of 256 rows through a 784→64 layer.
+func BenchmarkF64_256x784x64(b *testing.B) { benchShape(b, 256, 64, 784, false) }
+func BenchmarkF32_256x784x64(b *testing.B) { benchShape(b, 256, 64, 784, true) }
+
+func BenchmarkF64_64(b *testing.B) { benchShape(b, 64, 64, 64, false) }
+func BenchmarkF32_64(b *testing.B) { benchShape(b, 64, 64, 64, true) }
+
+func BenchmarkF64_16(b *testing.B) { benchShape(b, 16, 16, 16, false) }
+func BenchmarkF64_4(b *testing.B)  { benchShape(b, 4, 4, 4, false) }
+
+// BenchmarkMatVec compares matrix-vector products (a batch of one through
+// a layer, both ways round) with gonum's Gemv.
+func BenchmarkMatVec(b *testing.B) {
+	for _, s := range [][2]int{{784, 256}, {64, 64}} {
+		k, n := s[0], s[1]
+		x := make([]float64, k)
+		w := make([]float64, k*n)
+		y := make([]float64, n)
+		for i := range w {
+			w[i] = float64(i%7) * 0.1
+		}
+		b.Run(fmt.Sprintf("rowvec_%dx%d/ours", k, n), func(b *testing.B) {
+			for b.Loop() {
+				F64(false, false, 1, n, k, 1, x, k, w, n, 0, y, n)
+			}
+		})
+		b.Run(fmt.Sprintf("rowvec_%dx%d/gonumGemv", k, n), func(b *testing.B) {
+			W := blas64.General{Rows: k, Cols: n, Stride: n, Data: w}
+			for b.Loop() {
+				blas64.Gemv(blas.Trans, 1, W, blas64.Vector{N: k, Inc: 1, Data: x}, 0, blas64.Vector{N: n, Inc: 1, Data: y})
+			}
+		})
+		// W (n×k) times column vector x (k): m=n rows, n=1
+		b.Run(fmt.Sprintf("colvec_%dx%d/ours", n, k), func(b *testing.B) {
+			for b.Loop() {
+				F64(false, false, n, 1, k, 1, w, k, x, 1, 0, y, 1)
+			}
+		})
+		b.Run(fmt.Sprintf("colvec_%dx%d/gonumGemv", n, k), func(b *testing.B) {
+			W := blas64.General{Rows: n, Cols: k, Stride: k, Data: w}
+			for b.Loop() {
+				blas64.Gemv(blas.NoTrans, 1, W, blas64.Vector{N: k, Inc: 1, Data: x}, 0, blas64.Vector{N: n, Inc: 1, Data: y})
+			}
+		})
+	}
+}

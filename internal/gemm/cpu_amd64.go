@@ -1,0 +1,76 @@
+//go:build amd64 && !purego
+
+package gemm
+
+// hasAsm reports whether the CPU and OS support the AVX2/FMA kernels.
+var hasAsm = detectAVX2FMA()
+
+// Blocking for the AVX2/FMA kernels, tuned on AMD Zen 3 (32 KiB L1d,
+// 512 KiB L2 per core): a kc×nr B panel (16 KiB) stays in L1 and the mc×kc
+// A block in L2.
+var (
+	asmF64 = config[float64]{mr: 6, nr: 8, mc: 96, kc: 256, nc: 4096, kern: kernAVX2F64}
+	asmF32 = config[float32]{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, kern: kernAVX2F32}
+)
+
+// cpuid executes CPUID with the given EAX and ECX inputs.
+func cpuid(eaxIn, ecxIn uint32) (eax, ebx, ecx, edx uint32)
+
+// xgetbv executes XGETBV with ECX = 0 and returns XCR0.
+func xgetbv() (eax, edx uint32)
+
+// detectAVX2FMA reports whether the processor has AVX2 and FMA and the
+// operating system saves the YMM registers.
+func detectAVX2FMA() bool {
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const (
+		fma     = 1 << 12
+		osxsave = 1 << 27
+		avx     = 1 << 28
+	)
+	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx2 = 1 << 5
+	return ebx7&avx2 != 0
+}
+
+// kernAVX2F64 is the 6×8 float64 AVX2/FMA micro-kernel (see kernFunc).
+//
+//go:noescape
+func kernAVX2F64(k int, a *float64, rs, cs int, b, c *float64, ldc int, alpha float64)
+
+// kernAVX2F32 is the 6×16 float32 AVX2/FMA micro-kernel (see kernFunc).
+//
+//go:noescape
+func kernAVX2F32(k int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
+
+// axpy4F64 adds x[0]·b[j] + x[1]·b[ldb+j] + x[2]·b[2·ldb+j] + x[3]·b[3·ldb+j]
+// to c[j] for j < n, a multiple of 8.
+//
+//go:noescape
+func axpy4F64(n int, c, b *float64, ldb int, x *[4]float64)
+
+// axpy4F32 is axpy4F64 for float32; n is a multiple of 16.
+//
+//go:noescape
+func axpy4F32(n int, c, b *float32, ldb int, x *[4]float32)
+
+// dot4F64 sets out[t] to the dot product of v[0:k] with u[t·ut : t·ut+k]
+// for t < 4; k is a multiple of 8.
+//
+//go:noescape
+func dot4F64(k int, u *float64, ut int, v *float64, out *[4]float64)
+
+// dot4F32 is dot4F64 for float32; k is a multiple of 16.
+//
+//go:noescape
+func dot4F32(k int, u *float32, ut int, v *float32, out *[4]float32)

@@ -1,0 +1,19 @@
+//go:build !amd64 || purego
+
+package gemm
+
+// Without assembly kernels the "asm" configurations are the portable ones;
+// they are never selected because hasAsm is false.
+const hasAsm = false
+
+var (
+	asmF64 = goF64
+	asmF32 = goF32
+)
+
+// Stubs for the assembly helpers, never called since hasAsm is false.
+
+func axpy4F64(n int, c, b *float64, ldb int, x *[4]float64)          { panic("gemm: no assembly") }
+func axpy4F32(n int, c, b *float32, ldb int, x *[4]float32)          { panic("gemm: no assembly") }
+func dot4F64(k int, u *float64, ut int, v *float64, out *[4]float64) { panic("gemm: no assembly") }
+func dot4F32(k int, u *float32, ut int, v *float32, out *[4]float32) { panic("gemm: no assembly") }

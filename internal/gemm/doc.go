@@ -1,0 +1,53 @@
+// Package gemm multiplies dense row-major matrices: it computes the BLAS
+// general matrix product
+//
+//	C = alpha·op(A)·op(B) + beta·C
+//
+// for float64 ([F64]) and float32 ([F32]), where op(X) is X or its transpose
+// and C is m×n, op(A) m×k and op(B) k×n. Matrices are stored row-major with a
+// row stride (lda, ldb, ldc) of at least their number of columns, so a
+// strided view of a larger matrix can be passed in place. The package is
+// pure Go (Go assembly on amd64) and needs no cgo.
+//
+// # Algorithm
+//
+// Most products go through the Goto/BLIS scheme. The k dimension is
+// cut into blocks of kc, C into tiles of at most mc rows and a run of
+// columns, and op(B) is packed, one kc block at a time, into contiguous
+// panels nr columns wide (transposes are handled by the packing). A
+// micro-kernel then adds alpha times the product of an mr-row slice of A
+// and one B panel, an mr×nr tile, to C, while the B panel stays in the L1
+// cache and the rows of A in L2. A is read in place (or packed into mr-row
+// panels when its row stride would make its rows collide in the cache, and
+// for the partial panel at the bottom edge). Partial tiles at the right and
+// bottom edges are zero-padded and computed into a scratch tile that is
+// then added to C.
+//
+// On amd64 processors with AVX2 and FMA (detected at run time with CPUID and
+// XGETBV) the micro-kernel is hand-written assembly: 6×8 for float64 and
+// 6×16 for float32, holding the tile in twelve YMM accumulators. Elsewhere,
+// when built with the purego tag, or when [UseAsm] is false, a portable Go
+// micro-kernel with the same tile shapes is used.
+//
+// Very small products (under about a thousand multiply-adds) and products
+// with at most two rows or columns (matrix-vector products) skip the
+// packing and use direct loops with register accumulators; for the latter,
+// AVX2 helpers (four-row axpy and four-way dot products) do the bulk of the
+// work when the assembly kernels are in use.
+//
+// # Parallelism
+//
+// Products of at least [ParallelThreshold] multiply-adds are shared by the
+// calling goroutine and long-lived helper goroutines (GOMAXPROCS-1 of them,
+// started on first use). The C tiles are tasks that each goroutine claims
+// from a shared counter, so a goroutine that the operating system delays
+// just takes fewer of them; the packed B is shared and packed by the first
+// goroutines to need it. After a product, helpers spin for a short while
+// (yielding to other goroutines) before they block, so that back-to-back
+// products do not pay the wake-up of a parked thread. Concurrent calls are
+// safe; they share the helpers.
+//
+// Results are not bitwise identical between the assembly and Go kernels or
+// between sizes: the order of the additions and the use of fused
+// multiply-add differ.
+package gemm

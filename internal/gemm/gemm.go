@@ -1,0 +1,171 @@
+package gemm
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// UseAsm selects the assembly micro-kernels when the processor supports
+// them. It starts true and is ignored when [HasAsm] reports false. Tests and
+// benchmarks set it to false to exercise the portable Go kernels; it must
+// not be changed while a multiplication is running.
+var UseAsm = true
+
+// ParallelThreshold is the number of multiply-adds (m·n·k) from which a
+// product is split over several goroutines. Smaller products run on the
+// calling goroutine. It must not be changed while a multiplication is
+// running.
+var ParallelThreshold = 1 << 19
+
+// smallThreshold is the number of multiply-adds below which a product skips
+// packing and uses direct loops, as do products with at most two rows or
+// columns, where a 6-row or 8-column micro-tile would be mostly padding.
+var smallThreshold = 1024
+
+// HasAsm reports whether assembly micro-kernels are available: the build is
+// for amd64 without the purego tag and the processor and operating system
+// support AVX2 and FMA.
+func HasAsm() bool { return hasAsm }
+
+// Kernel names the micro-kernel that F64 and F32 use at present:
+// "avx2-fma" for the assembly kernels or "go" for the portable ones.
+func Kernel() string {
+	if UseAsm && hasAsm {
+		return "avx2-fma"
+	}
+	return "go"
+}
+
+// F64 computes C = alpha·op(A)·op(B) + beta·C for row-major float64
+// matrices, where op(X) is X, or its transpose when the matching trans flag
+// is set. C is m×n with row stride ldc; op(A) is m×k, so A is stored m×k, or
+// k×m when transA is set, with row stride lda; op(B) is k×n, so B is stored
+// k×n, or n×k when transB is set, with row stride ldb. Each stride must be
+// at least the stored number of columns (and at least 1) and each slice
+// long enough to hold its matrix.
+//
+// When beta is zero, C is only written, never read, so it may hold NaNs or
+// garbage. When alpha is zero or k is zero, A and B are not read and C is
+// scaled by beta. F64 panics if a dimension is negative, a stride too small
+// or a slice too short. C must not overlap A or B.
+func F64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	p := problem[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	cfg := &goF64
+	if UseAsm && hasAsm {
+		cfg = &asmF64
+	}
+	run(&p, cfg)
+}
+
+// F32 is [F64] for float32 matrices: it computes
+// C = alpha·op(A)·op(B) + beta·C with the same layout, semantics and panics.
+func F32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	p := problem[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	cfg := &goF32
+	if UseAsm && hasAsm {
+		cfg = &asmF32
+	}
+	run(&p, cfg)
+}
+
+type float interface{ ~float32 | ~float64 }
+
+// problem holds the arguments of one product.
+type problem[T float] struct {
+	transA, transB bool
+	m, n, k        int
+	alpha          T
+	a              []T
+	lda            int
+	b              []T
+	ldb            int
+	beta           T
+	c              []T
+	ldc            int
+}
+
+// kernFunc adds alpha times the product of an mr×k block of A and a packed
+// k×nr B panel (nr values per k step) to the mr×nr tile of C at c with row
+// stride ldc. Element (r, q) of the A block is at a[r·rs + q·cs]: a packed
+// panel has rs = 1 and cs = mr, A read in place rs = lda and cs = 1 (or the
+// reverse for a transposed A). k is at least 1.
+type kernFunc[T float] func(k int, a *T, rs, cs int, b, c *T, ldc int, alpha T)
+
+// config is the blocking of one kernel.
+type config[T float] struct {
+	mr, nr     int // micro-tile
+	mc, kc, nc int // cache blocks; mc a multiple of mr, nc of nr
+	kern       kernFunc[T]
+}
+
+// run validates p and computes it.
+func run[T float](p *problem[T], cfg *config[T]) {
+	p.check()
+	m, n, k := p.m, p.n, p.k
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || p.alpha == 0 {
+		scaleC(p, 0, m, 0, n)
+		return
+	}
+	work := int64(m) * int64(n) * int64(k)
+	if work < int64(smallThreshold) || m <= 2 || n <= 2 {
+		small(p)
+		return
+	}
+	threads := 1
+	if work >= int64(ParallelThreshold) {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	blocked(p, cfg, threads)
+}
+
+// check panics unless the dimensions, strides and slice lengths of p are
+// consistent.
+func (p *problem[T]) check() {
+	if p.m < 0 || p.n < 0 || p.k < 0 {
+		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", p.m, p.n, p.k))
+	}
+	ar, ac := p.m, p.k
+	if p.transA {
+		ar, ac = ac, ar
+	}
+	br, bc := p.k, p.n
+	if p.transB {
+		br, bc = bc, br
+	}
+	checkMat("a", ar, ac, len(p.a), p.lda)
+	checkMat("b", br, bc, len(p.b), p.ldb)
+	checkMat("c", p.m, p.n, len(p.c), p.ldc)
+}
+
+func checkMat(name string, rows, cols, length, ld int) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("gemm: ld%s=%d is less than the %d columns of %s", name, ld, max(1, cols), name))
+	}
+	if rows > 0 && cols > 0 {
+		if need := (rows-1)*ld + cols; length < need {
+			panic(fmt.Sprintf("gemm: len(%s)=%d is less than the %d needed for %d×%d with stride %d", name, length, need, rows, cols, ld))
+		}
+	}
+}
+
+// scaleC multiplies rows [i0,i1) and columns [j0,j1) of C by beta; a zero
+// beta clears them without reading them.
+func scaleC[T float](p *problem[T], i0, i1, j0, j1 int) {
+	beta := p.beta
+	if beta == 1 {
+		return
+	}
+	for i := i0; i < i1; i++ {
+		row := p.c[i*p.ldc+j0 : i*p.ldc+j1]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
