@@ -21,13 +21,7 @@ func Custom(name string, f func(xs []Value) Value,
 	jvp func(primals, tangents []Value) Value,
 	vjp func(primals []Value, out, ct Value) []Value) func(xs ...Value) Value {
 	p := &prim{name: name}
-	p.impl = func(ts []*tensor.Tensor, _ *params) *tensor.Tensor {
-		xs := make([]Value, len(ts))
-		for i, t := range ts {
-			xs[i] = wrap(t)
-		}
-		return f(xs).tensor()
-	}
+	p.impl = onConstants(f)
 	p.full = func(args, tans []Value, b int) (Value, Value) {
 		out := bind(p, nil, args...)
 		return out, perDirection(args, tans, b, func(ts []Value) Value { return jvp(args, ts) })
@@ -80,13 +74,7 @@ func perDirection(args, tans []Value, b int, rule func(ts []Value) Value) Value 
 // order.
 func Checkpoint(f func(xs []Value) Value) func(xs ...Value) Value {
 	p := &prim{name: "checkpoint"}
-	p.impl = func(ts []*tensor.Tensor, _ *params) *tensor.Tensor {
-		xs := make([]Value, len(ts))
-		for i, t := range ts {
-			xs[i] = wrap(t)
-		}
-		return f(xs).tensor()
-	}
+	p.impl = onConstants(f)
 	p.full = func(args, tans []Value, b int) (Value, Value) {
 		ts := make([]Value, len(tans))
 		for i, t := range tans {
@@ -104,5 +92,16 @@ func Checkpoint(f func(xs []Value) Value) func(xs ...Value) Value {
 	return func(xs ...Value) Value {
 		check("checkpoint", xs...)
 		return bind(p, nil, xs...)
+	}
+}
+
+// onConstants returns a kernel that runs f on constant arguments.
+func onConstants(f func(xs []Value) Value) func([]*tensor.Tensor, *params) *tensor.Tensor {
+	return func(ts []*tensor.Tensor, _ *params) *tensor.Tensor {
+		xs := make([]Value, len(ts))
+		for i, t := range ts {
+			xs[i] = wrap(t)
+		}
+		return f(xs).tensor()
 	}
 }

@@ -19,6 +19,7 @@ package ad
 // perturbation confusion.
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -365,17 +366,8 @@ func batchDims(tans []Value, b int) []int {
 	return nil
 }
 
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+// sameShape reports whether two shapes are equal.
+func sameShape(a, b []int) bool { return slices.Equal(a, b) }
 
 const chunk = 1024
 
