@@ -150,12 +150,22 @@ func BenchmarkHessianRosenbrock100(b *testing.B) {
 // BenchmarkCheckpoint: a chain of 1000 tanh(W·h) layers of width 256,
 // differentiated plainly and with every segment of 32 layers checkpointed.
 // It reports the bytes the recording holds for the reverse sweep (heap in
-// use after the forward pass, less before) and the time.
+// use after the forward pass, less before), the peak live heap sampled
+// every 32 layers in both sweeps (recomputed segments included), and the
+// time (without the sampling).
 func BenchmarkCheckpoint(b *testing.B) {
 	const layers, width, seg = 1000, 256, 32
 	w := ad.From(tensor.RandN(8, width, width).Reshape(width, width))
 	w = ad.Mul(w, ad.Scalar(1/16.0))
-	layer := func(h ad.Value) ad.Value { return ad.Tanh(ad.MatMul(w, h)) }
+	var sample func() // measures the heap every seg layers, forward and reverse
+	calls := 0
+	layer := func(h ad.Value) ad.Value {
+		h = ad.Tanh(ad.MatMul(w, h))
+		if calls++; calls%seg == 0 && sample != nil {
+			sample()
+		}
+		return h
+	}
 	segment := ad.Checkpoint(func(xs []ad.Value) ad.Value {
 		h := xs[0]
 		for i := 0; i < seg; i++ {
@@ -187,12 +197,22 @@ func BenchmarkCheckpoint(b *testing.B) {
 		f    func([]ad.Value) ad.Value
 	}{{"plain", plain}, {"checkpointed", ckpt}} {
 		b.Run(c.name, func(b *testing.B) {
-			var held uint64
+			var held, peak uint64
 			for i := 0; i < b.N; i++ {
 				var m0, m1 runtime.MemStats
 				b.StopTimer()
 				runtime.GC()
 				runtime.ReadMemStats(&m0)
+				sample = func() {
+					b.StopTimer()
+					var m runtime.MemStats
+					runtime.GC()
+					runtime.ReadMemStats(&m)
+					if m.HeapAlloc > m0.HeapAlloc {
+						peak = max(peak, m.HeapAlloc-m0.HeapAlloc)
+					}
+					b.StartTimer()
+				}
 				b.StartTimer()
 				y, pull := ad.VJP(c.f, h0)
 				b.StopTimer()
@@ -202,8 +222,10 @@ func BenchmarkCheckpoint(b *testing.B) {
 				b.StartTimer()
 				pull(ad.From(tensor.Ones().Reshape()))
 				runtime.KeepAlive(y)
+				sample = nil
 			}
 			b.ReportMetric(float64(held), "bytes-held")
+			b.ReportMetric(float64(peak), "peak-bytes")
 		})
 	}
 }
