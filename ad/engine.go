@@ -182,6 +182,9 @@ func (t *trace) release() {
 	tapes.Put(b)
 }
 
+// newTracer returns a Value of trace t with the given primal: for a JVP
+// trace with the given tangent, for a reverse trace made by tape node n,
+// for the staging trace held in register n.
 func (t *trace) newTracer(primal, tangent Value, n int32) Value {
 	if t.kind == jvpTrace {
 		if int(t.nd/chunk) == len(t.duals) {
@@ -270,14 +273,14 @@ func (t *trace) processJVP(p *prim, prm *params, args []Value) Value {
 	} else {
 		tans = make([]Value, n)
 	}
-	any := false
+	live := false // some argument has a non-zero tangent
 	for i, a := range args {
 		if pr, tr := t.lower(a); tr != nil {
 			prims[i], tans[i] = pr, tr.tangent()
-			any = any || !tans[i].IsZero()
+			live = live || !tans[i].IsZero()
 		}
 	}
-	if !any || p.nondiff { // symbolic zero: no tangent work at all
+	if !live || p.nondiff { // symbolic zero: no tangent work at all
 		return bind(p, prm, prims...)
 	}
 	if p.full != nil {
