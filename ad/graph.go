@@ -216,13 +216,13 @@ func (g *Graph) Tangents(inputs []*tensor.Tensor) []*tensor.Tensor {
 		nd := g.t.node(int32(i))
 		if nd.p != nil {
 			ts := make([]Value, len(nd.args))
-			any := false
+			live := false
 			for j, p := range nd.parents {
 				if p >= 0 && !tan[p].IsZero() {
-					ts[j], any = tan[p], true
+					ts[j], live = tan[p], true
 				}
 			}
-			if any { // a JVP trace at the bottom level applies the node's forward rule
+			if live { // a JVP trace at the bottom level applies the node's forward rule
 				tr := &trace{kind: jvpTrace}
 				tan[i] = tr.tangentOf(nd.p, nd.prm, nd.args, ts, nd.out)
 			}
