@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/chainrule/chainrule/ad"
+	kernels "github.com/chainrule/chainrule/internal/gemm"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -544,10 +545,23 @@ func buildGEMM(quick bool) []*Case {
 			Inputs: map[string]*tensor.Tensor{"a": a, "b": b},
 			Impls: []Impl{{Name: "chainrule", Op: func() { tensor.MatMul(a, b) }, Outputs: func() outputs {
 				return outputs{"c": flat(tensor.MatMul(a, b))}
+			}}, {Name: "chainrule/go-kernel", Op: func() { portable(func() { tensor.MatMul(a, b) }) }, Outputs: func() outputs {
+				var c *tensor.Tensor
+				portable(func() { c = tensor.MatMul(a, b) })
+				return outputs{"c": flat(c)}
 			}}},
 		})
 	}
 	return cases
+}
+
+// portable runs f with internal/gemm's portable Go micro-kernels instead
+// of the assembly ones, to show the fallback path's speed.
+func portable(f func()) {
+	saved := kernels.UseAsm
+	kernels.UseAsm = false
+	defer func() { kernels.UseAsm = saved }()
+	f()
 }
 
 // buildW7: many consecutive W3 float32 training steps in chainrule,
