@@ -239,11 +239,22 @@ func (p *Program) planRecycling() {
 		}
 	}
 	made := map[any]bool{} // storage first produced by an instruction
+	produced := make([]bool, len(p.vals))
+	for _, in := range p.code {
+		produced[in.out] = true
+	}
+	for r := range p.vals { // inputs and constants keep their storage
+		if k := key(int32(r)); k != nil && !produced[r] {
+			owner[k] = int32(r)
+		}
+	}
 	for i, in := range p.code {
 		if k := key(in.out); k != nil {
 			if _, seen := owner[k]; !seen {
 				owner[k] = in.out
-				made[k] = true
+				// custom rules and checkpoints run user code, which may
+				// return storage it holds elsewhere: never recycle that
+				made[k] = in.p.full == nil
 			}
 			group[k] = int32(i)
 		}
