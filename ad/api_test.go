@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/internal/testfunc"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -66,6 +67,12 @@ func scalarFn(f func(ad.Value) ad.Value, shape ...int) func([]float64) float64 {
 	}
 }
 
+var (
+	rosenN      = testfunc.RosenbrockVector
+	rosenScalar = testfunc.RosenbrockScalar
+	rosenHand   = testfunc.RosenbrockHand
+)
+
 func rosen2(xs []ad.Value) ad.Value {
 	x, y := xs[0], xs[1]
 	return ad.Add(ad.Square(ad.Sub(ad.Scalar(1), x)),
@@ -77,27 +84,6 @@ func TestRosenbrockClosedForm(t *testing.T) {
 	near(t, "f", v.Item(), 24.2, 1e-14)
 	near(t, "df/dx", g[0].Item(), -215.6, 1e-14)
 	near(t, "df/dy", g[1].Item(), -88, 1e-14)
-}
-
-// rosenN is the n-dimensional Rosenbrock function written with vector ops.
-func rosenN(x ad.Value) ad.Value {
-	n := x.Size()
-	a, b := ad.Slice(x, 0, 0, n-1), ad.Slice(x, 0, 1, n)
-	t1 := ad.Mul(ad.Scalar(100), ad.Square(ad.Sub(b, ad.Square(a))))
-	t2 := ad.Square(ad.Sub(ad.Scalar(1), a))
-	return ad.Sum(ad.Add(t1, t2), false)
-}
-
-// rosenScalar is the same function written one scalar op at a time, with
-// ordinary Go control flow.
-func rosenScalar(xs []ad.Value) ad.Value {
-	s := ad.Scalar(0)
-	for i := 0; i+1 < len(xs); i++ {
-		d := ad.Sub(xs[i+1], ad.Mul(xs[i], xs[i]))
-		e := ad.Sub(ad.Scalar(1), xs[i])
-		s = ad.Add(s, ad.Add(ad.Mul(ad.Scalar(100), ad.Mul(d, d)), ad.Mul(e, e)))
-	}
-	return s
 }
 
 func TestRosenbrockND(t *testing.T) {

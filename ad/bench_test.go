@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/internal/testfunc"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -166,31 +167,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 		}
 		return h
 	}
-	segment := ad.Checkpoint(func(xs []ad.Value) ad.Value {
-		h := xs[0]
-		for i := 0; i < seg; i++ {
-			h = layer(h)
-		}
-		return h
-	})
-	plain := func(xs []ad.Value) ad.Value {
-		h := xs[0]
-		for i := 0; i < layers; i++ {
-			h = layer(h)
-		}
-		return ad.Sum(h, false)
-	}
-	ckpt := func(xs []ad.Value) ad.Value {
-		h := xs[0]
-		i := 0
-		for ; i+seg <= layers; i += seg {
-			h = segment(h)
-		}
-		for ; i < layers; i++ {
-			h = layer(h)
-		}
-		return ad.Sum(h, false)
-	}
+	plain, ckpt := testfunc.TanhChain(layer, layers, seg)
 	h0 := ad.From(tensor.RandN(9, width))
 	for _, c := range []struct {
 		name string
@@ -258,22 +235,6 @@ func BenchmarkRosenbrockHand(b *testing.B) {
 		sink += rosenHand(x, g)
 	}
 	_ = sink
-}
-
-// rosenHand returns the Rosenbrock function at x and writes its gradient.
-func rosenHand(x, g []float64) float64 {
-	for i := range g {
-		g[i] = 0
-	}
-	s := 0.0
-	for i := 0; i+1 < len(x); i++ {
-		d := x[i+1] - x[i]*x[i]
-		e := 1 - x[i]
-		s += 100*d*d + e*e
-		g[i] += -400*d*x[i] - 2*e
-		g[i+1] += 200 * d
-	}
-	return s
 }
 
 // BenchmarkRosenbrockVectorCompiled replays the n = 1e6 vector Rosenbrock

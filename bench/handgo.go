@@ -1,11 +1,14 @@
 package main
 
 // Plain hand-written Go: each workload's primal and its hand-derived
-// derivative, with gonum's BLAS (the one chainrule uses) for matrix
-// products. These are the floor an AD library can aim for.
+// derivative, with gonum's BLAS for matrix products (the pure-Go BLAS a
+// hand-written Go program would reach for). These are the floor an AD
+// library can aim for.
 
 import (
 	"math"
+
+	"github.com/chainrule/chainrule/internal/testfunc"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -24,21 +27,9 @@ func rosenValue(x []float64) float64 {
 	return s
 }
 
-// rosenValGrad returns the Rosenbrock function at x and writes its
-// closed-form gradient into g:
-// g_i = −400 x_i (x_{i+1} − x_i²) − 2(1 − x_i) [i < n−1] + 200 (x_i − x_{i−1}²) [i > 0].
-func rosenValGrad(x, g []float64) float64 {
-	s := 0.0
-	clear(g)
-	for i := 0; i+1 < len(x); i++ {
-		d := x[i+1] - x[i]*x[i]
-		e := 1 - x[i]
-		s += 100*d*d + e*e
-		g[i] += -400*x[i]*d - 2*e
-		g[i+1] += 200 * d
-	}
-	return s
-}
+// rosenValGrad returns the Rosenbrock function and writes its closed-form
+// gradient into g.
+var rosenValGrad = testfunc.RosenbrockHand
 
 // rosenHVP writes H(x)·v into hv, with the Rosenbrock Hessian's
 // closed form: tridiagonal, H_ii = 1200x_i² − 400x_{i+1} + 2 [i < n−1] +

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chainrule/chainrule/ad"
 	kernels "github.com/chainrule/chainrule/internal/gemm"
+	"github.com/chainrule/chainrule/internal/testfunc"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -93,27 +94,10 @@ func find(rows []*Row, impl string) *Row {
 	return nil
 }
 
-// rosenN is the n-dimensional Rosenbrock function written with vector ops,
-// as in ad's tests: Σ 100(x[1:] − x[:−1]²)² + (1 − x[:−1])².
-func rosenN(x ad.Value) ad.Value {
-	n := x.Size()
-	a, b := ad.Slice(x, 0, 0, n-1), ad.Slice(x, 0, 1, n)
-	t1 := ad.Mul(ad.Scalar(100), ad.Square(ad.Sub(b, ad.Square(a))))
-	t2 := ad.Square(ad.Sub(ad.Scalar(1), a))
-	return ad.Sum(ad.Add(t1, t2), false)
-}
-
-// rosenScalar is the Rosenbrock function written one scalar op at a time,
-// as in ad's tests; the PyTorch peer replays the same op sequence.
-func rosenScalar(xs []ad.Value) ad.Value {
-	s := ad.Scalar(0)
-	for i := 0; i+1 < len(xs); i++ {
-		d := ad.Sub(xs[i+1], ad.Mul(xs[i], xs[i]))
-		e := ad.Sub(ad.Scalar(1), xs[i])
-		s = ad.Add(s, ad.Add(ad.Mul(ad.Scalar(100), ad.Mul(d, d)), ad.Mul(e, e)))
-	}
-	return s
-}
+var (
+	rosenN      = testfunc.RosenbrockVector
+	rosenScalar = testfunc.RosenbrockScalar
+)
 
 // buildW1: the gradient of the scalar-op Rosenbrock function (recording
 // plus reverse sweep over ~7n scalar nodes).
@@ -443,31 +427,7 @@ func buildW6(quick bool) []*Case {
 	h0 := tensor.RandN(9, width)
 	wv, hv := ad.From(w), ad.From(h0)
 	layer := func(h ad.Value) ad.Value { return ad.Tanh(ad.MatMul(wv, h)) }
-	segment := ad.Checkpoint(func(xs []ad.Value) ad.Value {
-		h := xs[0]
-		for i := 0; i < seg; i++ {
-			h = layer(h)
-		}
-		return h
-	})
-	plain := func(xs []ad.Value) ad.Value {
-		h := xs[0]
-		for i := 0; i < layers; i++ {
-			h = layer(h)
-		}
-		return ad.Sum(h, false)
-	}
-	ckpt := func(xs []ad.Value) ad.Value {
-		h := xs[0]
-		i := 0
-		for ; i+seg <= layers; i += seg {
-			h = segment(h)
-		}
-		for ; i < layers; i++ {
-			h = layer(h)
-		}
-		return ad.Sum(h, false)
-	}
+	plain, ckpt := testfunc.TanhChain(layer, layers, seg)
 	impl := func(name string, f func([]ad.Value) ad.Value) Impl {
 		grad := func() ad.Value { return ad.Grads(f, hv)[0] }
 		return Impl{Name: name, Op: func() { grad() },
