@@ -3,6 +3,7 @@ package ad_test
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,24 +28,12 @@ func near(t *testing.T, what string, got, want, tol float64) {
 
 func nearT(t *testing.T, what string, got, want *tensor.Tensor, tol float64) {
 	t.Helper()
-	if !sameShape(got.Shape(), want.Shape()) {
+	if !slices.Equal(got.Shape(), want.Shape()) {
 		t.Fatalf("%s: shape %v, want %v", what, got.Shape(), want.Shape())
 	}
 	for i := 0; i < got.Size(); i++ {
 		near(t, what, got.AtFlat(i), want.AtFlat(i), tol)
 	}
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // fdGrad is the central finite-difference gradient of a scalar function.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -359,21 +360,9 @@ func (c *checker) shapesMatch(label string, got, want []*tensor.Tensor) bool {
 		return false
 	}
 	for i := range got {
-		if !sameShape(got[i].Shape(), want[i].Shape()) || got[i].DType() != want[i].DType() {
+		if !slices.Equal(got[i].Shape(), want[i].Shape()) || got[i].DType() != want[i].DType() {
 			c.errorf("%s %d: %s %s for argument %s %s", label, i,
 				got[i].DType(), tensor.ShapeString(got[i].Shape()), want[i].DType(), tensor.ShapeString(want[i].Shape()))
-			return false
-		}
-	}
-	return true
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}
@@ -453,7 +442,7 @@ func CheckJVP(tb TB, op Op, args []*tensor.Tensor, tol float64) bool {
 	if !c.sameTensor("JVP primal", y.Tensor(), y0) {
 		return false
 	}
-	if !sameShape(tan.Shape(), y.Shape()) || tan.DType() != y.DType() {
+	if !slices.Equal(tan.Shape(), y.Shape()) || tan.DType() != y.DType() {
 		c.errorf("JVP tangent %s %s for output %s %s", tan.DType(), tensor.ShapeString(tan.Shape()), y.DType(), tensor.ShapeString(y.Shape()))
 		return false
 	}
@@ -510,7 +499,7 @@ func CheckBatchedJVP(tb TB, op Op, args []*tensor.Tensor, tol float64) bool {
 			return false
 		}
 		want := append([]int{k}, y.Shape()...)
-		if !sameShape(tans.Shape(), want) {
+		if !slices.Equal(tans.Shape(), want) {
 			c.errorf("JVPBatch tangent shape %s, want %s", tensor.ShapeString(tans.Shape()), tensor.ShapeString(want))
 			return false
 		}

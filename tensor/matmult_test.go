@@ -1,6 +1,9 @@
 package tensor
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // MatMulT against MatMul of explicitly transposed copies, for every flag
 // combination, with matrix-vector shapes and broadcast batches.
@@ -35,7 +38,7 @@ func TestMatMulT(t *testing.T) {
 					b = swap(b)
 				}
 				got := MatMulT(a, b, ta, tb)
-				if !equalShape(got.Shape(), want.Shape()) {
+				if !slices.Equal(got.Shape(), want.Shape()) {
 					t.Fatalf("%v %v ta=%v tb=%v: shape %v, want %v", s.a, s.b, ta, tb, got.Shape(), want.Shape())
 				}
 				for i := 0; i < want.Size(); i++ {
@@ -50,16 +53,4 @@ func TestMatMulT(t *testing.T) {
 	if err := Maybe(func() { MatMulT(Zeros(3, 4), Zeros(3, 4), false, false) }); err == nil || err.Error() != "chainrule: matmul: shapes (3,4) and (3,4) do not match" {
 		t.Errorf("mismatch error = %v", err)
 	}
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
