@@ -10,14 +10,17 @@ import "sync"
 // recycleMin is the smallest length worth recycling.
 const recycleMin = 1 << 12
 
-var pools sync.Map // poolKey → *sync.Pool of *[]float64 or *[]float32
+var pools sync.Map // poolKey → *sync.Pool of *[]T
 
 type poolKey struct {
-	n  int
-	f4 bool
+	n   int
+	f32 bool
 }
 
-func pool(n int, f32 bool) *sync.Pool {
+// pool returns the pool of []T slices of length n.
+func pool[T Float](n int) *sync.Pool {
+	var z T
+	_, f32 := any(z).(float32)
 	k := poolKey{n, f32}
 	if p, ok := pools.Load(k); ok {
 		return p.(*sync.Pool)
@@ -26,24 +29,22 @@ func pool(n int, f32 bool) *sync.Pool {
 	return p.(*sync.Pool)
 }
 
-func alloc64(n int) []float64 {
+// alloc returns a zeroed []T of length n, reusing recycled storage.
+func alloc[T Float](n int) []T {
 	if n >= recycleMin {
-		if b, ok := pool(n, false).Get().(*[]float64); ok {
+		if b, ok := pool[T](n).Get().(*[]T); ok {
 			clear(*b)
 			return *b
 		}
 	}
-	return make([]float64, n)
+	return make([]T, n)
 }
 
-func alloc32(n int) []float32 {
-	if n >= recycleMin {
-		if b, ok := pool(n, true).Get().(*[]float32); ok {
-			clear(*b)
-			return *b
-		}
+// put hands b to the pool of its length, if it is worth keeping.
+func put[T Float](b []T) {
+	if len(b) >= recycleMin {
+		pool[T](len(b)).Put(&b)
 	}
-	return make([]float32, n)
 }
 
 // Recycle hands t's storage back for reuse by a later allocation of the
@@ -51,13 +52,10 @@ func alloc32(n int) []float32 {
 // tensor sharing its data (a Reshape of it, say) is used afterwards; it is
 // an optimization for code that tracks lifetimes, like ad.Program.
 func Recycle(t *Tensor) {
-	switch {
-	case t.dtype == Float32 && len(t.f32) >= recycleMin:
-		b := t.f32
-		pool(len(b), true).Put(&b)
-	case t.dtype == Float64 && len(t.f64) >= recycleMin:
-		b := t.f64
-		pool(len(b), false).Put(&b)
+	if t.dtype == Float32 {
+		put(t.f32)
+	} else {
+		put(t.f64)
 	}
 	t.f64, t.f32, t.shape = nil, nil, []int{0}
 }

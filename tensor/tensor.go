@@ -115,14 +115,14 @@ func Empty(d DType, shape []int) *Tensor {
 	checkShape("empty", shape)
 	n := Size(shape)
 	if d == Float32 {
-		return &Tensor{shape: shape, dtype: Float32, f32: alloc32(n)}
+		return &Tensor{shape: shape, dtype: Float32, f32: alloc[float32](n)}
 	}
 	if len(shape) == 0 {
 		t := &Tensor{}
 		t.f64 = t.small[:]
 		return t
 	}
-	return &Tensor{shape: shape, f64: alloc64(n)}
+	return &Tensor{shape: shape, f64: alloc[float64](n)}
 }
 
 // Full returns a tensor of dtype d and the given shape with every element v.
