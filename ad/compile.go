@@ -114,7 +114,7 @@ func (t *trace) processStage(pr *prim, prm *params, args []Value) Value {
 				if c, ok := scalarConst(args[i]); ok && sameShape(vals[1-i].Shape(), shapeOf2(vals)) {
 					switch {
 					case c == -1:
-						pr, args, regs, vals = negPrim, args[1-i:2-i], regs[1-i:2-i], vals[1-i:2-i]
+						pr, regs, vals = negPrim, regs[1-i:2-i], vals[1-i:2-i]
 					case pr == chainMulPrim && c != 0 && c-c == 0:
 						pr = mulPrim
 					}

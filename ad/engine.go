@@ -64,7 +64,6 @@ type prim struct {
 type params struct {
 	axes  []int
 	shape []int
-	keep  bool
 	axis  int
 	start int
 	stop  int
@@ -267,7 +266,8 @@ func (t *trace) lower(a Value) (Value, *tracer) {
 func (t *trace) processJVP(p *prim, prm *params, args []Value) Value {
 	n := len(args)
 	var pbuf, tbuf [4]Value
-	prims, tans := append(pbuf[:0], args...), tbuf[:0]
+	prims := append(pbuf[:0], args...)
+	var tans []Value
 	if n <= len(tbuf) {
 		tans = tbuf[:n]
 	} else {

@@ -7,7 +7,7 @@ import (
 
 func TestStrongMul(t *testing.T) {
 	inf, nan := math.Inf(1), math.NaN()
-	a := New([]float64{0, 0, 0, 2, 3, nan, -0.0}, 7)
+	a := New([]float64{0, 0, 0, 2, 3, nan, math.Copysign(0, -1)}, 7)
 	b := New([]float64{inf, -inf, nan, inf, 4, 1, 5}, 7)
 	got := StrongMul(a, b)
 	want := []float64{0, 0, 0, inf, 12, nan, 0}
