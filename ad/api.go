@@ -41,11 +41,11 @@ func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
 	y := f(in)
 	check("grad", y)
 	t.done = true
-	yp, ytr := t.lower(y)
+	yp, own := t.lower(y)
 	if yp.Size() != 1 {
 		tensor.Panicf(tensor.ErrShape, "grad", "function output of shape %s is not a scalar; use VJP or Jacobian", tensor.ShapeString(yp.Shape()))
 	}
-	return yp, pullback(t, ytr, wrap(yp.DType().Ones(yp.Shape()...)), leaves, xs)
+	return yp, pullback(t, own, y.idx(), wrap(yp.DType().Ones(yp.Shape()...)), leaves, xs)
 }
 
 // VJP runs f at xs once, recording it, and returns its value and the
@@ -58,13 +58,13 @@ func VJP(f func(xs []Value) Value, xs ...Value) (Value, func(ct Value) []Value) 
 	y := f(in)
 	check("vjp", y)
 	t.done = true
-	yp, ytr := t.lower(y)
+	yp, own := t.lower(y)
 	pull := func(ct Value) []Value {
 		check("vjp", ct)
 		if !sameShape(ct.Shape(), yp.Shape()) || ct.DType() != yp.DType() {
 			tensor.Panicf(tensor.ErrShape, "vjp", "cotangent %s %s for output %s %s", ct.DType(), tensor.ShapeString(ct.Shape()), yp.DType(), tensor.ShapeString(yp.Shape()))
 		}
-		return pullback(t, ytr, ct, leaves, xs)
+		return pullback(t, own, y.idx(), ct, leaves, xs)
 	}
 	return yp, pull
 }
@@ -77,17 +77,18 @@ func begin(xs []Value) (t *trace, in []Value, leaves []int32) {
 	leaves = make([]int32, len(xs))
 	for i, x := range xs {
 		in[i] = t.input(x, Value{})
-		leaves[i] = in[i].tr.node
+		leaves[i] = in[i].idx()
 	}
 	return t, in, leaves
 }
 
-// pullback runs the reverse sweep of t from the output's tracer with
-// cotangent ct, returning zeros for inputs it does not reach.
-func pullback(t *trace, ytr *tracer, ct Value, leaves []int32, xs []Value) []Value {
+// pullback runs the reverse sweep of t from the output's tape node out
+// (if the output is t's tracer, own) with cotangent ct, returning zeros
+// for inputs it does not reach.
+func pullback(t *trace, own bool, out int32, ct Value, leaves []int32, xs []Value) []Value {
 	var gs []Value
-	if ytr != nil {
-		gs = t.backward(ytr.node, ct, leaves)
+	if own {
+		gs = t.backward(out, ct, leaves)
 	} else {
 		gs = make([]Value, len(xs))
 	}
@@ -140,14 +141,14 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 	y := f(in)
 	check("jvp", y)
 	t.done = true
-	yp, ytr := t.lower(y)
-	if ytr == nil || ytr.tangent().IsZero() {
+	yp, own := t.lower(y)
+	if !own || y.tangent().IsZero() {
 		if b > 0 && k == nil {
 			tensor.Panicf(tensor.ErrArg, "jvp", "every tangent is a symbolic zero: the batch size is unknown")
 		}
 		return yp, wrap(yp.DType().Zeros(append(slices.Clone(k), yp.Shape()...)...))
 	}
-	return yp, ytr.tangent()
+	return yp, y.tangent()
 }
 
 // Derivative returns df/dx at x for a function of one scalar, by forward

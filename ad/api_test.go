@@ -380,6 +380,17 @@ func TestErrorsAreSentinelPanics(t *testing.T) {
 	if !errors.Is(err, tensor.ErrGraph) || !strings.Contains(err.Error(), "sin") {
 		t.Errorf("escaped tracer: got %v, want ErrGraph naming sin", err)
 	}
+	// ... nor inside a later transformation that reuses the pooled tape
+	err = tensor.Maybe(func() {
+		ad.Grad(func(x ad.Value) ad.Value { return ad.Mul(x, leaked) }, ad.Scalar(2))
+	})
+	if !errors.Is(err, tensor.ErrGraph) {
+		t.Errorf("escaped tracer in a later Grad: got %v, want ErrGraph", err)
+	}
+	ad.JVP(func(xs []ad.Value) ad.Value { leaked = ad.Sin(xs[0]); return leaked }, []ad.Value{ad.Scalar(1)}, []ad.Value{ad.Scalar(1)})
+	if err := tensor.Maybe(func() { ad.Exp(leaked) }); !errors.Is(err, tensor.ErrGraph) {
+		t.Errorf("escaped JVP tracer: got %v, want ErrGraph", err)
+	}
 	// a non-chainrule panic is not swallowed
 	func() {
 		defer func() {

@@ -55,7 +55,7 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	t.prog = p
 	in := make([]Value, len(xs))
 	for i, x := range xs {
-		if x.tr != nil {
+		if x.tc != nil {
 			tensor.Panicf(tensor.ErrGraph, "compile", "input %d is being differentiated outside Compile; compile the whole computation instead", i)
 		}
 		in[i] = t.newTracer(x, Value{}, p.reg(x))
@@ -64,9 +64,9 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	t.done = true
 	for _, y := range ys {
 		check("compile", y)
-		if y.tr != nil && y.tr.tc == t {
-			p.outs = append(p.outs, y.tr.node)
-		} else if y.tr == nil {
+		if y.tc == t {
+			p.outs = append(p.outs, y.idx())
+		} else if y.tc == nil {
 			p.outs = append(p.outs, p.reg(y)) // an output that does not depend on the inputs
 		} else {
 			tensor.Panicf(tensor.ErrGraph, "compile", "an output escaped from a transformation inside the compiled function")
@@ -96,10 +96,10 @@ func (t *trace) processStage(pr *prim, prm *params, args []Value) Value {
 	vals := make([]Value, len(args))
 	for i, a := range args {
 		switch {
-		case a.tr == nil:
+		case a.tc == nil:
 			regs[i], vals[i] = prog.constant(a), a
-		case a.tr.tc == t:
-			regs[i], vals[i] = a.tr.node, prog.vals[a.tr.node]
+		case a.tc == t:
+			regs[i], vals[i] = a.idx(), prog.vals[a.idx()]
 		default:
 			tensor.Panicf(tensor.ErrGraph, "compile", "%s: a value of a transformation outside Compile was captured", pr.name)
 		}
@@ -172,7 +172,7 @@ func (t *trace) simplify(pr *prim, args, vals []Value) (Value, bool) {
 
 // scalarConst returns the value of a one-element constant.
 func scalarConst(v Value) (float64, bool) {
-	if v.tr != nil || v.Size() != 1 {
+	if v.tc != nil || v.Size() != 1 {
 		return 0, false
 	}
 	return v.Item(), true
@@ -293,7 +293,7 @@ func (p *Program) Run(xs ...Value) []Value {
 		if !sameShape(x.Shape(), e.Shape()) {
 			tensor.Panicf(tensor.ErrShape, "program run", "input %d has shape %s, recorded as %s", i, tensor.ShapeString(x.Shape()), tensor.ShapeString(e.Shape()))
 		}
-		if x.tr != nil {
+		if x.tc != nil {
 			tensor.Panicf(tensor.ErrGraph, "program run", "input %d is being differentiated; a Program runs on constants", i)
 		}
 	}

@@ -76,7 +76,7 @@ type params struct {
 var identity = inline(1)
 
 // isIdentity reports whether a local derivative is the constant 1.
-func isIdentity(l Value) bool { return l.t == scalarT && l.tr == nil && l.s == 1 }
+func isIdentity(l Value) bool { return l.t == scalarT && l.tc == nil && l.s == 1 }
 
 var levels atomic.Uint64
 
@@ -92,27 +92,25 @@ const (
 type trace struct {
 	level   uint64
 	kind    traceKind
-	batch   int      // jvp: leading batch dimensions of the tangents
-	tape    [][]node // the recorded nodes, in chunks that never move
-	n       int32    // how many nodes are recorded
-	cts     []Value  // reverse: the adjoints of a sweep, reused if reuse is set
+	batch   int          // jvp: leading batch dimensions of the tangents
+	tape    [][]node     // the recorded nodes, in chunks that never move
+	n       int32        // how many nodes are recorded
+	exts    [][]operands // the operands of nodes that are not scalar nodes, in chunks
+	ne      int32        // how many operands are in use
+	cts     []Value      // reverse: the adjoints of a sweep, reused if reuse is set
 	reuse   bool
 	tensors bool     // reverse: the tape holds a tensor (not only inline scalars)
 	duals   [][]dual // jvp: primals and tangents, in chunks
 	prog    *Program // stage: the program being recorded
 	nd      int32    // how many duals there are
-	slab    []tracer // tracers, allocated a chunk at a time
 	done    bool
 }
 
-// tracer is the derivative information a Value carries for one trace: a
-// handle to its entry there (a tape node in reverse mode, a primal-tangent
-// pair in forward mode). It is small because scalar code makes one per op.
-type tracer struct {
-	tc    *trace
-	level uint64 // the trace's level when the tracer was made
-	node  int32  // reverse: the tape node that made it; jvp: its dual
-}
+// A tracer is a Value of a trace: it carries the trace (tc) and its entry
+// there (n: a tape node in reverse mode, a primal-tangent pair in forward
+// mode, a register when staging), inline, so scalar code allocates nothing
+// per op. Traces are never reused, so a tracer that escapes its
+// transformation still points at a finished trace and is caught.
 
 // dual is a JVP trace's entry for one tracer.
 type dual struct {
@@ -120,29 +118,79 @@ type dual struct {
 	tangent Value // its tangent, the zero Value for a symbolic zero
 }
 
-// primal returns the value one level down.
-func (tr *tracer) primal() Value {
-	switch tr.tc.kind {
-	case revTrace:
-		return tr.tc.node(tr.node).out
-	case stageTrace:
-		return tr.tc.prog.vals[tr.node]
+// primal returns the value of tracer v one level down.
+func (v Value) primal() Value {
+	if v.flat() {
+		return Value{t: scalarT, s: v.s}
 	}
-	return tr.tc.duals[tr.node/chunk][tr.node%chunk].primal
+	switch v.tc.kind {
+	case revTrace:
+		return v.tc.node(v.idx()).output()
+	case stageTrace:
+		return v.tc.prog.vals[v.idx()]
+	}
+	return v.tc.duals[v.idx()/chunk][v.idx()%chunk].primal
 }
 
 // tangent returns the tangent of a JVP tracer.
-func (tr *tracer) tangent() Value { return tr.tc.duals[tr.node/chunk][tr.node%chunk].tangent }
+func (v Value) tangent() Value { return v.tc.duals[v.idx()/chunk][v.idx()%chunk].tangent }
 
-// node is one recorded operation on a reverse trace's tape.
+// node is one recorded operation on a reverse trace's tape. A node of
+// first-order scalar code, the bulk of a tape of code written one float64
+// at a time, holds its operands as numbers in 48 bytes, so that recording
+// and the reverse sweep move little memory; every other node keeps them in
+// ext.
 type node struct {
-	p       *prim
+	p   *prim      // nil for an input
+	ext *operands  // nil for a scalar node
+	x   [3]float64 // scalar node: the arguments' values, then the output's
+	ps  [2]int32   // scalar node: each argument's tape index (-1 for a constant, noArg past the arity)
+}
+
+// noArg marks the missing second argument of a unary scalar node.
+const noArg = -2
+
+// operands are the parameters, arguments and output of a node.
+type operands struct {
 	prm     *params
 	args    []Value // primals of the arguments, one level down
 	parents []int32 // tape index of each argument, -1 for constants
 	out     Value   // primal of the output, one level down
 	a       [2]Value
 	ps      [2]int32 // args and parents of up to two arguments live here
+}
+
+// ops returns n's operands: for a scalar node, a copy made as Values.
+func (n *node) ops() *operands {
+	if n.ext != nil {
+		return n.ext
+	}
+	o := &operands{out: inline(n.x[2])}
+	if n.p != nil {
+		k := n.arity()
+		for i := range k {
+			o.a[i] = inline(n.x[i])
+		}
+		o.ps = n.ps
+		o.args, o.parents = o.a[:k:k], o.ps[:k:k]
+	}
+	return o
+}
+
+// arity returns the number of arguments of a scalar node.
+func (n *node) arity() int {
+	if n.ps[1] == noArg {
+		return 1
+	}
+	return 2
+}
+
+// output returns the primal of n's output, one level down.
+func (n *node) output() Value {
+	if n.ext != nil {
+		return n.ext.out
+	}
+	return inline(n.x[2])
 }
 
 func newTrace(kind traceKind) *trace {
@@ -152,6 +200,7 @@ func newTrace(kind traceKind) *trace {
 // buffers are a released trace's reusable memory.
 type buffers struct {
 	tape [][]node
+	exts [][]operands
 	cts  []Value
 }
 
@@ -162,22 +211,21 @@ var tapes sync.Pool
 func newRevTrace() *trace {
 	t := newTrace(revTrace)
 	if b, ok := tapes.Get().(*buffers); ok {
-		t.tape, t.cts = b.tape[:0], b.cts
+		t.tape, t.exts, t.cts = b.tape[:0], b.exts[:0], b.cts
 	}
 	return t
 }
 
-// release returns t's tape to the pool. Tracers made by t stay valid
-// memory but fail the level check, so a leaked one panics with ErrGraph.
+// release returns t's tape to the pool. Tracers made by t still point at
+// t, which is done, so a leaked one panics with ErrGraph.
 func (t *trace) release() {
-	if t.tensors { // drop references to tensors; scalar tapes hold none worth freeing
-		for i := 0; i*chunk < int(t.n); i++ {
-			clear(t.tape[i][:min(chunk, int(t.n)-i*chunk)])
+	if t.tensors { // drop references to tensors; scalar nodes hold none
+		for i := 0; i*chunk < int(t.ne); i++ {
+			clear(t.exts[i][:min(chunk, int(t.ne)-i*chunk)])
 		}
 	}
-	b := &buffers{tape: t.tape[:0], cts: t.cts}
-	t.tape, t.n, t.cts, t.reuse, t.tensors = nil, 0, nil, false, false
-	t.level = levels.Add(1)
+	b := &buffers{tape: t.tape[:0], exts: t.exts[:0], cts: t.cts}
+	t.tape, t.exts, t.n, t.ne, t.cts, t.reuse, t.tensors, t.done = nil, nil, 0, 0, nil, false, false, true
 	tapes.Put(b)
 }
 
@@ -193,26 +241,27 @@ func (t *trace) newTracer(primal, tangent Value, n int32) Value {
 		t.duals[n/chunk][n%chunk] = dual{primal, tangent}
 		t.nd++
 	}
-	if len(t.slab) == cap(t.slab) {
-		t.slab = make([]tracer, 0, 256)
+	id := int64(uint32(n))
+	if primal.t == scalarT && primal.tc == nil {
+		id |= flatBit
 	}
-	t.slab = append(t.slab, tracer{tc: t, level: t.level, node: n})
-	return Value{t: primal.t, s: primal.s, tr: &t.slab[len(t.slab)-1]}
+	return Value{t: primal.t, s: primal.s, tc: t, id: id}
 }
 
 // bind applies prim p to args under the active transformations.
 func bind(p *prim, prm *params, args ...Value) Value {
 	var top *trace
-	for _, a := range args {
+	for i := range args {
+		a := &args[i]
 		if a.t == nil {
 			tensor.Panicf(tensor.ErrArg, p.name, "zero Value (uninitialised)")
 		}
-		if a.tr != nil {
-			if a.tr.level != a.tr.tc.level || a.tr.tc.done {
+		if a.tc != nil {
+			if a.tc.done {
 				tensor.Panicf(tensor.ErrGraph, p.name, "a value of a finished transformation was used outside it (an escaped tracer)")
 			}
-			if top == nil || a.tr.tc.level > top.level {
-				top = a.tr.tc
+			if top == nil || a.tc.level > top.level {
+				top = a.tc
 			}
 		}
 	}
@@ -231,7 +280,7 @@ func bind(p *prim, prm *params, args ...Value) Value {
 // constants reports whether no value in vs carries a tracer.
 func constants(vs []Value) bool {
 	for _, v := range vs {
-		if v.tr != nil {
+		if v.tc != nil {
 			return false
 		}
 	}
@@ -256,11 +305,11 @@ func eval(p *prim, prm *params, args []Value) Value {
 
 // lower returns the primal of a one level down for trace t, or a itself if a
 // does not belong to t.
-func (t *trace) lower(a Value) (Value, *tracer) {
-	if a.tr != nil && a.tr.tc == t && a.tr.level == t.level {
-		return a.tr.primal(), a.tr
+func (t *trace) lower(a Value) (Value, bool) {
+	if a.tc == t {
+		return a.primal(), true
 	}
-	return a, nil
+	return a, false
 }
 
 func (t *trace) processJVP(p *prim, prm *params, args []Value) Value {
@@ -275,8 +324,8 @@ func (t *trace) processJVP(p *prim, prm *params, args []Value) Value {
 	}
 	live := false // some argument has a non-zero tangent
 	for i, a := range args {
-		if pr, tr := t.lower(a); tr != nil {
-			prims[i], tans[i] = pr, tr.tangent()
+		if pr, own := t.lower(a); own {
+			prims[i], tans[i] = pr, a.tangent()
 			live = live || !tans[i].IsZero()
 		}
 	}
@@ -374,9 +423,32 @@ func sameShape(a, b []int) bool { return slices.Equal(a, b) }
 
 const chunk = 1024
 
-// push appends an empty node to the tape and returns it and its index; k
-// argument and parent slots come with it.
-func (t *trace) push(k int) (*node, int32) {
+// push appends a node for prim p with k arguments, its operands held in
+// ext, to the tape, and returns the operands and the node's index.
+func (t *trace) push(p *prim, k int) (*operands, int32) {
+	n, i := t.slot()
+	if int(t.ne/chunk) == len(t.exts) {
+		if len(t.exts) < cap(t.exts) && t.exts[:len(t.exts)+1][len(t.exts)] != nil {
+			t.exts = t.exts[:len(t.exts)+1] // a recycled chunk
+		} else {
+			t.exts = append(t.exts, make([]operands, chunk))
+		}
+	}
+	o := &t.exts[t.ne/chunk][t.ne%chunk]
+	t.ne++
+	*o = operands{} // a recycled chunk holds the previous trace's operands
+	if k <= 2 {
+		o.args, o.parents = o.a[:k:k], o.ps[:k:k]
+	} else {
+		o.args, o.parents = make([]Value, k), make([]int32, k)
+	}
+	*n = node{p: p, ext: o}
+	return o, i
+}
+
+// slot appends a node to the tape and returns it, holding whatever a
+// recycled chunk left there, and its index.
+func (t *trace) slot() (*node, int32) {
 	i := t.n
 	if int(i/chunk) == len(t.tape) {
 		if len(t.tape) < cap(t.tape) && t.tape[:len(t.tape)+1][len(t.tape)] != nil {
@@ -386,20 +458,18 @@ func (t *trace) push(k int) (*node, int32) {
 		}
 	}
 	t.n++
-	n := &t.tape[i/chunk][i%chunk]
-	*n = node{} // a recycled chunk holds the previous trace's nodes
-	if k <= 2 {
-		n.args, n.parents = n.a[:k:k], n.ps[:k:k]
-	} else {
-		n.args, n.parents = make([]Value, k), make([]int32, k)
-	}
-	return n, i
+	return &t.tape[i/chunk][i%chunk], i
 }
 
 // node returns the recorded node i.
 func (t *trace) node(i int32) *node { return &t.tape[i/chunk][i%chunk] }
 
 func (t *trace) processRev(p *prim, prm *params, args []Value) Value {
+	if len(args) <= 2 && (p.s1 != nil || p.s2 != nil) {
+		if v, ok := t.recordScalar(p, prm, args); ok {
+			return v
+		}
+	}
 	if p.nondiff {
 		var buf [4]Value
 		prims := buf[:0]
@@ -409,16 +479,16 @@ func (t *trace) processRev(p *prim, prm *params, args []Value) Value {
 		}
 		return bind(p, prm, prims...)
 	}
-	n, idx := t.push(len(args))
-	n.p, n.prm = p, prm
+	n, idx := t.push(p, len(args))
+	n.prm = prm
 	for i, a := range args {
-		pr, tr := t.lower(a)
+		pr, own := t.lower(a)
 		if !pr.isScalar() {
 			t.tensors = true
 		}
 		n.args[i], n.parents[i] = pr, -1
-		if tr != nil {
-			n.parents[i] = tr.node
+		if own {
+			n.parents[i] = a.idx()
 		}
 	}
 	if constants(n.args) {
@@ -432,12 +502,59 @@ func (t *trace) processRev(p *prim, prm *params, args []Value) Value {
 	return t.newTracer(n.out, Value{}, idx)
 }
 
+// recordScalar records a node of first-order scalar code, the common case
+// of code written one float64 at a time, without the general path's
+// re-dispatch: each argument must be a float64 scalar that is a constant or
+// one of t's tracers of a constant. It reports false otherwise.
+func (t *trace) recordScalar(p *prim, prm *params, args []Value) (Value, bool) {
+	var x [3]float64
+	par := [2]int32{-1, noArg}
+	for i, a := range args {
+		if a.t != scalarT {
+			return Value{}, false
+		}
+		par[i] = -1
+		if a.tc != nil {
+			if a.tc != t || !a.flat() {
+				return Value{}, false
+			}
+			par[i] = a.idx()
+		}
+		x[i] = a.s
+	}
+	switch {
+	case prm != nil:
+		return Value{}, false
+	case len(args) == 1 && p.s1 != nil:
+		x[2] = p.s1(x[0])
+	case len(args) == 2 && p.s2 != nil:
+		x[2] = p.s2(x[0], x[1])
+	default:
+		return Value{}, false
+	}
+	if p.nondiff || (par[0] < 0 && par[1] < 0) { // no derivative to record
+		return inline(x[2]), true
+	}
+	n, idx := t.slot()
+	n.p, n.ext, n.ps = p, nil, par // field by field: a struct literal goes through a stack copy
+	n.x[0], n.x[1], n.x[2] = x[0], x[1], x[2]
+	return Value{t: scalarT, s: x[2], tc: t, id: int64(uint32(idx)) | flatBit}, true
+}
+
 // input records a leaf on a reverse trace, or seeds a tangent on a JVP trace.
 func (t *trace) input(x, tangent Value) Value {
 	check("input", x)
 	if t.kind == revTrace {
-		n, idx := t.push(0)
-		n.out = x
+		if x.isScalar() && x.tc == nil {
+			n, idx := t.slot()
+			*n = node{x: [3]float64{2: x.s}}
+			return t.newTracer(x, Value{}, idx)
+		}
+		o, idx := t.push(nil, 0)
+		o.out = x
+		if !x.isScalar() {
+			t.tensors = true
+		}
 		return t.newTracer(x, Value{}, idx)
 	}
 	return t.newTracer(x, tangent, -1)
@@ -445,12 +562,12 @@ func (t *trace) input(x, tangent Value) Value {
 
 // vjpOf returns the cotangent of argument i of node n from its output
 // cotangent, summed down to the argument's shape.
-func (n *node) vjpOf(i int, ct Value) Value {
-	a := n.args[i]
+func (n *node) vjpOf(o *operands, i int, ct Value) Value {
+	a := o.args[i]
 	if n.p.local == nil {
-		return n.p.vjp(ct, i, n.args, n.out, n.prm)
+		return n.p.vjp(ct, i, o.args, o.out, o.prm)
 	}
-	l := n.p.local(i, n.args, n.out, n.prm)
+	l := n.p.local(i, o.args, o.out, o.prm)
 	if l.IsZero() {
 		return Value{}
 	}
@@ -462,6 +579,42 @@ func (n *node) vjpOf(i int, ct Value) Value {
 		g = SumTo(g, a.Shape()...)
 	}
 	return g
+}
+
+// sweepScalar is the reverse step of a first-order scalar node with a
+// constant cotangent ct: each local derivative is a number, multiplied in
+// with a strong zero and added to the parent's adjoint in place. It reports
+// false, having done nothing, if a local derivative is not an inline number.
+// args is scratch space for the arguments as Values (one per sweep: a
+// local array would escape to the heap through the rule's indirect call).
+func (n *node) sweepScalar(ct float64, cts []Value, args *[2]Value) bool {
+	k := n.arity()
+	args[0], args[1] = inline(n.x[0]), inline(n.x[1])
+	out := inline(n.x[2])
+	var ls [2]Value
+	for j := range k {
+		if n.ps[j] < 0 {
+			continue
+		}
+		l := n.p.local(j, args[:k], out, nil)
+		if l.tc != nil || (l.t != nil && l.t != scalarT) {
+			return false
+		}
+		ls[j] = l
+	}
+	for j := range k {
+		par := n.ps[j]
+		if par < 0 || ls[j].t == nil {
+			continue
+		}
+		g := smul(ct, ls[j].s)
+		if c := &cts[par]; c.t == scalarT && c.tc == nil {
+			c.s += g
+		} else {
+			*c = accumulate(*c, inline(g))
+		}
+	}
+	return true
 }
 
 // backward runs the reverse sweep from node out with cotangent seed and
@@ -479,17 +632,23 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 		cts = make([]Value, out+1)
 	}
 	cts[out] = seed
+	scratch := new([2]Value)
 	for i := int(out); i >= 0; i-- {
 		ct := cts[i]
 		n := t.node(int32(i))
 		if ct.IsZero() || n.p == nil {
 			continue
 		}
+		if n.ext == nil && ct.t == scalarT && ct.tc == nil && n.sweepScalar(ct.s, cts, scratch) {
+			cts[i] = Value{}
+			continue
+		}
+		o := n.ops()
 		var all []Value
 		if n.p.vjpAll != nil {
-			all = n.p.vjpAll(ct, n.args, n.out)
+			all = n.p.vjpAll(ct, o.args, o.out)
 		}
-		for j, par := range n.parents {
+		for j, par := range o.parents {
 			if par < 0 {
 				continue
 			}
@@ -497,7 +656,7 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 			if all != nil {
 				g = all[j]
 			} else {
-				g = n.vjpOf(j, ct)
+				g = n.vjpOf(o, j, ct)
 			}
 			if g.IsZero() {
 				continue
@@ -519,7 +678,13 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 // The chain rule uses it to multiply local derivatives into tangents and
 // cotangents, so a zero adjoint (a branch where did not select, a relu that
 // is off) stays exactly zero even where the local derivative is infinite.
-var smul = tensor.StrongMulScalar[float64]
+func smul(u, v float64) float64 {
+	z := u * v
+	if z != z && (u == 0 || v == 0) {
+		return 0
+	}
+	return z
+}
 
 var chainMulPrim = new(prim)
 
@@ -537,7 +702,7 @@ func init() {
 // chainMul multiplies a tangent or cotangent by a local derivative with a
 // strong zero (see smul).
 func chainMul(g, l Value) Value {
-	if g.tr == nil && l.tr == nil && g.isScalar() && l.isScalar() {
+	if g.tc == nil && l.tc == nil && g.isScalar() && l.isScalar() {
 		return inline(smul(g.s, l.s)) // first-order scalar code: no dispatch
 	}
 	return bind(chainMulPrim, nil, g, l)
@@ -548,7 +713,7 @@ func accumulate(a, g Value) Value {
 	if a.IsZero() {
 		return g
 	}
-	if a.tr == nil && g.tr == nil && a.isScalar() && g.isScalar() {
+	if a.tc == nil && g.tc == nil && a.isScalar() && g.isScalar() {
 		return inline(a.s + g.s)
 	}
 	return Add(a, g)

@@ -35,15 +35,15 @@ func Trace(f func(xs []Value) Value, xs []Value, names ...string) *Graph {
 	in := make([]Value, len(xs))
 	for i, x := range xs {
 		in[i] = t.input(x, Value{})
-		g.inputs = append(g.inputs, in[i].tr.node)
+		g.inputs = append(g.inputs, in[i].idx())
 	}
 	y := f(in)
 	check("trace", y)
 	t.done = true
-	yp, ytr := t.lower(y)
+	yp, own := t.lower(y)
 	g.out = yp
-	if ytr != nil {
-		g.outIdx = ytr.node
+	if own {
+		g.outIdx = y.idx()
 	}
 	g.names = make([]string, int(t.n))
 	v := 0
@@ -105,23 +105,23 @@ func (n Node) Index() int { return int(n.i) }
 
 // NumArgs returns how many arguments the node's primitive took (0 for an
 // input).
-func (n Node) NumArgs() int { return len(n.g.t.node(n.i).args) }
+func (n Node) NumArgs() int { return len(n.g.t.node(n.i).ops().args) }
 
 // Arg returns the node that computed argument i, or false if argument i is
 // a constant (whose value ArgValue returns).
 func (n Node) Arg(i int) (Node, bool) {
-	p := n.g.t.node(n.i).parents[i]
+	p := n.g.t.node(n.i).ops().parents[i]
 	return Node{n.g, p}, p >= 0
 }
 
 // ArgValue returns the value of argument i.
-func (n Node) ArgValue(i int) *tensor.Tensor { return n.g.t.node(n.i).args[i].tensor() }
+func (n Node) ArgValue(i int) *tensor.Tensor { return n.g.t.node(n.i).ops().args[i].tensor() }
 
 // Shape returns the shape of the node's output.
 func (n Node) Shape() []int { return n.Value().Shape() }
 
 // Value returns the node's output.
-func (n Node) Value() *tensor.Tensor { return n.g.t.node(n.i).out.tensor() }
+func (n Node) Value() *tensor.Tensor { return n.g.t.node(n.i).output().tensor() }
 
 // Elementwise reports whether the node's local gradients are elementwise
 // partial derivatives (which Local returns), rather than linear maps only.
@@ -139,14 +139,15 @@ func (n Node) Local(i int) (*tensor.Tensor, bool) {
 	if nd.p == nil || nd.p.local == nil {
 		return nil, false
 	}
-	l := nd.p.local(i, nd.args, nd.out, nd.prm)
+	o := nd.ops()
+	l := nd.p.local(i, o.args, o.out, o.prm)
 	switch {
 	case l.IsZero():
-		return nd.out.DType().Zeros(nd.out.Shape()...), true
+		return o.out.DType().Zeros(o.out.Shape()...), true
 	case isIdentity(l):
-		return nd.out.DType().Ones(nd.out.Shape()...), true
+		return o.out.DType().Ones(o.out.Shape()...), true
 	}
-	return tensor.BroadcastTo(l.tensor(), nd.out.Shape()), true
+	return tensor.BroadcastTo(l.tensor(), o.out.Shape()), true
 }
 
 // VJP applies the node's local gradient with respect to argument i, as a
@@ -155,17 +156,18 @@ func (n Node) Local(i int) (*tensor.Tensor, bool) {
 // ct has the wrong shape.
 func (n Node) VJP(i int, ct *tensor.Tensor) *tensor.Tensor {
 	nd := n.g.t.node(n.i)
-	if nd.p == nil || !sameShape(ct.Shape(), nd.out.Shape()) {
-		tensor.Panicf(tensor.ErrShape, "node vjp", "cotangent %s for node of shape %s", tensor.ShapeString(ct.Shape()), tensor.ShapeString(nd.out.Shape()))
+	o := nd.ops()
+	if nd.p == nil || !sameShape(ct.Shape(), o.out.Shape()) {
+		tensor.Panicf(tensor.ErrShape, "node vjp", "cotangent %s for node of shape %s", tensor.ShapeString(ct.Shape()), tensor.ShapeString(o.out.Shape()))
 	}
 	var g Value
 	if nd.p.vjpAll != nil {
-		g = nd.p.vjpAll(wrap(ct), nd.args, nd.out)[i]
+		g = nd.p.vjpAll(wrap(ct), o.args, o.out)[i]
 	} else {
-		g = nd.vjpOf(i, wrap(ct))
+		g = nd.vjpOf(o, i, wrap(ct))
 	}
 	if g.IsZero() {
-		return nd.args[i].DType().Zeros(nd.args[i].Shape()...)
+		return o.args[i].DType().Zeros(o.args[i].Shape()...)
 	}
 	return g.tensor()
 }
@@ -214,21 +216,22 @@ func (g *Graph) Tangents(inputs []*tensor.Tensor) []*tensor.Tensor {
 	out := make([]*tensor.Tensor, len(tan))
 	for i := range int(g.t.n) {
 		nd := g.t.node(int32(i))
+		o := nd.ops()
 		if nd.p != nil {
-			ts := make([]Value, len(nd.args))
+			ts := make([]Value, len(o.args))
 			live := false
-			for j, p := range nd.parents {
+			for j, p := range o.parents {
 				if p >= 0 && !tan[p].IsZero() {
 					ts[j], live = tan[p], true
 				}
 			}
 			if live { // a JVP trace at the bottom level applies the node's forward rule
 				tr := &trace{kind: jvpTrace}
-				tan[i] = tr.tangentOf(nd.p, nd.prm, nd.args, ts, nd.out)
+				tan[i] = tr.tangentOf(nd.p, o.prm, o.args, ts, o.out)
 			}
 		}
 		if tan[i].IsZero() {
-			out[i] = nd.out.DType().Zeros(nd.out.Shape()...)
+			out[i] = o.out.DType().Zeros(o.out.Shape()...)
 		} else {
 			out[i] = tan[i].tensor()
 		}

@@ -327,11 +327,11 @@ func AsType(x Value, d tensor.DType) Value {
 // it, for any transformation at any depth of nesting.
 func StopGradient(x Value) Value {
 	check("stop_gradient", x)
-	for x.tr != nil && x.tr.tc.kind != stageTrace {
-		if x.tr.level != x.tr.tc.level {
+	for x.tc != nil && x.tc.kind != stageTrace {
+		if x.tc.done {
 			tensor.Panicf(tensor.ErrGraph, "stop_gradient", "a value of a finished transformation was used outside it (an escaped tracer)")
 		}
-		x = x.tr.primal()
+		x = x.primal()
 	}
 	return x
 }

@@ -10,9 +10,22 @@ import (
 // zero Value is invalid; every op panics with tensor.ErrArg on it.
 type Value struct {
 	t  *tensor.Tensor // the concrete primal value; scalarT for an inline scalar
-	tr *tracer        // nil for a constant
+	tc *trace         // the trace this Value is a tracer of; nil for a constant
 	s  float64        // the value of an inline float64 scalar
+	id int64          // a tracer's entry in tc (tape node, dual or register), and flatBit
 }
+
+// flatBit marks, in Value.id, a tracer whose primal is the constant inline
+// scalar s. The entry and the flag share one word: a Value is copied whole
+// far more often than either is read.
+const flatBit = 1 << 32
+
+// idx returns a tracer's entry in its trace.
+func (v Value) idx() int32 { return int32(v.id) }
+
+// flat reports whether v is a tracer whose primal is the constant inline
+// scalar s.
+func (v Value) flat() bool { return v.id&flatBit != 0 }
 
 // scalarT marks a Value whose concrete value is the float64 scalar in its s
 // field. Scalars are held inline so that scalar code allocates nothing per
