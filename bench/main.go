@@ -3,9 +3,9 @@
 // and, where they build, Gorgonia and GoMLX — on one machine in one run.
 //
 // For each case it first verifies every implementation's result against
-// chainrule's, then times them in alternating rounds (A B A B …), each
-// round running every implementation for a fixed number of iterations
-// calibrated to about -roundtime. It prints a table last and writes the
+// chainrule's, then times them in alternating rounds (A B A B …, the order
+// rotated each round), each round running every implementation for a fixed
+// number of iterations calibrated to about -roundtime. It prints a table last and writes the
 // same data as JSON. See bench/README.md.
 //
 //	go run ./bench                      # every default workload, all peers
@@ -396,7 +396,12 @@ func runCase(c *Case, cfg *config, peers []*peer, tmp string) []*Row {
 		rows[i].Iters = n
 	}
 	for round := 0; round < cfg.rounds; round++ {
-		for i, r := range rs {
+		for k := range rs {
+			// rotate the order each round, so that no implementation
+			// always runs first (after another case) or right after the
+			// same neighbour
+			i := (k + round) % len(rs)
+			r := rs[i]
 			if rows[i].Status != statusOK {
 				continue
 			}
