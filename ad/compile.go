@@ -30,6 +30,7 @@ type Program struct {
 	f1s    []func(float64) float64
 	f2s    []func(float64, float64) float64 // in the order of their instructions
 	free   [][]int32                        // per instruction: registers whose storage dies there
+	steps  []step                           // the run in fused groups, if any formed
 	cse    map[cseKey]int32                 // recording: instructions seen
 	consts map[uint64]int32                 // recording: scalar constants' registers
 }
@@ -76,6 +77,9 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	p.cse, p.consts = nil, nil
 	p.planRecycling()
 	p.lowerScalar()
+	if p.scalar == nil {
+		p.fuse()
+	}
 	return p
 }
 
@@ -301,17 +305,19 @@ func (p *Program) Run(xs ...Value) []Value {
 		return p.runScalar(xs)
 	}
 	copy(p.vals, xs)
-	var buf [4]Value
-	for i, in := range p.code {
-		args := buf[:0]
-		for _, a := range in.args {
-			args = append(args, p.vals[a])
-		}
-		p.vals[in.out] = eval(in.p, in.prm, args)
-		for _, r := range p.free[i] {
-			if v := p.vals[r]; !v.isScalar() {
-				tensor.Recycle(v.t)
+	if p.steps != nil {
+		for _, s := range p.steps {
+			if s.g != nil {
+				s.g.run(p.vals)
+			} else {
+				p.exec(p.code[s.in])
 			}
+			p.recycle(s.free)
+		}
+	} else {
+		for i, in := range p.code {
+			p.exec(in)
+			p.recycle(p.free[i])
 		}
 	}
 	out := make([]Value, len(p.outs))
@@ -319,6 +325,37 @@ func (p *Program) Run(xs ...Value) []Value {
 		out[i] = p.vals[o]
 	}
 	return out
+}
+
+// appendInstr prints one instruction for String.
+func appendInstr(b []byte, in instr) []byte {
+	b = fmt.Appendf(b, "r%d = %s(", in.out, in.p.name)
+	for j, a := range in.args {
+		if j > 0 {
+			b = append(b, ", "...)
+		}
+		b = fmt.Appendf(b, "r%d", a)
+	}
+	return append(b, ")\n"...)
+}
+
+// exec runs one instruction.
+func (p *Program) exec(in instr) {
+	var buf [4]Value
+	args := buf[:0]
+	for _, a := range in.args {
+		args = append(args, p.vals[a])
+	}
+	p.vals[in.out] = eval(in.p, in.prm, args)
+}
+
+// recycle hands the storage of registers rs back for reuse.
+func (p *Program) recycle(rs []int32) {
+	for _, r := range rs {
+		if v := p.vals[r]; !v.isScalar() {
+			tensor.Recycle(v.t)
+		}
+	}
 }
 
 // Len returns the number of instructions.
@@ -444,15 +481,17 @@ func (p *Program) String() string {
 	for i := 0; i < p.nin; i++ {
 		b = fmt.Appendf(b, "r%d = input%s\n", i, tensor.ShapeString(p.vals[i].Shape()))
 	}
-	for _, in := range p.code {
-		b = fmt.Appendf(b, "r%d = %s(", in.out, in.p.name)
-		for j, a := range in.args {
-			if j > 0 {
-				b = append(b, ", "...)
-			}
-			b = fmt.Appendf(b, "r%d", a)
+	if p.steps == nil {
+		for _, in := range p.code {
+			b = appendInstr(b, in)
 		}
-		b = append(b, ")\n"...)
+	}
+	for _, s := range p.steps {
+		if s.g != nil {
+			b = s.g.string(b)
+		} else {
+			b = appendInstr(b, p.code[s.in])
+		}
 	}
 	b = fmt.Appendf(b, "return %v\n", p.outs)
 	return string(b)

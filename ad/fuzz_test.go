@@ -1966,6 +1966,27 @@ var diffRegressions = []struct {
 
 // TestDifferentialRegressions runs every check on the cases of
 // diffRegressions.
+// TestDifferentialGraphsFused runs the differential graphs with fusion
+// forced on every size, in blocks of 3 elements, so that Compile's fused
+// groups (and their block edges) replay every generated program.
+func TestDifferentialGraphsFused(t *testing.T) {
+	n := 1000
+	if testing.Short() {
+		n = 150
+	}
+	defer ad.SetFusion(1, 3)()
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	stats := &diffStats{opCount: map[string]int{}}
+	failures := 0
+	for seed := 0; seed < n && failures < 5; seed++ {
+		c := generateCase(newSeedChooser(uint64(seed)))
+		if probs := checkCase(c, stats); len(probs) > 0 {
+			failures++
+			t.Errorf("seed %d:\n%s", seed, report(c, probs))
+		}
+	}
+}
+
 func TestDifferentialRegressions(t *testing.T) {
 	for _, r := range diffRegressions {
 		t.Run(r.name, func(t *testing.T) {

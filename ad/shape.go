@@ -112,7 +112,8 @@ func init() {
 }
 
 // Slice returns the elements start ≤ i < stop of x along axis (like
-// torch.narrow). It panics with tensor.ErrAxis or tensor.ErrIndex.
+// torch.narrow); when they are contiguous, its value shares x's storage
+// (see tensor.Slice). It panics with tensor.ErrAxis or tensor.ErrIndex.
 func Slice(x Value, axis, start, stop int) Value {
 	check("slice", x)
 	a := tensor.NormalizeAxis("slice", x.Shape(), axis)

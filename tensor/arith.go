@@ -6,19 +6,52 @@ import "slices"
 // cases, which dominate AD workloads, run without a function call per
 // element; other broadcasts go through the general path.
 
-type arithOp uint8
+// ArithOp is an elementwise arithmetic operation, for ArithInto.
+type ArithOp uint8
 
+// The operations of ArithInto.
 const (
-	opAdd arithOp = iota
-	opSub
-	opMul
-	opDiv
-	opStrongMul
+	// OpAdd is x + y.
+	OpAdd ArithOp = iota
+	// OpSub is x - y.
+	OpSub
+	// OpMul is x · y.
+	OpMul
+	// OpDiv is x / y.
+	OpDiv
+	// OpStrongMul is x · y with a strong zero; see StrongMulScalar.
+	OpStrongMul
 )
+
+// ArithInto writes x op y elementwise into z: the slice-level kernel of
+// Add, Sub, Mul, Div and StrongMul, for callers that manage their own
+// buffers (ad's fused programs). x or y (or both) may hold one element,
+// broadcast over z; otherwise each has z's length. It panics with ErrShape
+// if a length does not fit and ErrArg for an unknown op.
+func ArithInto[T Float](op ArithOp, z, x, y []T) {
+	if op > OpStrongMul {
+		Panicf(ErrArg, "arith", "unknown operation %d", op)
+	}
+	switch n := len(z); {
+	case len(x) == n && len(y) == n:
+		arithSame(op, x, y, z)
+	case len(y) == 1 && len(x) == n:
+		arithScalarY(op, x, y[0], z)
+	case len(x) == 1 && len(y) == n:
+		arithScalarX(op, x[0], y, z)
+	case len(x) == 1 && len(y) == 1:
+		v := scalarArith(op, x[0], y[0])
+		for i := range z {
+			z[i] = v
+		}
+	default:
+		Panicf(ErrShape, arithNames[op], "operands of %d and %d elements into %d", len(x), len(y), n)
+	}
+}
 
 var arithNames = [...]string{"add", "sub", "mul", "div", "strong_mul"}
 
-func arith(op arithOp, a, b *Tensor) *Tensor {
+func arith(op ArithOp, a, b *Tensor) *Tensor {
 	name := arithNames[op]
 	sameDType(name, a, b)
 	if a.dtype == Float32 {
@@ -27,7 +60,7 @@ func arith(op arithOp, a, b *Tensor) *Tensor {
 	return arithT(op, a, b, a.f64, b.f64)
 }
 
-func arithT[T Float](op arithOp, a, b *Tensor, x, y []T) *Tensor {
+func arithT[T Float](op ArithOp, a, b *Tensor, x, y []T) *Tensor {
 	name := arithNames[op]
 	shape := BroadcastShapes(name, a.shape, b.shape)
 	n := Size(shape)
@@ -79,26 +112,26 @@ func isSuffix(s, out []int) bool {
 	return slices.Equal(s, out[len(out)-len(s):])
 }
 
-func arithSame[T Float](op arithOp, x, y, z []T) {
+func arithSame[T Float](op ArithOp, x, y, z []T) {
 	x, y = x[:len(z)], y[:len(z)]
 	switch op {
-	case opAdd:
+	case OpAdd:
 		for i := range z {
 			z[i] = x[i] + y[i]
 		}
-	case opSub:
+	case OpSub:
 		for i := range z {
 			z[i] = x[i] - y[i]
 		}
-	case opMul:
+	case OpMul:
 		for i := range z {
 			z[i] = x[i] * y[i]
 		}
-	case opDiv:
+	case OpDiv:
 		for i := range z {
 			z[i] = x[i] / y[i]
 		}
-	case opStrongMul:
+	case OpStrongMul:
 		for i := range z {
 			v := x[i] * y[i]
 			if v != v && (x[i] == 0 || y[i] == 0) {
@@ -109,47 +142,64 @@ func arithSame[T Float](op arithOp, x, y, z []T) {
 	}
 }
 
-func arithScalarY[T Float](op arithOp, x []T, c T, z []T) {
+func arithScalarY[T Float](op ArithOp, x []T, c T, z []T) {
 	x = x[:len(z)]
 	switch op {
-	case opAdd:
+	case OpAdd:
 		for i := range z {
 			z[i] = x[i] + c
 		}
-	case opSub:
+	case OpSub:
 		for i := range z {
 			z[i] = x[i] - c
 		}
-	case opMul:
+	case OpMul:
 		for i := range z {
 			z[i] = x[i] * c
 		}
-	case opDiv:
+	case OpDiv:
 		for i := range z {
 			z[i] = x[i] / c
 		}
 	default:
+		strongMulScalar(x, c, z)
+	}
+}
+
+// strongMulScalar writes x·c with a strong zero into z: plain
+// multiplication when c is finite and non-zero, zeros when c is 0.
+func strongMulScalar[T Float](x []T, c T, z []T) {
+	switch {
+	case c == 0:
+		clear(z)
+	case c-c == 0: // finite: x·c is NaN only where x is
 		for i := range z {
-			z[i] = scalarArith(op, x[i], c)
+			z[i] = x[i] * c
+		}
+	default:
+		for i := range z {
+			z[i] = StrongMulScalar(x[i], c)
 		}
 	}
 }
 
-func arithScalarX[T Float](op arithOp, c T, y []T, z []T) {
+func arithScalarX[T Float](op ArithOp, c T, y []T, z []T) {
 	y = y[:len(z)]
 	switch op {
-	case opAdd:
+	case OpAdd:
 		for i := range z {
 			z[i] = c + y[i]
 		}
-	case opSub:
+	case OpSub:
 		for i := range z {
 			z[i] = c - y[i]
 		}
-	case opMul:
+	case OpMul:
 		for i := range z {
 			z[i] = c * y[i]
 		}
+	case OpStrongMul:
+		strongMulScalar(y, c, z)
 	default:
 		for i := range z {
 			z[i] = scalarArith(op, c, y[i])
@@ -157,15 +207,15 @@ func arithScalarX[T Float](op arithOp, c T, y []T, z []T) {
 	}
 }
 
-func scalarArith[T Float](op arithOp, u, v T) T {
+func scalarArith[T Float](op ArithOp, u, v T) T {
 	switch op {
-	case opAdd:
+	case OpAdd:
 		return u + v
-	case opSub:
+	case OpSub:
 		return u - v
-	case opMul:
+	case OpMul:
 		return u * v
-	case opDiv:
+	case OpDiv:
 		return u / v
 	}
 	return StrongMulScalar(u, v)
@@ -183,19 +233,19 @@ func StrongMulScalar[T Float](u, v T) T {
 
 // Add returns a + b elementwise with broadcasting. It panics with ErrShape
 // if the shapes do not broadcast and ErrDType if the dtypes differ.
-func Add(a, b *Tensor) *Tensor { return arith(opAdd, a, b) }
+func Add(a, b *Tensor) *Tensor { return arith(OpAdd, a, b) }
 
 // Sub returns a - b elementwise with broadcasting; it panics like Add.
-func Sub(a, b *Tensor) *Tensor { return arith(opSub, a, b) }
+func Sub(a, b *Tensor) *Tensor { return arith(OpSub, a, b) }
 
 // Mul returns a * b elementwise with broadcasting; it panics like Add.
-func Mul(a, b *Tensor) *Tensor { return arith(opMul, a, b) }
+func Mul(a, b *Tensor) *Tensor { return arith(OpMul, a, b) }
 
 // Div returns a / b elementwise with broadcasting (IEEE: x/0 is ±Inf or
 // NaN); it panics like Add.
-func Div(a, b *Tensor) *Tensor { return arith(opDiv, a, b) }
+func Div(a, b *Tensor) *Tensor { return arith(OpDiv, a, b) }
 
 // StrongMul returns a * b elementwise with broadcasting, with a strong zero:
 // 0 × ±Inf and 0 × NaN are 0 (so a zero adjoint stays zero through an
 // infinite local derivative). It panics like Add.
-func StrongMul(a, b *Tensor) *Tensor { return arith(opStrongMul, a, b) }
+func StrongMul(a, b *Tensor) *Tensor { return arith(OpStrongMul, a, b) }

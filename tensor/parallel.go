@@ -30,3 +30,9 @@ func parallel(n int, f func(lo, hi int)) {
 	f(0, min(step, n))
 	wg.Wait()
 }
+
+// Parallel calls f on contiguous pieces [lo, hi) covering [0, n): one per
+// core when n is at least 2¹⁷, otherwise f(0, n) on the calling goroutine.
+// It is how tensor's kernels use every core, for callers with kernels of
+// their own (ad's fused programs).
+func Parallel(n int, f func(lo, hi int)) { parallel(n, f) }

@@ -61,14 +61,16 @@ func Recycle(t *Tensor) {
 }
 
 // Storage returns a key identifying t's backing storage: tensors that
-// share data (through Reshape) have equal keys. It is nil for an empty
-// tensor.
+// share data (a Reshape, a Slice view) have equal keys. It is nil for an
+// empty tensor.
 func (t *Tensor) Storage() any {
+	// views run to the end of their base's array, so the array's last
+	// element identifies it
 	switch {
 	case t.dtype == Float32 && len(t.f32) > 0:
-		return &t.f32[0]
+		return &t.f32[:cap(t.f32)][cap(t.f32)-1]
 	case t.dtype == Float64 && len(t.f64) > 0:
-		return &t.f64[0]
+		return &t.f64[:cap(t.f64)][cap(t.f64)-1]
 	}
 	return nil
 }

@@ -104,9 +104,11 @@ func split(shape []int, axis int) (outer, n, inner int) {
 	return Size(shape[:axis]), shape[axis], Size(shape[axis+1:])
 }
 
-// Slice returns a new tensor holding the elements start ≤ i < stop along axis
-// (like torch.narrow). It panics with ErrAxis for a bad axis and ErrIndex
-// unless 0 ≤ start ≤ stop ≤ the length of the axis.
+// Slice returns the elements start ≤ i < stop along axis (like
+// torch.narrow). When they are contiguous in t (every axis before axis has
+// length 1) the result is a view sharing t's storage, as NumPy's basic
+// slicing is; otherwise it is a copy. It panics with ErrAxis for a bad axis
+// and ErrIndex unless 0 ≤ start ≤ stop ≤ the length of the axis.
 func Slice(t *Tensor, axis, start, stop int) *Tensor {
 	a := NormalizeAxis("slice", t.shape, axis)
 	if start < 0 || stop < start || stop > t.shape[a] {
@@ -114,9 +116,16 @@ func Slice(t *Tensor, axis, start, stop int) *Tensor {
 	}
 	shape := slices.Clone(t.shape)
 	shape[a] = stop - start
-	out := Empty(t.dtype, shape)
 	outer, n, inner := split(t.shape, a)
 	m := (stop - start) * inner
+	if outer == 1 && m > 0 && len(shape) > 0 { // contiguous: a view
+		lo := start * inner
+		if t.dtype == Float32 {
+			return &Tensor{shape: shape, dtype: Float32, f32: t.f32[lo : lo+m]}
+		}
+		return &Tensor{shape: shape, f64: t.f64[lo : lo+m]}
+	}
+	out := Empty(t.dtype, shape)
 	for o := 0; o < outer; o++ {
 		s := (o*n + start) * inner
 		if t.dtype == Float32 {

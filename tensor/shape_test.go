@@ -130,6 +130,34 @@ func refPad(x *Tensor, axis, before, after int) ([]int, []float64) {
 	return shape, out
 }
 
+// TestSliceViews: a slice contiguous in its argument shares the storage
+// (NumPy's basic slicing), any other is a copy; Storage tells them apart.
+func TestSliceViews(t *testing.T) {
+	for _, d := range dtypes {
+		x := mk(d, reals(3, 24), 1, 4, 6)
+		for _, c := range []struct {
+			axis, start, stop int
+			view              bool
+		}{{1, 1, 3, true}, {1, 0, 4, true}, {1, 2, 4, true}, {0, 0, 1, true}, {2, 1, 5, false}} {
+			v := Slice(x, c.axis, c.start, c.stop)
+			want, vals := refSlice(x, c.axis, c.start, c.stop)
+			checkExact(t, fmt.Sprintf("%s slice %v", d, c), v, d, want, vals)
+			if shared := v.Storage() == x.Storage(); shared != c.view {
+				t.Errorf("%s slice %v: shares storage %v, want %v", d, c, shared, c.view)
+			}
+			if c.view { // a write to the base shows through the view
+				x.SetFlat(c.start*6, 42)
+				if v.AtFlat(0) != 42 {
+					t.Errorf("%s slice %v: not a view of its base", d, c)
+				}
+			}
+		}
+		if Slice(x, 1, 2, 2).Storage() != nil {
+			t.Errorf("%s: an empty slice has storage", d)
+		}
+	}
+}
+
 func TestSliceAndPad(t *testing.T) {
 	m := New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
 	checkExact(t, "hand slice", Slice(m, 1, 1, 3), Float64, []int{2, 2}, []float64{2, 3, 5, 6})

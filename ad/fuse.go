@@ -1,0 +1,361 @@
+package ad
+
+// Fusion, Compile's last pass: a run of elementwise float64 instructions
+// over one shape becomes a group that computes a block of elements at a
+// time, every instruction in turn, so that intermediate results live in
+// cache-sized scratch buffers instead of full-size tensors. The chain then
+// costs one pass over memory instead of one per instruction, and no
+// allocation for the intermediates nothing else reads (numexpr's blocked
+// evaluation; XLA's loop fusion in spirit).
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// Variables, not constants, so that tests can fuse tiny tensors in
+// blocks of a few elements.
+var (
+	// block is the number of elements a group computes at a time: its
+	// scratch buffers (8 KiB each) stay in the first-level cache.
+	block = 1024
+	// minFuse is the smallest number of elements worth fusing.
+	minFuse = 4 * 1024
+)
+
+// group is a run of fused elementwise instructions over one shape.
+type group struct {
+	shape   []int
+	n       int
+	members []member
+	slots   int // scratch buffers per worker
+}
+
+// member is one instruction of a group.
+type member struct {
+	p    *prim
+	op   tensor.ArithOp // its kernel, if fast
+	fast bool
+	args []operand
+	out  int32 // the register of its result
+	keep bool  // materialize the result: something outside the group reads it
+	slot int   // its scratch buffer, if not kept
+}
+
+// operand is where a member reads an argument.
+type operand struct {
+	kind uint8
+	reg  int32   // fromReg, fromScalar: the register
+	m    int     // fromMember: the member
+	c    float64 // fromConst: the value
+}
+
+const (
+	fromReg    uint8 = iota // a full-size register computed before the group
+	fromScalar              // a one-element register, broadcast
+	fromMember              // an earlier member's result
+	fromConst               // a constant register whose elements are all c
+)
+
+// step is one step of a fused program: an instruction (in) or a group, and
+// the registers whose storage dies after it.
+type step struct {
+	in   int
+	g    *group
+	free []int32
+}
+
+// fusable reports whether instruction in can join a group, and over which
+// shape: an elementwise primitive with a float64 scalar kernel, whose
+// arguments have its output's shape or one element.
+func (p *Program) fusable(in instr) ([]int, bool) {
+	pr, k := in.p, len(in.args)
+	if in.prm != nil || pr.local == nil || k > 2 || (k == 1 && pr.s1 == nil) || (k == 2 && pr.s2 == nil) {
+		return nil, false
+	}
+	out := p.vals[in.out]
+	if out.isScalar() || out.DType() != tensor.Float64 || out.Size() < minFuse {
+		return nil, false
+	}
+	for _, a := range in.args {
+		v := p.vals[a]
+		if v.DType() != tensor.Float64 || (v.Size() != 1 && !sameShape(v.Shape(), out.Shape())) {
+			return nil, false
+		}
+	}
+	return out.Shape(), true
+}
+
+// fuse plans the steps of Run, grouping instructions that fusable accepts.
+// An instruction that cannot join runs after the group it interrupts (its
+// arguments come from before it, or from the group's kept results); a
+// fusable one that reads such an instruction starts a new group. The
+// storage the group and the instructions it passed over free is freed
+// after all of them.
+func (p *Program) fuse() {
+	uses := make([][]int, len(p.vals)) // the instructions reading each register
+	produced := make([]bool, len(p.vals))
+	for i, in := range p.code {
+		produced[in.out] = true
+		for _, a := range in.args {
+			uses[a] = append(uses[a], i)
+		}
+	}
+	for _, o := range p.outs {
+		uses[o] = append(uses[o], len(p.code)) // an output is read after the end
+	}
+	var steps []step
+	var cur []int            // instructions of the group being formed
+	var passed []int         // instructions it passed over
+	var shape []int          // its shape
+	made := map[int32]bool{} // registers the passed-over instructions write
+	flush := func() {
+		start := len(steps)
+		if len(cur) >= 2 {
+			steps = append(steps, step{in: -1, g: p.newGroup(cur, shape, uses, produced)})
+		} else if len(cur) == 1 {
+			steps = append(steps, step{in: cur[0]})
+		}
+		for _, i := range passed {
+			steps = append(steps, step{in: i})
+		}
+		if len(steps) > start { // the batch's frees, after all of it
+			var free []int32
+			for _, i := range append(slices.Clone(cur), passed...) {
+				free = append(free, p.free[i]...)
+			}
+			if g := steps[start].g; g != nil { // never recycle what only lived in scratch
+				free = slices.DeleteFunc(free, func(r int32) bool { return g.scratchOnly(r) })
+			}
+			steps[len(steps)-1].free = free
+		}
+		cur, passed, shape = nil, nil, nil
+		clear(made)
+	}
+	for i, in := range p.code {
+		s, ok := p.fusable(in)
+		if ok && cur != nil && sameShape(s, shape) && !slices.ContainsFunc(in.args, func(a int32) bool { return made[a] }) {
+			cur = append(cur, i)
+			continue
+		}
+		if ok {
+			flush()
+			cur, shape = []int{i}, s
+			continue
+		}
+		if cur == nil {
+			steps = append(steps, step{in: i, free: p.free[i]})
+			continue
+		}
+		passed = append(passed, i)
+		made[in.out] = true
+	}
+	flush()
+	for _, s := range steps {
+		if s.g != nil {
+			p.steps = steps
+			return
+		}
+	}
+}
+
+// newGroup makes the group of instructions idx over shape.
+func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool) *group {
+	g := &group{shape: shape, n: tensor.Size(shape)}
+	writer := map[int32]int{} // register → the member writing it
+	for k, i := range idx {
+		in := p.code[i]
+		m := member{p: in.p, out: in.out}
+		for _, a := range in.args {
+			switch j, ok := writer[a]; {
+			case ok:
+				m.args = append(m.args, operand{kind: fromMember, m: j})
+			case p.vals[a].Size() == 1:
+				m.args = append(m.args, operand{kind: fromScalar, reg: a})
+			case int(a) >= p.nin && len(uses[a]) > 0 && !produced[a] && uniform(p.vals[a].t.Data()):
+				// a filled constant (the broadcast seed of a sum's
+				// cotangent, say) is read as the number it holds
+				m.args = append(m.args, operand{kind: fromConst, reg: a, c: p.vals[a].t.Data()[0]})
+			default:
+				m.args = append(m.args, operand{kind: fromReg, reg: a})
+			}
+		}
+		m.op, m.fast = fastOp(in.p)
+		for _, u := range uses[in.out] {
+			if !slices.Contains(idx, u) {
+				m.keep = true
+			}
+		}
+		if !m.keep {
+			m.slot = g.slots
+			g.slots++
+		}
+		g.members = append(g.members, m)
+		writer[in.out] = k
+	}
+	return g
+}
+
+// uniform reports whether every element of x equals the first (bit for
+// bit, so -0 and +0 differ and NaN never matches).
+func uniform(x []float64) bool {
+	for _, v := range x {
+		if math.Float64bits(v) != math.Float64bits(x[0]) || v != v {
+			return false
+		}
+	}
+	return true
+}
+
+// fastOp returns the tensor kernel of the arithmetic primitives.
+func fastOp(pr *prim) (tensor.ArithOp, bool) {
+	switch pr {
+	case addPrim:
+		return tensor.OpAdd, true
+	case subPrim:
+		return tensor.OpSub, true
+	case mulPrim, squarePrim, negPrim: // square is x·x, neg is (-1)·x
+		return tensor.OpMul, true
+	case divPrim:
+		return tensor.OpDiv, true
+	case chainMulPrim:
+		return tensor.OpStrongMul, true
+	}
+	return 0, false
+}
+
+// scratchOnly reports whether register r is a member's result that only
+// lived in scratch.
+func (g *group) scratchOnly(r int32) bool {
+	for _, m := range g.members {
+		if m.out == r {
+			return !m.keep
+		}
+	}
+	return false
+}
+
+// run computes the group's kept results into fresh tensors in vals,
+// splitting the elements over the cores.
+func (g *group) run(vals []Value) {
+	res := make([][]float64, len(g.members))   // kept results
+	in := make([][2][]float64, len(g.members)) // full-size and scalar arguments
+	scal := make([]float64, 2*len(g.members))
+	for k, m := range g.members {
+		if m.keep {
+			t := tensor.Empty(tensor.Float64, slices.Clone(g.shape))
+			vals[m.out], res[k] = wrap(t), t.Data()
+		}
+		for j, a := range m.args {
+			switch a.kind {
+			case fromReg:
+				in[k][j] = vals[a.reg].t.Data()
+			case fromScalar, fromConst:
+				scal[2*k+j] = a.c
+				if a.kind == fromScalar {
+					scal[2*k+j] = vals[a.reg].Item()
+				}
+				in[k][j] = scal[2*k+j : 2*k+j+1]
+			}
+		}
+	}
+	neg1 := []float64{-1}
+	tensor.Parallel(g.n, func(lo, hi int) {
+		scratch := make([]float64, g.slots*block)
+		bufs := make([][]float64, len(g.members))
+		var args [2][]float64
+		for b := lo; b < hi; b += block {
+			e := min(b+block, hi)
+			for k, m := range g.members {
+				var z []float64
+				if m.keep {
+					z = res[k][b:e]
+				} else {
+					z = scratch[m.slot*block : m.slot*block+e-b]
+				}
+				bufs[k] = z
+				for j, a := range m.args {
+					switch a.kind {
+					case fromReg:
+						args[j] = in[k][j][b:e]
+					case fromScalar, fromConst:
+						args[j] = in[k][j]
+					default:
+						args[j] = bufs[a.m]
+					}
+				}
+				switch {
+				case m.fast && m.p == squarePrim:
+					tensor.ArithInto(m.op, z, args[0], args[0])
+				case m.fast && m.p == negPrim:
+					tensor.ArithInto(m.op, z, neg1, args[0])
+				case m.fast:
+					tensor.ArithInto(m.op, z, args[0], args[1])
+				case len(m.args) == 1 && len(args[0]) == 1:
+					v := m.p.s1(args[0][0])
+					for i := range z {
+						z[i] = v
+					}
+				case len(m.args) == 1:
+					f, x := m.p.s1, args[0]
+					for i := range z {
+						z[i] = f(x[i])
+					}
+				default:
+					apply2(m.p.s2, z, args[0], args[1])
+				}
+			}
+		}
+	})
+}
+
+// apply2 writes f(x, y) elementwise into z, x or y broadcast if it holds
+// one element.
+func apply2(f func(x, y float64) float64, z, x, y []float64) {
+	switch {
+	case len(x) == 1 && len(y) == 1:
+		v := f(x[0], y[0])
+		for i := range z {
+			z[i] = v
+		}
+	case len(x) == 1 && len(z) > 1:
+		for i := range z {
+			z[i] = f(x[0], y[i])
+		}
+	case len(y) == 1 && len(z) > 1:
+		for i := range z {
+			z[i] = f(x[i], y[0])
+		}
+	default:
+		for i := range z {
+			z[i] = f(x[i], y[i])
+		}
+	}
+}
+
+// string prints the group for Program.String.
+func (g *group) string(b []byte) []byte {
+	b = fmt.Appendf(b, "fused %s {\n", tensor.ShapeString(g.shape))
+	for _, m := range g.members {
+		mark := " "
+		if m.keep {
+			mark = "*"
+		}
+		b = fmt.Appendf(b, "  %sr%d = %s(", mark, m.out, m.p.name)
+		for j, a := range m.args {
+			if j > 0 {
+				b = append(b, ", "...)
+			}
+			r := a.reg
+			if a.kind == fromMember {
+				r = g.members[a.m].out
+			}
+			b = fmt.Appendf(b, "r%d", r)
+		}
+		b = append(b, ")\n"...)
+	}
+	return append(b, "}\n"...)
+}
