@@ -159,6 +159,12 @@ func buildW2(quick bool) []*Case {
 	xv := ad.From(x)
 	xd := x.Data()
 	g := make([]float64, n)
+	// graph capture, whose last pass fuses the elementwise chains
+	prog := ad.Compile(func(xs []ad.Value) []ad.Value {
+		v, gr := ad.ValueAndGrad(rosenN, xs[0])
+		return []ad.Value{v, gr}
+	}, xv)
+	primal := ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{rosenN(xs[0])} }, xv)
 	return []*Case{{
 		Name: "W2", Workload: "W2", DType: tensor.Float64,
 		Desc:   fmt.Sprintf("vector Rosenbrock value+gradient, n = %d, float64", n),
@@ -171,6 +177,13 @@ func buildW2(quick bool) []*Case {
 			}},
 			{Name: "chainrule/primal", Op: func() { rosenN(xv) }, Outputs: func() outputs {
 				return outputs{"value": {rosenN(xv).Item()}}
+			}},
+			{Name: "chainrule/compiled", Op: func() { prog.Run(xv) }, Outputs: func() outputs {
+				vs := prog.Run(xv)
+				return outputs{"value": {vs[0].Item()}, "grad": flat(vs[1].Tensor())}
+			}},
+			{Name: "chainrule/compiled/primal", Op: func() { primal.Run(xv) }, Outputs: func() outputs {
+				return outputs{"value": {primal.Run(xv)[0].Item()}}
 			}},
 			{Name: "hand-go", Op: func() { rosenValGrad(xd, g) }, Outputs: func() outputs {
 				v := rosenValGrad(xd, g)
