@@ -14,6 +14,10 @@ import (
 // example inputs — derivative computations included — becomes a flat list
 // of instructions over registers.
 //
+// Before replay, runs of elementwise float64 instructions over one shape
+// are fused (see fuse.go): Program.String shows them as fused groups, with
+// a * on the results something outside the group reads.
+//
 // Control flow is resolved when recording: a branch taken on a value
 // (Value.Item, Value.Tensor) is baked in, so a Program is valid for inputs
 // that take the same branches. A Program reuses its registers between runs

@@ -3,6 +3,7 @@ package ad_test
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
@@ -124,6 +125,9 @@ func TestCompileRecyclesStorageSafely(t *testing.T) {
 		return []ad.Value{v, g, ad.Reshape(h, -1), ad.Sum(h, false)}
 	}
 	prog := ad.Compile(f, ad.From(tensor.Rand(1, -1, 1, n)))
+	if !prog.Fused() || !strings.Contains(prog.String(), "fused (12287) {") {
+		t.Errorf("the Rosenbrock chain is not fused:\n%s", prog)
+	}
 	for seed := uint64(2); seed < 6; seed++ {
 		x := ad.From(tensor.Rand(seed, -1, 1, n))
 		xcopy := x.Tensor().Clone()

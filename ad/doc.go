@@ -49,6 +49,16 @@
 // to a function; Checkpoint recomputes a function's intermediates during
 // the reverse sweep instead of storing them.
 //
+// # Graph capture
+//
+// Compile records f once — derivatives included — as a flat Program of
+// instructions over registers, and Program.Run replays it on new inputs
+// without recording: common subexpressions are shared, dead instructions
+// pruned, the storage of dead intermediates reused, all-scalar programs run
+// on a float64 register file, and runs of elementwise float64 instructions
+// over one shape are fused into groups that compute a block of elements
+// at a time, so their intermediates never reach memory.
+//
 // # Conventions
 //
 // At non-differentiable points ad follows PyTorch: relu'(0) = abs'(0) = 0,
