@@ -107,7 +107,7 @@ type trace struct {
 }
 
 // A tracer is a Value of a trace: it carries the trace (tc) and its entry
-// there (n: a tape node in reverse mode, a primal-tangent pair in forward
+// there (idx: a tape node in reverse mode, a primal-tangent pair in forward
 // mode, a register when staging), inline, so scalar code allocates nothing
 // per op. Traces are never reused, so a tracer that escapes its
 // transformation still points at a finished trace and is caught.
