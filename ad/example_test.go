@@ -114,3 +114,36 @@ func Example_errors() {
 	fmt.Println(err)
 	// Output: chainrule: matmul: shapes (3,4) and (5,2) do not match
 }
+
+// Compile records a value and its gradient once; Run replays them on new
+// inputs. The elementwise chain is fused: it runs a block of elements at a
+// time, and only the results marked * reach memory. At x = 0.5 everywhere,
+// x·tanh x sums to 8192 · 0.2311 and its derivative is
+// tanh x + x(1 − tanh² x) = 0.8553.
+func ExampleCompile() {
+	f := func(xs []ad.Value) []ad.Value {
+		loss := func(x ad.Value) ad.Value { return ad.Sum(ad.Mul(ad.Tanh(x), x), false) }
+		y, g := ad.ValueAndGrad(loss, xs[0])
+		return []ad.Value{y, g}
+	}
+	p := ad.Compile(f, ad.From(tensor.Zeros(8192)))
+	fmt.Print(p)
+	out := p.Run(ad.From(tensor.Full(0.5, 8192)))
+	fmt.Printf("value %.4f, gradient[0] %.4f\n", out[0].Item(), out[1].Tensor().AtFlat(0))
+	// Output:
+	// r0 = input(8192)
+	// fused (8192) {
+	//    r1 = tanh(r0)
+	//   *r2 = mul(r1, r0)
+	//    r6 = chain_mul(r5, r0)
+	//    r8 = chain_mul(r7, r1)
+	//    r9 = mul(r1, r1)
+	//    r11 = sub(r10, r9)
+	//    r12 = chain_mul(r6, r11)
+	//   *r13 = add(r8, r12)
+	// }
+	// r3 = sum_to(r2)
+	// r4 = reshape(r3)
+	// return [4 13]
+	// value 1892.8319, gradient[0] 0.8553
+}
