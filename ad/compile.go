@@ -34,7 +34,7 @@ type Program struct {
 	f1s    []func(float64) float64
 	f2s    []func(float64, float64) float64 // in the order of their instructions
 	free   [][]int32                        // per instruction: registers whose storage dies there
-	steps  []step                           // the run in fused groups, if any formed
+	steps  []step                           // the run: instructions and fused groups
 	cse    map[cseKey]int32                 // recording: instructions seen
 	consts map[uint64]int32                 // recording: scalar constants' registers
 }
@@ -81,9 +81,7 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	p.cse, p.consts = nil, nil
 	p.planRecycling()
 	p.lowerScalar()
-	if p.scalar == nil {
-		p.fuse()
-	}
+	p.fuse()
 	return p
 }
 
@@ -309,20 +307,13 @@ func (p *Program) Run(xs ...Value) []Value {
 		return p.runScalar(xs)
 	}
 	copy(p.vals, xs)
-	if p.steps != nil {
-		for _, s := range p.steps {
-			if s.g != nil {
-				s.g.run(p.vals)
-			} else {
-				p.exec(p.code[s.in])
-			}
-			p.recycle(s.free)
+	for _, s := range p.steps {
+		if s.g != nil {
+			s.g.run(p.vals)
+		} else {
+			p.exec(p.code[s.in])
 		}
-	} else {
-		for i, in := range p.code {
-			p.exec(in)
-			p.recycle(p.free[i])
-		}
+		p.recycle(s.free)
 	}
 	out := make([]Value, len(p.outs))
 	for i, o := range p.outs {
@@ -484,11 +475,6 @@ func (p *Program) String() string {
 	var b []byte
 	for i := 0; i < p.nin; i++ {
 		b = fmt.Appendf(b, "r%d = input%s\n", i, tensor.ShapeString(p.vals[i].Shape()))
-	}
-	if p.steps == nil {
-		for _, in := range p.code {
-			b = appendInstr(b, in)
-		}
 	}
 	for _, s := range p.steps {
 		if s.g != nil {

@@ -10,4 +10,11 @@ func SetFusion(minElems, blockElems int) (restore func()) {
 }
 
 // Fused reports whether the program runs any fused group.
-func (p *Program) Fused() bool { return p.steps != nil }
+func (p *Program) Fused() bool {
+	for _, s := range p.steps {
+		if s.g != nil {
+			return true
+		}
+	}
+	return false
+}

@@ -154,12 +154,7 @@ func (p *Program) fuse() {
 		made[in.out] = true
 	}
 	flush()
-	for _, s := range steps {
-		if s.g != nil {
-			p.steps = steps
-			return
-		}
-	}
+	p.steps = steps
 }
 
 // newGroup makes the group of instructions idx over shape.
