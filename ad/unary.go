@@ -4,20 +4,30 @@ package ad
 // its local derivative ∂y/∂x written with ad's own ops (so it can be
 // differentiated again). The engine multiplies it into tangents and
 // cotangents. Formulas are the standard ones (Abramowitz & Stegun ch. 4 and
-// 7); conventions at kinks follow PyTorch's derivatives.yaml.
+// 7); conventions at kinks follow PyTorch's derivatives.yaml. Exp, Tanh and
+// Sigmoid, the hot ones in neural networks, run internal/vmath's kernels
+// (a couple of ulps from package math, several times faster); the others
+// run package math's function through tensor.Map.
 
 import (
 	"math"
 
+	"github.com/chainrule/chainrule/internal/vmath"
 	"github.com/chainrule/chainrule/tensor"
 )
 
 // unary makes an elementwise prim from a float64 kernel and the local
 // derivative d(x, y) where y is the output.
 func unary(name string, f func(float64) float64, d func(x, y Value) Value) *prim {
+	return kernelUnary(name, f, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Map(x, f) }, d)
+}
+
+// kernelUnary is unary for a function with a tensor kernel of its own, k,
+// computing f elementwise.
+func kernelUnary(name string, f func(float64) float64, k func(*tensor.Tensor) *tensor.Tensor, d func(x, y Value) Value) *prim {
 	return &prim{
 		name:  name,
-		impl:  func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Map(a[0], f) },
+		impl:  func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return k(a[0]) },
 		s1:    f,
 		local: func(_ int, a []Value, y Value, _ *params) Value { return d(a[0], y) },
 	}
@@ -36,7 +46,7 @@ func Neg(x Value) Value { return bind(negPrim, nil, x) }
 var expPrim = new(prim)
 
 func init() {
-	*expPrim = *unary("exp", math.Exp,
+	*expPrim = *kernelUnary("exp", vmath.Exp, tensor.Exp,
 		func(_, y Value) Value { return y })
 }
 
@@ -207,7 +217,7 @@ func Cosh(x Value) Value { return bind(coshPrim, nil, x) }
 var tanhPrim = new(prim)
 
 func init() {
-	*tanhPrim = *unary("tanh", math.Tanh,
+	*tanhPrim = *kernelUnary("tanh", vmath.Tanh, tensor.Tanh,
 		func(_, y Value) Value { return Sub(like(y, 1), Mul(y, y)) })
 }
 
@@ -217,21 +227,13 @@ func Tanh(x Value) Value { return bind(tanhPrim, nil, x) }
 var sigmoidPrim = new(prim)
 
 func init() {
-	*sigmoidPrim = *unary("sigmoid", sigmoid,
+	*sigmoidPrim = *kernelUnary("sigmoid", vmath.Sigmoid, tensor.Sigmoid,
 		func(_, y Value) Value { return Mul(y, Sub(like(y, 1), y)) })
 }
 
 // Sigmoid returns 1/(1+e⁻ˣ) elementwise, computed without overflow; its
 // derivative is σ(x)(1-σ(x)).
 func Sigmoid(x Value) Value { return bind(sigmoidPrim, nil, x) }
-
-func sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
 
 var reluPrim = new(prim)
 

@@ -37,9 +37,10 @@
 // Operations return new tensors and leave their arguments unchanged. The
 // exceptions are named: Reshape returns a tensor sharing its argument's
 // data; As and SumTo return their argument itself when there is nothing to
-// convert or sum; Set, SetFlat, Fill and AddInPlace modify their receiver;
-// Data and Data32 expose the backing slice. A tensor is not safe for
-// concurrent modification, but any number of goroutines may read it.
+// convert or sum; Set, SetFlat, Fill, AddInPlace and AddScaledInPlace modify
+// their receiver; Data and Data32 expose the backing slice. A tensor is not
+// safe for concurrent modification, but any number of goroutines may read
+// it.
 //
 // # Printing
 //

@@ -200,32 +200,47 @@ func Where(cond, a, b *Tensor) *Tensor {
 	return out
 }
 
-// AddInPlace adds b (broadcast to t's shape) into t and returns t. It panics
-// with ErrShape if b does not broadcast to exactly t's shape and with
-// ErrDType if the dtypes differ.
-func (t *Tensor) AddInPlace(b *Tensor) *Tensor {
-	sameDType("add", t, b)
+// AddInPlace adds b to t elementwise, broadcasting b to t's shape, and
+// returns t. It panics with ErrShape if b does not broadcast to t's shape
+// and with ErrDType if their dtypes differ.
+func (t *Tensor) AddInPlace(b *Tensor) *Tensor { return t.addScaled("add", 1, b) }
+
+// AddScaledInPlace adds alpha·b to t elementwise (BLAS's axpy, PyTorch's
+// t.add_(b, alpha=alpha)), broadcasting b to t's shape, and returns t: a
+// gradient-descent step without a temporary. It panics with ErrShape if b
+// does not broadcast to t's shape and with ErrDType if their dtypes differ.
+func (t *Tensor) AddScaledInPlace(alpha float64, b *Tensor) *Tensor {
+	return t.addScaled("add_scaled", alpha, b)
+}
+
+func (t *Tensor) addScaled(op string, alpha float64, b *Tensor) *Tensor {
+	sameDType(op, t, b)
 	if s, ok := broadcast(t.shape, b.shape); !ok || !slices.Equal(s, t.shape) {
-		Panicf(ErrShape, "add", "shape %s does not broadcast into %s", ShapeString(b.shape), ShapeString(t.shape))
+		Panicf(ErrShape, op, "shape %s does not broadcast into %s", ShapeString(b.shape), ShapeString(t.shape))
 	}
 	if t.dtype == Float32 {
-		addInPlace(t, b, t.f32, b.f32)
+		addScaled(t, b, float32(alpha), t.f32, b.f32)
 	} else {
-		addInPlace(t, b, t.f64, b.f64)
+		addScaled(t, b, alpha, t.f64, b.f64)
 	}
 	return t
 }
 
-func addInPlace[T Float](a, b *Tensor, x, y []T) {
+// addScaled is x += alpha·y, y broadcast to a's shape; alpha = 1 is a plain
+// sum (multiplying by 1 is exact).
+func addScaled[T Float](a, b *Tensor, alpha T, x, y []T) {
 	if len(x) == len(y) {
-		for i := range x {
-			x[i] += y[i]
-		}
+		parallel(len(x), func(lo, hi int) {
+			x, y := x[lo:hi], y[lo:hi]
+			for i := range x {
+				x[i] += alpha * y[i]
+			}
+		})
 		return
 	}
 	bcast(a.shape, [][]int{b.shape}, func(off, inner []int, o, n int) {
 		for j := 0; j < n; j++ {
-			x[o+j] += y[off[0]+j*inner[0]]
+			x[o+j] += alpha * y[off[0]+j*inner[0]]
 		}
 	})
 }

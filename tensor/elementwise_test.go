@@ -216,6 +216,24 @@ func TestWhere(t *testing.T) {
 	checkPanic(t, "Where b shape", ErrShape, "chainrule: where: shapes (2,2) and (3) do not broadcast", func() { Where(Zeros(2, 1), Zeros(2), Zeros(3)) })
 }
 
+func TestAddScaledInPlace(t *testing.T) {
+	for _, d := range dtypes {
+		// -0.5 scales exactly in both dtypes, so each element has one
+		// rounding (the sum), as the float64 reference rounded to d has
+		for _, c := range []struct{ xs, bs []int }{{[]int{2, 3}, []int{3}}, {[]int{2, 3}, []int{2, 3}}, {[]int{3, 1 << 17}, []int{3, 1 << 17}}} {
+			x := mk(d, reals(13, prod(c.xs)), c.xs...)
+			b := mk(d, reals(14, prod(c.bs)), c.bs...)
+			shape, want := refBinary(x, b, func(p, q float64) float64 { return p - 0.5*q })
+			if got := x.AddScaledInPlace(-0.5, b); got != x {
+				t.Errorf("AddScaledInPlace did not return its receiver")
+			}
+			checkExact(t, "AddScaledInPlace "+ShapeString(c.xs)+" "+ShapeString(c.bs), x, d, shape, want)
+		}
+		checkPanic(t, "AddScaledInPlace grows", ErrShape, "chainrule: add_scaled: shape (2,3) does not broadcast into (3)", func() { d.Zeros(3).AddScaledInPlace(2, d.Zeros(2, 3)) })
+	}
+	checkPanic(t, "AddScaledInPlace dtype", ErrDType, "chainrule: add_scaled: float64 (3) and float32 (3) need a conversion", func() { Zeros(3).AddScaledInPlace(2, Float32.Zeros(3)) })
+}
+
 func TestAddInPlace(t *testing.T) {
 	for _, d := range dtypes {
 		for _, bs := range [][]int{{}, {3}, {1, 3}, {2, 1}, {2, 3}, {1, 1}} {

@@ -1,0 +1,37 @@
+package tensor
+
+import (
+	"slices"
+
+	"github.com/chainrule/chainrule/internal/vmath"
+)
+
+// The transcendental functions that dominate neural-network workloads have
+// kernels of their own, several times faster than Map with package math's
+// function (see internal/vmath, which measures their error in ulps).
+
+// Exp returns eˣ elementwise, in t's dtype.
+func Exp(t *Tensor) *Tensor { return apply(t, vmath.ExpTo[float64], vmath.ExpTo[float32]) }
+
+// Tanh returns tanh x elementwise, in t's dtype.
+func Tanh(t *Tensor) *Tensor { return apply(t, vmath.TanhTo[float64], vmath.TanhTo[float32]) }
+
+// Sigmoid returns the logistic function 1/(1+e⁻ˣ) elementwise, in t's
+// dtype, without overflow for any x.
+func Sigmoid(t *Tensor) *Tensor {
+	return apply(t, vmath.SigmoidTo[float64], vmath.SigmoidTo[float32])
+}
+
+// apply runs a slice kernel over t into a new tensor, on every core when t
+// is large.
+func apply(t *Tensor, f64 func(dst, src []float64) []float64, f32 func(dst, src []float32) []float32) *Tensor {
+	out := Empty(t.dtype, slices.Clone(t.shape))
+	if t.dtype == Float32 {
+		x, z := t.f32, out.f32
+		parallel(len(z), func(lo, hi int) { f32(z[lo:hi], x[lo:hi]) })
+		return out
+	}
+	x, z := t.f64, out.f64
+	parallel(len(z), func(lo, hi int) { f64(z[lo:hi], x[lo:hi]) })
+	return out
+}
