@@ -100,3 +100,23 @@ func TestRunCaseVerifiesBeforeTiming(t *testing.T) {
 		t.Errorf("a failed verification was timed: %d ops", ops["hand-go/wrong"])
 	}
 }
+
+// BenchmarkW3 times one W3 training step (full size) in chainrule, eager
+// and compiled, in both dtypes: the profile target for the MLP path.
+func BenchmarkW3(b *testing.B) {
+	for _, d := range []tensor.DType{tensor.Float32, tensor.Float64} {
+		s := newMLPSetup(false, d)
+		step, _ := s.chainruleStep()
+		cstep, _ := s.compiledStep()
+		b.Run("eager/"+dtypeName(d), func(b *testing.B) {
+			for b.Loop() {
+				step()
+			}
+		})
+		b.Run("compiled/"+dtypeName(d), func(b *testing.B) {
+			for b.Loop() {
+				cstep()
+			}
+		})
+	}
+}

@@ -259,11 +259,10 @@ func (s *mlpSetup) chainruleStep() (step func() float64, grads func() outputs) {
 	for i, p := range s.params {
 		ps[i] = ad.From(p.Clone())
 	}
-	negLR := s.x.DType().Scalar(-s.lr)
 	step = func() float64 {
 		v, gs := ad.ValueAndGrads(loss, ps...)
 		for i, g := range gs {
-			ps[i].Tensor().AddInPlace(tensor.Mul(g.Tensor(), negLR))
+			ps[i].Tensor().AddScaledInPlace(-s.lr, g.Tensor())
 		}
 		return v.Item()
 	}

@@ -112,7 +112,7 @@ def setup_w3(p, x):
         loss, gs = loss_and_grads()
         with torch.no_grad():
             for q, g in zip(params, gs):
-                q.sub_(lr * g)
+                q.add_(g, alpha=-lr)  # in place, no temporary (as chainrule's AddScaledInPlace)
         return loss
 
     def out():
