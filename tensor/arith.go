@@ -66,7 +66,7 @@ func arithT[T Float](op ArithOp, a, b *Tensor, x, y []T) *Tensor {
 	n := Size(shape)
 	var z []T
 	alloc := func() {
-		out := Empty(a.dtype, append([]int(nil), shape...))
+		out := dirty(a.dtype, append([]int(nil), shape...))
 		z = data[T](out)
 		a = out
 	}

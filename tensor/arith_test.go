@@ -85,3 +85,54 @@ func TestRecycle(t *testing.T) {
 		t.Error("empty tensor has a storage key")
 	}
 }
+
+// TestKernelsOverwriteRecycledStorage: kernels that take storage without
+// zeroing it (see dirty) must write every element, so each result computed
+// into a recycled NaN-filled buffer equals the one computed into fresh
+// storage.
+func TestKernelsOverwriteRecycledStorage(t *testing.T) {
+	const n = recycleMin
+	for _, d := range dtypes {
+		a, b := mk(d, reals(31, 2*n), 2, n), mk(d, reals(32, 2*n), 2, n)
+		row := mk(d, reals(33, n), n)
+		sq := mk(d, reals(34, n+128), 64, n/64+2)
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = (i * 7) % 2
+		}
+		ops := map[string]func() *Tensor{
+			"add broadcast": func() *Tensor { return Add(a, row) },
+			"mul":           func() *Tensor { return Mul(a, b) },
+			"map":           func() *Tensor { return Map(a, func(v float64) float64 { return v / 3 }) },
+			"map2":          func() *Tensor { return Map2("f", a, row, func(x, y float64) float64 { return x - y }) },
+			"where":         func() *Tensor { return Where(Sub(a, b), a, row) },
+			"tanh":          func() *Tensor { return Tanh(a) },
+			"clone":         func() *Tensor { return a.Clone() },
+			"as":            func() *Tensor { return a.As(Float64).As(d) },
+			"full":          func() *Tensor { return d.Full(2, 2, n) },
+			"transpose":     func() *Tensor { return Transpose(a, 1, 0) },
+			"slice":         func() *Tensor { return Slice(sq, 1, 1, n/64+1) },
+			"concat":        func() *Tensor { return Concat(0, row.Reshape(1, n), row.Reshape(1, n)) },
+			"take_along":    func() *Tensor { return TakeAlong(a, 0, idx) },
+			"matmul":        func() *Tensor { return MatMul(sq, Transpose(sq, 1, 0)) },
+		}
+		reused := 0
+		for name, op := range ops {
+			want := op()
+			// hand the pools a NaN-filled buffer of the result's length
+			junk := d.Full(math.NaN(), want.Size())
+			key := junk.Storage()
+			Recycle(junk)
+			got := op()
+			if !Equal(got, want) {
+				t.Errorf("%s %s: result into recycled storage differs from a fresh one", d, name)
+			}
+			if got.Storage() == key {
+				reused++
+			}
+		}
+		if reused < len(ops)/2 { // sync.Pool may drop a buffer, but not most
+			t.Fatalf("%s: only %d of %d results reused the recycled buffer", d, reused, len(ops))
+		}
+	}
+}

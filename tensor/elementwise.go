@@ -110,7 +110,7 @@ func sameDType(op string, a, b *Tensor) {
 // Map returns a new tensor of t's dtype and shape holding f applied to every
 // element. float32 elements are widened to float64 for f and rounded back.
 func Map(t *Tensor, f func(float64) float64) *Tensor {
-	out := Empty(t.dtype, slices.Clone(t.shape))
+	out := dirty(t.dtype, slices.Clone(t.shape))
 	if t.dtype == Float32 {
 		x, z := t.f32, out.f32
 		parallel(len(z), func(lo, hi int) {
@@ -150,7 +150,7 @@ func data[T Float](t *Tensor) []T {
 
 func map2[T Float](op string, a, b *Tensor, x, y []T, f func(x, y T) T) *Tensor {
 	shape := BroadcastShapes(op, a.shape, b.shape)
-	out := Empty(a.dtype, slices.Clone(shape))
+	out := dirty(a.dtype, slices.Clone(shape))
 	z := data[T](out)
 	switch {
 	case len(x) == len(z) && len(y) == len(z):
@@ -187,7 +187,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 	sameDType("where", a, b)
 	sameDType("where", cond, a)
 	shape := BroadcastShapes("where", BroadcastShapes("where", cond.shape, a.shape), b.shape)
-	out := Empty(a.dtype, slices.Clone(shape))
+	out := dirty(a.dtype, slices.Clone(shape))
 	bcast(shape, [][]int{cond.shape, a.shape, b.shape}, func(off, inner []int, o, n int) {
 		for j := 0; j < n; j++ {
 			if cond.AtFlat(off[0]+j*inner[0]) != 0 {

@@ -79,11 +79,11 @@ func matmul(a, b *Tensor, as, bs []int, ta, tb bool) *Tensor {
 		Panicf(ErrShape, "matmul", "batch dimensions of shapes %s and %s do not broadcast", ShapeString(a.shape), ShapeString(b.shape))
 	}
 	shape := append(slices.Clone(batch), m, n)
-	out := Empty(a.dtype, shape)
-	nb := Size(batch)
 	if m == 0 || n == 0 || k == 0 {
-		return out
+		return Empty(a.dtype, shape)
 	}
+	out := dirty(a.dtype, shape) // gemm writes it all (beta = 0)
+	nb := Size(batch)
 	// offsets of each batch element in a and b
 	abat, bbat := make([]int, 0, nb), make([]int, 0, nb)
 	if len(batch) == 0 {

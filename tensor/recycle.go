@@ -29,11 +29,11 @@ func pool[T Float](n int) *sync.Pool {
 	return p.(*sync.Pool)
 }
 
-// alloc returns a zeroed []T of length n, reusing recycled storage.
-func alloc[T Float](n int) []T {
+// allocDirty returns a []T of length n for a kernel that writes every
+// element: recycled storage comes back as it was left, not zeroed.
+func allocDirty[T Float](n int) []T {
 	if n >= recycleMin {
 		if b, ok := pool[T](n).Get().(*[]T); ok {
-			clear(*b)
 			return *b
 		}
 	}

@@ -50,7 +50,7 @@ func Transpose(t *Tensor, perm ...int) *Tensor {
 	for i, p := range perm {
 		shape[i] = t.shape[p]
 	}
-	out := Empty(t.dtype, shape)
+	out := dirty(t.dtype, shape)
 	if r == 0 {
 		copy(out.f64, t.f64)
 		copy(out.f32, t.f32)
@@ -125,7 +125,7 @@ func Slice(t *Tensor, axis, start, stop int) *Tensor {
 		}
 		return &Tensor{shape: shape, f64: t.f64[lo : lo+m]}
 	}
-	out := Empty(t.dtype, shape)
+	out := dirty(t.dtype, shape)
 	for o := 0; o < outer; o++ {
 		s := (o*n + start) * inner
 		if t.dtype == Float32 {
@@ -182,7 +182,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 		}
 		shape[a] += t.shape[a]
 	}
-	out := Empty(ts[0].dtype, shape)
+	out := dirty(ts[0].dtype, shape)
 	outer, _, inner := split(shape, a)
 	mo := shape[a] * inner
 	pos := 0
@@ -231,7 +231,7 @@ func IndexShape(op string, shape []int, axis int, nidx int) []int {
 func TakeAlong(t *Tensor, axis int, idx []int) *Tensor {
 	a := NormalizeAxis("take_along", t.shape, axis)
 	shape := IndexShape("take_along", t.shape, a, len(idx))
-	out := Empty(t.dtype, shape)
+	out := dirty(t.dtype, shape)
 	outer, n, inner := split(t.shape, a)
 	k := shape[a]
 	for o := 0; o < outer; o++ {

@@ -112,24 +112,36 @@ func (d DType) Zeros(shape ...int) *Tensor {
 // takes ownership of (the variadic constructors copy theirs). It panics with
 // ErrShape for a negative dimension.
 func Empty(d DType, shape []int) *Tensor {
+	t := dirty(d, shape)
+	if d == Float32 {
+		clear(t.f32)
+	} else {
+		clear(t.f64)
+	}
+	return t
+}
+
+// dirty is Empty for a kernel that writes every element of the result: its
+// storage may be recycled and hold old values.
+func dirty(d DType, shape []int) *Tensor {
 	checkShape("empty", shape)
 	n := Size(shape)
 	if d == Float32 {
-		return &Tensor{shape: shape, dtype: Float32, f32: alloc[float32](n)}
+		return &Tensor{shape: shape, dtype: Float32, f32: allocDirty[float32](n)}
 	}
 	if len(shape) == 0 {
 		t := &Tensor{}
 		t.f64 = t.small[:]
 		return t
 	}
-	return &Tensor{shape: shape, f64: alloc[float64](n)}
+	return &Tensor{shape: shape, f64: allocDirty[float64](n)}
 }
 
 // Full returns a tensor of dtype d and the given shape with every element v.
 // It panics with ErrShape for a negative dimension.
 func (d DType) Full(v float64, shape ...int) *Tensor {
 	checkShape("full", shape)
-	t := Empty(d, slices.Clone(shape))
+	t := dirty(d, slices.Clone(shape))
 	t.Fill(v)
 	return t
 }
@@ -361,7 +373,7 @@ func (t *Tensor) Fill(v float64) {
 
 // Clone returns a deep copy with its own data.
 func (t *Tensor) Clone() *Tensor {
-	c := Empty(t.dtype, slices.Clone(t.shape))
+	c := dirty(t.dtype, slices.Clone(t.shape))
 	copy(c.f64, t.f64)
 	copy(c.f32, t.f32)
 	return c
@@ -373,7 +385,7 @@ func (t *Tensor) As(d DType) *Tensor {
 	if t.dtype == d {
 		return t
 	}
-	c := Empty(d, slices.Clone(t.shape))
+	c := dirty(d, slices.Clone(t.shape))
 	if d == Float32 {
 		for i, v := range t.f64 {
 			c.f32[i] = float32(v)

@@ -25,7 +25,7 @@ func Sigmoid(t *Tensor) *Tensor {
 // apply runs a slice kernel over t into a new tensor, on every core when t
 // is large.
 func apply(t *Tensor, f64 func(dst, src []float64) []float64, f32 func(dst, src []float32) []float32) *Tensor {
-	out := Empty(t.dtype, slices.Clone(t.shape))
+	out := dirty(t.dtype, slices.Clone(t.shape))
 	if t.dtype == Float32 {
 		x, z := t.f32, out.f32
 		parallel(len(z), func(lo, hi int) { f32(z[lo:hi], x[lo:hi]) })
