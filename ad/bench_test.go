@@ -250,3 +250,21 @@ func BenchmarkRosenbrockVectorCompiled(b *testing.B) {
 		prog.Run(x)
 	}
 }
+
+// BenchmarkHVPRosenbrock times a Hessian-vector product of the n = 1e5
+// vector Rosenbrock function (forward-over-reverse), eagerly and replayed
+// by ad.Compile (fused).
+func BenchmarkHVPRosenbrock(b *testing.B) {
+	x, v := ad.From(tensor.Rand(2, -1, 1, 100_000)), ad.From(tensor.RandN(3, 100_000))
+	b.Run("eager", func(b *testing.B) {
+		for b.Loop() {
+			ad.HVP(rosenN, x, v)
+		}
+	})
+	prog := ad.Compile(func(in []ad.Value) []ad.Value { return []ad.Value{ad.HVP(rosenN, in[0], in[1])} }, x, v)
+	b.Run("compiled", func(b *testing.B) {
+		for b.Loop() {
+			prog.Run(x, v)
+		}
+	})
+}

@@ -366,6 +366,7 @@ func buildW4(quick bool) []*Case {
 	x, v := tensor.Rand(2, -1, 1, n), tensor.RandN(3, n)
 	xv, vv := ad.From(x), ad.From(v)
 	hv := make([]float64, n)
+	prog := ad.Compile(func(in []ad.Value) []ad.Value { return []ad.Value{ad.HVP(rosenN, in[0], in[1])} }, xv, vv)
 	return []*Case{{
 		Name: "W4", Workload: "W4", DType: tensor.Float64,
 		Desc:   fmt.Sprintf("Hessian-vector product of the vector Rosenbrock, n = %d", n),
@@ -374,6 +375,9 @@ func buildW4(quick bool) []*Case {
 		Impls: []Impl{
 			{Name: "chainrule", Op: func() { ad.HVP(rosenN, xv, vv) }, Outputs: func() outputs {
 				return outputs{"hvp": flat(ad.HVP(rosenN, xv, vv).Tensor())}
+			}},
+			{Name: "chainrule/compiled", Op: func() { prog.Run(xv, vv) }, Outputs: func() outputs {
+				return outputs{"hvp": flat(prog.Run(xv, vv)[0].Tensor())}
 			}},
 			{Name: "hand-go", Op: func() { rosenHVP(x.Data(), v.Data(), hv) }, Outputs: func() outputs {
 				rosenHVP(x.Data(), v.Data(), hv)
