@@ -508,24 +508,45 @@ func buildH100(quick bool) []*Case {
 }
 
 // buildGEMM: a square matrix product with tensor.MatMul, in both dtypes;
-// rows report GFLOP/s.
+// rows report GFLOP/s. The description and the "kernel" parameter record
+// internal/gemm's kernel for the chainrule row: "cblas" (the system BLAS,
+// with go run -tags cblas ./bench), "avx2-fma" or "go". In a cblas build an
+// extra row times the package's own assembly kernels beside the BLAS.
 func buildGEMM(quick bool) []*Case {
 	n := pick(quick, 512, 64)
+	kernel := kernels.Kernel()
+	// own runs f on internal/gemm's own kernels rather than the system BLAS
+	// of a cblas build.
+	own := func(f func()) {
+		saved := kernels.UseCBLAS
+		kernels.UseCBLAS = false
+		defer func() { kernels.UseCBLAS = saved }()
+		f()
+	}
 	var cases []*Case
 	for _, d := range []tensor.DType{tensor.Float64, tensor.Float32} {
 		a, b := d.RandN(21, n, n), d.RandN(22, n, n)
+		impls := []Impl{{Name: "chainrule", Op: func() { tensor.MatMul(a, b) }, Outputs: func() outputs {
+			return outputs{"c": flat(tensor.MatMul(a, b))}
+		}}}
+		if kernel == "cblas" && kernels.HasAsm() {
+			impls = append(impls, Impl{Name: "chainrule/avx2-fma", Op: func() { own(func() { tensor.MatMul(a, b) }) }, Outputs: func() outputs {
+				var c *tensor.Tensor
+				own(func() { c = tensor.MatMul(a, b) })
+				return outputs{"c": flat(c)}
+			}})
+		}
+		impls = append(impls, Impl{Name: "chainrule/go-kernel", Op: func() { own(func() { portable(func() { tensor.MatMul(a, b) }) }) }, Outputs: func() outputs {
+			var c *tensor.Tensor
+			own(func() { portable(func() { c = tensor.MatMul(a, b) }) })
+			return outputs{"c": flat(c)}
+		}})
 		cases = append(cases, &Case{
 			Name: "GEMM/" + dtypeName(d), Workload: "GEMM", DType: d, Flops: 2 * float64(n) * float64(n) * float64(n),
-			Desc:   fmt.Sprintf("%d×%d matrix product, %s", n, n, d),
-			Params: map[string]any{"n": n, "dtype": d.String()},
+			Desc:   fmt.Sprintf("%d×%d matrix product, %s, %s kernel", n, n, d, kernel),
+			Params: map[string]any{"n": n, "dtype": d.String(), "kernel": kernel},
 			Inputs: map[string]*tensor.Tensor{"a": a, "b": b},
-			Impls: []Impl{{Name: "chainrule", Op: func() { tensor.MatMul(a, b) }, Outputs: func() outputs {
-				return outputs{"c": flat(tensor.MatMul(a, b))}
-			}}, {Name: "chainrule/go-kernel", Op: func() { portable(func() { tensor.MatMul(a, b) }) }, Outputs: func() outputs {
-				var c *tensor.Tensor
-				portable(func() { c = tensor.MatMul(a, b) })
-				return outputs{"c": flat(c)}
-			}}},
+			Impls:  impls,
 		})
 	}
 	return cases

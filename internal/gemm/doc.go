@@ -7,7 +7,8 @@
 // and C is m×n, op(A) m×k and op(B) k×n. Matrices are stored row-major with a
 // row stride (lda, ldb, ldc) of at least their number of columns, so a
 // strided view of a larger matrix can be passed in place. The package is
-// pure Go (Go assembly on amd64) and needs no cgo.
+// pure Go (Go assembly on amd64) and needs no cgo, unless it is built with
+// the cblas tag (see System BLAS below).
 //
 // # Algorithm
 //
@@ -47,7 +48,28 @@
 // products do not pay the wake-up of a parked thread. Concurrent calls are
 // safe; they share the helpers.
 //
-// Results are not bitwise identical between the assembly and Go kernels or
-// between sizes: the order of the additions and the use of fused
-// multiply-add differ.
+// # System BLAS
+//
+// Built with the cblas tag and cgo enabled, F64 and F32 call the system
+// BLAS instead: cblas_dgemm and cblas_sgemm from OpenBLAS (linked with
+// -lopenblas; on Debian and Ubuntu, apt-get install libopenblas-dev), in
+// row-major order, through the internal/gemm/cblas package (gemm itself
+// cannot use cgo because it holds Go assembly). The arguments are checked
+// and the products with an empty C, a zero k or a zero alpha are computed
+// in Go exactly as without the tag, so the documented semantics and panics
+// are the same; every other product goes to BLAS, which runs it on its own
+// threads (OPENBLAS_NUM_THREADS limits them) rather than on this package's
+// helper goroutines. Products with a dimension or stride beyond BLAS's
+// integer type fall back to the package's kernels.
+//
+//	go test -tags cblas ./internal/gemm/ ./tensor/
+//
+// [UseCBLAS] switches the system BLAS off at run time, [HasCBLAS] reports
+// whether it is linked in, and [Kernel] returns "cblas" while it is in use.
+// Without the tag (the default, and whenever cgo is disabled) nothing of
+// this is compiled in and the build stays pure Go.
+//
+// Results are not bitwise identical between the assembly and Go kernels,
+// the system BLAS or between sizes: the order of the additions and the use
+// of fused multiply-add differ.
 package gemm

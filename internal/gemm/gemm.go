@@ -11,6 +11,14 @@ import (
 // not be changed while a multiplication is running.
 var UseAsm = true
 
+// UseCBLAS selects the system BLAS (cblas_dgemm and cblas_sgemm) for F64
+// and F32 in place of this package's kernels. It starts true and is ignored
+// when [HasCBLAS] reports false, that is, unless the package is built with
+// the cblas tag and cgo. Tests and benchmarks set it to false to compare
+// the system BLAS with the package's own kernels; it must not be changed
+// while a multiplication is running.
+var UseCBLAS = true
+
 // ParallelThreshold is the number of multiply-adds (m·n·k) from which a
 // product is split over several goroutines. Smaller products run on the
 // calling goroutine. It must not be changed while a multiplication is
@@ -27,9 +35,17 @@ var smallThreshold = 1024
 // support AVX2 and FMA.
 func HasAsm() bool { return hasAsm }
 
+// HasCBLAS reports whether the system BLAS is linked in: the package was
+// built with the cblas tag and cgo enabled.
+func HasCBLAS() bool { return haveCBLAS }
+
 // Kernel names the micro-kernel that F64 and F32 use at present:
-// "avx2-fma" for the assembly kernels or "go" for the portable ones.
+// "cblas" for the system BLAS (see [UseCBLAS]), "avx2-fma" for the assembly
+// kernels or "go" for the portable ones.
 func Kernel() string {
+	if UseCBLAS && haveCBLAS {
+		return "cblas"
+	}
 	if UseAsm && hasAsm {
 		return "avx2-fma"
 	}
@@ -48,8 +64,15 @@ func Kernel() string {
 // garbage. When alpha is zero or k is zero, A and B are not read and C is
 // scaled by beta. F64 panics if a dimension is negative, a stride too small
 // or a slice too short. C must not overlap A or B.
+//
+// When the package is built with the cblas tag and [UseCBLAS] is set, the
+// product is computed by the system BLAS (cblas_dgemm) after the same checks
+// and with the same semantics.
 func F64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	p := problem[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	if UseCBLAS && haveCBLAS && cblasF64(&p) {
+		return
+	}
 	cfg := &goF64
 	if UseAsm && hasAsm {
 		cfg = &asmF64
@@ -61,6 +84,9 @@ func F64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, 
 // C = alpha·op(A)·op(B) + beta·C with the same layout, semantics and panics.
 func F32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	p := problem[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	if UseCBLAS && haveCBLAS && cblasF32(&p) {
+		return
+	}
 	cfg := &goF32
 	if UseAsm && hasAsm {
 		cfg = &asmF32
