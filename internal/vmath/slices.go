@@ -19,9 +19,7 @@ func TanhTo[T Float](dst, src []T) []T {
 	dst = dst[:len(src)]
 	var zero T
 	if _, ok := any(zero).(float32); ok {
-		for i, v := range src {
-			dst[i] = T(tanh32(float64(v)))
-		}
+		tanhTo32(dst, src)
 		return dst
 	}
 	for i, v := range src {

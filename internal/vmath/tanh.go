@@ -33,16 +33,41 @@ func Sigmoid(x float64) float64 {
 	return e / (1 + e)
 }
 
-// tanh32 is Tanh for a result to be rounded to float32: 1 - 2/(e^{2x}+1)
-// everywhere but near 0, where it would cancel, and there x itself, whose
-// relative error x²/3 is below float32's half ulp.
-func tanh32(x float64) float64 {
-	a := math.Abs(x)
-	switch {
-	case a < 1.0/8192:
-		return x
-	case a > 10:
-		return math.Copysign(1, x) // tanh 10 rounds to 1 in float32
+// tanhTo32 is TanhTo for results to be rounded to float32: x·P(x²)/Q(x²),
+// a rational approximation of degree 4 over 4 fitted for minimal relative
+// error on [0, 9] by fit_tanh32.py (beside this file), within 2.1·10⁻⁸ of
+// tanh: a third of float32's half ulp. Beyond 9 it is ±1, within a float32
+// ulp (tanh rounds to ±1 from 9.01). No exponential and no cancellation.
+// The loop body is written
+// out rather than calling a function: a call would pass each widened
+// element in the register that holds the previous result, and the
+// conversion's merge into it would chain every element to the one before.
+func tanhTo32[T Float](dst, src []T) {
+	const (
+		p0 = 0.99999997945290708
+		p1 = 0.13381011363679127
+		p2 = 0.0034955708643085266
+		p3 = 2.0608785362730229e-05
+		p4 = 1.3354228889372877e-08
+		q1 = 0.46714326957750674
+		q2 = 0.025876917345783741
+		q3 = 0.00032856060223057534
+		q4 = 7.7763854819737355e-07
+	)
+	dst = dst[:len(src)]
+	for i, v := range src {
+		x := float64(v)
+		switch {
+		case x > 9:
+			dst[i] = 1 // also +Inf
+		case x < -9:
+			dst[i] = -1
+		default:
+			t := x * x
+			t2 := t * t
+			p := (p0 + t*p1) + t2*((p2+t*p3)+t2*p4)
+			q := (1 + t*q1) + t2*((q2+t*q3)+t2*q4)
+			dst[i] = T(x * p / q) // NaN stays NaN
+		}
 	}
-	return 1 - 2/(Exp(2*x)+1)
 }

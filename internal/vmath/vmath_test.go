@@ -119,6 +119,19 @@ func TestSlicesFloat32(t *testing.T) {
 	}
 }
 
+func TestSlicesFloat32SpecialValues(t *testing.T) {
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	src := []float32{0, float32(math.Copysign(0, -1)), inf, -inf, nan, 9.5, -9.5, 1e-30}
+	want := []float32{0, float32(math.Copysign(0, -1)), 1, -1, nan, 1, -1, 1e-30}
+	got := TanhTo(make([]float32, len(src)), src)
+	for i := range src {
+		if !(got[i] == want[i] && math.Signbit(float64(got[i])) == math.Signbit(float64(want[i]))) && !(got[i] != got[i] && want[i] != want[i]) {
+			t.Errorf("TanhTo float32 at %v: %v, want %v", src[i], got[i], want[i])
+		}
+	}
+}
+
 func TestSlicesFloat64(t *testing.T) {
 	src := samples(-30, 30, 10000)
 	dst := make([]float64, len(src))
