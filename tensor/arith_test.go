@@ -136,3 +136,35 @@ func TestKernelsOverwriteRecycledStorage(t *testing.T) {
 		}
 	}
 }
+
+// Recycle pools only storage the package allocated whole: a view or a
+// caller's slice is emptied, and later allocations never hand out its
+// array.
+func TestRecycleLeavesViewsAndCallerSlices(t *testing.T) {
+	base := Full(3, 4*recycleMin)
+	view := Slice(base.Reshape(4, recycleMin), 0, 1, 2) // a contiguous view of row 1
+	if view.Storage() != base.Storage() {
+		t.Fatal("the slice is not a view")
+	}
+	mine := make([]float64, recycleMin)
+	caller := New(mine, recycleMin)
+	Recycle(view)
+	Recycle(caller)
+	if view.Size() != 0 || caller.Size() != 0 {
+		t.Error("recycled tensors not emptied")
+	}
+	for range 8 {
+		z := Empty(Float64, []int{recycleMin})
+		z.Fill(-1) // would overwrite base's row or mine if pooled
+	}
+	for i, v := range base.Data() {
+		if v != 3 {
+			t.Fatalf("base changed at %d after recycling a view of it", i)
+		}
+	}
+	for i, v := range mine {
+		if v != 0 {
+			t.Fatalf("the caller's slice changed at %d", i)
+		}
+	}
+}

@@ -50,14 +50,19 @@ func put[T Float](b []T) {
 // Recycle hands t's storage back for reuse by a later allocation of the
 // same length, and empties t. The caller guarantees that neither t nor any
 // tensor sharing its data (a Reshape of it, say) is used afterwards; it is
-// an optimization for code that tracks lifetimes, like ad.Program.
+// an optimization for code that tracks lifetimes, like ad.Program. Only
+// storage this package allocated whole is pooled: a Slice view, or a tensor
+// made by New or New32 from the caller's slice, is emptied but its storage
+// left alone, as other data may share its array.
 func Recycle(t *Tensor) {
-	if t.dtype == Float32 {
-		put(t.f32)
-	} else {
-		put(t.f64)
+	if t.own {
+		if t.dtype == Float32 {
+			put(t.f32)
+		} else {
+			put(t.f64)
+		}
 	}
-	t.f64, t.f32, t.shape = nil, nil, []int{0}
+	t.f64, t.f32, t.shape, t.own = nil, nil, []int{0}, false
 }
 
 // Storage returns a key identifying t's backing storage: tensors that

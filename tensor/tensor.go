@@ -43,6 +43,7 @@ type Tensor struct {
 	f64   []float64
 	f32   []float32
 	small [1]float64 // inline storage for float64 scalars: one allocation per scalar
+	own   bool       // the storage is a whole allocation of this package's, which Recycle may pool
 }
 
 // Size returns the number of elements a shape holds (1 for a scalar).
@@ -127,14 +128,14 @@ func dirty(d DType, shape []int) *Tensor {
 	checkShape("empty", shape)
 	n := Size(shape)
 	if d == Float32 {
-		return &Tensor{shape: shape, dtype: Float32, f32: allocDirty[float32](n)}
+		return &Tensor{shape: shape, dtype: Float32, f32: allocDirty[float32](n), own: true}
 	}
 	if len(shape) == 0 {
 		t := &Tensor{}
 		t.f64 = t.small[:]
 		return t
 	}
-	return &Tensor{shape: shape, f64: allocDirty[float64](n)}
+	return &Tensor{shape: shape, f64: allocDirty[float64](n), own: true}
 }
 
 // Full returns a tensor of dtype d and the given shape with every element v.
@@ -404,7 +405,7 @@ func (t *Tensor) As(d DType) *Tensor {
 // a dimension is otherwise negative.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
 	s := ResolveShape("reshape", t.shape, shape)
-	return &Tensor{shape: s, dtype: t.dtype, f64: t.f64, f32: t.f32}
+	return &Tensor{shape: s, dtype: t.dtype, f64: t.f64, f32: t.f32, own: t.own}
 }
 
 // ResolveShape returns a new slice holding the target shape of reshaping from
