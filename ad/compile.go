@@ -26,7 +26,7 @@ type Program struct {
 	code   []instr
 	vals   []Value // the registers: inputs, constants, then results
 	nin    int
-	inputs []Value // example inputs, for shape and dtype checks
+	inputs []inputSpec // the example inputs' shapes and dtypes, for checks
 	outs   []int32
 
 	scalar []sinstr  // the float64 scalar form, if every register is one
@@ -35,8 +35,17 @@ type Program struct {
 	f2s    []func(float64, float64) float64 // in the order of their instructions
 	free   [][]int32                        // per instruction: registers whose storage dies there
 	steps  []step                           // the run: instructions and fused groups
+	freeAt []int                            // per instruction: the step after which its frees happen
+	inLast []int                            // per input: the instruction that last reads its storage, or -1 to keep it
+	donate [][]int32                        // per step: donated inputs whose storage dies there
 	cse    map[cseKey]int32                 // recording: instructions seen
 	consts map[uint64]int32                 // recording: scalar constants' registers
+}
+
+// inputSpec is the shape and dtype an input must have.
+type inputSpec struct {
+	shape []int
+	dtype tensor.DType
 }
 
 // instr applies p to registers args, writing register out.
@@ -56,7 +65,10 @@ type instr struct {
 func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	check("compile", xs...)
 	t := newTrace(stageTrace)
-	p := &Program{nin: len(xs), inputs: slices.Clone(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}}
+	p := &Program{nin: len(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}}
+	for _, x := range xs {
+		p.inputs = append(p.inputs, inputSpec{slices.Clone(x.Shape()), x.DType()})
+	}
 	t.prog = p
 	in := make([]Value, len(xs))
 	for i, x := range xs {
@@ -281,6 +293,69 @@ func (p *Program) planRecycling() {
 			p.free[last] = append(p.free[last], owner[k])
 		}
 	}
+	// an input may be donated (see Donate) unless its storage is held by
+	// another input or constant, or reaches an output
+	held := map[any]int{}
+	for r := range p.vals {
+		if k := key(int32(r)); k != nil && !produced[r] {
+			held[k]++
+		}
+	}
+	out := map[any]bool{}
+	for _, o := range p.outs {
+		out[key(o)] = true
+	}
+	p.inLast = make([]int, p.nin)
+	for i := range p.inLast {
+		p.inLast[i] = -1
+		if k := key(int32(i)); k != nil && held[k] == 1 && !out[k] {
+			p.inLast[i] = int(group[k])
+		}
+	}
+}
+
+// Donate lets Run reuse the storage of the given inputs once the program
+// no longer needs them, as jax.jit's donate_argnums does: a training step
+// that maps parameters to new parameters then allocates nothing large. The
+// caller gives up each donated input tensor, and every tensor sharing its
+// storage, when it passes it to Run: Run empties it (its shape becomes (0)).
+// Only storage that package tensor allocated whole is reused, never a
+// caller's slice or a view, nor storage that another input shares in that
+// run or that an output holds. Donate returns p, and panics with
+// tensor.ErrIndex for an input index out of range.
+func (p *Program) Donate(inputs ...int) *Program {
+	p.donate = make([][]int32, len(p.steps))
+	for _, i := range inputs {
+		if i < 0 || i >= p.nin {
+			tensor.Panicf(tensor.ErrIndex, "donate", "input %d of a program of %d", i, p.nin)
+		}
+		if l := p.inLast[i]; l >= 0 && p.scalar == nil {
+			s := p.freeAt[l]
+			p.donate[s] = append(p.donate[s], int32(i))
+		}
+	}
+	return p
+}
+
+// recycleDonated empties the donated inputs whose storage dies at step s,
+// handing it back for reuse unless another input shares it in this run.
+func (p *Program) recycleDonated(s int, xs []Value) {
+	for _, i := range p.donate[s] {
+		if xs[i].isScalar() {
+			continue
+		}
+		t := xs[i].t
+		k := t.Storage()
+		shared := false
+		for j, x := range xs {
+			if j != int(i) && !x.isScalar() && x.t.Storage() == k {
+				shared = true
+			}
+		}
+		if !shared {
+			tensor.Recycle(t)
+		}
+	}
 }
 
 // Run replays the program on new inputs, which must have the example
@@ -293,11 +368,11 @@ func (p *Program) Run(xs ...Value) []Value {
 	for i, x := range xs {
 		check("program run", x)
 		e := p.inputs[i]
-		if x.DType() != e.DType() {
-			tensor.Panicf(tensor.ErrDType, "program run", "input %d is %s, recorded as %s", i, x.DType(), e.DType())
+		if x.DType() != e.dtype {
+			tensor.Panicf(tensor.ErrDType, "program run", "input %d is %s, recorded as %s", i, x.DType(), e.dtype)
 		}
-		if !sameShape(x.Shape(), e.Shape()) {
-			tensor.Panicf(tensor.ErrShape, "program run", "input %d has shape %s, recorded as %s", i, tensor.ShapeString(x.Shape()), tensor.ShapeString(e.Shape()))
+		if !sameShape(x.Shape(), e.shape) {
+			tensor.Panicf(tensor.ErrShape, "program run", "input %d has shape %s, recorded as %s", i, tensor.ShapeString(x.Shape()), tensor.ShapeString(e.shape))
 		}
 		if x.tc != nil {
 			tensor.Panicf(tensor.ErrGraph, "program run", "input %d is being differentiated; a Program runs on constants", i)
@@ -307,13 +382,16 @@ func (p *Program) Run(xs ...Value) []Value {
 		return p.runScalar(xs)
 	}
 	copy(p.vals, xs)
-	for _, s := range p.steps {
+	for si, s := range p.steps {
 		if s.g != nil {
 			s.g.run(p.vals)
 		} else {
 			p.exec(p.code[s.in])
 		}
 		p.recycle(s.free)
+		if p.donate != nil {
+			p.recycleDonated(si, xs)
+		}
 	}
 	out := make([]Value, len(p.outs))
 	for i, o := range p.outs {
@@ -474,7 +552,7 @@ func (p *Program) runScalar(xs []Value) []Value {
 func (p *Program) String() string {
 	var b []byte
 	for i := 0; i < p.nin; i++ {
-		b = fmt.Appendf(b, "r%d = input%s\n", i, tensor.ShapeString(p.vals[i].Shape()))
+		b = fmt.Appendf(b, "r%d = input%s\n", i, tensor.ShapeString(p.inputs[i].shape))
 	}
 	for _, s := range p.steps {
 		if s.g != nil {

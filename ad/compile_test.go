@@ -170,3 +170,62 @@ func TestCompileHVP(t *testing.T) {
 		nearT(t, "compiled HVP vs eager", got, ad.HVP(rosenN, ad.From(x), ad.From(v)).Tensor(), 1e-12)
 	}
 }
+
+// A donated parameter's storage is reused by the next step's parameters:
+// each step of a compiled SGD update matches the eager one, the donated
+// input is emptied, and after a couple of steps the storage cycles.
+func TestCompileDonate(t *testing.T) {
+	loss := func(w, x ad.Value) ad.Value { return ad.Sum(ad.Tanh(ad.MatMul(x, w)), false) }
+	step := func(in []ad.Value) []ad.Value {
+		g := ad.Grad(func(w ad.Value) ad.Value { return loss(w, in[1]) }, in[0])
+		return []ad.Value{ad.Sub(in[0], ad.Mul(g, ad.Scalar(0.1)))}
+	}
+	w0, x := tensor.RandN(1, 64, 96), ad.From(tensor.RandN(2, 8, 64))
+	prog := ad.Compile(step, ad.From(w0.Clone()), x).Donate(0)
+	w := ad.From(w0.Clone())
+	seen := map[any]bool{}
+	reused := false
+	var steps []*tensor.Tensor // copies, checked afterwards: eager ops would take the recycled storage
+	for i := 0; i < 6; i++ {
+		seen[w.Tensor().Storage()] = true
+		prev := w
+		w = prog.Run(w, x)[0]
+		if prev.Tensor().Size() != 0 {
+			t.Errorf("step %d: the donated input was not emptied", i)
+		}
+		reused = reused || seen[w.Tensor().Storage()]
+		steps = append(steps, tensor.New(append([]float64(nil), w.Tensor().Data()...), 64, 96)) // not from the pool
+	}
+	if !reused {
+		t.Error("no step reused a donated input's storage")
+	}
+	want := ad.From(w0.Clone())
+	for _, got := range steps {
+		want = step([]ad.Value{want, x})[0]
+		nearT(t, "donated step", got, want.Tensor(), 1e-13)
+	}
+	if x.Tensor().Size() != 8*64 {
+		t.Error("an input that was not donated was emptied")
+	}
+
+	// the same tensor as two inputs: its storage is still needed, so it is
+	// not recycled; an input that is an output is never recycled either
+	two := ad.Compile(func(in []ad.Value) []ad.Value { return []ad.Value{ad.Add(ad.Exp(in[0]), in[1])} },
+		ad.From(tensor.RandN(3, 4096)), ad.From(tensor.RandN(4, 4096))).Donate(0)
+	a := ad.From(tensor.RandN(5, 4096))
+	got := two.Run(a, a)[0]
+	nearT(t, "shared inputs", got.Tensor(), tensor.Add(tensor.Exp(a.Tensor()), a.Tensor()), 1e-15)
+	if a.Tensor().Size() != 4096 {
+		t.Error("a donated input shared with another input was recycled")
+	}
+	id := ad.Compile(func(in []ad.Value) []ad.Value { return []ad.Value{in[0], ad.Exp(in[0])} }, ad.From(tensor.RandN(6, 4096))).Donate(0)
+	b := ad.From(tensor.RandN(7, 4096))
+	if out := id.Run(b); out[0].Tensor().Size() != 4096 || b.Tensor().Size() != 4096 {
+		t.Error("a donated input that is also an output was recycled")
+	}
+
+	var e *tensor.Error
+	if err := tensor.Maybe(func() { id.Donate(1) }); !errors.As(err, &e) || !errors.Is(err, tensor.ErrIndex) {
+		t.Errorf("Donate out of range: %v, want ErrIndex", err)
+	}
+}

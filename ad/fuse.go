@@ -108,6 +108,7 @@ func (p *Program) fuse() {
 		uses[o] = append(uses[o], len(p.code)) // an output is read after the end
 	}
 	var steps []step
+	p.freeAt = make([]int, len(p.code))
 	var cur []int            // instructions of the group being formed
 	var passed []int         // instructions it passed over
 	var shape []int          // its shape
@@ -126,6 +127,7 @@ func (p *Program) fuse() {
 			var free []int32
 			for _, i := range append(slices.Clone(cur), passed...) {
 				free = append(free, p.free[i]...)
+				p.freeAt[i] = len(steps) - 1
 			}
 			if g := steps[start].g; g != nil { // never recycle what only lived in scratch
 				free = slices.DeleteFunc(free, func(r int32) bool { return g.scratchOnly(r) })
@@ -148,6 +150,7 @@ func (p *Program) fuse() {
 		}
 		if cur == nil {
 			steps = append(steps, step{in: i, free: p.free[i]})
+			p.freeAt[i] = len(steps) - 1
 			continue
 		}
 		passed = append(passed, i)
