@@ -279,7 +279,10 @@ func (s *mlpSetup) chainruleStep() (step func() float64, grads func() outputs) {
 
 // compiledStep is chainruleStep through ad.Compile: the loss, the
 // gradients and the SGD update are recorded once (with the batch as an
-// input) and replayed each step.
+// input) and replayed each step. The timed step's program returns the loss
+// and the new parameters only, and takes the old ones as donations
+// (Program.Donate), so that a step allocates nothing large; a second
+// program, returning the gradients too, serves the verification.
 func (s *mlpSetup) compiledStep() (step func() float64, grads func() outputs) {
 	x := ad.From(s.x)
 	loss := func(ps []ad.Value, x ad.Value) ad.Value {
@@ -292,21 +295,29 @@ func (s *mlpSetup) compiledStep() (step func() float64, grads func() outputs) {
 	}
 	negLR := ad.From(s.x.DType().Scalar(-s.lr))
 	n := len(ps)
-	prog := ad.Compile(func(in []ad.Value) []ad.Value {
-		v, gs := ad.ValueAndGrads(func(ps []ad.Value) ad.Value { return loss(ps, in[n]) }, in[:n]...)
-		out := []ad.Value{v}
-		for i, g := range gs {
-			out = append(out, ad.Add(in[i], ad.Mul(g, negLR)))
+	update := func(withGrads bool) func(in []ad.Value) []ad.Value {
+		return func(in []ad.Value) []ad.Value {
+			v, gs := ad.ValueAndGrads(func(ps []ad.Value) ad.Value { return loss(ps, in[n]) }, in[:n]...)
+			out := []ad.Value{v}
+			for i, g := range gs {
+				out = append(out, ad.Add(in[i], ad.Mul(g, negLR)))
+			}
+			if withGrads {
+				out = append(out, gs...)
+			}
+			return out
 		}
-		return append(out, gs...)
-	}, append(append([]ad.Value(nil), ps...), x)...)
+	}
+	inputs := func() []ad.Value { return append(append([]ad.Value(nil), ps...), x) }
+	prog := ad.Compile(update(false), inputs()...).Donate(0, 1, 2, 3)
+	check := ad.Compile(update(true), inputs()...)
 	step = func() float64 {
-		outs := prog.Run(append(append([]ad.Value(nil), ps...), x)...)
+		outs := prog.Run(inputs()...)
 		copy(ps, outs[1:1+n])
 		return outs[0].Item()
 	}
 	grads = func() outputs {
-		outs := prog.Run(append(append([]ad.Value(nil), ps...), x)...)
+		outs := check.Run(inputs()...)
 		var all []float64
 		for _, g := range outs[1+n:] {
 			all = append(all, flat(g.Tensor())...)
