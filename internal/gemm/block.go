@@ -162,7 +162,9 @@ func (jb *job[T]) task(ib, cb int, abuf, tmp []T) {
 	mb := min(jb.rowsT, p.m-i0)
 	j0 := jb.j0 + cb*jb.wT
 	nb := min(jb.wT, jb.j0+jb.nb-j0)
-	if jb.k0 == 0 {
+	// with beta = 0 and a set kernel, the first k block sets C: no clearing
+	setFirst := jb.k0 == 0 && p.beta == 0 && cfg.kernSet != nil
+	if jb.k0 == 0 && !setFirst {
 		scaleC(p, i0, i0+mb, j0, j0+nb)
 	}
 	c, ldc := p.c, p.ldc
@@ -173,6 +175,11 @@ func (jb *job[T]) task(ib, cb int, abuf, tmp []T) {
 	}
 	full := mb / mr * mr // rows in full panels
 	for pi := 0; pi < jb.nkb; pi++ {
+		set := setFirst && pi == 0
+		kern := kern
+		if set {
+			kern = cfg.kernSet
+		}
 		pc := jb.k0 + pi*jb.kc
 		kb := min(jb.kc, jb.k0+jb.kr-pc)
 		bbuf := jb.packedB(pi, cb, pc, kb, j0, nb)
@@ -197,11 +204,16 @@ func (jb *job[T]) task(ib, cb int, abuf, tmp []T) {
 					kern(kb, ap, rs, cs, bp, &c[off], ldc, p.alpha)
 					continue
 				}
-				// partial tile: compute into tmp, then add the valid part
+				// partial tile: compute into tmp, then add (or set) the
+				// valid part
 				clear(tmp)
-				kern(kb, ap, rs, cs, bp, &tmp[0], nr, p.alpha)
+				cfg.kern(kb, ap, rs, cs, bp, &tmp[0], nr, p.alpha)
 				for r := 0; r < h; r++ {
 					crow := c[off+r*ldc : off+r*ldc+w]
+					if set {
+						copy(crow, tmp[r*nr:r*nr+w])
+						continue
+					}
 					for j, v := range tmp[r*nr : r*nr+w] {
 						crow[j] += v
 					}

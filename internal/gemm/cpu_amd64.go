@@ -9,8 +9,8 @@ var hasAsm = detectAVX2FMA()
 // 512 KiB L2 per core): a kc×nr B panel (16 KiB) stays in L1 and the mc×kc
 // A block in L2.
 var (
-	asmF64 = config[float64]{mr: 6, nr: 8, mc: 96, kc: 256, nc: 4096, kern: kernAVX2F64}
-	asmF32 = config[float32]{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, kern: kernAVX2F32}
+	asmF64 = config[float64]{mr: 6, nr: 8, mc: 96, kc: 256, nc: 4096, kern: kernAVX2F64, kernSet: kernAVX2F64Set}
+	asmF32 = config[float32]{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, kern: kernAVX2F32, kernSet: kernAVX2F32Set}
 )
 
 // cpuid executes CPUID with the given EAX and ECX inputs.
@@ -52,6 +52,18 @@ func kernAVX2F64(k int, a *float64, rs, cs int, b, c *float64, ldc int, alpha fl
 //
 //go:noescape
 func kernAVX2F32(k int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
+
+// kernAVX2F64Set is kernAVX2F64 setting the C tile rather than adding to
+// it (see config.kernSet).
+//
+//go:noescape
+func kernAVX2F64Set(k int, a *float64, rs, cs int, b, c *float64, ldc int, alpha float64)
+
+// kernAVX2F32Set is kernAVX2F32 setting the C tile rather than adding to
+// it.
+//
+//go:noescape
+func kernAVX2F32Set(k int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
 
 // axpy4F64 adds x[0]·b[j] + x[1]·b[ldb+j] + x[2]·b[2·ldb+j] + x[3]·b[3·ldb+j]
 // to c[j] for j < n, a multiple of 8.

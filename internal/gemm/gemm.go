@@ -122,6 +122,10 @@ type config[T float] struct {
 	mr, nr     int // micro-tile
 	mc, kc, nc int // cache blocks; mc a multiple of mr, nc of nr
 	kern       kernFunc[T]
+	// kernSet, if set, is kern storing alpha·A·B into the tile without
+	// reading it: the first k block of a product with beta = 0 uses it, so
+	// C is never cleared first.
+	kernSet kernFunc[T]
 }
 
 // run validates p and computes it.

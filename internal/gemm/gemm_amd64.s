@@ -2,7 +2,8 @@
 
 #include "textflag.h"
 
-// Micro-kernels: C[0:6][0:nr] += alpha·A·Bpanel, where A[r][q] is read at
+// Micro-kernels: C[0:6][0:nr] += alpha·A·Bpanel (the Set variants: C =
+// alpha·A·Bpanel, C not read), where A[r][q] is read at
 // a + r·rs + q·cs (element strides: a packed panel has rs = 1, cs = 6; A
 // read in place has rs = lda, cs = 1, or rs = 1, cs = lda when stored
 // transposed) and the packed B panel holds nr values per k step (nr = 8
@@ -47,6 +48,15 @@
 	VFMADD231PD hi, Y0, Y2;   \
 	VMOVUPD     Y2, 32(DX);   \
 	ADDQ        R8, DX
+
+// SET64 sets C row = alpha (Y0) · accumulators lo, hi, not reading C, and
+// moves to the next row.
+#define SET64(lo, hi) \
+	VMULPD  lo, Y0, Y1; \
+	VMOVUPD Y1, (DX);   \
+	VMULPD  hi, Y0, Y2; \
+	VMOVUPD Y2, 32(DX); \
+	ADDQ    R8, DX
 
 // PREFETCHC warms the six rows of the C tile (width w bytes), which are
 // read at the end.
@@ -105,6 +115,16 @@
 
 // func kernAVX2F64(k int, a *float64, rs, cs int, b, c *float64, ldc int, alpha float64)
 TEXT ·kernAVX2F64(SB), NOSPLIT, $0-64
+	XORQ R13, R13
+	JMP  kern64<>(SB)
+
+// func kernAVX2F64Set(k int, a *float64, rs, cs int, b, c *float64, ldc int, alpha float64)
+TEXT ·kernAVX2F64Set(SB), NOSPLIT, $0-64
+	MOVQ $1, R13
+	JMP  kern64<>(SB)
+
+// kern64 is both float64 kernels: R13 = 1 sets C instead of adding to it.
+TEXT kern64<>(SB), NOSPLIT, $0-64
 	LOADARGS(3)
 	PREFETCHC(56)
 	ZEROACC
@@ -132,12 +152,24 @@ f64loop1:
 
 f64store:
 	VBROADCASTSD alpha+56(FP), Y0
+	TESTQ        R13, R13
+	JNZ          f64set
 	STORE64(Y4, Y5)
 	STORE64(Y6, Y7)
 	STORE64(Y8, Y9)
 	STORE64(Y10, Y11)
 	STORE64(Y12, Y13)
 	STORE64(Y14, Y15)
+	VZEROUPPER
+	RET
+
+f64set:
+	SET64(Y4, Y5)
+	SET64(Y6, Y7)
+	SET64(Y8, Y9)
+	SET64(Y10, Y11)
+	SET64(Y12, Y13)
+	SET64(Y14, Y15)
 	VZEROUPPER
 	RET
 
@@ -165,6 +197,14 @@ f64store:
 	VFMADD231PS  Y1, Y3, Y15;       \
 	ADDQ         R12, SI
 
+// SET32 is SET64 for float32.
+#define SET32(lo, hi) \
+	VMULPS  lo, Y0, Y1; \
+	VMOVUPS Y1, (DX);   \
+	VMULPS  hi, Y0, Y2; \
+	VMOVUPS Y2, 32(DX); \
+	ADDQ    R8, DX
+
 #define STORE32(lo, hi) \
 	VMOVUPS     (DX), Y1;     \
 	VFMADD231PS lo, Y0, Y1;   \
@@ -176,6 +216,16 @@ f64store:
 
 // func kernAVX2F32(k int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
 TEXT ·kernAVX2F32(SB), NOSPLIT, $0-60
+	XORQ R13, R13
+	JMP  kern32<>(SB)
+
+// func kernAVX2F32Set(k int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
+TEXT ·kernAVX2F32Set(SB), NOSPLIT, $0-60
+	MOVQ $1, R13
+	JMP  kern32<>(SB)
+
+// kern32 is both float32 kernels: R13 = 1 sets C instead of adding to it.
+TEXT kern32<>(SB), NOSPLIT, $0-60
 	LOADARGS(2)
 	PREFETCHC(60)
 	ZEROACC
@@ -203,12 +253,24 @@ f32loop1:
 
 f32store:
 	VBROADCASTSS alpha+56(FP), Y0
+	TESTQ        R13, R13
+	JNZ          f32set
 	STORE32(Y4, Y5)
 	STORE32(Y6, Y7)
 	STORE32(Y8, Y9)
 	STORE32(Y10, Y11)
 	STORE32(Y12, Y13)
 	STORE32(Y14, Y15)
+	VZEROUPPER
+	RET
+
+f32set:
+	SET32(Y4, Y5)
+	SET32(Y6, Y7)
+	SET32(Y8, Y9)
+	SET32(Y10, Y11)
+	SET32(Y12, Y13)
+	SET32(Y14, Y15)
 	VZEROUPPER
 	RET
 
