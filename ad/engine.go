@@ -40,6 +40,10 @@ type prim struct {
 	// path for scalar code).
 	s1 func(x float64) float64
 	s2 func(x, y float64) float64
+	// v64 and v32, if set, are the unary kernel on slices (dst, src), which
+	// fused groups call a block at a time.
+	v64 func(dst, src []float64) []float64
+	v32 func(dst, src []float32) []float32
 
 	// local returns ∂out/∂args[i]; identity means the tangent passes
 	// unchanged, the zero Value means no dependence.

@@ -1,7 +1,7 @@
 package ad
 
-// Fusion, Compile's last pass: a run of elementwise float64 instructions
-// over one shape becomes a group that computes a block of elements at a
+// Fusion, Compile's last pass: a run of elementwise instructions over one
+// shape and dtype becomes a group that computes a block of elements at a
 // time, every instruction in turn, so that intermediate results live in
 // cache-sized scratch buffers instead of full-size tensors. The chain then
 // costs one pass over memory instead of one per instruction, and no
@@ -28,6 +28,7 @@ var (
 
 // group is a run of fused elementwise instructions over one shape.
 type group struct {
+	dtype   tensor.DType
 	shape   []int
 	n       int
 	members []member
@@ -69,20 +70,21 @@ type step struct {
 }
 
 // fusable reports whether instruction in can join a group, and over which
-// shape: an elementwise primitive with a float64 scalar kernel, whose
-// arguments have its output's shape or one element.
+// shape: an elementwise primitive with a scalar kernel, whose arguments
+// have its output's shape or one element. (Groups also need one dtype:
+// fuse starts a new group when it changes.)
 func (p *Program) fusable(in instr) ([]int, bool) {
 	pr, k := in.p, len(in.args)
 	if in.prm != nil || pr.local == nil || k > 2 || (k == 1 && pr.s1 == nil) || (k == 2 && pr.s2 == nil) {
 		return nil, false
 	}
 	out := p.vals[in.out]
-	if out.isScalar() || out.DType() != tensor.Float64 || out.Size() < minFuse {
+	if out.isScalar() || out.Size() < minFuse {
 		return nil, false
 	}
 	for _, a := range in.args {
 		v := p.vals[a]
-		if v.DType() != tensor.Float64 || (v.Size() != 1 && !sameShape(v.Shape(), out.Shape())) {
+		if v.DType() != out.DType() || (v.Size() != 1 && !sameShape(v.Shape(), out.Shape())) {
 			return nil, false
 		}
 	}
@@ -139,7 +141,8 @@ func (p *Program) fuse() {
 	}
 	for i, in := range p.code {
 		s, ok := p.fusable(in)
-		if ok && cur != nil && sameShape(s, shape) && !slices.ContainsFunc(in.args, func(a int32) bool { return made[a] }) {
+		if ok && cur != nil && sameShape(s, shape) && p.vals[in.out].DType() == p.vals[p.code[cur[0]].out].DType() &&
+			!slices.ContainsFunc(in.args, func(a int32) bool { return made[a] }) {
 			cur = append(cur, i)
 			continue
 		}
@@ -162,7 +165,7 @@ func (p *Program) fuse() {
 
 // newGroup makes the group of instructions idx over shape.
 func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool) *group {
-	g := &group{shape: shape, n: tensor.Size(shape)}
+	g := &group{dtype: p.vals[p.code[idx[0]].out].DType(), shape: shape, n: tensor.Size(shape)}
 	writer := map[int32]int{} // register → the member writing it
 	for k, i := range idx {
 		in := p.code[i]
@@ -173,10 +176,10 @@ func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool
 				m.args = append(m.args, operand{kind: fromMember, m: j})
 			case p.vals[a].Size() == 1:
 				m.args = append(m.args, operand{kind: fromScalar, reg: a})
-			case int(a) >= p.nin && len(uses[a]) > 0 && !produced[a] && uniform(p.vals[a].t.Data()):
+			case int(a) >= p.nin && len(uses[a]) > 0 && !produced[a] && uniform(p.vals[a].t.Float64s()):
 				// a filled constant (the broadcast seed of a sum's
 				// cotangent, say) is read as the number it holds
-				m.args = append(m.args, operand{kind: fromConst, reg: a, c: p.vals[a].t.Data()[0]})
+				m.args = append(m.args, operand{kind: fromConst, reg: a, c: p.vals[a].t.AtFlat(0)})
 			default:
 				m.args = append(m.args, operand{kind: fromReg, reg: a})
 			}
@@ -239,36 +242,45 @@ func (g *group) scratchOnly(r int32) bool {
 // run computes the group's kept results into fresh tensors in vals,
 // splitting the elements over the cores.
 func (g *group) run(vals []Value) {
-	res := make([][]float64, len(g.members))   // kept results
-	in := make([][2][]float64, len(g.members)) // full-size and scalar arguments
-	scal := make([]float64, 2*len(g.members))
+	if g.dtype == tensor.Float32 {
+		runGroup[float32](g, vals)
+	} else {
+		runGroup[float64](g, vals)
+	}
+}
+
+// runGroup is group.run in the group's element type T.
+func runGroup[T float32 | float64](g *group, vals []Value) {
+	res := make([][]T, len(g.members))   // kept results
+	in := make([][2][]T, len(g.members)) // full-size and scalar arguments
+	scal := make([]T, 2*len(g.members))
 	for k, m := range g.members {
 		if m.keep {
-			t := tensor.Empty(tensor.Float64, slices.Clone(g.shape))
-			vals[m.out], res[k] = wrap(t), t.Data()
+			t := tensor.Uninitialized(g.dtype, slices.Clone(g.shape)) // every element is written
+			vals[m.out], res[k] = wrap(t), elems[T](t)
 		}
 		for j, a := range m.args {
 			switch a.kind {
 			case fromReg:
-				in[k][j] = vals[a.reg].t.Data()
+				in[k][j] = elems[T](vals[a.reg].t)
 			case fromScalar, fromConst:
-				scal[2*k+j] = a.c
+				scal[2*k+j] = T(a.c)
 				if a.kind == fromScalar {
-					scal[2*k+j] = vals[a.reg].Item()
+					scal[2*k+j] = T(vals[a.reg].Item())
 				}
 				in[k][j] = scal[2*k+j : 2*k+j+1]
 			}
 		}
 	}
-	neg1 := []float64{-1}
+	neg1 := []T{-1}
 	tensor.Parallel(g.n, func(lo, hi int) {
-		scratch := make([]float64, g.slots*block)
-		bufs := make([][]float64, len(g.members))
-		var args [2][]float64
+		scratch := make([]T, g.slots*block)
+		bufs := make([][]T, len(g.members))
+		var args [2][]T
 		for b := lo; b < hi; b += block {
 			e := min(b+block, hi)
 			for k, m := range g.members {
-				var z []float64
+				var z []T
 				if m.keep {
 					z = res[k][b:e]
 				} else {
@@ -293,15 +305,12 @@ func (g *group) run(vals []Value) {
 				case m.fast:
 					tensor.ArithInto(m.op, z, args[0], args[1])
 				case len(m.args) == 1 && len(args[0]) == 1:
-					v := m.p.s1(args[0][0])
+					v := T(m.p.s1(float64(args[0][0])))
 					for i := range z {
 						z[i] = v
 					}
 				case len(m.args) == 1:
-					f, x := m.p.s1, args[0]
-					for i := range z {
-						z[i] = f(x[i])
-					}
+					apply1(m.p, z, args[0])
 				default:
 					apply2(m.p.s2, z, args[0], args[1])
 				}
@@ -310,26 +319,56 @@ func (g *group) run(vals []Value) {
 	})
 }
 
+// elems returns t's elements as []T, T being its dtype's element type.
+func elems[T float32 | float64](t *tensor.Tensor) []T {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return any(t.Data32()).([]T)
+	}
+	return any(t.Data()).([]T)
+}
+
+// apply1 writes p's unary kernel of x into z: its slice kernel if it has
+// one for T, else its scalar one.
+func apply1[T float32 | float64](p *prim, z, x []T) {
+	switch z := any(z).(type) {
+	case []float64:
+		if p.v64 != nil {
+			p.v64(z, any(x).([]float64))
+			return
+		}
+	case []float32:
+		if p.v32 != nil {
+			p.v32(z, any(x).([]float32))
+			return
+		}
+	}
+	f := p.s1
+	for i := range z {
+		z[i] = T(f(float64(x[i])))
+	}
+}
+
 // apply2 writes f(x, y) elementwise into z, x or y broadcast if it holds
 // one element.
-func apply2(f func(x, y float64) float64, z, x, y []float64) {
+func apply2[T float32 | float64](f func(x, y float64) float64, z, x, y []T) {
 	switch {
 	case len(x) == 1 && len(y) == 1:
-		v := f(x[0], y[0])
+		v := T(f(float64(x[0]), float64(y[0])))
 		for i := range z {
 			z[i] = v
 		}
 	case len(x) == 1 && len(z) > 1:
 		for i := range z {
-			z[i] = f(x[0], y[i])
+			z[i] = T(f(float64(x[0]), float64(y[i])))
 		}
 	case len(y) == 1 && len(z) > 1:
 		for i := range z {
-			z[i] = f(x[i], y[0])
+			z[i] = T(f(float64(x[i]), float64(y[0])))
 		}
 	default:
 		for i := range z {
-			z[i] = f(x[i], y[i])
+			z[i] = T(f(float64(x[i]), float64(y[i])))
 		}
 	}
 }

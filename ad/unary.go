@@ -19,16 +19,24 @@ import (
 // unary makes an elementwise prim from a float64 kernel and the local
 // derivative d(x, y) where y is the output.
 func unary(name string, f func(float64) float64, d func(x, y Value) Value) *prim {
-	return kernelUnary(name, f, func(x *tensor.Tensor) *tensor.Tensor { return tensor.Map(x, f) }, d)
+	return &prim{
+		name:  name,
+		impl:  func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Map(a[0], f) },
+		s1:    f,
+		local: func(_ int, a []Value, y Value, _ *params) Value { return d(a[0], y) },
+	}
 }
 
-// kernelUnary is unary for a function with a tensor kernel of its own, k,
-// computing f elementwise.
-func kernelUnary(name string, f func(float64) float64, k func(*tensor.Tensor) *tensor.Tensor, d func(x, y Value) Value) *prim {
+// kernelUnary is unary for a function with kernels of its own: k on
+// tensors, v64 and v32 on slices.
+func kernelUnary(name string, f func(float64) float64, k func(*tensor.Tensor) *tensor.Tensor,
+	v64 func(dst, src []float64) []float64, v32 func(dst, src []float32) []float32, d func(x, y Value) Value) *prim {
 	return &prim{
 		name:  name,
 		impl:  func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return k(a[0]) },
 		s1:    f,
+		v64:   v64,
+		v32:   v32,
 		local: func(_ int, a []Value, y Value, _ *params) Value { return d(a[0], y) },
 	}
 }
@@ -46,7 +54,7 @@ func Neg(x Value) Value { return bind(negPrim, nil, x) }
 var expPrim = new(prim)
 
 func init() {
-	*expPrim = *kernelUnary("exp", vmath.Exp, tensor.Exp,
+	*expPrim = *kernelUnary("exp", vmath.Exp, tensor.Exp, vmath.ExpTo[float64], vmath.ExpTo[float32],
 		func(_, y Value) Value { return y })
 }
 
@@ -217,7 +225,7 @@ func Cosh(x Value) Value { return bind(coshPrim, nil, x) }
 var tanhPrim = new(prim)
 
 func init() {
-	*tanhPrim = *kernelUnary("tanh", vmath.Tanh, tensor.Tanh,
+	*tanhPrim = *kernelUnary("tanh", vmath.Tanh, tensor.Tanh, vmath.TanhTo[float64], vmath.TanhTo[float32],
 		func(_, y Value) Value { return Sub(like(y, 1), Mul(y, y)) })
 }
 
@@ -227,7 +235,7 @@ func Tanh(x Value) Value { return bind(tanhPrim, nil, x) }
 var sigmoidPrim = new(prim)
 
 func init() {
-	*sigmoidPrim = *kernelUnary("sigmoid", vmath.Sigmoid, tensor.Sigmoid,
+	*sigmoidPrim = *kernelUnary("sigmoid", vmath.Sigmoid, tensor.Sigmoid, vmath.SigmoidTo[float64], vmath.SigmoidTo[float32],
 		func(_, y Value) Value { return Mul(y, Sub(like(y, 1), y)) })
 }
 

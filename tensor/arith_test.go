@@ -168,3 +168,20 @@ func TestRecycleLeavesViewsAndCallerSlices(t *testing.T) {
 		}
 	}
 }
+
+func TestUninitialized(t *testing.T) {
+	for _, d := range dtypes {
+		u := Uninitialized(d, []int{3, recycleMin})
+		if u.DType() != d || u.Size() != 3*recycleMin || u.Rank() != 2 {
+			t.Errorf("%s: dtype %s, shape %v", d, u.DType(), u.Shape())
+		}
+		// recycled storage comes back as it was: not cleared
+		junk := d.Full(7, recycleMin)
+		key := junk.Storage()
+		Recycle(junk)
+		if v := Uninitialized(d, []int{recycleMin}); v.Storage() == key && v.AtFlat(0) != 7 {
+			t.Errorf("%s: recycled storage was cleared", d)
+		}
+	}
+	checkPanic(t, "Uninitialized negative", ErrShape, "chainrule: empty: negative dimension in shape (2,-1)", func() { Uninitialized(Float64, []int{2, -1}) })
+}

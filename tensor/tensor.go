@@ -122,6 +122,13 @@ func Empty(d DType, shape []int) *Tensor {
 	return t
 }
 
+// Uninitialized returns a tensor of dtype d with the given shape, which it
+// takes ownership of, for a caller that will write every element: like
+// NumPy's empty and PyTorch's torch.empty, its elements are unspecified
+// (storage handed back by Recycle is not cleared). It panics with ErrShape
+// for a negative dimension.
+func Uninitialized(d DType, shape []int) *Tensor { return dirty(d, shape) }
+
 // dirty is Empty for a kernel that writes every element of the result: its
 // storage may be recycled and hold old values.
 func dirty(d DType, shape []int) *Tensor {
