@@ -14,7 +14,7 @@ import (
 // example inputs — derivative computations included — becomes a flat list
 // of instructions over registers.
 //
-// Before replay, runs of elementwise float64 instructions over one shape
+// Before replay, runs of elementwise instructions over one shape and dtype
 // are fused (see fuse.go): Program.String shows them as fused groups, with
 // a * on the results something outside the group reads.
 //

@@ -55,9 +55,12 @@
 // instructions over registers, and Program.Run replays it on new inputs
 // without recording: common subexpressions are shared, dead instructions
 // pruned, the storage of dead intermediates reused, all-scalar programs run
-// on a float64 register file, and runs of elementwise float64 instructions
-// over one shape are fused into groups that compute a block of elements
-// at a time, so their intermediates never reach memory.
+// on a float64 register file, and runs of elementwise instructions over one
+// shape and dtype (float64 or float32) are fused into groups that compute
+// a block of elements at a time, so their intermediates never reach memory.
+// Program.Donate lets a run reuse its inputs' storage too (jax.jit's
+// donate_argnums), so that a training step that maps parameters to new
+// parameters allocates nothing large.
 //
 // # Conventions
 //
