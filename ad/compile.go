@@ -29,17 +29,18 @@ type Program struct {
 	inputs []inputSpec // the example inputs' shapes and dtypes, for checks
 	outs   []int32
 
-	scalar []sinstr  // the float64 scalar form, if every register is one
-	f64    []float64 // its registers
-	f1s    []func(float64) float64
-	f2s    []func(float64, float64) float64 // in the order of their instructions
-	free   [][]int32                        // per instruction: registers whose storage dies there
-	steps  []step                           // the run: instructions and fused groups
-	freeAt []int                            // per instruction: the step after which its frees happen
-	inLast []int                            // per input: the instruction that last reads its storage, or -1 to keep it
-	donate [][]int32                        // per step: donated inputs whose storage dies there
-	cse    map[cseKey]int32                 // recording: instructions seen
-	consts map[uint64]int32                 // recording: scalar constants' registers
+	scalar     []sinstr  // the float64 scalar form, if every register is one
+	f64        []float64 // its registers
+	f1s        []func(float64) float64
+	f2s        []func(float64, float64) float64 // in the order of their instructions
+	free       [][]int32                        // per instruction: registers whose storage dies there
+	steps      []step                           // the run: instructions and fused groups
+	freeAt     []int                            // per instruction: the step after which its frees happen
+	inLast     []int                            // per input: the instruction that last reads its storage, or -1 to keep it
+	donate     [][]int32                        // per step: donated inputs whose storage dies there
+	constStore map[any]bool                     // the storage of the constants
+	cse        map[cseKey]int32                 // recording: instructions seen
+	consts     map[uint64]int32                 // recording: scalar constants' registers
 }
 
 // inputSpec is the shape and dtype an input must have.
@@ -296,9 +297,13 @@ func (p *Program) planRecycling() {
 	// an input may be donated (see Donate) unless its storage is held by
 	// another input or constant, or reaches an output
 	held := map[any]int{}
+	p.constStore = map[any]bool{}
 	for r := range p.vals {
 		if k := key(int32(r)); k != nil && !produced[r] {
 			held[k]++
+			if r >= p.nin {
+				p.constStore[k] = true
+			}
 		}
 	}
 	out := map[any]bool{}
@@ -321,7 +326,8 @@ func (p *Program) planRecycling() {
 // storage, when it passes it to Run: Run empties it (its shape becomes (0)).
 // Only storage that package tensor allocated whole is reused, never a
 // caller's slice or a view, nor storage that another input shares in that
-// run or that an output holds. Donate returns p, and panics with
+// run, that a constant the program captured holds, or that an output
+// holds. Donate returns p, and panics with
 // tensor.ErrIndex for an input index out of range.
 func (p *Program) Donate(inputs ...int) *Program {
 	p.donate = make([][]int32, len(p.steps))
@@ -338,7 +344,8 @@ func (p *Program) Donate(inputs ...int) *Program {
 }
 
 // recycleDonated empties the donated inputs whose storage dies at step s,
-// handing it back for reuse unless another input shares it in this run.
+// handing it back for reuse unless another input of this run or a constant
+// of the program shares it.
 func (p *Program) recycleDonated(s int, xs []Value) {
 	for _, i := range p.donate[s] {
 		if xs[i].isScalar() {
@@ -346,7 +353,7 @@ func (p *Program) recycleDonated(s int, xs []Value) {
 		}
 		t := xs[i].t
 		k := t.Storage()
-		shared := false
+		shared := p.constStore[k] // a constant the program captured
 		for j, x := range xs {
 			if j != int(i) && !x.isScalar() && x.t.Storage() == k {
 				shared = true

@@ -224,6 +224,15 @@ func TestCompileDonate(t *testing.T) {
 		t.Error("a donated input that is also an output was recycled")
 	}
 
+	// an input that is a constant the program captured keeps its storage
+	c := tensor.RandN(8, 4096)
+	capt := ad.Compile(func(in []ad.Value) []ad.Value { return []ad.Value{ad.Mul(ad.Exp(in[0]), ad.From(c))} },
+		ad.From(tensor.RandN(9, 4096))).Donate(0)
+	capt.Run(ad.From(c))
+	if c.Size() != 4096 {
+		t.Error("a donated input that the program holds as a constant was recycled")
+	}
+
 	var e *tensor.Error
 	if err := tensor.Maybe(func() { id.Donate(1) }); !errors.As(err, &e) || !errors.Is(err, tensor.ErrIndex) {
 		t.Errorf("Donate out of range: %v, want ErrIndex", err)
