@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/chainrule/chainrule/internal/workers"
 )
 
 // packAlways makes tasks pack their A blocks instead of reading A in place.
@@ -40,6 +42,8 @@ func blocked[T float](p *problem[T], cfg *config[T], threads int) {
 		}
 	}
 }
+
+const closed = 1 << 62 // job.state flag: no more helpers may join
 
 // job is one outer block of a blocked product: columns [j0, j0+nb) and
 // k range [k0, k0+kr).
@@ -101,7 +105,7 @@ func runJob[T float](p *problem[T], cfg *config[T], threads, j0, nb, k0, kr int)
 	} else {
 		jp := new(job[T]) // shared with the helpers; jb stays on the stack
 		*jp = jb
-		offer(jp, threads-1)
+		workers.Offer(jp, threads-1)
 		jp.work()
 		jp.close()
 	}
@@ -109,8 +113,8 @@ func runJob[T float](p *problem[T], cfg *config[T], threads, j0, nb, k0, kr int)
 	putBuf32(counts)
 }
 
-// help joins the job from a helper goroutine, unless it is already over.
-func (jb *job[T]) help() {
+// Help joins the job from a helper goroutine, unless it is already over.
+func (jb *job[T]) Help() {
 	for {
 		s := atomic.LoadInt64(&jb.state)
 		if s&closed != 0 {
@@ -133,7 +137,7 @@ func (jb *job[T]) close() {
 			break
 		}
 	}
-	waitUntil(func() bool { return atomic.LoadInt64(&jb.state) == closed })
+	workers.WaitUntil(func() bool { return atomic.LoadInt64(&jb.state) == closed })
 }
 
 // work claims and computes tasks until none are left.
@@ -245,7 +249,7 @@ func (jb *job[T]) packedB(pi, cb, pc, kb, j0, nb int) []T {
 		packB(chunk[q*nr*kb:(q+1)*nr*kb], &jb.p, pc, kb, j0+q*nr, min(nr, nb-q*nr), nr)
 		atomic.AddInt32(done, 1)
 	}
-	waitUntil(func() bool { return atomic.LoadInt32(done) == panels })
+	workers.WaitUntil(func() bool { return atomic.LoadInt32(done) == panels })
 	return chunk
 }
 

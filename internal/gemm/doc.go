@@ -39,8 +39,9 @@
 // # Parallelism
 //
 // Products of at least [ParallelThreshold] multiply-adds are shared by the
-// calling goroutine and long-lived helper goroutines (GOMAXPROCS-1 of them,
-// started on first use). The C tiles are tasks that each goroutine claims
+// calling goroutine and the long-lived helper goroutines of internal/workers
+// (GOMAXPROCS-1 of them, started on first use), which the tensor kernels
+// share. The C tiles are tasks that each goroutine claims
 // from a shared counter, so a goroutine that the operating system delays
 // just takes fewer of them; the packed B is shared and packed by the first
 // goroutines to need it. After a product, helpers spin for a short while
