@@ -28,6 +28,7 @@ var (
 
 // group is a run of fused elementwise instructions over one shape.
 type group struct {
+	costly  bool // a member calls a kernel of several ns an element
 	dtype   tensor.DType
 	shape   []int
 	n       int
@@ -185,6 +186,7 @@ func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool
 			}
 		}
 		m.op, m.fast = fastOp(in.p)
+		g.costly = g.costly || !m.fast
 		for _, u := range uses[in.out] {
 			if !slices.Contains(idx, u) {
 				m.keep = true
@@ -273,7 +275,11 @@ func runGroup[T float32 | float64](g *group, vals []Value) {
 		}
 	}
 	neg1 := []T{-1}
-	tensor.Parallel(g.n, func(lo, hi int) {
+	par := tensor.Parallel
+	if g.costly {
+		par = tensor.ParallelCostly
+	}
+	par(g.n, func(lo, hi int) {
 		scratch := make([]T, g.slots*block)
 		bufs := make([][]T, len(g.members))
 		var args [2][]T

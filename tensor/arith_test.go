@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"sync/atomic"
 	"testing"
 )
 
@@ -45,15 +46,19 @@ func TestParallelKernels(t *testing.T) {
 			t.Fatalf("element %d: %g %g %g", i, sum.AtFlat(i), prod.AtFlat(i), sq.AtFlat(i))
 		}
 	}
-	seen := make([]int, n)
-	parallel(n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			seen[i]++
-		}
-	})
-	for i, c := range seen {
-		if c != 1 {
-			t.Fatalf("element %d visited %d times", i, c)
+	for _, par := range []func(int, func(lo, hi int)){Parallel, ParallelCostly} {
+		for _, m := range []int{n, 2*costlyGrain + 5, 7} {
+			seen := make([]int32, m)
+			par(m, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					atomic.AddInt32(&seen[i], 1)
+				}
+			})
+			for i, c := range seen {
+				if c != 1 {
+					t.Fatalf("%d elements: element %d visited %d times", m, i, c)
+				}
+			}
 		}
 	}
 }

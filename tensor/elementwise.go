@@ -109,11 +109,13 @@ func sameDType(op string, a, b *Tensor) {
 
 // Map returns a new tensor of t's dtype and shape holding f applied to every
 // element. float32 elements are widened to float64 for f and rounded back.
+// From a few thousand elements f is called from several goroutines at once,
+// so it must be safe for concurrent use.
 func Map(t *Tensor, f func(float64) float64) *Tensor {
 	out := dirty(t.dtype, slices.Clone(t.shape))
 	if t.dtype == Float32 {
 		x, z := t.f32, out.f32
-		parallel(len(z), func(lo, hi int) {
+		parallelCostly(len(z), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				z[i] = float32(f(float64(x[i])))
 			}
@@ -121,7 +123,7 @@ func Map(t *Tensor, f func(float64) float64) *Tensor {
 		return out
 	}
 	x, z := t.f64, out.f64
-	parallel(len(z), func(lo, hi int) {
+	parallelCostly(len(z), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			z[i] = f(x[i])
 		}

@@ -22,16 +22,16 @@ func Sigmoid(t *Tensor) *Tensor {
 	return apply(t, vmath.SigmoidTo[float64], vmath.SigmoidTo[float32])
 }
 
-// apply runs a slice kernel over t into a new tensor, on every core when t
-// is large.
+// apply runs a slice kernel over t into a new tensor, on every core from
+// 2¹² elements.
 func apply(t *Tensor, f64 func(dst, src []float64) []float64, f32 func(dst, src []float32) []float32) *Tensor {
 	out := dirty(t.dtype, slices.Clone(t.shape))
 	if t.dtype == Float32 {
 		x, z := t.f32, out.f32
-		parallel(len(z), func(lo, hi int) { f32(z[lo:hi], x[lo:hi]) })
+		parallelCostly(len(z), func(lo, hi int) { f32(z[lo:hi], x[lo:hi]) })
 		return out
 	}
 	x, z := t.f64, out.f64
-	parallel(len(z), func(lo, hi int) { f64(z[lo:hi], x[lo:hi]) })
+	parallelCostly(len(z), func(lo, hi int) { f64(z[lo:hi], x[lo:hi]) })
 	return out
 }
