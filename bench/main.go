@@ -4,9 +4,10 @@
 //
 // For each case it first verifies every implementation's result against
 // chainrule's, then times them in alternating rounds (A B A B …, the order
-// rotated each round), each round running every implementation for a fixed
-// number of iterations calibrated to about -roundtime. It prints a table last and writes the
-// same data as JSON. See bench/README.md.
+// shuffled each round, the heap collected before each run and a pause after
+// each peer's), each round running every implementation for a fixed number
+// of iterations calibrated to about -roundtime. It prints a table last and
+// writes the same data as JSON. See bench/README.md.
 //
 //	go run ./bench                      # every default workload, all peers
 //	go run ./bench -quick               # tiny sizes: a smoke test
@@ -20,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -28,6 +30,10 @@ import (
 	"text/tabwriter"
 	"time"
 )
+
+// settle is the pause after a run in a peer's process, so that its
+// threads are idle before the next implementation starts.
+const settle = 20 * time.Millisecond
 
 // config is the parsed command line.
 type config struct {
@@ -395,22 +401,27 @@ func runCase(c *Case, cfg *config, peers []*peer, tmp string) []*Row {
 		iters[i] = n
 		rows[i].Iters = n
 	}
+	shuffle := rand.New(rand.NewPCG(uint64(len(c.Name)), 7))
 	for round := 0; round < cfg.rounds; round++ {
-		for k := range rs {
-			// rotate the order each round, so that no implementation
-			// always runs first (after another case) or right after the
-			// same neighbour
-			i := (k + round) % len(rs)
+		// a new order each round (seeded), so that no implementation
+		// always runs first or right after the same neighbour: a
+		// neighbour's garbage or a peer's still-spinning threads (OpenMP
+		// workers spin for a while after a parallel region) would tax it
+		for _, i := range shuffle.Perm(len(rs)) {
 			r := rs[i]
 			if rows[i].Status != statusOK {
 				continue
 			}
+			runtime.GC() // start clean: collect the garbage of whatever ran before
 			ns, err := r.run(iters[i])
 			if err != nil {
 				rows[i].Status, rows[i].Reason = "error", err.Error()
 				continue
 			}
 			rows[i].Rounds = append(rows[i].Rounds, ns)
+			if _, ok := r.(*remote); ok {
+				time.Sleep(settle) // let the peer's threads go idle
+			}
 		}
 	}
 	for _, row := range rows {
