@@ -78,6 +78,14 @@ func BenchmarkF32_512(b *testing.B) { benchShape(b, 512, 512, 512, true) }
 func BenchmarkF64_256x784x64(b *testing.B) { benchShape(b, 256, 64, 784, false) }
 func BenchmarkF32_256x784x64(b *testing.B) { benchShape(b, 256, 64, 784, true) }
 
+// W3's two large products: a batch of 64 through the 784→256 layer, and
+// its weight gradient (x transposed times the batch's cotangent; the
+// transpose is in the packing, so the same shape stands for it here).
+func BenchmarkF64_64x784x256(b *testing.B) { benchShape(b, 64, 256, 784, false) }
+func BenchmarkF32_64x784x256(b *testing.B) { benchShape(b, 64, 256, 784, true) }
+func BenchmarkF64_784x64x256(b *testing.B) { benchShape(b, 784, 256, 64, false) }
+func BenchmarkF32_784x64x256(b *testing.B) { benchShape(b, 784, 256, 64, true) }
+
 func BenchmarkF64_64(b *testing.B) { benchShape(b, 64, 64, 64, false) }
 func BenchmarkF32_64(b *testing.B) { benchShape(b, 64, 64, 64, true) }
 
