@@ -5,7 +5,8 @@
 // Exp is a Cody–Waite reduction and a degree-13 polynomial; Tanh and
 // Sigmoid build on it. They stay within 2 ulps of package math (the tests
 // measure the error in ulps over the whole range, special values included)
-// and cost about two thirds of math.Exp and math.Tanh (BenchmarkScalar).
+// and cost less (BenchmarkScalar: Exp two thirds of math.Exp, Sigmoid three
+// quarters of its math.Exp form, Tanh nine tenths of math.Tanh).
 // Float32 slices are computed in float64 and rounded once, so each element
 // is within one float32 ulp of the correctly rounded result; float32 tanh
 // is a rational approximation fitted for the purpose (fit_tanh32.py), about
