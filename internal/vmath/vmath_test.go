@@ -86,10 +86,10 @@ func refSigmoid(x float64) float64 {
 
 func TestTanhAndSigmoidAgainstMath(t *testing.T) {
 	for _, x := range samples(-25, 25, 400000) {
-		if e := ulps(Tanh(x), math.Tanh(x)); e > 3 {
+		if e := ulps(Tanh(x), math.Tanh(x)); e > 2 {
 			t.Fatalf("Tanh(%v) = %v, math.Tanh %v: %.2f ulps", x, Tanh(x), math.Tanh(x), e)
 		}
-		if e := ulps(Sigmoid(x), refSigmoid(x)); e > 3 {
+		if e := ulps(Sigmoid(x), refSigmoid(x)); e > 2 {
 			t.Fatalf("Sigmoid(%v) = %v, want %v: %.2f ulps", x, Sigmoid(x), refSigmoid(x), e)
 		}
 	}
@@ -142,7 +142,7 @@ func TestSlicesFloat64(t *testing.T) {
 	}{{"ExpTo", ExpTo[float64], math.Exp}, {"TanhTo", TanhTo[float64], math.Tanh}, {"SigmoidTo", SigmoidTo[float64], refSigmoid}} {
 		c.f(dst, src)
 		for i, x := range src {
-			if e := ulps(dst[i], c.want(x)); e > 3 {
+			if e := ulps(dst[i], c.want(x)); e > 2 {
 				t.Fatalf("%s(%v) = %v, want %v", c.name, x, dst[i], c.want(x))
 			}
 		}
