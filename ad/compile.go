@@ -323,12 +323,13 @@ func (p *Program) planRecycling() {
 // no longer needs them, as jax.jit's donate_argnums does: a training step
 // that maps parameters to new parameters then allocates nothing large. The
 // caller gives up each donated input tensor, and every tensor sharing its
-// storage, when it passes it to Run: Run empties it (its shape becomes (0)).
-// Only storage that package tensor allocated whole is reused, never a
-// caller's slice or a view, nor storage that another input shares in that
-// run, that a constant the program captured holds, or that an output
-// holds. Donate returns p, and panics with
-// tensor.ErrIndex for an input index out of range.
+// storage, when it passes it to Run, which empties it (its shape becomes
+// (0)) — unless another input of that run or a constant the program
+// captured shares its storage, or an output holds it: then it is left
+// intact. Only storage that package tensor allocated whole is reused,
+// never a caller's slice or a view. Each call replaces the set of donated inputs (Donate() clears
+// it). Donate returns p, and panics with tensor.ErrIndex for an input
+// index out of range.
 func (p *Program) Donate(inputs ...int) *Program {
 	p.donate = make([][]int32, len(p.steps))
 	for _, i := range inputs {
