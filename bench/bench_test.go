@@ -120,3 +120,22 @@ func BenchmarkW3(b *testing.B) {
 		})
 	}
 }
+
+// Several W3 steps, eager (which recycles the applied gradients' storage)
+// and compiled (which donates the old parameters), stay together: after
+// them, both give the same loss and gradients.
+func TestW3StepsAgree(t *testing.T) {
+	for _, d := range []tensor.DType{tensor.Float64, tensor.Float32} {
+		s := newMLPSetup(false, d) // full size: the gradients are large enough to be recycled
+		step, grads := s.chainruleStep()
+		cstep, cgrads := s.compiledStep()
+		for range 5 {
+			step()
+			cstep()
+		}
+		e, err := compare(cgrads(), grads())
+		if err != nil || e > tolerance(d) {
+			t.Errorf("%s: after 5 steps, eager and compiled differ: relative error %g, %v", d, e, err)
+		}
+	}
+}

@@ -264,6 +264,15 @@ func (s *mlpSetup) chainruleStep() (step func() float64, grads func() outputs) {
 		for i, g := range gs {
 			ps[i].Tensor().AddScaledInPlace(-s.lr, g.Tensor())
 		}
+		// the applied gradients' storage serves the next step's (each
+		// storage once: gradients may share it)
+		seen := map[any]bool{}
+		for _, g := range gs {
+			if k := g.Tensor().Storage(); !seen[k] {
+				seen[k] = true
+				tensor.Recycle(g.Tensor())
+			}
+		}
 		return v.Item()
 	}
 	grads = func() outputs {
