@@ -7,8 +7,8 @@ package ad
 // 7); conventions at kinks follow PyTorch's derivatives.yaml. Exp, Tanh and
 // Sigmoid, the hot ones in neural networks, run internal/vmath's kernels
 // (within 2 ulps of package math, and cheaper: a third for exp, three
-// times for float32 tanh); the others
-// run package math's function through tensor.Map.
+// times for float32 tanh); the others run package math's function through
+// tensor.Map.
 
 import (
 	"math"
