@@ -112,23 +112,17 @@ func sameDType(op string, a, b *Tensor) {
 // From a few thousand elements f is called from several goroutines at once,
 // so it must be safe for concurrent use.
 func Map(t *Tensor, f func(float64) float64) *Tensor {
-	out := dirty(t.dtype, slices.Clone(t.shape))
-	if t.dtype == Float32 {
-		x, z := t.f32, out.f32
-		parallelCostly(len(z), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				z[i] = float32(f(float64(x[i])))
-			}
-		})
-		return out
-	}
-	x, z := t.f64, out.f64
-	parallelCostly(len(z), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			z[i] = f(x[i])
+	return apply(t, func(z, x []float64) []float64 {
+		for i, v := range x {
+			z[i] = f(v)
 		}
+		return z
+	}, func(z, x []float32) []float32 {
+		for i, v := range x {
+			z[i] = float32(f(float64(v)))
+		}
+		return z
 	})
-	return out
 }
 
 // Map2 returns f(a, b) elementwise over the broadcast of a and b. It panics

@@ -24,7 +24,8 @@ func Sigmoid(t *Tensor) *Tensor {
 }
 
 // apply runs a slice kernel over t into a new tensor, on every core from
-// 2¹² elements.
+// 2¹² elements (the kernels of this file and Map's cost several ns an
+// element).
 func apply(t *Tensor, f64 func(dst, src []float64) []float64, f32 func(dst, src []float32) []float32) *Tensor {
 	out := dirty(t.dtype, slices.Clone(t.shape))
 	if t.dtype == Float32 {

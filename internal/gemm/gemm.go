@@ -70,28 +70,27 @@ func Kernel() string {
 // and with the same semantics.
 func F64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	p := problem[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
-	if UseCBLAS && haveCBLAS && cblasF64(&p) {
-		return
+	if !(UseCBLAS && haveCBLAS && cblasF64(&p)) { // a direct call: p stays on the stack
+		run(&p, kernels(&goF64, &asmF64))
 	}
-	cfg := &goF64
-	if UseAsm && hasAsm {
-		cfg = &asmF64
-	}
-	run(&p, cfg)
 }
 
 // F32 is [F64] for float32 matrices: it computes
 // C = alpha·op(A)·op(B) + beta·C with the same layout, semantics and panics.
 func F32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	p := problem[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
-	if UseCBLAS && haveCBLAS && cblasF32(&p) {
-		return
+	if !(UseCBLAS && haveCBLAS && cblasF32(&p)) {
+		run(&p, kernels(&goF32, &asmF32))
 	}
-	cfg := &goF32
+}
+
+// kernels returns the assembly configuration when it is selected and
+// available, else the portable one.
+func kernels[T float](portable, asm *config[T]) *config[T] {
 	if UseAsm && hasAsm {
-		cfg = &asmF32
+		return asm
 	}
-	run(&p, cfg)
+	return portable
 }
 
 type float interface{ ~float32 | ~float64 }
