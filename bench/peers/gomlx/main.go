@@ -1,7 +1,7 @@
 // Command gomlx is the GoMLX v0.26.0 peer of chainrule's benchmark harness
 // (go run ./bench), on GoMLX's pure-Go "simplego" backend. It lives in its
 // own module so that chainrule never depends on GoMLX, and speaks the
-// harness protocol on stdin and stdout (protocol.go).
+// harness protocol on stdin and stdout (the shared module ../protocol).
 //
 // GoMLX builds a graph per case, differentiated symbolically
 // (graph.Gradient), and JIT-compiles it for the backend once, at the first
@@ -20,6 +20,8 @@ import (
 	G "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/chainrule/chainrule/bench/peers/protocol"
 )
 
 // backend is the simplego backend all cases run on.
@@ -40,7 +42,7 @@ func main() {
 	if err != nil {
 		info["error"] = err.Error()
 	}
-	serve(info, setup)
+	protocol.Serve(info, setup)
 }
 
 // setup builds the implementations of one case.
@@ -128,7 +130,7 @@ func executable(fn any, args []any, names ...string) (impl, error) {
 		}
 		return res, nil
 	}
-	return impl{op: op, out: out}, nil
+	return impl{Op: op, Out: out}, nil
 }
 
 // setupW1 builds the scalar-op Rosenbrock gradient over one scalar input
@@ -184,8 +186,8 @@ func setupW2(x input) (map[string]impl, string, error) {
 // updated parameters, which replace the old ones; another returns the loss
 // and gradients for verification.
 func setupW3(p params, in map[string]input) (map[string]impl, string, error) {
-	b, c, lr := p.int("batch"), p.int("classes"), p.float("lr")
-	labels := p.ints("labels")
+	b, c, lr := p.Int("batch"), p.Int("classes"), p.Float("lr")
+	labels := p.Ints("labels")
 	f32 := in["x"].DType == "float32"
 	var onehot *tensors.Tensor
 	if f32 {
@@ -260,7 +262,7 @@ func setupW3(p params, in map[string]input) (map[string]impl, string, error) {
 		}
 		return res, nil
 	}
-	return map[string]impl{"gomlx": {op: step, out: out}}, "", nil
+	return map[string]impl{"gomlx": {Op: step, Out: out}}, "", nil
 }
 
 // setupW4 builds the Hessian-vector product as the gradient of ⟨∇f, v⟩
@@ -274,7 +276,7 @@ func setupW4(in map[string]input) (map[string]impl, string, error) {
 		return nil, "", err
 	}
 	// GoMLX may lack second derivatives of some ops: probe at setup.
-	if _, err := im.out(); err != nil {
+	if _, err := im.Out(); err != nil {
 		return nil, fmt.Sprintf("GoMLX cannot differentiate the gradient: %.200s", err), nil
 	}
 	return map[string]impl{"gomlx": im}, "", nil
@@ -283,7 +285,7 @@ func setupW4(in map[string]input) (map[string]impl, string, error) {
 // setupW6 builds the gradient through the chain of tanh(W·h) layers
 // (GoMLX has no checkpointing in its graph API).
 func setupW6(p params, in map[string]input) (map[string]impl, string, error) {
-	layers := p.int("layers")
+	layers := p.Int("layers")
 	im, err := executable(func(w, h0 *G.Node) *G.Node {
 		h := h0
 		for i := 0; i < layers; i++ {

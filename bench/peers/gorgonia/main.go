@@ -1,7 +1,7 @@
 // Command gorgonia is the Gorgonia v0.9.18 peer of chainrule's benchmark
 // harness (go run ./bench). It lives in its own module so that chainrule
 // never depends on Gorgonia, and speaks the harness protocol on stdin and
-// stdout (protocol.go).
+// stdout (the shared module ../protocol).
 //
 // Gorgonia differentiates symbolically: each case builds one expression
 // graph with its gradient nodes (gorgonia.Grad) and compiles it to a tape
@@ -16,6 +16,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/chainrule/chainrule/bench/peers/protocol"
 )
 
 func main() {
@@ -27,7 +29,7 @@ func main() {
 			}
 		}
 	}
-	serve(map[string]any{"gorgonia": version, "machine": "tape machine, graph compiled once per case"}, setup)
+	protocol.Serve(map[string]any{"gorgonia": version, "machine": "tape machine, graph compiled once per case"}, setup)
 }
 
 // setup builds the implementations of one case.
@@ -99,7 +101,7 @@ func machine(g *G.ExprGraph, outs map[string]*G.Node, opts ...G.VMOpt) impl {
 		defer vm.Reset()
 		return vm.RunAll()
 	}
-	return impl{op: run, out: func() (map[string][]float64, error) {
+	return impl{Op: run, Out: func() (map[string][]float64, error) {
 		defer vm.Reset()
 		if err := vm.RunAll(); err != nil {
 			return nil, err
@@ -132,7 +134,7 @@ func setupW1(x input) (map[string]impl, string, error) {
 	}
 	vm := G.NewTapeMachine(g)
 	op := func() error { defer vm.Reset(); return vm.RunAll() }
-	return map[string]impl{"gorgonia": {op: op, out: func() (map[string][]float64, error) {
+	return map[string]impl{"gorgonia": {Op: op, Out: func() (map[string][]float64, error) {
 		defer vm.Reset()
 		if err := vm.RunAll(); err != nil {
 			return nil, err
@@ -178,8 +180,8 @@ func setupW2(x input) (map[string]impl, string, error) {
 // Gorgonia's vanilla SGD solver.
 func setupW3(p params, in map[string]input) (map[string]impl, string, error) {
 	dt := dtype(in["x"])
-	b, c := p.int("batch"), p.int("classes")
-	labels := p.ints("labels")
+	b, c := p.Int("batch"), p.Int("classes")
+	labels := p.Ints("labels")
 	g := G.NewGraph()
 	x := G.NewMatrix(g, dt, G.WithShape(in["x"].Shape...), G.WithValue(dense(in["x"])), G.WithName("x"))
 	w1 := G.NewMatrix(g, dt, G.WithShape(in["w1"].Shape...), G.WithValue(dense(in["w1"]).Clone()), G.WithName("w1"))
@@ -211,7 +213,7 @@ func setupW3(p params, in map[string]input) (map[string]impl, string, error) {
 		return nil, "", err
 	}
 	vm := G.NewTapeMachine(g, G.BindDualValues(learn...))
-	solver := G.NewVanillaSolver(G.WithLearnRate(p.float("lr")))
+	solver := G.NewVanillaSolver(G.WithLearnRate(p.Float("lr")))
 	step := func() error {
 		defer vm.Reset()
 		if err := vm.RunAll(); err != nil {
@@ -230,13 +232,13 @@ func setupW3(p params, in map[string]input) (map[string]impl, string, error) {
 		}
 		return map[string][]float64{"loss": floats(loss.Value()), "grad": all}, nil
 	}
-	return map[string]impl{"gorgonia": {op: step, out: out}}, "", nil
+	return map[string]impl{"gorgonia": {Op: step, Out: out}}, "", nil
 }
 
 // setupW6 builds the gradient through the chain of tanh(W·h) layers
 // (Gorgonia has no checkpointing).
 func setupW6(p params, in map[string]input) (map[string]impl, string, error) {
-	layers := p.int("layers")
+	layers := p.Int("layers")
 	g := G.NewGraph()
 	w := G.NewMatrix(g, tensor.Float64, G.WithShape(in["w"].Shape...), G.WithValue(dense(in["w"])), G.WithName("w"))
 	h0 := G.NewVector(g, tensor.Float64, G.WithShape(in["h0"].Shape...), G.WithValue(dense(in["h0"])), G.WithName("h0"))

@@ -1,0 +1,3 @@
+module github.com/chainrule/chainrule/bench/peers/protocol
+
+go 1.26
