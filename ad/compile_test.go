@@ -186,7 +186,7 @@ func TestCompileDonate(t *testing.T) {
 	seen := map[any]bool{}
 	reused := false
 	var steps []*tensor.Tensor // copies, checked afterwards: eager ops would take the recycled storage
-	for i := 0; i < 6; i++ {
+	for i := 0; i < 12; i++ {
 		seen[w.Tensor().Storage()] = true
 		prev := w
 		w = prog.Run(w, x)[0]
