@@ -158,7 +158,7 @@ func Derivative(f func(Value) Value, x Value) Value {
 	if x.Size() != 1 {
 		tensor.Panicf(tensor.ErrShape, "derivative", "argument of shape %s is not a scalar", tensor.ShapeString(x.Shape()))
 	}
-	_, d := JVP(func(xs []Value) Value { return f(xs[0]) }, []Value{x}, []Value{Value{t: x.DType().Ones(x.Shape()...)}})
+	_, d := JVP(func(xs []Value) Value { return f(xs[0]) }, []Value{x}, []Value{wrap(x.DType().Ones(x.Shape()...))})
 	return d
 }
 

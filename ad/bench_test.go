@@ -208,21 +208,37 @@ func BenchmarkCheckpoint(b *testing.B) {
 }
 
 // BenchmarkRosenbrockScalarCompiled replays the recorded gradient program
-// (ad.Compile) of the n = 1000 scalar Rosenbrock function.
+// (ad.Compile) of the n = 1000 scalar Rosenbrock function with Run, which
+// allocates the 1001 outputs.
 func BenchmarkRosenbrockScalarCompiled(b *testing.B) {
-	n := 1000
+	prog, xs := rosenScalarProgram(1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		prog.Run(xs...)
+	}
+	b.ReportMetric(float64(prog.Len()), "instrs")
+}
+
+// BenchmarkRosenbrockScalarCompiledAppend replays it with AppendRun into
+// the previous run's outputs, allocating nothing.
+func BenchmarkRosenbrockScalarCompiledAppend(b *testing.B) {
+	prog, xs := rosenScalarProgram(1000)
+	var out []ad.Value
+	b.ReportAllocs()
+	for b.Loop() {
+		out = prog.AppendRun(out[:0], xs...)
+	}
+}
+
+// rosenScalarProgram returns the compiled value and gradient of the scalar
+// Rosenbrock function of n variables, and inputs for it.
+func rosenScalarProgram(n int) (*ad.Program, []ad.Value) {
 	x := tensor.Rand(1, -1, 1, n)
 	xs := make([]ad.Value, n)
 	for i := range xs {
 		xs[i] = ad.Scalar(x.AtFlat(i))
 	}
-	prog := ad.Compile(valueAndGrads(rosenScalar), xs...)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		prog.Run(xs...)
-	}
-	b.ReportMetric(float64(prog.Len()), "instrs")
+	return ad.Compile(valueAndGrads(rosenScalar), xs...), xs
 }
 
 // BenchmarkRosenbrockHand is the physical limit: the n = 1000 Rosenbrock

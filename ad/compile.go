@@ -18,6 +18,12 @@ import (
 // are fused (see fuse.go): Program.String shows them as fused groups, with
 // a * on the results something outside the group reads.
 //
+// When every register is a float64 scalar — code written one scalar op at
+// a time — the program runs over a flat float64 register file, and runs of
+// repeated instructions (a Go loop recorded unrolled) are rolled back up
+// into loops over the register file (see reroll.go), computing bit for bit
+// what the unrolled instructions would.
+//
 // Control flow is resolved when recording: a branch taken on a value
 // (Value.Item, Value.Tensor) is baked in, so a Program is valid for inputs
 // that take the same branches. A Program reuses its registers between runs
@@ -33,6 +39,9 @@ type Program struct {
 	f64        []float64 // its registers
 	f1s        []func(float64) float64
 	f2s        []func(float64, float64) float64 // in the order of their instructions
+	loops      []loop                           // the scalar form's rerolled runs
+	souts      []int32                          // the scalar form's output registers
+	stmp       []float64                        // the loops' scratch
 	free       [][]int32                        // per instruction: registers whose storage dies there
 	steps      []step                           // the run: instructions and fused groups
 	freeAt     []int                            // per instruction: the step after which its frees happen
@@ -45,8 +54,9 @@ type Program struct {
 
 // inputSpec is the shape and dtype an input must have.
 type inputSpec struct {
-	shape []int
-	dtype tensor.DType
+	shape  []int
+	dtype  tensor.DType
+	scalar bool // a float64 scalar, held inline
 }
 
 // instr applies p to registers args, writing register out.
@@ -68,7 +78,7 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	t := newTrace(stageTrace)
 	p := &Program{nin: len(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}}
 	for _, x := range xs {
-		p.inputs = append(p.inputs, inputSpec{slices.Clone(x.Shape()), x.DType()})
+		p.inputs = append(p.inputs, inputSpec{slices.Clone(x.Shape()), x.DType(), x.isScalar()})
 	}
 	t.prog = p
 	in := make([]Value, len(xs))
@@ -370,12 +380,23 @@ func (p *Program) recycleDonated(s int, xs []Value) {
 // inputs' shapes and dtypes, and returns the outputs. It panics with
 // tensor.ErrShape or tensor.ErrDType otherwise.
 func (p *Program) Run(xs ...Value) []Value {
+	return p.AppendRun(make([]Value, 0, len(p.outs)), xs...)
+}
+
+// AppendRun replays the program like Run and appends the outputs to dst,
+// returning the extended slice (as strconv.AppendInt does): a loop that
+// replays a program with many outputs passes the previous result sliced
+// to length 0 and allocates nothing. It panics as Run does.
+func (p *Program) AppendRun(dst []Value, xs ...Value) []Value {
 	if len(xs) != p.nin {
 		tensor.Panicf(tensor.ErrArg, "program run", "%d inputs for a program of %d", len(xs), p.nin)
 	}
 	for i, x := range xs {
+		e := &p.inputs[i]
+		if x.t == scalarT && e.scalar && x.tc == nil {
+			continue // the common case of scalar code, checked quickly
+		}
 		check("program run", x)
-		e := p.inputs[i]
 		if x.DType() != e.dtype {
 			tensor.Panicf(tensor.ErrDType, "program run", "input %d is %s, recorded as %s", i, x.DType(), e.dtype)
 		}
@@ -387,7 +408,7 @@ func (p *Program) Run(xs ...Value) []Value {
 		}
 	}
 	if p.scalar != nil {
-		return p.runScalar(xs)
+		return p.runScalar(dst, xs)
 	}
 	copy(p.vals, xs)
 	for si, s := range p.steps {
@@ -401,11 +422,10 @@ func (p *Program) Run(xs ...Value) []Value {
 			p.recycleDonated(si, xs)
 		}
 	}
-	out := make([]Value, len(p.outs))
-	for i, o := range p.outs {
-		out[i] = p.vals[o]
+	for _, o := range p.outs {
+		dst = append(dst, p.vals[o])
 	}
-	return out
+	return dst
 }
 
 // appendInstr prints one instruction for String.
@@ -448,11 +468,13 @@ func (p *Program) Clone() *Program {
 	q := *p
 	q.vals = slices.Clone(p.vals)
 	q.f64 = slices.Clone(p.f64)
+	q.stmp = slices.Clone(p.stmp)
 	return &q
 }
 
 // The scalar form: when every register is a float64 scalar, the program
-// runs over a float64 register file, with the commonest primitives inlined.
+// runs over a float64 register file, with the commonest primitives inlined
+// and runs of repeated instructions rerolled into loops (see reroll.go).
 
 type sop uint8
 
@@ -465,6 +487,7 @@ const (
 	sDiv
 	sStrongMul
 	sNeg
+	sLoop // runs Program.loops[a]
 )
 
 // sinstr is a scalar instruction, kept to 16 bytes; generic ones index
@@ -482,12 +505,12 @@ func (p *Program) lowerScalar() {
 		}
 	}
 	code := make([]sinstr, 0, len(p.code))
+	prims := make([]*prim, 0, len(p.code))
 	for _, in := range p.code {
 		s := sinstr{out: in.out}
 		switch {
 		case len(in.args) == 1 && in.p.s1 != nil:
-			s.op, s.a, s.b = sGeneric1, in.args[0], int32(len(p.f1s))
-			p.f1s = append(p.f1s, in.p.s1)
+			s.op, s.a = sGeneric1, in.args[0]
 			if in.p == negPrim {
 				s.op = sNeg
 			}
@@ -506,25 +529,40 @@ func (p *Program) lowerScalar() {
 				s.op = sStrongMul
 			}
 		default:
-			p.f1s, p.f2s = nil, nil
 			return // a primitive without a scalar kernel: keep the general form
 		}
-		if s.op == sGeneric2 {
-			p.f2s = append(p.f2s, in.p.s2)
-		}
 		code = append(code, s)
+		prims = append(prims, in.p)
 	}
-	p.scalar = code
 	p.f64 = make([]float64, len(p.vals))
 	for i, v := range p.vals {
 		p.f64[i] = v.s
 	}
+	p.souts = p.outs
+	if rerolling {
+		code, prims = p.reroll(code, prims)
+		code, prims = p.renumber(code, prims)
+	}
+	for i, s := range code {
+		switch s.op {
+		case sGeneric1:
+			code[i].b = int32(len(p.f1s))
+			p.f1s = append(p.f1s, prims[i].s1)
+		case sGeneric2:
+			p.f2s = append(p.f2s, prims[i].s2)
+		}
+	}
+	p.scalar = code
 }
 
-func (p *Program) runScalar(xs []Value) []Value {
+func (p *Program) runScalar(dst, xs []Value) []Value {
 	r := p.f64
 	for i, x := range xs {
-		r[i] = x.s
+		if x.t == scalarT {
+			r[i] = x.s
+		} else {
+			r[i] = x.t.AtFlat(0) // a float64 scalar tensor not held inline
+		}
 	}
 	g2 := 0 // the next generic binary kernel
 	for i := range p.scalar {
@@ -544,16 +582,17 @@ func (p *Program) runScalar(xs []Value) []Value {
 			r[in.out] = -r[in.a]
 		case sGeneric1:
 			r[in.out] = p.f1s[in.b](r[in.a])
+		case sLoop:
+			p.loops[in.a].run(r, p.stmp)
 		default:
 			r[in.out] = p.f2s[g2](r[in.a], r[in.b])
 			g2++
 		}
 	}
-	out := make([]Value, len(p.outs))
-	for i, o := range p.outs {
-		out[i] = inline(r[o])
+	for _, o := range p.souts {
+		dst = append(dst, inline(r[o]))
 	}
-	return out
+	return dst
 }
 
 // String lists the program's instructions, one a line: r3 = mul(r0, r2).

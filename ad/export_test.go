@@ -18,3 +18,24 @@ func (p *Program) Fused() bool {
 	}
 	return false
 }
+
+// Rerolled returns the number of loops and of single instructions in the
+// scalar form.
+func (p *Program) Rerolled() (loops, single int) {
+	for _, s := range p.scalar {
+		if s.op == sLoop {
+			loops++
+		} else {
+			single++
+		}
+	}
+	return loops, single
+}
+
+// SetRerolling turns rerolling and its register renumbering on or off
+// and returns a function restoring them.
+func SetRerolling(reroll, renumber bool) (restore func()) {
+	r, n := rerolling, renumbering
+	rerolling, renumbering = reroll, renumber
+	return func() { rerolling, renumbering = r, n }
+}

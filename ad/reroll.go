@@ -1,0 +1,498 @@
+package ad
+
+// Rerolling: code written one scalar op at a time in a Go loop records the
+// loop unrolled — W1's Rosenbrock function records the same 8 instructions
+// for each of its 999 terms, and its gradient the same 9 in reverse.
+// Interpreting 17,000 instructions one by one costs a dispatch each. The
+// scalar form finds such runs and rolls them back up: a run of R
+// repetitions of L instructions, whose registers advance by a fixed stride
+// from one repetition to the next, becomes L loops of R iterations (one per
+// instruction of the repeated block), ordered so that every register is
+// written before it is read. This is loop rerolling, the inverse of
+// unrolling (and akin to superword-level parallelism, which packs
+// isomorphic instructions the same way; Larsen & Amarasinghe, PLDI 2000).
+//
+// The registers of the scalar form are in SSA form (each written by one
+// instruction), which makes the legality check exact: a pack — the
+// instances of one instruction of the block — may run as a loop after the
+// packs it reads, and may read its own earlier iterations (a recurrence
+// such as a running sum). If the packs' dependencies form a cycle the run
+// is left as it is. Each instance computes exactly what it did unrolled,
+// so results are bit-for-bit unchanged.
+
+// rerolling turns the pass on and renumbering its register renumbering;
+// tests turn them off to compare.
+var rerolling, renumbering = true, true
+
+const (
+	rerollMinReps   = 4  // the fewest repetitions worth a loop
+	rerollMaxPeriod = 64 // the longest repeated block looked for
+)
+
+// loop is one pack of a rerolled run: iteration j computes
+// r[out+j·so] = op(r[a+j·sa], r[b+j·sb]) for j < n.
+type loop struct {
+	op         sop
+	n          int32
+	out, a, b  int32
+	so, sa, sb int32
+	p          *prim // its kernel is p.s1 or p.s2
+}
+
+// unary reports whether l reads one register.
+func (l *loop) unary() bool { return l.op == sGeneric1 || l.op == sNeg }
+
+// reroll returns the scalar code with its runs of repeated blocks replaced
+// by sLoop instructions (whose prims are nil), appending the loops to
+// p.loops.
+func (p *Program) reroll(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
+	writer := make([]int32, len(p.vals)) // register → the instruction writing it, or -1
+	for i := range writer {
+		writer[i] = -1
+	}
+	for i, s := range code {
+		writer[s.out] = int32(i)
+	}
+	var out []sinstr
+	var outp []*prim
+	for i := 0; i < len(code); {
+		L, R, order := findRun(code, prims, writer, i)
+		if R == 0 {
+			out, outp = append(out, code[i]), append(outp, prims[i])
+			i++
+			continue
+		}
+		for _, k := range order {
+			s0, s1 := code[i+k], code[i+L+k]
+			p.loops = append(p.loops, loop{
+				op: s0.op, n: int32(R),
+				out: s0.out, a: s0.a, b: s0.b,
+				so: s1.out - s0.out, sa: s1.a - s0.a, sb: s1.b - s0.b,
+				p: prims[i+k],
+			})
+			out = append(out, sinstr{op: sLoop, a: int32(len(p.loops) - 1)})
+			outp = append(outp, nil)
+		}
+		i += L * R
+	}
+	return out, outp
+}
+
+// unary reports whether s reads one register.
+func (s sinstr) unary() bool { return s.op == sGeneric1 || s.op == sNeg }
+
+// findRun looks for a run starting at code[i]: R ≥ rerollMinReps
+// repetitions of a block of L instructions, each repetition the same
+// primitives as the first with every register moved by the stride between
+// the first two. It returns the legal run covering the most instructions
+// (the shortest block among equals) with the order its packs run in, or
+// R = 0.
+func findRun(code []sinstr, prims []*prim, writer []int32, i int) (L, R int, order []int) {
+	best := 0
+	for l := 1; l <= rerollMaxPeriod && i+rerollMinReps*l <= len(code); l++ {
+		if prims[i+l] != prims[i] || code[i+l].op != code[i].op {
+			continue
+		}
+		r := 1
+	reps:
+		for ; i+(r+1)*l <= len(code); r++ {
+			for k := 0; k < l; k++ {
+				s0, s1, s := code[i+k], code[i+l+k], code[i+r*l+k]
+				if prims[i+r*l+k] != prims[i+k] || s.op != s0.op ||
+					s.out != s0.out+int32(r)*(s1.out-s0.out) ||
+					s.a != s0.a+int32(r)*(s1.a-s0.a) ||
+					!s.unary() && s.b != s0.b+int32(r)*(s1.b-s0.b) {
+					break reps
+				}
+			}
+		}
+		if r < rerollMinReps || r*l <= best {
+			continue
+		}
+		if o, ok := packOrder(code, writer, i, l, r); ok {
+			best, L, R, order = r*l, l, r, o
+		}
+	}
+	return L, R, order
+}
+
+// packOrder returns an order of the L packs of the run of R repetitions at
+// code[i] in which each pack runs after every other pack it reads, or false
+// if there is none.
+func packOrder(code []sinstr, writer []int32, i, L, R int) ([]int, bool) {
+	after := make([][]int, L) // after[k]: the packs reading pack k
+	needs := make([]int, L)   // the number of packs pack k reads
+	seen := make(map[[2]int]bool)
+	end := i + L*R
+	for q := i; q < end; q++ {
+		s := code[q]
+		k := (q - i) % L
+		args := []int32{s.a, s.b}
+		if s.unary() {
+			args = args[:1]
+		}
+		for _, a := range args {
+			w := int(writer[a])
+			if w < i || w >= end {
+				continue // written before the run (or an input or constant)
+			}
+			// a read of the same pack is of an earlier iteration (SSA order)
+			if kw := (w - i) % L; kw != k && !seen[[2]int{kw, k}] {
+				seen[[2]int{kw, k}] = true
+				after[kw] = append(after[kw], k)
+				needs[k]++
+			}
+		}
+	}
+	// Kahn's algorithm, taking the earliest ready pack of the block first
+	order := make([]int, 0, L)
+	done := make([]bool, L)
+	for len(order) < L {
+		next := -1
+		for k := 0; k < L; k++ {
+			if !done[k] && needs[k] == 0 {
+				next = k
+				break
+			}
+		}
+		if next < 0 {
+			return nil, false // a cycle: some pack reads a later one both ways
+		}
+		done[next] = true
+		order = append(order, next)
+		for _, k := range after[next] {
+			needs[k]--
+		}
+	}
+	return order, true
+}
+
+// run executes the loop over the register file r, with tmp scratch of
+// at least 2·l.n elements.
+func (l *loop) run(r, tmp []float64) {
+	if l.so != 1 || l.overlaps(l.a, l.sa) || !l.unary() && l.overlaps(l.b, l.sb) {
+		l.runStrided(r)
+		return
+	}
+	n := int(l.n)
+	o := r[l.out:][:n]
+	if l.sa == 0 || l.sb == 0 {
+		if l.scalarOperand(r, o, tmp[:n]) {
+			return
+		}
+	}
+	a := strided(r, l.a, l.sa, tmp[:n])
+	switch l.op {
+	case sNeg:
+		for j, x := range a[:len(o)] {
+			o[j] = -x
+		}
+		return
+	case sGeneric1:
+		f := l.p.s1
+		for j, x := range a[:len(o)] {
+			o[j] = f(x)
+		}
+		return
+	}
+	b := a // x op x, as in a square
+	if l.b != l.a || l.sb != l.sa {
+		b = strided(r, l.b, l.sb, tmp[n:2*n])
+	}
+	b = b[:len(o)]
+	switch l.op {
+	case sAdd:
+		for j, x := range a[:len(o)] {
+			o[j] = x + b[j]
+		}
+	case sSub:
+		for j, x := range a[:len(o)] {
+			o[j] = x - b[j]
+		}
+	case sMul:
+		for j, x := range a[:len(o)] {
+			o[j] = x * b[j]
+		}
+	case sDiv:
+		for j, x := range a[:len(o)] {
+			o[j] = x / b[j]
+		}
+	case sStrongMul:
+		for j, x := range a[:len(o)] {
+			o[j] = smul(x, b[j])
+		}
+	default:
+		f := l.p.s2
+		for j, x := range a[:len(o)] {
+			o[j] = f(x, b[j])
+		}
+	}
+}
+
+// scalarOperand runs a loop adding, subtracting or multiplying a vector
+// and a fixed register into o, reporting false for other loops.
+func (l *loop) scalarOperand(r, o, tmp []float64) bool {
+	if l.unary() || l.sa == 0 && l.sb == 0 {
+		return false
+	}
+	if l.sa == 0 { // c op v
+		c, v := r[l.a], strided(r, l.b, l.sb, tmp)[:len(o)]
+		switch l.op {
+		case sAdd:
+			for j, x := range v {
+				o[j] = c + x
+			}
+		case sSub:
+			for j, x := range v {
+				o[j] = c - x
+			}
+		case sMul:
+			for j, x := range v {
+				o[j] = c * x
+			}
+		default:
+			return false
+		}
+		return true
+	}
+	v, c := strided(r, l.a, l.sa, tmp)[:len(o)], r[l.b] // v op c
+	switch l.op {
+	case sAdd:
+		for j, x := range v {
+			o[j] = x + c
+		}
+	case sSub:
+		for j, x := range v {
+			o[j] = x - c
+		}
+	case sMul:
+		for j, x := range v {
+			o[j] = x * c
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// strided returns the n registers r[a + j·s] as a slice: a window of r for
+// s = 1, else gathered into tmp (for s = 0, the one value repeated, except
+// where the caller reads only its first element).
+func strided(r []float64, a, s int32, tmp []float64) []float64 {
+	switch s {
+	case 1:
+		return r[a:][:len(tmp)]
+	case 0:
+		for j := range tmp {
+			tmp[j] = r[a]
+		}
+	default:
+		k := int(a)
+		for j := range tmp {
+			tmp[j] = r[k]
+			k += int(s)
+		}
+	}
+	return tmp
+}
+
+// overlaps reports whether the operand r[a + j·s] is gathered (s ≠ 1)
+// from registers the loop writes, which it must then read as they are
+// written.
+func (l *loop) overlaps(a, s int32) bool {
+	if s == 1 {
+		return false
+	}
+	lo, hi := a, a+(l.n-1)*s
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	return hi >= l.out && lo < l.out+l.n
+}
+
+// runStrided executes the loop with its registers at any strides.
+func (l *loop) runStrided(r []float64) {
+	o, a, b := int(l.out), int(l.a), int(l.b)
+	so, sa, sb := int(l.so), int(l.sa), int(l.sb)
+	n := int(l.n)
+	switch l.op {
+	case sAdd:
+		for range n {
+			r[o] = r[a] + r[b]
+			o, a, b = o+so, a+sa, b+sb
+		}
+	case sSub:
+		for range n {
+			r[o] = r[a] - r[b]
+			o, a, b = o+so, a+sa, b+sb
+		}
+	case sMul:
+		for range n {
+			r[o] = r[a] * r[b]
+			o, a, b = o+so, a+sa, b+sb
+		}
+	case sDiv:
+		for range n {
+			r[o] = r[a] / r[b]
+			o, a, b = o+so, a+sa, b+sb
+		}
+	case sStrongMul:
+		for range n {
+			r[o] = smul(r[a], r[b])
+			o, a, b = o+so, a+sa, b+sb
+		}
+	case sNeg:
+		for range n {
+			r[o] = -r[a]
+			o, a = o+so, a+sa
+		}
+	case sGeneric1:
+		f := l.p.s1
+		for range n {
+			r[o] = f(r[a])
+			o, a = o+so, a+sa
+		}
+	default:
+		f := l.p.s2
+		for range n {
+			r[o] = f(r[a], r[b])
+			o, a, b = o+so, a+sa, b+sb
+		}
+	}
+}
+
+// renumber returns the scalar code with its registers renumbered in the
+// order they are written, each loop's results consecutive, so that loops
+// stream through the register file rather than stride across it; it
+// permutes p.f64 and p.souts to match. A loop whose first iteration reads
+// a register from outside its pattern (the seed of a recurrence such as a
+// running sum) has that iteration peeled off into a single instruction. If
+// some loop's operands would still not advance by a fixed stride in the
+// new numbering, it changes nothing.
+func (p *Program) renumber(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
+	if len(p.loops) == 0 || !renumbering {
+		return code, prims
+	}
+	perm := make([]int32, len(p.vals))
+	written := make([]bool, len(p.vals))
+	for _, s := range code {
+		if s.op != sLoop {
+			written[s.out] = true
+			continue
+		}
+		l := &p.loops[s.a]
+		for j := range l.n {
+			written[l.out+j*l.so] = true
+		}
+	}
+	next := int32(0)
+	for r := range perm { // inputs and constants first, in their order
+		if !written[r] {
+			perm[r] = next
+			next++
+		}
+	}
+	for _, s := range code {
+		if s.op != sLoop {
+			perm[s.out] = next
+			next++
+			continue
+		}
+		l := &p.loops[s.a]
+		for j := range l.n {
+			perm[l.out+j*l.so] = next
+			next++
+		}
+	}
+	// affine returns the base and stride of the renumbered registers
+	// r0 + j·s for j0 ≤ j < j1, or false if they do not advance by a fixed
+	// stride.
+	affine := func(r0, s, j0, j1 int32) (int32, int32, bool) {
+		b := perm[r0+j0*s]
+		if j1-j0 == 1 || s == 0 {
+			return b, 0, true
+		}
+		d := perm[r0+(j0+1)*s] - b
+		for j := j0 + 2; j < j1; j++ {
+			if perm[r0+j*s] != b+(j-j0)*d {
+				return 0, 0, false
+			}
+		}
+		return b, d, true
+	}
+	// window returns iterations j0 ≤ j < j1 of l in the new numbering.
+	window := func(l loop, j0, j1 int32) (loop, bool) {
+		var ok1, ok2, ok3 bool
+		m := l
+		m.n = j1 - j0
+		m.out, m.so, ok1 = affine(l.out, l.so, j0, j1)
+		m.a, m.sa, ok2 = affine(l.a, l.sa, j0, j1)
+		ok3 = true
+		if !l.unary() {
+			m.b, m.sb, ok3 = affine(l.b, l.sb, j0, j1)
+		}
+		return m, ok1 && ok2 && ok3
+	}
+	// single returns iteration j of l as a single instruction.
+	single := func(l loop, j int32) sinstr {
+		s := sinstr{op: l.op, out: perm[l.out+j*l.so], a: perm[l.a+j*l.sa]}
+		if !l.unary() {
+			s.b = perm[l.b+j*l.sb]
+		}
+		return s
+	}
+	var out []sinstr
+	var outp []*prim
+	var loops []loop
+	for i, s := range code {
+		if s.op != sLoop {
+			s.out, s.a = perm[s.out], perm[s.a]
+			if !s.unary() {
+				s.b = perm[s.b]
+			}
+			out, outp = append(out, s), append(outp, prims[i])
+			continue
+		}
+		l := p.loops[s.a]
+		var m loop
+		ok := false
+		var head, tail int32
+	peel: // up to two iterations at either end
+		for total := int32(0); total <= 4; total++ {
+			for head = 0; head <= min(total, 2); head++ {
+				if tail = total - head; tail <= 2 && l.n-total >= 2 {
+					if m, ok = window(l, head, l.n-tail); ok {
+						break peel
+					}
+				}
+			}
+		}
+		if !ok {
+			return code, prims
+		}
+		for j := int32(0); j < head; j++ {
+			out, outp = append(out, single(l, j)), append(outp, l.p)
+		}
+		loops = append(loops, m)
+		out, outp = append(out, sinstr{op: sLoop, a: int32(len(loops) - 1)}), append(outp, nil)
+		for j := l.n - tail; j < l.n; j++ {
+			out, outp = append(out, single(l, j)), append(outp, l.p)
+		}
+	}
+	p.loops = loops
+	n := 0
+	for _, l := range loops {
+		n = max(n, int(l.n))
+	}
+	p.stmp = make([]float64, 2*n)
+	f64 := make([]float64, len(p.f64))
+	for r, v := range p.f64 {
+		f64[perm[r]] = v
+	}
+	p.f64 = f64
+	p.souts = make([]int32, len(p.outs))
+	for i, o := range p.outs {
+		p.souts[i] = perm[o]
+	}
+	return out, outp
+}
