@@ -13,7 +13,10 @@ import (
 // one recording forward pass and one reverse sweep. The result has x's shape.
 // f must return a one-element value; Grad panics with tensor.ErrShape
 // otherwise. Grad may be called inside a function that is itself being
-// differentiated; its result is then differentiable too.
+// differentiated; its result is then differentiable too. When it returns,
+// the storage of f's intermediate values is reused (see "Memory" in the
+// package documentation): a Value that escapes f panics with
+// tensor.ErrGraph if used afterwards; keep its Tensor instead.
 func Grad(f func(Value) Value, x Value) Value {
 	_, g := ValueAndGrad(f, x)
 	return g
@@ -45,7 +48,11 @@ func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
 	if yp.Size() != 1 {
 		tensor.Panicf(tensor.ErrShape, "grad", "function output of shape %s is not a scalar; use VJP or Jacobian", tensor.ShapeString(yp.Shape()))
 	}
-	return yp, pullback(t, own, y.idx(), wrap(yp.DType().Ones(yp.Shape()...)), leaves, xs)
+	gs := pullback(t, own, y.idx(), wrap(yp.DType().Ones(yp.Shape()...)), leaves, xs)
+	if recycling {
+		t.recycleForward(xs, gs, yp)
+	}
+	return yp, gs
 }
 
 // VJP runs f at xs once, recording it, and returns its value and the

@@ -49,18 +49,37 @@
 // to a function; Checkpoint recomputes a function's intermediates during
 // the reverse sweep instead of storing them.
 //
+// # Memory
+//
+// A reverse sweep over tensors hands each cotangent's storage back to
+// package tensor's pool as soon as no adjoint holds it, and Grad (with
+// ValueAndGrad, Grads and ValueAndGrads) hands back its intermediate
+// values when it returns, as PyTorch frees a graph's saved tensors after
+// backward: the next kernels and the next step reuse that memory instead
+// of taking fresh pages from the runtime (see recycle.go). Inputs,
+// captured constants, the value and the gradients returned, and what
+// custom rules and checkpoints see are never recycled. A value computed
+// inside f is valid only inside f: call Tensor there to keep it (the
+// tensor it returns is never recycled). A Value that escapes f and is used
+// after Grad returns panics with tensor.ErrGraph. VJP keeps its graph for
+// its pull-back and recycles only its sweeps' cotangents; nested
+// differentiation recycles nothing.
+//
 // # Graph capture
 //
 // Compile records f once — derivatives included — as a flat Program of
 // instructions over registers, and Program.Run replays it on new inputs
 // without recording: common subexpressions are shared, dead instructions
-// pruned, the storage of dead intermediates reused, all-scalar programs run
-// on a float64 register file, and runs of elementwise instructions over one
-// shape and dtype (float64 or float32) are fused into groups that compute
-// a block of elements at a time, so their intermediates never reach memory.
-// Program.Donate lets a run reuse its inputs' storage too (jax.jit's
-// donate_argnums), so that a training step that maps parameters to new
-// parameters allocates nothing large.
+// pruned, the storage of dead intermediates reused, and runs of
+// elementwise instructions over one shape and dtype (float64 or float32)
+// are fused into groups that compute a block of elements at a time, so
+// their intermediates never reach memory. All-scalar programs — code
+// written one float64 at a time — run on a float64 register file, with
+// the runs of instructions a Go loop recorded unrolled rolled back up into
+// loops (reroll.go). Program.Donate lets a run reuse its inputs' storage
+// too (jax.jit's donate_argnums), so that a training step that maps
+// parameters to new parameters allocates nothing large; Program.AppendRun
+// replays into a caller's slice of outputs, allocating nothing.
 //
 // # Conventions
 //

@@ -108,6 +108,8 @@ type trace struct {
 	prog    *Program // stage: the program being recorded
 	nd      int32    // how many duals there are
 	done    bool
+	exposed []*tensor.Tensor // reverse: concrete values handed out by Tensor or StopGradient while recording
+	freed   bool             // reverse: the forward values were recycled (see recycleForward)
 }
 
 // A tracer is a Value of a trace: it carries the trace (tc) and its entry
@@ -566,7 +568,9 @@ func (t *trace) input(x, tangent Value) Value {
 
 // vjpOf returns the cotangent of argument i of node n from its output
 // cotangent, summed down to the argument's shape.
-func (n *node) vjpOf(o *operands, i int, ct Value) Value {
+// Temporaries it makes (the local derivative, the unsummed product) are
+// handed to rc, if any, for recycling.
+func (n *node) vjpOf(o *operands, i int, ct Value, rc *recycler) Value {
 	a := o.args[i]
 	if n.p.local == nil {
 		return n.p.vjp(ct, i, o.args, o.out, o.prm)
@@ -578,9 +582,14 @@ func (n *node) vjpOf(o *operands, i int, ct Value) Value {
 	g := ct
 	if !isIdentity(l) {
 		g = chainMul(ct, l)
+		rc.release(l, g)
 	}
 	if !sameShape(g.Shape(), a.Shape()) {
-		g = SumTo(g, a.Shape()...)
+		s := SumTo(g, a.Shape()...)
+		if g.t != ct.t {
+			rc.release(g, s)
+		}
+		g = s
 	}
 	return g
 }
@@ -636,6 +645,10 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 		cts = make([]Value, out+1)
 	}
 	cts[out] = seed
+	var rc *recycler
+	if t.tensors && seed.tc == nil && recycling {
+		rc = newRecycler(t, out, seed, leaves)
+	}
 	scratch := new([2]Value)
 	for i := int(out); i >= 0; i-- {
 		ct := cts[i]
@@ -648,6 +661,10 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 			continue
 		}
 		o := n.ops()
+		user := n.p.full != nil // a custom rule or checkpoint: user code sees ct and returns the gs
+		if rc != nil && user {
+			rc.pin(ct)
+		}
 		var all []Value
 		if n.p.vjpAll != nil {
 			all = n.p.vjpAll(ct, o.args, o.out)
@@ -660,14 +677,24 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 			if all != nil {
 				g = all[j]
 			} else {
-				g = n.vjpOf(o, j, ct)
+				g = n.vjpOf(o, j, ct, rc)
 			}
 			if g.IsZero() {
 				continue
 			}
-			cts[par] = accumulate(cts[par], g)
+			old := cts[par]
+			cts[par] = accumulate(old, g)
+			if rc != nil {
+				if user {
+					rc.pin(g)
+				}
+				rc.replace(old, g, cts[par])
+			}
 		}
 		cts[i] = Value{} // the adjoint of an inner node is no longer needed
+		if rc != nil && !rc.leaf[int32(i)] {
+			rc.drop(ct)
+		}
 	}
 	res := make([]Value, len(leaves))
 	for k, l := range leaves {

@@ -39,3 +39,11 @@ func SetRerolling(reroll, renumber bool) (restore func()) {
 	rerolling, renumbering = reroll, renumber
 	return func() { rerolling, renumbering = r, n }
 }
+
+// SetRecycling turns Grad's recycling of intermediate storage on or off
+// and returns a function restoring it.
+func SetRecycling(on bool) (restore func()) {
+	old := recycling
+	recycling = on
+	return func() { recycling = old }
+}

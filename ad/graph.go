@@ -164,7 +164,7 @@ func (n Node) VJP(i int, ct *tensor.Tensor) *tensor.Tensor {
 	if nd.p.vjpAll != nil {
 		g = nd.p.vjpAll(wrap(ct), o.args, o.out)[i]
 	} else {
-		g = nd.vjpOf(o, i, wrap(ct))
+		g = nd.vjpOf(o, i, wrap(ct), nil)
 	}
 	if g.IsZero() {
 		return o.args[i].DType().Zeros(o.args[i].Shape()...)

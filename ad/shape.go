@@ -328,6 +328,9 @@ func AsType(x Value, d tensor.DType) Value {
 // it, for any transformation at any depth of nesting.
 func StopGradient(x Value) Value {
 	check("stop_gradient", x)
+	if x.tc != nil && !x.tc.done {
+		x.expose() // the constant shares x's storage, which Grad must then not recycle
+	}
 	for x.tc != nil && x.tc.kind != stageTrace {
 		if x.tc.done {
 			tensor.Panicf(tensor.ErrGraph, "stop_gradient", "a value of a finished transformation was used outside it (an escaped tracer)")

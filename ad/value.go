@@ -71,25 +71,60 @@ func Scalar(v float64) Value { return inline(v) }
 func New(data []float64, shape ...int) Value { return wrap(tensor.New(data, shape...)) }
 
 // Tensor returns the concrete value. Under a transformation it is the value
-// the computation has at this point; it carries no derivative information.
-func (v Value) Tensor() *tensor.Tensor { return v.tensor() }
+// the computation has at this point; it carries no derivative information,
+// and stays valid after the transformation returns (Grad does not recycle
+// it). It panics with tensor.ErrGraph for a value that escaped a finished
+// Grad whose intermediate storage was recycled.
+func (v Value) Tensor() *tensor.Tensor {
+	if v.tc != nil {
+		v.expose()
+	}
+	return v.tensor()
+}
 
-// Shape returns the shape of the value. The caller must not modify it.
+// expose records, in every reverse trace recording v, that v's concrete
+// tensor was handed out and must outlive the trace; it panics for a value
+// of a finished trace whose storage was recycled.
+func (v Value) expose() {
+	v.live()
+	if v.t == scalarT {
+		return
+	}
+	for w := v; w.tc != nil && !w.tc.done && w.tc.kind != stageTrace; w = w.primal() {
+		if w.tc.kind == revTrace {
+			w.tc.exposed = append(w.tc.exposed, v.t)
+		}
+	}
+}
+
+// live panics with tensor.ErrGraph if v is a tracer of a finished Grad that
+// recycled its intermediate values: v's storage may hold other data now.
+func (v Value) live() {
+	if v.tc != nil && v.tc.freed {
+		tensor.Panicf(tensor.ErrGraph, "value", "a value computed inside a finished Grad was used outside it (an escaped tracer); its storage has been reused — call Tensor inside the function to keep it")
+	}
+}
+
+// Shape returns the shape of the value. The caller must not modify it. It
+// panics with tensor.ErrGraph as Tensor does.
 func (v Value) Shape() []int {
 	if v.t == scalarT {
 		return nil
 	}
+	v.live()
 	return v.t.Shape()
 }
 
 // Rank returns the number of dimensions.
 func (v Value) Rank() int { return len(v.Shape()) }
 
-// Size returns the number of elements.
+// Size returns the number of elements. It panics with tensor.ErrGraph as
+// Tensor does.
 func (v Value) Size() int {
 	if v.t == scalarT {
 		return 1
 	}
+	v.live()
 	return v.t.Size()
 }
 
@@ -97,18 +132,23 @@ func (v Value) Size() int {
 func (v Value) DType() tensor.DType { return v.t.DType() }
 
 // Item returns the only element of a one-element value as float64. It panics
-// with tensor.ErrShape otherwise.
+// with tensor.ErrShape otherwise, and with tensor.ErrGraph as Tensor does.
 func (v Value) Item() float64 {
 	if v.t == scalarT {
 		return v.s
 	}
+	v.live()
 	return v.t.Item()
 }
 
-// String prints the concrete value like NumPy.
+// String prints the concrete value like NumPy; a value whose storage a
+// finished Grad recycled prints as such.
 func (v Value) String() string {
 	if v.t == nil {
 		return "<zero Value>"
+	}
+	if v.tc != nil && v.tc.freed && v.t != scalarT {
+		return "<escaped value of a finished Grad>"
 	}
 	return v.tensor().String()
 }

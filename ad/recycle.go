@@ -1,0 +1,205 @@
+package ad
+
+import "github.com/chainrule/chainrule/tensor"
+
+// Recycling adjoints: a reverse sweep over tensors creates a cotangent for
+// every node and a sum for every fan-out, each a fresh array, and drops
+// each once the node is done. Handing those arrays back to package
+// tensor's pool as they die (tensor.Recycle) lets the next kernels of the
+// sweep — and the next forward pass — reuse them instead of taking fresh,
+// page-faulting memory from the runtime, as PyTorch's caching allocator
+// does. The sweep counts, per storage, the adjoints holding it; storage is
+// recycled when the count drops to zero, unless the sweep did not create
+// it: forward values, the seed, anything a custom rule or checkpoint (user
+// code) saw or returned, and the gradients handed back to the caller are
+// never recycled. Only a first-order sweep takes part: once a tracer of
+// another trace appears (nested differentiation), a constant combined
+// with it may be captured by that trace's tape, and the sweep stops
+// recycling.
+
+// recycling turns adjoint recycling on; tests turn it off to compare.
+var recycling = true
+
+// recycler is the bookkeeping of one sweep.
+type recycler struct {
+	keep map[any]bool  // storage the sweep must not recycle
+	refs map[any]int32 // storage → adjoints holding it
+	leaf map[int32]bool
+	off  bool // a tracer appeared: recycle nothing more
+}
+
+// storage returns the key of v's storage if v may take part: a constant
+// holding a tensor.
+func storage(v Value) any {
+	if v.t == nil || v.tc != nil || v.t == scalarT {
+		return nil
+	}
+	return v.t.Storage()
+}
+
+// newRecycler returns the bookkeeping for a sweep from node out with the
+// given seed, keeping the forward values of nodes 0…out and the seed.
+func newRecycler(t *trace, out int32, seed Value, leaves []int32) *recycler {
+	r := &recycler{keep: map[any]bool{}, refs: map[any]int32{}, leaf: map[int32]bool{}}
+	for i := int32(0); i <= out; i++ {
+		n := t.node(i)
+		if n.ext == nil {
+			continue
+		}
+		for _, a := range n.ext.args {
+			if a.tc != nil {
+				return nil // nested under another trace
+			}
+			r.pin(a)
+		}
+		r.pin(n.ext.out)
+	}
+	r.pin(seed)
+	r.hold(seed)
+	for _, l := range leaves {
+		r.leaf[l] = true
+	}
+	return r
+}
+
+// pin marks v's storage as never to be recycled; for a tracer, that of
+// its primal, which constants may share.
+func (r *recycler) pin(v Value) {
+	if v.t != nil && v.t != scalarT {
+		if k := v.t.Storage(); k != nil {
+			r.keep[k] = true
+		}
+	}
+}
+
+// hold counts one more adjoint holding v's storage.
+func (r *recycler) hold(v Value) {
+	if k := storage(v); k != nil {
+		r.refs[k]++
+	}
+}
+
+// drop counts one adjoint fewer holding v's storage, recycling it when
+// none is left.
+func (r *recycler) drop(v Value) {
+	k := storage(v)
+	if k == nil {
+		return
+	}
+	if r.refs[k]--; r.refs[k] <= 0 {
+		delete(r.refs, k)
+		r.free(k, v)
+	}
+}
+
+// free recycles v (whose storage is k) unless the sweep must keep it.
+func (r *recycler) free(k any, v Value) {
+	if !r.off && !r.keep[k] {
+		tensor.Recycle(v.t)
+	}
+}
+
+// release recycles v, a temporary of the sweep that went into result,
+// unless an adjoint holds its storage or the sweep must keep it. A nil r
+// does nothing.
+func (r *recycler) release(v, result Value) {
+	if r == nil {
+		return
+	}
+	if v.tc != nil || result.tc != nil {
+		r.off = true // an outer trace may have captured v
+		return
+	}
+	if k := storage(v); k != nil && k != storage(result) && r.refs[k] == 0 {
+		r.free(k, v)
+	}
+}
+
+// replace records that an adjoint went from old to sum = old + g: sum is
+// held, old dropped, and g, if it is a temporary no adjoint holds,
+// recycled.
+func (r *recycler) replace(old, g, sum Value) {
+	if old.tc != nil || g.tc != nil || sum.tc != nil {
+		r.off = true
+	}
+	r.hold(sum)
+	if !old.IsZero() {
+		r.drop(old)
+	}
+	if k := storage(g); k != nil && k != storage(sum) && r.refs[k] == 0 {
+		r.free(k, g)
+	}
+}
+
+// recycleForward hands back the storage of the forward values of a
+// finished first-order Grad — every node's result — except what may
+// outlive it: the inputs xs, the gradients gs and the value y, constants
+// the function captured, values handed out by Tensor or StopGradient while
+// recording, and whatever user code (custom rules, checkpoints) saw or
+// returned. Storage shared by views is recycled once. Tracers of the trace
+// that escaped the function then panic when used (see Value.live). It does
+// nothing under nesting, when values are tracers of an outer trace.
+func (t *trace) recycleForward(xs, gs []Value, y Value) {
+	if !t.tensors {
+		return
+	}
+	keep := map[any]bool{}
+	pin := func(v Value) {
+		if v.t != nil && v.t != scalarT {
+			if k := v.t.Storage(); k != nil {
+				keep[k] = true
+			}
+		}
+	}
+	for _, v := range xs {
+		pin(v)
+	}
+	for _, v := range gs {
+		pin(v)
+	}
+	pin(y)
+	for _, e := range t.exposed {
+		if k := e.Storage(); k != nil {
+			keep[k] = true
+		}
+	}
+	for i := int32(0); i < t.n; i++ {
+		n := t.node(i)
+		if n.ext == nil {
+			continue // a scalar node, or an input
+		}
+		o := n.ext
+		if o.out.tc != nil {
+			return // nested under another trace
+		}
+		user := n.p == nil || n.p.full != nil
+		for j, a := range o.args {
+			if a.tc != nil {
+				return
+			}
+			if user || o.parents[j] < 0 {
+				pin(a)
+			}
+		}
+		if user {
+			pin(o.out)
+		}
+	}
+	var dead []*tensor.Tensor
+	for i := int32(0); i < t.n; i++ {
+		n := t.node(i)
+		if n.ext == nil {
+			continue
+		}
+		if out := n.ext.out; out.t != scalarT {
+			if k := out.t.Storage(); k != nil && !keep[k] {
+				keep[k] = true // once per storage
+				dead = append(dead, out.t)
+			}
+		}
+	}
+	for _, d := range dead {
+		tensor.Recycle(d)
+	}
+	t.freed = len(dead) > 0
+}

@@ -1,0 +1,250 @@
+package ad_test
+
+import (
+	"errors"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// Sizes here are above package tensor's pooling threshold (4096 elements),
+// so that recycled storage really is handed out again.
+
+// recycleCases are functions over tensors that exercise views (reshape,
+// slice, transpose), broadcasting, fan-out, reductions, matrix products,
+// where, a custom rule and a checkpoint.
+func recycleCases() []struct {
+	name string
+	f    func(xs []ad.Value) ad.Value
+	xs   []ad.Value
+} {
+	w := ad.From(tensor.RandN(11, 64, 96)) // a captured constant
+	sq := ad.Custom("sq", func(xs []ad.Value) ad.Value { return ad.Mul(xs[0], xs[0]) },
+		func(p, t []ad.Value) ad.Value { return ad.Mul(ad.Scalar(2), ad.Mul(p[0], t[0])) },
+		func(p []ad.Value, _, ct ad.Value) []ad.Value {
+			return []ad.Value{ad.Mul(ct, ad.Mul(ad.Scalar(2), p[0]))}
+		})
+	seg := ad.Checkpoint(func(xs []ad.Value) ad.Value { return ad.Tanh(ad.MatMul(xs[0], xs[1])) })
+	return []struct {
+		name string
+		f    func(xs []ad.Value) ad.Value
+		xs   []ad.Value
+	}{
+		{"rosenbrock", func(xs []ad.Value) ad.Value { return rosenN(xs[0]) }, []ad.Value{ad.From(tensor.Rand(1, -1, 1, 20000))}},
+		{"mlp", func(xs []ad.Value) ad.Value {
+			h := ad.Tanh(ad.Add(ad.MatMul(xs[0], w), xs[1]))
+			labels := make([]int, 128)
+			for i := range labels {
+				labels[i] = i * 7 % 48
+			}
+			return ad.SoftmaxCrossEntropy(ad.Reshape(h, 128, 48), labels)
+		}, []ad.Value{ad.From(tensor.RandN(2, 64, 64)), ad.From(tensor.RandN(3, 96))}},
+		{"views", func(xs []ad.Value) ad.Value {
+			x := xs[0]
+			t := ad.Transpose(ad.Reshape(x, 80, 100), 1, 0)
+			a, b := ad.Slice(t, 0, 0, 50), ad.Slice(t, 0, 50, 100)
+			c := ad.Concat(1, ad.Mul(a, b), ad.Exp(ad.Neg(a)))
+			m := ad.Where(ad.Greater(c, ad.Scalar(0)), c, ad.Square(c))
+			return ad.Add(ad.Sum(ad.Mul(m, m), false), ad.Sum(ad.Mean(ad.Sin(x), false), false))
+		}, []ad.Value{ad.From(tensor.RandN(4, 8000))}},
+		{"custom and checkpoint", func(xs []ad.Value) ad.Value {
+			return ad.Sum(sq(seg(xs[0], w)), false)
+		}, []ad.Value{ad.From(tensor.RandN(5, 128, 64))}},
+	}
+}
+
+// With recycling, repeated gradients equal, bit for bit, those computed with
+// it off, and no input or captured constant changes.
+func TestGradRecyclingMatchesFresh(t *testing.T) {
+	for _, c := range recycleCases() {
+		inputs := make([][]float64, len(c.xs))
+		for i, x := range c.xs {
+			inputs[i] = slices.Clone(x.Tensor().Float64s())
+		}
+		restore := ad.SetRecycling(false)
+		wantV, wantG := ad.ValueAndGrads(c.f, c.xs...)
+		restore()
+		for round := 0; round < 4; round++ {
+			v, gs := ad.ValueAndGrads(c.f, c.xs...)
+			if math.Float64bits(v.Item()) != math.Float64bits(wantV.Item()) {
+				t.Errorf("%s, round %d: value %v, want %v", c.name, round, v.Item(), wantV.Item())
+			}
+			for i := range gs {
+				if !tensor.Equal(gs[i].Tensor(), wantG[i].Tensor()) {
+					t.Errorf("%s, round %d: gradient %d differs from the one computed without recycling", c.name, round, i)
+				}
+			}
+		}
+		for i, x := range c.xs {
+			if !slices.Equal(x.Tensor().Float64s(), inputs[i]) {
+				t.Errorf("%s: input %d changed", c.name, i)
+			}
+		}
+		// the first gradients, kept across the rounds, are intact
+		restore = ad.SetRecycling(false)
+		_, again := ad.ValueAndGrads(c.f, c.xs...)
+		restore()
+		for i := range again {
+			if !tensor.Equal(again[i].Tensor(), wantG[i].Tensor()) {
+				t.Errorf("%s: a kept gradient %d changed", c.name, i)
+			}
+		}
+	}
+}
+
+// What the function hands out while recording — a Tensor, a StopGradient
+// constant — and what user code holds — a custom rule's own storage, which
+// its forward or reverse rule returns, and the cotangent its reverse rule
+// saw — survive later gradients; a tracer that escaped the function panics
+// with ErrGraph instead of showing reused storage.
+func TestGradRecyclingKeepsWhatEscapes(t *testing.T) {
+	x := ad.From(tensor.RandN(1, 6000))
+	// custom rules' own storage, one each, so that no rule's use pins another's
+	held, held2, held3 := tensor.RandN(2, 6000), tensor.RandN(3, 6000), tensor.RandN(4, 6000)
+	heldAt, held2At, held3At := held.Clone(), held2.Clone(), held3.Clone()
+	w := ad.From(tensor.RandN(5, 6000))
+	// shift(x) = x + held3, its reverse rule stashing the cotangent
+	var stash, stashAt *tensor.Tensor
+	shift := ad.Custom("shift", func(xs []ad.Value) ad.Value { return ad.Add(xs[0], ad.From(held3)) },
+		func(_, ts []ad.Value) ad.Value { return ts[0] },
+		func(_ []ad.Value, _, ct ad.Value) []ad.Value {
+			stash = ct.Tensor()
+			stashAt = stash.Clone()
+			return []ad.Value{ad.Neg(ad.Neg(ct))} // not ct itself: only the stash holds it
+		})
+	// constant(x) returns held itself; dot(x) = Σ x·held returns held as
+	// its gradient when the cotangent is 1
+	constant := ad.Custom("constant", func([]ad.Value) ad.Value { return ad.From(held2) },
+		func(_, ts []ad.Value) ad.Value { return ad.Mul(ts[0], ad.Scalar(0)) },
+		func(p []ad.Value, _, _ ad.Value) []ad.Value { return []ad.Value{ad.Mul(p[0], ad.Scalar(0))} })
+	dot := ad.Custom("dot", func(xs []ad.Value) ad.Value { return ad.Sum(ad.Mul(xs[0], ad.From(held)), false) },
+		func(_, ts []ad.Value) ad.Value { return ad.Sum(ad.Mul(ts[0], ad.From(held)), false) },
+		func(_ []ad.Value, _, ct ad.Value) []ad.Value { return []ad.Value{ad.From(held)} })
+	var kept, keptAt, stopped, stoppedAt *tensor.Tensor
+	var escaped ad.Value
+	f := func(x ad.Value) ad.Value {
+		k := ad.Exp(ad.Mul(x, ad.Scalar(0.5)))
+		kept = k.Tensor()
+		keptAt = kept.Clone()
+		s := ad.Cos(x)
+		stopped = ad.StopGradient(s).Tensor()
+		stoppedAt = stopped.Clone()
+		escaped = ad.Sin(x)
+		sum := ad.Add(ad.Mul(escaped, k), ad.Mul(s, constant(x)))
+		return ad.Add(ad.Sum(ad.Mul(shift(sum), w), false), dot(ad.Square(x)))
+	}
+	for range 5 { // later sweeps take recycled storage
+		ad.ValueAndGrad(f, x)
+		ad.ValueAndGrad(func(x ad.Value) ad.Value { return ad.Sum(ad.Square(ad.Tanh(x)), false) }, x)
+		if !tensor.Equal(kept, keptAt) {
+			t.Fatal("a value handed out by Tensor was recycled")
+		}
+		if !tensor.Equal(stopped, stoppedAt) {
+			t.Fatal("a value handed out by StopGradient was recycled")
+		}
+		if !tensor.Equal(stash, stashAt) {
+			t.Fatal("the cotangent a custom rule saw was recycled")
+		}
+		if !tensor.Equal(held, heldAt) {
+			t.Fatal("a custom rule's own storage, returned as a cotangent, was recycled")
+		}
+		if !tensor.Equal(held2, held2At) || !tensor.Equal(held3, held3At) {
+			t.Fatal("a custom rule's own storage, returned or used by its forward rule, was recycled")
+		}
+	}
+	for name, use := range map[string]func(){
+		"Tensor": func() { escaped.Tensor() },
+		"Shape":  func() { escaped.Shape() },
+		"Item":   func() { escaped.Item() },
+		"op":     func() { ad.Add(escaped, escaped) },
+	} {
+		err := tensor.Maybe(use)
+		if !errors.Is(err, tensor.ErrGraph) {
+			t.Errorf("%s of an escaped tracer: got %v, want ErrGraph", name, err)
+		}
+	}
+	if s := escaped.String(); !strings.Contains(s, "escaped") {
+		t.Errorf("String of an escaped tracer = %q", s)
+	}
+}
+
+// Concurrent gradients recycle into the shared pools without interfering.
+func TestGradRecyclingConcurrent(t *testing.T) {
+	cases := recycleCases()
+	want := make([][]ad.Value, len(cases))
+	restore := ad.SetRecycling(false)
+	for i, c := range cases {
+		_, want[i] = ad.ValueAndGrads(c.f, c.xs...)
+	}
+	restore()
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range 6 {
+				i := (g + r) % len(cases)
+				_, gs := ad.ValueAndGrads(cases[i].f, cases[i].xs...)
+				for j := range gs {
+					if !tensor.Equal(gs[j].Tensor(), want[i][j].Tensor()) {
+						errs <- cases[i].name
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for name := range errs {
+		t.Errorf("%s: a concurrent gradient differs", name)
+	}
+}
+
+// Nested differentiation does not recycle (an outer trace may hold the
+// inner sweep's values): Hessians agree with recycling on and off.
+func TestGradRecyclingNested(t *testing.T) {
+	x := ad.From(tensor.Rand(3, -1, 1, 70))
+	restore := ad.SetRecycling(false)
+	want := ad.Hessian(rosenN, x).Tensor()
+	wantRR := ad.JacRev(func(y ad.Value) ad.Value { return ad.Grad(rosenN, y) }, x).Tensor()
+	restore()
+	for range 3 {
+		if got := ad.Hessian(rosenN, x).Tensor(); !tensor.Equal(got, want) {
+			t.Error("forward-over-reverse Hessian differs with recycling")
+		}
+		if got := ad.JacRev(func(y ad.Value) ad.Value { return ad.Grad(rosenN, y) }, x).Tensor(); !tensor.Equal(got, wantRR) {
+			t.Error("reverse-over-reverse Hessian differs with recycling")
+		}
+	}
+}
+
+// Recycling takes repeated gradients' storage from the pool: they allocate
+// far fewer bytes than with it off.
+func TestGradRecyclingReusesStorage(t *testing.T) {
+	x := ad.From(tensor.Rand(1, -1, 1, 20000))
+	bytes := func() uint64 {
+		ad.ValueAndGrad(rosenN, x) // warm the pools
+		var a, b runtime.MemStats
+		runtime.ReadMemStats(&a)
+		for range 5 {
+			ad.ValueAndGrad(rosenN, x)
+		}
+		runtime.ReadMemStats(&b)
+		return b.TotalAlloc - a.TotalAlloc
+	}
+	restore := ad.SetRecycling(false)
+	off := bytes()
+	restore()
+	on := bytes()
+	t.Logf("5 gradients allocated %d bytes with recycling, %d without", on, off)
+	if float64(on) > 0.75*float64(off) {
+		t.Errorf("recycling allocated %d bytes, %d without", on, off)
+	}
+}
