@@ -101,6 +101,7 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 		}
 	}
 	p.prune()
+	p.combinePads()
 	p.cse, p.consts = nil, nil
 	p.planRecycling()
 	p.lowerScalar()
@@ -246,6 +247,68 @@ func (p *Program) prune() {
 	}
 	slices.Reverse(keep)
 	p.code = keep
+}
+
+// combinePads rewrites add(pad(a), pad(b)) along one axis — the gradient
+// of a function of two slices of one array, like x[1:] − x[:−1] — as one
+// pad_add instruction when nothing else reads the two pads: the sum is
+// written once instead of two zero-padded copies and a third array.
+func (p *Program) combinePads() {
+	reads := make([]int, len(p.vals))
+	for _, in := range p.code {
+		for _, a := range in.args {
+			reads[a]++
+		}
+	}
+	for _, o := range p.outs {
+		reads[o]++
+	}
+	def := make([]int, len(p.vals)) // register → index+1 of the instruction writing it
+	for i, in := range p.code {
+		def[in.out] = i + 1
+	}
+	pad := func(r int32) (int, bool) {
+		d := def[r] - 1
+		return d, d >= 0 && p.code[d].p == padPrim && reads[r] == 1
+	}
+	dead := make([]bool, len(p.code))
+	for i, in := range p.code {
+		if in.p != addPrim || in.prm != nil {
+			continue
+		}
+		da, okA := pad(in.args[0])
+		db, okB := pad(in.args[1])
+		if !okA || !okB || da == db {
+			continue
+		}
+		pa, pb := p.code[da], p.code[db]
+		out := p.vals[in.out]
+		if pa.prm.axis != pb.prm.axis || !sameShape(p.vals[pa.out].Shape(), out.Shape()) ||
+			!sameShape(p.vals[pb.out].Shape(), out.Shape()) || p.vals[pa.out].DType() != p.vals[pb.out].DType() {
+			continue
+		}
+		dead[da], dead[db] = true, true
+		p.code[i] = instr{p: padAddPrim, out: in.out, args: []int32{pa.args[0], pb.args[0]},
+			prm: &params{axis: pa.prm.axis, start: pa.prm.start, stop: pb.prm.start, shape: slices.Clone(out.Shape())}}
+	}
+	p.code = slices.DeleteFunc(p.code, func(in instr) bool { return in.p == padPrim && dead[def[in.out]-1] })
+}
+
+// padAddPrim is pad(a) + pad(b) along params.axis, a padded with start
+// zeros before it and b with stop, to params.shape. Only Compile makes it,
+// after recording, so it has no derivative rules.
+var padAddPrim = &prim{
+	name: "pad_add",
+	impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor {
+		a, b, ax := t[0], t[1], p.axis
+		out := tensor.Pad(a, ax, p.start, p.shape[ax]-p.start-a.Shape()[ax])
+		region := tensor.Slice(out, ax, p.stop, p.stop+b.Shape()[ax])
+		if region.Storage() == out.Storage() { // a view: add b in place
+			region.AddInPlace(b)
+			return out
+		}
+		return tensor.Add(out, tensor.Pad(b, ax, p.stop, p.shape[ax]-p.stop-b.Shape()[ax]))
+	},
 }
 
 // planRecycling finds, for each instruction, the tensors whose storage no
