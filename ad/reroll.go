@@ -1,5 +1,7 @@
 package ad
 
+import "gonum.org/v1/gonum/floats"
+
 // Rerolling: code written one scalar op at a time in a Go loop records the
 // loop unrolled — W1's Rosenbrock function records the same 8 instructions
 // for each of its 999 terms, and its gradient the same 9 in reverse.
@@ -202,10 +204,18 @@ func (l *loop) run(r, tmp []float64) {
 	b = b[:len(o)]
 	switch l.op {
 	case sAdd:
+		if !l.recurrent() {
+			floats.AddTo(o, a[:len(o)], b)
+			return
+		}
 		for j, x := range a[:len(o)] {
 			o[j] = x + b[j]
 		}
 	case sSub:
+		if !l.recurrent() {
+			floats.SubTo(o, a[:len(o)], b)
+			return
+		}
 		for j, x := range a[:len(o)] {
 			o[j] = x - b[j]
 		}
@@ -247,9 +257,7 @@ func (l *loop) scalarOperand(r, o, tmp []float64) bool {
 				o[j] = c - x
 			}
 		case sMul:
-			for j, x := range v {
-				o[j] = c * x
-			}
+			floats.ScaleTo(o, c, v)
 		default:
 			return false
 		}
@@ -266,9 +274,7 @@ func (l *loop) scalarOperand(r, o, tmp []float64) bool {
 			o[j] = x - c
 		}
 	case sMul:
-		for j, x := range v {
-			o[j] = x * c
-		}
+		floats.ScaleTo(o, c, v) // c·x = x·c exactly
 	default:
 		return false
 	}
@@ -294,6 +300,18 @@ func strided(r []float64, a, s int32, tmp []float64) []float64 {
 		}
 	}
 	return tmp
+}
+
+// recurrent reports whether the loop reads registers it writes.
+func (l *loop) recurrent() bool {
+	in := func(a, s int32) bool {
+		lo, hi := a, a+(l.n-1)*s
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		return hi >= l.out && lo < l.out+l.n
+	}
+	return in(l.a, l.sa) || !l.unary() && in(l.b, l.sb)
 }
 
 // overlaps reports whether the operand r[a + j·s] is gathered (s ≠ 1)
