@@ -1,6 +1,11 @@
 package tensor
 
-import "slices"
+import (
+	"slices"
+	"unsafe"
+
+	"gonum.org/v1/gonum/floats"
+)
 
 // Arithmetic kernels with tight loops: the same-shape and scalar-operand
 // cases, which dominate AD workloads, run without a function call per
@@ -112,8 +117,27 @@ func isSuffix(s, out []int) bool {
 	return slices.Equal(s, out[len(out)-len(s):])
 }
 
+// as64 returns s as a []float64 if T is float64, else nil: float64 sums,
+// differences and scalings run through gonum's floats, whose kernels are
+// SIMD assembly on amd64 (and exact: the same IEEE operation per element).
+func as64[T Float](s []T) []float64 {
+	var z T
+	if unsafe.Sizeof(z) != 8 || len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float64)(unsafe.Pointer(&s[0])), len(s))
+}
+
 func arithSame[T Float](op ArithOp, x, y, z []T) {
 	x, y = x[:len(z)], y[:len(z)]
+	if z64 := as64(z); z64 != nil && (op == OpAdd || op == OpSub) {
+		if op == OpAdd {
+			floats.AddTo(z64, as64(x), as64(y))
+		} else {
+			floats.SubTo(z64, as64(x), as64(y))
+		}
+		return
+	}
 	switch op {
 	case OpAdd:
 		for i := range z {
@@ -154,15 +178,24 @@ func arithScalarY[T Float](op ArithOp, x []T, c T, z []T) {
 			z[i] = x[i] - c
 		}
 	case OpMul:
-		for i := range z {
-			z[i] = x[i] * c
-		}
+		scale(x, c, z)
 	case OpDiv:
 		for i := range z {
 			z[i] = x[i] / c
 		}
 	default:
 		strongMulScalar(x, c, z)
+	}
+}
+
+// scale writes x·c into z.
+func scale[T Float](x []T, c T, z []T) {
+	if z64 := as64(z); z64 != nil {
+		floats.ScaleTo(z64, float64(c), as64(x[:len(z)]))
+		return
+	}
+	for i := range z {
+		z[i] = x[i] * c
 	}
 }
 
@@ -173,9 +206,7 @@ func strongMulScalar[T Float](x []T, c T, z []T) {
 	case c == 0:
 		clear(z)
 	case c-c == 0: // finite: x·c is NaN only where x is
-		for i := range z {
-			z[i] = x[i] * c
-		}
+		scale(x, c, z)
 	default:
 		for i := range z {
 			z[i] = StrongMulScalar(x[i], c)
@@ -195,9 +226,7 @@ func arithScalarX[T Float](op ArithOp, c T, y []T, z []T) {
 			z[i] = c - y[i]
 		}
 	case OpMul:
-		for i := range z {
-			z[i] = c * y[i]
-		}
+		scale(y, c, z) // c·y = y·c exactly
 	case OpStrongMul:
 		strongMulScalar(y, c, z)
 	default:
