@@ -45,7 +45,7 @@ func kernelUnary(name string, f func(float64) float64, k func(*tensor.Tensor) *t
 var negPrim = new(prim)
 
 func init() {
-	*negPrim = *unary("neg", func(x float64) float64 { return -x },
+	*negPrim = *kernelUnary("neg", func(x float64) float64 { return -x }, tensor.Neg, tensor.NegTo[float64], tensor.NegTo[float32],
 		func(x, _ Value) Value { return like(x, -1) })
 }
 
@@ -136,7 +136,7 @@ func sign(x float64) float64 {
 	return x // 0, -0 or NaN
 }
 
-var squarePrim = unary("square", func(x float64) float64 { return x * x },
+var squarePrim = kernelUnary("square", func(x float64) float64 { return x * x }, tensor.Square, tensor.SquareTo[float64], tensor.SquareTo[float32],
 	func(x, _ Value) Value { return Mul(like(x, 2), x) })
 
 // Square returns x² elementwise. It is a primitive (not x·x) so that its

@@ -117,6 +117,8 @@ func TestKernelsOverwriteRecycledStorage(t *testing.T) {
 			"map2":          func() *Tensor { return Map2("f", a, row, func(x, y float64) float64 { return x - y }) },
 			"where":         func() *Tensor { return Where(cond, a, row) },
 			"tanh":          func() *Tensor { return Tanh(a) },
+			"neg":           func() *Tensor { return Neg(a) },
+			"square":        func() *Tensor { return Square(a) },
 			"clone":         func() *Tensor { return a.Clone() },
 			"as":            func() *Tensor { return a.As(other).As(d) },
 			"full":          func() *Tensor { return d.Full(2, 2, n) },

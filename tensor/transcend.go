@@ -23,17 +23,48 @@ func Sigmoid(t *Tensor) *Tensor {
 	return apply(t, vmath.SigmoidTo[float64], vmath.SigmoidTo[float32])
 }
 
+// Neg returns −t elementwise.
+func Neg(t *Tensor) *Tensor { return applyBy(parallel, t, NegTo[float64], NegTo[float32]) }
+
+// Square returns t² elementwise.
+func Square(t *Tensor) *Tensor { return applyBy(parallel, t, SquareTo[float64], SquareTo[float32]) }
+
+// NegTo writes −src into dst (of src's length) and returns it: Neg's slice
+// kernel, for callers that fuse elementwise work.
+func NegTo[T Float](dst, src []T) []T {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		dst[i] = -x
+	}
+	return dst
+}
+
+// SquareTo writes src² into dst (of src's length) and returns it: Square's
+// slice kernel.
+func SquareTo[T Float](dst, src []T) []T {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		dst[i] = x * x
+	}
+	return dst
+}
+
 // apply runs a slice kernel over t into a new tensor, on every core from
 // 2¹² elements (the kernels of this file and Map's cost several ns an
 // element).
 func apply(t *Tensor, f64 func(dst, src []float64) []float64, f32 func(dst, src []float32) []float32) *Tensor {
+	return applyBy(parallelCostly, t, f64, f32)
+}
+
+// applyBy is apply with the given parallel loop.
+func applyBy(par func(n int, f func(lo, hi int)), t *Tensor, f64 func(dst, src []float64) []float64, f32 func(dst, src []float32) []float32) *Tensor {
 	out := dirty(t.dtype, slices.Clone(t.shape))
 	if t.dtype == Float32 {
 		x, z := t.f32, out.f32
-		parallelCostly(len(z), func(lo, hi int) { f32(z[lo:hi], x[lo:hi]) })
+		par(len(z), func(lo, hi int) { f32(z[lo:hi], x[lo:hi]) })
 		return out
 	}
 	x, z := t.f64, out.f64
-	parallelCostly(len(z), func(lo, hi int) { f64(z[lo:hi], x[lo:hi]) })
+	par(len(z), func(lo, hi int) { f64(z[lo:hi], x[lo:hi]) })
 	return out
 }

@@ -11,7 +11,8 @@ func TestTranscendental(t *testing.T) {
 		name string
 		f    func(*Tensor) *Tensor
 		ref  func(float64) float64
-	}{{"Exp", Exp, math.Exp}, {"Tanh", Tanh, math.Tanh}, {"Sigmoid", Sigmoid, sigmoid}} {
+	}{{"Exp", Exp, math.Exp}, {"Tanh", Tanh, math.Tanh}, {"Sigmoid", Sigmoid, sigmoid},
+		{"Neg", Neg, func(x float64) float64 { return -x }}, {"Square", Square, func(x float64) float64 { return x * x }}} {
 		for _, d := range dtypes {
 			tol := 1e-15 // a few float64 ulps; float32: one ulp after rounding
 			if d == Float32 {
