@@ -282,8 +282,7 @@ func (l *loop) scalarOperand(r, o, tmp []float64) bool {
 }
 
 // strided returns the n registers r[a + j·s] as a slice: a window of r for
-// s = 1, else gathered into tmp (for s = 0, the one value repeated, except
-// where the caller reads only its first element).
+// s = 1, else gathered into tmp (for s = 0, the one value repeated).
 func strided(r []float64, a, s int32, tmp []float64) []float64 {
 	switch s {
 	case 1:
@@ -302,25 +301,20 @@ func strided(r []float64, a, s int32, tmp []float64) []float64 {
 	return tmp
 }
 
-// recurrent reports whether the loop reads registers it writes.
+// recurrent reports whether the loop reads registers it writes (its own
+// earlier iterations).
 func (l *loop) recurrent() bool {
-	in := func(a, s int32) bool {
-		lo, hi := a, a+(l.n-1)*s
-		if lo > hi {
-			lo, hi = hi, lo
-		}
-		return hi >= l.out && lo < l.out+l.n
-	}
-	return in(l.a, l.sa) || !l.unary() && in(l.b, l.sb)
+	return l.reads(l.a, l.sa) || !l.unary() && l.reads(l.b, l.sb)
 }
 
 // overlaps reports whether the operand r[a + j·s] is gathered (s ≠ 1)
 // from registers the loop writes, which it must then read as they are
 // written.
-func (l *loop) overlaps(a, s int32) bool {
-	if s == 1 {
-		return false
-	}
+func (l *loop) overlaps(a, s int32) bool { return s != 1 && l.reads(a, s) }
+
+// reads reports whether the operand r[a + j·s] meets the loop's results,
+// which are consecutive (so = 1) wherever it is asked.
+func (l *loop) reads(a, s int32) bool {
 	lo, hi := a, a+(l.n-1)*s
 	if lo > hi {
 		lo, hi = hi, lo
