@@ -125,6 +125,8 @@ func TestKernelsOverwriteRecycledStorage(t *testing.T) {
 			"transpose":     func() *Tensor { return Transpose(a, 1, 0) },
 			"slice":         func() *Tensor { return Slice(sq, 1, 1, n/64+1) },
 			"concat":        func() *Tensor { return Concat(0, row.Reshape(1, n), row.Reshape(1, n)) },
+			"pad":           func() *Tensor { return Pad(Slice(a, 1, 0, n-64), 1, 24, 40) },
+			"pad rows":      func() *Tensor { return Pad(a, 0, 1, 1).Reshape(4 * n) },
 			"take_along":    func() *Tensor { return TakeAlong(a, 0, idx) },
 			"matmul":        func() *Tensor { return MatMul(sq, Transpose(sq, 1, 0)) },
 		}

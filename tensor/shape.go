@@ -147,18 +147,26 @@ func Pad(t *Tensor, axis, before, after int) *Tensor {
 	}
 	shape := slices.Clone(t.shape)
 	shape[a] += before + after
-	out := Empty(t.dtype, shape)
+	out := dirty(t.dtype, shape) // every element is written below: zeros only in the padding
 	outer, n, inner := split(t.shape, a)
 	m, mo := n*inner, shape[a]*inner
-	for o := 0; o < outer; o++ {
-		d := o*mo + before*inner
-		if t.dtype == Float32 {
-			copy(out.f32[d:d+m], t.f32[o*m:(o+1)*m])
-		} else {
-			copy(out.f64[d:d+m], t.f64[o*m:(o+1)*m])
-		}
+	if t.dtype == Float32 {
+		padRows(out.f32, t.f32, outer, m, mo, before*inner)
+	} else {
+		padRows(out.f64, t.f64, outer, m, mo, before*inner)
 	}
 	return out
+}
+
+// padRows writes each of the outer rows of src (m elements) into a row of
+// dst (mo elements) at offset b, zeroing the rest of the row.
+func padRows[T Float](dst, src []T, outer, m, mo, b int) {
+	for o := 0; o < outer; o++ {
+		row := dst[o*mo : (o+1)*mo]
+		clear(row[:b])
+		copy(row[b:b+m], src[o*m:(o+1)*m])
+		clear(row[b+m:])
+	}
 }
 
 // Concat returns a new tensor joining ts along axis. All must share dtype,
