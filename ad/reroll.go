@@ -242,41 +242,29 @@ func (l *loop) run(r, tmp []float64) {
 // scalarOperand runs a loop adding, subtracting or multiplying a vector
 // and a fixed register into o, reporting false for other loops.
 func (l *loop) scalarOperand(r, o, tmp []float64) bool {
-	if l.unary() || l.sa == 0 && l.sb == 0 {
+	if l.unary() || l.sa == 0 && l.sb == 0 || l.op != sAdd && l.op != sSub && l.op != sMul {
 		return false
 	}
-	if l.sa == 0 { // c op v
-		c, v := r[l.a], strided(r, l.b, l.sb, tmp)[:len(o)]
-		switch l.op {
-		case sAdd:
-			for j, x := range v {
-				o[j] = c + x
-			}
-		case sSub:
-			for j, x := range v {
-				o[j] = c - x
-			}
-		case sMul:
-			floats.ScaleTo(o, c, v)
-		default:
-			return false
-		}
-		return true
+	va, vs, cr := l.b, l.sb, l.a // the vector operand, its stride, the fixed register
+	if l.sb == 0 {
+		va, vs, cr = l.a, l.sa, l.b
 	}
-	v, c := strided(r, l.a, l.sa, tmp)[:len(o)], r[l.b] // v op c
-	switch l.op {
-	case sAdd:
+	v, c := strided(r, va, vs, tmp)[:len(o)], r[cr]
+	switch {
+	case l.op == sMul: // c·x = x·c exactly
+		floats.ScaleTo(o, c, v)
+	case l.op == sAdd: // c + x = x + c exactly
 		for j, x := range v {
 			o[j] = x + c
 		}
-	case sSub:
+	case l.sb == 0: // x − c
 		for j, x := range v {
 			o[j] = x - c
 		}
-	case sMul:
-		floats.ScaleTo(o, c, v) // c·x = x·c exactly
-	default:
-		return false
+	default: // c − x
+		for j, x := range v {
+			o[j] = c - x
+		}
 	}
 	return true
 }
