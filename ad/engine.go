@@ -109,6 +109,7 @@ type trace struct {
 	nd      int32    // how many duals there are
 	done    bool
 	exposed []*tensor.Tensor // reverse: concrete values handed out by Tensor or StopGradient while recording
+	expMu   sync.Mutex       // guards exposed: Tensor may be called from several goroutines
 	freed   bool             // reverse: the forward values were recycled (see recycleForward)
 }
 

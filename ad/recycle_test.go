@@ -248,3 +248,28 @@ func TestGradRecyclingReusesStorage(t *testing.T) {
 		t.Errorf("recycling allocated %d bytes, %d without", on, off)
 	}
 }
+
+// Tensor may be called on the values being recorded from several
+// goroutines at once (the race detector checks the bookkeeping), and every
+// tensor so handed out survives the gradient.
+func TestGradTensorConcurrent(t *testing.T) {
+	x := ad.From(tensor.RandN(1, 5000))
+	got := make([]*tensor.Tensor, 4)
+	ad.Grad(func(x ad.Value) ad.Value {
+		hs := []ad.Value{ad.Sin(x), ad.Cos(x), ad.Exp(x), ad.Tanh(x)}
+		var wg sync.WaitGroup
+		for i, h := range hs {
+			wg.Add(1)
+			go func() { defer wg.Done(); got[i] = h.Tensor() }()
+		}
+		wg.Wait()
+		return ad.Sum(ad.Add(ad.Mul(hs[0], hs[1]), ad.Mul(hs[2], hs[3])), false)
+	}, x)
+	ad.Grad(func(x ad.Value) ad.Value { return ad.Sum(ad.Square(ad.Sin(x)), false) }, x) // takes recycled storage
+	xt := x.Tensor()
+	for i, want := range []*tensor.Tensor{tensor.Map(xt, math.Sin), tensor.Map(xt, math.Cos), tensor.Exp(xt), tensor.Tanh(xt)} {
+		if !tensor.Equal(got[i], want) {
+			t.Errorf("value %d handed out by Tensor changed after the gradient", i)
+		}
+	}
+}

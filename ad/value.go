@@ -91,8 +91,10 @@ func (v Value) expose() {
 		return
 	}
 	for w := v; w.tc != nil && !w.tc.done && w.tc.kind != stageTrace; w = w.primal() {
-		if w.tc.kind == revTrace {
-			w.tc.exposed = append(w.tc.exposed, v.t)
+		if t := w.tc; t.kind == revTrace {
+			t.expMu.Lock()
+			t.exposed = append(t.exposed, v.t)
+			t.expMu.Unlock()
 		}
 	}
 }
