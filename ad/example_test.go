@@ -175,3 +175,39 @@ func ExampleProgram_Donate() {
 	// old parameters after a step: [0]
 	// w[0] 0.651322, closed form 0.651322
 }
+
+// Scalar code written with a Go loop records the loop unrolled; Compile
+// rolls it back up, and AppendRun replays it into the previous outputs
+// without allocating.
+func ExampleProgram_AppendRun() {
+	// Σ (x_i − i)², whose gradient is 2(x_i − i): each step below halves
+	// every x_i − i, so f falls to a quarter (Σ i² = 328350 at first)
+	f := func(xs []ad.Value) []ad.Value {
+		v, gs := ad.ValueAndGrads(func(xs []ad.Value) ad.Value {
+			s := ad.Scalar(0)
+			for i, x := range xs {
+				d := ad.Sub(x, ad.Scalar(float64(i)))
+				s = ad.Add(s, ad.Mul(d, d))
+			}
+			return s
+		}, xs...)
+		return append([]ad.Value{v}, gs...)
+	}
+	xs := make([]ad.Value, 100)
+	for i := range xs {
+		xs[i] = ad.Scalar(0)
+	}
+	p := ad.Compile(f, xs...)
+	var out []ad.Value
+	for step := 0; step < 3; step++ {
+		out = p.AppendRun(out[:0], xs...)
+		for i := range xs { // a gradient-descent step: x ← x − 0.25·∇
+			xs[i] = ad.Scalar(xs[i].Item() - 0.25*out[i+1].Item())
+		}
+		fmt.Printf("step %d: f = %.4g\n", step, out[0].Item())
+	}
+	// Output:
+	// step 0: f = 3.284e+05
+	// step 1: f = 8.209e+04
+	// step 2: f = 2.052e+04
+}
