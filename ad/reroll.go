@@ -77,6 +77,11 @@ func (p *Program) reroll(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
 		}
 		i += L * R
 	}
+	n := 0
+	for _, l := range p.loops {
+		n = max(n, int(l.n))
+	}
+	p.stmp = make([]float64, 2*n) // the loops' scratch for gathered operands
 	return out, outp
 }
 
@@ -480,11 +485,6 @@ func (p *Program) renumber(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
 		}
 	}
 	p.loops = loops
-	n := 0
-	for _, l := range loops {
-		n = max(n, int(l.n))
-	}
-	p.stmp = make([]float64, 2*n)
 	f64 := make([]float64, len(p.f64))
 	for r, v := range p.f64 {
 		f64[perm[r]] = v

@@ -2,6 +2,7 @@ package ad_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
@@ -175,4 +176,105 @@ func TestRerollAppendRunAndClone(t *testing.T) {
 	if got := prog.AppendRun(pre, xs...); len(got) != 1+len(want) || got[0].Item() != 7 || got[1].Item() != want[0].Item() {
 		t.Error("AppendRun did not append to dst")
 	}
+}
+
+// Random scalar programs written with a Go loop — each term a random
+// block of operations on the term's inputs, constants, earlier values of
+// the term and values carried from the previous term — compile to the
+// same results, bit for bit, with rerolling on (renumbered or not) and
+// off, value and gradient.
+func TestRerollRandomPrograms(t *testing.T) {
+	type op struct {
+		kind    int // 0 add, 1 sub, 2 mul, 3 div, 4 neg, 5 sin, 6 tanh, 7 hypot
+		a, b    int // operands: < 0 picks input offset −a−1, else an earlier value of the term (or the carry when it is 0)
+		constB  bool
+		constV  float64
+		carries bool // this value becomes the next term's carry
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	loops := 0
+	for c := 0; c < 150; c++ {
+		k := 2 + rng.IntN(7)
+		block := make([]op, k)
+		for j := range block {
+			pick := func() int {
+				if rng.IntN(3) == 0 {
+					return -1 - rng.IntN(3) // x[i], x[i+1] or x[i+2]
+				}
+				return rng.IntN(j + 1) // 0: the carry, j': value j'−1 of this term
+			}
+			block[j] = op{kind: rng.IntN(8), a: pick(), b: pick(), constB: rng.IntN(4) == 0, constV: float64(rng.IntN(5)) - 2}
+		}
+		block[rng.IntN(k)].carries = true
+		terms := 6 + rng.IntN(30)
+		f := func(xs []ad.Value) ad.Value {
+			carry, sum := ad.Scalar(0.5), ad.Scalar(0)
+			for i := 0; i < terms; i++ {
+				vals := []ad.Value{carry}
+				get := func(r int) ad.Value {
+					if r < 0 {
+						return xs[i-r-1]
+					}
+					return vals[r]
+				}
+				next := carry
+				for _, o := range block {
+					a, b := get(o.a), get(o.b)
+					if o.constB {
+						b = ad.Scalar(o.constV)
+					}
+					var v ad.Value
+					switch o.kind {
+					case 0:
+						v = ad.Add(a, b)
+					case 1:
+						v = ad.Sub(a, b)
+					case 2:
+						v = ad.Mul(a, b)
+					case 3:
+						v = ad.Div(a, ad.Add(ad.Square(b), ad.Scalar(1)))
+					case 4:
+						v = ad.Neg(a)
+					case 5:
+						v = ad.Sin(a)
+					case 6:
+						v = ad.Tanh(a)
+					default:
+						v = ad.Hypot(a, b)
+					}
+					vals = append(vals, v)
+					if o.carries {
+						next = v
+					}
+				}
+				carry = ad.Tanh(next)
+				sum = ad.Add(sum, vals[len(vals)-1])
+			}
+			return ad.Add(sum, carry)
+		}
+		n := terms + 2
+		compile := func(reroll, renumber bool) *ad.Program {
+			defer ad.SetRerolling(reroll, renumber)()
+			return ad.Compile(valueAndGrads(f), scalarInputs(uint64(c), n, -1, 1)...)
+		}
+		unrolled, rolled, strided := compile(false, false), compile(true, true), compile(true, false)
+		l, _ := rolled.Rerolled()
+		loops += l
+		for seed := uint64(1000); seed < 1002; seed++ {
+			xs := scalarInputs(seed+uint64(c), n, -1, 1)
+			want := unrolled.Run(xs...)
+			for name, p := range map[string]*ad.Program{"renumbered": rolled, "strided": strided} {
+				got := p.Run(xs...)
+				for i := range want {
+					if g, w := got[i].Item(), want[i].Item(); math.Float64bits(g) != math.Float64bits(w) {
+						t.Fatalf("case %d (%d terms of %v), %s: output %d is %v rerolled, %v unrolled", c, terms, block, name, i, g, w)
+					}
+				}
+			}
+		}
+	}
+	if loops < 150 {
+		t.Errorf("only %d loops over 150 random programs", loops)
+	}
+	t.Logf("%d loops over 150 random programs", loops)
 }
