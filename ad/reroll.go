@@ -97,23 +97,36 @@ func (s sinstr) unary() bool { return s.op == sGeneric1 || s.op == sNeg }
 func findRun(code []sinstr, prims []*prim, writer []int32, i int) (L, R int, order []int) {
 	best := 0
 	for l := 1; l <= rerollMaxPeriod && i+rerollMinReps*l <= len(code); l++ {
-		if prims[i+l] != prims[i] || code[i+l].op != code[i].op {
+		// match reports whether instruction k of repetition r is
+		// instruction k of the first with its registers moved r strides
+		match := func(r, k int) bool {
+			s0, s1, s := code[i+k], code[i+l+k], code[i+r*l+k]
+			return prims[i+r*l+k] == prims[i+k] && s.op == s0.op &&
+				s.out == s0.out+int32(r)*(s1.out-s0.out) &&
+				s.a == s0.a+int32(r)*(s1.a-s0.a) &&
+				(s.unary() || s.b == s0.b+int32(r)*(s1.b-s0.b))
+		}
+		// the fewest repetitions first, one instruction at a time, so that
+		// an irregular block is rejected at its first irregular instruction
+		ok := true
+		for k := 0; k < l && ok; k++ {
+			for r := 1; r < rerollMinReps && ok; r++ {
+				ok = match(r, k)
+			}
+		}
+		if !ok {
 			continue
 		}
-		r := 1
+		r := rerollMinReps
 	reps:
 		for ; i+(r+1)*l <= len(code); r++ {
 			for k := 0; k < l; k++ {
-				s0, s1, s := code[i+k], code[i+l+k], code[i+r*l+k]
-				if prims[i+r*l+k] != prims[i+k] || s.op != s0.op ||
-					s.out != s0.out+int32(r)*(s1.out-s0.out) ||
-					s.a != s0.a+int32(r)*(s1.a-s0.a) ||
-					!s.unary() && s.b != s0.b+int32(r)*(s1.b-s0.b) {
+				if !match(r, k) {
 					break reps
 				}
 			}
 		}
-		if r < rerollMinReps || r*l <= best {
+		if r*l <= best {
 			continue
 		}
 		if o, ok := packOrder(code, writer, i, l, r); ok {
