@@ -538,3 +538,25 @@ func TestSymbolicZeroTangentsDoNoWork(t *testing.T) {
 		t.Errorf("independent output: tangent %v, rule calls %d", tan, calls)
 	}
 }
+
+// LogSumExp over no elements is log 0 = −Inf (PyTorch's convention), with
+// an empty gradient; over a non-empty axis of an empty tensor it is empty.
+func TestLogSumExpEmpty(t *testing.T) {
+	if v := ad.LogSumExp(ad.From(tensor.Zeros(0)), false).Item(); !math.IsInf(v, -1) {
+		t.Errorf("logsumexp of () = %v, want -Inf", v)
+	}
+	r := ad.LogSumExp(ad.From(tensor.Zeros(2, 0)), false, 1).Tensor()
+	if !slices.Equal(r.Shape(), []int{2}) || !math.IsInf(r.AtFlat(0), -1) || !math.IsInf(r.AtFlat(1), -1) {
+		t.Errorf("logsumexp of (2,0) along 1 = %v, want [-Inf -Inf]", r)
+	}
+	if k := ad.LogSumExp(ad.From(tensor.Zeros(2, 0)), true, 1); !slices.Equal(k.Shape(), []int{2, 1}) {
+		t.Errorf("keepdims shape %v, want (2,1)", k.Shape())
+	}
+	if e := ad.LogSumExp(ad.From(tensor.Zeros(0, 3)), false, 1); !slices.Equal(e.Shape(), []int{0}) {
+		t.Errorf("logsumexp of (0,3) along 1 has shape %v, want (0)", e.Shape())
+	}
+	g := ad.Grad(func(x ad.Value) ad.Value { return ad.LogSumExp(x, false) }, ad.From(tensor.Zeros(0)))
+	if !slices.Equal(g.Shape(), []int{0}) {
+		t.Errorf("gradient shape %v, want (0)", g.Shape())
+	}
+}

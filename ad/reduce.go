@@ -179,13 +179,22 @@ func Prod(x Value, keep bool, axes ...int) Value {
 }
 
 // LogSumExp returns log Σ exp(x) over axes (none given: all axes), shifted
-// by the maximum so that large inputs do not overflow; see Sum.
+// by the maximum so that large inputs do not overflow; see Sum. Over no
+// elements (a reduced axis of length 0) it is log 0 = −Inf, as in PyTorch.
 func LogSumExp(x Value, keep bool, axes ...int) Value {
 	check("logsumexp", x)
+	if axes == nil {
+		axes = allAxes(x)
+	}
+	p, shape := reduceParams("logsumexp", x, axes, keep)
+	for _, a := range p.axes {
+		if x.Shape()[a] == 0 { // nothing to shift by: Max would panic
+			return Reshape(Log(Sum(Exp(x), true, axes...)), shape...)
+		}
+	}
 	m := StopGradient(Max(x, true, axes...))
 	m = bind(finitePrim, nil, m) // an all -Inf slice must not give NaN
 	s := Add(Log(Sum(Exp(Sub(x, m)), true, axes...)), m)
-	_, shape := reduceParams("logsumexp", x, axes, keep)
 	return Reshape(s, shape...)
 }
 
