@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -233,7 +234,7 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 	if mode != Forward {
 		y, pull := VJP(func(xs []Value) Value { return f(xs[0]) }, x)
 		m := y.Size()
-		jacSizes.Store(key, m)
+		rememberSize(key, m)
 		if mode == Reverse || m <= n {
 			rows := make([]Value, m)
 			for i := 0; i < m; i++ {
@@ -253,13 +254,29 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
 	y, tan := JVPBatch(func(xs []Value) Value { return f(xs[0]) }, []Value{x}, []Value{eye})
 	m := y.Size()
-	jacSizes.Store(key, m)
+	rememberSize(key, m)
 	j := Transpose(Reshape(tan, n, m), 1, 0) // rows are outputs
 	return Reshape(j, append(slices.Clone(y.Shape()), x.Shape()...)...), Forward
 }
 
-// jacSizes maps a function and input shape to the output size Jacobian saw.
-var jacSizes sync.Map
+// jacSizes maps a function and input shape to the output size Jacobian
+// saw; jacCount counts its entries, which rememberSize keeps under
+// jacSizesMax by starting afresh.
+var (
+	jacSizes sync.Map
+	jacCount atomic.Int64
+)
+
+const jacSizesMax = 1 << 10
+
+// rememberSize records that f's Jacobian at inputs of key's shape had m
+// rows.
+func rememberSize(key jacKey, m int) {
+	if _, loaded := jacSizes.Swap(key, m); !loaded && jacCount.Add(1) > jacSizesMax {
+		jacSizes.Clear() // forgetting costs Auto one recording per function and shape
+		jacCount.Store(0)
+	}
+}
 
 type jacKey struct {
 	fn    uintptr

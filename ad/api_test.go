@@ -560,3 +560,23 @@ func TestLogSumExpEmpty(t *testing.T) {
 		t.Errorf("gradient shape %v, want (0)", g.Shape())
 	}
 }
+
+// Auto's memory of output sizes stays bounded however many input shapes
+// it sees.
+func TestJacobianSizesBounded(t *testing.T) {
+	f := func(x ad.Value) ad.Value { return ad.Sin(x) }
+	for n := 1; n <= 60; n++ {
+		ad.Jacobian(f, ad.From(tensor.Zeros(n)), ad.Auto)
+	}
+	if k := ad.JacSizes(); k < 60 {
+		t.Errorf("Auto remembers %d sizes after 60 shapes, want at least 60", k)
+	}
+	ad.RememberSizes(1500) // as many more shapes
+	if k := ad.JacSizes(); k == 0 || k > 1024 {
+		t.Errorf("Auto remembers %d sizes after 1560 shapes, want 1…1024", k)
+	}
+	// and still chooses well
+	if _, m := ad.Jacobian(func(x ad.Value) ad.Value { return ad.Concat(0, x, x, x) }, ad.From(tensor.Zeros(3)), ad.Auto); m != ad.Forward {
+		t.Errorf("Auto chose %v for 3 → 9, want Forward", m)
+	}
+}

@@ -47,3 +47,18 @@ func SetRecycling(on bool) (restore func()) {
 	recycling = on
 	return func() { recycling = old }
 }
+
+// JacSizes returns the number of sizes Jacobian's Auto mode remembers.
+func JacSizes() int {
+	n := 0
+	jacSizes.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
+// RememberSizes records k made-up Jacobian sizes, as k distinct functions
+// or shapes would.
+func RememberSizes(k int) {
+	for i := range k {
+		rememberSize(jacKey{fn: uintptr(i), shape: "test"}, i)
+	}
+}
