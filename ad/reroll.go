@@ -18,9 +18,12 @@ import "gonum.org/v1/gonum/floats"
 // instruction), which makes the legality check exact: a pack — the
 // instances of one instruction of the block — may run as a loop after the
 // packs it reads, and may read its own earlier iterations (a recurrence
-// such as a running sum). If the packs' dependencies form a cycle the run
-// is left as it is. Each instance computes exactly what it did unrolled,
-// so results are bit-for-bit unchanged.
+// such as a running sum). Packs on a cycle of dependencies — a recurrence
+// through several instructions, like an RNN's state — cannot: they stay
+// unrolled, interleaved as recorded, between the loops of the other packs
+// (the strongly connected components of the pack graph, in topological
+// order). Each instance computes exactly what it did unrolled, so results
+// are bit-for-bit unchanged.
 
 // rerolling turns the pass on and renumbering its register renumbering;
 // tests turn them off to compare.
@@ -58,13 +61,23 @@ func (p *Program) reroll(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
 	var out []sinstr
 	var outp []*prim
 	for i := 0; i < len(code); {
-		L, R, order := findRun(code, prims, writer, i)
+		L, R, groups := findRun(code, prims, writer, i)
 		if R == 0 {
 			out, outp = append(out, code[i]), append(outp, prims[i])
 			i++
 			continue
 		}
-		for _, k := range order {
+		for _, g := range groups {
+			if len(g) > 1 { // packs on a cycle: unrolled, in their recorded order
+				for j := 0; j < R; j++ {
+					for _, k := range g {
+						q := i + j*L + k
+						out, outp = append(out, code[q]), append(outp, prims[q])
+					}
+				}
+				continue
+			}
+			k := g[0]
 			s0, s1 := code[i+k], code[i+L+k]
 			p.loops = append(p.loops, loop{
 				op: s0.op, n: int32(R),
@@ -91,10 +104,10 @@ func (s sinstr) unary() bool { return s.op == sGeneric1 || s.op == sNeg }
 // findRun looks for a run starting at code[i]: R ≥ rerollMinReps
 // repetitions of a block of L instructions, each repetition the same
 // primitives as the first with every register moved by the stride between
-// the first two. It returns the legal run covering the most instructions
-// (the shortest block among equals) with the order its packs run in, or
-// R = 0.
-func findRun(code []sinstr, prims []*prim, writer []int32, i int) (L, R int, order []int) {
+// the first two. It returns the run whose loops cover the most
+// instructions (the shortest block among equals) with the groups of packs
+// in the order they run (see packGroups), or R = 0.
+func findRun(code []sinstr, prims []*prim, writer []int32, i int) (L, R int, groups [][]int) {
 	best := 0
 	for l := 1; l <= rerollMaxPeriod && i+rerollMinReps*l <= len(code); l++ {
 		// match reports whether instruction k of repetition r is
@@ -129,19 +142,21 @@ func findRun(code []sinstr, prims []*prim, writer []int32, i int) (L, R int, ord
 		if r*l <= best {
 			continue
 		}
-		if o, ok := packOrder(code, writer, i, l, r); ok {
-			best, L, R, order = r*l, l, r, o
+		if g, looped := packGroups(code, writer, i, l, r); looped*r > best {
+			best, L, R, groups = looped*r, l, r, g
 		}
 	}
-	return L, R, order
+	return L, R, groups
 }
 
-// packOrder returns an order of the L packs of the run of R repetitions at
-// code[i] in which each pack runs after every other pack it reads, or false
-// if there is none.
-func packOrder(code []sinstr, writer []int32, i, L, R int) ([]int, bool) {
+// packGroups returns the L packs of the run of R repetitions at code[i]
+// grouped into the strongly connected components of their dependencies,
+// in an order in which each group runs after every group it reads (the
+// earliest pack of the block first among the ready ones), and the number
+// of packs in groups of one, which can run as loops. The packs of a larger
+// group read each other both ways across repetitions.
+func packGroups(code []sinstr, writer []int32, i, L, R int) (groups [][]int, looped int) {
 	after := make([][]int, L) // after[k]: the packs reading pack k
-	needs := make([]int, L)   // the number of packs pack k reads
 	seen := make(map[[2]int]bool)
 	end := i + L*R
 	for q := i; q < end; q++ {
@@ -160,31 +175,98 @@ func packOrder(code []sinstr, writer []int32, i, L, R int) ([]int, bool) {
 			if kw := (w - i) % L; kw != k && !seen[[2]int{kw, k}] {
 				seen[[2]int{kw, k}] = true
 				after[kw] = append(after[kw], k)
-				needs[k]++
 			}
 		}
 	}
-	// Kahn's algorithm, taking the earliest ready pack of the block first
-	order := make([]int, 0, L)
-	done := make([]bool, L)
-	for len(order) < L {
-		next := -1
-		for k := 0; k < L; k++ {
-			if !done[k] && needs[k] == 0 {
-				next = k
-				break
+	comp := components(after)
+	nc := 0
+	for _, c := range comp {
+		nc = max(nc, c+1)
+	}
+	members := make([][]int, nc)
+	for k, c := range comp {
+		members[c] = append(members[c], k) // ascending k
+	}
+	needs := make([]int, nc) // the components a component reads
+	cseen := make(map[[2]int]bool)
+	for kw, ks := range after {
+		for _, k := range ks {
+			if a, b := comp[kw], comp[k]; a != b && !cseen[[2]int{a, b}] {
+				cseen[[2]int{a, b}] = true
+				needs[b]++
 			}
 		}
-		if next < 0 {
-			return nil, false // a cycle: some pack reads a later one both ways
+	}
+	// Kahn's algorithm over the components
+	done := make([]bool, nc)
+	for len(groups) < nc {
+		next := -1
+		for k := 0; k < L && next < 0; k++ {
+			if c := comp[k]; !done[c] && needs[c] == 0 {
+				next = c
+			}
 		}
 		done[next] = true
-		order = append(order, next)
-		for _, k := range after[next] {
-			needs[k]--
+		groups = append(groups, members[next])
+		if len(members[next]) == 1 {
+			looped++
+		}
+		for _, kw := range members[next] {
+			for _, k := range after[kw] {
+				if c := comp[k]; c != next && cseen[[2]int{next, c}] {
+					cseen[[2]int{next, c}] = false // count each edge between components once
+					needs[c]--
+				}
+			}
 		}
 	}
-	return order, true
+	return groups, looped
+}
+
+// components returns, for each node of the graph with edges k → after[k],
+// the index of its strongly connected component (Tarjan's algorithm).
+func components(after [][]int) []int {
+	n := len(after)
+	index, low, comp := make([]int, n), make([]int, n), make([]int, n)
+	for k := range index {
+		index[k], comp[k] = -1, -1
+	}
+	var stack []int
+	onStack := make([]bool, n)
+	next, nc := 0, 0
+	var visit func(v int)
+	visit = func(v int) {
+		index[v], low[v] = next, next
+		next++
+		stack = append(stack, v)
+		onStack[v] = true
+		for _, w := range after[v] {
+			if index[w] < 0 {
+				visit(w)
+				low[v] = min(low[v], low[w])
+			} else if onStack[w] {
+				low[v] = min(low[v], index[w])
+			}
+		}
+		if low[v] == index[v] {
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[w] = false
+				comp[w] = nc
+				if w == v {
+					break
+				}
+			}
+			nc++
+		}
+	}
+	for k := range after {
+		if index[k] < 0 {
+			visit(k)
+		}
+	}
+	return comp
 }
 
 // run executes the loop over the register file r, with tmp scratch of

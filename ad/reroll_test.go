@@ -23,7 +23,7 @@ func scalarInputs(seed uint64, n int, lo, hi float64) []ad.Value {
 var (
 	// rnn: a running state through a generic unary kernel (tanh): the
 	// recurrence runs through three instructions a step, a cycle of packs
-	// that must not be rerolled.
+	// that must stay unrolled (its gradient's other packs loop).
 	rnn = func(xs []ad.Value) ad.Value {
 		h, w := ad.Scalar(0.3), ad.Scalar(0.8)
 		for _, x := range xs {
@@ -81,11 +81,11 @@ func TestRerollMatchesUnrolled(t *testing.T) {
 	}{
 		{"rosenbrock gradient", valueAndGrads(rosenScalar), 50, 17, 60, false},
 		{"rnn", primal(rnn), 30, 0, 90, true},
-		{"rnn gradient", valueAndGrads(rnn), 30, 0, math.MaxInt, false},
+		{"rnn gradient", valueAndGrads(rnn), 30, 2, 160, false}, // the state's chain stays unrolled, the rest loops
 		{"pairs gradient", valueAndGrads(pairs), 48, 30, 100, false},
 		{"reversed gradient", valueAndGrads(reversed), 40, 8, 20, false},
 		{"horner", primal(horner), 30, 0, 60, true},
-		{"horner gradient", valueAndGrads(horner), 30, 0, math.MaxInt, false},
+		{"horner gradient", valueAndGrads(horner), 30, 2, 70, false},
 	}
 	for _, c := range cases {
 		restore := ad.SetRerolling(false, false)
@@ -273,7 +273,7 @@ func TestRerollRandomPrograms(t *testing.T) {
 			}
 		}
 	}
-	if loops < 150 {
+	if loops < 500 {
 		t.Errorf("only %d loops over 150 random programs", loops)
 	}
 	t.Logf("%d loops over 150 random programs", loops)
