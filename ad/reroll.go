@@ -8,9 +8,9 @@ import "gonum.org/v1/gonum/floats"
 // Interpreting 17,000 instructions one by one costs a dispatch each. The
 // scalar form finds such runs and rolls them back up: a run of R
 // repetitions of L instructions, whose registers advance by a fixed stride
-// from one repetition to the next, becomes L loops of R iterations (one per
-// instruction of the repeated block), ordered so that every register is
-// written before it is read. This is loop rerolling, the inverse of
+// from one repetition to the next, becomes up to L loops of R iterations
+// (one per instruction of the repeated block), ordered so that every
+// register is written before it is read. This is loop rerolling, the inverse of
 // unrolling (and akin to superword-level parallelism, which packs
 // isomorphic instructions the same way; Larsen & Amarasinghe, PLDI 2000).
 //
