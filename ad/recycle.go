@@ -31,7 +31,17 @@ type recycler struct {
 // storage returns the key of v's storage if v may take part: a constant
 // holding a tensor.
 func storage(v Value) any {
-	if v.t == nil || v.tc != nil || v.t == scalarT {
+	if v.tc != nil {
+		return nil
+	}
+	return concreteStorage(v)
+}
+
+// concreteStorage returns the key of the storage of v's concrete tensor
+// (for a tracer, its primal's, which constants may share), or nil for an
+// inline scalar or the zero Value.
+func concreteStorage(v Value) any {
+	if v.t == nil || v.t == scalarT {
 		return nil
 	}
 	return v.t.Storage()
@@ -65,10 +75,8 @@ func newRecycler(t *trace, out int32, seed Value, leaves []int32) *recycler {
 // pin marks v's storage as never to be recycled; for a tracer, that of
 // its primal, which constants may share.
 func (r *recycler) pin(v Value) {
-	if v.t != nil && v.t != scalarT {
-		if k := v.t.Storage(); k != nil {
-			r.keep[k] = true
-		}
+	if k := concreteStorage(v); k != nil {
+		r.keep[k] = true
 	}
 }
 
@@ -145,10 +153,8 @@ func (t *trace) recycleForward(xs, gs []Value, y Value) {
 	}
 	keep := map[any]bool{}
 	pin := func(v Value) {
-		if v.t != nil && v.t != scalarT {
-			if k := v.t.Storage(); k != nil {
-				keep[k] = true
-			}
+		if k := concreteStorage(v); k != nil {
+			keep[k] = true
 		}
 	}
 	for _, v := range xs {
@@ -191,11 +197,9 @@ func (t *trace) recycleForward(xs, gs []Value, y Value) {
 		if n.ext == nil {
 			continue
 		}
-		if out := n.ext.out; out.t != scalarT {
-			if k := out.t.Storage(); k != nil && !keep[k] {
-				keep[k] = true // once per storage
-				dead = append(dead, out.t)
-			}
+		if k := concreteStorage(n.ext.out); k != nil && !keep[k] {
+			keep[k] = true // once per storage
+			dead = append(dead, n.ext.out.t)
 		}
 	}
 	for _, d := range dead {

@@ -44,8 +44,11 @@ type loop struct {
 	p          *prim // its kernel is p.s1 or p.s2
 }
 
+// unary reports whether op reads one register.
+func (op sop) unary() bool { return op == sGeneric1 || op == sNeg }
+
 // unary reports whether l reads one register.
-func (l *loop) unary() bool { return l.op == sGeneric1 || l.op == sNeg }
+func (l *loop) unary() bool { return l.op.unary() }
 
 // reroll returns the scalar code with its runs of repeated blocks replaced
 // by sLoop instructions (whose prims are nil), appending the loops to
@@ -99,7 +102,7 @@ func (p *Program) reroll(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
 }
 
 // unary reports whether s reads one register.
-func (s sinstr) unary() bool { return s.op == sGeneric1 || s.op == sNeg }
+func (s sinstr) unary() bool { return s.op.unary() }
 
 // findRun looks for a run starting at code[i]: R ≥ rerollMinReps
 // repetitions of a block of L instructions, each repetition the same
@@ -410,54 +413,24 @@ func (l *loop) reads(a, s int32) bool {
 	return hi >= l.out && lo < l.out+l.n
 }
 
-// runStrided executes the loop with its registers at any strides.
+// runStrided executes the loop with its registers at any strides, through
+// the primitive's scalar kernel (the fallback when renumbering could not
+// make the results consecutive, or an operand gathers what the loop writes).
 func (l *loop) runStrided(r []float64) {
 	o, a, b := int(l.out), int(l.a), int(l.b)
 	so, sa, sb := int(l.so), int(l.sa), int(l.sb)
-	n := int(l.n)
-	switch l.op {
-	case sAdd:
-		for range n {
-			r[o] = r[a] + r[b]
-			o, a, b = o+so, a+sa, b+sb
-		}
-	case sSub:
-		for range n {
-			r[o] = r[a] - r[b]
-			o, a, b = o+so, a+sa, b+sb
-		}
-	case sMul:
-		for range n {
-			r[o] = r[a] * r[b]
-			o, a, b = o+so, a+sa, b+sb
-		}
-	case sDiv:
-		for range n {
-			r[o] = r[a] / r[b]
-			o, a, b = o+so, a+sa, b+sb
-		}
-	case sStrongMul:
-		for range n {
-			r[o] = smul(r[a], r[b])
-			o, a, b = o+so, a+sa, b+sb
-		}
-	case sNeg:
-		for range n {
-			r[o] = -r[a]
-			o, a = o+so, a+sa
-		}
-	case sGeneric1:
+	if l.unary() {
 		f := l.p.s1
-		for range n {
+		for range l.n {
 			r[o] = f(r[a])
 			o, a = o+so, a+sa
 		}
-	default:
-		f := l.p.s2
-		for range n {
-			r[o] = f(r[a], r[b])
-			o, a, b = o+so, a+sa, b+sb
-		}
+		return
+	}
+	f := l.p.s2
+	for range l.n {
+		r[o] = f(r[a], r[b])
+		o, a, b = o+so, a+sa, b+sb
 	}
 }
 
