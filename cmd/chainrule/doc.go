@@ -74,9 +74,9 @@
 // sinh cosh tanh exp log log1p expm1 sqrt abs sigmoid relu softplus erf and
 // pow atan2 max min hypot (max and min are ad.Maximum and ad.Minimum), and
 // d(E, v), the derivative of E with respect to the variable v at the
-// current point. ^ binds tighter than prefix minus, so -x^2 is -(x^2); but
-// a minus written directly before a parenthesis negates the group as a
-// unit, like neg(…): -(x)^2 is (-x)^2.
+// current point. Precedence is Python's: ^ binds tighter than prefix minus,
+// always, so -x^2 is -(x^2), -(x+1)^2 is -((x+1)^2) and 2^-x^2 is
+// 2^(-(x^2)); write (-x)^2 for the square of -x.
 //
 // d is evaluated by forward mode (ad.Derivative) at a fresh level, so it
 // nests to any depth without perturbation confusion: d(x * d(x + y, y), x)

@@ -52,6 +52,7 @@ func FuzzRun(f *testing.F) {
 		{3, "erf(x) * softplus(y) + sigmoid(x*y) + tanh(cosh(sinh(x)))", "x=0.3,y=-0.7", 0, 0, true, ""},
 		{4, "asin(x) + acos(x) + atan(x) + tan(x)", "x=0.5,z=1", 1, 0, false, "--mode"},
 		{1, "-(x) ^ 2 ** -y", "x=inf,y=nan", 0, 0, true, ""},
+		{0, "exp(-(x-1)^2/2)", "x=2", 0, 0, false, ""},
 		{0, "d(x, 3)", "", 0, 0, false, "-h"},
 	}
 	for _, s := range seeds {

@@ -134,12 +134,11 @@ func TestGraphText(t *testing.T) {
 
 func TestGraphSpecialCases(t *testing.T) {
 	// Negation, division, power and an unused variable.
-	m := okJSON(t, "graph", "-(x / y) ^ 2", "--at", "x=3,y=2,z=1")
+	m := okJSON(t, "graph", "(-(x / y)) ^ 2", "--at", "x=3,y=2,z=1")
 	var defs []string
 	for _, n := range m["nodes"].([]any) {
 		defs = append(defs, n.(map[string]any)["def"].(string))
 	}
-	// -( … ) negates the group as a unit: (-(x/y))^2
 	checkStrs(t, "defs", defs, []string{"input", "input", "input", "x / y", "-v1", "v2 ^ 2"})
 	checkNums(t, "gradient", nums(t, m["gradient"]), []float64{2 * 1.5 / 2, -2 * 1.5 * 3 / 4, 0})
 	// A constant expression: no output node, zero gradient.

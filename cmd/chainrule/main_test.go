@@ -372,7 +372,7 @@ func TestFlagPlacement(t *testing.T) {
 	if got := ok(t, "eval", "-x^2", "--at", "x=3"); got != "value: -9\n" {
 		t.Errorf("-x^2: %q", got)
 	}
-	if got := ok(t, "eval", "-(x)^2", "--at", "x=3"); got != "value: 9\n" { // -( … ) negates the group
+	if got := ok(t, "eval", "-(x)^2", "--at", "x=3"); got != "value: -9\n" { // -(x^2), as in Python
 		t.Errorf("-(x)^2: %q", got)
 	}
 	if got := ok(t, "eval", "(-x)^2", "--at", "x=3"); got != "value: 9\n" {

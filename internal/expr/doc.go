@@ -17,12 +17,13 @@
 //
 // Precedence, from loosest to tightest, is: + and -; * and /; prefix - and +;
 // ^. The binary operators other than ^ are left-associative, ^ is
-// right-associative, so 2^3^2 is 2^(3^2) and -x^2 is -(x^2). A prefix
-// operator may follow any binary operator, as in x * -y and 2^-x (which is
-// 2^(-x)). A minus written directly before a parenthesis negates the
-// parenthesized group as a unit, like a call neg(…): -(x)^2 is (-x)^2 and
-// -(x+1)^2 is (-(x+1))^2, while -x^2 is -(x^2). (This is how negation is
-// printed by the generator of the conformance cases: -(E) stands for neg(E).)
+// right-associative, so 2^3^2 is 2^(3^2). This is Python's grammar (with ^
+// for **): a prefix operator takes the whole power to its right, always, so
+// -x^2 is -(x^2), -(x+1)^2 is -((x+1)^2) and exp(-(x-1)^2/2) is the
+// Gaussian exp(-((x-1)^2)/2); write (-x)^2 for the square of -x. A prefix
+// operator may follow any binary operator, as in x * -y, and the exponent of
+// ^ may start with one, which then takes the power to its right: 2^-x is
+// 2^(-x) and 2^-x^2 is 2^(-(x^2)), as 2**-x**2 is in Python.
 //
 // The one-argument functions are sin, cos, tan, asin, acos, atan, sinh,
 // cosh, tanh, exp, log, log1p, expm1, sqrt, abs, sigmoid, relu, softplus and

@@ -10,7 +10,7 @@ import (
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"x", "2.5", ".5", "1e-3", "2.5E+4", "x*y + sin(x)", "-x^2", "2^-x",
-		"2^3^2", "a**b", "x * -y", "--x", "8/4/2", "2-3-4", "(a+b)*c",
+		"2^3^2", "a**b", "-(x+1)^2", "2^-(x)^2", "x^-y^z", "exp(-(x-1)^2/2)", "x * -y", "--x", "8/4/2", "2-3-4", "(a+b)*c",
 		"pow(x, 2)", "atan2(y, x)", "max(min(a, b), hypot(a, b))",
 		"d(x^3, x)", "d(d(x^3, x), x)", "d(x*y, y)", "x; y; z;",
 		"x +\n  y *\r\n\tsin(2)", "x + * y", "foo(x)", "sin(x, y)", "(x",
@@ -41,6 +41,9 @@ func FuzzParse(f *testing.F) {
 			}
 			if s2 := String(n2); s2 != s {
 				t.Fatalf("String not a fixed point for %q:\n%q\n%q", src, s, s2)
+			}
+			if !sameTree(n2, n) {
+				t.Fatalf("Parse(String(Parse(%q))) is another tree: %q", src, s)
 			}
 			for _, v := range Vars(n) {
 				if _, isFunc := Arity(v); isFunc {

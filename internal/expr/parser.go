@@ -158,14 +158,17 @@ func (p *parser) term() (Node, int, error) {
 	return x, dx, nil
 }
 
-// unary parses the grammar
+// unary parses Python's grammar for prefix operators and powers,
 //
-//	unary = {'-'|'+'} power
-//	power = ['-'] primary ['^' unary]   (the '-' only directly before '(')
+//	unary = ('-'|'+') unary | power
+//	power = primary ['^' unary]
 //
-// iteratively, so that long chains of prefix operators or of ^ do not
-// consume stack: it collects the operands of the chain
-// {prefix} primary {'^' {prefix} primary} and folds them from the right.
+// so a prefix operator takes the whole (right-associative) power to its
+// right, wherever it stands: -x^2 is -(x^2), -(x+1)^2 is -((x+1)^2), and
+// 2^-x^2 is 2^(-(x^2)), as 2**-x**2 is in Python. It works iteratively,
+// so that long chains of prefix operators or of ^ do not consume stack: it
+// collects the operands of the chain {prefix} primary {'^' {prefix} primary}
+// and folds them from the right.
 func (p *parser) unary() (Node, int, error) {
 	segBase, prefixBase := len(p.segs), len(p.prefix)
 	x, d, err := p.unaryChain(segBase)
@@ -181,22 +184,9 @@ func (p *parser) unaryChain(segBase int) (Node, int, error) {
 			p.advance()
 		}
 		s.nprefix = len(p.prefix) - s.prefix
-		// A minus written directly before a parenthesis negates the group
-		// as a unit, like a call neg(…): -(x)^2 is (-x)^2, while -x^2 is
-		// -(x^2).
-		var tight *token
-		if s.nprefix > 0 && p.prefix[len(p.prefix)-1].kind == '-' && p.tok.kind == '(' {
-			t := p.prefix[len(p.prefix)-1]
-			tight = &t
-			p.prefix = p.prefix[:len(p.prefix)-1]
-			s.nprefix--
-		}
 		var err error
 		if s.x, s.d, err = p.primary(); err != nil {
 			return nil, 0, err
-		}
-		if tight != nil {
-			s.x = &Unary{Op: '-', X: s.x, At: tight.pos}
 		}
 		if p.tok.kind != '^' {
 			p.segs = append(p.segs, s)

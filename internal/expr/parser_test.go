@@ -1,7 +1,10 @@
 package expr
 
 import (
+	"encoding/json"
 	"errors"
+	"math"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -413,16 +416,23 @@ func BenchmarkParseLong(b *testing.B) {
 	}
 }
 
-// A minus directly before a parenthesis negates the group as a unit.
-func TestTightNegation(t *testing.T) {
+// Prefix minus binds less tightly than ^ everywhere, a parenthesis after
+// the minus included, as in Python: -(x+1)^2 is -((x+1)^2).
+func TestNegationPrecedence(t *testing.T) {
 	cases := []struct{ src, want string }{
-		{"-(x)^2", "(-x) ^ 2"},
-		{"-(x+1)^2", "(-(x + 1)) ^ 2"},
-		{"-x^2", "-(x ^ 2)"},
-		{"--(x)^2", "-((-x) ^ 2)"},
-		{"2^-(x)^2", "2 ^ ((-x) ^ 2)"},
+		{"-(x)^2", "-(x ^ 2)"},
+		{"-(x+1)^2", "-((x + 1) ^ 2)"},
+		{"- (x+1)^2", "-((x + 1) ^ 2)"},
+		{"exp(-(x-1)^2/2)", "exp((-((x - 1) ^ 2)) / 2)"},
+		{"(-(x))^2", "(-x) ^ 2"},
+		{"--(x)^2", "-(-(x ^ 2))"},
+		{"2^-(x)^2", "2 ^ (-(x ^ 2))"},
+		{"2^-x^2", "2 ^ (-(x ^ 2))"},
+		{"x^-y^z", "x ^ (-(y ^ z))"},
+		{"x*-y^2", "x * (-(y ^ 2))"},
 		{"-(x)", "-x"},
-		{"y * -(x) ^ 3", "y * ((-x) ^ 3)"},
+		{"y * -(x) ^ 3", "y * (-(x ^ 3))"},
+		{"-sin(x)^2", "-(sin(x) ^ 2)"},
 	}
 	for _, c := range cases {
 		n, err := Parse(c.src)
@@ -433,10 +443,79 @@ func TestTightNegation(t *testing.T) {
 		if got := String(n); got != c.want {
 			t.Errorf("%s: parsed as %s, want %s", c.src, got, c.want)
 		}
-		// and the rendering reads back as the same tree
+		// The rendering reads back as the same tree.
 		m, err := Parse(String(n))
-		if err != nil || String(m) != String(n) {
+		if err != nil || !sameTree(m, n) {
 			t.Errorf("%s: %s does not round-trip (%v)", c.src, String(n), err)
 		}
 	}
+}
+
+// TestPythonPrecedence evaluates expressions whose values Python computed
+// (testdata/gen_precedence.py, with ^ spelled **): the grouping of prefix
+// operators and ^ must be Python's.
+func TestPythonPrecedence(t *testing.T) {
+	data, err := os.ReadFile("testdata/precedence.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Expr  string
+		At    map[string]float64
+		Value float64
+	}
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 40 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	for _, c := range cases {
+		n, err := Parse(c.Expr)
+		if err != nil {
+			t.Errorf("%s: %v", c.Expr, err)
+			continue
+		}
+		got, err := Eval(n, floatOps(c.At))
+		if err != nil {
+			t.Errorf("%s: %v", c.Expr, err)
+			continue
+		}
+		if math.Abs(got-c.Value) > 1e-12*math.Max(1, math.Abs(c.Value)) {
+			t.Errorf("%s at %v = %v (parsed as %s), Python says %v", c.Expr, c.At, got, String(n), c.Value)
+		}
+	}
+}
+
+// sameTree reports whether a and b are the same tree, positions aside.
+func sameTree(a, b Node) bool {
+	switch a := a.(type) {
+	case *Num:
+		b, ok := b.(*Num)
+		return ok && a.Value == b.Value && math.Signbit(a.Value) == math.Signbit(b.Value)
+	case *Var:
+		b, ok := b.(*Var)
+		return ok && a.Name == b.Name
+	case *Unary:
+		b, ok := b.(*Unary)
+		return ok && a.Op == b.Op && sameTree(a.X, b.X)
+	case *Binary:
+		b, ok := b.(*Binary)
+		return ok && a.Op == b.Op && sameTree(a.X, b.X) && sameTree(a.Y, b.Y)
+	case *Call:
+		b, ok := b.(*Call)
+		if !ok || a.Func != b.Func || len(a.Args) != len(b.Args) {
+			return false
+		}
+		for i := range a.Args {
+			if !sameTree(a.Args[i], b.Args[i]) {
+				return false
+			}
+		}
+		return true
+	case *Deriv:
+		b, ok := b.(*Deriv)
+		return ok && a.Var == b.Var && sameTree(a.X, b.X)
+	}
+	return false
 }
