@@ -81,8 +81,10 @@
 // d is evaluated by forward mode (ad.Derivative) at a fresh level, so it
 // nests to any depth without perturbation confusion: d(x * d(x + y, y), x)
 // is 1 everywhere, and d(d(x^3, x), x) at x=2 is 12 with gradient 6. Each
-// level of nesting multiplies the work by a small factor, so very deep
-// nestings are slow.
+// level of nesting about doubles the time and the memory (a value under k
+// levels carries 2^k parts), so d's nest at most 8 deep (expr.MaxDerivDepth);
+// a deeper one is an error at its position. Derivatives side by side, as
+// in d(x^2, x) + d(y^2, y), do not count towards the limit.
 //
 // At kinks the library's conventions (PyTorch's) apply: relu'(0) = 0,
 // abs'(0) = 0, max and min split ties 0.5/0.5, sqrt'(0) = +Inf.

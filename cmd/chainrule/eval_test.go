@@ -1,8 +1,14 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"math"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/chainrule/chainrule/internal/expr"
 )
 
 // Prefix minus binds less tightly than ^, a parenthesis after it included,
@@ -33,4 +39,60 @@ func TestNegationPrecedence(t *testing.T) {
 	// The Gaussian's gradient: d/dx exp(-(x-1)^2/2) = -(x-1) exp(-(x-1)^2/2).
 	m := okJSON(t, "grad", "exp(-(x-1)^2/2)", "--at", "x=2")
 	checkNums(t, "gradient", nums(t, m["gradient"]), []float64{-math.Exp(-0.5)})
+}
+
+// nestedD returns d(d(…d(x * sin(x), x)…, x), x) with k d's.
+func nestedD(k int) string {
+	return strings.Repeat("d(", k) + "x * sin(x)" + strings.Repeat(", x)", k)
+}
+
+// dxsin returns the k-th derivative of x sin x at x:
+// x sin(x + kπ/2) + k sin(x + (k-1)π/2).
+func dxsin(k int, x float64) float64 {
+	fk := float64(k)
+	return x*math.Sin(x+fk*math.Pi/2) + fk*math.Sin(x+(fk-1)*math.Pi/2)
+}
+
+// Derivatives nest up to expr.MaxDerivDepth levels, checked against the
+// closed form; one more is refused, at the d that goes too deep.
+func TestDerivDepthLimit(t *testing.T) {
+	const x = 0.7
+	k := expr.MaxDerivDepth
+	m := okJSON(t, "hessian", nestedD(k), "--at", "x=0.7")
+	checkNums(t, "value", []float64{num(t, m["value"])}, []float64{dxsin(k, x)})
+	checkNums(t, "gradient", nums(t, m["gradient"]), []float64{dxsin(k+1, x)})
+	checkMatrix(t, "hessian", matrix(t, m["hessian"]), [][]float64{{dxsin(k+2, x)}})
+
+	src := "1 + " + nestedD(k+1)
+	out, errs, code := cli(t, "eval", src, "--at", "x=0.7")
+	col := len("1 + ") + 2*k + 1
+	want := fmt.Sprintf("chainrule: 1:%d: derivatives nested too deeply (more than %d levels of d)\n%s\n%s^\n", col, k, src, strings.Repeat(" ", col-1))
+	if code != 2 || out != "" || errs != want {
+		t.Errorf("%d levels: exit %d, stdout %q, stderr\n%s\nwant\n%s", k+1, code, out, errs, want)
+	}
+	// A pathological nesting is refused at once.
+	start := time.Now()
+	_, errs, code = cli(t, "grad", strings.Repeat("d(", 10000)+"x"+strings.Repeat(", x)", 10000), "--at", "x=1")
+	if code != 2 || !strings.Contains(errs, "derivatives nested too deeply") {
+		t.Errorf("10000 levels: exit %d, stderr %.100q", code, errs)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("10000 levels took %v to refuse", d)
+	}
+}
+
+// BenchmarkNestedD evaluates k nested derivatives; bytes/op shows the
+// growth per level.
+func BenchmarkNestedD(b *testing.B) {
+	for _, k := range []int{2, 4, 6, 8} {
+		b.Run(fmt.Sprint("depth=", k), func(b *testing.B) {
+			args := []string{"eval", nestedD(k), "--at", "x=0.7"}
+			b.ReportAllocs()
+			for b.Loop() {
+				if run(args, io.Discard, io.Discard) != 0 {
+					b.Fatal("failed")
+				}
+			}
+		})
+	}
 }

@@ -47,7 +47,8 @@
 // Nesting is limited to [MaxDepth] levels so that pathological input is
 // rejected with an error rather than exhausting the stack; long chains of
 // left-associative operators (a + b + c + ...) are parsed iteratively and are
-// not limited.
+// not limited. Derivatives d(d(…), v) nest at most [MaxDerivDepth] deep,
+// since each level about doubles the cost of evaluating them.
 //
 // # Evaluation
 //

@@ -9,6 +9,16 @@ import "fmt"
 // level (a + b - c + ...) do not count.
 const MaxDepth = 10000
 
+// MaxDerivDepth is the deepest nesting of derivatives d(d(…), v) that Parse
+// and ParseList accept: a d inside the first argument of MaxDerivDepth
+// enclosing d's is an error, positioned at its name. Evaluating nested
+// derivatives by forward mode (as the chainrule command does) carries a
+// value with 2^k parts through every operation under k levels of d, so
+// each level about doubles the time and the memory; eight levels of a
+// small expression take milliseconds, twenty take seconds and gigabytes.
+// Derivatives side by side, as in d(x^2, x) + d(y^2, y), do not add up.
+const MaxDerivDepth = 8
+
 // Parse parses src, which must contain exactly one expression. Errors are
 // of type *Error.
 func Parse(src string) (Node, error) {
@@ -51,9 +61,10 @@ func ParseList(src string) ([]Node, error) {
 }
 
 type parser struct {
-	lex   lexer
-	tok   token // current token
-	depth int   // current nesting of parentheses (grouping and calls)
+	lex    lexer
+	tok    token // current token
+	depth  int   // current nesting of parentheses (grouping and calls)
+	dDepth int   // current nesting of derivatives d(…)
 
 	// Work stacks for unary, shared by nested invocations; each
 	// invocation truncates them back to their length on entry.
@@ -286,6 +297,12 @@ func (p *parser) call(name token) (Node, int, error) {
 	open := p.tok.pos
 	if p.depth++; p.depth > MaxDepth {
 		return nil, 0, p.tooDeep(open)
+	}
+	if name.text == "d" {
+		if p.dDepth++; p.dDepth > MaxDerivDepth {
+			return nil, 0, p.errorf(name.pos, "derivatives nested too deeply (more than %d levels of d)", MaxDerivDepth)
+		}
+		defer func() { p.dDepth-- }()
 	}
 	p.advance()
 	var args []Node

@@ -405,6 +405,81 @@ func TestDepth(t *testing.T) {
 	}
 }
 
+// Parentheses, calls, prefix operators and powers nested 10^5 deep are
+// refused with an error, without exhausting the stack.
+func TestVeryDeep(t *testing.T) {
+	const n = 100000
+	for _, src := range []string{
+		strings.Repeat("(", n) + "x" + strings.Repeat(")", n),
+		strings.Repeat("-", n) + "x",
+		strings.Repeat("-(", n) + "x" + strings.Repeat(")", n),
+		strings.Repeat("2^", n) + "x",
+		strings.Repeat("2^-", n) + "x",
+		strings.Repeat("sin(", n) + "x" + strings.Repeat(")", n),
+		strings.Repeat("x*(", n) + "x" + strings.Repeat(")", n),
+		strings.Repeat("d(", n) + "x" + strings.Repeat(", x)", n),
+		strings.Repeat("(", n),
+		strings.Repeat("-", n),
+	} {
+		_, err := Parse(src)
+		var pe *Error
+		if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "nested too deeply") && !strings.Contains(pe.Msg, "end of input") {
+			t.Errorf("Parse(%.20q...): got %.80v, want a nesting error", src, err)
+		}
+	}
+}
+
+// nestedD returns d(d(…d(body, x)…, x), x) with k d's.
+func nestedD(k int, body string) string {
+	return strings.Repeat("d(", k) + body + strings.Repeat(", x)", k)
+}
+
+func TestDerivDepth(t *testing.T) {
+	ok := []string{
+		nestedD(MaxDerivDepth, "x^3"),
+		// Side by side, derivatives do not add up.
+		strings.Repeat(nestedD(MaxDerivDepth, "x")+" + ", 20) + "x",
+		nestedD(MaxDerivDepth-1, "x") + " * " + nestedD(MaxDerivDepth, "x"),
+		// Other nesting between the d's does not count.
+		strings.Repeat("d(sin((", MaxDerivDepth) + "x" + strings.Repeat(")), x)", MaxDerivDepth),
+	}
+	for _, src := range ok {
+		n, err := Parse(src)
+		if err != nil {
+			t.Errorf("Parse(%.40q...): %v", src, err)
+			continue
+		}
+		if got := countDerivs(n); got < MaxDerivDepth {
+			t.Errorf("Parse(%.40q...) has %d derivatives", src, got)
+		}
+	}
+	// Each case has exactly one d too deep; the error points at it.
+	bad := []struct {
+		src string
+		col int
+	}{
+		{nestedD(MaxDerivDepth+1, "x"), 2*MaxDerivDepth + 1},
+		{nestedD(1000, "x"), 2*MaxDerivDepth + 1},
+		{"x + " + nestedD(MaxDerivDepth+1, "x"), 5 + 2*MaxDerivDepth},
+		{nestedD(MaxDerivDepth, "x + "+nestedD(1, "x")), 2*MaxDerivDepth + 5},
+		{strings.Repeat("d(-", MaxDerivDepth+1) + "x" + strings.Repeat(", x)", MaxDerivDepth+1), 3*MaxDerivDepth + 1},
+	}
+	for _, tt := range bad {
+		_, err := Parse(tt.src)
+		var pe *Error
+		if !errors.As(err, &pe) || !strings.HasPrefix(pe.Msg, "derivatives nested too deeply") {
+			t.Errorf("Parse(%.40q...): got %.80v, want the derivative nesting error", tt.src, err)
+			continue
+		}
+		if want := (Pos{1, tt.col}); pe.Pos != want {
+			t.Errorf("Parse(%.40q...): error at %v, want %v", tt.src, pe.Pos, want)
+		}
+		if _, err := ParseList(tt.src); err == nil {
+			t.Errorf("ParseList(%.40q...) accepts it", tt.src)
+		}
+	}
+}
+
 func BenchmarkParseLong(b *testing.B) {
 	src := longSum(10000)
 	b.SetBytes(int64(len(src)))
