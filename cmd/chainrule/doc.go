@@ -119,6 +119,8 @@
 // a d whose second argument is not a variable, a missing or malformed --at,
 // a variable not given in --at, an unknown command or flag — prints one
 // message starting "chainrule: " on standard error and exits with status 2.
+// The expression is echoed with non-printable characters escaped (\x1b, \r)
+// and clipped around the error's position when long.
 // Errors raised by the library become messages too, and anything
 // unexpected is reported as "chainrule: internal error: …", never as a
 // panic trace.

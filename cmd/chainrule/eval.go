@@ -57,7 +57,7 @@ func compile(cmd, src string, multi bool, at []binding) (*program, error) {
 	}
 	for _, n := range exprs {
 		if v := firstMissing(n, p.index); v != nil {
-			return nil, &expr.Error{Pos: v.At, Msg: fmt.Sprintf("variable %q is not given in --at", v.Name), Src: src}
+			return nil, &expr.Error{Pos: v.At, Msg: fmt.Sprintf("variable %s is not given in --at", expr.Quote(v.Name)), Src: src}
 		}
 	}
 	return p, nil
@@ -124,7 +124,7 @@ func (e *evaluator) ops(xs []ad.Value) expr.Ops[ad.Value] {
 		Var: func(name string) (ad.Value, error) {
 			i, ok := e.p.index[name]
 			if !ok {
-				return ad.Value{}, fmt.Errorf("variable %q is not given in --at", name)
+				return ad.Value{}, fmt.Errorf("variable %s is not given in --at", expr.Quote(name))
 			}
 			return xs[i], nil
 		},

@@ -96,3 +96,33 @@ func BenchmarkNestedD(b *testing.B) {
 		})
 	}
 }
+
+// Error messages echo the expression escaped and clipped around the error.
+func TestErrorEcho(t *testing.T) {
+	long := strings.Repeat("v", 100000)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "x + \x1b[2J", "--at", "x=1"}, "chainrule: 1:5: invalid character '\\x1b'\nx + \\x1b[2J\n    ^\n"},
+		{[]string{"eval", "x + * y\x1b]0;pwned\x07", "--at", "x=1,y=2"}, "chainrule: 1:5: unexpected '*'\nx + * y\\x1b]0;pwned\\a\n    ^\n"},
+		{[]string{"eval", "x\r+ " + long, "--at", "x=1"}, "chainrule: 1:5: variable \"" + strings.Repeat("v", expr.MaxEcho-2) + "\"… is not given in --at\nx\\r+ " + strings.Repeat("v", expr.MaxEcho-5) + "…\n     ^\n"},
+	}
+	for _, c := range cases {
+		out, errs, code := cli(t, c.args...)
+		if code != 2 || out != "" || errs != c.want {
+			t.Errorf("%.30q: exit %d, stderr\n%s\nwant\n%s", c.args[1], code, errs, c.want)
+		}
+	}
+	// The error position deep inside a long line.
+	src := long + " + * 2"
+	_, errs, _ := cli(t, "eval", src)
+	lines := strings.Split(errs, "\n")
+	if len(errs) > 300 || len(lines) != 4 || !strings.HasPrefix(lines[0], "chainrule: 1:100004: unexpected '*'") {
+		t.Fatalf("long line: %d bytes: %.300q", len(errs), errs)
+	}
+	text, caret := []rune(lines[1]), lines[2]
+	if i := len(caret) - 1; i >= len(text) || text[i] != '*' || text[0] != '…' {
+		t.Errorf("long line: caret not under '*':\n%s\n%s", lines[1], caret)
+	}
+}

@@ -44,6 +44,13 @@
 //	x + * y
 //	    ^
 //
+// Echoed input is made safe for a terminal: characters that are not
+// printable (the escape \x1b, \r, invalid UTF-8, invisible format
+// characters) are shown as Go escapes, and a long line or name is clipped
+// to [MaxEcho] columns around the error, the caret still under the spot.
+// [Quote] and [Excerpt] do this and are exported for other messages that
+// echo user input.
+//
 // Nesting is limited to [MaxDepth] levels so that pathological input is
 // rejected with an error rather than exhausting the stack; long chains of
 // left-associative operators (a + b + c + ...) are parsed iteratively and are

@@ -83,6 +83,13 @@ func checkError(t *testing.T, src string, err error) {
 	if !strings.HasPrefix(msg, p.String()+": "+pe.Msg) {
 		t.Fatalf("Error() = %q does not start with position and message", msg)
 	}
+	// The input is echoed escaped and clipped.
+	for _, line := range strings.Split(msg, "\n") {
+		checkShown(t, line)
+	}
+	if len(msg) > 1000 {
+		t.Fatalf("Error() is %d bytes long: %.200q", len(msg), msg)
+	}
 }
 
 func countDerivs(n Node) int {

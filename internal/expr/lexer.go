@@ -29,9 +29,9 @@ func (t token) describe() string {
 	case tEOF:
 		return "end of input"
 	case tNum:
-		return "number " + t.text
+		return "number " + clip(t.text)
 	case tIdent:
-		return "identifier " + strconv.Quote(t.text)
+		return "identifier " + Quote(t.text)
 	}
 	return "'" + t.text + "'"
 }
@@ -105,6 +105,15 @@ func (l *lexer) next() token {
 	return t
 }
 
+// clip shortens an ASCII token such as a number literal to at most MaxEcho
+// bytes for a message, marking the cut with "…".
+func clip(s string) string {
+	if len(s) > MaxEcho {
+		return s[:MaxEcho-1] + "…"
+	}
+	return s
+}
+
 // number scans a number literal starting at l.off:
 //
 //	digits [ "." digits* ] [ exponent ] | "." digits+ [ exponent ]
@@ -141,13 +150,13 @@ func (l *lexer) number(pos Pos) token {
 		for i < len(s) && (isLetter(s[i]) || isDigit(s[i]) || s[i] == '.') {
 			i++
 		}
-		return token{kind: tErr, pos: pos, text: "invalid number literal " + strconv.Quote(s[start:i])}
+		return token{kind: tErr, pos: pos, text: "invalid number literal " + Quote(s[start:i])}
 	}
 	lit := s[start:i]
 	v, err := strconv.ParseFloat(lit, 64)
 	if err != nil || math.IsInf(v, 0) {
 		// The syntax was checked above, so this is overflow.
-		return token{kind: tErr, pos: pos, text: "number literal " + lit + " out of range"}
+		return token{kind: tErr, pos: pos, text: "number literal " + clip(lit) + " out of range"}
 	}
 	return token{kind: tNum, pos: pos, text: lit, num: v}
 }

@@ -262,7 +262,7 @@ func (p *parser) primary() (Node, int, error) {
 			return p.call(t)
 		}
 		if p.tok.kind == '(' {
-			return nil, 0, p.errorf(t.pos, "unknown function %q", t.text)
+			return nil, 0, p.errorf(t.pos, "unknown function %s", Quote(t.text))
 		}
 		return &Var{Name: t.text, At: t.pos}, 0, nil
 	case '(':

@@ -241,8 +241,14 @@ func TestErrors(t *testing.T) {
 		{src: "x # y", want: "1:3: invalid character '#'\nx # y\n  ^"},
 		{src: "x . y", want: "1:3: invalid character '.'\nx . y\n  ^"},
 		{src: "x + α", want: "1:5: invalid character 'α'\nx + α\n    ^"},
-		{src: "x\x00", want: "1:2: invalid character '\\x00'\nx\x00\n ^"},
-		{src: "x + \xff", want: "1:5: invalid UTF-8 byte 0xff\nx + \uFFFD\n    ^"},
+		{src: "x\x00", want: "1:2: invalid character '\\x00'\nx\\x00\n ^"},
+		{src: "x + \xff", want: "1:5: invalid UTF-8 byte 0xff\nx + \\xff\n    ^"},
+		// Input is echoed escaped: the caret is under the escape.
+		{src: "x + * y\x1b[2J", want: "1:5: unexpected '*'\nx + * y\\x1b[2J\n    ^"},
+		{src: "x\r\r+ * y", want: "1:6: unexpected '*'\nx\\r\\r+ * y\n       ^"},
+		{src: "x + \x1b[31m", want: "1:5: invalid character '\\x1b'\nx + \\x1b[31m\n    ^"},
+		{src: "a\rb", want: "1:3: unexpected identifier \"b\"\na\\rb\n   ^"},
+		{src: "\u202ex + *", want: "1:1: invalid character '\\u202e'\n\\u202ex + *\n^"},
 		// A lexical error is reported where it occurs, even if the
 		// parser would have failed later.
 		{src: "(x + #", want: "1:6: invalid character '#'\n(x + #\n     ^"},
