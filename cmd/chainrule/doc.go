@@ -62,15 +62,18 @@
 // The variables are the names given in --at, in that order; the gradient,
 // the Jacobian's columns and the Hessian follow it. A name given in --at
 // that the expression does not use is still a variable, with derivative 0.
-// A variable the expression uses that --at does not give is an error.
+// A variable the expression uses that --at does not give is an error, and
+// so is a value for a function name or for the constants pi and e (--at
+// pi=3 does not redefine pi; it is refused).
 // Values are read with strconv.ParseFloat, so inf, -inf and nan are
 // accepted and flow through the computation by IEEE rules; values outside
 // float64's range are rejected. Without --at there are no variables.
 //
 // # Expressions
 //
-// The language is internal/expr's: numbers, variables, + - * / and ^ (or
-// **), unary minus, parentheses, the functions sin cos tan asin acos atan
+// The language is internal/expr's: numbers, the constants pi and e,
+// variables, + - * / and ^ (or **), unary minus, parentheses, the functions
+// sin cos tan asin acos atan
 // sinh cosh tanh exp log log1p expm1 sqrt abs sigmoid relu softplus erf and
 // pow atan2 max min hypot (max and min are ad.Maximum and ad.Minimum), and
 // d(E, v), the derivative of E with respect to the variable v at the
@@ -78,8 +81,8 @@
 // always, so -x^2 is -(x^2), -(x+1)^2 is -((x+1)^2) and 2^-x^2 is
 // 2^(-(x^2)); write (-x)^2 for the square of -x.
 //
-// d is evaluated by forward mode (ad.Derivative) at a fresh level, so it
-// nests to any depth without perturbation confusion: d(x * d(x + y, y), x)
+// d is evaluated by forward mode (ad.Derivative) at a fresh level, so
+// nested d's never confuse their perturbations: d(x * d(x + y, y), x)
 // is 1 everywhere, and d(d(x^3, x), x) at x=2 is 12 with gradient 6. Each
 // level of nesting about doubles the time and the memory (a value under k
 // levels carries 2^k parts), so d's nest at most 8 deep (expr.MaxDerivDepth);
@@ -115,7 +118,8 @@
 // # Errors
 //
 // Every failure — a syntax error (with line:column, the expression and a
-// caret under the spot), an unknown function, a wrong number of arguments,
+// caret under the spot), an unknown function (with the nearest known name
+// suggested: ln → log), a wrong number of arguments,
 // a d whose second argument is not a variable, a missing or malformed --at,
 // a variable not given in --at, an unknown command or flag — prints one
 // message starting "chainrule: " on standard error and exits with status 2.

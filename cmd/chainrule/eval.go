@@ -26,8 +26,14 @@ type program struct {
 }
 
 // compile parses src (several expressions separated by ';' if multi is
-// set) and checks that every variable it uses is given in at.
+// set) and checks that every variable it uses is given in at, and that at
+// gives no value to a constant (pi, e).
 func compile(cmd, src string, multi bool, at []binding) (*program, error) {
+	for _, b := range at {
+		if v, ok := expr.Constant(b.name); ok {
+			return nil, fmt.Errorf("--at: %s is a constant (%v), not a variable", b.name, v)
+		}
+	}
 	var exprs []expr.Node
 	if multi {
 		list, err := expr.ParseList(src)

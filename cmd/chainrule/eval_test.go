@@ -126,3 +126,24 @@ func TestErrorEcho(t *testing.T) {
 		t.Errorf("long line: caret not under '*':\n%s\n%s", lines[1], caret)
 	}
 }
+
+// pi and e are constants; --at cannot give them a value.
+func TestConstants(t *testing.T) {
+	m := okJSON(t, "grad", "sin(pi*x) + e^x", "--at", "x=0.25")
+	checkNums(t, "value", []float64{num(t, m["value"])}, []float64{math.Sin(math.Pi/4) + math.Exp(0.25)})
+	checkNums(t, "gradient", nums(t, m["gradient"]), []float64{math.Pi*math.Cos(math.Pi/4) + math.Exp(0.25)})
+	for _, c := range []struct{ at, want string }{
+		{"pi=3", "chainrule: --at: pi is a constant (3.141592653589793), not a variable\n"},
+		{"x=1,e=2", "chainrule: --at: e is a constant (2.718281828459045), not a variable\n"},
+	} {
+		out, errs, code := cli(t, "eval", "x", "--at", c.at)
+		if code != 2 || out != "" || errs != c.want {
+			t.Errorf("--at %s: exit %d, stderr %q, want %q", c.at, code, errs, c.want)
+		}
+	}
+	// An unknown function suggests the nearest known one.
+	_, errs, code := cli(t, "eval", "ln(x) + 1", "--at", "x=1")
+	if want := "chainrule: 1:1: unknown function \"ln\" (did you mean log?)\nln(x) + 1\n^\n"; code != 2 || errs != want {
+		t.Errorf("ln: exit %d, stderr %q, want %q", code, errs, want)
+	}
+}

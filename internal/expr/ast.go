@@ -1,6 +1,9 @@
 package expr
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+)
 
 // Pos is a position in the source text. Line and Col are 1-based; Col counts
 // runes, not bytes. The zero Pos means "no position".
@@ -27,11 +30,13 @@ type Node interface {
 	node()
 }
 
-// Num is a number literal. Parsed literals are always finite and
-// non-negative; a leading minus sign is a *Unary.
+// Num is a number: a literal, or one of the named constants pi and e (see
+// [Constant]), in which case Name is set. Parsed numbers are always finite
+// and non-negative; a leading minus sign is a *Unary.
 type Num struct {
 	Value float64
-	At    Pos // position of the literal
+	Name  string // "pi" or "e" for a named constant, "" for a literal
+	At    Pos    // position of the literal or name
 }
 
 // Var is a reference to a variable.
@@ -106,6 +111,17 @@ var funcs = map[string]int{
 	"erf": 1,
 	"pow": 2, "atan2": 2, "max": 2, "min": 2, "hypot": 2,
 	"d": 2,
+}
+
+// constants maps the names of the built-in constants to their values.
+var constants = map[string]float64{"pi": math.Pi, "e": math.E}
+
+// Constant reports the value of the built-in constant name (pi or e), and
+// whether name is one. Like function names, constant names are reserved:
+// they cannot be used as variables.
+func Constant(name string) (v float64, ok bool) {
+	v, ok = constants[name]
+	return v, ok
 }
 
 // Arity reports the number of arguments taken by the built-in function

@@ -6,8 +6,9 @@
 // An expression is built from
 //
 //   - number literals: 2, 2.5, .5, 1., 1e-3, 2.5E+4;
+//   - the constants pi and e (see [Constant]);
 //   - variables: identifiers matching [A-Za-z_][A-Za-z0-9_]* that are not
-//     function names;
+//     function or constant names;
 //   - the binary operators + - * / and ^ (** is a synonym for ^);
 //   - the prefix operators - and +;
 //   - parentheses;
@@ -28,7 +29,10 @@
 // The one-argument functions are sin, cos, tan, asin, acos, atan, sinh,
 // cosh, tanh, exp, log, log1p, expm1, sqrt, abs, sigmoid, relu, softplus and
 // erf; the two-argument functions are pow, atan2, max, min and hypot. Function
-// names are reserved and cannot be used as variables; neither can d.
+// names are reserved and cannot be used as variables; neither can d, pi or
+// e. Calling an unknown function is an error that suggests the nearest
+// known one: a common name from other languages (ln → log, arctan → atan,
+// maximum → max), or the function within one or two edits (sni → sin).
 //
 // [ParseList] accepts several expressions separated by semicolons (an
 // optional trailing semicolon is allowed); [Parse] accepts exactly one.

@@ -12,7 +12,7 @@ func FuzzParse(f *testing.F) {
 		"x", "2.5", ".5", "1e-3", "2.5E+4", "x*y + sin(x)", "-x^2", "2^-x",
 		"2^3^2", "a**b", "-(x+1)^2", "2^-(x)^2", "x^-y^z", "exp(-(x-1)^2/2)", "x * -y", "--x", "8/4/2", "2-3-4", "(a+b)*c",
 		"pow(x, 2)", "atan2(y, x)", "max(min(a, b), hypot(a, b))",
-		"d(x^3, x)", "d(d(x^3, x), x)", "d(x*y, y)", "x; y; z;",
+		"d(x^3, x)", "d(d(x^3, x), x)", "d(x*y, y)", "x; y; z;", "2*pi*e", "ln(x)", "pi(2)", "d(x, e)",
 		"x +\n  y *\r\n\tsin(2)", "x + * y", "foo(x)", "sin(x, y)", "(x",
 		"x)", "1e", "1.2.3", "x # y", "d(x, 2)", "sin", "\xff", "α + 1",
 	} {
@@ -48,6 +48,9 @@ func FuzzParse(f *testing.F) {
 			for _, v := range Vars(n) {
 				if _, isFunc := Arity(v); isFunc {
 					t.Fatalf("Vars(%q) contains function name %q", src, v)
+				}
+				if _, isConst := Constant(v); isConst {
+					t.Fatalf("Vars(%q) contains constant %q", src, v)
 				}
 			}
 			if countDerivs(n) <= 3 {

@@ -261,8 +261,14 @@ func (p *parser) primary() (Node, int, error) {
 		if _, ok := funcs[t.text]; ok {
 			return p.call(t)
 		}
+		if v, ok := constants[t.text]; ok {
+			if p.tok.kind == '(' {
+				return nil, 0, p.errorf(t.pos, "%s is a constant, not a function", t.text)
+			}
+			return &Num{Value: v, Name: t.text, At: t.pos}, 0, nil
+		}
 		if p.tok.kind == '(' {
-			return nil, 0, p.errorf(t.pos, "unknown function %s", Quote(t.text))
+			return nil, 0, p.errorf(t.pos, "unknown function %s%s", Quote(t.text), suggest(t.text))
 		}
 		return &Var{Name: t.text, At: t.pos}, 0, nil
 	case '(':
@@ -350,6 +356,9 @@ func (p *parser) call(name token) (Node, int, error) {
 	if name.text == "d" {
 		v, ok := args[1].(*Var)
 		if !ok {
+			if c, isConst := args[1].(*Num); isConst && c.Name != "" {
+				return nil, 0, p.errorf(secondPos, "d: second argument must be a variable, not the constant %s", c.Name)
+			}
 			return nil, 0, p.errorf(secondPos, "d: second argument must be a variable")
 		}
 		return &Deriv{X: args[0], Var: v.Name, At: name.pos, VarPos: v.At}, d, nil

@@ -573,7 +573,7 @@ func sameTree(a, b Node) bool {
 	switch a := a.(type) {
 	case *Num:
 		b, ok := b.(*Num)
-		return ok && a.Value == b.Value && math.Signbit(a.Value) == math.Signbit(b.Value)
+		return ok && a.Value == b.Value && math.Signbit(a.Value) == math.Signbit(b.Value) && a.Name == b.Name
 	case *Var:
 		b, ok := b.(*Var)
 		return ok && a.Name == b.Name
@@ -599,4 +599,108 @@ func sameTree(a, b Node) bool {
 		return ok && a.Var == b.Var && sameTree(a.X, b.X)
 	}
 	return false
+}
+
+func TestConstants(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		at   map[string]float64
+		want float64
+	}{
+		{"pi", nil, math.Pi},
+		{"e", nil, math.E},
+		{"sin(pi/6)", nil, 0.5},
+		{"e^x", map[string]float64{"x": 2}, math.Exp(2)},
+		{"-e^2", nil, -math.E * math.E},
+		{"2*pi*r", map[string]float64{"r": 1.5}, 3 * math.Pi},
+		{"pie + e1", map[string]float64{"pie": 1, "e1": 2}, 3}, // other names are variables
+		{"d(x * pi, x)", map[string]float64{"x": 7}, math.Pi},
+	} {
+		n := mustParse(t, tt.src)
+		got, err := Eval(n, floatOps(tt.at))
+		if err != nil || math.Abs(got-tt.want) > 1e-9*math.Max(1, math.Abs(tt.want)) {
+			t.Errorf("%s = %v, %v; want %v", tt.src, got, err, tt.want)
+		}
+		// Constants print by name and are not variables.
+		s := String(n)
+		if n2 := mustParse(t, s); !sameTree(n2, n) {
+			t.Errorf("%s: %s does not round-trip", tt.src, s)
+		}
+		for _, v := range Vars(n) {
+			if _, ok := Constant(v); ok {
+				t.Errorf("Vars(%s) includes the constant %s", tt.src, v)
+			}
+		}
+	}
+	if got := String(mustParse(t, "2*pi + e")); got != "(2 * pi) + e" {
+		t.Errorf("String = %q", got)
+	}
+	if v, ok := Constant("pi"); !ok || v != math.Pi {
+		t.Errorf("Constant(pi) = %v, %v", v, ok)
+	}
+	if _, ok := Constant("x"); ok {
+		t.Errorf("Constant(x) reports a constant")
+	}
+	for _, tt := range []struct{ src, want string }{
+		{"pi(x)", "1:1: pi is a constant, not a function"},
+		{"2 * e (x)", "1:5: e is a constant, not a function"},
+		{"d(x^2, pi)", "1:8: d: second argument must be a variable, not the constant pi"},
+		{"d(x^2, e)", "1:8: d: second argument must be a variable, not the constant e"},
+		{"2e", "1:1: invalid number literal \"2e\""},
+	} {
+		_, err := Parse(tt.src)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want+"\n") {
+			t.Errorf("Parse(%q): %v, want %q", tt.src, err, tt.want)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	for _, tt := range []struct{ name, hint string }{
+		{"ln", " (did you mean log?)"},
+		{"arctan", " (did you mean atan?)"},
+		{"arctan2", " (did you mean atan2?)"},
+		{"maximum", " (did you mean max?)"},
+		{"fabs", " (did you mean abs?)"},
+		{"log10", " (write log(x) / log(10))"},
+		{"diff", " (did you mean d?)"},
+		{"Sin", " (did you mean sin?)"},
+		{"EXP", " (did you mean exp?)"},
+		{"sni", " (did you mean sin?)"},    // a swap
+		{"sqr", " (did you mean sqrt?)"},   // an insertion
+		{"tanhh", " (did you mean tanh?)"}, // a deletion
+		{"sigmod", " (did you mean sigmoid?)"},
+		{"softpuls", " (did you mean softplus?)"}, // two edits in a long name
+		{"foo", ""},
+		{"f", ""},
+		{"g", ""},
+		{"relux", " (did you mean relu?)"},
+		{"sinhcosh", ""},
+		{strings.Repeat("sin", 1000), ""},
+	} {
+		src := tt.name + "(x)"
+		want := "1:1: unknown function " + Quote(tt.name) + tt.hint + "\n"
+		_, err := Parse(src)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Parse(%.40q): %.100v, want %q", src, err, want)
+		}
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"", "abc", 3}, {"abc", "", 3}, {"kitten", "sitting", 3},
+		{"ab", "ba", 1}, {"sni", "sin", 1}, {"ca", "abc", 3}, {"flaw", "lawn", 2},
+		{"log", "log", 0}, {"ln", "log", 2},
+	} {
+		if got := editDistance(tt.a, tt.b); got != tt.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if got := editDistance(tt.b, tt.a); got != tt.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.b, tt.a, got, tt.want)
+		}
+	}
 }

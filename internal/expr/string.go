@@ -71,6 +71,10 @@ func writeOperand(b *strings.Builder, parent, child Node, right bool) {
 func writeNode(b *strings.Builder, n Node) {
 	switch n := n.(type) {
 	case *Num:
+		if n.Name != "" {
+			b.WriteString(n.Name)
+			break
+		}
 		b.WriteString(strconv.FormatFloat(n.Value, 'g', -1, 64))
 	case *Var:
 		b.WriteString(n.Name)
