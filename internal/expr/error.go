@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -76,7 +77,9 @@ func Quote(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	w := 1
-	for _, g := range glyphs(s) {
+	for i := 0; i < len(s); {
+		g, size := glyphAt(s, i)
+		i += size
 		switch g.text {
 		case `"`, `\`:
 			g = glyph{`\` + g.text, 2}
@@ -155,27 +158,33 @@ type glyph struct {
 // glyphs splits s into runes as a range loop does (one per byte that is
 // not UTF-8) and returns how each is shown.
 func glyphs(s string) []glyph {
-	gs := make([]glyph, 0, len(s))
-	for i, r := range s {
-		switch {
-		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			gs = append(gs, glyph{`\x` + strconv.FormatUint(uint64(s[i])>>4, 16) + strconv.FormatUint(uint64(s[i])&15, 16), 4})
-		case r == '\t':
-			gs = append(gs, glyph{"\t", 1})
-		case !strconv.IsPrint(r) || unicode.In(r, unicode.Mn, unicode.Me):
-			// Not printable, or zero width (a combining mark): escape.
-			q := strconv.QuoteRuneToASCII(r)
-			q = q[1 : len(q)-1]
-			gs = append(gs, glyph{q, len(q)})
-		default:
-			w := 1
-			if wide(r) {
-				w = 2
-			}
-			gs = append(gs, glyph{string(r), w})
-		}
+	var gs []glyph
+	for i := 0; i < len(s); {
+		g, size := glyphAt(s, i)
+		gs = append(gs, g)
+		i += size
 	}
 	return gs
+}
+
+// glyphAt returns how the rune starting at s[i] is shown (a byte that is not
+// UTF-8 counting as one rune) and its size in bytes.
+func glyphAt(s string, i int) (glyph, int) {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return glyph{fmt.Sprintf(`\x%02x`, s[i]), 4}, 1
+	case r == '\t':
+		return glyph{"\t", 1}, 1
+	case !strconv.IsPrint(r) || unicode.In(r, unicode.Mn, unicode.Me):
+		// Not printable, or zero width (a combining mark): escape.
+		q := strconv.QuoteRuneToASCII(r)
+		q = q[1 : len(q)-1]
+		return glyph{q, len(q)}, size
+	case wide(r):
+		return glyph{s[i : i+size], 2}, size
+	}
+	return glyph{s[i : i+size], 1}, size
 }
 
 // wide reports whether r is shown two columns wide by terminals (the main

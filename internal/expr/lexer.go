@@ -91,7 +91,12 @@ func (l *lexer) next() token {
 		t = token{kind: c, pos: pos, text: l.src[start : start+1]}
 	default:
 		r, size := utf8.DecodeRuneInString(l.src[start:])
-		msg := "invalid character " + strconv.QuoteRune(r)
+		g, _ := glyphAt(l.src, start)
+		switch g.text {
+		case "'", `\`:
+			g.text = `\` + g.text
+		}
+		msg := "invalid character '" + g.text + "'"
 		if r == utf8.RuneError && size == 1 {
 			msg = fmt.Sprintf("invalid UTF-8 byte %#02x", c)
 		}

@@ -241,6 +241,9 @@ func TestErrors(t *testing.T) {
 		{src: "x # y", want: "1:3: invalid character '#'\nx # y\n  ^"},
 		{src: "x . y", want: "1:3: invalid character '.'\nx . y\n  ^"},
 		{src: "x + α", want: "1:5: invalid character 'α'\nx + α\n    ^"},
+		{src: "x + \u0486", want: "1:5: invalid character '\\u0486'\nx + \\u0486\n    ^"},
+		{src: "x \\ y", want: "1:3: invalid character '\\\\'\nx \\ y\n  ^"},
+		{src: "x ' y", want: "1:3: invalid character '\\''\nx ' y\n  ^"},
 		{src: "x\x00", want: "1:2: invalid character '\\x00'\nx\\x00\n ^"},
 		{src: "x + \xff", want: "1:5: invalid UTF-8 byte 0xff\nx + \\xff\n    ^"},
 		// Input is echoed escaped: the caret is under the escape.
