@@ -84,10 +84,21 @@
 // # Conventions
 //
 // At non-differentiable points ad follows PyTorch: relu'(0) = abs'(0) = 0,
-// maximum and minimum split ties 0.5/0.5, sqrt'(0) = +Inf. The chain rule
-// multiplies with a strong zero (0·∞ = 0), so the unselected branch of
-// Where receives exactly zero gradient even where its own derivative is
-// infinite or NaN.
+// maximum and minimum split ties 0.5/0.5, sqrt'(0) = +Inf.
+//
+// The chain rule multiplies a tangent or adjoint into a local derivative
+// with a one-sided strong zero: a zero tangent or adjoint times an infinite
+// or NaN local derivative is 0, so the unselected branch of Where receives
+// exactly zero gradient even where its own derivative is infinite or NaN;
+// but an infinite or NaN adjoint times a zero local derivative is NaN, as
+// in IEEE arithmetic and PyTorch, so an underflow upstream is not hidden:
+// the gradient of log(exp(x)) at x = -800 (∞·0) and of sqrt(x·x) at 0 is
+// NaN. Selections — Where, Relu, Maximum, Minimum, Max, Min — zero what
+// they do not select both ways, even under an infinite adjoint (PyTorch's
+// where and masked_fill select rather than multiply). In forward mode a
+// tangent that underflowed to 0 still annihilates: Derivative of
+// log(exp(x)) at -800 is 0, because a zero tangent cannot tell an
+// underflow from a direction not perturbed.
 //
 // # Errors
 //

@@ -122,10 +122,10 @@ func extremeReduce(name string, k func(*tensor.Tensor, []int, bool) *tensor.Tens
 		name: name,
 		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor { return k(t[0], p.axes, true) },
 		jvp: func(tans, a []Value, out Value, p *params, b int) Value {
-			return SumTo(chainMul(tans[0], weights(a, out)), withBatch(tans, b, p.shape)...)
+			return SumTo(chainMul(weights(a, out), tans[0]), withBatch(tans, b, p.shape)...) // a selection: the weights are the strong operand
 		},
 		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
-			return chainMul(BroadcastTo(ct, a[0].Shape()...), weights(a, out))
+			return chainMul(weights(a, out), BroadcastTo(ct, a[0].Shape()...))
 		},
 	}
 }

@@ -256,6 +256,7 @@ func init() {
 		}
 		return 0
 	}, func(x, _ Value) Value { return Greater(x, like(x, 0)) })
+	reluPrim.selects = 1 // the mask annihilates both ways, as PyTorch's threshold_backward
 }
 
 // Relu returns max(x, 0) elementwise. Its derivative is 1 for x > 0 and 0

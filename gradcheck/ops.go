@@ -127,7 +127,13 @@ var Ops = []Op{
 		Fn:     f1(func(x ad.Value) ad.Value { return ad.Where(ad.Greater(x, zero(x)), ad.Sqrt(x), zero(x)) }),
 		Shapes: unaryShapes,
 		Edges:  []Edge{{"x=0", ts(sc(0)), ts(sc(0))}, {"signs", ts(vec(-1, 0, 4)), ts(vec(0, 0, 0.25))}},
-		Doc:    "gradient exactly 0 at x = 0, not NaN: the chain rule's strong zero (0·∞ = 0)"},
+		Doc:    "gradient exactly 0 at x = 0, not NaN: a zero adjoint times ∞ is 0 (the chain rule's one-sided strong zero)"},
+	{Name: "Log[exp(x)]", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.Log(ad.Exp(x)) }), Shapes: unaryShapes, Smooth: true,
+		SplitEdges: []SplitEdge{{Edge{"x=-800 (exp underflows)", ts(vec(-800, 0)), ts(vec(nan, 1))}, ts(vec(0, 1))}},
+		Doc:        "NaN where exp underflows (∞·0, as PyTorch), not 0: a zero local derivative does not annihilate an infinite adjoint; forward mode gives 0 (a zero tangent annihilates)"},
+	{Name: "Sqrt[x·x]", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.Sqrt(ad.Mul(x, x)) }), Shapes: unaryShapes,
+		SplitEdges: []SplitEdge{{Edge{"x=0", ts(sc(0)), ts(sc(nan))}, ts(sc(0))}},
+		Doc:        "NaN at x = 0 in reverse mode (∞·0, as PyTorch); forward mode gives 0 (a zero tangent annihilates)"},
 
 	// Reductions.
 	{Name: "Sum", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.Sum(x, false) }), Shapes: reduceShapes, Smooth: true},
