@@ -107,6 +107,10 @@ func allAxes(x Value) []int {
 
 // Mean returns the mean of x over axes (none given: all axes); see Sum.
 func Mean(x Value, keep bool, axes ...int) Value {
+	check("mean", x)
+	if axes != nil {
+		reduceParams("mean", x, axes, keep) // errors name mean, not sum
+	}
 	s := Sum(x, keep, axes...)
 	return Div(s, like(x, float64(x.Size())/float64(max(s.Size(), 1))))
 }
@@ -208,13 +212,19 @@ func finiteOrZero(v float64) float64 {
 	return v
 }
 
-// Softmax returns exp(x) / Σ exp(x) along axis, computed stably.
+// Softmax returns exp(x) / Σ exp(x) along axis, computed stably. It panics
+// with tensor.ErrAxis for a bad axis.
 func Softmax(x Value, axis int) Value {
+	check("softmax", x)
+	tensor.NormalizeAxis("softmax", x.Shape(), axis)
 	e := Exp(Sub(x, StopGradient(Max(x, true, axis))))
 	return Div(e, Sum(e, true, axis))
 }
 
-// LogSoftmax returns x - LogSumExp(x) along axis, computed stably.
+// LogSoftmax returns x - LogSumExp(x) along axis, computed stably. It
+// panics with tensor.ErrAxis for a bad axis.
 func LogSoftmax(x Value, axis int) Value {
+	check("log_softmax", x)
+	tensor.NormalizeAxis("log_softmax", x.Shape(), axis)
 	return Sub(x, LogSumExp(x, true, axis))
 }

@@ -290,7 +290,13 @@ func Erf(x Value) Value { return bind(erfPrim, nil, x) }
 // Composite elementwise ops: no rules of their own.
 
 // Reciprocal returns 1/x elementwise (±Inf at ±0).
-func Reciprocal(x Value) Value { return Div(like(x, 1), x) }
+func Reciprocal(x Value) Value {
+	check("reciprocal", x)
+	return Div(like(x, 1), x)
+}
 
 // Rsqrt returns 1/√x elementwise.
-func Rsqrt(x Value) Value { return Reciprocal(Sqrt(x)) }
+func Rsqrt(x Value) Value {
+	check("rsqrt", x)
+	return Reciprocal(Sqrt(x))
+}
