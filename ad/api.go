@@ -2,6 +2,7 @@ package ad
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"sync"
@@ -310,9 +311,54 @@ type jacKey struct {
 // Hessian returns the matrix of second derivatives of the scalar function
 // f at x, shaped x.Shape() twice, by forward-over-reverse: the Jacobian, in
 // one batched forward pass, of the reverse-mode gradient.
+//
+// At singular points the result is symmetric wherever it is defined: where
+// component i of the gradient is NaN, row and column i are NaN (they are
+// derivatives of an undefined value), and a pair of entries (i, j), (j, i)
+// that the two orders of differentiation give differently — one NaN, or
+// infinities that disagree with each other or with a finite value — is
+// NaN both. So atan2(y, x) at the origin, whose gradient is NaN, has an
+// all-NaN Hessian, as in PyTorch; see the package doc's Conventions for
+// where chainrule differs from PyTorch's double backward.
 func Hessian(f func(Value) Value, x Value) Value {
 	notNil("hessian", f, "function")
-	return JacFwd(func(y Value) Value { return Grad(f, y) }, x)
+	check("hessian", x)
+	n := x.Size()
+	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
+	g, tan := JVPBatch(func(xs []Value) Value { return Grad(f, xs[0]) }, []Value{x}, []Value{eye})
+	h := Transpose(Reshape(tan, n, n), 1, 0) // h[i][j] = ∂g_i/∂x_j
+	if mask := undefinedEntries(g.Tensor(), h.Tensor()); mask != nil {
+		h = Where(From(mask), like(h, math.NaN()), h)
+	}
+	return Reshape(h, append(slices.Clone(x.Shape()), x.Shape()...)...)
+}
+
+// undefinedEntries returns a 0/1 mask of the entries of the n×n Hessian h
+// that are undefined for gradient g (see Hessian), or nil if there are none.
+func undefinedEntries(g, h *tensor.Tensor) *tensor.Tensor {
+	n := g.Size()
+	var mask *tensor.Tensor
+	set := func(i, j int) {
+		if mask == nil {
+			mask = h.DType().Zeros(n, n)
+		}
+		mask.SetFlat(i*n+j, 1)
+		mask.SetFlat(j*n+i, 1)
+	}
+	for i := range n {
+		if math.IsNaN(g.AtFlat(i)) {
+			for j := range n {
+				set(i, j)
+			}
+		}
+		for j := i + 1; j < n; j++ {
+			a, b := h.AtFlat(i*n+j), h.AtFlat(j*n+i)
+			if math.IsNaN(a) != math.IsNaN(b) || (math.IsInf(a, 0) || math.IsInf(b, 0)) && a != b {
+				set(i, j)
+			}
+		}
+	}
+	return mask
 }
 
 // HVP returns the Hessian of the scalar function f at x times the vector

@@ -100,6 +100,21 @@
 // log(exp(x)) at -800 is 0, because a zero tangent cannot tell an
 // underflow from a direction not perturbed.
 //
+// LogSumExp's gradient is PyTorch's, exp(x − LogSumExp(x)): NaN at the
+// elements that are ±Inf or NaN where the result is infinite, so a
+// diverging loss shows. A Hessian is symmetric wherever it is defined:
+// where a gradient component is NaN its row and column are NaN, and a pair
+// of entries the two orders of differentiation give differently (one NaN,
+// or disagreeing infinities) is NaN both — atan2 and hypot at the origin
+// have all-NaN Hessians, as in PyTorch. Deliberate differences from
+// PyTorch's double backward, checked against its reference data
+// (testdata/torch/singular.json): where(x > 0, sqrt(x), 0) has gradient 0
+// at x ≤ 0 (PyTorch NaN), and pow's Hessian at x = 0 is 0 along the
+// partials its conventions make identically 0 (∂/∂y on x = 0, ∂/∂x on
+// y = 0), where PyTorch computes 0·∞ = NaN in a branch not taken and is not
+// symmetric (at (0, 2): [[2, 0], [NaN, NaN]] against chainrule's
+// [[2, 0], [0, 0]]).
+//
 // # Errors
 //
 // Misuse — shapes that do not fit, a bad axis, mixed dtypes, a value that
