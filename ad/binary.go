@@ -144,7 +144,9 @@ func init() {
 }
 
 // Maximum returns the larger of a and b elementwise with broadcasting,
-// propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch).
+// propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch). It is a
+// selection: the argument not selected gets exactly 0, even under an
+// infinite adjoint or tangent (see the package doc's Conventions).
 func Maximum(a, b Value) Value { return bind(maximumPrim, nil, a, b) }
 
 var minimumPrim = new(prim)
@@ -154,7 +156,8 @@ func init() {
 }
 
 // Minimum returns the smaller of a and b elementwise with broadcasting,
-// propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch).
+// propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch). It is a
+// selection, as Maximum.
 func Minimum(a, b Value) Value { return bind(minimumPrim, nil, a, b) }
 
 func nanMax(x, y float64) float64 {

@@ -615,8 +615,9 @@ func (n *node) vjpOf(o *operands, i int, ct Value, rc *recycler) Value {
 
 // sweepScalar is the reverse step of a first-order scalar node with a
 // constant cotangent ct: each local derivative is a number, multiplied in
-// with ct's strong zero (the local derivative's, for a selection) and added to the parent's adjoint in place. It reports
-// false, having done nothing, if a local derivative is not an inline number.
+// with ct's strong zero (the local derivative's, for a selection) and
+// added to the parent's adjoint in place. It reports false, having done
+// nothing, if a local derivative is not an inline number.
 // args is scratch space for the arguments as Values (one per sweep: a
 // local array would escape to the heap through the rule's indirect call).
 func (n *node) sweepScalar(ct float64, cts []Value, args *[2]Value) bool {
@@ -736,8 +737,9 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 // through an infinite local derivative. The zero is u's alone: an infinite
 // or NaN u times a zero v is NaN, as in IEEE arithmetic and PyTorch, so an
 // underflow upstream (log(exp(x)) at x = -800: ∞·0) shows as NaN instead
-// of a silent 0. The order matters: every caller passes the edge value
-// first.
+// of a silent 0. The order matters: every caller passes first the operand
+// whose zero must annihilate — the edge value, or a selection's mask (see
+// prim.selects).
 func smul(u, v float64) float64 {
 	z := u * v
 	if z != z && u == 0 {
@@ -768,7 +770,8 @@ func init() {
 }
 
 // chainMul multiplies a tangent or cotangent g by a local derivative l with
-// g's strong zero (see smul): the argument order matters.
+// g's strong zero (see smul): the argument order matters. A selection
+// passes its mask as g (see prim.chain).
 func chainMul(g, l Value) Value {
 	if g.tc == nil && l.tc == nil && g.isScalar() && l.isScalar() {
 		return inline(smul(g.s, l.s)) // first-order scalar code: no dispatch

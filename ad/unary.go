@@ -260,7 +260,9 @@ func init() {
 }
 
 // Relu returns max(x, 0) elementwise. Its derivative is 1 for x > 0 and 0
-// otherwise, so relu'(0) = 0 (PyTorch's convention).
+// otherwise, so relu'(0) = 0 (PyTorch's convention); it is a selection, so
+// where x ≤ 0 the gradient is exactly 0 even under an infinite adjoint or
+// tangent (see the package doc's Conventions).
 func Relu(x Value) Value { return bind(reluPrim, nil, x) }
 
 var softplusPrim = new(prim)
