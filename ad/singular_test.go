@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
 )
 
 type singularCase struct {
@@ -169,3 +170,32 @@ func TestTorchSingularPoints(t *testing.T) {
 		}
 	}
 }
+
+// Hessian's NaN masking keeps it differentiable and dtype-preserving: a
+// third derivative through it, and a float32 Hessian at a singular point.
+func TestHessianMaskNested(t *testing.T) {
+	// f = x³y: ∂³f/∂x²∂x summed over the Hessian's entries
+	// Σ H = 6xy + 2·3x² = 6xy + 6x², whose gradient is (6y + 12x, 6x)
+	f := func(v ad.Value) ad.Value {
+		x, y := ad.Reshape(ad.Slice(v, 0, 0, 1)), ad.Reshape(ad.Slice(v, 0, 1, 2))
+		return ad.Mul(ad.Mul(x, ad.Mul(x, x)), y)
+	}
+	g := ad.Grad(func(v ad.Value) ad.Value { return ad.Sum(ad.Hessian(f, v), false) }, ad.New([]float64{2, 3}, 2)).Tensor()
+	nearT(t, "∇ Σ Hessian", g, tensorOf(6*3+12*2, 6*2), 1e-12)
+	// atan2 at the origin in float32: NaN everywhere, float32
+	a := func(v ad.Value) ad.Value {
+		return ad.Atan2(ad.Reshape(ad.Slice(v, 0, 0, 1)), ad.Reshape(ad.Slice(v, 0, 1, 2)))
+	}
+	h := ad.Hessian(a, ad.AsType(ad.New([]float64{0, 0}, 2), tensor.Float32)).Tensor()
+	if h.DType() != tensor.Float32 {
+		t.Errorf("float32 Hessian has dtype %v", h.DType())
+	}
+	for i := range 4 {
+		if !math.IsNaN(h.AtFlat(i)) {
+			t.Errorf("float32 atan2 Hessian at the origin: %v, want all NaN", h)
+			break
+		}
+	}
+}
+
+func tensorOf(v ...float64) *tensor.Tensor { return tensor.New(v, len(v)) }
