@@ -363,9 +363,36 @@ func undefinedEntries(g, h *tensor.Tensor) *tensor.Tensor {
 
 // HVP returns the Hessian of the scalar function f at x times the vector
 // v (of x's shape), without forming the Hessian: a forward-mode derivative
-// of the reverse-mode gradient, costing a small multiple of f.
+// of the reverse-mode gradient, costing a small multiple of f. Like
+// Hessian, where component i of the gradient is NaN, row and column i of
+// the Hessian are undefined: component i of the product is NaN, and so is
+// every component if v_i is not 0.
 func HVP(f func(Value) Value, x, v Value) Value {
 	notNil("hvp", f, "function")
-	_, hv := JVP(func(xs []Value) Value { return Grad(f, xs[0]) }, []Value{x}, []Value{v})
+	g, hv := JVP(func(xs []Value) Value { return Grad(f, xs[0]) }, []Value{x}, []Value{v})
+	if mask := undefinedProducts(g.Tensor(), v.Tensor()); mask != nil {
+		hv = Where(From(mask.Reshape(hv.Shape()...)), like(hv, math.NaN()), hv)
+	}
 	return hv
+}
+
+// undefinedProducts returns a 0/1 mask of the components of a Hessian-
+// vector product with v that are undefined for gradient g (see HVP), or
+// nil if there are none.
+func undefinedProducts(g, v *tensor.Tensor) *tensor.Tensor {
+	n := g.Size()
+	var mask *tensor.Tensor
+	for i := range n {
+		if !math.IsNaN(g.AtFlat(i)) {
+			continue
+		}
+		if mask == nil {
+			mask = v.DType().Zeros(n)
+		}
+		mask.SetFlat(i, 1)
+		if v.AtFlat(i) != 0 { // column i enters every component
+			return v.DType().Ones(n)
+		}
+	}
+	return mask
 }

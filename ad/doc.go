@@ -106,7 +106,8 @@
 // where a gradient component is NaN its row and column are NaN, and a pair
 // of entries the two orders of differentiation give differently (one NaN,
 // or disagreeing infinities) is NaN both — atan2 and hypot at the origin
-// have all-NaN Hessians, as in PyTorch. Deliberate differences from
+// have all-NaN Hessians, as in PyTorch. HVP makes the components that
+// involve a NaN gradient component NaN likewise. Deliberate differences from
 // PyTorch's double backward, checked against its reference data
 // (testdata/torch/singular.json): where(x > 0, sqrt(x), 0) has gradient 0
 // at x ≤ 0 (PyTorch NaN), and pow's Hessian at x = 0 is 0 along the

@@ -199,3 +199,25 @@ func TestHessianMaskNested(t *testing.T) {
 }
 
 func tensorOf(v ...float64) *tensor.Tensor { return tensor.New(v, len(v)) }
+
+// HVP follows Hessian: components that depend on a NaN gradient component
+// are NaN. f(x, y, z) = atan2(x, y) + z² at the origin: the gradient is
+// (NaN, NaN, 0), H = diag(NaN block, 2).
+func TestHVPAtSingularPoint(t *testing.T) {
+	f := func(v ad.Value) ad.Value {
+		x, y, z := ad.Reshape(ad.Slice(v, 0, 0, 1)), ad.Reshape(ad.Slice(v, 0, 1, 2)), ad.Reshape(ad.Slice(v, 0, 2, 3))
+		return ad.Add(ad.Atan2(x, y), ad.Mul(z, z))
+	}
+	x := ad.New([]float64{0, 0, 0}, 3)
+	nan := math.NaN()
+	for _, c := range []struct{ v, want []float64 }{
+		{[]float64{0, 0, 1}, []float64{nan, nan, 2}}, // only the defined column
+		{[]float64{1, 0, 1}, []float64{nan, nan, nan}},
+	} {
+		hv := ad.HVP(f, x, ad.New(c.v, 3)).Tensor()
+		nearT(t, "HVP", hv, tensorOf(c.want...), 0)
+	}
+	// the Hessian agrees
+	h := ad.Hessian(f, x).Tensor()
+	nearT(t, "Hessian", h, tensor.New([]float64{nan, nan, nan, nan, nan, nan, nan, nan, 2}, 3, 3), 0)
+}
