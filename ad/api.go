@@ -2,6 +2,7 @@ package ad
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"sync"
@@ -9,6 +10,18 @@ import (
 
 	"github.com/chainrule/chainrule/tensor"
 )
+
+// Every transformation panics with tensor.ErrArg, naming itself, if its
+// function is nil or an argument is the zero Value.
+
+// notNil panics with tensor.ErrArg for op if the function f (what) is nil.
+// f is any function type, so that the check survives changes of the
+// transformations' signatures.
+func notNil(op string, f any, what string) {
+	if v := reflect.ValueOf(f); !v.IsValid() || v.Kind() == reflect.Func && v.IsNil() {
+		tensor.Panicf(tensor.ErrArg, op, "nil %s", what)
+	}
+}
 
 // Grad returns the gradient of the scalar function f at x, by reverse mode:
 // one recording forward pass and one reverse sweep. The result has x's shape.
@@ -19,12 +32,14 @@ import (
 // package documentation): a Value that escapes f panics with
 // tensor.ErrGraph if used afterwards; keep its Tensor instead.
 func Grad(f func(Value) Value, x Value) Value {
+	notNil("grad", f, "function")
 	_, g := ValueAndGrad(f, x)
 	return g
 }
 
 // ValueAndGrad returns f(x) and the gradient of f at x; see Grad.
 func ValueAndGrad(f func(Value) Value, x Value) (Value, Value) {
+	notNil("value_and_grad", f, "function")
 	y, gs := ValueAndGrads(func(xs []Value) Value { return f(xs[0]) }, x)
 	return y, gs[0]
 }
@@ -32,6 +47,7 @@ func ValueAndGrad(f func(Value) Value, x Value) (Value, Value) {
 // Grads returns the gradient of the scalar function f with respect to each
 // of its arguments xs, by one reverse sweep; see Grad.
 func Grads(f func(xs []Value) Value, xs ...Value) []Value {
+	notNil("grads", f, "function")
 	_, gs := ValueAndGrads(f, xs...)
 	return gs
 }
@@ -39,7 +55,8 @@ func Grads(f func(xs []Value) Value, xs ...Value) []Value {
 // ValueAndGrads returns f(xs) and its gradient with respect to each of xs;
 // see Grad.
 func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
-	t, in, leaves := begin(xs)
+	notNil("value_and_grads", f, "function")
+	t, in, leaves := begin("grad", xs)
 	t.reuse = true
 	defer t.release()
 	y := f(in)
@@ -62,7 +79,8 @@ func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
 // may be called any number of times without running f again. It panics
 // with tensor.ErrShape for a cotangent of the wrong shape.
 func VJP(f func(xs []Value) Value, xs ...Value) (Value, func(ct Value) []Value) {
-	t, in, leaves := begin(xs)
+	notNil("vjp", f, "function")
+	t, in, leaves := begin("vjp", xs)
 	y := f(in)
 	check("vjp", y)
 	t.done = true
@@ -77,9 +95,9 @@ func VJP(f func(xs []Value) Value, xs ...Value) (Value, func(ct Value) []Value) 
 	return yp, pull
 }
 
-// begin starts a reverse trace with xs as its inputs.
-func begin(xs []Value) (t *trace, in []Value, leaves []int32) {
-	check("vjp", xs...)
+// begin starts a reverse trace with xs as its inputs, for op.
+func begin(op string, xs []Value) (t *trace, in []Value, leaves []int32) {
+	check(op, xs...)
 	t = newRevTrace()
 	in = make([]Value, len(xs))
 	leaves = make([]int32, len(xs))
@@ -114,6 +132,7 @@ func pullback(t *trace, own bool, out int32, ct Value, leaves []int32, xs []Valu
 // tangent is a symbolic zero: nothing computed from that input alone does
 // tangent work.
 func JVP(f func(xs []Value) Value, primals, tangents []Value) (Value, Value) {
+	notNil("jvp", f, "function")
 	return jvp(f, primals, tangents, 0)
 }
 
@@ -121,6 +140,7 @@ func JVP(f func(xs []Value) Value, primals, tangents []Value) (Value, Value) {
 // leading dimension of size k, and so does the result. One pass carries all
 // k directions.
 func JVPBatch(f func(xs []Value) Value, primals, tangents []Value) (Value, Value) {
+	notNil("jvp_batch", f, "function")
 	return jvp(f, primals, tangents, 1)
 }
 
@@ -162,6 +182,7 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 // Derivative returns df/dx at x for a function of one scalar, by forward
 // mode. It panics with tensor.ErrShape if x is not a single element.
 func Derivative(f func(Value) Value, x Value) Value {
+	notNil("derivative", f, "function")
 	check("derivative", x)
 	if x.Size() != 1 {
 		tensor.Panicf(tensor.ErrShape, "derivative", "argument of shape %s is not a scalar", tensor.ShapeString(x.Shape()))
@@ -198,12 +219,14 @@ func (m Mode) String() string {
 // JacFwd returns the Jacobian of f at x by forward mode, with shape
 // f(x).Shape() followed by x.Shape().
 func JacFwd(f func(Value) Value, x Value) Value {
+	notNil("jac_fwd", f, "function")
 	j, _ := Jacobian(f, x, Forward)
 	return j
 }
 
 // JacRev returns the Jacobian of f at x by reverse mode; see JacFwd.
 func JacRev(f func(Value) Value, x Value) Value {
+	notNil("jac_rev", f, "function")
 	j, _ := Jacobian(f, x, Reverse)
 	return j
 }
@@ -218,6 +241,7 @@ func JacRev(f func(Value) Value, x Value) Value {
 // forward skip the recording; should m have changed so that reverse is
 // now the rule, it redoes the Jacobian in reverse mode.
 func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
+	notNil("jacobian", f, "function")
 	check("jacobian", x)
 	n := x.Size()
 	key := jacKey{fn: reflect.ValueOf(f).Pointer(), dtype: x.DType(), shape: fmt.Sprint(x.Shape())}
@@ -287,14 +311,88 @@ type jacKey struct {
 // Hessian returns the matrix of second derivatives of the scalar function
 // f at x, shaped x.Shape() twice, by forward-over-reverse: the Jacobian, in
 // one batched forward pass, of the reverse-mode gradient.
+//
+// At singular points the result is symmetric wherever it is defined: where
+// component i of the gradient is NaN, row and column i are NaN (they are
+// derivatives of an undefined value), and a pair of entries (i, j), (j, i)
+// that the two orders of differentiation give differently — one NaN, or
+// infinities that disagree with each other or with a finite value — is
+// NaN both. So atan2(y, x) at the origin, whose gradient is NaN, has an
+// all-NaN Hessian, as in PyTorch; see the package doc's Conventions for
+// where chainrule differs from PyTorch's double backward.
 func Hessian(f func(Value) Value, x Value) Value {
-	return JacFwd(func(y Value) Value { return Grad(f, y) }, x)
+	notNil("hessian", f, "function")
+	check("hessian", x)
+	n := x.Size()
+	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
+	g, tan := JVPBatch(func(xs []Value) Value { return Grad(f, xs[0]) }, []Value{x}, []Value{eye})
+	h := Transpose(Reshape(tan, n, n), 1, 0) // h[i][j] = ∂g_i/∂x_j
+	if mask := undefinedEntries(g.Tensor(), h.Tensor()); mask != nil {
+		h = Where(From(mask), like(h, math.NaN()), h)
+	}
+	return Reshape(h, append(slices.Clone(x.Shape()), x.Shape()...)...)
+}
+
+// undefinedEntries returns a 0/1 mask of the entries of the n×n Hessian h
+// that are undefined for gradient g (see Hessian), or nil if there are none.
+func undefinedEntries(g, h *tensor.Tensor) *tensor.Tensor {
+	n := g.Size()
+	var mask *tensor.Tensor
+	set := func(i, j int) {
+		if mask == nil {
+			mask = h.DType().Zeros(n, n)
+		}
+		mask.SetFlat(i*n+j, 1)
+		mask.SetFlat(j*n+i, 1)
+	}
+	for i := range n {
+		if math.IsNaN(g.AtFlat(i)) {
+			for j := range n {
+				set(i, j)
+			}
+		}
+		for j := i + 1; j < n; j++ {
+			a, b := h.AtFlat(i*n+j), h.AtFlat(j*n+i)
+			if math.IsNaN(a) != math.IsNaN(b) || (math.IsInf(a, 0) || math.IsInf(b, 0)) && a != b {
+				set(i, j)
+			}
+		}
+	}
+	return mask
 }
 
 // HVP returns the Hessian of the scalar function f at x times the vector
 // v (of x's shape), without forming the Hessian: a forward-mode derivative
-// of the reverse-mode gradient, costing a small multiple of f.
+// of the reverse-mode gradient, costing a small multiple of f. Like
+// Hessian, where component i of the gradient is NaN, row and column i of
+// the Hessian are undefined: component i of the product is NaN, and so is
+// every component if v_i is not 0.
 func HVP(f func(Value) Value, x, v Value) Value {
-	_, hv := JVP(func(xs []Value) Value { return Grad(f, xs[0]) }, []Value{x}, []Value{v})
+	notNil("hvp", f, "function")
+	g, hv := JVP(func(xs []Value) Value { return Grad(f, xs[0]) }, []Value{x}, []Value{v})
+	if mask := undefinedProducts(g.Tensor(), v.Tensor()); mask != nil {
+		hv = Where(From(mask.Reshape(hv.Shape()...)), like(hv, math.NaN()), hv)
+	}
 	return hv
+}
+
+// undefinedProducts returns a 0/1 mask of the components of a Hessian-
+// vector product with v that are undefined for gradient g (see HVP), or
+// nil if there are none.
+func undefinedProducts(g, v *tensor.Tensor) *tensor.Tensor {
+	n := g.Size()
+	var mask *tensor.Tensor
+	for i := range n {
+		if !math.IsNaN(g.AtFlat(i)) {
+			continue
+		}
+		if mask == nil {
+			mask = v.DType().Zeros(n)
+		}
+		mask.SetFlat(i, 1)
+		if v.AtFlat(i) != 0 { // column i enters every component
+			return v.DType().Ones(n)
+		}
+	}
+	return mask
 }

@@ -126,13 +126,15 @@ func init() {
 func Atan2(y, x Value) Value { return bind(atan2Prim, nil, y, x) }
 
 func extremum(name string, f func(x, y float64) float64, pick func(a, b Value) Value) *prim {
-	return binaryF(name, f, func(i int, a, b, _ Value) Value {
+	p := binaryF(name, f, func(i int, a, b, _ Value) Value {
 		if i == 1 {
 			a, b = b, a
 		}
 		half := Mul(Equal(a, b), like(a, 0.5))
 		return Add(pick(a, b), half)
 	})
+	p.selects = 1<<0 | 1<<1 // the masks (0, ½ or 1) annihilate both ways, as PyTorch's masked_fill
+	return p
 }
 
 var maximumPrim = new(prim)
@@ -142,7 +144,9 @@ func init() {
 }
 
 // Maximum returns the larger of a and b elementwise with broadcasting,
-// propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch).
+// propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch). It is a
+// selection: the argument not selected gets exactly 0, even under an
+// infinite adjoint or tangent (see the package doc's Conventions).
 func Maximum(a, b Value) Value { return bind(maximumPrim, nil, a, b) }
 
 var minimumPrim = new(prim)
@@ -152,7 +156,8 @@ func init() {
 }
 
 // Minimum returns the smaller of a and b elementwise with broadcasting,
-// propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch).
+// propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch). It is a
+// selection, as Maximum.
 func Minimum(a, b Value) Value { return bind(minimumPrim, nil, a, b) }
 
 func nanMax(x, y float64) float64 {
@@ -229,8 +234,9 @@ var wherePrim = new(prim)
 
 func init() {
 	*wherePrim = prim{
-		name: "where",
-		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Where(t[0], t[1], t[2]) },
+		name:    "where",
+		selects: 1<<1 | 1<<2, // the masks annihilate both ways
+		impl:    func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Where(t[0], t[1], t[2]) },
 		local: func(i int, a []Value, _ Value, _ *params) Value {
 			c := StopGradient(a[0])
 			switch i {
@@ -247,7 +253,9 @@ func init() {
 // Where returns a where cond is non-zero and b elsewhere, elementwise over
 // the broadcast of the three shapes. The gradient flows only into the
 // branch selected, and into the other one it is exactly 0 — even where that
-// branch's own derivative is infinite or NaN. So the gradient of
-// Where(Greater(x, 0), Sqrt(x), 0) at x = 0 is 0, not NaN as in JAX and
-// PyTorch: the chain rule multiplies with a strong zero (0·∞ = 0).
+// branch's own derivative is infinite or NaN, and even where the adjoint
+// reaching Where is. So the gradient of Where(Greater(x, 0), Sqrt(x), 0) at
+// x = 0 is 0, not NaN as in JAX and PyTorch: the chain rule multiplies a
+// zero adjoint into a local derivative with a strong zero (0·∞ = 0; see
+// the package doc's Conventions).
 func Where(cond, a, b Value) Value { return bind(wherePrim, nil, cond, a, b) }

@@ -72,8 +72,9 @@ type instr struct {
 // Program. Inputs must be constants (not values being differentiated
 // outside f); values f captures from outside are baked in as constants.
 // It panics with tensor.ErrGraph if f captures a value of an active
-// transformation.
+// transformation, and with tensor.ErrArg if f is nil.
 func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
+	notNil("compile", f, "function")
 	check("compile", xs...)
 	t := newTrace(stageTrace)
 	p := &Program{nin: len(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}}

@@ -1,6 +1,8 @@
 package ad
 
 import (
+	"fmt"
+
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -11,31 +13,70 @@ import (
 // order (unlike JAX, whose custom_vjp functions cannot be used in forward
 // mode).
 //
-//   - jvp(primals, tangents) returns the output tangent; zero tangents are
-//     passed as tensors of zeros. Under a batched JVP it is called once per
-//     direction.
-//   - vjp(primals, out, ct) returns the cotangent of every argument.
+//   - jvp(primals, tangents) returns the output tangent, of f's output
+//     shape and dtype; zero tangents are passed as tensors of zeros. Under a
+//     batched JVP it is called once per direction. It may return the zero
+//     Value for a zero tangent.
+//   - vjp(primals, out, ct) returns the cotangent of every argument, each of
+//     its argument's shape and dtype, or the zero Value for a zero
+//     cotangent (JAX's None).
 //
-// The rules must agree with f; gradcheck.CheckJVP and CheckVJP test that.
+// The rules' results are checked wherever they are used (every mode, every
+// order): a tangent or cotangent of the wrong shape panics with
+// tensor.ErrShape, of the wrong dtype with tensor.ErrDType, a vjp result of
+// the wrong length with tensor.ErrArg, each naming the custom function and
+// the argument. The rules must also agree with f; gradcheck.CheckJVP and
+// CheckVJP test that. Custom panics with tensor.ErrArg if f, jvp or vjp is
+// nil.
 func Custom(name string, f func(xs []Value) Value,
 	jvp func(primals, tangents []Value) Value,
 	vjp func(primals []Value, out, ct Value) []Value) func(xs ...Value) Value {
+	notNil("custom "+name, f, "f")
+	notNil("custom "+name, jvp, "jvp")
+	notNil("custom "+name, vjp, "vjp")
 	p := &prim{name: name}
 	p.impl = onConstants(f)
 	p.full = func(args, tans []Value, b int) (Value, Value) {
 		out := bind(p, nil, args...)
-		return out, perDirection(args, tans, b, func(ts []Value) Value { return jvp(args, ts) })
+		return out, perDirection(args, tans, b, func(ts []Value) Value {
+			t := jvp(args, ts)
+			if t.IsZero() {
+				if b == 0 {
+					return t // a symbolic zero
+				}
+				return zerosLike(out)
+			}
+			conforms(name, "jvp rule: output tangent", t, "the output", out)
+			return t
+		})
 	}
 	p.vjpAll = func(ct Value, args []Value, out Value) []Value {
 		gs := vjp(args, out, ct)
 		if len(gs) != len(args) {
 			tensor.Panicf(tensor.ErrArg, name, "vjp rule returned %d cotangents for %d arguments", len(gs), len(args))
 		}
+		for i, g := range gs {
+			if !g.IsZero() {
+				conforms(name, fmt.Sprintf("vjp rule: cotangent of argument %d", i), g, fmt.Sprintf("argument %d", i), args[i])
+			}
+		}
 		return gs
 	}
 	return func(xs ...Value) Value {
 		check(name, xs...)
 		return bind(p, nil, xs...)
+	}
+}
+
+// conforms panics with tensor.ErrShape or tensor.ErrDType for custom rule
+// op if the rule's result v (what) does not have the shape and dtype of ref
+// (whose).
+func conforms(op, what string, v Value, whose string, ref Value) {
+	if !sameShape(v.Shape(), ref.Shape()) {
+		tensor.Panicf(tensor.ErrShape, op, "%s has shape %s, want %s (of %s)", what, tensor.ShapeString(v.Shape()), tensor.ShapeString(ref.Shape()), whose)
+	}
+	if v.DType() != ref.DType() {
+		tensor.Panicf(tensor.ErrDType, op, "%s has dtype %v, want %v (of %s)", what, v.DType(), ref.DType(), whose)
 	}
 }
 
@@ -71,8 +112,9 @@ func perDirection(args, tans []Value, b int, rule func(ts []Value) Value) Value 
 // intermediates are not kept for the reverse sweep but recomputed during
 // it, trading one more evaluation of f for the memory of its recording.
 // In forward mode it is f. Values it returns are differentiable at any
-// order.
+// order. It panics with tensor.ErrArg if f is nil.
 func Checkpoint(f func(xs []Value) Value) func(xs ...Value) Value {
+	notNil("checkpoint", f, "f")
 	p := &prim{name: "checkpoint"}
 	p.impl = onConstants(f)
 	p.full = func(args, tans []Value, b int) (Value, Value) {

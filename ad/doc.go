@@ -84,10 +84,37 @@
 // # Conventions
 //
 // At non-differentiable points ad follows PyTorch: relu'(0) = abs'(0) = 0,
-// maximum and minimum split ties 0.5/0.5, sqrt'(0) = +Inf. The chain rule
-// multiplies with a strong zero (0·∞ = 0), so the unselected branch of
-// Where receives exactly zero gradient even where its own derivative is
-// infinite or NaN.
+// maximum and minimum split ties 0.5/0.5, sqrt'(0) = +Inf.
+//
+// The chain rule multiplies a tangent or adjoint into a local derivative
+// with a one-sided strong zero: a zero tangent or adjoint times an infinite
+// or NaN local derivative is 0, so the unselected branch of Where receives
+// exactly zero gradient even where its own derivative is infinite or NaN;
+// but an infinite or NaN adjoint times a zero local derivative is NaN, as
+// in IEEE arithmetic and PyTorch, so an underflow upstream is not hidden:
+// the gradient of log(exp(x)) at x = -800 (∞·0) and of sqrt(x·x) at 0 is
+// NaN. Selections — Where, Relu, Maximum, Minimum, Max, Min — zero what
+// they do not select both ways, even under an infinite adjoint (PyTorch's
+// where and masked_fill select rather than multiply). In forward mode a
+// tangent that underflowed to 0 still annihilates: Derivative of
+// log(exp(x)) at -800 is 0, because a zero tangent cannot tell an
+// underflow from a direction not perturbed.
+//
+// LogSumExp's gradient is PyTorch's, exp(x − LogSumExp(x)): NaN at the
+// elements that are ±Inf or NaN where the result is infinite, so a
+// diverging loss shows. A Hessian is symmetric wherever it is defined:
+// where a gradient component is NaN its row and column are NaN, and a pair
+// of entries the two orders of differentiation give differently (one NaN,
+// or disagreeing infinities) is NaN both — atan2 and hypot at the origin
+// have all-NaN Hessians, as in PyTorch. HVP makes the components that
+// involve a NaN gradient component NaN likewise. Deliberate differences from
+// PyTorch's double backward, checked against its reference data
+// (testdata/torch/singular.json): where(x > 0, sqrt(x), 0) has gradient 0
+// at x ≤ 0 (PyTorch NaN), and pow's Hessian at x = 0 is 0 along the
+// partials its conventions make identically 0 (∂/∂y on x = 0, ∂/∂x on
+// y = 0), where PyTorch computes 0·∞ = NaN in a branch not taken and is not
+// symmetric (at (0, 2): [[2, 0], [NaN, NaN]] against chainrule's
+// [[2, 0], [0, 0]]).
 //
 // # Errors
 //

@@ -62,6 +62,24 @@ type prim struct {
 	full func(args, tans []Value, b int) (out, tan Value)
 
 	nondiff bool // the output carries no derivative (comparisons)
+
+	// selects has bit i set if the local derivative with respect to
+	// argument i is a selection: a finite mask (Where, Relu, Maximum, …) or,
+	// for chain_mul, an edge value. Its zeros annihilate: it is the strong
+	// operand when multiplied into tangents and cotangents (see smul), so
+	// a branch not selected gets exactly 0 in forward and reverse mode even
+	// where its own tangent or the incoming adjoint is ±Inf or NaN.
+	selects uint8
+}
+
+// chain multiplies the tangent or cotangent g by the local derivative l of
+// p's argument i: g is the strong operand (see smul), unless l is a
+// selection.
+func (p *prim) chain(i int, g, l Value) Value {
+	if p.selects&(1<<i) != 0 {
+		return chainMul(l, g)
+	}
+	return chainMul(g, l)
 }
 
 // params are the static arguments of a prim (axes, shapes, indices).
@@ -382,7 +400,7 @@ func (t *trace) jvpLocal(p *prim, prm *params, prims, tans []Value, out Value) V
 			ti = alignBatch(ti, t.batch, out.Rank())
 		}
 		if !isIdentity(l) {
-			ti = chainMul(ti, l)
+			ti = p.chain(i, ti, l)
 		}
 		if acc.IsZero() {
 			acc = ti
@@ -582,7 +600,7 @@ func (n *node) vjpOf(o *operands, i int, ct Value, rc *recycler) Value {
 	}
 	g := ct
 	if !isIdentity(l) {
-		g = chainMul(ct, l)
+		g = n.p.chain(i, ct, l)
 		rc.release(l, g)
 	}
 	if !sameShape(g.Shape(), a.Shape()) {
@@ -597,8 +615,9 @@ func (n *node) vjpOf(o *operands, i int, ct Value, rc *recycler) Value {
 
 // sweepScalar is the reverse step of a first-order scalar node with a
 // constant cotangent ct: each local derivative is a number, multiplied in
-// with a strong zero and added to the parent's adjoint in place. It reports
-// false, having done nothing, if a local derivative is not an inline number.
+// with ct's strong zero (the local derivative's, for a selection) and
+// added to the parent's adjoint in place. It reports false, having done
+// nothing, if a local derivative is not an inline number.
 // args is scratch space for the arguments as Values (one per sweep: a
 // local array would escape to the heap through the rule's indirect call).
 func (n *node) sweepScalar(ct float64, cts []Value, args *[2]Value) bool {
@@ -621,7 +640,12 @@ func (n *node) sweepScalar(ct float64, cts []Value, args *[2]Value) bool {
 		if par < 0 || ls[j].t == nil {
 			continue
 		}
-		g := smul(ct, ls[j].s)
+		var g float64
+		if n.p.selects&(1<<j) != 0 {
+			g = smul(ls[j].s, ct)
+		} else {
+			g = smul(ct, ls[j].s)
+		}
 		if c := &cts[par]; c.t == scalarT && c.tc == nil {
 			c.s += g
 		} else {
@@ -706,13 +730,19 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 	return res
 }
 
-// smul is multiplication with a strong zero: 0 × ±Inf and 0 × NaN are 0.
-// The chain rule uses it to multiply local derivatives into tangents and
-// cotangents, so a zero adjoint (a branch where did not select, a relu that
-// is off) stays exactly zero even where the local derivative is infinite.
+// smul is the chain rule's multiplication of an edge value u (a tangent or
+// a cotangent) by a local derivative v, with a one-sided strong zero: where
+// u is 0 the product is 0 even if v is ±Inf or NaN, so a zero adjoint (a
+// branch Where did not select, a relu that is off) stays exactly zero
+// through an infinite local derivative. The zero is u's alone: an infinite
+// or NaN u times a zero v is NaN, as in IEEE arithmetic and PyTorch, so an
+// underflow upstream (log(exp(x)) at x = -800: ∞·0) shows as NaN instead
+// of a silent 0. The order matters: every caller passes first the operand
+// whose zero must annihilate — the edge value, or a selection's mask (see
+// prim.selects).
 func smul(u, v float64) float64 {
 	z := u * v
-	if z != z && (u == 0 || v == 0) {
+	if z != z && u == 0 {
 		return 0
 	}
 	return z
@@ -721,18 +751,27 @@ func smul(u, v float64) float64 {
 var chainMulPrim = new(prim)
 
 func init() {
+	// chain_mul(g, l) is smul elementwise: g the strong operand (a tangent
+	// or cotangent), l the weak one (a local derivative). Its own
+	// derivatives (second order) are those of g·l: ∂/∂g = l, multiplied
+	// into the new tangent or cotangent with that one strong, and ∂/∂l = g,
+	// a selection: the output is 0 whatever l where g is 0, so is its
+	// derivative in l, even where l's tangent is infinite (the derivative
+	// of sqrt'(x) at 0 in the branch of Where not selected).
 	*chainMulPrim = prim{
-		name: "chain_mul",
-		s2:   smul,
-		impl: func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.StrongMul(a[0], a[1]) },
+		name:    "chain_mul",
+		s2:      smul,
+		selects: 1 << 1,
+		impl:    func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.StrongMul(a[0], a[1]) },
 		local: func(i int, a []Value, _ Value, _ *params) Value {
 			return a[1-i]
 		},
 	}
 }
 
-// chainMul multiplies a tangent or cotangent by a local derivative with a
-// strong zero (see smul).
+// chainMul multiplies a tangent or cotangent g by a local derivative l with
+// g's strong zero (see smul): the argument order matters. A selection
+// passes its mask as g (see prim.chain).
 func chainMul(g, l Value) Value {
 	if g.tc == nil && l.tc == nil && g.isScalar() && l.isScalar() {
 		return inline(smul(g.s, l.s)) // first-order scalar code: no dispatch

@@ -29,6 +29,7 @@ type Node struct {
 // variables are named v1, v2, … in evaluation order. Ordinary Go control
 // flow in f is resolved at the recorded point.
 func Trace(f func(xs []Value) Value, xs []Value, names ...string) *Graph {
+	notNil("trace", f, "function")
 	check("trace", xs...)
 	t := newTrace(revTrace)
 	g := &Graph{t: t, outIdx: -1}

@@ -107,6 +107,10 @@ func allAxes(x Value) []int {
 
 // Mean returns the mean of x over axes (none given: all axes); see Sum.
 func Mean(x Value, keep bool, axes ...int) Value {
+	check("mean", x)
+	if axes != nil {
+		reduceParams("mean", x, axes, keep) // errors name mean, not sum
+	}
 	s := Sum(x, keep, axes...)
 	return Div(s, like(x, float64(x.Size())/float64(max(s.Size(), 1))))
 }
@@ -122,10 +126,10 @@ func extremeReduce(name string, k func(*tensor.Tensor, []int, bool) *tensor.Tens
 		name: name,
 		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor { return k(t[0], p.axes, true) },
 		jvp: func(tans, a []Value, out Value, p *params, b int) Value {
-			return SumTo(chainMul(tans[0], weights(a, out)), withBatch(tans, b, p.shape)...)
+			return SumTo(chainMul(weights(a, out), tans[0]), withBatch(tans, b, p.shape)...) // a selection: the weights are the strong operand
 		},
 		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
-			return chainMul(BroadcastTo(ct, a[0].Shape()...), weights(a, out))
+			return chainMul(weights(a, out), BroadcastTo(ct, a[0].Shape()...))
 		},
 	}
 }
@@ -181,6 +185,10 @@ func Prod(x Value, keep bool, axes ...int) Value {
 // LogSumExp returns log Σ exp(x) over axes (none given: all axes), shifted
 // by the maximum so that large inputs do not overflow; see Sum. Over no
 // elements (a reduced axis of length 0) it is log 0 = −Inf, as in PyTorch.
+// Its gradient is exp(x − LogSumExp(x)), the softmax of x, as PyTorch's:
+// where the result is infinite or NaN — a +Inf element, or all elements
+// −Inf — the gradient is NaN for the elements that are ±Inf or NaN (∞−∞)
+// and 0 for the finite others next to a +Inf, so a diverging loss shows.
 func LogSumExp(x Value, keep bool, axes ...int) Value {
 	check("logsumexp", x)
 	if axes == nil {
@@ -192,10 +200,36 @@ func LogSumExp(x Value, keep bool, axes ...int) Value {
 			return Reshape(Log(Sum(Exp(x), true, axes...)), shape...)
 		}
 	}
-	m := StopGradient(Max(x, true, axes...))
-	m = bind(finitePrim, nil, m) // an all -Inf slice must not give NaN
-	s := Add(Log(Sum(Exp(Sub(x, m)), true, axes...)), m)
-	return Reshape(s, shape...)
+	return Reshape(bind(logSumExpPrim, p, x), shape...)
+}
+
+// logSumExpPrim is LogSumExp keeping the reduced axes, with PyTorch's
+// rules: the derivative is w = exp(x − out), the softmax, multiplied in
+// with the tangent's or cotangent's strong zero.
+var logSumExpPrim = new(prim)
+
+func init() {
+	weights := func(a []Value, out Value) Value { return Exp(Sub(a[0], out)) }
+	*logSumExpPrim = prim{
+		name: "logsumexp",
+		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor {
+			return shiftedLogSumExp(wrap(t[0]), p.axes).tensor()
+		},
+		jvp: func(tans, a []Value, out Value, p *params, b int) Value {
+			return SumTo(chainMul(tans[0], weights(a, out)), withBatch(tans, b, p.shape)...)
+		},
+		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
+			return chainMul(BroadcastTo(ct, a[0].Shape()...), weights(a, out))
+		},
+	}
+}
+
+// shiftedLogSumExp is log Σ exp(x − m) + m over axes, kept, for a constant
+// x, with m the maximum (0 where it is not finite: an all −Inf slice must
+// not give NaN).
+func shiftedLogSumExp(x Value, axes []int) Value {
+	m := bind(finitePrim, nil, Max(x, true, axes...))
+	return Add(Log(Sum(Exp(Sub(x, m)), true, axes...)), m)
 }
 
 // finitePrim replaces ±Inf and NaN by 0; it is used only on constants.
@@ -208,13 +242,19 @@ func finiteOrZero(v float64) float64 {
 	return v
 }
 
-// Softmax returns exp(x) / Σ exp(x) along axis, computed stably.
+// Softmax returns exp(x) / Σ exp(x) along axis, computed stably. It panics
+// with tensor.ErrAxis for a bad axis.
 func Softmax(x Value, axis int) Value {
+	check("softmax", x)
+	tensor.NormalizeAxis("softmax", x.Shape(), axis)
 	e := Exp(Sub(x, StopGradient(Max(x, true, axis))))
 	return Div(e, Sum(e, true, axis))
 }
 
-// LogSoftmax returns x - LogSumExp(x) along axis, computed stably.
+// LogSoftmax returns x - LogSumExp(x) along axis, computed stably. It
+// panics with tensor.ErrAxis for a bad axis.
 func LogSoftmax(x Value, axis int) Value {
+	check("log_softmax", x)
+	tensor.NormalizeAxis("log_softmax", x.Shape(), axis)
 	return Sub(x, LogSumExp(x, true, axis))
 }

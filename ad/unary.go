@@ -256,10 +256,13 @@ func init() {
 		}
 		return 0
 	}, func(x, _ Value) Value { return Greater(x, like(x, 0)) })
+	reluPrim.selects = 1 // the mask annihilates both ways, as PyTorch's threshold_backward
 }
 
 // Relu returns max(x, 0) elementwise. Its derivative is 1 for x > 0 and 0
-// otherwise, so relu'(0) = 0 (PyTorch's convention).
+// otherwise, so relu'(0) = 0 (PyTorch's convention); it is a selection, so
+// where x ≤ 0 the gradient is exactly 0 even under an infinite adjoint or
+// tangent (see the package doc's Conventions).
 func Relu(x Value) Value { return bind(reluPrim, nil, x) }
 
 var softplusPrim = new(prim)
@@ -289,7 +292,13 @@ func Erf(x Value) Value { return bind(erfPrim, nil, x) }
 // Composite elementwise ops: no rules of their own.
 
 // Reciprocal returns 1/x elementwise (±Inf at ±0).
-func Reciprocal(x Value) Value { return Div(like(x, 1), x) }
+func Reciprocal(x Value) Value {
+	check("reciprocal", x)
+	return Div(like(x, 1), x)
+}
 
 // Rsqrt returns 1/√x elementwise.
-func Rsqrt(x Value) Value { return Reciprocal(Sqrt(x)) }
+func Rsqrt(x Value) Value {
+	check("rsqrt", x)
+	return Reciprocal(Sqrt(x))
+}

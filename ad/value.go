@@ -74,8 +74,10 @@ func New(data []float64, shape ...int) Value { return wrap(tensor.New(data, shap
 // the computation has at this point; it carries no derivative information,
 // and stays valid after the transformation returns (Grad does not recycle
 // it). It panics with tensor.ErrGraph for a value that escaped a finished
-// Grad whose intermediate storage was recycled.
+// Grad whose intermediate storage was recycled, and with tensor.ErrArg for
+// the zero Value.
 func (v Value) Tensor() *tensor.Tensor {
+	v.valid("tensor")
 	if v.tc != nil {
 		v.expose()
 	}
@@ -108,37 +110,48 @@ func (v Value) live() {
 }
 
 // Shape returns the shape of the value. The caller must not modify it. It
-// panics with tensor.ErrGraph as Tensor does.
+// panics with tensor.ErrGraph and tensor.ErrArg as Tensor does.
 func (v Value) Shape() []int {
 	if v.t == scalarT {
 		return nil
 	}
+	v.valid("shape")
 	v.live()
 	return v.t.Shape()
 }
 
-// Rank returns the number of dimensions.
-func (v Value) Rank() int { return len(v.Shape()) }
+// Rank returns the number of dimensions. It panics like Shape.
+func (v Value) Rank() int {
+	v.valid("rank")
+	return len(v.Shape())
+}
 
-// Size returns the number of elements. It panics with tensor.ErrGraph as
-// Tensor does.
+// Size returns the number of elements. It panics with tensor.ErrGraph and
+// tensor.ErrArg as Tensor does.
 func (v Value) Size() int {
 	if v.t == scalarT {
 		return 1
 	}
+	v.valid("size")
 	v.live()
 	return v.t.Size()
 }
 
-// DType returns the element type.
-func (v Value) DType() tensor.DType { return v.t.DType() }
+// DType returns the element type. It panics with tensor.ErrArg for the
+// zero Value.
+func (v Value) DType() tensor.DType {
+	v.valid("dtype")
+	return v.t.DType()
+}
 
 // Item returns the only element of a one-element value as float64. It panics
-// with tensor.ErrShape otherwise, and with tensor.ErrGraph as Tensor does.
+// with tensor.ErrShape otherwise, and with tensor.ErrGraph and
+// tensor.ErrArg as Tensor does.
 func (v Value) Item() float64 {
 	if v.t == scalarT {
 		return v.s
 	}
+	v.valid("item")
 	v.live()
 	return v.t.Item()
 }
@@ -153,6 +166,13 @@ func (v Value) String() string {
 		return "<escaped value of a finished Grad>"
 	}
 	return v.tensor().String()
+}
+
+// valid panics with tensor.ErrArg for op if v is the zero Value.
+func (v Value) valid(op string) {
+	if v.t == nil {
+		tensor.Panicf(tensor.ErrArg, op, "zero Value (uninitialised)")
+	}
 }
 
 // IsZero reports whether v is the zero Value (not a tensor of zeros). It is

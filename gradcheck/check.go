@@ -626,9 +626,21 @@ func CheckFloat32(tb TB, op Op, args []*tensor.Tensor, tol float64) bool {
 // e.Want, NaN and ±Inf exactly.
 func CheckEdge(tb TB, op Op, e Edge) bool {
 	tb.Helper()
+	return checkEdge(tb, op, e, e.Want)
+}
+
+// CheckSplitEdge is CheckEdge with e.Forward the gradient the forward
+// modes must give.
+func CheckSplitEdge(tb TB, op Op, e SplitEdge) bool {
+	tb.Helper()
+	return checkEdge(tb, op, e.Edge, e.Forward)
+}
+
+func checkEdge(tb TB, op Op, e Edge, want []*tensor.Tensor) bool {
+	tb.Helper()
 	c := newChecker(tb, op, "edge "+e.Name, e.Args, 0)
 	defer c.catch()
-	if !c.shapesMatch("Want", e.Want, e.Args) {
+	if !c.shapesMatch("Want", e.Want, e.Args) || !c.shapesMatch("Forward", want, e.Args) {
 		return false
 	}
 	xs := values(e.Args)
@@ -653,7 +665,7 @@ func CheckEdge(tb TB, op Op, e Edge) bool {
 			_, t := ad.JVP(c.fn(), xs, values(ts))
 			got[j] = sum(t.Tensor().Float64s())
 		}
-		c.nearAll(fmt.Sprintf("forward: gradient of argument %d", i), got, e.Want[i].Float64s(), 1e-12)
+		c.nearAll(fmt.Sprintf("forward: gradient of argument %d", i), got, want[i].Float64s(), 1e-12)
 
 		k := a.Size()
 		ts := zeros(k)
@@ -664,7 +676,7 @@ func CheckEdge(tb TB, op Op, e Edge) bool {
 		for j := range got {
 			got[j] = sum(rows[j*per : (j+1)*per])
 		}
-		c.nearAll(fmt.Sprintf("batched forward: gradient of argument %d", i), got, e.Want[i].Float64s(), 1e-12)
+		c.nearAll(fmt.Sprintf("batched forward: gradient of argument %d", i), got, want[i].Float64s(), 1e-12)
 	}
 	return c.ok
 }

@@ -134,6 +134,11 @@ func TestTable(t *testing.T) {
 				t.Errorf("%s: edge %s has %d args and %d gradients for arity %d", op.Name, e.Name, len(e.Args), len(e.Want), op.Arity)
 			}
 		}
+		for _, e := range op.SplitEdges {
+			if len(e.Args) != op.Arity || len(e.Want) != op.Arity || len(e.Forward) != op.Arity {
+				t.Errorf("%s: split edge %s has %d args and %d, %d gradients for arity %d", op.Name, e.Name, len(e.Args), len(e.Want), len(e.Forward), op.Arity)
+			}
+		}
 	}
 	for s, ok := range want {
 		if !ok {

@@ -15,7 +15,7 @@ func Markdown(ops []Op) string {
 	cases, edges := 0, 0
 	for _, op := range ops {
 		cases += len(op.Shapes)
-		edges += len(op.Edges)
+		edges += len(op.Edges) + len(op.SplitEdges)
 	}
 	b.WriteString(`# Op coverage
 
@@ -62,10 +62,13 @@ Random points of ops with kinks keep elements 1e-3 apart and away from 0.
 		if op.Constant {
 			checks += "; zero"
 		}
-		if len(op.Edges) > 0 {
-			names := make([]string, len(op.Edges))
-			for i, e := range op.Edges {
-				names[i] = "`" + e.Name + "`"
+		if len(op.Edges)+len(op.SplitEdges) > 0 {
+			var names []string
+			for _, e := range op.Edges {
+				names = append(names, "`"+e.Name+"`")
+			}
+			for _, e := range op.SplitEdges {
+				names = append(names, "`"+e.Name+"` (forward differs)")
 			}
 			checks += "; edges " + strings.Join(names, ", ")
 		}

@@ -33,6 +33,11 @@ type Op struct {
 	// Edges are fixed points with the gradient the op's convention
 	// prescribes (relu'(0) = 0, ties split evenly, …).
 	Edges []Edge
+	// SplitEdges are fixed points where the convention gives forward and
+	// reverse mode different gradients: a tangent that underflowed to 0
+	// still annihilates an infinite local derivative (the chain rule's
+	// one-sided strong zero), where reverse mode gives NaN.
+	SplitEdges []SplitEdge
 	// Smooth is false for ops with kinks or jumps. Random points for them
 	// keep every element at least Gap away from 0 and from every other
 	// element, since the kinks of ad's ops sit at 0 (relu, abs, where on
@@ -65,6 +70,12 @@ type Edge struct {
 	// respect to each argument (a cotangent of ones), one per argument.
 	// NaN and ±Inf must be matched exactly, finite values to 1e-12.
 	Want []*tensor.Tensor
+}
+
+// SplitEdge is an Edge whose gradient by forward mode is Forward.
+type SplitEdge struct {
+	Edge
+	Forward []*tensor.Tensor
 }
 
 // Gap is how far apart the elements of random points for non-smooth ops are

@@ -20,7 +20,8 @@ type Known struct {
 // Run runs every op through every check in Checks at a random point (seeded
 // by the op's name and shapes, float64) for each of its argument-shape
 // lists, in subtests named op/shapes/check, and through CheckEdge at each
-// of its Edges, in subtests named op/edge:name.
+// of its Edges (CheckSplitEdge at its SplitEdges), in subtests named
+// op/edge:name.
 //
 // A subtest matched by an entry of known still runs, silently: if it fails
 // as expected it is skipped with the bug (and the first failure) as the
@@ -47,6 +48,11 @@ func Run(t *testing.T, ops []Op, known ...Known) {
 			for _, e := range op.Edges {
 				t.Run("edge:"+e.Name, func(t *testing.T) {
 					leaf(t, op.Name+"/edge:"+e.Name, known, func(tb TB) { CheckEdge(tb, op, e) })
+				})
+			}
+			for _, e := range op.SplitEdges {
+				t.Run("edge:"+e.Name, func(t *testing.T) {
+					leaf(t, op.Name+"/edge:"+e.Name, known, func(tb TB) { CheckSplitEdge(tb, op, e) })
 				})
 			}
 		})

@@ -24,7 +24,8 @@ const (
 	OpMul
 	// OpDiv is x / y.
 	OpDiv
-	// OpStrongMul is x · y with a strong zero; see StrongMulScalar.
+	// OpStrongMul is x · y with a one-sided strong zero: 0 where x is 0,
+	// whatever y; see StrongMul.
 	OpStrongMul
 )
 
@@ -158,7 +159,7 @@ func arithSame[T Float](op ArithOp, x, y, z []T) {
 	case OpStrongMul:
 		for i := range z {
 			v := x[i] * y[i]
-			if v != v && (x[i] == 0 || y[i] == 0) {
+			if v != v && x[i] == 0 {
 				v = 0
 			}
 			z[i] = v
@@ -184,7 +185,7 @@ func arithScalarY[T Float](op ArithOp, x []T, c T, z []T) {
 			z[i] = x[i] / c
 		}
 	default:
-		strongMulScalar(x, c, z)
+		strongMulByScalar(x, c, z)
 	}
 }
 
@@ -199,19 +200,27 @@ func scale[T Float](x []T, c T, z []T) {
 	}
 }
 
-// strongMulScalar writes x·c with a strong zero into z: plain
-// multiplication when c is finite and non-zero, zeros when c is 0.
-func strongMulScalar[T Float](x []T, c T, z []T) {
-	switch {
-	case c == 0:
-		clear(z)
-	case c-c == 0: // finite: x·c is NaN only where x is
+// strongMulByScalar writes x·c into z with x's strong zero (see
+// StrongMul): plain multiplication when c is finite (then 0·c is 0
+// anyway), 0 where x is 0 when c is ±Inf or NaN.
+func strongMulByScalar[T Float](x []T, c T, z []T) {
+	if c-c == 0 { // finite: x·c is NaN only where x is ±Inf or NaN, as it should be
 		scale(x, c, z)
-	default:
-		for i := range z {
-			z[i] = StrongMulScalar(x[i], c)
-		}
+		return
 	}
+	for i := range z {
+		z[i] = StrongMulScalar(x[i], c)
+	}
+}
+
+// strongMulOfScalar writes c·y into z with c's strong zero (see
+// StrongMul): zeros when c is 0, plain multiplication otherwise.
+func strongMulOfScalar[T Float](c T, y []T, z []T) {
+	if c == 0 {
+		clear(z)
+		return
+	}
+	scale(y, c, z)
 }
 
 func arithScalarX[T Float](op ArithOp, c T, y []T, z []T) {
@@ -228,7 +237,7 @@ func arithScalarX[T Float](op ArithOp, c T, y []T, z []T) {
 	case OpMul:
 		scale(y, c, z) // c·y = y·c exactly
 	case OpStrongMul:
-		strongMulScalar(y, c, z)
+		strongMulOfScalar(c, y, z)
 	default:
 		for i := range z {
 			z[i] = scalarArith(op, c, y[i])
@@ -250,11 +259,12 @@ func scalarArith[T Float](op ArithOp, u, v T) T {
 	return StrongMulScalar(u, v)
 }
 
-// StrongMulScalar returns u·v, except that 0 times anything — ±Inf and NaN
-// included — is 0.
+// StrongMulScalar returns u·v with u's strong zero: where u is 0 the result
+// is 0 whatever v is, ±Inf and NaN included. The zero is one-sided: u·0 is
+// NaN for u = ±Inf or NaN, as in IEEE arithmetic.
 func StrongMulScalar[T Float](u, v T) T {
 	z := u * v
-	if z != z && (u == 0 || v == 0) {
+	if z != z && u == 0 {
 		return 0
 	}
 	return z
@@ -274,7 +284,11 @@ func Mul(a, b *Tensor) *Tensor { return arith(OpMul, a, b) }
 // NaN); it panics like Add.
 func Div(a, b *Tensor) *Tensor { return arith(OpDiv, a, b) }
 
-// StrongMul returns a * b elementwise with broadcasting, with a strong zero:
-// 0 × ±Inf and 0 × NaN are 0 (so a zero adjoint stays zero through an
-// infinite local derivative). It panics like Add.
+// StrongMul returns a * b elementwise with broadcasting, with a one-sided
+// strong zero: where a is 0 the result is 0 even if b is ±Inf or NaN, while
+// ±Inf or NaN in a times 0 in b is NaN, as in IEEE arithmetic. Automatic
+// differentiation passes the tangent or cotangent as a and the local
+// derivative as b, so a zero adjoint stays zero through an infinite local
+// derivative, but an infinite adjoint through a zero derivative (an
+// underflow upstream) shows as NaN. It panics like Add.
 func StrongMul(a, b *Tensor) *Tensor { return arith(OpStrongMul, a, b) }

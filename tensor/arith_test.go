@@ -6,31 +6,47 @@ import (
 	"testing"
 )
 
+// StrongMul's zero is its first operand's: 0 × ±Inf and 0 × NaN are 0, but
+// ±Inf × 0 and NaN × 0 are NaN (IEEE), on every kernel path.
 func TestStrongMul(t *testing.T) {
 	inf, nan := math.Inf(1), math.NaN()
-	a := New([]float64{0, 0, 0, 2, 3, nan, math.Copysign(0, -1)}, 7)
-	b := New([]float64{inf, -inf, nan, inf, 4, 1, 5}, 7)
-	got := StrongMul(a, b)
-	want := []float64{0, 0, 0, inf, 12, nan, 0}
-	for i, w := range want {
-		g := got.AtFlat(i)
-		if !(g == w || (math.IsNaN(g) && math.IsNaN(w))) {
-			t.Errorf("element %d: %g × %g = %g, want %g", i, a.AtFlat(i), b.AtFlat(i), g, w)
+	check := func(what string, got *Tensor, want []float64) {
+		t.Helper()
+		for i, w := range want {
+			g := got.AtFlat(i)
+			if !(g == w || (math.IsNaN(g) && math.IsNaN(w))) {
+				t.Errorf("%s: element %d = %g, want %g", what, i, g, w)
+			}
 		}
 	}
-	// scalar operand and float32
-	s := StrongMul(Scalar(0), New([]float64{inf, 1}, 2))
-	if s.AtFlat(0) != 0 || s.AtFlat(1) != 0 {
-		t.Errorf("0 × [inf 1] = %v", s)
-	}
-	f := StrongMul(Float32.Scalar(0), New32([]float32{float32(inf), 2}, 2))
-	if f.AtFlat(0) != 0 || f.AtFlat(1) != 0 {
-		t.Errorf("float32 0 × [inf 2] = %v", f)
-	}
+	a := New([]float64{0, 0, 0, 2, 3, nan, math.Copysign(0, -1), inf, nan, -inf}, 10)
+	b := New([]float64{inf, -inf, nan, inf, 4, 1, 5, 0, 0, 0}, 10)
+	check("same shape", StrongMul(a, b), []float64{0, 0, 0, inf, 12, nan, 0, nan, nan, nan})
+	check("float32", StrongMul(a.As(Float32), b.As(Float32)), []float64{0, 0, 0, inf, 12, nan, 0, nan, nan, nan})
+	// a scalar operand on either side, finite or not
+	check("0 × [inf 1]", StrongMul(Scalar(0), New([]float64{inf, 1}, 2)), []float64{0, 0})
+	check("float32 0 × [inf 2]", StrongMul(Float32.Scalar(0), New32([]float32{float32(inf), 2}, 2)), []float64{0, 0})
+	check("inf × [0 1]", StrongMul(Scalar(inf), New([]float64{0, 1}, 2)), []float64{nan, inf})
+	check("[inf 1 0] × 0", StrongMul(New([]float64{inf, 1, 0}, 3), Scalar(0)), []float64{nan, 0, 0})
+	check("[0 2 inf] × inf", StrongMul(New([]float64{0, 2, inf}, 3), Scalar(inf)), []float64{0, inf, inf})
+	check("[0 2] × nan", StrongMul(New([]float64{0, 2}, 2), Scalar(nan)), []float64{0, nan})
+	check("[0 2] × 3", StrongMul(New([]float64{0, 2}, 2), Scalar(3)), []float64{0, 6})
+	// repeating along leading dimensions, both ways
+	check("(2,2) × (2)", StrongMul(New([]float64{0, 1, inf, 0}, 2, 2), New([]float64{inf, 0}, 2)), []float64{0, 0, inf, 0})
+	check("(2) × (2,2)", StrongMul(New([]float64{0, inf}, 2), New([]float64{inf, 0, 1, 0}, 2, 2)), []float64{0, nan, 0, nan})
 	// the general broadcast path
-	g := StrongMul(New([]float64{0, 1}, 2, 1), New([]float64{inf, 2}, 1, 2))
-	if g.At(0, 0) != 0 || g.At(0, 1) != 0 || g.At(1, 0) != inf || g.At(1, 1) != 2 {
-		t.Errorf("broadcast strong mul = %v", g)
+	g := StrongMul(New([]float64{0, inf}, 2, 1), New([]float64{inf, 0}, 1, 2))
+	check("broadcast", g, []float64{0, 0, inf, nan})
+	// the slice kernel
+	z := make([]float64, 3)
+	ArithInto(OpStrongMul, z, []float64{0, inf, 2}, []float64{inf, 0, 3})
+	check("ArithInto", New(z, 3), []float64{0, nan, 6})
+	ArithInto(OpStrongMul, z, []float64{0}, []float64{inf, 0, 3})
+	check("ArithInto scalar x", New(z, 3), []float64{0, 0, 0})
+	ArithInto(OpStrongMul, z, []float64{inf, 0, 2}, []float64{0})
+	check("ArithInto scalar y", New(z, 3), []float64{nan, 0, 0})
+	if StrongMulScalar(0.0, inf) != 0 || !math.IsNaN(StrongMulScalar(inf, 0.0)) {
+		t.Errorf("StrongMulScalar: 0×inf = %g, inf×0 = %g, want 0, NaN", StrongMulScalar(0.0, inf), StrongMulScalar(inf, 0.0))
 	}
 }
 
