@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/chainrule/chainrule/ad"
 	"github.com/chainrule/chainrule/internal/expr"
@@ -169,7 +171,7 @@ func parseArgs(args []string) (*options, error) {
 				pos = append(pos, a)
 				continue
 			}
-			return nil, usagef("unknown flag %s", clip(a))
+			return nil, usagef("unknown flag %s", echo(a))
 		}
 		flag := "--" + name
 		if len(name) == 1 {
@@ -226,15 +228,15 @@ func parseArgs(args []string) (*options, error) {
 		return o, nil
 	}
 	if !isCommand(o.cmd) {
-		return nil, usagef("unknown command %q (commands: %s)", clip(o.cmd), strings.Join(commands, ", "))
+		return nil, usagef("unknown command %s (commands: %s)", quote(o.cmd), strings.Join(commands, ", "))
 	}
 	switch {
 	case len(pos) == 1:
 		return nil, usagef("%s needs an expression", o.cmd)
 	case len(pos) > 2 && dashPos == 1:
-		return nil, usagef("unknown flag %s", clip(pos[1]))
+		return nil, usagef("unknown flag %s", echo(pos[1]))
 	case len(pos) > 2:
-		return nil, usagef("unexpected argument %q after the expression (quote the expression if it contains spaces)", clip(pos[2]))
+		return nil, usagef("unexpected argument %s after the expression (quote the expression if it contains spaces)", quote(pos[2]))
 	}
 	o.src = pos[1]
 	return o, o.check()
@@ -253,7 +255,7 @@ func (o *options) check() error {
 			return usagef("--mode is not used by %s", o.cmd)
 		}
 		if !contains(allowed, o.mode) {
-			return usagef("--mode %q: %s takes %s", o.mode, o.cmd, strings.Join(allowed, ", "))
+			return usagef("--mode %s: %s takes %s", quote(o.mode), o.cmd, strings.Join(allowed, ", "))
 		}
 	}
 	if o.format != "" {
@@ -261,7 +263,7 @@ func (o *options) check() error {
 			return usagef("--format is only for graph")
 		}
 		if !contains([]string{"text", "dot", "svg"}, o.format) {
-			return usagef("--format %q: graph takes text, dot or svg", o.format)
+			return usagef("--format %s: graph takes text, dot or svg", quote(o.format))
 		}
 		if o.json && o.format != "text" {
 			return usagef("--json and --format %s do not go together", o.format)
@@ -291,10 +293,38 @@ func isFlag(a string) bool {
 	return ok
 }
 
-// clip shortens a long argument for an error message.
+// maxEcho is the most runes of an argument an error message repeats.
+const maxEcho = 40
+
+// clip shortens s to its first maxEcho runes followed by "…", cutting at a
+// rune boundary (invalid UTF-8 bytes count as one rune each and are kept
+// as they are, for quote to escape).
 func clip(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		return string(r[:40]) + "…"
+	n := 0
+	for i := 0; i < len(s); n++ {
+		if n == maxEcho {
+			return s[:i] + "…"
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s
+}
+
+// quote returns s, clipped, as a Go double-quoted string: control
+// characters (an escape sequence that would clear the terminal), invalid
+// UTF-8 and other non-printable runes are escaped (\x1b, \u200b).
+func quote(s string) string { return strconv.Quote(clip(s)) }
+
+// echo returns s, clipped, as it is if every rune of it is printable and
+// it has no quote or backslash, and quoted like quote otherwise. It is for
+// echoing a command-line word (a flag, a variable name) in a message.
+func echo(s string) string {
+	s = clip(s)
+	for _, r := range s {
+		if r == utf8.RuneError || r == '"' || r == '\\' || !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
 	}
 	return s
 }
@@ -331,22 +361,25 @@ func parseAt(s string, list []binding) ([]binding, error) {
 		name, val = strings.TrimSpace(name), strings.TrimSpace(val)
 		switch {
 		case name == "":
-			return nil, fmt.Errorf("--at: missing variable name in %q", item)
+			return nil, fmt.Errorf("--at: missing variable name in %s", quote(item))
 		case !isIdent(name):
-			return nil, fmt.Errorf("--at: bad variable name %q", name)
+			return nil, fmt.Errorf("--at: bad variable name %s", quote(name))
 		case isFunc(name):
-			return nil, fmt.Errorf("--at: %q is a function name, not a variable", name)
+			return nil, fmt.Errorf("--at: %s is a function name, not a variable", quote(name))
 		case !ok:
-			return nil, fmt.Errorf("--at: missing value for %s (write %s=VALUE)", name, name)
+			return nil, fmt.Errorf("--at: missing value for %s (write %s=VALUE)", echo(name), echo(name))
 		}
 		for _, b := range list {
 			if b.name == name {
-				return nil, fmt.Errorf("--at: %s is given twice", name)
+				return nil, fmt.Errorf("--at: %s is given twice", echo(name))
 			}
 		}
 		v, err := strconv.ParseFloat(val, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, fmt.Errorf("--at: value %s for %s is out of range (a float64 holds magnitudes up to about 1.8e308)", quote(val), echo(name))
+		}
 		if err != nil {
-			return nil, fmt.Errorf("--at: bad value %q for %s", val, name)
+			return nil, fmt.Errorf("--at: bad value %s for %s", quote(val), echo(name))
 		}
 		list = append(list, binding{name, v})
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // cli runs the command line and returns its output and exit status.
@@ -451,7 +452,8 @@ func TestErrors(t *testing.T) {
 		// --at.
 		{[]string{"eval", "x", "--at", "x=abc"}, "--at: bad value \"abc\" for x\n"},
 		{[]string{"eval", "x", "--at", "x="}, "--at: bad value \"\" for x\n"},
-		{[]string{"eval", "x", "--at", "x=1e999"}, "--at: bad value \"1e999\" for x\n"},
+		{[]string{"eval", "x", "--at", "x=1e999"}, "--at: value \"1e999\" for x is out of range"},
+		{[]string{"eval", "x", "--at", "x=-1e309"}, "--at: value \"-1e309\" for x is out of range"},
 		{[]string{"eval", "x", "--at", "x"}, "--at: missing value for x"},
 		{[]string{"eval", "x", "--at", "=1"}, "--at: missing variable name"},
 		{[]string{"eval", "x", "--at", "2x=1"}, "--at: bad variable name \"2x\""},
@@ -522,5 +524,36 @@ func TestInternalErrorRecovered(t *testing.T) {
 	code := run([]string{"eval", "1"}, panicWriter{}, &errb)
 	if code != 2 || errb.String() != "chainrule: internal error: boom\n" {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// TestEchoQuoted checks that an error message repeating a command-line
+// word escapes what a terminal would act on and clips what is long.
+func TestEchoQuoted(t *testing.T) {
+	long := strings.Repeat("a", 100_000)
+	cases := []struct {
+		args []string
+		want string // the whole of stderr's first line
+	}{
+		{[]string{"eval", "x", "--\x1b[2J"}, `chainrule: unknown flag "--\x1b[2J"`},
+		{[]string{"eval", "x", "--b\xffad"}, `chainrule: unknown flag "--b\xffad"`},
+		{[]string{"eval", "x", "--" + long}, "chainrule: unknown flag --" + strings.Repeat("a", 38) + "…"},
+		{[]string{"\x1b]0;pwned\x07", "x"}, `chainrule: unknown command "\x1b]0;pwned\a" (commands: eval, grad, jacobian, hessian, graph)`},
+		{[]string{"eval", "x", "--at", long}, "chainrule: --at: missing value for " + strings.Repeat("a", 40) + "… (write " + strings.Repeat("a", 40) + "…=VALUE)"},
+		{[]string{"eval", "x", "--at", "x=" + long}, `chainrule: --at: bad value "` + strings.Repeat("a", 40) + `…" for x`},
+		{[]string{"eval", "x", "--at", "\x1b[2J=1"}, `chainrule: --at: bad variable name "\x1b[2J"`},
+		{[]string{"graph", "x", "--format", "\x1b[2J"}, `chainrule: --format "\x1b[2J": graph takes text, dot or svg`},
+		{[]string{"grad", "x", "--at", "x=1", "--mode", "\u202eesrever"}, `chainrule: --mode "\u202eesrever": grad takes forward, reverse`},
+		{[]string{"eval", "x", "y\x1b[2J"}, `chainrule: unexpected argument "y\x1b[2J" after the expression`},
+	}
+	for _, c := range cases {
+		_, errs, code := cli(t, c.args...)
+		first, _, _ := strings.Cut(errs, "\n")
+		if code != 2 || !strings.HasPrefix(first, c.want) {
+			t.Errorf("%.60q: exit %d, stderr\n%.300q\nwant first line starting\n%.300q", c.args, code, first, c.want)
+		}
+		if strings.ContainsAny(errs, "\x1b\x07\u202e") || !utf8.ValidString(errs) || len(errs) > 1000 {
+			t.Errorf("%.60q: stderr not clean (%d bytes): %.300q", c.args, len(errs), errs)
+		}
 	}
 }
