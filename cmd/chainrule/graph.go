@@ -18,7 +18,7 @@ import (
 )
 
 // errNoDot is the error for --format svg without Graphviz.
-var errNoDot = errors.New("svg output needs Graphviz's dot, which is not installed; use --format dot")
+var errNoDot = &cliError{kind: "graphviz", err: errors.New("svg output needs Graphviz's dot, which is not installed; use --format dot")}
 
 // view is the graph with everything the views show, computed once.
 type view struct {
