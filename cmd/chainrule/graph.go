@@ -6,11 +6,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"os/exec"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/chainrule/chainrule/ad"
@@ -19,6 +21,105 @@ import (
 
 // errNoDot is the error for --format svg without Graphviz.
 var errNoDot = &cliError{kind: "graphviz", err: errors.New("svg output needs Graphviz's dot, which is not installed; use --format dot")}
+
+// The bounds on Graphviz's dot, the child process behind --format svg.
+const (
+	dotTimeout   = 30 * time.Second
+	maxDotOutput = 64 << 20 // bytes of SVG
+	maxDotStderr = 4 << 10  // bytes of dot's error output kept for the message
+)
+
+// svg pipes the DOT text through Graphviz's dot -Tsvg into out. The child
+// is stopped, and an error of kind "graphviz" returned, if it takes longer
+// than r.dotTimeout (default dotTimeout), writes more than r.maxDotOutput
+// bytes (default maxDotOutput) or fails.
+func (r runner) svg(dot *bytes.Buffer, out *bytes.Buffer) error {
+	path, err := exec.LookPath("dot")
+	if err != nil {
+		return errNoDot
+	}
+	timeout, limit := r.dotTimeout, r.maxDotOutput
+	if timeout <= 0 {
+		timeout = dotTimeout
+	}
+	if limit <= 0 {
+		limit = maxDotOutput
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, "-Tsvg")
+	cmd.WaitDelay = time.Second // do not wait on a grandchild holding the pipes
+	stdout := &cappedWriter{buf: out, limit: limit, full: cancel}
+	stderr := &cappedWriter{buf: new(bytes.Buffer), limit: maxDotStderr}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = dot, stdout, stderr
+	err = cmd.Run()
+	fail := func(format string, args ...any) error {
+		return &cliError{kind: "graphviz", err: fmt.Errorf("dot -Tsvg: "+format, args...)}
+	}
+	switch {
+	case stdout.over:
+		out.Reset()
+		return fail("the SVG is larger than the limit of %s; stopped dot (use --format dot)", byteSize(limit))
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		out.Reset()
+		return fail("no answer within %v; stopped dot (use --format dot)", timeout)
+	case err != nil:
+		out.Reset()
+		msg := strings.TrimSpace(stderr.buf.String())
+		if msg != "" {
+			msg = ": " + clipLines(msg)
+		}
+		return fail("%v%s", err, msg)
+	}
+	return nil
+}
+
+// cappedWriter appends to buf up to limit bytes; past it, it keeps
+// nothing more, sets over and calls full (if set) once.
+type cappedWriter struct {
+	buf   *bytes.Buffer
+	limit int64
+	over  bool
+	full  func()
+}
+
+func (w *cappedWriter) Write(p []byte) (int, error) {
+	if room := w.limit - int64(w.buf.Len()); int64(len(p)) > room {
+		w.buf.Write(p[:max(room, 0)])
+		if !w.over && w.full != nil {
+			w.full()
+		}
+		w.over = true
+		return len(p), nil // keep draining; the child is being stopped
+	}
+	return w.buf.Write(p)
+}
+
+// clipLines quotes s for a message as echo does, line by line, keeping at
+// most 5 lines of it.
+func clipLines(s string) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > 5 {
+		lines = append(lines[:5], "…")
+	}
+	for i, l := range lines {
+		if l != "…" {
+			lines[i] = echoLong(l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// byteSize writes n bytes as "64 MiB", "1 KiB" or "100 bytes".
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 // view is the graph with everything the views show, computed once.
 type view struct {
@@ -217,17 +318,9 @@ func graphCommand(o *options, p *program, out *bytes.Buffer) error {
 	case o.format == "dot":
 		v.writeDOT(out)
 	case o.format == "svg":
-		path, err := exec.LookPath("dot")
-		if err != nil {
-			return errNoDot
-		}
-		var dot, stderr bytes.Buffer
+		var dot bytes.Buffer
 		v.writeDOT(&dot)
-		cmd := exec.Command(path, "-Tsvg")
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = &dot, out, &stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("dot -Tsvg: %v %s", err, strings.TrimSpace(stderr.String()))
-		}
+		return o.runner.svg(&dot, out)
 	default:
 		v.writeText(out)
 	}

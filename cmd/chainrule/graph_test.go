@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The graph of x*y + sin(x) at x=2, y=3, computed by hand:
@@ -227,5 +230,74 @@ func TestGraphSVGWithoutDot(t *testing.T) {
 	want := "chainrule: svg output needs Graphviz's dot, which is not installed; use --format dot\n"
 	if code != 2 || out != "" || errs != want {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// fakeDot puts an executable dot running the shell script body first on
+// PATH.
+func fakeDot(t *testing.T, body string) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("needs a POSIX shell")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "dot"), []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// svgWith runs graph --format svg with the given bounds on dot.
+func svgWith(r runner) (stdout, stderr string, code int, elapsed time.Duration) {
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code = r.run([]string{"graph", fExpr, "--at", fAt, "--format", "svg"}, &out, &errb)
+	return out.String(), errb.String(), code, time.Since(start)
+}
+
+func TestGraphSVGDotHangs(t *testing.T) {
+	fakeDot(t, "exec sleep 60")
+	out, errs, code, elapsed := svgWith(runner{dotTimeout: 200 * time.Millisecond})
+	if code != 2 || out != "" || errs != "chainrule: dot -Tsvg: no answer within 200ms; stopped dot (use --format dot)\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if elapsed > 10*time.Second {
+		t.Errorf("took %v", elapsed)
+	}
+	// A child that leaves a grandchild holding its output open.
+	fakeDot(t, "sleep 5; echo done")
+	_, errs, code, elapsed = svgWith(runner{dotTimeout: 200 * time.Millisecond})
+	if code != 2 || !strings.HasPrefix(errs, "chainrule: dot -Tsvg: no answer within 200ms") || elapsed > 10*time.Second {
+		t.Errorf("grandchild: exit %d, stderr %q after %v", code, errs, elapsed)
+	}
+}
+
+func TestGraphSVGDotFloods(t *testing.T) {
+	fakeDot(t, "exec yes '<svg>'")
+	out, errs, code, elapsed := svgWith(runner{maxDotOutput: 1 << 20})
+	if code != 2 || out != "" || errs != "chainrule: dot -Tsvg: the SVG is larger than the limit of 1 MiB; stopped dot (use --format dot)\n" {
+		t.Errorf("exit %d, stdout %.100q, stderr %q", code, out, errs)
+	}
+	if elapsed > 10*time.Second {
+		t.Errorf("took %v", elapsed)
+	}
+	// Just under the limit is fine.
+	fakeDot(t, "cat >/dev/null; head -c 1000 /dev/zero | tr '\\0' 'a'")
+	if out, errs, code, _ := svgWith(runner{maxDotOutput: 1000}); code != 0 || len(out) != 1000 {
+		t.Errorf("at the limit: exit %d, %d bytes, stderr %q", code, len(out), errs)
+	}
+}
+
+func TestGraphSVGDotFails(t *testing.T) {
+	fakeDot(t, "cat >/dev/null; printf 'Error: <stdin>: syntax error in line 3\\n\\033[2J' >&2; exit 3")
+	out, errs, code, _ := svgWith(runner{})
+	want := "chainrule: dot -Tsvg: exit status 3: Error: <stdin>: syntax error in line 3\n\"\\x1b[2J\"\n"
+	if code != 2 || out != "" || errs != want {
+		t.Errorf("exit %d, stdout %q, stderr\n%q\nwant\n%q", code, out, errs, want)
+	}
+	// The kind of the error, for --json.
+	err := runner{}.svg(bytes.NewBufferString("digraph{}"), new(bytes.Buffer))
+	if kindOf(err) != "graphviz" {
+		t.Errorf("kind %q", kindOf(err))
 	}
 }

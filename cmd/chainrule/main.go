@@ -111,7 +111,7 @@ func (r runner) readSource(name string) (string, error) {
 			return "", &cliError{kind: "io", err: fmt.Errorf("-f: %w", err)}
 		}
 		defer f.Close()
-		in, label = f, "-f "+echo(name)
+		in, label = f, "-f "+echoLong(name)
 	}
 	if in == nil {
 		in = strings.NewReader("")
@@ -142,7 +142,7 @@ func (e *cliError) Error() string {
 	if e.file != "" {
 		var pe *expr.Error
 		if errors.As(e.err, &pe) && pe.Pos.IsValid() {
-			msg = e.file + ":" + msg
+			msg = echoLong(e.file) + ":" + msg
 		}
 	}
 	return msg
@@ -160,7 +160,7 @@ func inFile(name string, err error) error {
 	if !ok {
 		ce = &cliError{kind: kindOf(err), err: err}
 	}
-	ce.file = clip(name)
+	ce.file = name
 	return ce
 }
 
@@ -405,7 +405,7 @@ func parseArgs(args []string) (*options, error) {
 	}
 	switch {
 	case o.file != "" && len(pos) > 1 && dashPos != 1:
-		return o, usagef("%s has both -f %s and an expression (%s); give one", o.cmd, echo(o.file), quote(pos[1]))
+		return o, usagef("%s has both -f %s and an expression (%s); give one", o.cmd, echoLong(o.file), quote(pos[1]))
 	case o.file != "" && len(pos) > 1:
 		return o, usagef("unknown flag %s", echo(pos[1]))
 	case o.file != "":
@@ -510,6 +510,20 @@ func echo(s string) string {
 	s = clip(s)
 	for _, r := range s {
 		if r == utf8.RuneError || r == '"' || r == '\\' || !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// echoLong is echo with room for a line of a child process's error
+// output: up to 200 runes.
+func echoLong(s string) string {
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) && r != '\t' {
 			return strconv.Quote(s)
 		}
 	}
