@@ -311,6 +311,9 @@ func graphCommand(o *options, p *program, out *bytes.Buffer) error {
 	if mode == "" {
 		mode = "both"
 	}
+	if err := checkGraphLimits(len(g.Nodes()), len(p.vars), mode); err != nil {
+		return err
+	}
 	v := newView(p, g, mode)
 	switch {
 	case o.json:

@@ -70,6 +70,9 @@ func (r runner) run(args []string, stdout, stderr io.Writer) (code int) {
 	if perr := tensor.Maybe(func() { cerr = execute(o, &out) }); perr != nil {
 		cerr = &cliError{kind: "internal", err: perr}
 	}
+	if cerr == nil && out.Len() > maxOutput {
+		cerr = limitf("the output is larger than the limit of %s", byteSize(maxOutput))
+	}
 	if cerr != nil {
 		if o.file != "" {
 			cerr = inFile(o.file, cerr)
@@ -553,6 +556,10 @@ func looksLikeFlag(a string) bool {
 // through the computation by IEEE rules); values out of float64's range are
 // rejected. Empty entries (a trailing comma) are ignored.
 func parseAt(s string, list []binding) ([]binding, error) {
+	given := make(map[string]bool, len(list))
+	for _, b := range list {
+		given[b.name] = true
+	}
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
@@ -570,11 +577,10 @@ func parseAt(s string, list []binding) ([]binding, error) {
 		case !ok:
 			return nil, usagef("--at: missing value for %s (write %s=VALUE)", echo(name), echo(name))
 		}
-		for _, b := range list {
-			if b.name == name {
-				return nil, usagef("--at: %s is given twice", echo(name))
-			}
+		if given[name] {
+			return nil, usagef("--at: %s is given twice", echo(name))
 		}
+		given[name] = true
 		v, err := strconv.ParseFloat(val, 64)
 		if errors.Is(err, strconv.ErrRange) {
 			return nil, valueErrorf("--at: value %s for %s is out of range (a float64 holds magnitudes up to about 1.8e308)", quote(val), echo(name))
@@ -612,6 +618,9 @@ func isFunc(name string) bool {
 func execute(o *options, out *bytes.Buffer) error {
 	p, err := compile(o.cmd, o.src, o.cmd == "jacobian", o.at)
 	if err != nil {
+		return err
+	}
+	if err := checkLimits(o, p); err != nil {
 		return err
 	}
 	switch o.cmd {

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -784,4 +786,79 @@ func TestSourceFile(t *testing.T) {
 	if out, errs, _ := stdin(huge[1:], "eval", "-f", "-"); out != "value: 1\n" {
 		t.Errorf("at the limit: %q %q", out, errs)
 	}
+}
+
+// TestLimits checks that each command refuses, quickly and before doing
+// the work, an input past its documented limit, and accepts one at it.
+func TestLimits(t *testing.T) {
+	vars := func(n int) string {
+		at := make([]string, n)
+		for i := range at {
+			at[i] = fmt.Sprintf("x%d=%d", i, i%7)
+		}
+		return strings.Join(at, ",")
+	}
+	sum := func(n int) string {
+		terms := make([]string, n)
+		for i := range terms {
+			terms[i] = fmt.Sprintf("x%d", i)
+		}
+		return strings.Join(terms, "+")
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "x0", "--at", vars(maxVars + 1)}, "chainrule: 10001 variables in --at: the limit is 10000\n"},
+		{[]string{"hessian", "x0*x1", "--at", vars(1025)}, "chainrule: hessian of 1025 variables: a 1025×1025 matrix has more than the limit of 1048576 entries (at most 1024 variables)\n"},
+		{[]string{"hessian", "x0*x1", "--at", vars(10_000)}, "chainrule: hessian of 10000 variables: "},
+		{[]string{"jacobian", strings.Repeat("x0;", 200), "--at", vars(5243)}, "chainrule: jacobian of 200 outputs and 5243 variables: 1048600 entries, more than the limit of 1048576\n"},
+		{[]string{"grad", sum(2000), "--at", vars(9000), "--mode", "forward"}, "chainrule: grad --mode forward: 9000 variables × an expression of 3999 nodes is more tangent work than the limit of 16777216 (use --mode reverse)\n"},
+		{[]string{"jacobian", sum(2000) + ";" + sum(2000), "--at", vars(2100), "--mode", "forward"}, "chainrule: jacobian by forward mode: 2100 variables × an expression of 7998 nodes"},
+		{[]string{"graph", sum(3000), "--at", vars(3000)}, "chainrule: graph of 5999 nodes and 3000 variables: the tangent table has more than the limit of 1048576 entries (use --mode reverse, or fewer variables)\n"},
+		{[]string{"graph", "x0" + strings.Repeat("+1", maxGraphNodes), "--at", "x0=1", "--mode", "reverse"}, "chainrule: graph of 100001 nodes: more than the limit of 100000\n"},
+	}
+	for _, c := range cases {
+		start := time.Now()
+		out, errs, code := cli(t, c.args...)
+		if code != 2 || out != "" || !strings.HasPrefix(errs, c.want) {
+			t.Errorf("%.80q: exit %d, stderr %.300q, want %q", c.args, code, errs, c.want)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%.80q: refused after %v", c.args, d)
+		}
+	}
+	// The kind, for --json.
+	_, errs, _ := cli(t, "hessian", "x0", "--at", vars(1025), "--json")
+	if !strings.HasPrefix(errs, `{"error": "hessian of 1025 variables: `) || !strings.HasSuffix(errs, `", "kind": "limit"}`+"\n") {
+		t.Errorf("JSON: %q", errs)
+	}
+	// At the limits: a 1024×1024 Hessian of x0*x1 + x1023^2 (1 at [0][1]
+	// and [1][0], 2 at [1023][1023], 0 elsewhere), and the graph of 3000
+	// variables by reverse mode (gradient 1 for each).
+	if testing.Short() {
+		return
+	}
+	m := okJSON(t, "hessian", "x0*x1 + x1023^2", "--at", vars(1024))
+	h := matrix(t, m["hessian"])
+	nonzero := 0
+	for i, row := range h {
+		if len(row) != 1024 {
+			t.Fatalf("row %d has %d entries", i, len(row))
+		}
+		for _, x := range row {
+			if x != 0 {
+				nonzero++
+			}
+		}
+	}
+	if len(h) != 1024 || h[0][1] != 1 || h[1][0] != 1 || h[1023][1023] != 2 || nonzero != 3 {
+		t.Errorf("1024×1024 Hessian: %d rows, %d nonzero", len(h), nonzero)
+	}
+	m = okJSON(t, "graph", sum(3000), "--at", vars(3000), "--mode", "reverse")
+	want := make([]float64, 3000)
+	for i := range want {
+		want[i] = 1
+	}
+	checkNums(t, "graph gradient", nums(t, m["gradient"]), want)
 }
