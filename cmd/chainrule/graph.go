@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -132,6 +133,25 @@ type view struct {
 	value    float64
 	gradRev  []float64 // adjoints of the inputs
 	gradFwd  []float64 // tangents of the output, one per variable
+	prec     int       // significant digits of numbers; 0: shortest exact
+}
+
+// num formats x with v's precision: the shortest form that reads back
+// exactly, or prec significant digits.
+func (v *view) num(x float64) string {
+	if v.prec <= 0 {
+		return fmtNum(x)
+	}
+	return strconv.FormatFloat(x, 'g', v.prec, 64)
+}
+
+// list formats numbers as [a, b, c] with v's precision.
+func (v *view) list(xs []float64) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = v.num(x)
+	}
+	return "[" + strings.Join(s, ", ") + "]"
 }
 
 type nodeView struct {
@@ -316,6 +336,12 @@ func graphCommand(o *options, p *program, out *bytes.Buffer) error {
 	}
 	v := newView(p, g, mode)
 	switch {
+	case o.precision >= 0:
+		v.prec = o.precision
+	case o.format == "dot" || o.format == "svg":
+		v.prec = 6
+	}
+	switch {
 	case o.json:
 		writeJSON(out, v.json(mode))
 	case o.format == "dot":
@@ -392,19 +418,19 @@ func (v *view) writeText(out *bytes.Buffer) {
 			if a.node >= 0 {
 				l := "?"
 				if nv.hasLocal[j] {
-					l = fmtNum(nv.local[j])
+					l = v.num(nv.local[j])
 				}
 				locals = append(locals, "∂/∂"+a.text+" = "+l)
 			}
 		}
-		row := []string{nv.name, nv.def, fmtNum(nv.value), strings.Join(locals, ", ")}
+		row := []string{nv.name, nv.def, v.num(nv.value), strings.Join(locals, ", ")}
 		if v.fwd {
 			for _, t := range nv.tangents {
-				row = append(row, fmtNum(t))
+				row = append(row, v.num(t))
 			}
 		}
 		if v.rev {
-			row = append(row, fmtNum(nv.adjoint))
+			row = append(row, v.num(nv.adjoint))
 		}
 		rows = append(rows, row)
 	}
@@ -413,12 +439,12 @@ func (v *view) writeText(out *bytes.Buffer) {
 	outName := "" // ∂/∂x for a constant output
 	if v.output >= 0 {
 		outName = v.nodes[v.output].name
-		fmt.Fprintf(out, "output: %s = %s\n", outName, fmtNum(v.value))
+		fmt.Fprintf(out, "output: %s = %s\n", outName, v.num(v.value))
 	} else {
-		fmt.Fprintf(out, "output: %s (a constant: it does not depend on the variables)\n", fmtNum(v.value))
+		fmt.Fprintf(out, "output: %s (a constant: it does not depend on the variables)\n", v.num(v.value))
 	}
 	if v.rev {
-		fmt.Fprintf(out, "gradient by reverse mode (adjoints of the inputs): %s\n", fmtList(v.gradRev))
+		fmt.Fprintf(out, "gradient by reverse mode (adjoints of the inputs): %s\n", v.list(v.gradRev))
 		for k, name := range v.vars {
 			fmt.Fprintf(out, "  ∂%s/∂%s = %s\n", outName, name, v.chain(k))
 		}
@@ -428,7 +454,7 @@ func (v *view) writeText(out *bytes.Buffer) {
 		if of == "" {
 			of = "the output"
 		}
-		fmt.Fprintf(out, "gradient by forward mode (tangents of %s): %s\n", of, fmtList(v.gradFwd))
+		fmt.Fprintf(out, "gradient by forward mode (tangents of %s): %s\n", of, v.list(v.gradFwd))
 	}
 }
 
@@ -451,7 +477,7 @@ func (v *view) chain(k int) string {
 	if in < 0 {
 		return "?"
 	}
-	total := fmtNum(v.nodes[in].adjoint)
+	total := v.num(v.nodes[in].adjoint)
 	if in == v.output {
 		return total + " (the output itself)"
 	}
@@ -469,7 +495,7 @@ func (v *view) chain(k int) string {
 			if !nv.hasLocal[j] {
 				return total
 			}
-			terms = append(terms, fmt.Sprintf("%s × %s (via %s)", fmtNum(nv.adjoint), fmtNum(nv.local[j]), nv.name))
+			terms = append(terms, fmt.Sprintf("%s × %s (via %s)", v.num(nv.adjoint), v.num(nv.local[j]), nv.name))
 		}
 	}
 	switch {
@@ -509,20 +535,35 @@ func writeTable(out *bytes.Buffer, rows [][]string) {
 	}
 }
 
-// writeDOT writes the graph in Graphviz's DOT language: a node per graph
-// node labelled with its definition, op and value (and tangents and
-// adjoint, as the mode asks), and an edge per argument labelled with the
-// local gradient. Constants are plain-text nodes with unlabelled dashed
-// edges (no gradient flows to them); the
-// output has a double border.
+// maxTitle is the most runes of the expression the DOT title shows.
+const maxTitle = 200
+
+// writeDOT writes the graph in Graphviz's DOT language, with numbers to
+// v.prec significant digits: a node per graph node labelled with its
+// definition and value, its tangents named by input (dv1/dx = 3, total
+// derivatives: forward mode) and its adjoint (dv3/dv1 = 1: reverse mode),
+// as the mode asks; an edge per argument labelled with the local, partial
+// derivative (∂v3/∂v1 = 1).
+// Constants are plain-text nodes with unlabelled dashed edges (no gradient
+// flows to them); inputs are ellipses, the output has a double border. A
+// legend says how to read it and, like the text view, assembles the
+// gradient by the chain rule, each input's adjoint as a sum over its uses.
 func (v *view) writeDOT(out *bytes.Buffer) {
 	at := make([]string, len(v.vars))
 	for i, name := range v.vars {
 		at[i] = name + "=" + fmtNum(v.at[i])
 	}
 	title := v.src
+	if r := []rune(title); len(r) > maxTitle {
+		title = string(r[:maxTitle]) + "…"
+	}
+	title = strings.Join(strings.Fields(title), " ")
 	if len(at) > 0 {
 		title += " at " + strings.Join(at, ", ")
+	}
+	outName := "f" // the output, when it is a constant
+	if v.output >= 0 {
+		outName = v.nodes[v.output].name
 	}
 	out.WriteString("digraph chainrule {\n")
 	fmt.Fprintf(out, "\tlabel=%s;\n\tlabelloc=t;\n", dotQuote(title))
@@ -536,15 +577,15 @@ func (v *view) writeDOT(out *bytes.Buffer) {
 		if nv.op == "input" {
 			lines[0] = nv.name + " (input)"
 			attrs = ", shape=ellipse"
-		} else {
-			lines = append(lines, "op: "+nv.op)
 		}
-		lines = append(lines, "value: "+fmtNum(nv.value))
+		lines = append(lines, "value "+v.num(nv.value))
 		if v.fwd {
-			lines = append(lines, "tangent: "+fmtList(nv.tangents))
+			for k, name := range v.vars {
+				lines = append(lines, "d"+nv.name+"/d"+name+" = "+v.num(nv.tangents[k]))
+			}
 		}
 		if v.rev {
-			lines = append(lines, "adjoint: "+fmtNum(nv.adjoint))
+			lines = append(lines, "d"+outName+"/d"+nv.name+" = "+v.num(nv.adjoint))
 		}
 		if i == v.output {
 			attrs += ", peripheries=2"
@@ -554,8 +595,9 @@ func (v *view) writeDOT(out *bytes.Buffer) {
 			if a.node >= 0 {
 				label := "?"
 				if nv.hasLocal[j] {
-					label = fmtNum(nv.local[j])
+					label = v.num(nv.local[j])
 				}
+				label = "∂" + nv.name + "/∂" + a.text + " = " + label
 				fmt.Fprintf(out, "\t%s -> %s [label=%s];\n", dotQuote(a.text), dotQuote(nv.name), dotQuote(label))
 				continue
 			}
@@ -566,7 +608,52 @@ func (v *view) writeDOT(out *bytes.Buffer) {
 			fmt.Fprintf(out, "\t%s -> %s [style=dashed];\n", dotQuote(c), dotQuote(nv.name))
 		}
 	}
+	fmt.Fprintf(out, "\t\"legend\" [shape=note, fontsize=10, label=%s];\n", dotQuoteLeft(v.legend(outName)))
 	out.WriteString("}\n")
+}
+
+// legend returns the lines of the DOT legend: how to read the picture, and
+// the gradient assembled by the chain rule.
+func (v *view) legend(outName string) []string {
+	lines := []string{
+		"How to read this graph",
+		"ellipse: an input; box: an intermediate variable, its definition and value;",
+		"double border: the output " + outName,
+		"edge a → b, ∂b/∂a = g: the local (partial) derivative of b with respect to",
+		"    its argument a, b's other arguments held fixed",
+		"dashed edge: a constant argument (no gradient flows to it)",
+	}
+	if v.fwd {
+		lines = append(lines, "dn/dx (forward mode, n's tangent): the total derivative of n with respect",
+			"    to the input x: the sum over the paths from x to n of the products of their edges")
+	}
+	if v.rev {
+		lines = append(lines, "d"+outName+"/dn (reverse mode, n's adjoint): the total derivative of the output",
+			"    with respect to n: the sum over the uses of n of their adjoint × their edge")
+	}
+	if v.prec > 0 {
+		lines = append(lines, fmt.Sprintf("numbers to %d significant digits (--precision)", v.prec))
+	}
+	lines = append(lines, "")
+	if v.output < 0 {
+		lines = append(lines, "output: "+v.num(v.value)+" (a constant: it does not depend on the variables)")
+	}
+	if v.rev {
+		lines = append(lines, "gradient by reverse mode (adjoints of the inputs):")
+		for k, name := range v.vars {
+			lines = append(lines, "  d"+outName+"/d"+name+" = "+v.chain(k))
+		}
+	}
+	if v.fwd {
+		lines = append(lines, "gradient by forward mode (tangents of "+outName+"): "+v.list(v.gradFwd))
+	}
+	return lines
+}
+
+// dotQuoteLeft returns lines as a DOT string of left-justified lines.
+func dotQuoteLeft(lines []string) string {
+	q := dotQuote(strings.Join(lines, "\n"))
+	return strings.ReplaceAll(q[:len(q)-1], `\n`, `\l`) + `\l"`
 }
 
 // dotQuote returns s as a DOT double-quoted string; newlines become \n

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -181,36 +182,84 @@ func TestGraphNameClash(t *testing.T) {
 }
 
 func TestGraphDOT(t *testing.T) {
+	// Numbers to 6 significant digits, from the closed forms.
+	g6 := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 	out := ok(t, "graph", fExpr, "--at", fAt, "--format", "dot")
 	for _, s := range []string{
 		"digraph chainrule {\n",
 		`label="x*y + sin(x) at x=2, y=3";`,
-		`"x" [label="x (input)\nvalue: 2\ntangent: [1, 0]\nadjoint: 2.5838531634528574", shape=ellipse];`,
-		`"v1" [label="v1 = x * y\nop: mul\nvalue: 6\ntangent: [3, 2]\nadjoint: 1"];`,
-		`"v2" [label="v2 = sin(x)\nop: sin\nvalue: 0.9092974268256816\ntangent: [-0.4161468365471424, 0]\nadjoint: 1"];`,
-		`"v3" [label="v3 = v1 + v2\nop: add\nvalue: 6.909297426825682\ntangent: [2.5838531634528574, 2]\nadjoint: 1", peripheries=2];`,
-		`"x" -> "v1" [label="3"];`,
-		`"y" -> "v1" [label="2"];`,
-		`"x" -> "v2" [label="-0.4161468365471424"];`,
-		`"v1" -> "v3" [label="1"];`,
-		`"v2" -> "v3" [label="1"];`,
+		`"x" [label="x (input)\nvalue 2\ndx/dx = 1\ndx/dy = 0\ndv3/dx = ` + g6(3+math.Cos(2)) + `", shape=ellipse];`,
+		`"v1" [label="v1 = x * y\nvalue 6\ndv1/dx = 3\ndv1/dy = 2\ndv3/dv1 = 1"];`,
+		`"v2" [label="v2 = sin(x)\nvalue ` + g6(math.Sin(2)) + `\ndv2/dx = ` + g6(math.Cos(2)) + `\ndv2/dy = 0\ndv3/dv2 = 1"];`,
+		`"v3" [label="v3 = v1 + v2\nvalue ` + g6(6+math.Sin(2)) + `\ndv3/dx = ` + g6(3+math.Cos(2)) + `\ndv3/dy = 2\ndv3/dv3 = 1", peripheries=2];`,
+		`"x" -> "v1" [label="∂v1/∂x = 3"];`,
+		`"y" -> "v1" [label="∂v1/∂y = 2"];`,
+		`"x" -> "v2" [label="∂v2/∂x = ` + g6(math.Cos(2)) + `"];`,
+		`"v1" -> "v3" [label="∂v3/∂v1 = 1"];`,
+		`"v2" -> "v3" [label="∂v3/∂v2 = 1"];`,
+		// The legend, with the per-input sums over paths.
+		`"legend" [shape=note, fontsize=10, label="How to read this graph\l`,
+		`\l  dv3/dx = 1 × 3 (via v1) + 1 × ` + g6(math.Cos(2)) + ` (via v2) = ` + g6(3+math.Cos(2)) + `\l  dv3/dy = 1 × 2 (via v1) = 2\l`,
+		`\lgradient by forward mode (tangents of v3): [` + g6(3+math.Cos(2)) + `, 2]\l"];`,
 	} {
 		if !strings.Contains(out, s) {
 			t.Errorf("DOT lacks %s:\n%s", s, out)
 		}
 	}
+	if strings.Contains(out, "op:") || strings.Contains(out, "tangent: [") {
+		t.Errorf("DOT repeats the op or lists unnamed tangents:\n%s", out)
+	}
 	if !strings.HasSuffix(out, "}\n") || strings.Count(out, "->") != 5 {
 		t.Errorf("DOT:\n%s", out)
 	}
 	out = ok(t, "graph", "x^2", "--at", "x=3", "--format", "dot", "--mode", "reverse")
-	if !strings.Contains(out, `"const #1" [label="2", shape=plaintext];`) || !strings.Contains(out, `"const #1" -> "v1" [style=dashed];`) || strings.Contains(out, "tangent") {
+	if !strings.Contains(out, `"const #1" [label="2", shape=plaintext];`) || !strings.Contains(out, `"const #1" -> "v1" [style=dashed];`) || !strings.Contains(out, `"v1" [label="v1 = x ^ 2\nvalue 9\ndv1/dv1 = 1", peripheries=2];`) || !strings.Contains(out, `dv1/dx = 1 × 6 (via v1) = 6\l`) || strings.Contains(out, "forward mode") {
 		t.Errorf("DOT with a constant:\n%s", out)
+	}
+	// --precision: 3 digits, or 0 for the shortest exact form.
+	out = ok(t, "graph", fExpr, "--at", fAt, "--format", "dot", "--precision", "3")
+	if !strings.Contains(out, `"x" -> "v2" [label="∂v2/∂x = -0.416"];`) || !strings.Contains(out, "numbers to 3 significant digits") {
+		t.Errorf("--precision 3:\n%s", out)
+	}
+	out = ok(t, "graph", fExpr, "--at", fAt, "--format", "dot", "--precision", "0")
+	if !strings.Contains(out, `"x" -> "v2" [label="∂v2/∂x = `+fmtNum(math.Cos(2))+`"];`) || strings.Contains(out, "significant digits") {
+		t.Errorf("--precision 0:\n%s", out)
 	}
 	// -o writes the file.
 	path := filepath.Join(t.TempDir(), "g.dot")
 	ok(t, "graph", fExpr, "--at", fAt, "--format", "dot", "-o", path)
 	if data, err := os.ReadFile(path); err != nil || !strings.HasPrefix(string(data), "digraph") {
 		t.Errorf("-o: %q %v", data, err)
+	}
+}
+
+// TestGraphPrecision checks --precision on the text view (which prints
+// every digit by default) and its misuse.
+func TestGraphPrecision(t *testing.T) {
+	out := ok(t, "graph", fExpr, "--at", fAt, "--precision", "4")
+	g4 := func(x float64) string { return strconv.FormatFloat(x, 'g', 4, 64) }
+	for _, s := range []string{
+		"\noutput: v3 = " + g4(fVal) + "\n",
+		"\n  ∂v3/∂x = 1 × 3 (via v1) + 1 × " + g4(math.Cos(2)) + " (via v2) = " + g4(fGrad[0]) + "\n",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("text --precision 4 lacks %q:\n%s", s, out)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"graph", "x", "--at", "x=1", "--precision", "18"}, `chainrule: --precision "18": want a number of significant digits from 1 to 17, or 0`},
+		{[]string{"graph", "x", "--at", "x=1", "--precision", "-1"}, `chainrule: --precision "-1"`},
+		{[]string{"graph", "x", "--at", "x=1", "--precision", "six"}, `chainrule: --precision "six"`},
+		{[]string{"grad", "x", "--at", "x=1", "--precision", "3"}, "chainrule: --precision is only for graph"},
+		{[]string{"graph", "x", "--at", "x=1", "--precision", "3", "--json"}, `{"error": "--precision does not apply to --json`},
+	} {
+		_, errs, code := cli(t, c.args...)
+		if code != 2 || !strings.HasPrefix(errs, c.want) {
+			t.Errorf("%q: exit %d, %q", c.args, code, errs)
+		}
 	}
 }
 

@@ -37,9 +37,9 @@ sqrt abs sigmoid relu softplus erf, pow atan2 max min hypot, and d(E, v),
 the derivative of E with respect to v at the current point. Put -- just
 before an expression that starts with '-' and looks like a flag.
 
-Limits: an expression of at most 16 MiB, at most 10000 variables (1000
-for hessian, 500 for graph) and 64 MiB of output; see 'go doc
-github.com/chainrule/chainrule/cmd/chainrule'.
+Limits: an expression of at most 16 MiB; at most 10000 variables; at
+most 1048576 entries in a Hessian (1024 variables), a Jacobian or graph's
+tangent table; see 'go doc github.com/chainrule/chainrule/cmd/chainrule'.
 `
 
 // Flag lines shared by the commands' help texts.
