@@ -134,6 +134,10 @@ type view struct {
 	gradRev  []float64 // adjoints of the inputs
 	gradFwd  []float64 // tangents of the output, one per variable
 	prec     int       // significant digits of numbers; 0: shortest exact
+
+	showTerms     bool   // show what each node computes (the expression has a d)
+	dropped       int    // how many nodes the output does not depend on were dropped
+	usedByDropped []bool // by node: an argument of a dropped node
 }
 
 // num formats x with v's precision: the shortest form that reads back
@@ -162,7 +166,8 @@ type nodeView struct {
 	hasLocal      []bool
 	tangents      []float64 // per variable
 	adjoint       float64
-	flows         bool // an adjoint reaches the node
+	flows         bool   // an adjoint reaches the node
+	computes      string // what the node computes in the user's terms, "" if unknown
 }
 
 // argView is an argument of a node: another node, or a constant.
@@ -177,16 +182,32 @@ type argView struct {
 var opSymbols = map[string]string{"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
 
 // newView gathers the graph, its tangents (one basis direction per
-// variable) and its adjoints (seed 1), as mode asks.
-func newView(p *program, g *ad.Graph, mode string) *view {
+// variable) and its adjoints (seed 1), as mode asks. terms, if not nil,
+// gives what each node computes in the user's terms (shown when showTerms
+// is set). Nodes the output does not depend on (the value of E computed
+// alongside d(E, v), say) are dropped, and the others numbered v1, v2, …
+// in evaluation order.
+func newView(p *program, g *ad.Graph, mode string, terms []string, showTerms bool) *view {
 	v := &view{
 		src: p.src, vars: p.vars, at: p.at,
 		fwd: mode != "reverse", rev: mode != "forward",
-		output: -1, value: scalar(g.Value()),
+		output: -1, value: scalar(g.Value()), showTerms: showTerms,
 	}
 	nodes := g.Nodes()
+	keep := live(g)
+	shown := make([]int, len(nodes)) // index in v.nodes, -1 if dropped
+	k := 0
+	for i := range nodes {
+		shown[i] = -1
+		if keep[i] {
+			shown[i] = k
+			k++
+		} else {
+			v.dropped++
+		}
+	}
 	if out, ok := g.Output(); ok {
-		v.output = out.Index()
+		v.output = shown[out.Index()]
 	}
 	n := len(p.vars)
 	var tangents [][]*tensor.Tensor // [direction][node]
@@ -204,14 +225,25 @@ func newView(p *program, g *ad.Graph, mode string) *view {
 	if v.rev {
 		adj = g.Adjoints(tensor.Scalar(1))
 	}
-	names := nodeNames(nodes, p.vars)
-	v.nodes = make([]nodeView, len(nodes))
+	names := nodeNames(nodes, keep, p.vars)
+	v.usedByDropped = make([]bool, len(nodes))
 	for i, nd := range nodes {
+		if !keep[i] {
+			for j := range nd.NumArgs() {
+				if an, ok := nd.Arg(j); ok && shown[an.Index()] >= 0 {
+					v.usedByDropped[shown[an.Index()]] = true
+				}
+			}
+			continue
+		}
 		nv := nodeView{name: names[i], op: nd.Op(), value: scalar(nd.Value())}
+		if terms != nil {
+			nv.computes = terms[i]
+		}
 		for j := range nd.NumArgs() {
 			a := argView{node: -1}
 			if an, ok := nd.Arg(j); ok {
-				a.node, a.text, a.value = an.Index(), names[an.Index()], scalar(an.Value())
+				a.node, a.text, a.value = shown[an.Index()], names[an.Index()], scalar(an.Value())
 			} else {
 				a.value = scalar(nd.ArgValue(j))
 				a.text = constText(nd.ArgValue(j))
@@ -235,14 +267,14 @@ func newView(p *program, g *ad.Graph, mode string) *view {
 		if v.rev {
 			nv.adjoint, nv.flows = deriv(scalar(adj[i])), adj[i] != nil
 		}
-		v.nodes[i] = nv
+		v.nodes = append(v.nodes, nv)
 	}
 	inputs := g.Inputs()
 	v.gradRev = make([]float64, n)
 	v.gradFwd = make([]float64, n)
 	for k, in := range inputs {
 		if v.rev {
-			v.gradRev[k] = v.nodes[in.Index()].adjoint
+			v.gradRev[k] = v.nodes[shown[in.Index()]].adjoint
 		}
 		if v.fwd && v.output >= 0 {
 			v.gradFwd[k] = v.nodes[v.output].tangents[k]
@@ -251,25 +283,23 @@ func newView(p *program, g *ad.Graph, mode string) *view {
 	return v
 }
 
-// nodeNames returns the names of the nodes: ad's (the variables' names for
-// the inputs, v1, v2, … for the others), unless a variable is itself
-// called v1 or the like; then the intermediate variables are v_1, v_2, …
-// (or v__1, …), whichever no variable's name can be mistaken for.
-func nodeNames(nodes []ad.Node, vars []string) []string {
+// nodeNames returns the names of the nodes: the variables' names for the
+// inputs, v1, v2, … for the kept others in evaluation order, unless a
+// variable is itself called v1 or the like; then the intermediate
+// variables are v_1, v_2, … (or v__1, …), whichever no variable's name can
+// be mistaken for.
+func nodeNames(nodes []ad.Node, keep []bool, vars []string) []string {
 	names := make([]string, len(nodes))
-	for i, nd := range nodes {
-		names[i] = nd.Name()
-	}
 	prefix := "v"
 	for clash(prefix, vars) {
 		prefix += "_"
 	}
-	if prefix == "v" {
-		return names
-	}
 	k := 0
 	for i, nd := range nodes {
-		if nd.Op() != "input" {
+		switch {
+		case nd.Op() == "input":
+			names[i] = nd.Name()
+		case keep[i]:
 			k++
 			names[i] = fmt.Sprintf("%s%d", prefix, k)
 		}
@@ -323,7 +353,7 @@ func definition(nv nodeView) string {
 
 // graphCommand writes the graph of p in the format o asks for.
 func graphCommand(o *options, p *program, out *bytes.Buffer) error {
-	g, err := p.traced()
+	g, terms, hasD, err := p.tracedWithTerms()
 	if err != nil {
 		return err
 	}
@@ -334,7 +364,7 @@ func graphCommand(o *options, p *program, out *bytes.Buffer) error {
 	if err := checkGraphLimits(len(g.Nodes()), len(p.vars), mode); err != nil {
 		return err
 	}
-	v := newView(p, g, mode)
+	v := newView(p, g, mode, terms, hasD)
 	switch {
 	case o.precision >= 0:
 		v.prec = o.precision
@@ -372,7 +402,11 @@ func (v *view) json(mode string) obj {
 				local[j] = nv.local[j]
 			}
 		}
-		o := obj{{"name", nv.name}, {"op", nv.op}, {"def", nv.def}, {"inputs", inputs}, {"value", nv.value}, {"local", local}}
+		var computes any
+		if nv.computes != "" {
+			computes = nv.computes
+		}
+		o := obj{{"name", nv.name}, {"op", nv.op}, {"def", nv.def}, {"computes", computes}, {"inputs", inputs}, {"value", nv.value}, {"local", local}}
 		if v.fwd {
 			o = append(o, field{"tangents", nv.tangents})
 		}
@@ -395,6 +429,7 @@ func (v *view) json(mode string) obj {
 		{"output", output},
 		{"mode", mode},
 		{"nodes", nodes},
+		{"dropped", v.dropped},
 		{"gradient", grad},
 	}
 }
@@ -403,6 +438,9 @@ func (v *view) json(mode string) obj {
 // order, and then the gradient assembled by the chain rule.
 func (v *view) writeText(out *bytes.Buffer) {
 	head := []string{"node", "definition", "value", "local gradients"}
+	if v.showTerms {
+		head = []string{"node", "definition", "computes", "value", "local gradients"}
+	}
 	if v.fwd {
 		for _, name := range v.vars {
 			head = append(head, "tangent["+name+"]")
@@ -424,6 +462,9 @@ func (v *view) writeText(out *bytes.Buffer) {
 			}
 		}
 		row := []string{nv.name, nv.def, v.num(nv.value), strings.Join(locals, ", ")}
+		if v.showTerms {
+			row = []string{nv.name, nv.def, nv.computes, v.num(nv.value), strings.Join(locals, ", ")}
+		}
 		if v.fwd {
 			for _, t := range nv.tangents {
 				row = append(row, v.num(t))
@@ -436,6 +477,9 @@ func (v *view) writeText(out *bytes.Buffer) {
 	}
 	writeTable(out, rows)
 	out.WriteByte('\n')
+	if v.dropped > 0 {
+		fmt.Fprintf(out, "(not shown: %d node%s computed on the way that the output does not depend on, like the value of E inside d(E, v))\n", v.dropped, plural(v.dropped))
+	}
 	outName := "" // ∂/∂x for a constant output
 	if v.output >= 0 {
 		outName = v.nodes[v.output].name
@@ -497,6 +541,9 @@ func (v *view) chain(k int) string {
 			}
 			terms = append(terms, fmt.Sprintf("%s × %s (via %s)", v.num(nv.adjoint), v.num(nv.local[j]), nv.name))
 		}
+	}
+	if v.usedByDropped[in] {
+		used = true
 	}
 	switch {
 	case !used:
@@ -577,6 +624,9 @@ func (v *view) writeDOT(out *bytes.Buffer) {
 		if nv.op == "input" {
 			lines[0] = nv.name + " (input)"
 			attrs = ", shape=ellipse"
+		}
+		if v.showTerms && nv.computes != "" && nv.op != "input" {
+			lines = append(lines, nv.computes)
 		}
 		lines = append(lines, "value "+v.num(nv.value))
 		if v.fwd {

@@ -350,3 +350,106 @@ func TestGraphSVGDotFails(t *testing.T) {
 		t.Errorf("kind %q", kindOf(err))
 	}
 }
+
+// TestGraphDerivativeTerms checks graph of an expression with d(): the
+// derivative's nodes are labelled in the user's terms, and nodes the
+// output does not depend on (E's own value inside d(E, v)) are dropped.
+func TestGraphDerivativeTerms(t *testing.T) {
+	type node struct {
+		name, computes string
+		value          float64
+		inputs         []any
+	}
+	nodesOf := func(m map[string]any) map[string]node {
+		out := map[string]node{}
+		for _, n := range m["nodes"].([]any) {
+			n := n.(map[string]any)
+			c, _ := n["computes"].(string)
+			out[n["name"].(string)] = node{n["name"].(string), c, num(t, n["value"]), n["inputs"].([]any)}
+		}
+		return out
+	}
+	// Every node shown is the output or feeds a node shown: a walk back
+	// from the output reaches all of them.
+	checkLive := func(what string, m map[string]any) {
+		nodes := nodesOf(m)
+		seen := map[string]bool{}
+		stack := []string{}
+		if out, ok := m["output"].(string); ok {
+			stack = append(stack, out)
+		}
+		for len(stack) > 0 {
+			n := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			for _, in := range nodes[n].inputs {
+				if s, ok := in.(string); ok {
+					stack = append(stack, s)
+				}
+			}
+		}
+		for name, n := range nodes {
+			if !seen[name] && n.computes != name { // inputs are always shown
+				t.Errorf("%s: node %s (%s) does not reach the output", what, name, n.computes)
+			}
+		}
+	}
+
+	// d(x^3, x) + y at (2, 3): 3x² + y = 15, gradient (6x, 1) = (12, 1).
+	m := okJSON(t, "graph", "d(x^3, x) + y", "--at", "x=2,y=3")
+	checkNums(t, "value", []float64{num(t, m["value"])}, []float64{15})
+	checkNums(t, "gradient", nums(t, m["gradient"]), []float64{12, 1})
+	checkLive("d(x^3, x) + y", m)
+	if m["dropped"] != 1.0 { // x^3 itself
+		t.Errorf("dropped %v, want 1", m["dropped"])
+	}
+	var dnode, out node
+	steps := 0
+	for _, n := range nodesOf(m) {
+		switch {
+		case n.computes == "d(x ^ 3, x) = ∂(x ^ 3)/∂x":
+			dnode = n
+		case n.computes == "d(x ^ 3, x) + y":
+			out = n
+		case n.computes == "step of d(x ^ 3, x)":
+			steps++
+		case n.computes != n.name:
+			t.Errorf("node %s computes %q", n.name, n.computes)
+		}
+	}
+	if dnode.name == "" || dnode.value != 12 || out.name != m["output"] || out.value != 15 || steps == 0 {
+		t.Errorf("d node %+v, output %+v, %d steps", dnode, out, steps)
+	}
+	// Nested: d(d(x^3, x), x) = 6x = 12 at x=2, gradient 6.
+	m = okJSON(t, "graph", "d(d(x^3, x), x)", "--at", "x=2")
+	checkNums(t, "nested value", []float64{num(t, m["value"])}, []float64{12})
+	checkNums(t, "nested gradient", nums(t, m["gradient"]), []float64{6})
+	checkLive("d(d(x^3, x), x)", m)
+	if n := nodesOf(m)[m["output"].(string)]; n.computes != "d(d(x ^ 3, x), x) = ∂(d(x ^ 3, x))/∂x" {
+		t.Errorf("nested output computes %q", n.computes)
+	}
+	// d(x*y, x) = y: x has no path to the output; the text says so and
+	// shows the computes column and how many nodes were dropped.
+	text := ok(t, "graph", "d(x*y, x)", "--at", "x=2,y=3")
+	for _, s := range []string{"computes", "d(x * y, x) = ∂(x * y)/∂x", "(not shown: 1 node ", "∂v1/∂x = 0 (no path to the output)", "∂v1/∂y = 1 × 1 (via v1) = 1"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("d(x*y, x) text lacks %q:\n%s", s, text)
+		}
+	}
+	// Without d, nodes still say what they compute (JSON), and the text
+	// keeps its columns.
+	nodes := nodesOf(okJSON(t, "graph", fExpr, "--at", fAt))
+	for name, want := range map[string]string{"x": "x", "v1": "x * y", "v2": "sin(x)", "v3": "(x * y) + sin(x)"} {
+		if nodes[name].computes != want {
+			t.Errorf("%s computes %q, want %q", name, nodes[name].computes, want)
+		}
+	}
+	// DOT shows the terms too.
+	dot := ok(t, "graph", "d(x^3, x) + y", "--at", "x=2,y=3", "--format", "dot")
+	if !strings.Contains(dot, `\nd(x ^ 3, x) = ∂(x ^ 3)/∂x\nvalue 12\n`) || strings.Contains(dot, "x ^ 3\\n") {
+		t.Errorf("DOT:\n%s", dot)
+	}
+}
