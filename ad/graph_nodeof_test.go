@@ -3,18 +3,18 @@ package ad_test
 import (
 	"testing"
 
-	. "github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/ad"
 )
 
 // TestGraphNodeOf checks that NodeOf finds the node of a value recorded by
 // Trace, and refuses a constant and a value of a nested JVP level.
 func TestGraphNodeOf(t *testing.T) {
-	var prod, inner Value
-	g := Trace(func(xs []Value) Value {
-		prod = Mul(xs[0], xs[1])
-		d := Derivative(func(u Value) Value { inner = Mul(u, u); return inner }, xs[0])
-		return Add(prod, d)
-	}, []Value{Scalar(2), Scalar(3)}, "x", "y")
+	var prod, inner ad.Value
+	g := ad.Trace(func(xs []ad.Value) ad.Value {
+		prod = ad.Mul(xs[0], xs[1])
+		d := ad.Derivative(func(u ad.Value) ad.Value { inner = ad.Mul(u, u); return inner }, xs[0])
+		return ad.Add(prod, d)
+	}, []ad.Value{ad.Scalar(2), ad.Scalar(3)}, "x", "y")
 	n, ok := g.NodeOf(prod)
 	if !ok || n.Op() != "mul" || n.Value().AtFlat(0) != 6 {
 		t.Errorf("NodeOf(x*y) = %v %v", n.Def(), ok)
@@ -22,13 +22,13 @@ func TestGraphNodeOf(t *testing.T) {
 	if a, _ := n.Arg(0); a.Name() != "x" {
 		t.Errorf("NodeOf(x*y) argument 0 is %s", a.Name())
 	}
-	if _, ok := g.NodeOf(Scalar(6)); ok {
+	if _, ok := g.NodeOf(ad.Scalar(6)); ok {
 		t.Error("NodeOf(a constant) is true")
 	}
 	if _, ok := g.NodeOf(inner); ok {
 		t.Error("NodeOf(a value of the nested JVP level) is true")
 	}
-	if _, ok := g.NodeOf(Value{}); ok {
+	if _, ok := g.NodeOf(ad.Value{}); ok {
 		t.Error("NodeOf(the zero Value) is true")
 	}
 }
