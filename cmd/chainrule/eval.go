@@ -57,7 +57,7 @@ func compile(cmd, src string, multi bool, at []binding) (*program, error) {
 	}
 	for _, n := range exprs {
 		if v := firstMissing(n, p.index); v != nil {
-			return nil, &expr.Error{Pos: v.At, Msg: fmt.Sprintf("variable %q is not given in --at", v.Name), Src: src}
+			return nil, &expr.Error{Pos: v.At, Msg: fmt.Sprintf("variable %s is not given in --at", quote(v.Name)), Src: src}
 		}
 	}
 	return p, nil
