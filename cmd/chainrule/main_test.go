@@ -628,6 +628,12 @@ func TestEchoQuoted(t *testing.T) {
 		{[]string{"grad", "x", "--at", "x=1", "--mode", "\u202eesrever"}, `chainrule: --mode "\u202eesrever": grad takes forward, reverse`},
 		{[]string{"eval", "x", "y\x1b[2J"}, `chainrule: unexpected argument "y\x1b[2J" after the expression`},
 	}
+	// A long variable name in the expression: the message names it
+	// clipped (the source excerpt under it is the expression package's).
+	_, errs, _ := cli(t, "eval", "x + "+long, "--at", "x=1")
+	if first, _, _ := strings.Cut(errs, "\n"); first != `chainrule: 1:5: variable "`+strings.Repeat("a", 40)+`…" is not given in --at` {
+		t.Errorf("long variable: %.200q", first)
+	}
 	for _, c := range cases {
 		_, errs, code := cli(t, c.args...)
 		first, _, _ := strings.Cut(errs, "\n")
