@@ -480,6 +480,9 @@ func (v *view) writeText(out *bytes.Buffer) {
 	if v.dropped > 0 {
 		fmt.Fprintf(out, "(not shown: %d node%s computed on the way that the output does not depend on, like the value of E inside d(E, v))\n", v.dropped, plural(v.dropped))
 	}
+	for _, note := range v.opNotes() {
+		fmt.Fprintf(out, "(%s)\n", note)
+	}
 	outName := "" // ∂/∂x for a constant output
 	if v.output >= 0 {
 		outName = v.nodes[v.output].name
@@ -681,6 +684,7 @@ func (v *view) legend(outName string) []string {
 		lines = append(lines, "d"+outName+"/dn (reverse mode, n's adjoint): the total derivative of the output",
 			"    with respect to n: the sum over the uses of n of their adjoint × their edge")
 	}
+	lines = append(lines, v.opNotes()...)
 	if v.prec > 0 {
 		lines = append(lines, fmt.Sprintf("numbers to %d significant digits (--precision)", v.prec))
 	}
@@ -698,6 +702,28 @@ func (v *view) legend(outName string) []string {
 		lines = append(lines, "gradient by forward mode (tangents of "+outName+"): "+v.list(v.gradFwd))
 	}
 	return lines
+}
+
+// opNoteText explains the primitives that derivative rules apply and a
+// user does not write.
+var opNoteText = map[string]string{
+	"chain_mul": "chain_mul(t, g) = t × g: the chain rule's product of a tangent and a local derivative, with 0 × ∞ = 0",
+	"where":     "where(c, a, b) = a if c ≠ 0, else b: a rule's guard at a kink (pow's at x = 0, say)",
+}
+
+// opNotes returns a note for each primitive of opNoteText the shown nodes
+// apply, in a fixed order.
+func (v *view) opNotes() []string {
+	var notes []string
+	for _, op := range []string{"chain_mul", "where"} {
+		for _, nv := range v.nodes {
+			if nv.op == op {
+				notes = append(notes, opNoteText[op])
+				break
+			}
+		}
+	}
+	return notes
 }
 
 // dotQuoteLeft returns lines as a DOT string of left-justified lines.

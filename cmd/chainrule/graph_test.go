@@ -434,7 +434,7 @@ func TestGraphDerivativeTerms(t *testing.T) {
 	// d(x*y, x) = y: x has no path to the output; the text says so and
 	// shows the computes column and how many nodes were dropped.
 	text := ok(t, "graph", "d(x*y, x)", "--at", "x=2,y=3")
-	for _, s := range []string{"computes", "d(x * y, x) = ∂(x * y)/∂x", "(not shown: 1 node ", "∂v1/∂x = 0 (no path to the output)", "∂v1/∂y = 1 × 1 (via v1) = 1"} {
+	for _, s := range []string{"computes", "d(x * y, x) = ∂(x * y)/∂x", "(not shown: 1 node ", "∂v1/∂x = 0 (no path to the output)", "∂v1/∂y = 1 × 1 (via v1) = 1", "\n(chain_mul(t, g) = t × g: the chain rule's product"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("d(x*y, x) text lacks %q:\n%s", s, text)
 		}
