@@ -138,6 +138,9 @@ type view struct {
 	showTerms     bool   // show what each node computes (the expression has a d)
 	dropped       int    // how many nodes the output does not depend on were dropped
 	usedByDropped []bool // by node: an argument of a dropped node
+
+	inputs []int         // the inputs' indices in nodes, once indexUses ran
+	uses   map[int][]use // by node index, the nodes using it as an argument
 }
 
 // num formats x with v's precision: the shortest form that reads back
@@ -511,52 +514,60 @@ const maxTerms = 8
 // chain explains the adjoint of input k by the chain rule: the sum over
 // the nodes that use it of their adjoint times their local gradient.
 func (v *view) chain(k int) string {
-	in := -1
-	for i, nv := range v.nodes {
-		if nv.op == "input" {
-			if k == 0 {
-				in = i
-				break
-			}
-			k--
-		}
+	if v.inputs == nil {
+		v.indexUses()
 	}
-	if in < 0 {
+	if k >= len(v.inputs) {
 		return "?"
 	}
+	in := v.inputs[k]
 	total := v.num(v.nodes[in].adjoint)
 	if in == v.output {
 		return total + " (the output itself)"
 	}
 	var terms []string
-	used := false
-	for _, nv := range v.nodes {
-		for j, a := range nv.args {
-			if a.node != in {
-				continue
-			}
-			used = true
-			if !nv.flows {
-				continue
-			}
-			if !nv.hasLocal[j] {
-				return total
-			}
-			terms = append(terms, fmt.Sprintf("%s × %s (via %s)", v.num(nv.adjoint), v.num(nv.local[j]), nv.name))
+	n := 0
+	for _, u := range v.uses[in] {
+		nv := &v.nodes[u.node]
+		if !nv.flows {
+			continue
+		}
+		if !nv.hasLocal[u.arg] {
+			return total
+		}
+		if n++; n <= maxTerms {
+			terms = append(terms, fmt.Sprintf("%s × %s (via %s)", v.num(nv.adjoint), v.num(nv.local[u.arg]), nv.name))
 		}
 	}
-	if v.usedByDropped[in] {
-		used = true
-	}
 	switch {
-	case !used:
+	case len(v.uses[in]) == 0 && !v.usedByDropped[in]:
 		return total + " (not used)"
-	case len(terms) == 0:
+	case n == 0:
 		return total + " (no path to the output)"
-	case len(terms) > maxTerms:
-		return fmt.Sprintf("%s (a sum over %d uses)", total, len(terms))
+	case n > maxTerms:
+		return fmt.Sprintf("%s (a sum over %d uses)", total, n)
 	}
 	return strings.Join(terms, " + ") + " = " + total
+}
+
+// use is an argument of a node: node's argument arg.
+type use struct{ node, arg int }
+
+// indexUses lists the inputs and, for every node, its uses, so that chain
+// costs in proportion to an input's uses rather than to the graph.
+func (v *view) indexUses() {
+	v.inputs = []int{}
+	v.uses = make(map[int][]use)
+	for i, nv := range v.nodes {
+		if nv.op == "input" {
+			v.inputs = append(v.inputs, i)
+		}
+		for j, a := range nv.args {
+			if a.node >= 0 {
+				v.uses[a.node] = append(v.uses[a.node], use{i, j})
+			}
+		}
+	}
 }
 
 // writeTable writes rows as columns separated by two spaces, aligned by
