@@ -17,6 +17,42 @@ import (
 	"github.com/chainrule/chainrule/tensor"
 )
 
+const usage = `usage: chainrule COMMAND EXPR [--at x=1,y=-2.5] [flags]
+       chainrule COMMAND -f FILE [--at ...] [flags]
+
+Commands:
+  eval EXPR                    the value
+  grad EXPR                    the value and the gradient
+  jacobian 'E1; E2; ...'       the values of several outputs and their Jacobian
+  hessian EXPR                 the value, the gradient and the Hessian
+  graph EXPR                   the computation graph, node by node
+
+Run 'chainrule COMMAND --help' for a command's flags and an example.
+
+Flags (before or after the expression):
+  --at x=1,y=-2.5   the variables, in this order, and the point (repeatable)
+  -f FILE           read the expression from FILE (- for standard input)
+  --mode MODE       grad: reverse (default) or forward
+                    jacobian: auto (default), forward or reverse
+                    graph: both (default), forward or reverse
+  --format FORMAT   graph: text (default), dot or svg (svg needs Graphviz)
+  --precision N     graph: significant digits (0: all; default 6 for dot
+                    and svg, all for text)
+  -o FILE           write the output to FILE instead of standard output (- for it)
+  --json            print one JSON object (an error too, on standard error)
+  -h, --help        print this help
+
+Expressions: numbers, variables, + - * / ^ (or **), unary minus,
+parentheses, sin cos tan asin acos atan sinh cosh tanh exp log log1p expm1
+sqrt abs sigmoid relu softplus erf, pow atan2 max min hypot, and d(E, v),
+the derivative of E with respect to v at the current point. Put -- just
+before an expression that starts with '-' and looks like a flag.
+
+Limits: an expression of at most 16 MiB; at most 10000 variables; at
+most 1048576 entries in a Hessian (1024 variables), a Jacobian or graph's
+tangent table; see 'go doc github.com/chainrule/chainrule/cmd/chainrule'.
+`
+
 func main() {
 	defer func() {
 		if r := recover(); r != nil {
