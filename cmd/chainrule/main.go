@@ -71,8 +71,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // runner holds what a run takes from its surroundings, so that tests can
-// replace it: standard input, and the bounds on the Graphviz child process
-// (zero: the defaults, dotTimeout and maxDotOutput).
+// replace it: standard input, the bounds on the Graphviz child process and
+// on the output (zero: the defaults, dotTimeout, maxDotOutput and
+// maxOutput).
 type runner struct {
 	stdin         io.Reader
 	dotTimeout    time.Duration
@@ -106,8 +107,12 @@ func (r runner) run(args []string, stdout, stderr io.Writer) (code int) {
 	if perr := tensor.Maybe(func() { cerr = execute(o, &out) }); perr != nil {
 		cerr = &cliError{kind: "internal", err: perr}
 	}
-	if cerr == nil && out.Len() > maxOutput {
-		cerr = limitf("the output is larger than the limit of %s", byteSize(maxOutput))
+	limit := int64(maxOutput)
+	if r.maxOutputSize > 0 {
+		limit = r.maxOutputSize
+	}
+	if cerr == nil && int64(out.Len()) > limit {
+		cerr = limitf("the output is larger than the limit of %s", byteSize(limit))
 	}
 	if cerr != nil {
 		if o.file != "" {
