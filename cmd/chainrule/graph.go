@@ -672,7 +672,7 @@ func (v *view) writeDOT(out *bytes.Buffer) {
 			fmt.Fprintf(out, "\t%s -> %s [style=dashed];\n", dotQuote(c), dotQuote(nv.name))
 		}
 	}
-	fmt.Fprintf(out, "\t\"legend\" [shape=note, fontsize=10, label=%s];\n", dotQuoteLeft(v.legend(outName)))
+	fmt.Fprintf(out, "\t\"legend #\" [shape=note, fontsize=10, label=%s];\n", dotQuoteLeft(v.legend(outName))) // not a possible variable name
 	out.WriteString("}\n")
 }
 

@@ -198,7 +198,7 @@ func TestGraphDOT(t *testing.T) {
 		`"v1" -> "v3" [label="∂v3/∂v1 = 1"];`,
 		`"v2" -> "v3" [label="∂v3/∂v2 = 1"];`,
 		// The legend, with the per-input sums over paths.
-		`"legend" [shape=note, fontsize=10, label="How to read this graph\l`,
+		`"legend #" [shape=note, fontsize=10, label="How to read this graph\l`,
 		`\l  dv3/dx = 1 × 3 (via v1) + 1 × ` + g6(math.Cos(2)) + ` (via v2) = ` + g6(3+math.Cos(2)) + `\l  dv3/dy = 1 × 2 (via v1) = 2\l`,
 		`\lgradient by forward mode (tangents of v3): [` + g6(3+math.Cos(2)) + `, 2]\l"];`,
 	} {
@@ -215,6 +215,11 @@ func TestGraphDOT(t *testing.T) {
 	out = ok(t, "graph", "x^2", "--at", "x=3", "--format", "dot", "--mode", "reverse")
 	if !strings.Contains(out, `"const #1" [label="2", shape=plaintext];`) || !strings.Contains(out, `"const #1" -> "v1" [style=dashed];`) || !strings.Contains(out, `"v1" [label="v1 = x ^ 2\nvalue 9\ndv1/dv1 = 1", peripheries=2];`) || !strings.Contains(out, `dv1/dx = 1 × 6 (via v1) = 6\l`) || strings.Contains(out, "forward mode") {
 		t.Errorf("DOT with a constant:\n%s", out)
+	}
+	// A variable named legend is not the legend.
+	out = ok(t, "graph", "legend*2", "--at", "legend=1", "--format", "dot")
+	if !strings.Contains(out, `"legend" [label="legend (input)`) || strings.Count(out, `"legend #" [shape=note`) != 1 {
+		t.Errorf("DOT with a variable named legend:\n%s", out)
 	}
 	// --precision: 3 digits, or 0 for the shortest exact form.
 	out = ok(t, "graph", fExpr, "--at", fAt, "--format", "dot", "--precision", "3")
