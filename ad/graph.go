@@ -90,6 +90,16 @@ func (g *Graph) Output() (Node, bool) { return Node{g, g.outIdx}, g.outIdx >= 0 
 // Value returns the result of the recorded computation.
 func (g *Graph) Value() *tensor.Tensor { return g.out.tensor() }
 
+// NodeOf returns the node that computed v, a Value that f produced while
+// Trace recorded g, and true; false if v is a constant or was computed at
+// another level (inside a nested JVP, say).
+func (g *Graph) NodeOf(v Value) (Node, bool) {
+	if v.tc != g.t || v.idx() < 0 || v.idx() >= g.t.n {
+		return Node{}, false
+	}
+	return Node{g, v.idx()}, true
+}
+
 // Name returns the node's variable name: an input's name, or v1, v2, ….
 func (n Node) Name() string { return n.g.names[n.i] }
 

@@ -9,7 +9,9 @@
 //	chainrule grad EXPR --at … [--mode reverse|forward]
 //	chainrule jacobian 'E1; E2; …' --at … [--mode auto|forward|reverse]
 //	chainrule hessian EXPR --at …
-//	chainrule graph EXPR --at … [--mode both|forward|reverse] [--format text|dot|svg] [-o FILE]
+//	chainrule graph EXPR --at … [--mode both|forward|reverse] [--format text|dot|svg] [--precision N] [-o FILE]
+//	chainrule COMMAND -f FILE --at …      (the expression from FILE; - for standard input)
+//	chainrule COMMAND --help               (the command's flags and an example)
 //
 // eval prints the value. grad prints the value and the gradient, by reverse
 // mode (one recorded pass and one sweep, ad.ValueAndGrads) unless --mode
@@ -18,8 +20,11 @@
 // values and Jacobian (a row per expression, a column per variable), by
 // ad.Jacobian; --mode auto (the default) uses its rule — forward when there
 // are fewer variables than outputs, reverse otherwise — and says which it
-// picked. hessian prints the value, the gradient and the Hessian
-// (ad.Hessian: forward over reverse). Only jacobian accepts ';'.
+// picked. hessian prints the value, the gradient and the Hessian, forward
+// mode over reverse mode a block of 32 columns at a time (ad.JVPBatch of
+// the gradient in the directions of 32 basis vectors), so that its memory
+// is the n×n matrix, 8 bytes an entry, plus one gradient's graph. Only
+// jacobian accepts ';'.
 //
 // graph records the expression with ad.Trace, the variables as named scalar
 // inputs, and prints a table with one row per node in evaluation order:
@@ -32,13 +37,30 @@
 // (ad.Graph.Adjoints with seed 1); --mode forward or reverse shows only one
 // of the two. The table ends with the gradient assembled by the chain rule:
 // each input's adjoint as the sum, over the nodes that use it, of their
-// adjoint times their local gradient, and the output's tangents. --format
-// dot writes Graphviz DOT (nodes labelled with definition, op, value,
-// tangents and adjoint; edges with the local gradient; constants as dashed
-// plain-text nodes; the output with a double border); --format svg pipes
-// that through Graphviz's dot -Tsvg, and fails if dot is not on PATH.
-// Derivatives d(E, v) inside the expression show up in the graph as the
-// primitives their forward-mode evaluation applied.
+// adjoint times their local gradient, and the output's tangents.
+//
+// A derivative d(E, v) inside the expression is evaluated by forward mode,
+// so the graph holds the primitives of E's tangent (for d(x^3, x): x ^ 2,
+// 3 * v1, pow's where(…) guard, and chain_mul(1, v3), the chain rule's
+// product with the seed dx/dx = 1). When the expression has a d, the table
+// has a "computes" column saying what each node computes in the user's
+// terms: d(x ^ 3, x) = ∂(x ^ 3)/∂x for the derivative's result, "step of
+// d(x ^ 3, x)" for the nodes only it uses, and the subexpression (sin(x),
+// d(x ^ 3, x) + y) for the others. Nodes the output does not depend on —
+// E's own value, computed alongside its tangent — are not shown (the text
+// says how many); the rest are numbered v1, v2, … in order.
+//
+// --format dot writes Graphviz DOT: inputs as ellipses, intermediate
+// variables as boxes with their definition, value, tangents named by input
+// as total derivatives (dv1/dx = 3) and adjoint (dv3/dv1 = 1), edges
+// labelled with the local, partial derivative (∂v3/∂v1 = 1), constants as
+// dashed plain-text nodes, the output with a double border, and a legend
+// that says how to read it and assembles the gradient by the chain rule
+// like the text view. Numbers are printed to 6 significant digits; set
+// --precision N (1 to 17, or 0 for the shortest form that reads back
+// exactly, the text view's default). --format svg pipes the DOT through
+// Graphviz's dot -Tsvg, and fails if dot is not on PATH, takes longer than
+// 30 seconds or writes more than 64 MiB; dot is then stopped.
 //
 // # Flags
 //
@@ -46,16 +68,23 @@
 // a value either as the next argument or after '=' (--at=x=1):
 //
 //	--at x=1,y=-2.5   the variables and the point; may be repeated
+//	-f FILE           read the expression from FILE, - for standard input
 //	--mode MODE       see above
 //	--format FORMAT   graph only: text, dot or svg
+//	--precision N     graph only: significant digits (0: all needed)
 //	-o FILE           write the output to FILE instead of standard output ("-")
-//	--json            print exactly one JSON object
-//	-h, --help        print usage and exit 0
+//	--json            print exactly one JSON object; errors too
+//	-h, --help        print usage and exit 0; after a command, its own help
 //
 // An argument starting with '-' that is not a flag is taken as the
 // expression when it comes right after the command (chainrule eval -x^2
 // --at x=3); "--" makes the next argument the expression whatever it looks
 // like (chainrule eval --at h=1 -- -h).
+//
+// -f reads the expression from a file, for expressions longer than the
+// shell's limit on an argument (128 KiB on Linux); newlines are spaces, so
+// a jacobian's expressions can go one a line. Errors in it are reported
+// at FILE:line:column (<stdin>:line:column for -f -).
 //
 // # Variables
 //
@@ -67,7 +96,8 @@
 // pi=3 does not redefine pi; it is refused).
 // Values are read with strconv.ParseFloat, so inf, -inf and nan are
 // accepted and flow through the computation by IEEE rules; values outside
-// float64's range are rejected. Without --at there are no variables.
+// float64's range are rejected as out of range. Without --at there are no
+// variables.
 //
 // # Expressions
 //
@@ -104,16 +134,19 @@
 //	          (with "auto": true when the mode was picked by auto)
 //	hessian:  {"value": v, "variables": [...], "gradient": [...], "hessian": [[...], ...]}
 //	graph:    {"variables": [...], "value": v, "output": name or null, "mode": "both",
-//	           "nodes": [{"name", "op", "def", "inputs", "value", "local", "tangents", "adjoint"}, ...],
-//	           "gradient": [...]}
+//	           "nodes": [{"name", "op", "def", "computes", "inputs", "value", "local", "tangents", "adjoint"}, ...],
+//	           "dropped": n, "gradient": [...]}
 //
-// In graph's nodes, inputs lists the arguments (node names, or the values of
-// constants), local the local gradient with respect to each of them (null
-// where the primitive has none elementwise), tangents one number per
-// variable (omitted with --mode reverse) and adjoint the reverse adjoint
-// (omitted with --mode forward). gradient is the inputs' adjoints, or with
-// --mode forward the output's tangents. JSON has no NaN or infinity, so
-// non-finite numbers are the strings "NaN", "Inf" and "-Inf".
+// In graph's nodes, computes says what the node computes in the user's
+// terms (see graph above; null where unknown), inputs lists the arguments
+// (node names, or the values of constants), local the local gradient with
+// respect to each of them (null where the primitive has none elementwise),
+// tangents one number per variable (omitted with --mode reverse) and
+// adjoint the reverse adjoint (omitted with --mode forward). dropped
+// counts the nodes the output does not depend on, which are not listed.
+// gradient is the inputs' adjoints, or with --mode forward the output's
+// tangents. JSON has no NaN or infinity, so non-finite numbers are the
+// strings "NaN", "Inf" and "-Inf"; --json always prints every digit.
 //
 // # Errors
 //
@@ -121,11 +154,49 @@
 // caret under the spot), an unknown function (with the nearest known name
 // suggested: ln → log), a wrong number of arguments,
 // a d whose second argument is not a variable, a missing or malformed --at,
-// a variable not given in --at, an unknown command or flag — prints one
-// message starting "chainrule: " on standard error and exits with status 2.
-// The expression is echoed with non-printable characters escaped (\x1b, \r)
-// and clipped around the error's position when long.
-// Errors raised by the library become messages too, and anything
-// unexpected is reported as "chainrule: internal error: …", never as a
-// panic trace.
+// a variable not given in --at, an unknown command or flag, a limit below —
+// prints one message starting "chainrule: " on standard error and exits
+// with status 2. Errors raised by the library become messages too, and
+// anything unexpected is reported as "chainrule: internal error: …", never
+// as a panic trace. The expression is echoed with non-printable
+// characters escaped (\x1b, \r) and clipped around the error's position
+// when long; a command-line word repeated in a message is clipped to 40
+// characters, and quoted with Go's escapes (\x1b) if it holds a control
+// character, invalid UTF-8 or other non-printable text.
+//
+// With --json the error is instead one JSON object on standard error, and
+// the exit status is still 2:
+//
+//	{"error": "unexpected '*'", "kind": "syntax", "line": 1, "column": 5}
+//
+// "file" (the -f file), "line" and "column" are present when the error has
+// a position in the expression. kind is one of "usage" (the command line:
+// flags, commands, --at), "syntax" (the expression: it does not parse,
+// calls a function wrongly, or uses a variable --at does not give),
+// "value" (a number that cannot be used: --at x=abc, x=1e999, --precision
+// 0.5), "limit" (one of the limits below), "io" (reading -f, writing -o),
+// "graphviz" (dot for --format svg: missing, failing, too slow or too
+// verbose) or "internal" (a bug).
+//
+// # Limits
+//
+// Each command refuses, with an error of kind "limit" and before doing the
+// work, input past these bounds, which keep its memory and output in
+// proportion:
+//
+//	expression (-f)         16 MiB
+//	variables (--at)        10000, for any command
+//	hessian                 1048576 entries: at most 1024 variables
+//	jacobian                1048576 entries: outputs × variables
+//	graph                   100000 nodes; with tangents (--mode both or
+//	                        forward), 1048576 entries: nodes × variables
+//	forward mode            16777216 tangent entries: variables × the
+//	                        expression's size (grad --mode forward, and
+//	                        jacobian when it runs by forward mode)
+//	output                  64 MiB (the bounds above keep every output below it)
+//	dot (--format svg)      30 seconds and 64 MiB of SVG
+//
+// The expression's size counts the nodes of its syntax tree, those inside
+// a d(E, v) three times. A Hessian of 1024 variables takes 8 MiB plus one
+// gradient's graph.
 package main

@@ -63,7 +63,7 @@ func compile(cmd, src string, multi bool, at []binding) (*program, error) {
 	}
 	for _, n := range exprs {
 		if v := firstMissing(n, p.index); v != nil {
-			return nil, &expr.Error{Pos: v.At, Msg: fmt.Sprintf("variable %s is not given in --at", expr.Quote(v.Name)), Src: src}
+			return nil, &expr.Error{Pos: v.At, Msg: fmt.Sprintf("variable %s is not given in --at", quote(v.Name)), Src: src}
 		}
 	}
 	return p, nil
@@ -364,36 +364,55 @@ func (p *program) jacobian(mode ad.Mode) ([]float64, [][]float64, ad.Mode, error
 	return vals, jac, used, nil
 }
 
-// hessian returns the value, gradient (reverse mode) and Hessian
-// (ad.Hessian: forward over reverse) of the single expression.
+// hessianBlock is how many Hessian columns one forward-over-reverse pass
+// computes.
+const hessianBlock = 32
+
+// hessian returns the value, gradient (reverse mode) and Hessian of the
+// single expression. The Hessian is built hessianBlock columns at a time:
+// the columns k0…k0+B-1 are the JVP of the gradient in the directions of
+// the basis vectors e_k0 … (forward mode over reverse mode, ad.JVPBatch),
+// over the variables as n separate scalars, the ones outside the block
+// with a symbolic zero tangent. So the memory is the n×n result (8 bytes
+// an entry) plus one gradient's graph with B-wide tangents, never an
+// n-wide tangent on every node; the work is n/B passes.
 func (p *program) hessian() (float64, []float64, [][]float64, error) {
 	n := len(p.vars)
-	if n == 0 {
-		vals, err := p.values()
-		if err != nil {
-			return 0, nil, nil, err
-		}
-		return vals[0], []float64{}, [][]float64{}, nil
-	}
 	e := &evaluator{p: p}
-	f := func(x ad.Value) ad.Value { return e.eval(0, split(x, n)) }
-	x := p.vector()
-	y, g := ad.ValueAndGrad(f, x)
-	h := ad.Hessian(f, x)
+	f := func(xs []ad.Value) ad.Value { return e.eval(0, xs) }
+	xs := p.scalars()
+	y, gs := ad.ValueAndGrads(f, xs...)
 	if e.err != nil {
 		return 0, nil, nil, e.err
 	}
 	grad := make([]float64, n)
-	gt := g.Tensor()
-	for i := range grad {
-		grad[i] = deriv(gt.AtFlat(i))
+	for i, gi := range gs {
+		grad[i] = deriv(gi.Item())
 	}
+	flat := make([]float64, n*n) // one allocation: rows share it
 	hess := make([][]float64, n)
-	ht := h.Tensor()
 	for i := range hess {
-		hess[i] = make([]float64, n)
-		for k := range n {
-			hess[i][k] = deriv(ht.AtFlat(i*n + k))
+		hess[i] = flat[i*n : (i+1)*n : (i+1)*n]
+	}
+	gradient := func(xs []ad.Value) ad.Value { return ad.Stack(0, ad.Grads(f, xs...)...) }
+	tangents := make([]ad.Value, n) // the zero Value: a symbolic zero tangent, no work
+	for k0 := 0; k0 < n; k0 += hessianBlock {
+		b := min(hessianBlock, n-k0)
+		for j := range b {
+			e := make([]float64, b)
+			e[j] = 1
+			tangents[k0+j] = ad.New(e, b)
+		}
+		_, cols := ad.JVPBatch(gradient, xs, tangents)
+		if e.err != nil {
+			return 0, nil, nil, e.err
+		}
+		ct := cols.Tensor() // [b, n]: row j is column k0+j of the Hessian
+		for j := range b {
+			for i := range n {
+				hess[i][k0+j] = deriv(ct.AtFlat(j*n + i))
+			}
+			tangents[k0+j] = ad.Value{}
 		}
 	}
 	return y.Item(), grad, hess, nil

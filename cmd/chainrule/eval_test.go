@@ -106,7 +106,7 @@ func TestErrorEcho(t *testing.T) {
 	}{
 		{[]string{"eval", "x + \x1b[2J", "--at", "x=1"}, "chainrule: 1:5: invalid character '\\x1b'\nx + \\x1b[2J\n    ^\n"},
 		{[]string{"eval", "x + * y\x1b]0;pwned\x07", "--at", "x=1,y=2"}, "chainrule: 1:5: unexpected '*'\nx + * y\\x1b]0;pwned\\a\n    ^\n"},
-		{[]string{"eval", "x\r+ " + long, "--at", "x=1"}, "chainrule: 1:5: variable \"" + strings.Repeat("v", expr.MaxEcho-2) + "\"… is not given in --at\nx\\r+ " + strings.Repeat("v", expr.MaxEcho-5) + "…\n     ^\n"},
+		{[]string{"eval", "x\r+ " + long, "--at", "x=1"}, "chainrule: 1:5: variable \"" + strings.Repeat("v", 40) + "…\" is not given in --at\nx\\r+ " + strings.Repeat("v", expr.MaxEcho-5) + "…\n     ^\n"},
 	}
 	for _, c := range cases {
 		out, errs, code := cli(t, c.args...)

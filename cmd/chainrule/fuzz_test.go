@@ -93,7 +93,7 @@ func FuzzRun(f *testing.F) {
 		if asJSON {
 			args = append(args, "--json")
 		}
-		if extra != "" && !strings.HasPrefix(extra, "-o") && !strings.HasPrefix(extra, "--o") && !strings.HasPrefix(extra, "-output") {
+		if extra != "" && !strings.HasPrefix(extra, "-o") && !strings.HasPrefix(extra, "--o") && !strings.HasPrefix(extra, "-output") && !strings.HasPrefix(strings.TrimLeft(extra, "-"), "f") { // no -f, -file: no reading files or stdin
 			args = append(args, extra)
 		}
 		var out, errb bytes.Buffer
@@ -108,7 +108,11 @@ func FuzzRun(f *testing.F) {
 				t.Fatalf("%q: invalid JSON %q", args, out.String())
 			}
 		case 2:
-			if !strings.HasPrefix(stderr, "chainrule: ") || out.Len() != 0 {
+			if asJSON && strings.HasPrefix(stderr, "{") { // --json: one JSON object
+				if !json.Valid(errb.Bytes()) || strings.Count(stderr, "\n") != 1 || out.Len() != 0 {
+					t.Fatalf("%q: exit 2, stdout %q, invalid JSON error %q", args, out.String(), stderr)
+				}
+			} else if !strings.HasPrefix(stderr, "chainrule: ") || out.Len() != 0 {
 				t.Fatalf("%q: exit 2, stdout %q, stderr %q", args, out.String(), stderr)
 			}
 		default:

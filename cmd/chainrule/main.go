@@ -8,6 +8,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/chainrule/chainrule/ad"
 	"github.com/chainrule/chainrule/internal/expr"
@@ -15,6 +18,7 @@ import (
 )
 
 const usage = `usage: chainrule COMMAND EXPR [--at x=1,y=-2.5] [flags]
+       chainrule COMMAND -f FILE [--at ...] [flags]
 
 Commands:
   eval EXPR                    the value
@@ -23,14 +27,19 @@ Commands:
   hessian EXPR                 the value, the gradient and the Hessian
   graph EXPR                   the computation graph, node by node
 
+Run 'chainrule COMMAND --help' for a command's flags and an example.
+
 Flags (before or after the expression):
   --at x=1,y=-2.5   the variables, in this order, and the point (repeatable)
+  -f FILE           read the expression from FILE (- for standard input)
   --mode MODE       grad: reverse (default) or forward
                     jacobian: auto (default), forward or reverse
                     graph: both (default), forward or reverse
   --format FORMAT   graph: text (default), dot or svg (svg needs Graphviz)
+  --precision N     graph: significant digits (0: all; default 6 for dot
+                    and svg, all for text)
   -o FILE           write the output to FILE instead of standard output (- for it)
-  --json            print one JSON object
+  --json            print one JSON object (an error too, on standard error)
   -h, --help        print this help
 
 Expressions: numbers, variables, + - * / ^ (or **), unary minus,
@@ -38,6 +47,10 @@ parentheses, sin cos tan asin acos atan sinh cosh tanh exp log log1p expm1
 sqrt abs sigmoid relu softplus erf, pow atan2 max min hypot, and d(E, v),
 the derivative of E with respect to v at the current point. Put -- just
 before an expression that starts with '-' and looks like a flag.
+
+Limits: an expression of at most 16 MiB; at most 10000 variables; at
+most 1048576 entries in a Hessian (1024 variables), a Jacobian or graph's
+tangent table; see 'go doc github.com/chainrule/chainrule/cmd/chainrule'.
 `
 
 func main() {
@@ -50,53 +63,222 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run runs the command line args (without the program name), writing the
-// result to stdout and any error to stderr, and returns the exit status:
-// 0 on success, 2 on any error.
-func run(args []string, stdout, stderr io.Writer) (code int) {
+// run runs the command line args (without the program name), reading -f -
+// from os.Stdin, writing the result to stdout and any error to stderr, and
+// returns the exit status: 0 on success, 2 on any error.
+func run(args []string, stdout, stderr io.Writer) int {
+	return runner{stdin: os.Stdin}.run(args, stdout, stderr)
+}
+
+// runner holds what a run takes from its surroundings, so that tests can
+// replace it: standard input, the bounds on the Graphviz child process and
+// on the output (zero: the defaults, dotTimeout, maxDotOutput and
+// maxOutput).
+type runner struct {
+	stdin         io.Reader
+	dotTimeout    time.Duration
+	maxDotOutput  int64
+	maxOutputSize int64
+}
+
+func (r runner) run(args []string, stdout, stderr io.Writer) (code int) {
+	asJSON := wantsJSON(args)
 	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "chainrule: internal error: %v\n", r)
-			code = 2
+		if p := recover(); p != nil {
+			code = fail(stderr, &cliError{kind: "internal", err: fmt.Errorf("internal error: %v", p)}, asJSON, "")
 		}
 	}()
 	o, err := parseArgs(args)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(stderr, err, asJSON, helpCmd(o))
 	}
 	if o.help {
-		io.WriteString(stdout, usage)
+		io.WriteString(stdout, helpText(o.cmd))
 		return 0
+	}
+	o.runner = r
+	if o.file != "" {
+		if o.src, err = r.readSource(o.file); err != nil {
+			return fail(stderr, err, asJSON, o.cmd)
+		}
 	}
 	var out bytes.Buffer
 	var cerr error
 	if perr := tensor.Maybe(func() { cerr = execute(o, &out) }); perr != nil {
-		cerr = perr
+		cerr = &cliError{kind: "internal", err: perr}
+	}
+	limit := int64(maxOutput)
+	if r.maxOutputSize > 0 {
+		limit = r.maxOutputSize
+	}
+	if cerr == nil && int64(out.Len()) > limit {
+		cerr = limitf("the output is larger than the limit of %s", byteSize(limit))
 	}
 	if cerr != nil {
-		return fail(stderr, cerr)
+		if o.file != "" {
+			cerr = inFile(o.file, cerr)
+		}
+		return fail(stderr, cerr, asJSON, o.cmd)
 	}
 	if o.out != "" {
 		if err := os.WriteFile(o.out, out.Bytes(), 0o666); err != nil {
-			return fail(stderr, fmt.Errorf("-o: %w", err))
+			return fail(stderr, &cliError{kind: "io", err: fmt.Errorf("-o: %w", err)}, asJSON, o.cmd)
 		}
 		return 0
 	}
 	if _, err := stdout.Write(out.Bytes()); err != nil {
-		return fail(stderr, err)
+		return fail(stderr, &cliError{kind: "io", err: err}, asJSON, o.cmd)
 	}
 	return 0
 }
 
-// fail prints err as "chainrule: …" and returns the exit status 2.
-func fail(stderr io.Writer, err error) int {
-	msg := strings.TrimPrefix(err.Error(), "chainrule: ") // *tensor.Error has the prefix already
-	fmt.Fprintf(stderr, "chainrule: %s\n", msg)
-	var ue usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintln(stderr, "run 'chainrule --help' for usage")
+// helpCmd returns the command of a partly parsed command line, for the
+// hint after a usage error, or "".
+func helpCmd(o *options) string {
+	if o == nil {
+		return ""
 	}
+	return o.cmd
+}
+
+// maxSource is the largest expression -f reads, in bytes.
+const maxSource = 16 << 20
+
+// readSource reads the expression of -f name ("-": standard input), at
+// most maxSource bytes.
+func (r runner) readSource(name string) (string, error) {
+	var in io.Reader = r.stdin
+	label := "-f -"
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return "", &cliError{kind: "io", err: fmt.Errorf("-f: %w", err)}
+		}
+		defer f.Close()
+		in, label = f, "-f "+echoLong(name)
+	}
+	if in == nil {
+		in = strings.NewReader("")
+	}
+	data, err := io.ReadAll(io.LimitReader(in, maxSource+1))
+	switch {
+	case err != nil:
+		return "", &cliError{kind: "io", err: fmt.Errorf("%s: %w", label, err)}
+	case len(data) > maxSource:
+		return "", &cliError{kind: "limit", err: fmt.Errorf("%s: the expression is longer than the limit of %d MiB", label, maxSource>>20)}
+	}
+	return string(data), nil
+}
+
+// cliError is an error of a given kind, reported as JSON under --json:
+// "usage" (the command line), "syntax" (the expression, with a position),
+// "value" (a number that cannot be used), "limit" (a documented limit),
+// "io" (reading -f, writing -o), "graphviz" (dot for --format svg) or
+// "internal" (a bug).
+type cliError struct {
+	kind string
+	file string // the -f file (or "<stdin>") the position refers to
+	err  error
+}
+
+func (e *cliError) Error() string {
+	msg := e.err.Error()
+	if e.file != "" {
+		var pe *expr.Error
+		if errors.As(e.err, &pe) && pe.Pos.IsValid() {
+			msg = echoLong(e.file) + ":" + msg
+		}
+	}
+	return msg
+}
+
+func (e *cliError) Unwrap() error { return e.err }
+
+// inFile marks err, if it has a position in the expression, as being in
+// the -f file name.
+func inFile(name string, err error) error {
+	if name == "-" {
+		name = "<stdin>"
+	}
+	ce, ok := err.(*cliError)
+	if !ok {
+		ce = &cliError{kind: kindOf(err), err: err}
+	}
+	ce.file = name
+	return ce
+}
+
+// kindOf returns the kind of err (see cliError).
+func kindOf(err error) string {
+	var ce *cliError
+	var ue usageError
+	var pe *expr.Error
+	switch {
+	case errors.As(err, &ce):
+		return ce.kind
+	case errors.As(err, &ue):
+		return "usage"
+	case errors.As(err, &pe):
+		return "syntax"
+	}
+	return "internal"
+}
+
+// fail reports err and returns the exit status 2. In plain mode it prints
+// "chainrule: " and the message (with line:column and the source line
+// under a position), and for a usage error a hint to the help of cmd; with
+// --json, one JSON object: {"error": message, "kind": kind} with "file",
+// "line" and "column" when the error has a position in the expression.
+func fail(stderr io.Writer, err error, asJSON bool, cmd string) int {
+	kind := kindOf(err)
+	if !asJSON {
+		msg := strings.TrimPrefix(err.Error(), "chainrule: ") // *tensor.Error has the prefix already
+		fmt.Fprintf(stderr, "chainrule: %s\n", msg)
+		if kind == "usage" {
+			if isCommand(cmd) {
+				fmt.Fprintf(stderr, "run 'chainrule %s --help' for usage\n", cmd)
+			} else {
+				fmt.Fprintln(stderr, "run 'chainrule --help' for usage")
+			}
+		}
+		return 2
+	}
+	msg := strings.TrimPrefix(err.Error(), "chainrule: ")
+	j := obj{{"error", msg}, {"kind", kind}}
+	var pe *expr.Error
+	if errors.As(err, &pe) && pe.Pos.IsValid() {
+		j[0].val = pe.Msg
+		var ce *cliError
+		if errors.As(err, &ce) && ce.file != "" {
+			j = append(j, field{"file", ce.file})
+		}
+		j = append(j, field{"line", pe.Pos.Line}, field{"column", pe.Pos.Col})
+	}
+	var b bytes.Buffer
+	writeJSON(&b, j)
+	stderr.Write(b.Bytes())
 	return 2
+}
+
+// wantsJSON reports whether the command line asks for --json, looking at
+// every argument that is not the value of a flag or after "--", so that
+// even an error in parsing it is reported as JSON.
+func wantsJSON(args []string) bool {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			i++
+		case a == "--json" || a == "-json":
+			return true
+		case isFlag(a) && !strings.Contains(a, "="):
+			name := strings.TrimLeft(a, "-")
+			if flagTakesValue[name] {
+				i++
+			}
+		}
+	}
+	return false
 }
 
 // usageError is an error in the command line itself.
@@ -106,6 +288,12 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
+// valueErrorf returns an error of kind "value": a number on the command
+// line that cannot be used.
+func valueErrorf(format string, args ...any) error {
+	return &cliError{kind: "value", err: fmt.Errorf(format, args...)}
+}
+
 // binding is one name=value of --at.
 type binding struct {
 	name  string
@@ -114,20 +302,24 @@ type binding struct {
 
 // options is a parsed command line.
 type options struct {
-	cmd    string
-	src    string // the expression
-	at     []binding
-	mode   string // "" if not given
-	format string // "" if not given
-	out    string // -o FILE
-	json   bool
-	help   bool
+	cmd       string
+	src       string // the expression
+	file      string // -f FILE, "" if not given
+	at        []binding
+	mode      string // "" if not given
+	format    string // "" if not given
+	precision int    // --precision, -1 if not given
+	out       string // -o FILE
+	json      bool
+	help      bool
+	runner    runner
 }
 
 // flagTakesValue lists the flags (spelled with one or two dashes) and
 // whether each takes a value.
 var flagTakesValue = map[string]bool{
 	"at": true, "mode": true, "format": true, "output": true, "o": true,
+	"f": true, "file": true, "precision": true,
 	"json": false, "help": false, "h": false,
 }
 
@@ -139,20 +331,26 @@ var commands = []string{"eval", "grad", "jacobian", "hessian", "graph"}
 // the command has been given and the expression has not (so
 // `chainrule grad -x^2 --at x=1` works), and is an unknown flag otherwise.
 func parseArgs(args []string) (*options, error) {
-	o := &options{}
+	o := &options{precision: -1}
 	var pos []string
 	dashPos := -1 // index in pos of a flag-like positional
+	addPos := func(a string) {
+		if len(pos) == 0 && isCommand(a) {
+			o.cmd = a // known early, for the help hint of an error
+		}
+		pos = append(pos, a)
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" { // the next argument is positional even if it starts with '-'
 			if i+1 < len(args) {
 				i++
-				pos = append(pos, args[i])
+				addPos(args[i])
 			}
 			continue
 		}
 		if len(a) < 2 || a[0] != '-' {
-			pos = append(pos, a)
+			addPos(a)
 			continue
 		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
@@ -169,7 +367,7 @@ func parseArgs(args []string) (*options, error) {
 				pos = append(pos, a)
 				continue
 			}
-			return nil, usagef("unknown flag %s", clip(a))
+			return o, usagef("unknown flag %s", echo(a))
 		}
 		flag := "--" + name
 		if len(name) == 1 {
@@ -177,7 +375,7 @@ func parseArgs(args []string) (*options, error) {
 		}
 		if !takes {
 			if hasVal {
-				return nil, usagef("%s takes no value", flag)
+				return o, usagef("%s takes no value", flag)
 			}
 			switch name {
 			case "json":
@@ -189,7 +387,7 @@ func parseArgs(args []string) (*options, error) {
 		}
 		if !hasVal {
 			if i+1 >= len(args) || isFlag(args[i+1]) {
-				return nil, usagef("%s needs a value", flag)
+				return o, usagef("%s needs a value", flag)
 			}
 			i++
 			val = args[i]
@@ -198,15 +396,29 @@ func parseArgs(args []string) (*options, error) {
 		case "at":
 			var err error
 			if o.at, err = parseAt(val, o.at); err != nil {
-				return nil, err
+				return o, err
 			}
+		case "f", "file":
+			if val == "" {
+				return o, usagef("%s needs a file name (- for standard input)", flag)
+			}
+			if o.file != "" {
+				return o, usagef("%s is given twice", flag)
+			}
+			o.file = val
+		case "precision":
+			p, err := strconv.Atoi(val)
+			if err != nil || p < 0 || p > 17 {
+				return o, valueErrorf("--precision %s: want a number of significant digits from 1 to 17, or 0 for as many as needed", quote(val))
+			}
+			o.precision = p
 		case "mode":
 			o.mode = val
 		case "format":
 			o.format = val
 		case "o", "output":
 			if val == "" {
-				return nil, usagef("%s needs a file name", flag)
+				return o, usagef("%s needs a file name", flag)
 			}
 			o.out = val
 			if val == "-" {
@@ -215,26 +427,39 @@ func parseArgs(args []string) (*options, error) {
 		}
 	}
 	if o.help {
+		// chainrule grad --help, chainrule help grad: the command's help.
+		if len(pos) > 1 && pos[0] == "help" {
+			o.cmd = pos[1]
+		}
 		return o, nil
 	}
 	if len(pos) == 0 {
-		return nil, usagef("missing command (one of %s)", strings.Join(commands, ", "))
+		return o, usagef("missing command (one of %s)", strings.Join(commands, ", "))
 	}
 	o.cmd = pos[0]
 	if o.cmd == "help" {
-		o.help = true
+		o.help, o.cmd = true, ""
+		if len(pos) > 1 {
+			o.cmd = pos[1]
+		}
 		return o, nil
 	}
 	if !isCommand(o.cmd) {
-		return nil, usagef("unknown command %q (commands: %s)", clip(o.cmd), strings.Join(commands, ", "))
+		return o, usagef("unknown command %s (commands: %s)", quote(o.cmd), strings.Join(commands, ", "))
 	}
 	switch {
+	case o.file != "" && len(pos) > 1 && dashPos != 1:
+		return o, usagef("%s has both -f %s and an expression (%s); give one", o.cmd, echoLong(o.file), quote(pos[1]))
+	case o.file != "" && len(pos) > 1:
+		return o, usagef("unknown flag %s", echo(pos[1]))
+	case o.file != "":
+		return o, o.check()
 	case len(pos) == 1:
-		return nil, usagef("%s needs an expression", o.cmd)
+		return o, usagef("%s needs an expression (or -f FILE)", o.cmd)
 	case len(pos) > 2 && dashPos == 1:
-		return nil, usagef("unknown flag %s", clip(pos[1]))
+		return o, usagef("unknown flag %s", echo(pos[1]))
 	case len(pos) > 2:
-		return nil, usagef("unexpected argument %q after the expression (quote the expression if it contains spaces)", clip(pos[2]))
+		return o, usagef("unexpected argument %s after the expression (quote the expression if it contains spaces)", quote(pos[2]))
 	}
 	o.src = pos[1]
 	return o, o.check()
@@ -253,7 +478,15 @@ func (o *options) check() error {
 			return usagef("--mode is not used by %s", o.cmd)
 		}
 		if !contains(allowed, o.mode) {
-			return usagef("--mode %q: %s takes %s", o.mode, o.cmd, strings.Join(allowed, ", "))
+			return usagef("--mode %s: %s takes %s", quote(o.mode), o.cmd, strings.Join(allowed, ", "))
+		}
+	}
+	if o.precision >= 0 {
+		if o.cmd != "graph" {
+			return usagef("--precision is only for graph")
+		}
+		if o.json {
+			return usagef("--precision does not apply to --json, which prints every number in full")
 		}
 	}
 	if o.format != "" {
@@ -261,7 +494,7 @@ func (o *options) check() error {
 			return usagef("--format is only for graph")
 		}
 		if !contains([]string{"text", "dot", "svg"}, o.format) {
-			return usagef("--format %q: graph takes text, dot or svg", o.format)
+			return usagef("--format %s: graph takes text, dot or svg", quote(o.format))
 		}
 		if o.json && o.format != "text" {
 			return usagef("--json and --format %s do not go together", o.format)
@@ -291,10 +524,52 @@ func isFlag(a string) bool {
 	return ok
 }
 
-// clip shortens a long argument for an error message.
+// maxEcho is the most runes of an argument an error message repeats.
+const maxEcho = 40
+
+// clip shortens s to its first maxEcho runes followed by "…", cutting at a
+// rune boundary (invalid UTF-8 bytes count as one rune each and are kept
+// as they are, for quote to escape).
 func clip(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		return string(r[:40]) + "…"
+	n := 0
+	for i := 0; i < len(s); n++ {
+		if n == maxEcho {
+			return s[:i] + "…"
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s
+}
+
+// quote returns s quoted for a message with expr.Quote (the one quoting
+// of user input shared with the expression's errors): non-printable runes
+// escaped, and clipped.
+func quote(s string) string { return expr.Quote(clip(s)) }
+
+// echo returns s, clipped, as it is if every rune of it is printable and
+// it has no quote or backslash, and quoted like quote otherwise. It is for
+// echoing a command-line word (a flag, a variable name) in a message.
+func echo(s string) string {
+	s = clip(s)
+	for _, r := range s {
+		if r == utf8.RuneError || r == '"' || r == '\\' || !unicode.IsPrint(r) {
+			return expr.Quote(s)
+		}
+	}
+	return s
+}
+
+// echoLong is echo with room for a line of a child process's error
+// output: up to 200 runes.
+func echoLong(s string) string {
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) && r != '\t' {
+			return strconv.Quote(s)
+		}
 	}
 	return s
 }
@@ -322,6 +597,10 @@ func looksLikeFlag(a string) bool {
 // through the computation by IEEE rules); values out of float64's range are
 // rejected. Empty entries (a trailing comma) are ignored.
 func parseAt(s string, list []binding) ([]binding, error) {
+	given := make(map[string]bool, len(list))
+	for _, b := range list {
+		given[b.name] = true
+	}
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
@@ -331,22 +610,24 @@ func parseAt(s string, list []binding) ([]binding, error) {
 		name, val = strings.TrimSpace(name), strings.TrimSpace(val)
 		switch {
 		case name == "":
-			return nil, fmt.Errorf("--at: missing variable name in %q", item)
+			return nil, usagef("--at: missing variable name in %s", quote(item))
 		case !isIdent(name):
-			return nil, fmt.Errorf("--at: bad variable name %q", name)
+			return nil, usagef("--at: bad variable name %s", quote(name))
 		case isFunc(name):
-			return nil, fmt.Errorf("--at: %q is a function name, not a variable", name)
+			return nil, usagef("--at: %s is a function name, not a variable", quote(name))
 		case !ok:
-			return nil, fmt.Errorf("--at: missing value for %s (write %s=VALUE)", name, name)
+			return nil, usagef("--at: missing value for %s (write %s=VALUE)", echo(name), echo(name))
 		}
-		for _, b := range list {
-			if b.name == name {
-				return nil, fmt.Errorf("--at: %s is given twice", name)
-			}
+		if given[name] {
+			return nil, usagef("--at: %s is given twice", echo(name))
 		}
+		given[name] = true
 		v, err := strconv.ParseFloat(val, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, valueErrorf("--at: value %s for %s is out of range (a float64 holds magnitudes up to about 1.8e308)", quote(val), echo(name))
+		}
 		if err != nil {
-			return nil, fmt.Errorf("--at: bad value %q for %s", val, name)
+			return nil, valueErrorf("--at: bad value %s for %s", quote(val), echo(name))
 		}
 		list = append(list, binding{name, v})
 	}
@@ -378,6 +659,9 @@ func isFunc(name string) bool {
 func execute(o *options, out *bytes.Buffer) error {
 	p, err := compile(o.cmd, o.src, o.cmd == "jacobian", o.at)
 	if err != nil {
+		return err
+	}
+	if err := checkLimits(o, p); err != nil {
 		return err
 	}
 	switch o.cmd {

@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 )
 
 // cli runs the command line and returns its output and exit status.
@@ -399,12 +402,93 @@ func TestFlagPlacement(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"grad", "x", "--help"}, {"bogus", "-h"}} {
+	// The global help.
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"bogus", "-h"}, {"help", "bogus"}, {"--json", "-h"}} {
 		out, errs, code := cli(t, args...)
-		if code != 0 || errs != "" || !strings.HasPrefix(out, "usage: chainrule") || !strings.Contains(out, "jacobian") {
+		if code != 0 || errs != "" || !strings.HasPrefix(out, "usage: chainrule COMMAND") || !strings.Contains(out, "jacobian") {
 			t.Errorf("%q: exit %d, stderr %q, stdout %q", args, code, errs, out)
 		}
 	}
+	// Each command's own help: its usage line, its flags, an example.
+	for _, cmd := range commands {
+		flags := map[string][]string{
+			"eval":     {"--at", "-f FILE", "-o FILE", "--json"},
+			"grad":     {"--at", "--mode MODE", "reverse", "forward", "-f FILE"},
+			"jacobian": {"--at", "--mode MODE", "auto", "-f FILE"},
+			"hessian":  {"--at", "-f FILE"},
+			"graph":    {"--at", "--mode MODE", "both", "--format FORMAT", "--precision N", "-f FILE"},
+		}[cmd]
+		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {cmd, "x", "--at", "x=1", "-help"}, {"--help", cmd}, {"help", cmd}} {
+			out, errs, code := cli(t, args...)
+			if code != 0 || errs != "" || !strings.HasPrefix(out, "usage: chainrule "+cmd+" ") || !strings.Contains(out, "\nExample:\n  $ chainrule "+cmd+" ") {
+				t.Errorf("%q: exit %d, stderr %q, stdout %q", args, code, errs, out)
+				continue
+			}
+			for _, f := range flags {
+				if !strings.Contains(out, "  "+f) && !strings.Contains(out, f) {
+					t.Errorf("%q: help lacks %s:\n%s", args, f, out)
+				}
+			}
+			if cmd != "graph" && strings.Contains(out, "--format") || cmd == "eval" && strings.Contains(out, "--mode") {
+				t.Errorf("%q: help shows another command's flags:\n%s", args, out)
+			}
+		}
+	}
+	// A usage error points at the command's help.
+	_, errs, _ := cli(t, "grad", "x", "--bogus")
+	if !strings.HasSuffix(errs, "\nrun 'chainrule grad --help' for usage\n") {
+		t.Errorf("usage hint: %q", errs)
+	}
+}
+
+// shellWords splits a command line written with single quotes, as in the
+// help examples.
+func shellWords(line string) []string {
+	var words []string
+	var w strings.Builder
+	in, any := false, false
+	for _, r := range line {
+		switch {
+		case r == '\'':
+			in, any = !in, true
+		case r == ' ' && !in:
+			if any {
+				words = append(words, w.String())
+			}
+			w.Reset()
+			any = false
+		default:
+			w.WriteRune(r)
+			any = true
+		}
+	}
+	if any {
+		words = append(words, w.String())
+	}
+	return words
+}
+
+// TestHelpExamples runs each command's help example and checks that it
+// prints what the help says; the numbers are checked against closed forms
+// by the command's own tests (TestGrad, TestHessian, …) and here for the
+// ones those do not cover.
+func TestHelpExamples(t *testing.T) {
+	for _, cmd := range commands {
+		line, want := helpExample(cmd)
+		args := shellWords(line)
+		if len(args) < 2 || args[0] != cmd {
+			t.Errorf("%s: example %q", cmd, line)
+			continue
+		}
+		if got := ok(t, args...); got != want {
+			t.Errorf("%s: example %q prints\n%s\nbut the help says\n%s", cmd, line, got, want)
+		}
+	}
+	// hessian 'x^2*y' at (2, 3): gradient (2xy, x²) = (12, 4), Hessian
+	// [[2y, 2x], [2x, 0]] = [[6, 4], [4, 0]].
+	m := okJSON(t, "hessian", "x^2*y", "--at", "x=2,y=3")
+	checkNums(t, "gradient", nums(t, m["gradient"]), []float64{12, 4})
+	checkMatrix(t, "hessian", matrix(t, m["hessian"]), [][]float64{{6, 4}, {4, 0}})
 }
 
 func TestOutputFile(t *testing.T) {
@@ -451,7 +535,8 @@ func TestErrors(t *testing.T) {
 		// --at.
 		{[]string{"eval", "x", "--at", "x=abc"}, "--at: bad value \"abc\" for x\n"},
 		{[]string{"eval", "x", "--at", "x="}, "--at: bad value \"\" for x\n"},
-		{[]string{"eval", "x", "--at", "x=1e999"}, "--at: bad value \"1e999\" for x\n"},
+		{[]string{"eval", "x", "--at", "x=1e999"}, "--at: value \"1e999\" for x is out of range"},
+		{[]string{"eval", "x", "--at", "x=-1e309"}, "--at: value \"-1e309\" for x is out of range"},
 		{[]string{"eval", "x", "--at", "x"}, "--at: missing value for x"},
 		{[]string{"eval", "x", "--at", "=1"}, "--at: missing variable name"},
 		{[]string{"eval", "x", "--at", "2x=1"}, "--at: bad variable name \"2x\""},
@@ -490,7 +575,6 @@ func TestErrors(t *testing.T) {
 		{[]string{"hessian", "x", "--at", "x=1", "--mode", "forward"}, "--mode is not used by hessian"},
 		{[]string{"grad", "x", "--at", "x=1", "--format", "dot"}, "--format is only for graph"},
 		{[]string{"graph", "x", "--at", "x=1", "--format", "png"}, "--format \"png\": graph takes text, dot or svg"},
-		{[]string{"graph", "x", "--at", "x=1", "--format", "dot", "--json"}, "--json and --format dot do not go together"},
 		{[]string{"graph", "x", "--at", "x=1", "-o"}, "-o needs a value"},
 		{[]string{"graph", "x", "--at", "x=1", "-o="}, "-o needs a file name"},
 	}
@@ -523,4 +607,264 @@ func TestInternalErrorRecovered(t *testing.T) {
 	if code != 2 || errb.String() != "chainrule: internal error: boom\n" {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
 	}
+}
+
+// TestEchoQuoted checks that an error message repeating a command-line
+// word escapes what a terminal would act on and clips what is long.
+func TestEchoQuoted(t *testing.T) {
+	long := strings.Repeat("a", 100_000)
+	cases := []struct {
+		args []string
+		want string // the whole of stderr's first line
+	}{
+		{[]string{"eval", "x", "--\x1b[2J"}, `chainrule: unknown flag "--\x1b[2J"`},
+		{[]string{"eval", "x", "--b\xffad"}, `chainrule: unknown flag "--b\xffad"`},
+		{[]string{"eval", "x", "--" + long}, "chainrule: unknown flag --" + strings.Repeat("a", 38) + "…"},
+		{[]string{"\x1b]0;pwned\x07", "x"}, `chainrule: unknown command "\x1b]0;pwned\a" (commands: eval, grad, jacobian, hessian, graph)`},
+		{[]string{"eval", "x", "--at", long}, "chainrule: --at: missing value for " + strings.Repeat("a", 40) + "… (write " + strings.Repeat("a", 40) + "…=VALUE)"},
+		{[]string{"eval", "x", "--at", "x=" + long}, `chainrule: --at: bad value "` + strings.Repeat("a", 40) + `…" for x`},
+		{[]string{"eval", "x", "--at", "\x1b[2J=1"}, `chainrule: --at: bad variable name "\x1b[2J"`},
+		{[]string{"graph", "x", "--format", "\x1b[2J"}, `chainrule: --format "\x1b[2J": graph takes text, dot or svg`},
+		{[]string{"grad", "x", "--at", "x=1", "--mode", "\u202eesrever"}, `chainrule: --mode "\u202eesrever": grad takes forward, reverse`},
+		{[]string{"eval", "x", "y\x1b[2J"}, `chainrule: unexpected argument "y\x1b[2J" after the expression`},
+	}
+	// A long variable name in the expression: the message names it
+	// clipped (the source excerpt under it is the expression package's).
+	_, errs, _ := cli(t, "eval", "x + "+long, "--at", "x=1")
+	if first, _, _ := strings.Cut(errs, "\n"); first != `chainrule: 1:5: variable "`+strings.Repeat("a", 40)+`…" is not given in --at` {
+		t.Errorf("long variable: %.200q", first)
+	}
+	for _, c := range cases {
+		_, errs, code := cli(t, c.args...)
+		first, _, _ := strings.Cut(errs, "\n")
+		if code != 2 || !strings.HasPrefix(first, c.want) {
+			t.Errorf("%.60q: exit %d, stderr\n%.300q\nwant first line starting\n%.300q", c.args, code, first, c.want)
+		}
+		if strings.ContainsAny(errs, "\x1b\x07\u202e") || !utf8.ValidString(errs) || len(errs) > 1000 {
+			t.Errorf("%.60q: stderr not clean (%d bytes): %.300q", c.args, len(errs), errs)
+		}
+	}
+}
+
+// TestJSONErrors checks that with --json every error is one JSON object on
+// standard error with the message, the kind and, for an error in the
+// expression, its line and column; the exit status is still 2.
+func TestJSONErrors(t *testing.T) {
+	cases := []struct {
+		args      []string
+		msg, kind string
+		line, col int // 0: no position
+	}{
+		{[]string{"eval", "x + * y", "--at", "x=1,y=2", "--json"}, "unexpected '*'", "syntax", 1, 5},
+		{[]string{"eval", "x +\n  * y", "--at", "x=1,y=2", "--json"}, "unexpected '*'", "syntax", 2, 3},
+		{[]string{"--json", "grad", "x + z", "--at", "x=1"}, `variable "z" is not given in --at`, "syntax", 1, 5},
+		{[]string{"grad", "x", "--bogus", "--json"}, "unknown flag --bogus", "usage", 0, 0},
+		{[]string{"grad", "x", "--json", "--bogus"}, "unknown flag --bogus", "usage", 0, 0},
+		{[]string{"-json"}, "missing command (one of eval, grad, jacobian, hessian, graph)", "usage", 0, 0},
+		{[]string{"graph", "x", "--at", "x=1", "--format", "dot", "--json"}, "--json and --format dot do not go together", "usage", 0, 0},
+		{[]string{"eval", "x", "--at", "x=1e999", "--json"}, `--at: value "1e999" for x is out of range (a float64 holds magnitudes up to about 1.8e308)`, "value", 0, 0},
+		{[]string{"eval", "x", "--at", "x=abc", "--json"}, `--at: bad value "abc" for x`, "value", 0, 0},
+		{[]string{"eval", "x", "--at", "x=1", "--json", "-o", filepath.Join(t.TempDir(), "no", "dir")}, "", "io", 0, 0},
+	}
+	for _, c := range cases {
+		out, errs, code := cli(t, c.args...)
+		if code != 2 || out != "" {
+			t.Errorf("%q: exit %d, stdout %q", c.args, code, out)
+		}
+		if strings.Count(errs, "\n") != 1 || !strings.HasSuffix(errs, "}\n") {
+			t.Errorf("%q: not one JSON line: %q", c.args, errs)
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(errs), &m); err != nil {
+			t.Errorf("%q: bad JSON %q: %v", c.args, errs, err)
+			continue
+		}
+		if c.msg != "" && m["error"] != c.msg || m["kind"] != c.kind {
+			t.Errorf("%q: error %q kind %v, want %q %s", c.args, m["error"], m["kind"], c.msg, c.kind)
+		}
+		line, hasLine := m["line"]
+		col, hasCol := m["column"]
+		if c.line == 0 && (hasLine || hasCol) || c.line != 0 && (line != float64(c.line) || col != float64(c.col)) {
+			t.Errorf("%q: line %v column %v, want %d:%d", c.args, line, col, c.line, c.col)
+		}
+	}
+	// Plain mode: the same error as text with its position, never a trace.
+	_, errs, code := cli(t, "eval", "x + * y", "--at", "x=1,y=2")
+	if code != 2 || errs != "chainrule: 1:5: unexpected '*'\nx + * y\n    ^\n" {
+		t.Errorf("plain: exit %d, %q", code, errs)
+	}
+	// An internal error is JSON too.
+	var errb bytes.Buffer
+	code = run([]string{"eval", "1", "--json"}, panicWriter{}, &errb)
+	if code != 2 || errb.String() != `{"error": "internal error: boom", "kind": "internal"}`+"\n" {
+		t.Errorf("internal: exit %d, %q", code, errb.String())
+	}
+}
+
+// TestSourceFile checks -f FILE and -f - (standard input): the same
+// results as the expression on the command line, errors at line:column of
+// the file, and the size limit.
+func TestSourceFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f.txt")
+	if err := os.WriteFile(path, []byte("x*y\n  + sin(x)\n"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	want := ok(t, "grad", fExpr, "--at", fAt, "--json")
+	if got := ok(t, "grad", "-f", path, "--at", fAt, "--json"); got != want {
+		t.Errorf("-f: %s, want %s", got, want)
+	}
+	if got := ok(t, "grad", "--file="+path, "--at", fAt, "--json"); got != want {
+		t.Errorf("--file=: %s, want %s", got, want)
+	}
+	stdin := func(src string, args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := runner{stdin: strings.NewReader(src)}.run(args, &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	if got, errs, code := stdin(fExpr, "grad", "--at", fAt, "-f", "-", "--json"); got != want || code != 0 {
+		t.Errorf("-f -: %s %s, want %s", got, errs, want)
+	}
+	// A jacobian over several lines.
+	if got, _, _ := stdin("x*y;\nx - y;\n", "jacobian", "-f", "-", "--at", fAt, "--json"); !strings.Contains(got, `"jacobian": [[3, 2], [1, -1]]`) {
+		t.Errorf("jacobian -f -: %s", got)
+	}
+	// A 140 KB expression, more than fits in one argument on Linux
+	// (MAX_ARG_STRLEN is 128 KiB), with its value and gradient from
+	// bigExpr's direct computation.
+	big, val, grad := bigExpr(10000)
+	if len(big) < 140_000 {
+		t.Fatalf("big expression is only %d bytes", len(big))
+	}
+	out, errs, code := stdin(big, "grad", "-f", "-", "--at", "x=0.5,y=2", "--json")
+	if code != 0 {
+		t.Fatalf("140 KB from stdin: %s", errs)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	checkNums(t, "big value", []float64{num(t, m["value"])}, []float64{val})
+	checkNums(t, "big gradient", nums(t, m["gradient"]), grad[:])
+
+	// Errors point into the file: FILE:line:column.
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("x +\n\n  y * * 2\n"), 0o666)
+	_, errs, code = cli(t, "eval", "-f", bad, "--at", "x=1,y=2")
+	if wantErr := "chainrule: " + bad + ":3:7: unexpected '*'\n  y * * 2\n      ^\n"; code != 2 || errs != wantErr {
+		t.Errorf("error in file:\n got %q\nwant %q", errs, wantErr)
+	}
+	_, errs, _ = stdin("x +\n z", "eval", "-f", "-", "--at", "x=1")
+	if !strings.HasPrefix(errs, "chainrule: <stdin>:2:2: variable \"z\" is not given in --at\n") {
+		t.Errorf("error in stdin: %q", errs)
+	}
+	_, errs, _ = cli(t, "eval", "-f", bad, "--at", "x=1,y=2", "--json")
+	m = nil
+	if err := json.Unmarshal([]byte(errs), &m); err != nil || m["file"] != bad || m["line"] != 3.0 || m["column"] != 7.0 || m["kind"] != "syntax" {
+		t.Errorf("JSON error in file: %s", errs)
+	}
+
+	// Misuse and I/O errors.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "-f", path, "x"}, "chainrule: eval has both -f " + path + " and an expression (\"x\"); give one\n"},
+		{[]string{"eval", "-f"}, "chainrule: -f needs a value\n"},
+		{[]string{"eval", "-f="}, "chainrule: -f needs a file name (- for standard input)\n"},
+		{[]string{"eval", "-f", path, "-f", path}, "chainrule: -f is given twice\n"},
+		{[]string{"eval", "-f", filepath.Join(dir, "missing")}, "chainrule: -f: open " + filepath.Join(dir, "missing") + ": no such file or directory\n"},
+		{[]string{"eval", "-f", dir}, "chainrule: -f " + dir + ": read " + dir + ": is a directory\n"},
+	} {
+		_, errs, code := cli(t, c.args...)
+		if code != 2 || !strings.HasPrefix(errs, c.want) {
+			t.Errorf("%q: exit %d\n got %q\nwant %q", c.args, code, errs, c.want)
+		}
+	}
+	// The size limit, checked before parsing: maxSource bytes are read,
+	// one more is refused.
+	huge := strings.Repeat(" ", maxSource) + "1"
+	_, errs, code = stdin(huge, "eval", "-f", "-")
+	if code != 2 || errs != "chainrule: -f -: the expression is longer than the limit of 16 MiB\n" {
+		t.Errorf("over the limit: %d %q", code, errs)
+	}
+	if out, errs, _ := stdin(huge[1:], "eval", "-f", "-"); out != "value: 1\n" {
+		t.Errorf("at the limit: %q %q", out, errs)
+	}
+}
+
+// TestLimits checks that each command refuses, quickly and before doing
+// the work, an input past its documented limit, and accepts one at it.
+func TestLimits(t *testing.T) {
+	vars := func(n int) string {
+		at := make([]string, n)
+		for i := range at {
+			at[i] = fmt.Sprintf("x%d=%d", i, i%7)
+		}
+		return strings.Join(at, ",")
+	}
+	sum := func(n int) string {
+		terms := make([]string, n)
+		for i := range terms {
+			terms[i] = fmt.Sprintf("x%d", i)
+		}
+		return strings.Join(terms, "+")
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "x0", "--at", vars(maxVars + 1)}, "chainrule: 10001 variables in --at: the limit is 10000\n"},
+		{[]string{"hessian", "x0*x1", "--at", vars(1025)}, "chainrule: hessian of 1025 variables: a 1025×1025 matrix has more than the limit of 1048576 entries (at most 1024 variables)\n"},
+		{[]string{"hessian", "x0*x1", "--at", vars(10_000)}, "chainrule: hessian of 10000 variables: "},
+		{[]string{"jacobian", strings.Repeat("x0;", 200), "--at", vars(5243)}, "chainrule: jacobian of 200 outputs and 5243 variables: 1048600 entries, more than the limit of 1048576\n"},
+		{[]string{"grad", sum(2000), "--at", vars(9000), "--mode", "forward"}, "chainrule: grad --mode forward: 9000 variables × an expression of 3999 nodes is more tangent work than the limit of 16777216 (use --mode reverse)\n"},
+		{[]string{"jacobian", sum(2000) + ";" + sum(2000), "--at", vars(2100), "--mode", "forward"}, "chainrule: jacobian by forward mode: 2100 variables × an expression of 7998 nodes"},
+		{[]string{"graph", sum(3000), "--at", vars(3000)}, "chainrule: graph of 5999 nodes and 3000 variables: the tangent table has more than the limit of 1048576 entries (use --mode reverse, or fewer variables)\n"},
+		{[]string{"graph", "x0" + strings.Repeat("+1", maxGraphNodes), "--at", "x0=1", "--mode", "reverse"}, "chainrule: graph of 100001 nodes: more than the limit of 100000\n"},
+	}
+	for _, c := range cases {
+		start := time.Now()
+		out, errs, code := cli(t, c.args...)
+		if code != 2 || out != "" || !strings.HasPrefix(errs, c.want) {
+			t.Errorf("%.80q: exit %d, stderr %.300q, want %q", c.args, code, errs, c.want)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%.80q: refused after %v", c.args, d)
+		}
+	}
+	// The kind, for --json.
+	_, errs, _ := cli(t, "hessian", "x0", "--at", vars(1025), "--json")
+	if !strings.HasPrefix(errs, `{"error": "hessian of 1025 variables: `) || !strings.HasSuffix(errs, `", "kind": "limit"}`+"\n") {
+		t.Errorf("JSON: %q", errs)
+	}
+	// At the limits: a 1024×1024 Hessian of x0*x1 + x1023^2 (1 at [0][1]
+	// and [1][0], 2 at [1023][1023], 0 elsewhere), and the graph of 3000
+	// variables by reverse mode (gradient 1 for each).
+	if testing.Short() {
+		return
+	}
+	m := okJSON(t, "hessian", "x0*x1 + x1023^2", "--at", vars(1024))
+	h := matrix(t, m["hessian"])
+	nonzero := 0
+	for i, row := range h {
+		if len(row) != 1024 {
+			t.Fatalf("row %d has %d entries", i, len(row))
+		}
+		for _, x := range row {
+			if x != 0 {
+				nonzero++
+			}
+		}
+	}
+	if len(h) != 1024 || h[0][1] != 1 || h[1][0] != 1 || h[1023][1023] != 2 || nonzero != 3 {
+		t.Errorf("1024×1024 Hessian: %d rows, %d nonzero", len(h), nonzero)
+	}
+	m = okJSON(t, "graph", sum(3000), "--at", vars(3000), "--mode", "reverse")
+	want := make([]float64, 3000)
+	for i := range want {
+		want[i] = 1
+	}
+	checkNums(t, "graph gradient", nums(t, m["gradient"]), want)
 }
