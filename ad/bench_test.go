@@ -1,6 +1,7 @@
 package ad_test
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 
@@ -283,4 +284,49 @@ func BenchmarkHVPRosenbrock(b *testing.B) {
 			prog.Run(x, v)
 		}
 	})
+}
+
+// recurrence is y ← 0.99·y + x over the inputs, recorded one scalar op at
+// a time: every instruction lies on the state's dependency cycle, so
+// nothing rerolls.
+func recurrence(xs []ad.Value) []ad.Value {
+	y := ad.Scalar(0)
+	for _, x := range xs {
+		y = ad.Add(ad.Mul(y, ad.Scalar(0.99)), x)
+	}
+	return []ad.Value{y}
+}
+
+// sinRecurrence is y ← sin(y) + x, returned with its gradient.
+func sinRecurrence(xs []ad.Value) []ad.Value {
+	return valueAndGrads(func(xs []ad.Value) ad.Value {
+		y := ad.Scalar(0.5)
+		for _, x := range xs {
+			y = ad.Add(ad.Sin(y), x)
+		}
+		return y
+	})(xs)
+}
+
+// BenchmarkCompileRecurrence compiles scalar recurrences of n steps (2n
+// instructions; the sin one with its gradient, about 6n): the time and
+// memory a step must not grow with n.
+func BenchmarkCompileRecurrence(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		f    func([]ad.Value) []ad.Value
+	}{{"linear", recurrence}, {"sin+grad", sinRecurrence}} {
+		for _, n := range []int{1_000, 10_000, 100_000} {
+			xs := scalarInputs(1, n, -1, 1)
+			b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				var prog *ad.Program
+				for b.Loop() {
+					prog = ad.Compile(c.f, xs...)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/step")
+				b.ReportMetric(float64(prog.Len()), "instrs")
+			})
+		}
+	}
 }

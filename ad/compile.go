@@ -42,6 +42,7 @@ type Program struct {
 	loops      []loop                           // the scalar form's rerolled runs
 	souts      []int32                          // the scalar form's output registers
 	stmp       []float64                        // the loops' scratch
+	rerollWork int                              // the instructions rerolling examined
 	free       [][]int32                        // per instruction: registers whose storage dies there
 	steps      []step                           // the run: instructions and fused groups
 	freeAt     []int                            // per instruction: the step after which its frees happen
@@ -50,6 +51,7 @@ type Program struct {
 	constStore map[any]bool                     // the storage of the constants
 	cse        map[cseKey]int32                 // recording: instructions seen
 	consts     map[uint64]int32                 // recording: scalar constants' registers
+	argBuf     []int32                          // recording: the instructions' argument registers
 }
 
 // inputSpec is the shape and dtype an input must have.
@@ -102,11 +104,29 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	}
 	p.prune()
 	p.combinePads()
-	p.cse, p.consts = nil, nil
-	p.planRecycling()
+	p.cse, p.consts, p.argBuf = nil, nil, nil
 	p.lowerScalar()
+	if p.scalar != nil { // no storage to recycle, nothing to fuse
+		p.inLast = make([]int, p.nin)
+		for i := range p.inLast {
+			p.inLast[i] = -1
+		}
+		return p
+	}
+	p.planRecycling()
 	p.fuse()
 	return p
+}
+
+// args returns n argument registers for a new instruction, cut from a
+// shared buffer so that recording allocates once per thousand or so.
+func (p *Program) args(n int) []int32 {
+	if len(p.argBuf)+n > cap(p.argBuf) {
+		p.argBuf = make([]int32, 0, max(n, 2048))
+	}
+	a := p.argBuf[len(p.argBuf) : len(p.argBuf)+n : len(p.argBuf)+n]
+	p.argBuf = p.argBuf[:len(p.argBuf)+n]
+	return a
 }
 
 // reg appends a register holding v and returns its index.
@@ -122,8 +142,13 @@ func (p *Program) reg(v Value) int32 {
 // an earlier one reuses its register.
 func (t *trace) processStage(pr *prim, prm *params, args []Value) Value {
 	prog := t.prog
-	regs := make([]int32, len(args))
-	vals := make([]Value, len(args))
+	regs := prog.args(len(args))
+	var vbuf [4]Value
+	vals := vbuf[:0]
+	if len(args) > len(vbuf) {
+		vals = make([]Value, len(args))
+	}
+	vals = vals[:len(args)]
 	for i, a := range args {
 		switch {
 		case a.tc == nil:
@@ -234,19 +259,14 @@ func (p *Program) prune() {
 	for _, o := range p.outs {
 		live[o] = true
 	}
-	var keep []instr
 	for i := len(p.code) - 1; i >= 0; i-- {
-		in := p.code[i]
-		if !live[in.out] {
-			continue
+		if in := p.code[i]; live[in.out] {
+			for _, a := range in.args {
+				live[a] = true
+			}
 		}
-		for _, a := range in.args {
-			live[a] = true
-		}
-		keep = append(keep, in)
 	}
-	slices.Reverse(keep)
-	p.code = keep
+	p.code = slices.DeleteFunc(p.code, func(in instr) bool { return !live[in.out] })
 }
 
 // combinePads rewrites add(pad(a), pad(b)) along one axis — the gradient
