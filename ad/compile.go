@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -26,22 +28,30 @@ import (
 //
 // Control flow is resolved when recording: a branch taken on a value
 // (Value.Item, Value.Tensor) is baked in, so a Program is valid for inputs
-// that take the same branches. A Program reuses its registers between runs
-// and is not safe for concurrent use; Clone one per goroutine.
+// that take the same branches.
+//
+// A Program is safe for concurrent use by multiple goroutines, as a
+// jax.jit function is: each call of Run or AppendRun works in registers of
+// its own, taken from a pool (a program called by one goroutine at a time
+// reuses one set and allocates none for them). Donate is the exception: it
+// changes the program, so call it before sharing the program, and a
+// donated input given to concurrent calls is the caller's error (see
+// Donate).
 type Program struct {
 	code   []instr
-	vals   []Value // the registers: inputs, constants, then results
+	vals   []Value // the registers as recorded: inputs, constants, then results
 	nin    int
 	inputs []inputSpec // the example inputs' shapes and dtypes, for checks
 	outs   []int32
 
 	scalar     []sinstr  // the float64 scalar form, if every register is one
-	f64        []float64 // its registers
+	f64        []float64 // its registers as recorded (the constants for a run)
 	f1s        []func(float64) float64
 	f2s        []func(float64, float64) float64 // in the order of their instructions
 	loops      []loop                           // the scalar form's rerolled runs
 	souts      []int32                          // the scalar form's output registers
-	stmp       []float64                        // the loops' scratch
+	stmp       []float64                        // the loops' scratch (its length for a run)
+	scratch    *scratch                         // the runs' registers
 	rerollWork int                              // the instructions rerolling examined
 	free       [][]int32                        // per instruction: registers whose storage dies there
 	steps      []step                           // the run: instructions and fused groups
@@ -78,7 +88,7 @@ type instr struct {
 func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	check("compile", xs...)
 	t := newTrace(stageTrace)
-	p := &Program{nin: len(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}}
+	p := &Program{nin: len(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}, scratch: &scratch{}}
 	for _, x := range xs {
 		p.inputs = append(p.inputs, inputSpec{slices.Clone(x.Shape()), x.DType(), x.isScalar()})
 	}
@@ -420,9 +430,13 @@ func (p *Program) planRecycling() {
 // (0)) — unless another input of that run or a constant the program
 // captured shares its storage, or an output holds it: then it is left
 // intact. Only storage that package tensor allocated whole is reused,
-// never a caller's slice or a view. Each call replaces the set of donated inputs (Donate() clears
-// it). Donate returns p, and panics with tensor.ErrIndex for an input
-// index out of range.
+// never a caller's slice or a view. Each call replaces the set of donated
+// inputs (Donate() clears it). Donate is not safe to call while p runs on
+// another goroutine; concurrent runs of a program with donated inputs are
+// safe as long as each gets inputs of its own — donating is the caller's
+// promise that nothing else, including another run, uses the tensor.
+// Donate returns p, and panics with tensor.ErrIndex for an input index out
+// of range.
 func (p *Program) Donate(inputs ...int) *Program {
 	p.donate = make([][]int32, len(p.steps))
 	for _, i := range inputs {
@@ -461,7 +475,8 @@ func (p *Program) recycleDonated(s int, xs []Value) {
 
 // Run replays the program on new inputs, which must have the example
 // inputs' shapes and dtypes, and returns the outputs. It panics with
-// tensor.ErrShape or tensor.ErrDType otherwise.
+// tensor.ErrShape or tensor.ErrDType otherwise. It may be called from
+// several goroutines at once.
 func (p *Program) Run(xs ...Value) []Value {
 	return p.AppendRun(make([]Value, 0, len(p.outs)), xs...)
 }
@@ -490,25 +505,68 @@ func (p *Program) AppendRun(dst []Value, xs ...Value) []Value {
 			tensor.Panicf(tensor.ErrGraph, "program run", "input %d is being differentiated; a Program runs on constants", i)
 		}
 	}
+	st := p.scratch.get(p)
 	if p.scalar != nil {
-		return p.runScalar(dst, xs)
-	}
-	copy(p.vals, xs)
-	for si, s := range p.steps {
-		if s.g != nil {
-			s.g.run(p.vals)
-		} else {
-			p.exec(p.code[s.in])
+		dst = p.runScalar(st, dst, xs)
+	} else {
+		vals := st.vals
+		copy(vals, xs)
+		for si, s := range p.steps {
+			if s.g != nil {
+				s.g.run(vals)
+			} else {
+				exec(vals, p.code[s.in])
+			}
+			recycle(vals, s.free)
+			if p.donate != nil {
+				p.recycleDonated(si, xs)
+			}
 		}
-		p.recycle(s.free)
-		if p.donate != nil {
-			p.recycleDonated(si, xs)
+		for _, o := range p.outs {
+			dst = append(dst, vals[o])
 		}
+		copy(vals, p.vals) // hold on to none of this run's tensors
 	}
-	for _, o := range p.outs {
-		dst = append(dst, p.vals[o])
-	}
+	p.scratch.put(st)
 	return dst
+}
+
+// runState is the scratch of one run: the registers of the general form,
+// or those of the scalar form and its loops' scratch.
+type runState struct {
+	vals []Value
+	f64  []float64
+	stmp []float64
+}
+
+// scratch hands out run states, so that a Program is safe for concurrent
+// use: one state kept aside, which a program run by one goroutine at a
+// time takes and gives back without allocating, and a pool for the runs
+// that overlap it.
+type scratch struct {
+	spare atomic.Pointer[runState]
+	pool  sync.Pool
+}
+
+// get returns a run state for p, its registers holding p's constants.
+func (sc *scratch) get(p *Program) *runState {
+	if st := sc.spare.Swap(nil); st != nil {
+		return st
+	}
+	if st, ok := sc.pool.Get().(*runState); ok {
+		return st
+	}
+	if p.scalar != nil {
+		return &runState{f64: slices.Clone(p.f64), stmp: make([]float64, len(p.stmp))}
+	}
+	return &runState{vals: slices.Clone(p.vals)}
+}
+
+// put gives a run state back.
+func (sc *scratch) put(st *runState) {
+	if !sc.spare.CompareAndSwap(nil, st) {
+		sc.pool.Put(st)
+	}
 }
 
 // appendInstr prints one instruction for String.
@@ -523,20 +581,20 @@ func appendInstr(b []byte, in instr) []byte {
 	return append(b, ")\n"...)
 }
 
-// exec runs one instruction.
-func (p *Program) exec(in instr) {
+// exec runs one instruction over the registers vals.
+func exec(vals []Value, in instr) {
 	var buf [4]Value
 	args := buf[:0]
 	for _, a := range in.args {
-		args = append(args, p.vals[a])
+		args = append(args, vals[a])
 	}
-	p.vals[in.out] = eval(in.p, in.prm, args)
+	vals[in.out] = eval(in.p, in.prm, args)
 }
 
 // recycle hands the storage of registers rs back for reuse.
-func (p *Program) recycle(rs []int32) {
+func recycle(vals []Value, rs []int32) {
 	for _, r := range rs {
-		if v := p.vals[r]; !v.isScalar() {
+		if v := vals[r]; !v.isScalar() {
 			tensor.Recycle(v.t)
 		}
 	}
@@ -545,13 +603,13 @@ func (p *Program) recycle(rs []int32) {
 // Len returns the number of instructions.
 func (p *Program) Len() int { return len(p.code) }
 
-// Clone returns a copy of the program with its own registers, for use on
-// another goroutine.
+// Clone returns a copy of the program with its own scratch registers and
+// its own set of donated inputs (see Donate). A Program is safe for
+// concurrent use, so goroutines no longer need a Clone each; a Clone is
+// still useful to donate inputs on some calls and not on others.
 func (p *Program) Clone() *Program {
 	q := *p
-	q.vals = slices.Clone(p.vals)
-	q.f64 = slices.Clone(p.f64)
-	q.stmp = slices.Clone(p.stmp)
+	q.scratch = &scratch{}
 	return &q
 }
 
@@ -638,8 +696,8 @@ func (p *Program) lowerScalar() {
 	p.scalar = code
 }
 
-func (p *Program) runScalar(dst, xs []Value) []Value {
-	r := p.f64
+func (p *Program) runScalar(st *runState, dst, xs []Value) []Value {
+	r := st.f64
 	for i, x := range xs {
 		if x.t == scalarT {
 			r[i] = x.s
@@ -666,7 +724,7 @@ func (p *Program) runScalar(dst, xs []Value) []Value {
 		case sGeneric1:
 			r[in.out] = p.f1s[in.b](r[in.a])
 		case sLoop:
-			p.loops[in.a].run(r, p.stmp)
+			p.loops[in.a].run(r, st.stmp)
 		default:
 			r[in.out] = p.f2s[g2](r[in.a], r[in.b])
 			g2++
