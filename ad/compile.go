@@ -45,6 +45,7 @@ type Program struct {
 	outs   []int32
 
 	scalar     []sinstr  // the float64 scalar form, if every register is one
+	sprims     []*prim   // its instructions' primitives (nil for a loop), for String
 	f64        []float64 // its registers as recorded (the constants for a run)
 	f1s        []func(float64) float64
 	f2s        []func(float64, float64) float64 // in the order of their instructions
@@ -693,7 +694,7 @@ func (p *Program) lowerScalar() {
 			p.f2s = append(p.f2s, prims[i].s2)
 		}
 	}
-	p.scalar = code
+	p.scalar, p.sprims = code, prims
 }
 
 func (p *Program) runScalar(st *runState, dst, xs []Value) []Value {
@@ -736,11 +737,45 @@ func (p *Program) runScalar(st *runState, dst, xs []Value) []Value {
 	return dst
 }
 
-// String lists the program's instructions, one a line: r3 = mul(r0, r2).
+// String lists the program as it runs, one instruction a line, after a
+// header defining its inputs and the constants it reads:
+//
+//	r0 = input float64(3)
+//	r4 = const 0.5
+//	r5 = const float64(3, 3)
+//	r6 = matmul(r5, r0)
+//
+// Fused groups are listed in braces, a * marking the results something
+// outside the group reads (the others live in scratch). The scalar form of
+// an all-scalar program lists its own registers, and a rerolled loop as
+//
+//	loop j < 999: r[1004+j] = mul(r[2+2*j], r4)
+//
+// iteration j writing register 1004+j from registers 2+2j and 4. The last
+// line returns the outputs. Every register is defined before it is read.
 func (p *Program) String() string {
 	var b []byte
-	for i := 0; i < p.nin; i++ {
-		b = fmt.Appendf(b, "r%d = input%s\n", i, tensor.ShapeString(p.inputs[i].shape))
+	for i, in := range p.inputs {
+		b = fmt.Appendf(b, "r%d = input %s%s\n", i, in.dtype, tensor.ShapeString(in.shape))
+	}
+	if p.scalar != nil {
+		return string(p.appendScalar(b))
+	}
+	read := make([]bool, len(p.vals))
+	written := make([]bool, len(p.vals))
+	for _, in := range p.code {
+		written[in.out] = true
+		for _, a := range in.args {
+			read[a] = true
+		}
+	}
+	for _, o := range p.outs {
+		read[o] = true
+	}
+	for r := p.nin; r < len(p.vals); r++ {
+		if read[r] && !written[r] {
+			b = appendConst(b, int32(r), p.vals[r])
+		}
 	}
 	for _, s := range p.steps {
 		if s.g != nil {
@@ -749,6 +784,77 @@ func (p *Program) String() string {
 			b = appendInstr(b, p.code[s.in])
 		}
 	}
-	b = fmt.Appendf(b, "return %v\n", p.outs)
-	return string(b)
+	return string(appendReturn(b, p.outs))
+}
+
+// appendConst prints constant register r holding v for String: an inline
+// scalar's value, else its dtype and shape, followed by its value if it
+// has one element or "filled x" if every element is x.
+func appendConst(b []byte, r int32, v Value) []byte {
+	b = fmt.Appendf(b, "r%d = const ", r)
+	if v.isScalar() {
+		return fmt.Appendf(b, "%v\n", v.s)
+	}
+	b = fmt.Appendf(b, "%s%s", v.DType(), tensor.ShapeString(v.Shape()))
+	switch x := v.t.Float64s(); {
+	case len(x) == 1:
+		b = fmt.Appendf(b, " %v", x[0])
+	case len(x) > 1 && uniform(x):
+		b = fmt.Appendf(b, " filled %v", x[0])
+	}
+	return append(b, '\n')
+}
+
+// appendReturn prints the return line for String.
+func appendReturn(b []byte, outs []int32) []byte {
+	b = append(b, "return"...)
+	for i, o := range outs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, " r%d", o)
+	}
+	return append(b, '\n')
+}
+
+// appendScalar prints the scalar form for String, after the inputs.
+func (p *Program) appendScalar(b []byte) []byte {
+	read := make([]bool, len(p.f64))
+	written := make([]bool, len(p.f64))
+	for _, s := range p.scalar {
+		if s.op != sLoop {
+			written[s.out], read[s.a] = true, true
+			if !s.unary() {
+				read[s.b] = true
+			}
+			continue
+		}
+		l := &p.loops[s.a]
+		for j := range l.n {
+			written[l.out+j*l.so], read[l.a+j*l.sa] = true, true
+			if !l.unary() {
+				read[l.b+j*l.sb] = true
+			}
+		}
+	}
+	for _, o := range p.souts {
+		read[o] = true
+	}
+	for r := p.nin; r < len(p.f64); r++ {
+		if read[r] && !written[r] {
+			b = appendConst(b, int32(r), inline(p.f64[r]))
+		}
+	}
+	for i, s := range p.scalar {
+		if s.op == sLoop {
+			b = p.loops[s.a].string(b)
+			continue
+		}
+		b = fmt.Appendf(b, "r%d = %s(r%d", s.out, p.sprims[i].name, s.a)
+		if !s.unary() {
+			b = fmt.Appendf(b, ", r%d", s.b)
+		}
+		b = append(b, ")\n"...)
+	}
+	return appendReturn(b, p.souts)
 }

@@ -2,7 +2,10 @@ package ad_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -399,6 +402,197 @@ func TestCompileConcurrentRuns(t *testing.T) {
 		restore()
 		if n := wrong.Load(); n > 0 {
 			t.Errorf("%s: %d elements differ from a serial run's", c.name, n)
+		}
+	}
+}
+
+// checkListing parses a Program's String and reports the first register
+// read before it is defined (by an input, a constant, an instruction, a
+// fused group member, or an earlier iteration of the same loop), defined
+// twice, or read outside its fused group though it lived in scratch.
+func checkListing(listing string) error {
+	instr := regexp.MustCompile(`^(\*?)r(\d+) = ([a-z_0-9]+)\((.*)\)$`)
+	loopRe := regexp.MustCompile(`^loop j < (\d+): (\S+) = ([a-z_0-9]+)\((.*)\)$`)
+	regRe := regexp.MustCompile(`^r(?:(\d+)|\[(\d+)(?:([+-]\d*)\*?j)?\])$`)
+	defined := map[int]bool{}
+	scratch := map[int]bool{} // group members not kept, while in their group
+	var inGroup []int
+	define := func(r int) error {
+		if defined[r] {
+			return fmt.Errorf("r%d defined twice", r)
+		}
+		defined[r] = true
+		return nil
+	}
+	use := func(r int) error {
+		if !defined[r] {
+			return fmt.Errorf("r%d read before it is defined", r)
+		}
+		if scratch[r] && inGroup == nil {
+			return fmt.Errorf("r%d read outside its fused group", r)
+		}
+		return nil
+	}
+	// reg parses r5 or r[5+2*j] as a base and a stride.
+	reg := func(s string) (base, stride int, err error) {
+		m := regRe.FindStringSubmatch(strings.TrimSpace(s))
+		if m == nil {
+			return 0, 0, fmt.Errorf("bad register %q", s)
+		}
+		if m[1] != "" {
+			base, _ = strconv.Atoi(m[1])
+			return base, 0, nil
+		}
+		base, _ = strconv.Atoi(m[2])
+		switch m[3] {
+		case "":
+			return 0, 0, fmt.Errorf("bad register %q", s)
+		case "+", "-":
+			stride = 1
+			if m[3] == "-" {
+				stride = -1
+			}
+		default:
+			stride, _ = strconv.Atoi(m[3])
+		}
+		return base, stride, nil
+	}
+	lines := strings.Split(strings.TrimSuffix(listing, "\n"), "\n")
+	for n, line := range lines {
+		err := func() error {
+			t := strings.TrimSpace(line)
+			var head int
+			switch {
+			case strings.HasPrefix(t, "return"):
+				if n != len(lines)-1 {
+					return errors.New("return before the end")
+				}
+				for _, f := range strings.Split(strings.TrimPrefix(t, "return"), ",") {
+					r, s, err := reg(f)
+					if err != nil || s != 0 {
+						return fmt.Errorf("bad output %q", f)
+					}
+					if err := use(r); err != nil {
+						return err
+					}
+				}
+				return nil
+			case strings.HasPrefix(t, "fused ") && strings.HasSuffix(t, "{"):
+				inGroup = []int{}
+				return nil
+			case t == "}":
+				inGroup = nil
+				return nil
+			case strings.Contains(t, " = input") || strings.Contains(t, " = const "):
+				if _, err := fmt.Sscanf(t, "r%d = ", &head); err != nil {
+					return err
+				}
+				return define(head)
+			}
+			if m := loopRe.FindStringSubmatch(t); m != nil {
+				count, _ := strconv.Atoi(m[1])
+				ob, os, err := reg(m[2])
+				if err != nil {
+					return err
+				}
+				var args [][2]int
+				for _, a := range strings.Split(m[4], ",") {
+					b, s, err := reg(a)
+					if err != nil {
+						return err
+					}
+					args = append(args, [2]int{b, s})
+				}
+				for j := range count { // iteration j reads what is defined by then
+					for _, a := range args {
+						if err := use(a[0] + a[1]*j); err != nil {
+							return fmt.Errorf("iteration %d: %w", j, err)
+						}
+					}
+					if err := define(ob + os*j); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			m := instr.FindStringSubmatch(t)
+			if m == nil {
+				return fmt.Errorf("unparsed line")
+			}
+			for _, a := range strings.Split(m[4], ",") {
+				r, s, err := reg(a)
+				if err != nil || s != 0 {
+					return fmt.Errorf("bad argument %q", a)
+				}
+				if err := use(r); err != nil {
+					return err
+				}
+			}
+			out, _ := strconv.Atoi(m[2])
+			if inGroup != nil && m[1] == "" {
+				scratch[out] = true
+			}
+			return define(out)
+		}()
+		if err != nil {
+			return fmt.Errorf("line %d %q: %w", n+1, line, err)
+		}
+	}
+	if !strings.HasPrefix(lines[len(lines)-1], "return") {
+		return errors.New("no return line")
+	}
+	return nil
+}
+
+// Program.String defines every register it reads — inputs and constants
+// in a header, fused groups' members, loops' registers — for a tensor
+// program, a fused one (with a filled constant and a scalar operand), and
+// scalar ones rerolled (renumbered or strided) and not. (Constants were
+// not listed: r5 and r7 appeared from nowhere.)
+func TestProgramStringDefinesRegisters(t *testing.T) {
+	masks := func(xs []ad.Value) ad.Value {
+		x, w := xs[0], xs[1]
+		h := ad.Relu(ad.MatMul(w, x))
+		y := ad.Where(ad.Greater(h, ad.Scalar(0.5)), ad.Sqrt(h), ad.Square(h))
+		return ad.Add(ad.LogSumExp(y, false), ad.Max(ad.Mul(x, ad.From(tensor.RandN(9, 4))), false))
+	}
+	vec := func(xs []ad.Value) ad.Value {
+		return ad.Add(rosenN(xs[0]), ad.Sum(ad.Mul(ad.Exp(ad.Mul(xs[0], ad.Scalar(0.5))), xs[1]), false))
+	}
+	cases := []struct {
+		name            string
+		f               func([]ad.Value) []ad.Value
+		xs              []ad.Value
+		reroll, renumb  bool
+		fuse            bool
+		mustHave, never string
+	}{
+		{"tensor", valueAndGrads(masks), []ad.Value{ad.From(tensor.RandN(1, 4)), ad.From(tensor.RandN(2, 3, 4))}, true, true, false, "= const float64(4)", "fused"},
+		{"fused", valueAndGrads(vec), []ad.Value{ad.From(tensor.RandN(1, 30)), ad.From(tensor.RandN(2, 30))}, true, true, true, "fused (", "loop"},
+		{"scalar rerolled", valueAndGrads(rosenScalar), scalarInputs(1, 30, -1, 1), true, true, false, "loop j < ", "fused"},
+		{"scalar strided", valueAndGrads(pairs), scalarInputs(1, 30, -1, 1), true, false, false, "*j]", "fused"},
+		{"scalar unrolled", valueAndGrads(rosenScalar), scalarInputs(1, 30, -1, 1), false, false, false, "= const 100", "loop"},
+		{"recurrence", recurrence, scalarInputs(1, 30, -1, 1), true, true, false, "= const 0.99", "loop"},
+		{"output an input and a constant", func(xs []ad.Value) []ad.Value { return []ad.Value{xs[0], ad.Scalar(3), ad.Sin(xs[0])} }, scalarInputs(1, 1, 0, 1), true, true, false, "return r0, r", "loop"},
+	}
+	for _, c := range cases {
+		restore := ad.SetRerolling(c.reroll, c.renumb)
+		restoreFusion := func() {}
+		if c.fuse {
+			restoreFusion = ad.SetFusion(4, 3)
+		}
+		prog := ad.Compile(c.f, c.xs...)
+		restore()
+		restoreFusion()
+		s := prog.String()
+		if err := checkListing(s); err != nil {
+			t.Errorf("%s: %v in\n%s", c.name, err, s)
+		}
+		if !strings.Contains(s, c.mustHave) || strings.Contains(s, c.never) {
+			t.Errorf("%s: want %q and no %q in\n%s", c.name, c.mustHave, c.never, s)
+		}
+		if testing.Verbose() {
+			t.Logf("%s:\n%s", c.name, s)
 		}
 	}
 }

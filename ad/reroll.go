@@ -1,6 +1,10 @@
 package ad
 
-import "gonum.org/v1/gonum/floats"
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/floats"
+)
 
 // Rerolling: code written one scalar op at a time in a Go loop records the
 // loop unrolled — W1's Rosenbrock function records the same 8 instructions
@@ -183,24 +187,26 @@ func (ro *roller) findRun(i int) (L, R int, groups [][]int, skip int) {
 	best := 0
 	var cyclic [rerollMaxPeriod + 1]bool // periods whose runs here are all on cycles
 	for l := 1; l <= rerollMaxPeriod && i+rerollMinReps*l <= len(ro.code); l++ {
-		// the run of period l ends at the first position that breaks the
-		// pattern set by its first two repetitions
-		end := min(ro.opBreak(l, i+l), ro.stepBreak(l, i+2*l))
-		r := (end - i) / l
-		if r < rerollMinReps || r*l <= best {
-			continue
-		}
 		// a multiple of a period all on cycles splits the same cycles
 		// between more packs: all on cycles too
 		for d := 1; d <= l/2 && !cyclic[l]; d++ {
 			cyclic[l] = l%d == 0 && cyclic[d]
 		}
-		looped := 0
-		var g [][]int
-		if !cyclic[l] {
-			g, looped = packGroups(ro.code, ro.writer, i, l, r)
-			ro.work += l * r
+		if cyclic[l] {
+			continue
 		}
+		// the run of period l ends at the first position that breaks the
+		// pattern set by its first two repetitions
+		end := ro.opBreak(l, i+l)
+		if (end-i)/l >= rerollMinReps {
+			end = min(end, ro.stepBreak(l, i+2*l))
+		}
+		r := (end - i) / l
+		if r < rerollMinReps || r*l <= best {
+			continue
+		}
+		g, looped := packGroups(ro.code, ro.writer, i, l, r)
+		ro.work += l * r
 		if looped == 0 {
 			cyclic[l] = true
 			skip = max(skip, l*r)
@@ -623,4 +629,28 @@ func (p *Program) renumber(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
 		p.souts[i] = perm[o]
 	}
 	return out, outp
+}
+
+// string prints the loop for Program.String: loop j < n: r[out+so*j] =
+// op(r[a+sa*j], r[b+sb*j]), a register of stride 0 as itself.
+func (l *loop) string(b []byte) []byte {
+	reg := func(b []byte, r, s int32) []byte {
+		switch s {
+		case 0:
+			return fmt.Appendf(b, "r%d", r)
+		case 1:
+			return fmt.Appendf(b, "r[%d+j]", r)
+		case -1:
+			return fmt.Appendf(b, "r[%d-j]", r)
+		}
+		return fmt.Appendf(b, "r[%d%+d*j]", r, s)
+	}
+	b = fmt.Appendf(b, "loop j < %d: ", l.n)
+	b = reg(b, l.out, l.so)
+	b = fmt.Appendf(b, " = %s(", l.p.name)
+	b = reg(b, l.a, l.sa)
+	if !l.unary() {
+		b = reg(append(b, ", "...), l.b, l.sb)
+	}
+	return append(b, ")\n"...)
 }
