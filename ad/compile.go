@@ -38,8 +38,9 @@ import (
 // donated input given to concurrent calls is the caller's error (see
 // Donate).
 type Program struct {
-	code   []instr
-	vals   []Value // the registers as recorded: inputs, constants, then results
+	code   []instr // nil in the scalar form
+	vals   []Value // the registers as recorded: inputs, constants, then results (nil in the scalar form)
+	ninstr int     // the number of instructions
 	nin    int
 	inputs []inputSpec // the example inputs' shapes and dtypes, for checks
 	outs   []int32
@@ -116,8 +117,10 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	p.prune()
 	p.combinePads()
 	p.cse, p.consts, p.argBuf = nil, nil, nil
+	p.ninstr = len(p.code)
 	p.lowerScalar()
 	if p.scalar != nil { // no storage to recycle, nothing to fuse
+		p.code, p.vals = nil, nil // the scalar form replaces them
 		p.inLast = make([]int, p.nin)
 		for i := range p.inLast {
 			p.inLast[i] = -1
@@ -601,8 +604,9 @@ func recycle(vals []Value, rs []int32) {
 	}
 }
 
-// Len returns the number of instructions.
-func (p *Program) Len() int { return len(p.code) }
+// Len returns the number of instructions recorded, after dead ones are
+// pruned and before fusion and rerolling.
+func (p *Program) Len() int { return p.ninstr }
 
 // Clone returns a copy of the program with its own scratch registers and
 // its own set of donated inputs (see Donate). A Program is safe for
