@@ -479,8 +479,9 @@ func (p *Program) recycleDonated(s int, xs []Value) {
 
 // Run replays the program on new inputs, which must have the example
 // inputs' shapes and dtypes, and returns the outputs. It panics with
-// tensor.ErrShape or tensor.ErrDType otherwise. It may be called from
-// several goroutines at once.
+// tensor.ErrShape or tensor.ErrDType otherwise, with tensor.ErrArg for a
+// wrong number of inputs or a zero Program (not made by Compile). It may
+// be called from several goroutines at once.
 func (p *Program) Run(xs ...Value) []Value {
 	return p.AppendRun(make([]Value, 0, len(p.outs)), xs...)
 }
@@ -490,6 +491,9 @@ func (p *Program) Run(xs ...Value) []Value {
 // replays a program with many outputs passes the previous result sliced
 // to length 0 and allocates nothing. It panics as Run does.
 func (p *Program) AppendRun(dst []Value, xs ...Value) []Value {
+	if p.scratch == nil {
+		tensor.Panicf(tensor.ErrArg, "program run", "a zero Program; make one with Compile")
+	}
 	if len(xs) != p.nin {
 		tensor.Panicf(tensor.ErrArg, "program run", "%d inputs for a program of %d", len(xs), p.nin)
 	}

@@ -104,6 +104,11 @@ func TestCompileErrors(t *testing.T) {
 	if got := c.Run(ad.Scalar(1))[0].Item(); got != math.Pi {
 		t.Errorf("constant output = %g", got)
 	}
+	// a zero Program is not one Compile made
+	err = tensor.Maybe(func() { new(ad.Program).Run() })
+	if !errors.Is(err, tensor.ErrArg) {
+		t.Errorf("zero Program: %v", err)
+	}
 }
 
 // The hand-written gradient used as the benchmarks' physical limit agrees
@@ -593,6 +598,39 @@ func TestProgramStringDefinesRegisters(t *testing.T) {
 		}
 		if testing.Verbose() {
 			t.Logf("%s:\n%s", c.name, s)
+		}
+	}
+}
+
+// Concurrent runs of a program that donates an input are correct when each
+// goroutine donates tensors of its own: four SGD loops through one donated
+// step each match their eager steps.
+func TestCompileConcurrentDonated(t *testing.T) {
+	loss := func(w, x ad.Value) ad.Value { return ad.Sum(ad.Tanh(ad.MatMul(x, w)), false) }
+	step := func(in []ad.Value) []ad.Value {
+		g := ad.Grad(func(w ad.Value) ad.Value { return loss(w, in[1]) }, in[0])
+		return []ad.Value{ad.Sub(in[0], ad.Mul(g, ad.Scalar(0.1)))}
+	}
+	x := ad.From(tensor.RandN(2, 8, 64))
+	prog := ad.Compile(step, ad.From(tensor.RandN(1, 64, 96)), x).Donate(0)
+	const loops, steps = 4, 6
+	var got [loops][steps]*tensor.Tensor // copies not from the pool
+	var wg sync.WaitGroup
+	for g := range loops {
+		wg.Go(func() {
+			w := ad.From(tensor.RandN(uint64(10+g), 64, 96))
+			for i := range steps {
+				w = prog.Run(w, x)[0]
+				got[g][i] = tensor.New(append([]float64(nil), w.Tensor().Data()...), 64, 96)
+			}
+		})
+	}
+	wg.Wait()
+	for g := range loops {
+		want := ad.From(tensor.RandN(uint64(10+g), 64, 96))
+		for i := range steps {
+			want = step([]ad.Value{want, x})[0]
+			nearT(t, "concurrent donated step", got[g][i], want.Tensor(), 1e-13)
 		}
 	}
 }
