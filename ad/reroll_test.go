@@ -182,7 +182,8 @@ func TestRerollAppendRunAndClone(t *testing.T) {
 // block of operations on the term's inputs, constants, earlier values of
 // the term and values carried from the previous term — compile to the
 // same results, bit for bit, with rerolling on (renumbered or not) and
-// off, value and gradient.
+// off, value and gradient; and their listings define every register
+// before reading it.
 func TestRerollRandomPrograms(t *testing.T) {
 	type op struct {
 		kind    int // 0 add, 1 sub, 2 mul, 3 div, 4 neg, 5 sin, 6 tanh, 7 hypot
@@ -260,6 +261,11 @@ func TestRerollRandomPrograms(t *testing.T) {
 		unrolled, rolled, strided := compile(false, false), compile(true, true), compile(true, false)
 		l, _ := rolled.Rerolled()
 		loops += l
+		for _, p := range []*ad.Program{unrolled, rolled, strided} {
+			if err := checkListing(p.String()); err != nil {
+				t.Fatalf("case %d: Program.String: %v", c, err)
+			}
+		}
 		for seed := uint64(1000); seed < 1002; seed++ {
 			xs := scalarInputs(seed+uint64(c), n, -1, 1)
 			want := unrolled.Run(xs...)
