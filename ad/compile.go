@@ -39,7 +39,7 @@ import (
 // Donate).
 type Program struct {
 	code   []instr // nil in the scalar form
-	vals   []Value // the registers as recorded: inputs, constants, then results (nil in the scalar form)
+	vals   []Value // the registers: inputs, constants, then results, only the constants set (nil in the scalar form)
 	ninstr int     // the number of instructions
 	nin    int
 	inputs []inputSpec // the example inputs' shapes and dtypes, for checks
@@ -129,6 +129,12 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	}
 	p.planRecycling()
 	p.fuse()
+	// a run writes the inputs and results before reading them: hold on to
+	// the constants only, not the example inputs and what they computed
+	clear(p.vals[:p.nin])
+	for _, in := range p.code {
+		p.vals[in.out] = Value{}
+	}
 	return p
 }
 

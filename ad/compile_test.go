@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"weak"
 
 	"github.com/chainrule/chainrule/ad"
 	"github.com/chainrule/chainrule/tensor"
@@ -633,4 +635,22 @@ func TestCompileConcurrentDonated(t *testing.T) {
 			nearT(t, "concurrent donated step", got[g][i], want.Tensor(), 1e-13)
 		}
 	}
+}
+
+// A Program holds on to neither its example inputs nor a run's inputs and
+// intermediates once the run returns: only its constants.
+func TestCompileHoldsNoInputs(t *testing.T) {
+	x := tensor.RandN(1, 5000)
+	example := weak.Make(x)
+	prog := ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{ad.Exp(ad.Sin(xs[0]))} }, ad.From(x))
+	x = tensor.RandN(2, 5000)
+	run := weak.Make(x)
+	out := prog.Run(ad.From(x))
+	x = nil
+	runtime.GC()
+	if example.Value() != nil || run.Value() != nil {
+		t.Errorf("the program holds its example input (%v) or a run's input (%v)", example.Value() != nil, run.Value() != nil)
+	}
+	runtime.KeepAlive(prog)
+	runtime.KeepAlive(out)
 }
