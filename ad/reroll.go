@@ -110,8 +110,9 @@ func (s sinstr) unary() bool { return s.op.unary() }
 // quadratic on a long recurrence, whose runs are found but all on a cycle
 // and so not taken. Instead, per period l, the roller remembers the next
 // position where the code stops repeating with period l (positions only
-// move forward, so each period scans the code once), and a run found all
-// on cycles is passed over whole.
+// move forward, so each period scans the code once); a run found all on
+// cycles is passed over whole, its period (and the period's multiples,
+// which split the same cycles) not examined again inside it.
 type roller struct {
 	code   []sinstr
 	prims  []*prim
@@ -120,6 +121,9 @@ type roller struct {
 	// instruction p is not instruction p−l's primitive (op), or whose
 	// registers do not advance by the stride p−l's did from p−2l (step)
 	op, step [rerollMaxPeriod + 1]int
+	// per period l: the end of the last run of period l found all on
+	// cycles; runs of period l starting inside it are not looked at again
+	cyclicTo [rerollMaxPeriod + 1]int
 	work     int // instructions examined, for the tests of its cost
 }
 
@@ -192,7 +196,7 @@ func (ro *roller) findRun(i int) (L, R int, groups [][]int, skip int) {
 		for d := 1; d <= l/2 && !cyclic[l]; d++ {
 			cyclic[l] = l%d == 0 && cyclic[d]
 		}
-		if cyclic[l] {
+		if cyclic[l] || i < ro.cyclicTo[l] {
 			continue
 		}
 		// the run of period l ends at the first position that breaks the
@@ -208,7 +212,7 @@ func (ro *roller) findRun(i int) (L, R int, groups [][]int, skip int) {
 		g, looped := packGroups(ro.code, ro.writer, i, l, r)
 		ro.work += l * r
 		if looped == 0 {
-			cyclic[l] = true
+			cyclic[l], ro.cyclicTo[l] = true, i+l*r
 			skip = max(skip, l*r)
 		} else if looped*r > best {
 			best, L, R, groups = looped*r, l, r, g

@@ -266,6 +266,9 @@ func TestRerollRandomPrograms(t *testing.T) {
 				t.Fatalf("case %d: Program.String: %v", c, err)
 			}
 		}
+		if w := rolled.RerollWork(); w > 200*rolled.Len() {
+			t.Errorf("case %d: rerolling examined %d instructions for %d", c, w, rolled.Len())
+		}
 		for seed := uint64(1000); seed < 1002; seed++ {
 			xs := scalarInputs(seed+uint64(c), n, -1, 1)
 			want := unrolled.Run(xs...)
