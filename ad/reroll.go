@@ -196,7 +196,10 @@ func (ro *roller) findRun(i int) (L, R int, groups [][]int, skip int) {
 		for d := 1; d <= l/2 && !cyclic[l]; d++ {
 			cyclic[l] = l%d == 0 && cyclic[d]
 		}
-		if cyclic[l] || i < ro.cyclicTo[l] {
+		if i < ro.cyclicTo[l] { // inside a run of period l all on cycles
+			cyclic[l] = true
+		}
+		if cyclic[l] {
 			continue
 		}
 		// the run of period l ends at the first position that breaks the
