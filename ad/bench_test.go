@@ -231,6 +231,20 @@ func BenchmarkRosenbrockScalarCompiledAppend(b *testing.B) {
 	}
 }
 
+// BenchmarkRosenbrockScalarCompiledParallel replays it with AppendRun from
+// GOMAXPROCS goroutines at once, one Program shared by all: each call takes
+// registers of its own from the program's pool.
+func BenchmarkRosenbrockScalarCompiledParallel(b *testing.B) {
+	prog, xs := rosenScalarProgram(1000)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var out []ad.Value
+		for pb.Next() {
+			out = prog.AppendRun(out[:0], xs...)
+		}
+	})
+}
+
 // rosenScalarProgram returns the compiled value and gradient of the scalar
 // Rosenbrock function of n variables, and inputs for it.
 func rosenScalarProgram(n int) (*ad.Program, []ad.Value) {

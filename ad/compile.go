@@ -85,8 +85,9 @@ type instr struct {
 // it applies (at any depth of Grad, JVP, … inside f), and returns the
 // Program. Inputs must be constants (not values being differentiated
 // outside f); values f captures from outside are baked in as constants.
-// It panics with tensor.ErrGraph if f captures a value of an active
-// transformation.
+// Compiling costs time and memory linear in the number of primitives f
+// applies. It panics with tensor.ErrGraph if f captures a value of an
+// active transformation.
 func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	check("compile", xs...)
 	t := newTrace(stageTrace)
