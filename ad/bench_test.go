@@ -323,15 +323,27 @@ func sinRecurrence(xs []ad.Value) []ad.Value {
 }
 
 // BenchmarkCompileRecurrence compiles scalar recurrences of n steps (2n
-// instructions; the sin one with its gradient, about 6n): the time and
-// memory a step must not grow with n.
+// instructions; the sin one with its gradient, 4n), and the linear one over
+// 8-element tensors, fused into one group of 2n members (fusion forced at
+// that size): the time and memory a step must not grow with n.
 func BenchmarkCompileRecurrence(b *testing.B) {
+	defer ad.SetFusion(8, 8)()
+	vecs := func(n int) []ad.Value {
+		xs := make([]ad.Value, n)
+		for i := range xs {
+			xs[i] = ad.From(tensor.RandN(uint64(i), 8))
+		}
+		return xs
+	}
 	for _, c := range []struct {
 		name string
 		f    func([]ad.Value) []ad.Value
-	}{{"linear", recurrence}, {"sin+grad", sinRecurrence}} {
+		in   func(n int) []ad.Value
+	}{{"linear", recurrence, func(n int) []ad.Value { return scalarInputs(1, n, -1, 1) }},
+		{"sin+grad", sinRecurrence, func(n int) []ad.Value { return scalarInputs(1, n, -1, 1) }},
+		{"fused", recurrence, vecs}} {
 		for _, n := range []int{1_000, 10_000, 100_000} {
-			xs := scalarInputs(1, n, -1, 1)
+			xs := c.in(n)
 			b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {
 				b.ReportAllocs()
 				var prog *ad.Program
