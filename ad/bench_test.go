@@ -1,6 +1,7 @@
 package ad_test
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 
@@ -230,6 +231,20 @@ func BenchmarkRosenbrockScalarCompiledAppend(b *testing.B) {
 	}
 }
 
+// BenchmarkRosenbrockScalarCompiledParallel replays it with AppendRun from
+// GOMAXPROCS goroutines at once, one Program shared by all: each call takes
+// registers of its own from the program's pool.
+func BenchmarkRosenbrockScalarCompiledParallel(b *testing.B) {
+	prog, xs := rosenScalarProgram(1000)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var out []ad.Value
+		for pb.Next() {
+			out = prog.AppendRun(out[:0], xs...)
+		}
+	})
+}
+
 // rosenScalarProgram returns the compiled value and gradient of the scalar
 // Rosenbrock function of n variables, and inputs for it.
 func rosenScalarProgram(n int) (*ad.Program, []ad.Value) {
@@ -283,4 +298,61 @@ func BenchmarkHVPRosenbrock(b *testing.B) {
 			prog.Run(x, v)
 		}
 	})
+}
+
+// recurrence is y ← 0.99·y + x over the inputs, recorded one scalar op at
+// a time: every instruction lies on the state's dependency cycle, so
+// nothing rerolls.
+func recurrence(xs []ad.Value) []ad.Value {
+	y := ad.Scalar(0)
+	for _, x := range xs {
+		y = ad.Add(ad.Mul(y, ad.Scalar(0.99)), x)
+	}
+	return []ad.Value{y}
+}
+
+// sinRecurrence is y ← sin(y) + x, returned with its gradient.
+func sinRecurrence(xs []ad.Value) []ad.Value {
+	return valueAndGrads(func(xs []ad.Value) ad.Value {
+		y := ad.Scalar(0.5)
+		for _, x := range xs {
+			y = ad.Add(ad.Sin(y), x)
+		}
+		return y
+	})(xs)
+}
+
+// BenchmarkCompileRecurrence compiles scalar recurrences of n steps (2n
+// instructions; the sin one with its gradient, 4n), and the linear one over
+// 8-element tensors, fused into one group of 2n members (fusion forced at
+// that size): the time and memory a step must not grow with n.
+func BenchmarkCompileRecurrence(b *testing.B) {
+	defer ad.SetFusion(8, 8)()
+	vecs := func(n int) []ad.Value {
+		xs := make([]ad.Value, n)
+		for i := range xs {
+			xs[i] = ad.From(tensor.RandN(uint64(i), 8))
+		}
+		return xs
+	}
+	for _, c := range []struct {
+		name string
+		f    func([]ad.Value) []ad.Value
+		in   func(n int) []ad.Value
+	}{{"linear", recurrence, func(n int) []ad.Value { return scalarInputs(1, n, -1, 1) }},
+		{"sin+grad", sinRecurrence, func(n int) []ad.Value { return scalarInputs(1, n, -1, 1) }},
+		{"fused", recurrence, vecs}} {
+		for _, n := range []int{1_000, 10_000, 100_000} {
+			xs := c.in(n)
+			b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				var prog *ad.Program
+				for b.Loop() {
+					prog = ad.Compile(c.f, xs...)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/step")
+				b.ReportMetric(float64(prog.Len()), "instrs")
+			})
+		}
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -26,22 +28,33 @@ import (
 //
 // Control flow is resolved when recording: a branch taken on a value
 // (Value.Item, Value.Tensor) is baked in, so a Program is valid for inputs
-// that take the same branches. A Program reuses its registers between runs
-// and is not safe for concurrent use; Clone one per goroutine.
+// that take the same branches.
+//
+// A Program is safe for concurrent use by multiple goroutines, as a
+// jax.jit function is: each call of Run or AppendRun works in registers of
+// its own, taken from a pool (a program called by one goroutine at a time
+// reuses one set and allocates none for them). Donate is the exception: it
+// changes the program, so call it before sharing the program, and a
+// donated input given to concurrent calls is the caller's error (see
+// Donate).
 type Program struct {
-	code   []instr
-	vals   []Value // the registers: inputs, constants, then results
+	code   []instr // nil in the scalar form
+	vals   []Value // the registers: inputs, constants, then results, only the constants set (nil in the scalar form)
+	ninstr int     // the number of instructions
 	nin    int
 	inputs []inputSpec // the example inputs' shapes and dtypes, for checks
 	outs   []int32
 
 	scalar     []sinstr  // the float64 scalar form, if every register is one
-	f64        []float64 // its registers
+	sprims     []*prim   // its instructions' primitives (nil for a loop), for String
+	f64        []float64 // its registers as recorded (the constants for a run)
 	f1s        []func(float64) float64
 	f2s        []func(float64, float64) float64 // in the order of their instructions
 	loops      []loop                           // the scalar form's rerolled runs
 	souts      []int32                          // the scalar form's output registers
-	stmp       []float64                        // the loops' scratch
+	stmp       []float64                        // the loops' scratch (its length for a run)
+	scratch    *scratch                         // the runs' registers
+	rerollWork int                              // the instructions rerolling examined
 	free       [][]int32                        // per instruction: registers whose storage dies there
 	steps      []step                           // the run: instructions and fused groups
 	freeAt     []int                            // per instruction: the step after which its frees happen
@@ -50,6 +63,7 @@ type Program struct {
 	constStore map[any]bool                     // the storage of the constants
 	cse        map[cseKey]int32                 // recording: instructions seen
 	consts     map[uint64]int32                 // recording: scalar constants' registers
+	argBuf     []int32                          // recording: the instructions' argument registers
 }
 
 // inputSpec is the shape and dtype an input must have.
@@ -71,13 +85,14 @@ type instr struct {
 // it applies (at any depth of Grad, JVP, … inside f), and returns the
 // Program. Inputs must be constants (not values being differentiated
 // outside f); values f captures from outside are baked in as constants.
-// It panics with tensor.ErrGraph if f captures a value of an active
-// transformation, and with tensor.ErrArg if f is nil.
+// Compiling costs time and memory linear in the number of primitives f
+// applies. It panics with tensor.ErrGraph if f captures a value of an
+// active transformation, and with tensor.ErrArg if f is nil.
 func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	notNil("compile", f, "function")
 	check("compile", xs...)
 	t := newTrace(stageTrace)
-	p := &Program{nin: len(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}}
+	p := &Program{nin: len(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}, scratch: &scratch{}}
 	for _, x := range xs {
 		p.inputs = append(p.inputs, inputSpec{slices.Clone(x.Shape()), x.DType(), x.isScalar()})
 	}
@@ -103,11 +118,37 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 	}
 	p.prune()
 	p.combinePads()
-	p.cse, p.consts = nil, nil
-	p.planRecycling()
+	p.cse, p.consts, p.argBuf = nil, nil, nil
+	p.ninstr = len(p.code)
 	p.lowerScalar()
+	if p.scalar != nil { // no storage to recycle, nothing to fuse
+		p.code, p.vals = nil, nil // the scalar form replaces them
+		p.inLast = make([]int, p.nin)
+		for i := range p.inLast {
+			p.inLast[i] = -1
+		}
+		return p
+	}
+	p.planRecycling()
 	p.fuse()
+	// a run writes the inputs and results before reading them: hold on to
+	// the constants only, not the example inputs and what they computed
+	clear(p.vals[:p.nin])
+	for _, in := range p.code {
+		p.vals[in.out] = Value{}
+	}
 	return p
+}
+
+// args returns n argument registers for a new instruction, cut from a
+// shared buffer so that recording allocates once per thousand or so.
+func (p *Program) args(n int) []int32 {
+	if len(p.argBuf)+n > cap(p.argBuf) {
+		p.argBuf = make([]int32, 0, max(n, 2048))
+	}
+	a := p.argBuf[len(p.argBuf) : len(p.argBuf)+n : len(p.argBuf)+n]
+	p.argBuf = p.argBuf[:len(p.argBuf)+n]
+	return a
 }
 
 // reg appends a register holding v and returns its index.
@@ -123,8 +164,13 @@ func (p *Program) reg(v Value) int32 {
 // an earlier one reuses its register.
 func (t *trace) processStage(pr *prim, prm *params, args []Value) Value {
 	prog := t.prog
-	regs := make([]int32, len(args))
-	vals := make([]Value, len(args))
+	regs := prog.args(len(args))
+	var vbuf [4]Value
+	vals := vbuf[:0]
+	if len(args) > len(vbuf) {
+		vals = make([]Value, len(args))
+	}
+	vals = vals[:len(args)]
 	for i, a := range args {
 		switch {
 		case a.tc == nil:
@@ -235,19 +281,14 @@ func (p *Program) prune() {
 	for _, o := range p.outs {
 		live[o] = true
 	}
-	var keep []instr
 	for i := len(p.code) - 1; i >= 0; i-- {
-		in := p.code[i]
-		if !live[in.out] {
-			continue
+		if in := p.code[i]; live[in.out] {
+			for _, a := range in.args {
+				live[a] = true
+			}
 		}
-		for _, a := range in.args {
-			live[a] = true
-		}
-		keep = append(keep, in)
 	}
-	slices.Reverse(keep)
-	p.code = keep
+	p.code = slices.DeleteFunc(p.code, func(in instr) bool { return !live[in.out] })
 }
 
 // combinePads rewrites add(pad(a), pad(b)) along one axis — the gradient
@@ -401,9 +442,13 @@ func (p *Program) planRecycling() {
 // (0)) — unless another input of that run or a constant the program
 // captured shares its storage, or an output holds it: then it is left
 // intact. Only storage that package tensor allocated whole is reused,
-// never a caller's slice or a view. Each call replaces the set of donated inputs (Donate() clears
-// it). Donate returns p, and panics with tensor.ErrIndex for an input
-// index out of range.
+// never a caller's slice or a view. Each call replaces the set of donated
+// inputs (Donate() clears it). Donate is not safe to call while p runs on
+// another goroutine; concurrent runs of a program with donated inputs are
+// safe as long as each gets inputs of its own — donating is the caller's
+// promise that nothing else, including another run, uses the tensor.
+// Donate returns p, and panics with tensor.ErrIndex for an input index out
+// of range.
 func (p *Program) Donate(inputs ...int) *Program {
 	p.donate = make([][]int32, len(p.steps))
 	for _, i := range inputs {
@@ -442,7 +487,9 @@ func (p *Program) recycleDonated(s int, xs []Value) {
 
 // Run replays the program on new inputs, which must have the example
 // inputs' shapes and dtypes, and returns the outputs. It panics with
-// tensor.ErrShape or tensor.ErrDType otherwise.
+// tensor.ErrShape or tensor.ErrDType otherwise, with tensor.ErrArg for a
+// wrong number of inputs or a zero Program (not made by Compile). It may
+// be called from several goroutines at once.
 func (p *Program) Run(xs ...Value) []Value {
 	return p.AppendRun(make([]Value, 0, len(p.outs)), xs...)
 }
@@ -452,6 +499,9 @@ func (p *Program) Run(xs ...Value) []Value {
 // replays a program with many outputs passes the previous result sliced
 // to length 0 and allocates nothing. It panics as Run does.
 func (p *Program) AppendRun(dst []Value, xs ...Value) []Value {
+	if p.scratch == nil {
+		tensor.Panicf(tensor.ErrArg, "program run", "a zero Program; make one with Compile")
+	}
 	if len(xs) != p.nin {
 		tensor.Panicf(tensor.ErrArg, "program run", "%d inputs for a program of %d", len(xs), p.nin)
 	}
@@ -471,25 +521,68 @@ func (p *Program) AppendRun(dst []Value, xs ...Value) []Value {
 			tensor.Panicf(tensor.ErrGraph, "program run", "input %d is being differentiated; a Program runs on constants", i)
 		}
 	}
+	st := p.scratch.get(p)
 	if p.scalar != nil {
-		return p.runScalar(dst, xs)
-	}
-	copy(p.vals, xs)
-	for si, s := range p.steps {
-		if s.g != nil {
-			s.g.run(p.vals)
-		} else {
-			p.exec(p.code[s.in])
+		dst = p.runScalar(st, dst, xs)
+	} else {
+		vals := st.vals
+		copy(vals, xs)
+		for si, s := range p.steps {
+			if s.g != nil {
+				s.g.run(vals)
+			} else {
+				exec(vals, p.code[s.in])
+			}
+			recycle(vals, s.free)
+			if p.donate != nil {
+				p.recycleDonated(si, xs)
+			}
 		}
-		p.recycle(s.free)
-		if p.donate != nil {
-			p.recycleDonated(si, xs)
+		for _, o := range p.outs {
+			dst = append(dst, vals[o])
 		}
+		copy(vals, p.vals) // hold on to none of this run's tensors
 	}
-	for _, o := range p.outs {
-		dst = append(dst, p.vals[o])
-	}
+	p.scratch.put(st)
 	return dst
+}
+
+// runState is the scratch of one run: the registers of the general form,
+// or those of the scalar form and its loops' scratch.
+type runState struct {
+	vals []Value
+	f64  []float64
+	stmp []float64
+}
+
+// scratch hands out run states, so that a Program is safe for concurrent
+// use: one state kept aside, which a program run by one goroutine at a
+// time takes and gives back without allocating, and a pool for the runs
+// that overlap it.
+type scratch struct {
+	spare atomic.Pointer[runState]
+	pool  sync.Pool
+}
+
+// get returns a run state for p, its registers holding p's constants.
+func (sc *scratch) get(p *Program) *runState {
+	if st := sc.spare.Swap(nil); st != nil {
+		return st
+	}
+	if st, ok := sc.pool.Get().(*runState); ok {
+		return st
+	}
+	if p.scalar != nil {
+		return &runState{f64: slices.Clone(p.f64), stmp: make([]float64, len(p.stmp))}
+	}
+	return &runState{vals: slices.Clone(p.vals)}
+}
+
+// put gives a run state back.
+func (sc *scratch) put(st *runState) {
+	if !sc.spare.CompareAndSwap(nil, st) {
+		sc.pool.Put(st)
+	}
 }
 
 // appendInstr prints one instruction for String.
@@ -504,35 +597,36 @@ func appendInstr(b []byte, in instr) []byte {
 	return append(b, ")\n"...)
 }
 
-// exec runs one instruction.
-func (p *Program) exec(in instr) {
+// exec runs one instruction over the registers vals.
+func exec(vals []Value, in instr) {
 	var buf [4]Value
 	args := buf[:0]
 	for _, a := range in.args {
-		args = append(args, p.vals[a])
+		args = append(args, vals[a])
 	}
-	p.vals[in.out] = eval(in.p, in.prm, args)
+	vals[in.out] = eval(in.p, in.prm, args)
 }
 
 // recycle hands the storage of registers rs back for reuse.
-func (p *Program) recycle(rs []int32) {
+func recycle(vals []Value, rs []int32) {
 	for _, r := range rs {
-		if v := p.vals[r]; !v.isScalar() {
+		if v := vals[r]; !v.isScalar() {
 			tensor.Recycle(v.t)
 		}
 	}
 }
 
-// Len returns the number of instructions.
-func (p *Program) Len() int { return len(p.code) }
+// Len returns the number of instructions recorded, after dead ones are
+// pruned and before fusion and rerolling.
+func (p *Program) Len() int { return p.ninstr }
 
-// Clone returns a copy of the program with its own registers, for use on
-// another goroutine.
+// Clone returns a copy of the program with its own scratch registers and
+// its own set of donated inputs (see Donate). A Program is safe for
+// concurrent use, so goroutines no longer need a Clone each; a Clone is
+// still useful to donate inputs on some calls and not on others.
 func (p *Program) Clone() *Program {
 	q := *p
-	q.vals = slices.Clone(p.vals)
-	q.f64 = slices.Clone(p.f64)
-	q.stmp = slices.Clone(p.stmp)
+	q.scratch = &scratch{}
 	return &q
 }
 
@@ -616,11 +710,11 @@ func (p *Program) lowerScalar() {
 			p.f2s = append(p.f2s, prims[i].s2)
 		}
 	}
-	p.scalar = code
+	p.scalar, p.sprims = code, prims
 }
 
-func (p *Program) runScalar(dst, xs []Value) []Value {
-	r := p.f64
+func (p *Program) runScalar(st *runState, dst, xs []Value) []Value {
+	r := st.f64
 	for i, x := range xs {
 		if x.t == scalarT {
 			r[i] = x.s
@@ -647,7 +741,7 @@ func (p *Program) runScalar(dst, xs []Value) []Value {
 		case sGeneric1:
 			r[in.out] = p.f1s[in.b](r[in.a])
 		case sLoop:
-			p.loops[in.a].run(r, p.stmp)
+			p.loops[in.a].run(r, st.stmp)
 		default:
 			r[in.out] = p.f2s[g2](r[in.a], r[in.b])
 			g2++
@@ -659,11 +753,45 @@ func (p *Program) runScalar(dst, xs []Value) []Value {
 	return dst
 }
 
-// String lists the program's instructions, one a line: r3 = mul(r0, r2).
+// String lists the program as it runs, one instruction a line, after a
+// header defining its inputs and the constants it reads:
+//
+//	r0 = input float64(3)
+//	r4 = const 0.5
+//	r5 = const float64(3, 3)
+//	r6 = matmul(r5, r0)
+//
+// Fused groups are listed in braces, a * marking the results something
+// outside the group reads (the others live in scratch). The scalar form of
+// an all-scalar program lists its own registers, and a rerolled loop as
+//
+//	loop j < 999: r[1004+j] = mul(r[2+2*j], r4)
+//
+// iteration j writing register 1004+j from registers 2+2j and 4. The last
+// line returns the outputs. Every register is defined before it is read.
 func (p *Program) String() string {
 	var b []byte
-	for i := 0; i < p.nin; i++ {
-		b = fmt.Appendf(b, "r%d = input%s\n", i, tensor.ShapeString(p.inputs[i].shape))
+	for i, in := range p.inputs {
+		b = fmt.Appendf(b, "r%d = input %s%s\n", i, in.dtype, tensor.ShapeString(in.shape))
+	}
+	if p.scalar != nil {
+		return string(p.appendScalar(b))
+	}
+	read := make([]bool, len(p.vals))
+	written := make([]bool, len(p.vals))
+	for _, in := range p.code {
+		written[in.out] = true
+		for _, a := range in.args {
+			read[a] = true
+		}
+	}
+	for _, o := range p.outs {
+		read[o] = true
+	}
+	for r := p.nin; r < len(p.vals); r++ {
+		if read[r] && !written[r] {
+			b = appendConst(b, int32(r), p.vals[r])
+		}
 	}
 	for _, s := range p.steps {
 		if s.g != nil {
@@ -672,6 +800,77 @@ func (p *Program) String() string {
 			b = appendInstr(b, p.code[s.in])
 		}
 	}
-	b = fmt.Appendf(b, "return %v\n", p.outs)
-	return string(b)
+	return string(appendReturn(b, p.outs))
+}
+
+// appendConst prints constant register r holding v for String: an inline
+// scalar's value, else its dtype and shape, followed by its value if it
+// has one element or "filled x" if every element is x.
+func appendConst(b []byte, r int32, v Value) []byte {
+	b = fmt.Appendf(b, "r%d = const ", r)
+	if v.isScalar() {
+		return fmt.Appendf(b, "%v\n", v.s)
+	}
+	b = fmt.Appendf(b, "%s%s", v.DType(), tensor.ShapeString(v.Shape()))
+	switch x := v.t.Float64s(); {
+	case len(x) == 1:
+		b = fmt.Appendf(b, " %v", x[0])
+	case len(x) > 1 && uniform(x):
+		b = fmt.Appendf(b, " filled %v", x[0])
+	}
+	return append(b, '\n')
+}
+
+// appendReturn prints the return line for String.
+func appendReturn(b []byte, outs []int32) []byte {
+	b = append(b, "return"...)
+	for i, o := range outs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, " r%d", o)
+	}
+	return append(b, '\n')
+}
+
+// appendScalar prints the scalar form for String, after the inputs.
+func (p *Program) appendScalar(b []byte) []byte {
+	read := make([]bool, len(p.f64))
+	written := make([]bool, len(p.f64))
+	for _, s := range p.scalar {
+		if s.op != sLoop {
+			written[s.out], read[s.a] = true, true
+			if !s.unary() {
+				read[s.b] = true
+			}
+			continue
+		}
+		l := &p.loops[s.a]
+		for j := range l.n {
+			written[l.out+j*l.so], read[l.a+j*l.sa] = true, true
+			if !l.unary() {
+				read[l.b+j*l.sb] = true
+			}
+		}
+	}
+	for _, o := range p.souts {
+		read[o] = true
+	}
+	for r := p.nin; r < len(p.f64); r++ {
+		if read[r] && !written[r] {
+			b = appendConst(b, int32(r), inline(p.f64[r]))
+		}
+	}
+	for i, s := range p.scalar {
+		if s.op == sLoop {
+			b = p.loops[s.a].string(b)
+			continue
+		}
+		b = fmt.Appendf(b, "r%d = %s(r%d", s.out, p.sprims[i].name, s.a)
+		if !s.unary() {
+			b = fmt.Appendf(b, ", r%d", s.b)
+		}
+		b = append(b, ")\n"...)
+	}
+	return appendReturn(b, p.souts)
 }

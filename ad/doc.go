@@ -79,7 +79,8 @@
 // loops (reroll.go). Program.Donate lets a run reuse its inputs' storage
 // too (jax.jit's donate_argnums), so that a training step that maps
 // parameters to new parameters allocates nothing large; Program.AppendRun
-// replays into a caller's slice of outputs, allocating nothing.
+// replays into a caller's slice of outputs, allocating nothing. A Program
+// may be run by many goroutines at once, each call in registers of its own.
 //
 // # Conventions
 //

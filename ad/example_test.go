@@ -132,7 +132,10 @@ func ExampleCompile() {
 	out := p.Run(ad.From(tensor.Full(0.5, 8192)))
 	fmt.Printf("value %.4f, gradient[0] %.4f\n", out[0].Item(), out[1].Tensor().AtFlat(0))
 	// Output:
-	// r0 = input(8192)
+	// r0 = input float64(8192)
+	// r5 = const float64(8192) filled 1
+	// r7 = const float64(8192) filled 1
+	// r10 = const 1
 	// fused (8192) {
 	//    r1 = tanh(r0)
 	//   *r2 = mul(r1, r0)
@@ -145,7 +148,7 @@ func ExampleCompile() {
 	// }
 	// r3 = sum_to(r2)
 	// r4 = reshape(r3)
-	// return [4 13]
+	// return r4, r13
 	// value 1892.8319, gradient[0] 0.8553
 }
 

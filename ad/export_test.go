@@ -32,6 +32,10 @@ func (p *Program) Rerolled() (loops, single int) {
 	return loops, single
 }
 
+// RerollWork returns the number of instructions the rerolling pass
+// examined while compiling p.
+func (p *Program) RerollWork() int { return p.rerollWork }
+
 // SetRerolling turns rerolling and its register renumbering on or off
 // and returns a function restoring them.
 func SetRerolling(reroll, renumber bool) (restore func()) {

@@ -133,7 +133,11 @@ func (p *Program) fuse() {
 				p.freeAt[i] = len(steps) - 1
 			}
 			if g := steps[start].g; g != nil { // never recycle what only lived in scratch
-				free = slices.DeleteFunc(free, func(r int32) bool { return g.scratchOnly(r) })
+				scratch := map[int32]bool{}
+				for _, m := range g.members {
+					scratch[m.out] = !m.keep
+				}
+				free = slices.DeleteFunc(free, func(r int32) bool { return scratch[r] })
 			}
 			steps[len(steps)-1].free = free
 		}
@@ -168,6 +172,11 @@ func (p *Program) fuse() {
 func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool) *group {
 	g := &group{dtype: p.vals[p.code[idx[0]].out].DType(), shape: shape, n: tensor.Size(shape)}
 	writer := map[int32]int{} // register → the member writing it
+	first := idx[0]
+	inGroup := make([]bool, idx[len(idx)-1]-first+1) // inGroup[i-first]: instruction i is in the group
+	for _, i := range idx {
+		inGroup[i-first] = true
+	}
 	for k, i := range idx {
 		in := p.code[i]
 		m := member{p: in.p, out: in.out}
@@ -188,7 +197,7 @@ func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool
 		m.op, m.fast = fastOp(in.p)
 		g.costly = g.costly || !m.fast
 		for _, u := range uses[in.out] {
-			if !slices.Contains(idx, u) {
+			if u < first || u-first >= len(inGroup) || !inGroup[u-first] {
 				m.keep = true
 			}
 		}
@@ -228,17 +237,6 @@ func fastOp(pr *prim) (tensor.ArithOp, bool) {
 		return tensor.OpStrongMul, true
 	}
 	return 0, false
-}
-
-// scratchOnly reports whether register r is a member's result that only
-// lived in scratch.
-func (g *group) scratchOnly(r int32) bool {
-	for _, m := range g.members {
-		if m.out == r {
-			return !m.keep
-		}
-	}
-	return false
 }
 
 // run computes the group's kept results into fresh tensors in vals,

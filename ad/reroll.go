@@ -1,6 +1,10 @@
 package ad
 
-import "gonum.org/v1/gonum/floats"
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/floats"
+)
 
 // Rerolling: code written one scalar op at a time in a Go loop records the
 // loop unrolled — W1's Rosenbrock function records the same 8 instructions
@@ -52,22 +56,17 @@ func (l *loop) unary() bool { return l.op.unary() }
 
 // reroll returns the scalar code with its runs of repeated blocks replaced
 // by sLoop instructions (whose prims are nil), appending the loops to
-// p.loops.
+// p.loops. Its cost is linear in the length of the code: see roller.
 func (p *Program) reroll(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
-	writer := make([]int32, len(p.vals)) // register → the instruction writing it, or -1
-	for i := range writer {
-		writer[i] = -1
-	}
-	for i, s := range code {
-		writer[s.out] = int32(i)
-	}
+	ro := newRoller(code, prims, len(p.vals))
 	var out []sinstr
 	var outp []*prim
 	for i := 0; i < len(code); {
-		L, R, groups := findRun(code, prims, writer, i)
+		L, R, groups, skip := ro.findRun(i)
 		if R == 0 {
-			out, outp = append(out, code[i]), append(outp, prims[i])
-			i++
+			n := max(skip, 1) // a run all on cycles is left as recorded
+			out, outp = append(out, code[i:i+n]...), append(outp, prims[i:i+n]...)
+			i += n
 			continue
 		}
 		for _, g := range groups {
@@ -98,58 +97,131 @@ func (p *Program) reroll(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
 		n = max(n, int(l.n))
 	}
 	p.stmp = make([]float64, 2*n) // the loops' scratch for gathered operands
+	p.rerollWork = ro.work
 	return out, outp
 }
 
 // unary reports whether s reads one register.
 func (s sinstr) unary() bool { return s.op.unary() }
 
+// roller is the state of one rerolling pass, which looks for runs at each
+// position of the code in turn. Looking afresh at every position would
+// cost up to rerollMaxPeriod scans of the rest of a run per position —
+// quadratic on a long recurrence, whose runs are found but all on a cycle
+// and so not taken. Instead, per period l, the roller remembers the next
+// position where the code stops repeating with period l (positions only
+// move forward, so each period scans the code once); a run found all on
+// cycles is passed over whole, its period (and the period's multiples,
+// which split the same cycles) not examined again inside it.
+type roller struct {
+	code   []sinstr
+	prims  []*prim
+	writer []int32 // register → the instruction writing it, or -1
+	// per period l: the first position ≥ some earlier query at which
+	// instruction p is not instruction p−l's primitive (op), or whose
+	// registers do not advance by the stride p−l's did from p−2l (step)
+	op, step [rerollMaxPeriod + 1]int
+	// per period l: the end of the last run of period l found all on
+	// cycles; runs of period l starting inside it are not looked at again
+	cyclicTo [rerollMaxPeriod + 1]int
+	work     int // instructions examined, for the tests of its cost
+}
+
+func newRoller(code []sinstr, prims []*prim, nregs int) *roller {
+	ro := &roller{code: code, prims: prims, writer: make([]int32, nregs)}
+	for i := range ro.writer {
+		ro.writer[i] = -1
+	}
+	for i, s := range code {
+		ro.writer[s.out] = int32(i)
+	}
+	for l := range ro.op {
+		ro.op[l], ro.step[l] = -1, -1
+	}
+	return ro
+}
+
+// opBreak returns the first position p ≥ x (x ≥ l) at which code[p] is not
+// code[p−l]'s primitive, or len(code).
+func (ro *roller) opBreak(l, x int) int {
+	if ro.op[l] >= x {
+		return ro.op[l]
+	}
+	p := x
+	for ; p < len(ro.code); p++ {
+		ro.work++
+		if s, s0 := ro.code[p], ro.code[p-l]; s.op != s0.op || ro.prims[p] != ro.prims[p-l] {
+			break
+		}
+	}
+	ro.op[l] = p
+	return p
+}
+
+// stepBreak returns the first position p ≥ x (x ≥ 2l) at which code[p]'s
+// registers are not code[p−l]'s moved by the stride from code[p−2l] to
+// code[p−l], or len(code).
+func (ro *roller) stepBreak(l, x int) int {
+	if ro.step[l] >= x {
+		return ro.step[l]
+	}
+	p := x
+	for ; p < len(ro.code); p++ {
+		ro.work++
+		s, s1, s0 := ro.code[p], ro.code[p-l], ro.code[p-2*l]
+		if s.out-s1.out != s1.out-s0.out || s.a-s1.a != s1.a-s0.a || !s.unary() && s.b-s1.b != s1.b-s0.b {
+			break
+		}
+	}
+	ro.step[l] = p
+	return p
+}
+
 // findRun looks for a run starting at code[i]: R ≥ rerollMinReps
 // repetitions of a block of L instructions, each repetition the same
 // primitives as the first with every register moved by the stride between
 // the first two. It returns the run whose loops cover the most
 // instructions (the shortest block among equals) with the groups of packs
-// in the order they run (see packGroups), or R = 0.
-func findRun(code []sinstr, prims []*prim, writer []int32, i int) (L, R int, groups [][]int) {
+// in the order they run (see packGroups), or R = 0 and, if runs were
+// found but every pack of each lies on a cycle, the length of the longest
+// of them (a recurrence whose instructions must all stay unrolled: the
+// caller passes over it whole rather than searching again from each of
+// its instructions).
+func (ro *roller) findRun(i int) (L, R int, groups [][]int, skip int) {
 	best := 0
-	for l := 1; l <= rerollMaxPeriod && i+rerollMinReps*l <= len(code); l++ {
-		// match reports whether instruction k of repetition r is
-		// instruction k of the first with its registers moved r strides
-		match := func(r, k int) bool {
-			s0, s1, s := code[i+k], code[i+l+k], code[i+r*l+k]
-			return prims[i+r*l+k] == prims[i+k] && s.op == s0.op &&
-				s.out == s0.out+int32(r)*(s1.out-s0.out) &&
-				s.a == s0.a+int32(r)*(s1.a-s0.a) &&
-				(s.unary() || s.b == s0.b+int32(r)*(s1.b-s0.b))
+	var cyclic [rerollMaxPeriod + 1]bool // periods whose runs here are all on cycles
+	for l := 1; l <= rerollMaxPeriod && i+rerollMinReps*l <= len(ro.code); l++ {
+		// a multiple of a period all on cycles splits the same cycles
+		// between more packs: all on cycles too
+		for d := 1; d <= l/2 && !cyclic[l]; d++ {
+			cyclic[l] = l%d == 0 && cyclic[d]
 		}
-		// the fewest repetitions first, one instruction at a time, so that
-		// an irregular block is rejected at its first irregular instruction
-		ok := true
-		for k := 0; k < l && ok; k++ {
-			for r := 1; r < rerollMinReps && ok; r++ {
-				ok = match(r, k)
-			}
+		if i < ro.cyclicTo[l] { // inside a run of period l all on cycles
+			cyclic[l] = true
 		}
-		if !ok {
+		if cyclic[l] {
 			continue
 		}
-		r := rerollMinReps
-	reps:
-		for ; i+(r+1)*l <= len(code); r++ {
-			for k := 0; k < l; k++ {
-				if !match(r, k) {
-					break reps
-				}
-			}
+		// the run of period l ends at the first position that breaks the
+		// pattern set by its first two repetitions
+		end := ro.opBreak(l, i+l)
+		if (end-i)/l >= rerollMinReps {
+			end = min(end, ro.stepBreak(l, i+2*l))
 		}
-		if r*l <= best {
+		r := (end - i) / l
+		if r < rerollMinReps || r*l <= best {
 			continue
 		}
-		if g, looped := packGroups(code, writer, i, l, r); looped*r > best {
+		g, looped := packGroups(ro.code, ro.writer, i, l, r)
+		ro.work += l * r
+		if looped == 0 {
+			cyclic[l], ro.cyclicTo[l] = true, i+l*r
+			skip = max(skip, l*r)
+		} else if looped*r > best {
 			best, L, R, groups = looped*r, l, r, g
 		}
 	}
-	return L, R, groups
+	return L, R, groups, skip
 }
 
 // packGroups returns the L packs of the run of R repetitions at code[i]
@@ -160,23 +232,24 @@ func findRun(code []sinstr, prims []*prim, writer []int32, i int) (L, R int, gro
 // group read each other both ways across repetitions.
 func packGroups(code []sinstr, writer []int32, i, L, R int) (groups [][]int, looped int) {
 	after := make([][]int, L) // after[k]: the packs reading pack k
-	seen := make(map[[2]int]bool)
+	seen := make([]bool, L*L) // seen[kw·L+k]: the edge kw → k is in after
 	end := i + L*R
 	for q := i; q < end; q++ {
 		s := code[q]
 		k := (q - i) % L
-		args := []int32{s.a, s.b}
+		args := [2]int32{s.a, s.b}
+		na := 2
 		if s.unary() {
-			args = args[:1]
+			na = 1
 		}
-		for _, a := range args {
+		for _, a := range args[:na] {
 			w := int(writer[a])
 			if w < i || w >= end {
 				continue // written before the run (or an input or constant)
 			}
 			// a read of the same pack is of an earlier iteration (SSA order)
-			if kw := (w - i) % L; kw != k && !seen[[2]int{kw, k}] {
-				seen[[2]int{kw, k}] = true
+			if kw := (w - i) % L; kw != k && !seen[kw*L+k] {
+				seen[kw*L+k] = true
 				after[kw] = append(after[kw], k)
 			}
 		}
@@ -563,4 +636,28 @@ func (p *Program) renumber(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
 		p.souts[i] = perm[o]
 	}
 	return out, outp
+}
+
+// string prints the loop for Program.String: loop j < n: r[out+so*j] =
+// op(r[a+sa*j], r[b+sb*j]), a register of stride 0 as itself.
+func (l *loop) string(b []byte) []byte {
+	reg := func(b []byte, r, s int32) []byte {
+		switch s {
+		case 0:
+			return fmt.Appendf(b, "r%d", r)
+		case 1:
+			return fmt.Appendf(b, "r[%d+j]", r)
+		case -1:
+			return fmt.Appendf(b, "r[%d-j]", r)
+		}
+		return fmt.Appendf(b, "r[%d%+d*j]", r, s)
+	}
+	b = fmt.Appendf(b, "loop j < %d: ", l.n)
+	b = reg(b, l.out, l.so)
+	b = fmt.Appendf(b, " = %s(", l.p.name)
+	b = reg(b, l.a, l.sa)
+	if !l.unary() {
+		b = reg(append(b, ", "...), l.b, l.sb)
+	}
+	return append(b, ")\n"...)
 }
