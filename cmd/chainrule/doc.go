@@ -193,6 +193,8 @@
 //	forward mode            16777216 tangent entries: variables × the
 //	                        expression's size (grad --mode forward, and
 //	                        jacobian when it runs by forward mode)
+//	nested derivatives      4194304: the nodes inside d(E, v), weighted
+//	                        3^k under k d's (for any command)
 //	output                  64 MiB (the bounds above keep every output below it)
 //	dot (--format svg)      30 seconds and 64 MiB of SVG
 //

@@ -23,6 +23,14 @@ const (
 	// jacobian by forward mode push one tangent per variable through every
 	// node at once.
 	maxTangentWork = 1 << 24
+	// maxNestedWork is the most work the nested derivatives of an
+	// expression may take, whatever the command: the nodes inside d(E, v)
+	// counted with weight 3^k under k d's (each level of d evaluates a
+	// value and a tangent, and so roughly doubles or triples the cost of
+	// what it encloses). The depth limit (expr.MaxDerivDepth) alone does
+	// not bound it: a 9 KB expression under 8 d's took 33 s and 1.2 GB
+	// for a hessian before this limit.
+	maxNestedWork = 1 << 22
 	// maxGraphNodes is the most nodes graph shows.
 	maxGraphNodes = 100_000
 	// maxOutput is the most bytes a command writes (an internal bound:
@@ -45,9 +53,20 @@ func checkLimits(o *options, p *program) error {
 	if n > maxVars {
 		return limitf("%d variables in --at: the limit is %d", n, maxVars)
 	}
-	size := 0
+	size, nested := 0, 0
+	var at expr.Pos // the first d, in source order
 	for _, e := range p.exprs {
 		size = satAdd(size, treeSize(e))
+		w, d := nestedWork(e)
+		nested = satAdd(nested, w)
+		if !at.IsValid() {
+			at = d
+		}
+	}
+	if nested > maxNestedWork {
+		return &cliError{kind: "limit", err: &expr.Error{Pos: at, Src: p.src, Msg: fmt.Sprintf(
+			"the nested derivatives d(…) enclose too much: %d nodes weighted 3 per level of d, more than the limit of %d (differentiate a smaller expression, or nest fewer d's)",
+			nested, maxNestedWork)}}
 	}
 	switch o.cmd {
 	case "hessian":
@@ -109,6 +128,34 @@ func treeSize(n expr.Node) int {
 		}
 	}
 	return size
+}
+
+// nestedWork returns the part of treeSize(n) that lies inside some
+// d(E, v) — the nodes there, each weighted 3^k under k d's — and the
+// position of n's first outermost d (not valid if n has none).
+func nestedWork(n expr.Node) (work int, first expr.Pos) {
+	plain := 0 // the nodes outside every d (d's own node included)
+	stack := []expr.Node{n}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		plain++
+		switch n := n.(type) {
+		case *expr.Unary:
+			stack = append(stack, n.X)
+		case *expr.Binary:
+			stack = append(stack, n.Y, n.X)
+		case *expr.Call:
+			for i := len(n.Args) - 1; i >= 0; i-- {
+				stack = append(stack, n.Args[i])
+			}
+		case *expr.Deriv:
+			if !first.IsValid() {
+				first = n.At
+			}
+		}
+	}
+	return treeSize(n) - plain, first
 }
 
 const maxInt = int(^uint(0) >> 1)

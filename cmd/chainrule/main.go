@@ -50,7 +50,8 @@ before an expression that starts with '-' and looks like a flag.
 
 Limits: an expression of at most 16 MiB; at most 10000 variables; at
 most 1048576 entries in a Hessian (1024 variables), a Jacobian or graph's
-tangent table; see 'go doc github.com/chainrule/chainrule/cmd/chainrule'.
+tangent table; at most 4194304 nodes inside d(...), weighted 3 per level
+of d; see 'go doc github.com/chainrule/chainrule/cmd/chainrule'.
 `
 
 func main() {
