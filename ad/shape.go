@@ -120,7 +120,9 @@ func Slice(x Value, axis, start, stop int) Value {
 	if start == 0 && stop == x.Shape()[a] {
 		return x
 	}
-	tensor.Slice(tensor.Zeros(x.Shape()[a]), 0, start, stop) // validates the range
+	if n := x.Shape()[a]; start < 0 || stop < start || stop > n {
+		tensor.Panicf(tensor.ErrIndex, "slice", "range [%d:%d] out of bounds for axis %d of shape %s", start, stop, axis, tensor.ShapeString(x.Shape()))
+	}
 	return bind(slicePrim, &params{axis: a, start: start, stop: stop}, x)
 }
 
@@ -315,9 +317,13 @@ func init() {
 	}
 }
 
-// AsType returns x converted to dtype d; gradients convert back.
+// AsType returns x converted to dtype d; gradients convert back. It panics
+// with tensor.ErrDType if d is neither tensor.Float64 nor tensor.Float32.
 func AsType(x Value, d tensor.DType) Value {
 	check("astype", x)
+	if d != tensor.Float64 && d != tensor.Float32 {
+		tensor.Panicf(tensor.ErrDType, "astype", "unknown dtype %s", d)
+	}
 	if x.DType() == d {
 		return x
 	}

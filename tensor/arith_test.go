@@ -38,7 +38,7 @@ func TestStrongMul(t *testing.T) {
 // the one-core loop.
 func TestParallelKernels(t *testing.T) {
 	n := 3*grain + 17
-	a, b := RandN(1, n), RandN(2, n)
+	a, b := RandN(seeded(1), n), RandN(seeded(2), n)
 	sum, prod, sq := Add(a, b), Mul(a, Scalar(3)), Map(a, func(v float64) float64 { return v * v })
 	for i := 0; i < n; i++ {
 		x, y := a.AtFlat(i), b.AtFlat(i)
@@ -200,5 +200,5 @@ func TestUninitialized(t *testing.T) {
 			t.Errorf("%s: recycled storage was cleared", d)
 		}
 	}
-	checkPanic(t, "Uninitialized negative", ErrShape, "chainrule: empty: negative dimension in shape (2,-1)", func() { Uninitialized(Float64, []int{2, -1}) })
+	checkPanic(t, "Uninitialized negative", ErrShape, "chainrule: uninitialized: negative dimension in shape (2,-1)", func() { Uninitialized(Float64, []int{2, -1}) })
 }

@@ -139,14 +139,19 @@ func Slice(t *Tensor, axis, start, stop int) *Tensor {
 
 // Pad returns a new tensor holding t with before zeros prepended and after
 // zeros appended along axis; it is the transpose of Slice. It panics with
-// ErrAxis for a bad axis and with ErrArg for negative padding.
+// ErrAxis for a bad axis, with ErrArg for negative padding and with ErrShape
+// if the result would be too large for a tensor (see Size).
 func Pad(t *Tensor, axis, before, after int) *Tensor {
 	a := NormalizeAxis("pad", t.shape, axis)
 	if before < 0 || after < 0 {
 		Panicf(ErrArg, "pad", "negative padding %d, %d", before, after)
 	}
 	shape := slices.Clone(t.shape)
+	if before > maxSize || after > maxSize { // else the sum below cannot overflow
+		Panicf(ErrShape, "pad", "padding %d, %d of shape %s is too large for a tensor", before, after, ShapeString(t.shape))
+	}
 	shape[a] += before + after
+	checkShape("pad", shape)
 	out := dirty(t.dtype, shape) // every element is written below: zeros only in the padding
 	outer, n, inner := split(t.shape, a)
 	m, mo := n*inner, shape[a]*inner
@@ -171,7 +176,8 @@ func padRows[T Float](dst, src []T, outer, m, mo, b int) {
 
 // Concat returns a new tensor joining ts along axis. All must share dtype,
 // rank and every other dimension; it panics with ErrShape, ErrDType or
-// ErrAxis otherwise, and with ErrArg when ts is empty.
+// ErrAxis otherwise, with ErrShape if the result would be too large for a
+// tensor (see Size), and with ErrArg when ts is empty.
 func Concat(axis int, ts ...*Tensor) *Tensor {
 	if len(ts) == 0 {
 		Panicf(ErrArg, "concat", "no tensors")
@@ -189,7 +195,11 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 			Panicf(ErrShape, "concat", "shapes %s and %s do not match off axis %d", ShapeString(ts[0].shape), ShapeString(t.shape), axis)
 		}
 		shape[a] += t.shape[a]
+		if shape[a] > maxSize { // each term is at most maxSize: no overflow
+			Panicf(ErrShape, "concat", "joining %d tensors of shape %s along axis %d is too large for a tensor", len(ts), ShapeString(ts[0].shape), axis)
+		}
 	}
+	checkShape("concat", shape)
 	out := dirty(ts[0].dtype, shape)
 	outer, _, inner := split(shape, a)
 	mo := shape[a] * inner

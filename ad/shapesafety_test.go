@@ -1,0 +1,93 @@
+package ad_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// Issues 10 and 11 at the level of package ad: invalid dtypes, repeated
+// axes and shapes too large for a tensor are refused with chainrule's
+// sentinel errors, under the name of the op the user called, and never
+// reach the kernels as a Go panic or a huge allocation.
+
+// wantPanic fails unless fn panics with a chainrule error of the given kind
+// whose message contains msg.
+func wantPanic(t *testing.T, name string, kind error, msg string, fn func()) {
+	t.Helper()
+	err := tensor.Maybe(fn)
+	if !errors.Is(err, kind) || !strings.Contains(err.Error(), msg) {
+		t.Errorf("%s: %v, want %v containing %q", name, err, kind, msg)
+	}
+}
+
+func TestAsTypeInvalidDType(t *testing.T) {
+	x := ad.From(tensor.Ones(3))
+	wantPanic(t, "AsType", tensor.ErrDType, "chainrule: astype: unknown dtype DType(7)", func() { ad.AsType(x, tensor.DType(7)) })
+	wantPanic(t, "Grad of AsType", tensor.ErrDType, "chainrule: astype: unknown dtype DType(7)", func() {
+		ad.Grad(func(x ad.Value) ad.Value { return ad.Sum(ad.AsType(x, tensor.DType(7)), false) }, x)
+	})
+	// the round trip through float32 keeps a gradient of ones (the
+	// derivative of the identity), in float64
+	g := ad.Grad(func(x ad.Value) ad.Value {
+		return ad.Sum(ad.AsType(ad.AsType(x, tensor.Float32), tensor.Float64), false)
+	}, x)
+	if g.DType() != tensor.Float64 || !tensor.Equal(g.Tensor(), tensor.Ones(3)) {
+		t.Errorf("gradient of the float32 round trip: %v, want float64 ones", g)
+	}
+}
+
+func TestReductionsRefuseRepeatedAxes(t *testing.T) {
+	x := ad.From(tensor.Ones(2, 3))
+	for _, c := range []struct {
+		name string
+		fn   func(ad.Value, bool, ...int) ad.Value
+	}{
+		{"sum", ad.Sum}, {"mean", ad.Mean}, {"max", ad.Max}, {"min", ad.Min},
+		{"prod", ad.Prod}, {"logsumexp", ad.LogSumExp},
+	} {
+		wantPanic(t, c.name+"(x, 0, 0)", tensor.ErrAxis, "axis 0 repeated in [0 0] for shape (2,3)", func() { c.fn(x, false, 0, 0) })
+		wantPanic(t, c.name+"(x, 1, -1)", tensor.ErrAxis, "axis -1 repeated in [1 -1] for shape (2,3)", func() { c.fn(x, true, 1, -1) })
+		wantPanic(t, "Grad of "+c.name, tensor.ErrAxis, "repeated", func() {
+			ad.Grad(func(x ad.Value) ad.Value { return ad.Sum(c.fn(x, false, 0, 0), false) }, x)
+		})
+	}
+	// the issue's repro names the op
+	wantPanic(t, "Sum", tensor.ErrAxis, "chainrule: sum: axis 0 repeated", func() { ad.Sum(x, false, 0, 0) })
+}
+
+func TestHugeShapesRefused(t *testing.T) {
+	const big = 1<<62 + 1
+	four := ad.From(tensor.Zeros(4))
+	a := ad.From(tensor.Zeros(1<<40, 0)) // holds nothing: valid
+	b := ad.From(tensor.Zeros(0, 1<<40))
+	for _, c := range []struct {
+		name string
+		fn   func()
+	}{
+		{"reshape", func() { ad.Reshape(four, big, 4) }},
+		{"broadcast_to", func() { ad.BroadcastTo(four, big, 4) }},
+		{"matmul", func() { ad.MatMul(a, b) }},
+		{"add", func() { ad.Add(ad.Reshape(a, 1<<40, 1, 0), a) }},
+		{"pad", func() { ad.Pad(a, 1, 1<<20, 0) }},
+		{"concat", func() { ad.Concat(2, ad.Reshape(a, 1<<40, 0, 1<<5), ad.Reshape(a, 1<<40, 0, 1<<5)) }},
+		{"grad of matmul", func() {
+			ad.Grad(func(a ad.Value) ad.Value { return ad.Sum(ad.MatMul(a, b), false) }, a)
+		}},
+	} {
+		wantPanic(t, c.name, tensor.ErrShape, "too large", c.fn)
+	}
+
+	// valid ops on it work without allocating its huge dimension: the
+	// gradient of Σ slice(a) is zeros of a's shape, holding nothing
+	g := ad.Grad(func(a ad.Value) ad.Value {
+		return ad.Sum(ad.Pad(ad.Slice(a, 0, 1<<39, 1<<40), 1, 0, 0), false)
+	}, a)
+	if s := g.Shape(); len(s) != 2 || s[0] != 1<<40 || s[1] != 0 {
+		t.Errorf("gradient shape %v, want (2⁴⁰,0)", s)
+	}
+	wantPanic(t, "slice out of range", tensor.ErrIndex, "chainrule: slice: range [0:5] out of bounds for axis 0 of shape (4)", func() { ad.Slice(four, 0, 0, 5) })
+}
