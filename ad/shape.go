@@ -8,6 +8,7 @@ package ad
 import (
 	"slices"
 
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -72,7 +73,9 @@ func Transpose(x Value, perm ...int) Value {
 			perm[i] = x.Rank() - 1 - i
 		}
 	}
-	tensor.CheckPerm("transpose", x.Shape(), perm)
+	if !kernel.IsPerm(perm, x.Rank()) {
+		tensor.Panicf(tensor.ErrAxis, "transpose", "%v is not a permutation of the axes of shape %s", perm, tensor.ShapeString(x.Shape()))
+	}
 	if slices.IsSorted(perm) {
 		return x
 	}
@@ -256,7 +259,9 @@ func init() {
 func TakeAlong(x Value, axis int, idx []int) Value {
 	check("take_along", x)
 	a := tensor.NormalizeAxis("take_along", x.Shape(), axis)
-	tensor.IndexShape("take_along", x.Shape(), a, len(idx))
+	if _, ok := kernel.IndexShape(x.Shape(), a, len(idx)); !ok {
+		tensor.Panicf(tensor.ErrShape, "take_along", "%d indices do not fit shape %s along axis %d", len(idx), tensor.ShapeString(x.Shape()), a)
+	}
 	return bind(takeAlongPrim, &params{axis: a, idx: slices.Clone(idx)}, x)
 }
 

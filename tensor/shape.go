@@ -1,6 +1,10 @@
 package tensor
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/chainrule/chainrule/internal/kernel"
+)
 
 // NormalizeAxis returns axis as a non-negative axis of a tensor of the given
 // shape (negative counts from the end). It panics with ErrAxis, naming op,
@@ -17,23 +21,6 @@ func NormalizeAxis(op string, shape []int, axis int) int {
 	return a
 }
 
-// CheckPerm returns normally if perm is a permutation of 0..len(shape)-1 and
-// panics with ErrAxis, naming op, otherwise.
-func CheckPerm(op string, shape, perm []int) {
-	ok := len(perm) == len(shape)
-	seen := make([]bool, len(perm))
-	for _, p := range perm {
-		if !ok || p < 0 || p >= len(perm) || seen[p] {
-			ok = false
-			break
-		}
-		seen[p] = true
-	}
-	if !ok {
-		Panicf(ErrAxis, op, "%v is not a permutation of the axes of shape %s", perm, ShapeString(shape))
-	}
-}
-
 // Transpose returns a new tensor holding t with its axes permuted: axis i of
 // the result is axis perm[i] of t. With no perm the axes are reversed. It
 // panics with ErrAxis if perm is not a permutation.
@@ -45,7 +32,9 @@ func Transpose(t *Tensor, perm ...int) *Tensor {
 			perm[i] = r - 1 - i
 		}
 	}
-	CheckPerm("transpose", t.shape, perm)
+	if !kernel.IsPerm(perm, r) {
+		Panicf(ErrAxis, "transpose", "%v is not a permutation of the axes of shape %s", perm, ShapeString(t.shape))
+	}
 	shape := make([]int, r)
 	for i, p := range perm {
 		shape[i] = t.shape[p]
@@ -219,24 +208,14 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 	return out
 }
 
-// IndexShape returns, as a new slice, the shape of TakeAlong(t, axis, idx)
-// for t of the given shape and len(idx) = nidx: idx holds k entries per lane
-// along axis, and the result is shape with axis replaced by k. axis must be
-// normalized already (see NormalizeAxis). When shape has no lanes (another
-// dimension is 0) k is 0. It panics with ErrShape, naming op, if nidx is not
-// a multiple of the number of lanes.
-func IndexShape(op string, shape []int, axis int, nidx int) []int {
-	outer, _, inner := split(shape, axis)
-	lanes := outer * inner
-	s := slices.Clone(shape)
-	if lanes == 0 && nidx == 0 {
-		s[axis] = 0
-		return s
-	}
-	if lanes == 0 || nidx%lanes != 0 {
+// indexShape returns kernel.IndexShape of shape, axis (normalized) and nidx,
+// the shape of a gather. It panics with ErrShape, naming op, if nidx
+// indices do not fit.
+func indexShape(op string, shape []int, axis int, nidx int) []int {
+	s, ok := kernel.IndexShape(shape, axis, nidx)
+	if !ok {
 		Panicf(ErrShape, op, "%d indices do not fit shape %s along axis %d", nidx, ShapeString(shape), axis)
 	}
-	s[axis] = nidx / lanes
 	return s
 }
 
@@ -248,7 +227,7 @@ func IndexShape(op string, shape []int, axis int, nidx int) []int {
 // len(idx) does not fit and ErrIndex for an index out of range.
 func TakeAlong(t *Tensor, axis int, idx []int) *Tensor {
 	a := NormalizeAxis("take_along", t.shape, axis)
-	shape := IndexShape("take_along", t.shape, a, len(idx))
+	shape := indexShape("take_along", t.shape, a, len(idx))
 	out := dirty(t.dtype, shape)
 	outer, n, inner := split(t.shape, a)
 	k := shape[a]
@@ -271,13 +250,13 @@ func TakeAlong(t *Tensor, axis int, idx []int) *Tensor {
 // ScatterAddAlong is the transpose of TakeAlong: it returns a zero tensor of
 // the given shape into which each element of src is added at the position
 // idx names along axis. Repeated indices accumulate. It panics with ErrAxis
-// for a bad axis, ErrShape when src's shape is not IndexShape of shape and
-// len(idx) (or shape has a negative dimension), and ErrIndex for an index out
-// of range.
+// for a bad axis, ErrShape when src's shape is not the shape TakeAlong
+// would give from shape and idx (or shape is not a valid shape: see Size),
+// and ErrIndex for an index out of range.
 func ScatterAddAlong(src *Tensor, axis int, idx []int, shape []int) *Tensor {
 	checkShape("scatter_add", shape)
 	a := NormalizeAxis("scatter_add", shape, axis)
-	want := IndexShape("scatter_add", shape, a, len(idx))
+	want := indexShape("scatter_add", shape, a, len(idx))
 	if !slices.Equal(want, src.shape) {
 		Panicf(ErrShape, "scatter_add", "source %s does not match indices for %s", ShapeString(src.shape), ShapeString(shape))
 	}
