@@ -298,6 +298,23 @@ func Take(x Value, axis int, idx []int) Value {
 	a := tensor.NormalizeAxis("take", x.Shape(), axis)
 	s := x.Shape()
 	outer, inner := tensor.Size(s[:a]), tensor.Size(s[a+1:])
+	want := slices.Clone(s)
+	want[a] = len(idx)
+	nz := 1 // the product of want's non-zero dimensions, checked as tensor.Size does
+	for _, d := range want {
+		if d > 0 && nz > tensor.MaxSize/d {
+			tensor.Panicf(tensor.ErrShape, "take", "%d indices along axis %d of shape %s: too large for a tensor", len(idx), axis, tensor.ShapeString(s))
+		}
+		nz *= max(d, 1)
+	}
+	if outer*inner == 0 { // no lanes: nothing to gather (and outer may be huge)
+		for _, i := range idx {
+			if i < -s[a] || i >= s[a] {
+				tensor.Panicf(tensor.ErrIndex, "take", "index %d out of range for axis of length %d", i, s[a])
+			}
+		}
+		return Reshape(TakeAlong(x, a, nil), want...)
+	}
 	full := make([]int, 0, outer*len(idx)*inner)
 	for o := 0; o < outer; o++ {
 		for _, i := range idx {

@@ -115,6 +115,9 @@ func Slice(t *Tensor, axis, start, stop int) *Tensor {
 		return &Tensor{shape: shape, f64: t.f64[lo : lo+m]}
 	}
 	out := dirty(t.dtype, shape)
+	if out.Size() == 0 { // also when outer is huge: nothing to copy
+		return out
+	}
 	for o := 0; o < outer; o++ {
 		s := (o*n + start) * inner
 		if t.dtype == Float32 {
@@ -136,12 +139,15 @@ func Pad(t *Tensor, axis, before, after int) *Tensor {
 		Panicf(ErrArg, "pad", "negative padding %d, %d", before, after)
 	}
 	shape := slices.Clone(t.shape)
-	if before > maxSize || after > maxSize { // else the sum below cannot overflow
+	if before > MaxSize || after > MaxSize { // else the sum below cannot overflow
 		Panicf(ErrShape, "pad", "padding %d, %d of shape %s is too large for a tensor", before, after, ShapeString(t.shape))
 	}
 	shape[a] += before + after
 	checkShape("pad", shape)
 	out := dirty(t.dtype, shape) // every element is written below: zeros only in the padding
+	if out.Size() == 0 {
+		return out
+	}
 	outer, n, inner := split(t.shape, a)
 	m, mo := n*inner, shape[a]*inner
 	if t.dtype == Float32 {
@@ -184,12 +190,15 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 			Panicf(ErrShape, "concat", "shapes %s and %s do not match off axis %d", ShapeString(ts[0].shape), ShapeString(t.shape), axis)
 		}
 		shape[a] += t.shape[a]
-		if shape[a] > maxSize { // each term is at most maxSize: no overflow
+		if shape[a] > MaxSize { // each term is at most MaxSize: no overflow
 			Panicf(ErrShape, "concat", "joining %d tensors of shape %s along axis %d is too large for a tensor", len(ts), ShapeString(ts[0].shape), axis)
 		}
 	}
 	checkShape("concat", shape)
 	out := dirty(ts[0].dtype, shape)
+	if out.Size() == 0 {
+		return out
+	}
 	outer, _, inner := split(shape, a)
 	mo := shape[a] * inner
 	pos := 0
@@ -229,6 +238,9 @@ func TakeAlong(t *Tensor, axis int, idx []int) *Tensor {
 	a := NormalizeAxis("take_along", t.shape, axis)
 	shape := indexShape("take_along", t.shape, a, len(idx))
 	out := dirty(t.dtype, shape)
+	if out.Size() == 0 {
+		return out
+	}
 	outer, n, inner := split(t.shape, a)
 	k := shape[a]
 	for o := 0; o < outer; o++ {
@@ -261,6 +273,9 @@ func ScatterAddAlong(src *Tensor, axis int, idx []int, shape []int) *Tensor {
 		Panicf(ErrShape, "scatter_add", "source %s does not match indices for %s", ShapeString(src.shape), ShapeString(shape))
 	}
 	out := Empty(src.dtype, slices.Clone(shape))
+	if src.Size() == 0 {
+		return out
+	}
 	outer, n, inner := split(shape, a)
 	k := want[a]
 	for o := 0; o < outer; o++ {

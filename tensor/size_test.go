@@ -47,29 +47,29 @@ func refValid(shape []int, limit int) (int, bool) {
 }
 
 // TestMaxSizeIsTheRuntimeLimit checks that a tensor may not be larger than
-// the Go runtime allocates: one element more than maxSize is refused by
+// the Go runtime allocates: one element more than MaxSize is refused by
 // make, so an oversized shape would otherwise reach the runtime's panic.
 func TestMaxSizeIsTheRuntimeLimit(t *testing.T) {
 	for _, alloc := range []func(n int){
 		func(n int) { _ = make([]float64, n) },
 		func(n int) { _ = make([]float32, 2*n) }, // float32 holds twice as many: the same bytes
 	} {
-		n := maxSize + 1
+		n := MaxSize + 1
 		func() {
 			defer func() {
 				r := recover()
 				if err, ok := r.(error); !ok || !strings.Contains(err.Error(), "len out of range") {
-					t.Errorf("make of maxSize+1 elements: recovered %v, want the runtime's len out of range", r)
+					t.Errorf("make of MaxSize+1 elements: recovered %v, want the runtime's len out of range", r)
 				}
 			}()
 			alloc(n)
 		}()
 	}
-	if got := Maybe(func() { Zeros(maxSize+1, 0) }); !errors.Is(got, ErrShape) {
-		t.Errorf("Zeros(maxSize+1, 0): %v, want ErrShape", got)
+	if got := Maybe(func() { Zeros(MaxSize+1, 0) }); !errors.Is(got, ErrShape) {
+		t.Errorf("Zeros(MaxSize+1, 0): %v, want ErrShape", got)
 	}
-	if got := Maybe(func() { Zeros(maxSize, 0) }); got != nil {
-		t.Errorf("Zeros(maxSize, 0): %v, want an empty tensor", got)
+	if got := Maybe(func() { Zeros(MaxSize, 0) }); got != nil {
+		t.Errorf("Zeros(MaxSize, 0): %v, want an empty tensor", got)
 	}
 }
 
@@ -112,7 +112,7 @@ func TestShapeOverflowRepros(t *testing.T) {
 	checkPanic(t, "BroadcastShapes negative", ErrShape, "chainrule: op: negative dimension in shapes (-2) and (3,1)", func() { BroadcastShapes("op", []int{-2}, []int{3, 1}) })
 	checkPanic(t, "Pad", ErrShape, "chainrule: pad: shape (1099511627776,1024) is too large for a tensor: its non-zero dimensions multiply to more than 35184372088832", func() { Pad(a, 1, 1000, 24) })
 	checkPanic(t, "Pad overflow", ErrShape, "chainrule: pad: padding 9223372036854775807, 1 of shape (3,0) is too large for a tensor", func() { Pad(Zeros(3, 0), 0, math.MaxInt, 1) })
-	z := Zeros(maxSize, 0)
+	z := Zeros(MaxSize, 0)
 	checkPanic(t, "Concat", ErrShape, "chainrule: concat: joining 2 tensors of shape (35184372088832,0) along axis 0 is too large for a tensor", func() { Concat(0, z, z) })
 	// a 0 among the dimensions does not excuse the others: (2⁴⁰,0,64) is
 	// refused although it holds nothing, as a partial product of its
@@ -135,13 +135,19 @@ func TestShapeOverflowRepros(t *testing.T) {
 		{"pad", func() *Tensor { return Pad(a, 0, 1<<40, 0) }, []int{1 << 41, 0}},
 		{"concat", func() *Tensor { return Concat(0, a, a) }, []int{1 << 41, 0}},
 		{"add", func() *Tensor { return Add(a, Zeros(1)) }, []int{1 << 40, 0}},
+		// these looped over the 2⁴⁰ rows copying nothing
+		{"concat axis 1", func() *Tensor { return Concat(1, a, a) }, []int{1 << 40, 0}},
+		{"slice axis 1", func() *Tensor { return Slice(a, 1, 0, 0) }, []int{1 << 40, 0}},
+		{"pad axis 1", func() *Tensor { return Pad(Zeros(1<<40, 0, 0), 1, 0, 0) }, []int{1 << 40, 0, 0}},
+		{"take_along", func() *Tensor { return TakeAlong(a, 1, nil) }, []int{1 << 40, 0}},
+		{"scatter_add", func() *Tensor { return ScatterAddAlong(a, 1, nil, []int{1 << 40, 0}) }, []int{1 << 40, 0}},
 	} {
 		var got *Tensor
 		if err := Maybe(func() { got = c.fn() }); err != nil {
 			t.Errorf("%s of an empty tensor with a huge dimension: %v", c.name, err)
 			continue
 		}
-		want, _ := refValid(c.shape, maxSize)
+		want, _ := refValid(c.shape, MaxSize)
 		if !slices.Equal(got.Shape(), c.shape) || got.Size() != want {
 			t.Errorf("%s: shape %v size %d, want %v size %d", c.name, got.Shape(), got.Size(), c.shape, want)
 		}
@@ -161,7 +167,7 @@ func hugeDim(b byte) int {
 		}
 		return 1 << k
 	case b < 232:
-		return maxSize + int(b-228) // maxSize-4 … maxSize+3
+		return MaxSize + int(b-228) // MaxSize-4 … MaxSize+3
 	case b < 240:
 		return math.MaxInt - int(b-232)
 	default:
@@ -201,7 +207,7 @@ func FuzzShapes(f *testing.F) {
 			if len(s) > 0 {
 				s[0] = 0
 			}
-			if _, ok := refValid(s, maxSize); !ok {
+			if _, ok := refValid(s, MaxSize); !ok {
 				return nil, false
 			}
 			return Zeros(s...), true
@@ -210,7 +216,7 @@ func FuzzShapes(f *testing.F) {
 		// elements and checks its result; for an invalid shape it checks
 		// that fn panics with wantErr
 		run := func(name string, want []int, wantErr error, fn func() *Tensor) {
-			n, ok := refValid(want, maxSize)
+			n, ok := refValid(want, MaxSize)
 			if ok && n > small {
 				return // valid but too large to make in a test
 			}
@@ -251,7 +257,7 @@ func FuzzShapes(f *testing.F) {
 					to[i] = -2
 				}
 			}
-			if n, ok := refValid(to, maxSize); ok && n != x.Size() {
+			if n, ok := refValid(to, MaxSize); ok && n != x.Size() {
 				run("reshape", append(to, -1), ErrShape, func() *Tensor { return x.Reshape(to...) }) // mismatch: invalid
 				return
 			}
@@ -261,8 +267,8 @@ func FuzzShapes(f *testing.F) {
 				return
 			}
 			m, n := dims[0], dims[1]
-			a, ok1 := refValid([]int{m, 0}, maxSize)
-			b, ok2 := refValid([]int{0, n}, maxSize)
+			a, ok1 := refValid([]int{m, 0}, MaxSize)
+			b, ok2 := refValid([]int{0, n}, MaxSize)
 			if !ok1 || !ok2 || a != 0 || b != 0 {
 				return
 			}
@@ -277,8 +283,8 @@ func FuzzShapes(f *testing.F) {
 			if len(bs) > 0 {
 				bs[len(bs)-1] = 0
 			}
-			x, ok1 := refValid(as, maxSize)
-			y, ok2 := refValid(bs, maxSize)
+			x, ok1 := refValid(as, MaxSize)
+			y, ok2 := refValid(bs, MaxSize)
 			want, ok := refBroadcastShape(as, bs)
 			if !ok1 || !ok2 || !ok || x+y > 2*small {
 				return
@@ -295,7 +301,7 @@ func FuzzShapes(f *testing.F) {
 			}
 			want := slices.Clone(x.Shape())
 			sum := new(big.Int).Add(big.NewInt(int64(dims[0])), big.NewInt(int64(dims[1])))
-			if !sum.IsInt64() || sum.Int64() > maxSize {
+			if !sum.IsInt64() || sum.Int64() > MaxSize {
 				checkPanicKind(t, "pad", ErrShape, func() { Pad(x, 0, dims[0], dims[1]) })
 				return
 			}
@@ -305,7 +311,7 @@ func FuzzShapes(f *testing.F) {
 			var parts []*Tensor
 			sum := new(big.Int)
 			for _, d := range dims {
-				if d < 0 || d > maxSize {
+				if d < 0 || d > MaxSize {
 					return
 				}
 				parts = append(parts, Zeros(0, d))
@@ -314,7 +320,7 @@ func FuzzShapes(f *testing.F) {
 			if len(parts) == 0 {
 				return
 			}
-			if sum.Cmp(big.NewInt(maxSize)) > 0 {
+			if sum.Cmp(big.NewInt(MaxSize)) > 0 {
 				checkPanicKind(t, "concat", ErrShape, func() { Concat(1, parts...) })
 				return
 			}
@@ -328,7 +334,7 @@ func FuzzShapes(f *testing.F) {
 			to[0] = -1
 			want := slices.Clone(dims[1:])
 			want[0] = 0
-			if n, ok := refValid(dims[2:], maxSize); ok && n == 0 {
+			if n, ok := refValid(dims[2:], MaxSize); ok && n == 0 {
 				checkPanicKind(t, "reshape -1", ErrShape, func() { x.Reshape(to...) }) // -1 next to a 0 is ambiguous
 				return
 			}
@@ -361,9 +367,9 @@ func TestHugeDimsReachTheLimit(t *testing.T) {
 		switch {
 		case d < 0:
 			seen["negative"] = true
-		case d == maxSize+1:
+		case d == MaxSize+1:
 			seen["limit+1"] = true
-		case d == maxSize:
+		case d == MaxSize:
 			seen["limit"] = true
 		case d == math.MaxInt:
 			seen["maxint"] = true

@@ -47,16 +47,17 @@ type Tensor struct {
 	own   bool       // the storage is a whole allocation of this package's, which Recycle may pool
 }
 
-// maxSize is the most elements a tensor may hold: the longest []float64 the
-// Go runtime allocates, 2⁴⁵ on 64-bit platforms (make refuses more than 2⁴⁸
-// bytes; runtime.maxAlloc) and 2²⁹−1 on 32-bit ones (2³²−1 bytes). On the
-// few 64-bit platforms with a smaller heap (ios/arm64, wasm) the runtime's
-// limit is lower and a shape between the two fails in make.
-const maxSize = (1<<(32+(bits.UintSize-32)/2) - (64-bits.UintSize)/32) / 8
+// MaxSize is the most elements a tensor may hold, and the most the non-zero
+// dimensions of any shape may multiply to (see Size): the longest []float64
+// the Go runtime allocates, 2⁴⁵ on 64-bit platforms (make refuses more than
+// 2⁴⁸ bytes) and 2²⁹−1 on 32-bit ones (2³²−1 bytes). On the few 64-bit
+// platforms with a smaller heap (ios/arm64, wasm) the runtime's limit is
+// lower, and a size between the two fails in make.
+const MaxSize = (1<<(32+(bits.UintSize-32)/2) - (64-bits.UintSize)/32) / 8
 
 // shapeSize returns the number of elements of shape and whether shape is
 // valid: no dimension is negative and the product of the non-zero
-// dimensions is at most maxSize, so that every partial product of the
+// dimensions is at most MaxSize, so that every partial product of the
 // dimensions (a stride, an outer count) fits in an int.
 func shapeSize(shape []int) (int, bool) {
 	n, zero := 1, false
@@ -66,7 +67,7 @@ func shapeSize(shape []int) (int, bool) {
 			return 0, false
 		case d == 0:
 			zero = true
-		case n > maxSize/d:
+		case n > MaxSize/d:
 			return 0, false
 		default:
 			n *= d
@@ -86,7 +87,7 @@ func sizeOf(op string, shape []int) int {
 		if slices.ContainsFunc(shape, func(d int) bool { return d < 0 }) {
 			Panicf(ErrShape, op, "negative dimension in shape %s", ShapeString(shape))
 		}
-		Panicf(ErrShape, op, "shape %s is too large for a tensor: its non-zero dimensions multiply to more than %d", ShapeString(shape), maxSize)
+		Panicf(ErrShape, op, "shape %s is too large for a tensor: its non-zero dimensions multiply to more than %d", ShapeString(shape), MaxSize)
 	}
 	return n
 }
@@ -231,7 +232,7 @@ func (d DType) Arange(start, stop, step float64) *Tensor {
 		Panicf(ErrArg, "arange", "bounds %g and %g", start, stop)
 	}
 	c := math.Ceil((stop - start) / step)
-	if c > maxSize {
+	if c > MaxSize {
 		Panicf(ErrArg, "arange", "range %g to %g by %g has too many elements", start, stop, step)
 	}
 	n := int(c)
@@ -514,7 +515,7 @@ func ResolveShape(op string, from, shape []int) []int {
 	}
 	n, ok := shapeSize(s)
 	if !ok {
-		Panicf(ErrShape, op, "cannot reshape %s to %s: too large for a tensor (its non-zero dimensions multiply to more than %d)", ShapeString(from), ShapeString(shape), maxSize)
+		Panicf(ErrShape, op, "cannot reshape %s to %s: too large for a tensor (its non-zero dimensions multiply to more than %d)", ShapeString(from), ShapeString(shape), MaxSize)
 	}
 	size := sizeOf(op, from)
 	if infer >= 0 {
