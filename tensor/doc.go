@@ -17,8 +17,8 @@
 //	w := tensor.RandN(r, 3, 4) // a (3,4) tensor of standard normal samples
 //
 // A shape has no negative dimension, and its non-zero dimensions multiply
-// to at most the longest []float64 the Go runtime allocates (2⁴⁵ elements on
-// 64-bit platforms), so that sizes and strides fit in an int: every
+// to at most MaxSize, the longest []float64 the Go runtime allocates (2⁴⁵
+// elements on 64-bit platforms), so that sizes and strides fit in an int: every
 // function that makes a shape (New, Zeros, Reshape, BroadcastTo, the
 // broadcasting operations, MatMul, Pad, Concat, …) panics with ErrShape for
 // one that is not, rather than wrap around. A shape with a 0 in it holds

@@ -94,8 +94,8 @@ func sizeOf(op string, shape []int) int {
 
 // Size returns the number of elements a shape holds (1 for a scalar). It
 // panics with ErrShape for a negative dimension or a shape too large for a
-// tensor: one whose non-zero dimensions multiply to more than the longest
-// slice the Go runtime can allocate (2⁴⁵−1 float64s on 64-bit platforms).
+// tensor: one whose non-zero dimensions multiply to more than MaxSize (a 0
+// among them does not excuse the others).
 func Size(shape []int) int { return sizeOf("size", shape) }
 
 // checkShape panics with ErrShape, naming op, unless shape is a valid shape
