@@ -53,7 +53,11 @@ type Tensor struct {
 // 2⁴⁸ bytes) and 2²⁹−1 on 32-bit ones (2³²−1 bytes). On the few 64-bit
 // platforms with a smaller heap (ios/arm64, wasm) the runtime's limit is
 // lower, and a size between the two fails in make.
-const MaxSize = (1<<(32+(bits.UintSize-32)/2) - (64-bits.UintSize)/32) / 8
+const MaxSize = maxAlloc / 8
+
+// maxAlloc is the Go runtime's limit on one allocation in bytes
+// (runtime.maxAlloc): 2⁴⁸ on 64-bit platforms, 2³²−1 on 32-bit ones.
+const maxAlloc = 1<<(32+(bits.UintSize-32)/2) - (64-bits.UintSize)/32
 
 // shapeSize returns the number of elements of shape and whether shape is
 // valid: no dimension is negative and the product of the non-zero
