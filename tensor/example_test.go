@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/chainrule/chainrule/tensor"
@@ -116,7 +117,7 @@ func ExampleRandN() {
 func ExampleSize() {
 	fmt.Println(tensor.Size([]int{2, 3, 4}), tensor.Size([]int{5, 0}), tensor.Size(nil))
 	// a shape whose size does not fit is refused, not wrapped around
-	err := tensor.Maybe(func() { tensor.Zeros(1<<32, 1<<32) })
+	err := tensor.Maybe(func() { tensor.Zeros(math.MaxInt, 2) })
 	fmt.Println(errors.Is(err, tensor.ErrShape))
 	// Output:
 	// 24 0 1

@@ -1,3 +1,7 @@
+// The shapes here need a 64-bit int.
+
+//go:build amd64 || arm64 || loong64 || mips64 || mips64le || ppc64 || ppc64le || riscv64 || s390x
+
 package tensor
 
 import (
