@@ -84,7 +84,7 @@ func TestRosenbrockND(t *testing.T) {
 		}
 	}
 	// away from the minimum: vector form, scalar form and finite differences agree
-	x := tensor.Rand(1, -1.5, 1.5, n)
+	x := tensor.Rand(seeded(1), -1.5, 1.5, n)
 	gv := ad.Grad(rosenN, ad.From(x))
 	xs := make([]ad.Value, n)
 	for i := range xs {
@@ -202,7 +202,7 @@ func TestHigherOrderAnyCombination(t *testing.T) {
 func TestJacobianModesAgree(t *testing.T) {
 	fs := map[string]func(ad.Value) ad.Value{
 		"wide": func(x ad.Value) ad.Value { // R^3 → R^7
-			w := ad.From(tensor.RandN(2, 7, 3))
+			w := ad.From(tensor.RandN(seeded(2), 7, 3))
 			return ad.Tanh(ad.MatMul(w, ad.Sin(x)))
 		},
 		"tall": func(x ad.Value) ad.Value { // R^6 → R^2
@@ -212,7 +212,7 @@ func TestJacobianModesAgree(t *testing.T) {
 			return ad.Softmax(ad.MatMul(ad.MT(x), x), 1)
 		},
 	}
-	ins := map[string]*tensor.Tensor{"wide": tensor.RandN(3, 3), "tall": tensor.RandN(4, 6), "matrix": tensor.RandN(5, 2, 3)}
+	ins := map[string]*tensor.Tensor{"wide": tensor.RandN(seeded(3), 3), "tall": tensor.RandN(seeded(4), 6), "matrix": tensor.RandN(seeded(5), 2, 3)}
 	for name, f := range fs {
 		x := ad.From(ins[name])
 		jf := ad.JacFwd(f, x)
@@ -254,7 +254,7 @@ func TestHessianAndHVP(t *testing.T) {
 	hv := ad.HVP(f, ad.From(x), ad.From(v)).Tensor()
 	nearT(t, "hvp", hv, tensor.MatMul(want, v), 1e-13)
 	// rev-over-rev Hessian agrees with fwd-over-rev
-	x5 := tensor.Rand(9, -1, 1, 5)
+	x5 := tensor.Rand(seeded(9), -1, 1, 5)
 	hfr := ad.Hessian(f, ad.From(x5)).Tensor()
 	hrr := ad.JacRev(func(y ad.Value) ad.Value { return ad.Grad(f, y) }, ad.From(x5)).Tensor()
 	hff := ad.JacFwd(func(y ad.Value) ad.Value { return ad.JacFwd(f, y) }, ad.From(x5)).Tensor()
@@ -439,7 +439,7 @@ func TestCustomRules(t *testing.T) {
 }
 
 func TestCheckpointSameDerivatives(t *testing.T) {
-	w := ad.From(tensor.RandN(3, 4, 4))
+	w := ad.From(tensor.RandN(seeded(3), 4, 4))
 	layer := func(xs []ad.Value) ad.Value { return ad.Tanh(ad.MatMul(w, xs[0])) }
 	ck := ad.Checkpoint(layer)
 	plain := func(h ad.Value) ad.Value {
@@ -454,9 +454,9 @@ func TestCheckpointSameDerivatives(t *testing.T) {
 		}
 		return ad.Sum(ad.Square(h), false)
 	}
-	x := ad.From(tensor.RandN(4, 4))
+	x := ad.From(tensor.RandN(seeded(4), 4))
 	nearT(t, "checkpoint grad", ad.Grad(check, x).Tensor(), ad.Grad(plain, x).Tensor(), 1e-14)
-	v := ad.From(tensor.RandN(5, 4))
+	v := ad.From(tensor.RandN(seeded(5), 4))
 	nearT(t, "checkpoint hvp", ad.HVP(check, x, v).Tensor(), ad.HVP(plain, x, v).Tensor(), 1e-13)
 	nearT(t, "checkpoint jacfwd", ad.JacFwd(func(h ad.Value) ad.Value { return ck(h) }, x).Tensor(),
 		ad.JacRev(func(h ad.Value) ad.Value { return layer([]ad.Value{h}) }, x).Tensor(), 1e-14)
@@ -487,12 +487,12 @@ func TestGraphLocalGradients(t *testing.T) {
 	near(t, "tangent of output along x", tan[4].Item(), 3+math.Cos(2), 1e-15)
 	// tensor node: the local gradient as a function
 	gm := ad.Trace(func(xs []ad.Value) ad.Value { return ad.MatMul(xs[0], xs[1]) },
-		[]ad.Value{ad.From(tensor.RandN(1, 2, 3)), ad.From(tensor.RandN(2, 3, 4))})
+		[]ad.Value{ad.From(tensor.RandN(seeded(1), 2, 3)), ad.From(tensor.RandN(seeded(2), 3, 4))})
 	mm := gm.Nodes()[2]
 	if _, ok := mm.Local(0); ok {
 		t.Error("matmul node claims an elementwise local gradient")
 	}
-	ct := tensor.RandN(3, 2, 4)
+	ct := tensor.RandN(seeded(3), 2, 4)
 	nearT(t, "node vjp", mm.VJP(0, ct), tensor.MatMul(ct, tensor.Transpose(mm.ArgValue(1))), 1e-15)
 }
 
@@ -508,7 +508,7 @@ func TestSumToBatchedJVP(t *testing.T) {
 		m := ad.Reshape(x, 2, 3)
 		return ad.Sum(ad.Mul(m, ad.Slice(m, 0, 0, 1)), false) // (2,3)·(1,3)
 	}
-	x := ad.From(tensor.Rand(3, -1, 1, 6))
+	x := ad.From(tensor.Rand(seeded(3), -1, 1, 6))
 	nearT(t, "hessian fwd-over-rev vs rev-over-rev", ad.Hessian(f, x).Tensor(),
 		ad.JacRev(func(y ad.Value) ad.Value { return ad.Grad(f, y) }, x).Tensor(), 1e-14)
 }

@@ -20,7 +20,7 @@ func rosenOps(xs []ad.Value) int {
 // It reports ns per recorded op.
 func BenchmarkRosenbrockScalar(b *testing.B) {
 	n := 1000
-	x := tensor.Rand(1, -1, 1, n)
+	x := tensor.Rand(seeded(1), -1, 1, n)
 	xs := make([]ad.Value, n)
 	for i := range xs {
 		xs[i] = ad.Scalar(x.AtFlat(i))
@@ -38,7 +38,7 @@ func BenchmarkRosenbrockScalar(b *testing.B) {
 // BenchmarkRosenbrockScalarPrimal is the same function without derivatives.
 func BenchmarkRosenbrockScalarPrimal(b *testing.B) {
 	n := 1000
-	x := tensor.Rand(1, -1, 1, n)
+	x := tensor.Rand(seeded(1), -1, 1, n)
 	xs := make([]ad.Value, n)
 	for i := range xs {
 		xs[i] = ad.Scalar(x.AtFlat(i))
@@ -52,7 +52,7 @@ func BenchmarkRosenbrockScalarPrimal(b *testing.B) {
 // The vector Rosenbrock, n = 1e6: primal alone and value plus gradient. The
 // cheap-gradient principle asks for a ratio of at most 3.
 func BenchmarkRosenbrockVector(b *testing.B) {
-	x := ad.From(tensor.Rand(1, -1, 1, 1_000_000))
+	x := ad.From(tensor.Rand(seeded(1), -1, 1, 1_000_000))
 	b.Run("primal", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
@@ -68,7 +68,7 @@ func BenchmarkRosenbrockVector(b *testing.B) {
 }
 
 // rosenVec100k is the vector Rosenbrock input for the forward-mode benchmarks.
-var rosenVec100k = ad.From(tensor.Rand(2, -1, 1, 100_000))
+var rosenVec100k = ad.From(tensor.Rand(seeded(2), -1, 1, 100_000))
 
 // BenchmarkJVPCost compares the function alone with one JVP (Griewank's
 // bound for tangents is 2.5×) and, for k = 16 directions, one batched JVP
@@ -82,7 +82,7 @@ func BenchmarkJVPCost(b *testing.B) {
 			rosenN(x)
 		}
 	})
-	v := ad.From(tensor.RandN(3, n))
+	v := ad.From(tensor.RandN(seeded(3), n))
 	b.Run("jvp", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			ad.JVP(f, []ad.Value{x}, []ad.Value{v})
@@ -91,12 +91,12 @@ func BenchmarkJVPCost(b *testing.B) {
 	// k = 16 directions: batching shares the primal and the local
 	// derivatives, so it pays most where those are transcendental.
 	const k = 16
-	xs := ad.From(tensor.Rand(2, -1, 1, 10_000))
+	xs := ad.From(tensor.Rand(seeded(2), -1, 1, 10_000))
 	g := func(xs []ad.Value) ad.Value {
 		x := xs[0]
 		return ad.Sum(ad.Mul(ad.Sin(ad.Exp(ad.Tanh(x))), ad.Log1p(ad.Square(x))), false)
 	}
-	vs := tensor.RandN(4, k, xs.Size())
+	vs := tensor.RandN(seeded(4), k, xs.Size())
 	dirs := make([]ad.Value, k)
 	for j := range dirs {
 		dirs[j] = ad.From(tensor.Slice(vs, 0, j, j+1).Reshape(xs.Size()))
@@ -127,9 +127,9 @@ func BenchmarkJacobianModes(b *testing.B) {
 		name string
 		n, m int
 	}{{"R10toR1000", 10, 1000}, {"R1000toR10", 1000, 10}} {
-		w := ad.From(tensor.RandN(5, c.m, c.n))
+		w := ad.From(tensor.RandN(seeded(5), c.m, c.n))
 		f := func(x ad.Value) ad.Value { return ad.Tanh(ad.MatMul(w, ad.Sin(x))) }
-		x := ad.From(tensor.RandN(6, c.n))
+		x := ad.From(tensor.RandN(seeded(6), c.n))
 		for _, m := range []ad.Mode{ad.Forward, ad.Reverse, ad.Auto} {
 			b.Run(c.name+"/"+m.String(), func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
@@ -143,7 +143,7 @@ func BenchmarkJacobianModes(b *testing.B) {
 // BenchmarkHessianRosenbrock100: the full Hessian of the n = 100 Rosenbrock
 // function, forward-over-reverse.
 func BenchmarkHessianRosenbrock100(b *testing.B) {
-	x := ad.From(tensor.Rand(7, -1, 1, 100))
+	x := ad.From(tensor.Rand(seeded(7), -1, 1, 100))
 	for i := 0; i < b.N; i++ {
 		ad.Hessian(rosenN, x)
 	}
@@ -157,7 +157,7 @@ func BenchmarkHessianRosenbrock100(b *testing.B) {
 // time (without the sampling).
 func BenchmarkCheckpoint(b *testing.B) {
 	const layers, width, seg = 1000, 256, 32
-	w := ad.From(tensor.RandN(8, width, width).Reshape(width, width))
+	w := ad.From(tensor.RandN(seeded(8), width, width).Reshape(width, width))
 	w = ad.Mul(w, ad.Scalar(1/16.0))
 	var sample func() // measures the heap every seg layers, forward and reverse
 	calls := 0
@@ -169,7 +169,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 		return h
 	}
 	plain, ckpt := testfunc.TanhChain(layer, layers, seg)
-	h0 := ad.From(tensor.RandN(9, width))
+	h0 := ad.From(tensor.RandN(seeded(9), width))
 	for _, c := range []struct {
 		name string
 		f    func([]ad.Value) ad.Value
@@ -248,7 +248,7 @@ func BenchmarkRosenbrockScalarCompiledParallel(b *testing.B) {
 // rosenScalarProgram returns the compiled value and gradient of the scalar
 // Rosenbrock function of n variables, and inputs for it.
 func rosenScalarProgram(n int) (*ad.Program, []ad.Value) {
-	x := tensor.Rand(1, -1, 1, n)
+	x := tensor.Rand(seeded(1), -1, 1, n)
 	xs := make([]ad.Value, n)
 	for i := range xs {
 		xs[i] = ad.Scalar(x.AtFlat(i))
@@ -259,7 +259,7 @@ func rosenScalarProgram(n int) (*ad.Program, []ad.Value) {
 // BenchmarkRosenbrockHand is the physical limit: the n = 1000 Rosenbrock
 // value and its hand-derived gradient in plain Go.
 func BenchmarkRosenbrockHand(b *testing.B) {
-	x := tensor.Rand(1, -1, 1, 1000).Data()
+	x := tensor.Rand(seeded(1), -1, 1, 1000).Data()
 	g := make([]float64, len(x))
 	var sink float64
 	for i := 0; i < b.N; i++ {
@@ -271,7 +271,7 @@ func BenchmarkRosenbrockHand(b *testing.B) {
 // BenchmarkRosenbrockVectorCompiled replays the n = 1e6 vector Rosenbrock
 // value and gradient with ad.Compile, which recycles dead intermediates.
 func BenchmarkRosenbrockVectorCompiled(b *testing.B) {
-	x := ad.From(tensor.Rand(1, -1, 1, 1_000_000))
+	x := ad.From(tensor.Rand(seeded(1), -1, 1, 1_000_000))
 	prog := ad.Compile(func(xs []ad.Value) []ad.Value {
 		v, g := ad.ValueAndGrad(rosenN, xs[0])
 		return []ad.Value{v, g}
@@ -286,7 +286,7 @@ func BenchmarkRosenbrockVectorCompiled(b *testing.B) {
 // vector Rosenbrock function (forward-over-reverse), eagerly and replayed
 // by ad.Compile (fused).
 func BenchmarkHVPRosenbrock(b *testing.B) {
-	x, v := ad.From(tensor.Rand(2, -1, 1, 100_000)), ad.From(tensor.RandN(3, 100_000))
+	x, v := ad.From(tensor.Rand(seeded(2), -1, 1, 100_000)), ad.From(tensor.RandN(seeded(3), 100_000))
 	b.Run("eager", func(b *testing.B) {
 		for b.Loop() {
 			ad.HVP(rosenN, x, v)

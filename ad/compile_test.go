@@ -29,7 +29,7 @@ func valueAndGrads(f func([]ad.Value) ad.Value) func([]ad.Value) []ad.Value {
 func TestCompileScalarReplaysOnNewInputs(t *testing.T) {
 	n := 20
 	scalars := func(seed uint64) []ad.Value {
-		x := tensor.Rand(seed, -1.5, 1.5, n)
+		x := tensor.Rand(seeded(seed), -1.5, 1.5, n)
 		xs := make([]ad.Value, n)
 		for i := range xs {
 			xs[i] = ad.Scalar(x.AtFlat(i))
@@ -57,10 +57,10 @@ func TestCompileTensorsAndDynamicMasks(t *testing.T) {
 		y := ad.Where(ad.Greater(h, ad.Scalar(0.5)), ad.Sqrt(h), ad.Square(h))
 		return ad.Add(ad.LogSumExp(y, false), ad.Max(ad.Mul(x, x), false))
 	}
-	x0, w0 := ad.From(tensor.RandN(1, 4)), ad.From(tensor.RandN(2, 3, 4))
+	x0, w0 := ad.From(tensor.RandN(seeded(1), 4)), ad.From(tensor.RandN(seeded(2), 3, 4))
 	prog := ad.Compile(valueAndGrads(f), x0, w0)
 	for seed := uint64(3); seed < 8; seed++ {
-		x, w := ad.From(tensor.RandN(seed, 4)), ad.From(tensor.RandN(seed+100, 3, 4))
+		x, w := ad.From(tensor.RandN(seeded(seed), 4)), ad.From(tensor.RandN(seeded(seed+100), 3, 4))
 		got := prog.Run(x, w)
 		v, g := ad.ValueAndGrads(f, x, w)
 		near(t, "value", got[0].Item(), v.Item(), 1e-15)
@@ -74,8 +74,8 @@ func TestCompileSecondOrderAndCustom(t *testing.T) {
 	f := func(x ad.Value) ad.Value { return ad.Sum(lpe(ad.Mul(x, ad.Sin(x))), false) }
 	prog := ad.Compile(func(xs []ad.Value) []ad.Value {
 		return []ad.Value{ad.Hessian(f, xs[0]), ad.HVP(f, xs[0], xs[1])}
-	}, ad.From(tensor.RandN(1, 3)), ad.From(tensor.RandN(2, 3)))
-	x, v := ad.From(tensor.RandN(5, 3)), ad.From(tensor.RandN(6, 3))
+	}, ad.From(tensor.RandN(seeded(1), 3)), ad.From(tensor.RandN(seeded(2), 3)))
+	x, v := ad.From(tensor.RandN(seeded(5), 3)), ad.From(tensor.RandN(seeded(6), 3))
 	got := prog.Run(x, v)
 	nearT(t, "hessian", got[0].Tensor(), ad.Hessian(f, x).Tensor(), 1e-14)
 	nearT(t, "hvp", got[1].Tensor(), ad.HVP(f, x, v).Tensor(), 1e-14)
@@ -116,7 +116,7 @@ func TestCompileErrors(t *testing.T) {
 // The hand-written gradient used as the benchmarks' physical limit agrees
 // with chainrule.
 func TestRosenbrockHand(t *testing.T) {
-	x := tensor.Rand(4, -1, 1, 30)
+	x := tensor.Rand(seeded(4), -1, 1, 30)
 	g := make([]float64, 30)
 	v := rosenHand(x.Data(), g)
 	want, wg := ad.ValueAndGrad(rosenN, ad.From(x))
@@ -136,12 +136,12 @@ func TestCompileRecyclesStorageSafely(t *testing.T) {
 		h := ad.Tanh(ad.Mul(ad.Reshape(xs[0], 3, -1), ad.Reshape(g, 3, -1))) // views of the input
 		return []ad.Value{v, g, ad.Reshape(h, -1), ad.Sum(h, false)}
 	}
-	prog := ad.Compile(f, ad.From(tensor.Rand(1, -1, 1, n)))
+	prog := ad.Compile(f, ad.From(tensor.Rand(seeded(1), -1, 1, n)))
 	if !prog.Fused() || !strings.Contains(prog.String(), "fused (12287) {") {
 		t.Errorf("the Rosenbrock chain is not fused:\n%s", prog)
 	}
 	for seed := uint64(2); seed < 6; seed++ {
-		x := ad.From(tensor.Rand(seed, -1, 1, n))
+		x := ad.From(tensor.Rand(seeded(seed), -1, 1, n))
 		xcopy := x.Tensor().Clone()
 		got := prog.Run(x)
 		nearT(t, "input after a run", x.Tensor(), xcopy, 0)
@@ -151,7 +151,7 @@ func TestCompileRecyclesStorageSafely(t *testing.T) {
 		}
 		// outputs of earlier runs stay intact after later runs
 		keep := got[1].Tensor().Clone()
-		prog.Run(ad.From(tensor.Rand(seed+50, -1, 1, n)))
+		prog.Run(ad.From(tensor.Rand(seeded(seed+50), -1, 1, n)))
 		nearT(t, "earlier output", got[1].Tensor(), keep, 0)
 	}
 }
@@ -164,13 +164,13 @@ func TestCompileRecyclesStorageSafely(t *testing.T) {
 func TestCompileHVP(t *testing.T) {
 	n := 5000
 	hvp := func(in []ad.Value) []ad.Value { return []ad.Value{ad.HVP(rosenN, in[0], in[1])} }
-	prog := ad.Compile(hvp, ad.From(tensor.Rand(1, -1, 1, n)), ad.From(tensor.RandN(2, n)))
+	prog := ad.Compile(hvp, ad.From(tensor.Rand(seeded(1), -1, 1, n)), ad.From(tensor.RandN(seeded(2), n)))
 	if !prog.Fused() {
 		t.Errorf("the HVP program is not fused:\n%s", prog)
 	}
 	const h = 1e-3
 	for seed := uint64(3); seed < 6; seed++ {
-		x, v := tensor.Rand(seed, -1, 1, n), tensor.RandN(seed+10, n)
+		x, v := tensor.Rand(seeded(seed), -1, 1, n), tensor.RandN(seeded(seed+10), n)
 		g := func(steps float64) *tensor.Tensor {
 			at := tensor.Add(x, tensor.Mul(v, tensor.Scalar(steps*h)))
 			return ad.Grad(rosenN, ad.From(at)).Tensor()
@@ -192,7 +192,7 @@ func TestCompileDonate(t *testing.T) {
 		g := ad.Grad(func(w ad.Value) ad.Value { return loss(w, in[1]) }, in[0])
 		return []ad.Value{ad.Sub(in[0], ad.Mul(g, ad.Scalar(0.1)))}
 	}
-	w0, x := tensor.RandN(1, 64, 96), ad.From(tensor.RandN(2, 8, 64))
+	w0, x := tensor.RandN(seeded(1), 64, 96), ad.From(tensor.RandN(seeded(2), 8, 64))
 	prog := ad.Compile(step, ad.From(w0.Clone()), x).Donate(0)
 	w := ad.From(w0.Clone())
 	seen := map[any]bool{}
@@ -223,23 +223,23 @@ func TestCompileDonate(t *testing.T) {
 	// the same tensor as two inputs: its storage is still needed, so it is
 	// not recycled; an input that is an output is never recycled either
 	two := ad.Compile(func(in []ad.Value) []ad.Value { return []ad.Value{ad.Add(ad.Exp(in[0]), in[1])} },
-		ad.From(tensor.RandN(3, 4096)), ad.From(tensor.RandN(4, 4096))).Donate(0)
-	a := ad.From(tensor.RandN(5, 4096))
+		ad.From(tensor.RandN(seeded(3), 4096)), ad.From(tensor.RandN(seeded(4), 4096))).Donate(0)
+	a := ad.From(tensor.RandN(seeded(5), 4096))
 	got := two.Run(a, a)[0]
 	nearT(t, "shared inputs", got.Tensor(), tensor.Add(tensor.Exp(a.Tensor()), a.Tensor()), 1e-15)
 	if a.Tensor().Size() != 4096 {
 		t.Error("a donated input shared with another input was recycled")
 	}
-	id := ad.Compile(func(in []ad.Value) []ad.Value { return []ad.Value{in[0], ad.Exp(in[0])} }, ad.From(tensor.RandN(6, 4096))).Donate(0)
-	b := ad.From(tensor.RandN(7, 4096))
+	id := ad.Compile(func(in []ad.Value) []ad.Value { return []ad.Value{in[0], ad.Exp(in[0])} }, ad.From(tensor.RandN(seeded(6), 4096))).Donate(0)
+	b := ad.From(tensor.RandN(seeded(7), 4096))
 	if out := id.Run(b); out[0].Tensor().Size() != 4096 || b.Tensor().Size() != 4096 {
 		t.Error("a donated input that is also an output was recycled")
 	}
 
 	// an input that is a constant the program captured keeps its storage
-	c := tensor.RandN(8, 4096)
+	c := tensor.RandN(seeded(8), 4096)
 	capt := ad.Compile(func(in []ad.Value) []ad.Value { return []ad.Value{ad.Mul(ad.Exp(in[0]), ad.From(c))} },
-		ad.From(tensor.RandN(9, 4096))).Donate(0)
+		ad.From(tensor.RandN(seeded(9), 4096))).Donate(0)
 	capt.Run(ad.From(c))
 	if c.Size() != 4096 {
 		t.Error("a donated input that the program holds as a constant was recycled")
@@ -277,7 +277,7 @@ func TestCompileFusesFloat32(t *testing.T) {
 				restore = ad.SetFusion(1, 3)
 			}
 			in := func(seed uint64) []ad.Value {
-				return []ad.Value{ad.From(dt.RandN(seed, n)), ad.From(dt.RandN(seed+1, n))}
+				return []ad.Value{ad.From(dt.RandN(seeded(seed), n)), ad.From(dt.RandN(seeded(seed+1), n))}
 			}
 			prog := ad.Compile(valueAndGrads(f), in(1)...)
 			if !prog.Fused() {
@@ -311,12 +311,12 @@ func TestCompileCombinesPads(t *testing.T) {
 			d := ad.Sub(ad.Slice(x, axis, 1, n), ad.Square(ad.Slice(x, axis, 0, n-1)))
 			return ad.Sum(ad.Mul(d, d), false)
 		}
-		prog := ad.Compile(valueAndGrads(f), ad.From(tensor.RandN(1, 6, 5)))
+		prog := ad.Compile(valueAndGrads(f), ad.From(tensor.RandN(seeded(1), 6, 5)))
 		if c := strings.Count(prog.String(), "pad_add("); c != 1 || strings.Contains(prog.String(), " pad(") {
 			t.Errorf("axis %d: %d pad_add instructions, want 1 and no pad:\n%s", axis, c, prog)
 		}
 		for seed := uint64(2); seed < 5; seed++ {
-			x := ad.From(tensor.RandN(seed, 6, 5))
+			x := ad.From(tensor.RandN(seeded(seed), 6, 5))
 			got := prog.Run(x)
 			v, g := ad.ValueAndGrads(f, x)
 			near(t, "value", got[0].Item(), v.Item(), 0)

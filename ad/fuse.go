@@ -13,6 +13,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -273,9 +274,9 @@ func runGroup[T float32 | float64](g *group, vals []Value) {
 		}
 	}
 	neg1 := []T{-1}
-	par := tensor.Parallel
+	par := kernel.Parallel
 	if g.costly {
-		par = tensor.ParallelCostly
+		par = kernel.ParallelCostly
 	}
 	par(g.n, func(lo, hi int) {
 		scratch := make([]T, g.slots*block)

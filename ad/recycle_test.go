@@ -24,7 +24,7 @@ func recycleCases() []struct {
 	f    func(xs []ad.Value) ad.Value
 	xs   []ad.Value
 } {
-	w := ad.From(tensor.RandN(11, 64, 96)) // a captured constant
+	w := ad.From(tensor.RandN(seeded(11), 64, 96)) // a captured constant
 	sq := ad.Custom("sq", func(xs []ad.Value) ad.Value { return ad.Mul(xs[0], xs[0]) },
 		func(p, t []ad.Value) ad.Value { return ad.Mul(ad.Scalar(2), ad.Mul(p[0], t[0])) },
 		func(p []ad.Value, _, ct ad.Value) []ad.Value {
@@ -36,7 +36,7 @@ func recycleCases() []struct {
 		f    func(xs []ad.Value) ad.Value
 		xs   []ad.Value
 	}{
-		{"rosenbrock", func(xs []ad.Value) ad.Value { return rosenN(xs[0]) }, []ad.Value{ad.From(tensor.Rand(1, -1, 1, 20000))}},
+		{"rosenbrock", func(xs []ad.Value) ad.Value { return rosenN(xs[0]) }, []ad.Value{ad.From(tensor.Rand(seeded(1), -1, 1, 20000))}},
 		{"mlp", func(xs []ad.Value) ad.Value {
 			h := ad.Tanh(ad.Add(ad.MatMul(xs[0], w), xs[1]))
 			labels := make([]int, 128)
@@ -44,7 +44,7 @@ func recycleCases() []struct {
 				labels[i] = i * 7 % 48
 			}
 			return ad.SoftmaxCrossEntropy(ad.Reshape(h, 128, 48), labels)
-		}, []ad.Value{ad.From(tensor.RandN(2, 64, 64)), ad.From(tensor.RandN(3, 96))}},
+		}, []ad.Value{ad.From(tensor.RandN(seeded(2), 64, 64)), ad.From(tensor.RandN(seeded(3), 96))}},
 		{"views", func(xs []ad.Value) ad.Value {
 			x := xs[0]
 			t := ad.Transpose(ad.Reshape(x, 80, 100), 1, 0)
@@ -52,10 +52,10 @@ func recycleCases() []struct {
 			c := ad.Concat(1, ad.Mul(a, b), ad.Exp(ad.Neg(a)))
 			m := ad.Where(ad.Greater(c, ad.Scalar(0)), c, ad.Square(c))
 			return ad.Add(ad.Sum(ad.Mul(m, m), false), ad.Sum(ad.Mean(ad.Sin(x), false), false))
-		}, []ad.Value{ad.From(tensor.RandN(4, 8000))}},
+		}, []ad.Value{ad.From(tensor.RandN(seeded(4), 8000))}},
 		{"custom and checkpoint", func(xs []ad.Value) ad.Value {
 			return ad.Sum(sq(seg(xs[0], w)), false)
-		}, []ad.Value{ad.From(tensor.RandN(5, 128, 64))}},
+		}, []ad.Value{ad.From(tensor.RandN(seeded(5), 128, 64))}},
 	}
 }
 
@@ -104,11 +104,11 @@ func TestGradRecyclingMatchesFresh(t *testing.T) {
 // saw — survive later gradients; a tracer that escaped the function panics
 // with ErrGraph instead of showing reused storage.
 func TestGradRecyclingKeepsWhatEscapes(t *testing.T) {
-	x := ad.From(tensor.RandN(1, 6000))
+	x := ad.From(tensor.RandN(seeded(1), 6000))
 	// custom rules' own storage, one each, so that no rule's use pins another's
-	held, held2, held3 := tensor.RandN(2, 6000), tensor.RandN(3, 6000), tensor.RandN(4, 6000)
+	held, held2, held3 := tensor.RandN(seeded(2), 6000), tensor.RandN(seeded(3), 6000), tensor.RandN(seeded(4), 6000)
 	heldAt, held2At, held3At := held.Clone(), held2.Clone(), held3.Clone()
-	w := ad.From(tensor.RandN(5, 6000))
+	w := ad.From(tensor.RandN(seeded(5), 6000))
 	// shift(x) = x + held3, its reverse rule stashing the cotangent
 	var stash, stashAt *tensor.Tensor
 	shift := ad.Custom("shift", func(xs []ad.Value) ad.Value { return ad.Add(xs[0], ad.From(held3)) },
@@ -210,7 +210,7 @@ func TestGradRecyclingConcurrent(t *testing.T) {
 // Nested differentiation does not recycle (an outer trace may hold the
 // inner sweep's values): Hessians agree with recycling on and off.
 func TestGradRecyclingNested(t *testing.T) {
-	x := ad.From(tensor.Rand(3, -1, 1, 70))
+	x := ad.From(tensor.Rand(seeded(3), -1, 1, 70))
 	restore := ad.SetRecycling(false)
 	want := ad.Hessian(rosenN, x).Tensor()
 	wantRR := ad.JacRev(func(y ad.Value) ad.Value { return ad.Grad(rosenN, y) }, x).Tensor()
@@ -228,7 +228,7 @@ func TestGradRecyclingNested(t *testing.T) {
 // Recycling takes repeated gradients' storage from the pool: they allocate
 // far fewer bytes than with it off.
 func TestGradRecyclingReusesStorage(t *testing.T) {
-	x := ad.From(tensor.Rand(1, -1, 1, 20000))
+	x := ad.From(tensor.Rand(seeded(1), -1, 1, 20000))
 	bytes := func() uint64 {
 		ad.ValueAndGrad(rosenN, x) // warm the pools
 		var a, b runtime.MemStats
@@ -253,7 +253,7 @@ func TestGradRecyclingReusesStorage(t *testing.T) {
 // goroutines at once (the race detector checks the bookkeeping), and every
 // tensor so handed out survives the gradient.
 func TestGradTensorConcurrent(t *testing.T) {
-	x := ad.From(tensor.RandN(1, 5000))
+	x := ad.From(tensor.RandN(seeded(1), 5000))
 	got := make([]*tensor.Tensor, 4)
 	ad.Grad(func(x ad.Value) ad.Value {
 		hs := []ad.Value{ad.Sin(x), ad.Cos(x), ad.Exp(x), ad.Tanh(x)}

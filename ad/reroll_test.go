@@ -11,7 +11,7 @@ import (
 
 // scalarInputs returns n scalar Values drawn uniformly from [lo, hi).
 func scalarInputs(seed uint64, n int, lo, hi float64) []ad.Value {
-	x := tensor.Rand(seed, lo, hi, n)
+	x := tensor.Rand(seeded(seed), lo, hi, n)
 	xs := make([]ad.Value, n)
 	for i := range xs {
 		xs[i] = ad.Scalar(x.AtFlat(i))

@@ -8,6 +8,7 @@ package ad
 import (
 	"slices"
 
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -72,7 +73,9 @@ func Transpose(x Value, perm ...int) Value {
 			perm[i] = x.Rank() - 1 - i
 		}
 	}
-	tensor.CheckPerm("transpose", x.Shape(), perm)
+	if !kernel.IsPerm(perm, x.Rank()) {
+		tensor.Panicf(tensor.ErrAxis, "transpose", "%v is not a permutation of the axes of shape %s", perm, tensor.ShapeString(x.Shape()))
+	}
 	if slices.IsSorted(perm) {
 		return x
 	}
@@ -120,7 +123,9 @@ func Slice(x Value, axis, start, stop int) Value {
 	if start == 0 && stop == x.Shape()[a] {
 		return x
 	}
-	tensor.Slice(tensor.Zeros(x.Shape()[a]), 0, start, stop) // validates the range
+	if n := x.Shape()[a]; start < 0 || stop < start || stop > n {
+		tensor.Panicf(tensor.ErrIndex, "slice", "range [%d:%d] out of bounds for axis %d of shape %s", start, stop, axis, tensor.ShapeString(x.Shape()))
+	}
 	return bind(slicePrim, &params{axis: a, start: start, stop: stop}, x)
 }
 
@@ -254,7 +259,9 @@ func init() {
 func TakeAlong(x Value, axis int, idx []int) Value {
 	check("take_along", x)
 	a := tensor.NormalizeAxis("take_along", x.Shape(), axis)
-	tensor.IndexShape("take_along", x.Shape(), a, len(idx))
+	if _, ok := kernel.IndexShape(x.Shape(), a, len(idx)); !ok {
+		tensor.Panicf(tensor.ErrShape, "take_along", "%d indices do not fit shape %s along axis %d", len(idx), tensor.ShapeString(x.Shape()), a)
+	}
 	return bind(takeAlongPrim, &params{axis: a, idx: slices.Clone(idx)}, x)
 }
 
@@ -291,6 +298,23 @@ func Take(x Value, axis int, idx []int) Value {
 	a := tensor.NormalizeAxis("take", x.Shape(), axis)
 	s := x.Shape()
 	outer, inner := tensor.Size(s[:a]), tensor.Size(s[a+1:])
+	want := slices.Clone(s)
+	want[a] = len(idx)
+	nz := 1 // the product of want's non-zero dimensions, checked as tensor.Size does
+	for _, d := range want {
+		if d > 0 && nz > tensor.MaxSize/d {
+			tensor.Panicf(tensor.ErrShape, "take", "%d indices along axis %d of shape %s: too large for a tensor", len(idx), axis, tensor.ShapeString(s))
+		}
+		nz *= max(d, 1)
+	}
+	if outer*inner == 0 { // no lanes: nothing to gather (and outer may be huge)
+		for _, i := range idx {
+			if i < -s[a] || i >= s[a] {
+				tensor.Panicf(tensor.ErrIndex, "take", "index %d out of range for axis of length %d", i, s[a])
+			}
+		}
+		return Reshape(TakeAlong(x, a, nil), want...)
+	}
 	full := make([]int, 0, outer*len(idx)*inner)
 	for o := 0; o < outer; o++ {
 		for _, i := range idx {
@@ -315,9 +339,13 @@ func init() {
 	}
 }
 
-// AsType returns x converted to dtype d; gradients convert back.
+// AsType returns x converted to dtype d; gradients convert back. It panics
+// with tensor.ErrDType if d is neither tensor.Float64 nor tensor.Float32.
 func AsType(x Value, d tensor.DType) Value {
 	check("astype", x)
+	if d != tensor.Float64 && d != tensor.Float32 {
+		tensor.Panicf(tensor.ErrDType, "astype", "unknown dtype %s", d)
+	}
 	if x.DType() == d {
 		return x
 	}

@@ -13,6 +13,7 @@ package ad
 import (
 	"math"
 
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/internal/vmath"
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -45,7 +46,7 @@ func kernelUnary(name string, f func(float64) float64, k func(*tensor.Tensor) *t
 var negPrim = new(prim)
 
 func init() {
-	*negPrim = *kernelUnary("neg", func(x float64) float64 { return -x }, tensor.Neg, tensor.NegTo[float64], tensor.NegTo[float32],
+	*negPrim = *kernelUnary("neg", func(x float64) float64 { return -x }, tensor.Neg, kernel.Neg[float64], kernel.Neg[float32],
 		func(x, _ Value) Value { return like(x, -1) })
 }
 
@@ -136,7 +137,7 @@ func sign(x float64) float64 {
 	return x // 0, -0 or NaN
 }
 
-var squarePrim = kernelUnary("square", func(x float64) float64 { return x * x }, tensor.Square, tensor.SquareTo[float64], tensor.SquareTo[float32],
+var squarePrim = kernelUnary("square", func(x float64) float64 { return x * x }, tensor.Square, kernel.Square[float64], kernel.Square[float32],
 	func(x, _ Value) Value { return Mul(like(x, 2), x) })
 
 // Square returns x² elementwise. It is a primitive (not x·x) so that its

@@ -38,7 +38,7 @@ func TestCompare(t *testing.T) {
 func TestArrayRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	for _, d := range []tensor.DType{tensor.Float64, tensor.Float32} {
-		x := d.RandN(1, 3, 4)
+		x := d.RandN(seeded(1), 3, 4)
 		a, err := writeArray(filepath.Join(dir, d.String()+".bin"), x)
 		if err != nil {
 			t.Fatal(err)

@@ -16,6 +16,10 @@ import (
 	"github.com/chainrule/chainrule/tensor"
 )
 
+// seeded returns a PCG generator for tensor.RandN and tensor.Rand, seeded
+// with seed, so that every run draws the same inputs.
+func seeded(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)) }
+
 // Workload is a named family of cases.
 type Workload struct {
 	Name    string
@@ -103,7 +107,7 @@ var (
 // plus reverse sweep over ~7n scalar nodes).
 func buildW1(quick bool) []*Case {
 	n := pick(quick, 1000, 100)
-	x := tensor.Rand(1, -1, 1, n)
+	x := tensor.Rand(seeded(1), -1, 1, n)
 	xs := make([]ad.Value, n)
 	for i := range xs {
 		xs[i] = ad.Scalar(x.AtFlat(i))
@@ -156,7 +160,7 @@ func buildW1(quick bool) []*Case {
 // the primal alone, which gives the cheap-gradient ratio grad/primal.
 func buildW2(quick bool) []*Case {
 	n := pick(quick, 1_000_000, 10_000)
-	x := tensor.Rand(1, -1, 1, n)
+	x := tensor.Rand(seeded(1), -1, 1, n)
 	xv := ad.From(x)
 	xd := x.Data()
 	g := make([]float64, n)
@@ -232,12 +236,12 @@ func newMLPSetup(quick bool, d tensor.DType) *mlpSetup {
 	scale := func(t *tensor.Tensor, c float64) *tensor.Tensor {
 		return tensor.Map(t, func(v float64) float64 { return v * c }).As(d)
 	}
-	s.x = tensor.RandN(13, s.b, s.d).As(d)
+	s.x = tensor.RandN(seeded(13), s.b, s.d).As(d)
 	s.params = []*tensor.Tensor{
-		scale(tensor.RandN(11, s.d, s.h), 1/math.Sqrt(float64(s.d))),
-		scale(tensor.RandN(12, s.h), 0.1),
-		scale(tensor.RandN(16, s.h, s.c), 1/math.Sqrt(float64(s.h))),
-		scale(tensor.RandN(17, s.c), 0.1),
+		scale(tensor.RandN(seeded(11), s.d, s.h), 1/math.Sqrt(float64(s.d))),
+		scale(tensor.RandN(seeded(12), s.h), 0.1),
+		scale(tensor.RandN(seeded(16), s.h, s.c), 1/math.Sqrt(float64(s.h))),
+		scale(tensor.RandN(seeded(17), s.c), 0.1),
 	}
 	return s
 }
@@ -384,7 +388,7 @@ func buildW3(quick bool) []*Case {
 // forward-over-reverse in chainrule.
 func buildW4(quick bool) []*Case {
 	n := pick(quick, 100_000, 1_000)
-	x, v := tensor.Rand(2, -1, 1, n), tensor.RandN(3, n)
+	x, v := tensor.Rand(seeded(2), -1, 1, n), tensor.RandN(seeded(3), n)
 	xv, vv := ad.From(x), ad.From(v)
 	hv := make([]float64, n)
 	prog := ad.Compile(func(in []ad.Value) []ad.Value { return []ad.Value{ad.HVP(rosenN, in[0], in[1])} }, xv, vv)
@@ -415,7 +419,7 @@ func buildW5(quick bool) []*Case {
 	var cases []*Case
 	for _, sz := range [][2]int{{10, big}, {big, 10}} {
 		n, m := sz[0], sz[1]
-		w, x := tensor.RandN(5, m, n), tensor.RandN(6, n)
+		w, x := tensor.RandN(seeded(5), m, n), tensor.RandN(seeded(6), n)
 		wv, xv := ad.From(w), ad.From(x)
 		f := func(x ad.Value) ad.Value { return ad.Tanh(ad.MatMul(wv, ad.Sin(x))) }
 		jac := func(mode ad.Mode) Impl {
@@ -460,8 +464,8 @@ func buildW6(quick bool) []*Case {
 	if quick {
 		layers, width, seg = 50, 32, 8
 	}
-	w := tensor.Map(tensor.RandN(8, width, width), func(v float64) float64 { return v / math.Sqrt(float64(width)) })
-	h0 := tensor.RandN(9, width)
+	w := tensor.Map(tensor.RandN(seeded(8), width, width), func(v float64) float64 { return v / math.Sqrt(float64(width)) })
+	h0 := tensor.RandN(seeded(9), width)
 	wv, hv := ad.From(w), ad.From(h0)
 	layer := func(h ad.Value) ad.Value { return ad.Tanh(ad.MatMul(wv, h)) }
 	plain, ckpt := testfunc.TanhChain(layer, layers, seg)
@@ -508,7 +512,7 @@ func buildW6(quick bool) []*Case {
 // buildH100: the full Hessian of the n = 100 Rosenbrock function.
 func buildH100(quick bool) []*Case {
 	n := pick(quick, 100, 20)
-	x := tensor.Rand(7, -1, 1, n)
+	x := tensor.Rand(seeded(7), -1, 1, n)
 	xv := ad.From(x)
 	h := make([]float64, n*n)
 	return []*Case{{
@@ -546,7 +550,7 @@ func buildGEMM(quick bool) []*Case {
 	}
 	var cases []*Case
 	for _, d := range []tensor.DType{tensor.Float64, tensor.Float32} {
-		a, b := d.RandN(21, n, n), d.RandN(22, n, n)
+		a, b := d.RandN(seeded(21), n, n), d.RandN(seeded(22), n, n)
 		impls := []Impl{{Name: "chainrule", Op: func() { tensor.MatMul(a, b) }, Outputs: func() outputs {
 			return outputs{"c": flat(tensor.MatMul(a, b))}
 		}}}

@@ -31,7 +31,8 @@ const (
 
 // ArithInto writes x op y elementwise into z: the slice-level kernel of
 // Add, Sub, Mul, Div and StrongMul, for callers that manage their own
-// buffers (ad's fused programs). x or y (or both) may hold one element,
+// buffers (ad's fused programs; other code has Add, Sub, Mul, Div and
+// StrongMul). x or y (or both) may hold one element,
 // broadcast over z; otherwise each has z's length. It panics with ErrShape
 // if a length does not fit and ErrArg for an unknown op.
 func ArithInto[T Float](op ArithOp, z, x, y []T) {

@@ -8,7 +8,7 @@ func BenchmarkMatMul512(b *testing.B) {
 	const n = 512
 	for _, d := range dtypes {
 		b.Run(d.String(), func(b *testing.B) {
-			x, y := d.RandN(1, n, n), d.RandN(2, n, n)
+			x, y := d.RandN(seeded(1), n, n), d.RandN(seeded(2), n, n)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				MatMul(x, y)
@@ -23,7 +23,7 @@ func BenchmarkMatMul512(b *testing.B) {
 // BenchmarkAdd adds two tensors of 1e6 elements, same shape and broadcast.
 func BenchmarkAdd(b *testing.B) {
 	for _, d := range dtypes {
-		x, y, row := d.RandN(1, 1000, 1000), d.RandN(2, 1000, 1000), d.RandN(3, 1000)
+		x, y, row := d.RandN(seeded(1), 1000, 1000), d.RandN(seeded(2), 1000, 1000), d.RandN(seeded(3), 1000)
 		elem := int64(8)
 		if d == Float32 {
 			elem = 4
@@ -45,7 +45,7 @@ func BenchmarkAdd(b *testing.B) {
 // BenchmarkSum reduces a 1000×1000 tensor over all axes, axis 0 and axis 1.
 func BenchmarkSum(b *testing.B) {
 	for _, d := range dtypes {
-		x := d.RandN(1, 1000, 1000)
+		x := d.RandN(seeded(1), 1000, 1000)
 		for _, c := range []struct {
 			name string
 			axes []int

@@ -8,8 +8,21 @@
 // per dimension. A tensor with an empty shape is a scalar of rank 0 holding
 // one element; a tensor with a 0 in its shape holds no elements. Tensors are
 // made by New and New32 (which take ownership of the slice they are given),
-// Scalar, Zeros, Ones, Full, Arange, Eye, RandN and Rand, and read with At,
-// AtFlat, Item, Data, Data32 and Float64s.
+// Scalar, Zeros, Ones, Full, Arange and Eye, and read with At, AtFlat, Item,
+// Data, Data32 and Float64s. RandN and Rand draw random tensors from a
+// *rand.Rand (math/rand/v2) the caller gives them, so a seeded generator
+// gives reproducible tensors and there is no hidden global state:
+//
+//	r := rand.New(rand.NewPCG(1, 2))
+//	w := tensor.RandN(r, 3, 4) // a (3,4) tensor of standard normal samples
+//
+// A shape has no negative dimension, and its non-zero dimensions multiply
+// to at most MaxSize, the longest []float64 the Go runtime allocates (2⁴⁵
+// elements on 64-bit platforms), so that sizes and strides fit in an int: every
+// function that makes a shape (New, Zeros, Reshape, BroadcastTo, the
+// broadcasting operations, MatMul, Pad, Concat, …) panics with ErrShape for
+// one that is not, rather than wrap around. A shape with a 0 in it holds
+// nothing but is still held to that limit.
 //
 // # Dtypes
 //
@@ -66,9 +79,9 @@
 //
 // # Errors
 //
-// Misuse — shapes that do not fit, an axis out of range, mixed dtypes, an
-// index out of range — is a programmer error and panics, as slice indexing
-// does. The panic value is always an *Error whose Kind is one of the
+// Misuse — shapes that do not fit or are too large, an axis out of range or
+// repeated, mixed or unknown dtypes, an index out of range — is a
+// programmer error and panics, as slice indexing does. The panic value is always an *Error whose Kind is one of the
 // sentinels ErrShape, ErrAxis, ErrDType, ErrIndex, ErrGraph or ErrArg, and
 // whose message names the operation and the shapes involved:
 //
@@ -84,4 +97,16 @@
 // Panics that are not chainrule errors (a nil *Tensor, say) pass through
 // Maybe unchanged. Arithmetic itself never panics: division by zero and
 // overflow give IEEE-754 infinities and NaNs.
+//
+// # Writing operations on tensor
+//
+// A few functions serve code that builds operations on tensor, as package
+// ad does and as a user's own operations and ad.Custom rules may: Panicf
+// raises a chainrule error; NormalizeAxis, NormalizeAxes, ResolveShape and
+// BroadcastShapes check and resolve axis and shape arguments, panicking with
+// the sentinel under the name of the operation they are given; ReducedShape,
+// Size and ShapeString compute and print shapes; Map and Map2 lift a scalar
+// function; Uninitialized and Recycle manage storage. The slice-level
+// kernels and parallel loops that package ad's fused programs share with
+// tensor live in the internal package internal/kernel, except ArithInto.
 package tensor

@@ -6,11 +6,18 @@ import "slices"
 // are aligned from the right and each pair must be equal or contain a 1. When
 // a and b are equal the result is a itself, so callers that keep it must copy
 // it. It panics with ErrShape, naming op and both shapes, when they do not
-// broadcast.
+// broadcast or their broadcast is not a valid shape for a tensor (a negative
+// dimension, too many elements: see Size).
 func BroadcastShapes(op string, a, b []int) []int {
 	s, ok := broadcast(a, b)
 	if !ok {
 		Panicf(ErrShape, op, "shapes %s and %s do not broadcast", ShapeString(a), ShapeString(b))
+	}
+	if _, ok := shapeSize(s); !ok {
+		if slices.ContainsFunc(s, func(d int) bool { return d < 0 }) {
+			Panicf(ErrShape, op, "negative dimension in shapes %s and %s", ShapeString(a), ShapeString(b))
+		}
+		Panicf(ErrShape, op, "shapes %s and %s broadcast to %s, too large for a tensor", ShapeString(a), ShapeString(b), ShapeString(s))
 	}
 	return s
 }

@@ -41,8 +41,12 @@ func (e *Error) Error() string { return "chainrule: " + e.Op + ": " + e.Msg }
 // Unwrap returns the sentinel kind, so errors.Is(err, ErrShape) works.
 func (e *Error) Unwrap() error { return e.Kind }
 
-// Panicf panics with an *Error of the given kind for op. It is exported for
-// the packages built on tensor; user code rarely needs it.
+// Panicf panics with an *Error of the given kind for op, its message
+// formatted from format and args as by fmt.Sprintf. It is for code built on
+// tensor — package ad, and a user's own operations or ad.Custom rules — to
+// refuse bad arguments the way chainrule's operations do, so that Maybe and
+// errors.Is treat them alike; op should name the operation the caller
+// called.
 func Panicf(kind error, op, format string, args ...any) {
 	panic(&Error{Kind: kind, Op: op, Msg: fmt.Sprintf(format, args...)})
 }

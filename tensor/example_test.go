@@ -3,6 +3,8 @@ package tensor_test
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -96,4 +98,28 @@ func ExampleMaybe() {
 	// Output:
 	// chainrule: sum: axis 2 out of range for shape (2,3)
 	// true false
+}
+
+func ExampleRandN() {
+	// a seeded generator gives the same tensor every run; draws continue
+	// its sequence, so a second call gives new samples
+	r := rand.New(rand.NewPCG(1, 2))
+	w := tensor.RandN(r, 2, 3)
+	fmt.Println(w.Shape())
+	fmt.Println(tensor.Equal(w, tensor.RandN(rand.New(rand.NewPCG(1, 2)), 2, 3)))
+	fmt.Println(tensor.Equal(w, tensor.RandN(r, 2, 3)))
+	// Output:
+	// [2 3]
+	// true
+	// false
+}
+
+func ExampleSize() {
+	fmt.Println(tensor.Size([]int{2, 3, 4}), tensor.Size([]int{5, 0}), tensor.Size(nil))
+	// a shape whose size does not fit is refused, not wrapped around
+	err := tensor.Maybe(func() { tensor.Zeros(math.MaxInt, 2) })
+	fmt.Println(errors.Is(err, tensor.ErrShape))
+	// Output:
+	// 24 0 1
+	// true
 }

@@ -110,6 +110,9 @@ func mk(d DType, vals []float64, shape ...int) *Tensor {
 	return New(slices.Clone(vals), shape...)
 }
 
+// seeded returns a PCG generator for RandN and Rand, seeded with seed.
+func seeded(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)) }
+
 // ints returns n pseudo-random integers in [-9, 9] as float64s, so sums
 // and products of a few of them are exact in float32 and float64.
 func ints(seed uint64, n int) []float64 {

@@ -13,7 +13,8 @@ import (
 // removed from the result. It returns a new tensor and panics with ErrDType
 // if the dtypes differ and with ErrShape when the inner dimensions differ,
 // e.g. "chainrule: matmul: shapes (3,4) and (5,2) do not match", when the
-// batch dimensions do not broadcast, and for scalar operands.
+// batch dimensions do not broadcast, for scalar operands, and when the
+// product would be too large for a tensor (see Size).
 func MatMul(a, b *Tensor) *Tensor {
 	sameDType("matmul", a, b)
 	if a.Rank() == 0 || b.Rank() == 0 {
@@ -79,6 +80,9 @@ func matmul(a, b *Tensor, as, bs []int, ta, tb bool) *Tensor {
 		Panicf(ErrShape, "matmul", "batch dimensions of shapes %s and %s do not broadcast", ShapeString(a.shape), ShapeString(b.shape))
 	}
 	shape := append(slices.Clone(batch), m, n)
+	if _, ok := shapeSize(shape); !ok {
+		Panicf(ErrShape, "matmul", "shapes %s and %s give a product of shape %s, too large for a tensor", ShapeString(a.shape), ShapeString(b.shape), ShapeString(shape))
+	}
 	if m == 0 || n == 0 || k == 0 {
 		return Empty(a.dtype, shape)
 	}

@@ -28,8 +28,8 @@ func TestMatMulT(t *testing.T) {
 		for _, s := range shapes {
 			for f := 0; f < 4; f++ {
 				ta, tb := f&1 == 1, f&2 == 2
-				a := dt.RandN(1, s.a...)
-				b := dt.RandN(2, s.b...)
+				a := dt.RandN(seeded(1), s.a...)
+				b := dt.RandN(seeded(2), s.b...)
 				want := MatMul(a, b)
 				if ta {
 					a = swap(a)

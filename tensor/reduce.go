@@ -7,8 +7,9 @@ import (
 
 // NormalizeAxes returns the axes of a rank-r tensor that a reduction over
 // axes touches: negative axes count from the end, nil means all axes, and
-// the result is sorted without duplicates. It panics with ErrAxis for an axis
-// out of range.
+// the result is sorted. It panics with ErrAxis, naming op, for an axis out of
+// range or an axis given twice (also as, say, 1 and -1), as NumPy and
+// PyTorch do.
 func NormalizeAxes(op string, shape []int, axes []int) []int {
 	r := len(shape)
 	if axes == nil {
@@ -27,9 +28,10 @@ func NormalizeAxes(op string, shape []int, axes []int) []int {
 		if b < 0 || b >= r {
 			Panicf(ErrAxis, op, "axis %d out of range for shape %s", a, ShapeString(shape))
 		}
-		if !slices.Contains(out, b) {
-			out = append(out, b)
+		if slices.Contains(out, b) {
+			Panicf(ErrAxis, op, "axis %d repeated in %v for shape %s", a, axes, ShapeString(shape))
 		}
+		out = append(out, b)
 	}
 	slices.Sort(out)
 	return out
@@ -117,14 +119,15 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 }
 
 // Sum returns a new tensor holding the sum over axes: nil means all axes, a
-// non-nil empty slice none, negative axes count from the end and repeats are
-// ignored. keep retains reduced axes as size 1. The sum of no elements is 0.
-// float32 tensors are summed in float32. It panics with ErrAxis for an axis
-// out of range.
+// non-nil empty slice none, and negative axes count from the end. keep
+// retains reduced axes as size 1. The sum of no elements is 0. float32
+// tensors are summed in float32. It panics with ErrAxis for an axis out of
+// range or repeated.
 func Sum(t *Tensor, axes []int, keep bool) *Tensor { return reduce("sum", t, axes, keep, rsum) }
 
 // Max returns the maximum over axes, propagating NaN; axes and keep are as
-// for Sum. It panics with ErrAxis for an axis out of range and with ErrShape
+// for Sum. It panics with ErrAxis for an axis out of range or repeated and
+// with ErrShape
 // when a result element would be the maximum of no elements (reducing an
 // axis of length 0 into a non-empty result).
 func Max(t *Tensor, axes []int, keep bool) *Tensor { return reduce("max", t, axes, keep, rmax) }

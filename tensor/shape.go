@@ -1,6 +1,10 @@
 package tensor
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/chainrule/chainrule/internal/kernel"
+)
 
 // NormalizeAxis returns axis as a non-negative axis of a tensor of the given
 // shape (negative counts from the end). It panics with ErrAxis, naming op,
@@ -17,23 +21,6 @@ func NormalizeAxis(op string, shape []int, axis int) int {
 	return a
 }
 
-// CheckPerm returns normally if perm is a permutation of 0..len(shape)-1 and
-// panics with ErrAxis, naming op, otherwise.
-func CheckPerm(op string, shape, perm []int) {
-	ok := len(perm) == len(shape)
-	seen := make([]bool, len(perm))
-	for _, p := range perm {
-		if !ok || p < 0 || p >= len(perm) || seen[p] {
-			ok = false
-			break
-		}
-		seen[p] = true
-	}
-	if !ok {
-		Panicf(ErrAxis, op, "%v is not a permutation of the axes of shape %s", perm, ShapeString(shape))
-	}
-}
-
 // Transpose returns a new tensor holding t with its axes permuted: axis i of
 // the result is axis perm[i] of t. With no perm the axes are reversed. It
 // panics with ErrAxis if perm is not a permutation.
@@ -45,7 +32,9 @@ func Transpose(t *Tensor, perm ...int) *Tensor {
 			perm[i] = r - 1 - i
 		}
 	}
-	CheckPerm("transpose", t.shape, perm)
+	if !kernel.IsPerm(perm, r) {
+		Panicf(ErrAxis, "transpose", "%v is not a permutation of the axes of shape %s", perm, ShapeString(t.shape))
+	}
 	shape := make([]int, r)
 	for i, p := range perm {
 		shape[i] = t.shape[p]
@@ -126,6 +115,9 @@ func Slice(t *Tensor, axis, start, stop int) *Tensor {
 		return &Tensor{shape: shape, f64: t.f64[lo : lo+m]}
 	}
 	out := dirty(t.dtype, shape)
+	if out.Size() == 0 { // also when outer is huge: nothing to copy
+		return out
+	}
 	for o := 0; o < outer; o++ {
 		s := (o*n + start) * inner
 		if t.dtype == Float32 {
@@ -139,15 +131,23 @@ func Slice(t *Tensor, axis, start, stop int) *Tensor {
 
 // Pad returns a new tensor holding t with before zeros prepended and after
 // zeros appended along axis; it is the transpose of Slice. It panics with
-// ErrAxis for a bad axis and with ErrArg for negative padding.
+// ErrAxis for a bad axis, with ErrArg for negative padding and with ErrShape
+// if the result would be too large for a tensor (see Size).
 func Pad(t *Tensor, axis, before, after int) *Tensor {
 	a := NormalizeAxis("pad", t.shape, axis)
 	if before < 0 || after < 0 {
 		Panicf(ErrArg, "pad", "negative padding %d, %d", before, after)
 	}
 	shape := slices.Clone(t.shape)
+	if before > MaxSize || after > MaxSize { // else the sum below cannot overflow
+		Panicf(ErrShape, "pad", "padding %d, %d of shape %s is too large for a tensor", before, after, ShapeString(t.shape))
+	}
 	shape[a] += before + after
+	checkShape("pad", shape)
 	out := dirty(t.dtype, shape) // every element is written below: zeros only in the padding
+	if out.Size() == 0 {
+		return out
+	}
 	outer, n, inner := split(t.shape, a)
 	m, mo := n*inner, shape[a]*inner
 	if t.dtype == Float32 {
@@ -171,7 +171,8 @@ func padRows[T Float](dst, src []T, outer, m, mo, b int) {
 
 // Concat returns a new tensor joining ts along axis. All must share dtype,
 // rank and every other dimension; it panics with ErrShape, ErrDType or
-// ErrAxis otherwise, and with ErrArg when ts is empty.
+// ErrAxis otherwise, with ErrShape if the result would be too large for a
+// tensor (see Size), and with ErrArg when ts is empty.
 func Concat(axis int, ts ...*Tensor) *Tensor {
 	if len(ts) == 0 {
 		Panicf(ErrArg, "concat", "no tensors")
@@ -189,8 +190,15 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 			Panicf(ErrShape, "concat", "shapes %s and %s do not match off axis %d", ShapeString(ts[0].shape), ShapeString(t.shape), axis)
 		}
 		shape[a] += t.shape[a]
+		if shape[a] > MaxSize { // each term is at most MaxSize: no overflow
+			Panicf(ErrShape, "concat", "joining %d tensors of shape %s along axis %d is too large for a tensor", len(ts), ShapeString(ts[0].shape), axis)
+		}
 	}
+	checkShape("concat", shape)
 	out := dirty(ts[0].dtype, shape)
+	if out.Size() == 0 {
+		return out
+	}
 	outer, _, inner := split(shape, a)
 	mo := shape[a] * inner
 	pos := 0
@@ -209,24 +217,14 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 	return out
 }
 
-// IndexShape returns, as a new slice, the shape of TakeAlong(t, axis, idx)
-// for t of the given shape and len(idx) = nidx: idx holds k entries per lane
-// along axis, and the result is shape with axis replaced by k. axis must be
-// normalized already (see NormalizeAxis). When shape has no lanes (another
-// dimension is 0) k is 0. It panics with ErrShape, naming op, if nidx is not
-// a multiple of the number of lanes.
-func IndexShape(op string, shape []int, axis int, nidx int) []int {
-	outer, _, inner := split(shape, axis)
-	lanes := outer * inner
-	s := slices.Clone(shape)
-	if lanes == 0 && nidx == 0 {
-		s[axis] = 0
-		return s
-	}
-	if lanes == 0 || nidx%lanes != 0 {
+// indexShape returns kernel.IndexShape of shape, axis (normalized) and nidx,
+// the shape of a gather. It panics with ErrShape, naming op, if nidx
+// indices do not fit.
+func indexShape(op string, shape []int, axis int, nidx int) []int {
+	s, ok := kernel.IndexShape(shape, axis, nidx)
+	if !ok {
 		Panicf(ErrShape, op, "%d indices do not fit shape %s along axis %d", nidx, ShapeString(shape), axis)
 	}
-	s[axis] = nidx / lanes
 	return s
 }
 
@@ -238,8 +236,11 @@ func IndexShape(op string, shape []int, axis int, nidx int) []int {
 // len(idx) does not fit and ErrIndex for an index out of range.
 func TakeAlong(t *Tensor, axis int, idx []int) *Tensor {
 	a := NormalizeAxis("take_along", t.shape, axis)
-	shape := IndexShape("take_along", t.shape, a, len(idx))
+	shape := indexShape("take_along", t.shape, a, len(idx))
 	out := dirty(t.dtype, shape)
+	if out.Size() == 0 {
+		return out
+	}
 	outer, n, inner := split(t.shape, a)
 	k := shape[a]
 	for o := 0; o < outer; o++ {
@@ -261,17 +262,20 @@ func TakeAlong(t *Tensor, axis int, idx []int) *Tensor {
 // ScatterAddAlong is the transpose of TakeAlong: it returns a zero tensor of
 // the given shape into which each element of src is added at the position
 // idx names along axis. Repeated indices accumulate. It panics with ErrAxis
-// for a bad axis, ErrShape when src's shape is not IndexShape of shape and
-// len(idx) (or shape has a negative dimension), and ErrIndex for an index out
-// of range.
+// for a bad axis, ErrShape when src's shape is not the shape TakeAlong
+// would give from shape and idx (or shape is not a valid shape: see Size),
+// and ErrIndex for an index out of range.
 func ScatterAddAlong(src *Tensor, axis int, idx []int, shape []int) *Tensor {
 	checkShape("scatter_add", shape)
 	a := NormalizeAxis("scatter_add", shape, axis)
-	want := IndexShape("scatter_add", shape, a, len(idx))
+	want := indexShape("scatter_add", shape, a, len(idx))
 	if !slices.Equal(want, src.shape) {
 		Panicf(ErrShape, "scatter_add", "source %s does not match indices for %s", ShapeString(src.shape), ShapeString(shape))
 	}
 	out := Empty(src.dtype, slices.Clone(shape))
+	if src.Size() == 0 {
+		return out
+	}
 	outer, n, inner := split(shape, a)
 	k := want[a]
 	for o := 0; o < outer; o++ {

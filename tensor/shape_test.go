@@ -19,15 +19,15 @@ func TestNormalizeAxis(t *testing.T) {
 	checkPanic(t, "scalar", ErrAxis, "chainrule: op: axis 0 out of range for shape ()", func() { NormalizeAxis("op", nil, 0) })
 }
 
-func TestCheckPerm(t *testing.T) {
-	shape := []int{2, 3, 4}
+func TestTransposeChecksPerm(t *testing.T) {
+	x := Zeros(2, 3, 4)
 	for _, p := range [][]int{{0, 1, 2}, {2, 0, 1}, {1, 2, 0}} {
-		checkNoPanic(t, fmt.Sprint("CheckPerm ", p), func() { CheckPerm("transpose", shape, p) })
+		checkNoPanic(t, fmt.Sprint("Transpose ", p), func() { Transpose(x, p...) })
 	}
-	checkNoPanic(t, "CheckPerm scalar", func() { CheckPerm("transpose", nil, nil) })
-	for _, p := range [][]int{{0, 0, 1}, {0, 1}, {0, 1, 2, 3}, {0, 1, 3}, {-1, 0, 1}, {}} {
-		msg := fmt.Sprintf("chainrule: permute: %v is not a permutation of the axes of shape (2,3,4)", p)
-		checkPanic(t, fmt.Sprint("CheckPerm ", p), ErrAxis, msg, func() { CheckPerm("permute", shape, p) })
+	checkNoPanic(t, "Transpose scalar", func() { Transpose(Scalar(1)) })
+	for _, p := range [][]int{{0, 0, 1}, {0, 1}, {0, 1, 2, 3}, {0, 1, 3}, {-1, 0, 1}} {
+		msg := fmt.Sprintf("chainrule: transpose: %v is not a permutation of the axes of shape (2,3,4)", p)
+		checkPanic(t, fmt.Sprint("Transpose ", p), ErrAxis, msg, func() { Transpose(x, p...) })
 	}
 }
 
@@ -268,12 +268,12 @@ func TestIndexShape(t *testing.T) {
 		{[]int{5}, 0, 2, []int{2}},
 		{[]int{0, 3}, 1, 0, []int{0, 0}},
 	} {
-		if got := IndexShape("gather", c.shape, c.axis, c.nidx); !slices.Equal(got, c.want) {
-			t.Errorf("IndexShape(%v, %d, %d) = %v, want %v", c.shape, c.axis, c.nidx, got, c.want)
+		if got := indexShape("gather", c.shape, c.axis, c.nidx); !slices.Equal(got, c.want) {
+			t.Errorf("indexShape(%v, %d, %d) = %v, want %v", c.shape, c.axis, c.nidx, got, c.want)
 		}
 	}
-	checkPanic(t, "not a multiple", ErrShape, "chainrule: gather: 7 indices do not fit shape (2,3,4) along axis 1", func() { IndexShape("gather", []int{2, 3, 4}, 1, 7) })
-	checkPanic(t, "no lanes", ErrShape, "chainrule: gather: 3 indices do not fit shape (0,3) along axis 1", func() { IndexShape("gather", []int{0, 3}, 1, 3) })
+	checkPanic(t, "not a multiple", ErrShape, "chainrule: gather: 7 indices do not fit shape (2,3,4) along axis 1", func() { indexShape("gather", []int{2, 3, 4}, 1, 7) })
+	checkPanic(t, "no lanes", ErrShape, "chainrule: gather: 3 indices do not fit shape (0,3) along axis 1", func() { indexShape("gather", []int{0, 3}, 1, 3) })
 }
 
 // refTakeAlong reads out[i] = x[i with i[axis] = idx[i]].

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -46,27 +47,76 @@ type Tensor struct {
 	own   bool       // the storage is a whole allocation of this package's, which Recycle may pool
 }
 
-// Size returns the number of elements a shape holds (1 for a scalar).
-func Size(shape []int) int {
-	n := 1
+// MaxSize is the most elements a tensor may hold, and the most the non-zero
+// dimensions of any shape may multiply to (see Size): the longest []float64
+// the Go runtime allocates, 2⁴⁵ on 64-bit platforms (make refuses more than
+// 2⁴⁸ bytes) and 2²⁹−1 on 32-bit ones (2³²−1 bytes). On the few 64-bit
+// platforms with a smaller heap (ios/arm64, wasm) the runtime's limit is
+// lower, and a size between the two fails in make.
+const MaxSize = maxAlloc / 8
+
+// maxAlloc is the Go runtime's limit on one allocation in bytes
+// (runtime.maxAlloc): 2⁴⁸ on 64-bit platforms, 2³²−1 on 32-bit ones.
+const maxAlloc = 1<<(32+(bits.UintSize-32)/2) - (64-bits.UintSize)/32
+
+// shapeSize returns the number of elements of shape and whether shape is
+// valid: no dimension is negative and the product of the non-zero
+// dimensions is at most MaxSize, so that every partial product of the
+// dimensions (a stride, an outer count) fits in an int.
+func shapeSize(shape []int) (int, bool) {
+	n, zero := 1, false
 	for _, d := range shape {
-		n *= d
+		switch {
+		case d < 0:
+			return 0, false
+		case d == 0:
+			zero = true
+		case n > MaxSize/d:
+			return 0, false
+		default:
+			n *= d
+		}
+	}
+	if zero {
+		return 0, true
+	}
+	return n, true
+}
+
+// sizeOf returns the number of elements of shape. It panics with ErrShape,
+// naming op, for a negative dimension or a shape too large for a tensor.
+func sizeOf(op string, shape []int) int {
+	n, ok := shapeSize(shape)
+	if !ok {
+		if slices.ContainsFunc(shape, func(d int) bool { return d < 0 }) {
+			Panicf(ErrShape, op, "negative dimension in shape %s", ShapeString(shape))
+		}
+		Panicf(ErrShape, op, "shape %s is too large for a tensor: its non-zero dimensions multiply to more than %d", ShapeString(shape), MaxSize)
 	}
 	return n
 }
 
-func checkShape(op string, shape []int) {
-	for _, d := range shape {
-		if d < 0 {
-			Panicf(ErrShape, op, "negative dimension in shape %s", ShapeString(shape))
-		}
+// Size returns the number of elements a shape holds (1 for a scalar). It
+// panics with ErrShape for a negative dimension or a shape too large for a
+// tensor: one whose non-zero dimensions multiply to more than MaxSize (a 0
+// among them does not excuse the others).
+func Size(shape []int) int { return sizeOf("size", shape) }
+
+// checkShape panics with ErrShape, naming op, unless shape is a valid shape
+// for a tensor (see Size).
+func checkShape(op string, shape []int) { sizeOf(op, shape) }
+
+// check panics with ErrDType, naming op, unless d is Float64 or Float32.
+func (d DType) check(op string) {
+	if d != Float64 && d != Float32 {
+		Panicf(ErrDType, op, "unknown dtype %s", d)
 	}
 }
 
 // New returns a float64 tensor holding data with the given shape. The tensor
 // takes ownership of data. With no shape, data must hold one element and the
 // result is a scalar. It panics with ErrShape if len(data) does not match
-// the shape or a dimension is negative.
+// the shape, a dimension is negative or the shape is too large (see Size).
 func New(data []float64, shape ...int) *Tensor {
 	checkShape("new", shape)
 	if len(data) != Size(shape) {
@@ -94,8 +144,9 @@ func Scalar(v float64) *Tensor {
 }
 
 // Scalar returns a rank-0 tensor of dtype d holding v (rounded to float32
-// for Float32).
+// for Float32). It panics with ErrDType if d is neither Float64 nor Float32.
 func (d DType) Scalar(v float64) *Tensor {
+	d.check("scalar")
 	if d == Float32 {
 		return &Tensor{dtype: Float32, f32: []float32{float32(v)}}
 	}
@@ -103,16 +154,20 @@ func (d DType) Scalar(v float64) *Tensor {
 }
 
 // Zeros returns a tensor of dtype d and the given shape, filled with 0. It
-// panics with ErrShape for a negative dimension.
+// panics with ErrShape for a negative dimension or a shape too large for a
+// tensor (see Size), and with ErrDType if d is neither Float64 nor Float32.
 func (d DType) Zeros(shape ...int) *Tensor {
+	d.check("zeros")
 	checkShape("zeros", shape)
 	return Empty(d, slices.Clone(shape))
 }
 
 // Empty returns a zeroed tensor of dtype d with the given shape, which it
-// takes ownership of (the variadic constructors copy theirs). It panics with
-// ErrShape for a negative dimension.
+// takes ownership of (the variadic constructors copy theirs). It panics like
+// DType.Zeros.
 func Empty(d DType, shape []int) *Tensor {
+	d.check("empty")
+	checkShape("empty", shape)
 	t := dirty(d, shape)
 	if d == Float32 {
 		clear(t.f32)
@@ -125,15 +180,21 @@ func Empty(d DType, shape []int) *Tensor {
 // Uninitialized returns a tensor of dtype d with the given shape, which it
 // takes ownership of, for a caller that will write every element: like
 // NumPy's empty and PyTorch's torch.empty, its elements are unspecified
-// (storage handed back by Recycle is not cleared). It panics with ErrShape
-// for a negative dimension.
-func Uninitialized(d DType, shape []int) *Tensor { return dirty(d, shape) }
+// (storage handed back by Recycle is not cleared). It panics like
+// DType.Zeros.
+func Uninitialized(d DType, shape []int) *Tensor {
+	d.check("uninitialized")
+	checkShape("uninitialized", shape)
+	return dirty(d, shape)
+}
 
 // dirty is Empty for a kernel that writes every element of the result: its
-// storage may be recycled and hold old values.
+// storage may be recycled and hold old values. The exported functions check
+// d and shape first, naming the operation the caller called; the check here
+// is a backstop.
 func dirty(d DType, shape []int) *Tensor {
-	checkShape("empty", shape)
-	n := Size(shape)
+	d.check("empty")
+	n := sizeOf("empty", shape)
 	if d == Float32 {
 		return &Tensor{shape: shape, dtype: Float32, f32: allocDirty[float32](n), own: true}
 	}
@@ -146,22 +207,28 @@ func dirty(d DType, shape []int) *Tensor {
 }
 
 // Full returns a tensor of dtype d and the given shape with every element v.
-// It panics with ErrShape for a negative dimension.
-func (d DType) Full(v float64, shape ...int) *Tensor {
-	checkShape("full", shape)
+// It panics like DType.Zeros.
+func (d DType) Full(v float64, shape ...int) *Tensor { return d.full("full", v, shape) }
+
+// Ones returns a tensor of dtype d and the given shape filled with 1. It
+// panics like DType.Zeros.
+func (d DType) Ones(shape ...int) *Tensor { return d.full("ones", 1, shape) }
+
+func (d DType) full(op string, v float64, shape []int) *Tensor {
+	d.check(op)
+	checkShape(op, shape)
 	t := dirty(d, slices.Clone(shape))
 	t.Fill(v)
 	return t
 }
 
-// Ones returns a tensor of dtype d and the given shape filled with 1. It
-// panics with ErrShape for a negative dimension.
-func (d DType) Ones(shape ...int) *Tensor { return d.Full(1, shape...) }
-
 // Arange returns the 1-d tensor start, start+step, … up to but excluding stop,
 // like numpy.arange; element i is start+i*step rounded to d. It panics with
-// ErrArg if step is 0 or any argument is not finite.
+// ErrArg if step is 0, any argument is not finite or the range has more
+// elements than a tensor can hold (see Size), and with ErrDType if d is
+// neither Float64 nor Float32.
 func (d DType) Arange(start, stop, step float64) *Tensor {
+	d.check("arange")
 	if step == 0 || math.IsNaN(step) || math.IsInf(step, 0) {
 		Panicf(ErrArg, "arange", "step %g", step)
 	}
@@ -169,14 +236,14 @@ func (d DType) Arange(start, stop, step float64) *Tensor {
 		Panicf(ErrArg, "arange", "bounds %g and %g", start, stop)
 	}
 	c := math.Ceil((stop - start) / step)
-	if c >= 1<<53 {
+	if c > MaxSize {
 		Panicf(ErrArg, "arange", "range %g to %g by %g has too many elements", start, stop, step)
 	}
 	n := int(c)
 	if n < 0 {
 		n = 0
 	}
-	t := Empty(d, []int{n})
+	t := dirty(d, []int{n})
 	for i := 0; i < n; i++ {
 		t.SetFlat(i, start+float64(i)*step)
 	}
@@ -184,9 +251,12 @@ func (d DType) Arange(start, stop, step float64) *Tensor {
 }
 
 // Eye returns the n×n identity matrix of dtype d. It panics with ErrShape if
-// n is negative.
+// n is negative or n×n too large for a tensor (see Size), and with ErrDType
+// if d is neither Float64 nor Float32.
 func (d DType) Eye(n int) *Tensor {
+	d.check("eye")
 	checkShape("eye", []int{n})
+	checkShape("eye", []int{n, n})
 	t := Empty(d, []int{n, n})
 	for i := 0; i < n; i++ {
 		t.SetFlat(i*n+i, 1)
@@ -194,31 +264,39 @@ func (d DType) Eye(n int) *Tensor {
 	return t
 }
 
-// RandN returns a tensor of standard normal samples from a PCG generator
-// seeded with seed, so equal seeds give equal tensors. It panics with
-// ErrShape for a negative dimension.
-func (d DType) RandN(seed uint64, shape ...int) *Tensor {
-	checkShape("randn", shape)
-	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	t := Empty(d, slices.Clone(shape))
+// RandN returns a tensor of dtype d and the given shape holding standard
+// normal samples drawn from r, in row-major order (the same r in the same
+// state gives the same tensor). It panics with ErrArg if r is nil, and like
+// DType.Zeros for a bad shape or dtype.
+func (d DType) RandN(r *rand.Rand, shape ...int) *Tensor {
+	t := d.random("randn", r, shape)
 	for i := 0; i < t.Size(); i++ {
 		t.SetFlat(i, r.NormFloat64())
 	}
 	return t
 }
 
-// Rand returns a tensor of samples uniform on [lo, hi) from a PCG generator
-// seeded with seed, so equal seeds give equal tensors. When lo < hi no sample
-// equals hi, even after rounding to float32. It panics with ErrShape for a
-// negative dimension.
-func (d DType) Rand(seed uint64, lo, hi float64, shape ...int) *Tensor {
-	checkShape("rand", shape)
-	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	t := Empty(d, slices.Clone(shape))
+// Rand returns a tensor of dtype d and the given shape holding samples
+// uniform on [lo, hi) drawn from r, in row-major order. When lo < hi no
+// sample equals hi, even after rounding to float32. It panics like
+// DType.RandN.
+func (d DType) Rand(r *rand.Rand, lo, hi float64, shape ...int) *Tensor {
+	t := d.random("rand", r, shape)
 	for i := 0; i < t.Size(); i++ {
 		t.SetFlat(i, uniform(d, lo, hi, r.Float64()))
 	}
 	return t
+}
+
+// random checks the arguments of RandN and Rand and returns the tensor
+// they fill.
+func (d DType) random(op string, r *rand.Rand, shape []int) *Tensor {
+	if r == nil {
+		Panicf(ErrArg, op, "nil *rand.Rand")
+	}
+	d.check(op)
+	checkShape(op, shape)
+	return dirty(d, slices.Clone(shape))
 }
 
 // uniform maps u in [0, 1) to [lo, hi) in dtype d. lo+(hi-lo)*u can round up
@@ -256,12 +334,18 @@ func Arange(start, stop, step float64) *Tensor { return Float64.Arange(start, st
 // Eye returns the float64 n×n identity; it panics like DType.Eye.
 func Eye(n int) *Tensor { return Float64.Eye(n) }
 
-// RandN returns float64 standard normal samples; it panics like DType.RandN.
-func RandN(seed uint64, shape ...int) *Tensor { return Float64.RandN(seed, shape...) }
+// RandN returns a float64 tensor of standard normal samples drawn from r,
+// for example
+//
+//	x := tensor.RandN(rand.New(rand.NewPCG(1, 2)), 3, 4) // shape (3,4)
+//
+// It panics like DType.RandN.
+func RandN(r *rand.Rand, shape ...int) *Tensor { return Float64.RandN(r, shape...) }
 
-// Rand returns float64 samples uniform on [lo, hi); it panics like DType.Rand.
-func Rand(seed uint64, lo, hi float64, shape ...int) *Tensor {
-	return Float64.Rand(seed, lo, hi, shape...)
+// Rand returns a float64 tensor of samples uniform on [lo, hi) drawn from r;
+// it panics like DType.RandN.
+func Rand(r *rand.Rand, lo, hi float64, shape ...int) *Tensor {
+	return Float64.Rand(r, lo, hi, shape...)
 }
 
 // Shape returns the tensor's shape. The caller must not modify it.
@@ -388,8 +472,10 @@ func (t *Tensor) Clone() *Tensor {
 }
 
 // As returns the tensor converted to dtype d (a new tensor), or t itself if
-// it already has dtype d.
+// it already has dtype d. It panics with ErrDType if d is neither Float64
+// nor Float32.
 func (t *Tensor) As(d DType) *Tensor {
+	d.check("as")
 	if t.dtype == d {
 		return t
 	}
@@ -408,8 +494,9 @@ func (t *Tensor) As(d DType) *Tensor {
 
 // Reshape returns a tensor with the same data in a new shape; the data is
 // shared, not copied. One dimension may be -1 and is then inferred. It panics
-// with ErrShape if the sizes differ, if more than one dimension is -1 or if
-// a dimension is otherwise negative.
+// with ErrShape if the sizes differ, if more than one dimension is -1, if
+// a dimension is otherwise negative or if the shape is too large for a
+// tensor (see Size; a shape with a 0 in it can be too large).
 func (t *Tensor) Reshape(shape ...int) *Tensor {
 	s := ResolveShape("reshape", t.shape, shape)
 	return &Tensor{shape: s, dtype: t.dtype, f64: t.f64, f32: t.f32, own: t.own}
@@ -417,22 +504,24 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 
 // ResolveShape returns a new slice holding the target shape of reshaping from
 // to shape, with a -1 dimension inferred. It panics with ErrShape, naming op,
-// for a size mismatch, a second -1 or another negative dimension.
+// for a size mismatch, a second -1, another negative dimension or a target
+// too large for a tensor (see Size).
 func ResolveShape(op string, from, shape []int) []int {
 	s := slices.Clone(shape)
 	infer := -1
-	n := 1
 	for i, d := range s {
-		switch {
-		case d == -1 && infer < 0:
+		if d == -1 && infer < 0 {
 			infer = i
-		case d < 0:
+			s[i] = 1 // for now: n below is then the product of the others
+		} else if d < 0 {
 			Panicf(ErrShape, op, "cannot reshape %s to %s", ShapeString(from), ShapeString(shape))
-		default:
-			n *= d
 		}
 	}
-	size := Size(from)
+	n, ok := shapeSize(s)
+	if !ok {
+		Panicf(ErrShape, op, "cannot reshape %s to %s: too large for a tensor (its non-zero dimensions multiply to more than %d)", ShapeString(from), ShapeString(shape), MaxSize)
+	}
+	size := sizeOf(op, from)
 	if infer >= 0 {
 		if n == 0 || size%n != 0 {
 			Panicf(ErrShape, op, "cannot reshape %s to %s", ShapeString(from), ShapeString(shape))

@@ -133,11 +133,11 @@ func TestFilledConstructors(t *testing.T) {
 	for _, d := range dtypes {
 		checkPanic(t, "Zeros", ErrShape, "chainrule: zeros: negative dimension in shape (2,-1)", func() { d.Zeros(2, -1) })
 		checkPanic(t, "Full", ErrShape, "chainrule: full: negative dimension in shape (-2)", func() { d.Full(1, -2) })
-		checkPanic(t, "Ones", ErrShape, "chainrule: full: negative dimension in shape (-2)", func() { d.Ones(-2) })
+		checkPanic(t, "Ones", ErrShape, "chainrule: ones: negative dimension in shape (-2)", func() { d.Ones(-2) })
 		checkPanic(t, "Empty", ErrShape, "chainrule: empty: negative dimension in shape (3,-1)", func() { Empty(d, []int{3, -1}) })
 	}
 	checkPanic(t, "package Zeros", ErrShape, "chainrule: zeros: negative dimension in shape (-1)", func() { Zeros(-1) })
-	checkPanic(t, "package Ones", ErrShape, "chainrule: full: negative dimension in shape (-1)", func() { Ones(-1) })
+	checkPanic(t, "package Ones", ErrShape, "chainrule: ones: negative dimension in shape (-1)", func() { Ones(-1) })
 	checkPanic(t, "package Full", ErrShape, "chainrule: full: negative dimension in shape (-1)", func() { Full(3, -1) })
 }
 
@@ -209,14 +209,14 @@ func meanVar(x []float64) (mean, variance float64) {
 }
 
 func TestRandN(t *testing.T) {
-	a := RandN(7, 100, 200)
+	a := RandN(seeded(7), 100, 200)
 	if !slices.Equal(a.Shape(), []int{100, 200}) || a.DType() != Float64 {
 		t.Fatalf("RandN: shape %v dtype %s", a.Shape(), a.DType())
 	}
-	if !Equal(a, RandN(7, 100, 200)) {
+	if !Equal(a, RandN(seeded(7), 100, 200)) {
 		t.Error("RandN with equal seeds differs")
 	}
-	if Equal(a, RandN(8, 100, 200)) {
+	if Equal(a, RandN(seeded(8), 100, 200)) {
 		t.Error("RandN with different seeds is equal")
 	}
 	// 20000 samples: the standard error of the mean is 0.007, of the variance 0.01
@@ -225,7 +225,7 @@ func TestRandN(t *testing.T) {
 		t.Errorf("RandN mean %v variance %v, want 0 and 1", m, v)
 	}
 	// Float32 rounds the same samples
-	b := Float32.RandN(7, 100, 200)
+	b := Float32.RandN(seeded(7), 100, 200)
 	if b.DType() != Float32 {
 		t.Fatalf("Float32.RandN dtype %s", b.DType())
 	}
@@ -234,17 +234,30 @@ func TestRandN(t *testing.T) {
 			t.Fatalf("Float32.RandN element %d = %v, want %v", i, b.Data32()[i], float32(x))
 		}
 	}
-	checkPanic(t, "RandN", ErrShape, "chainrule: randn: negative dimension in shape (-2)", func() { RandN(1, -2) })
-	checkPanic(t, "Float32.RandN", ErrShape, "chainrule: randn: negative dimension in shape (2,-2)", func() { Float32.RandN(1, 2, -2) })
+	// the samples are r's draws in row-major order, so a generator in the
+	// same state gives the same tensor and a used one a new tensor
+	r, ref := seeded(9), seeded(9)
+	c := RandN(r, 2, 3)
+	for i := 0; i < 6; i++ {
+		if want := ref.NormFloat64(); c.AtFlat(i) != want {
+			t.Fatalf("RandN element %d = %v, want the generator's draw %v", i, c.AtFlat(i), want)
+		}
+	}
+	if want := ref.NormFloat64(); RandN(r, 1).Item() != want {
+		t.Error("a second RandN from r does not continue r's sequence")
+	}
+	checkPanic(t, "RandN nil", ErrArg, "chainrule: randn: nil *rand.Rand", func() { RandN(nil, 2) })
+	checkPanic(t, "RandN", ErrShape, "chainrule: randn: negative dimension in shape (-2)", func() { RandN(seeded(1), -2) })
+	checkPanic(t, "Float32.RandN", ErrShape, "chainrule: randn: negative dimension in shape (2,-2)", func() { Float32.RandN(seeded(1), 2, -2) })
 }
 
 func TestRand(t *testing.T) {
 	for _, d := range dtypes {
-		x := d.Rand(3, -2, 6, 20000)
+		x := d.Rand(seeded(3), -2, 6, 20000)
 		if x.DType() != d || !slices.Equal(x.Shape(), []int{20000}) {
 			t.Fatalf("Rand: dtype %s shape %v", x.DType(), x.Shape())
 		}
-		if !Equal(x, d.Rand(3, -2, 6, 20000)) {
+		if !Equal(x, d.Rand(seeded(3), -2, 6, 20000)) {
 			t.Error("Rand with equal seeds differs")
 		}
 		vals := x.Float64s()
@@ -259,11 +272,19 @@ func TestRand(t *testing.T) {
 			t.Errorf("%s Rand mean %v variance %v, want 2 and %v", d, m, v, 64.0/12)
 		}
 	}
-	if !Equal(Rand(5, 0, 1, 3), Float64.Rand(5, 0, 1, 3)) {
+	if !Equal(Rand(seeded(5), 0, 1, 3), Float64.Rand(seeded(5), 0, 1, 3)) {
 		t.Error("Rand differs from Float64.Rand")
 	}
-	checkPanic(t, "Rand", ErrShape, "chainrule: rand: negative dimension in shape (-1)", func() { Rand(1, 0, 1, -1) })
-	checkPanic(t, "Float32.Rand", ErrShape, "chainrule: rand: negative dimension in shape (-1)", func() { Float32.Rand(1, 0, 1, -1) })
+	r, ref := seeded(4), seeded(4)
+	c := Rand(r, -1, 3, 5)
+	for i := 0; i < 5; i++ {
+		if want := -1 + 4*ref.Float64(); c.AtFlat(i) != want {
+			t.Fatalf("Rand element %d = %v, want the generator's draw %v", i, c.AtFlat(i), want)
+		}
+	}
+	checkPanic(t, "Rand nil", ErrArg, "chainrule: rand: nil *rand.Rand", func() { Float32.Rand(nil, 0, 1, 2) })
+	checkPanic(t, "Rand", ErrShape, "chainrule: rand: negative dimension in shape (-1)", func() { Rand(seeded(1), 0, 1, -1) })
+	checkPanic(t, "Float32.Rand", ErrShape, "chainrule: rand: negative dimension in shape (-1)", func() { Float32.Rand(seeded(1), 0, 1, -1) })
 }
 
 func TestUniformNeverReachesHi(t *testing.T) {

@@ -3,6 +3,7 @@ package tensor
 import (
 	"slices"
 
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/internal/vmath"
 )
 
@@ -23,30 +24,12 @@ func Sigmoid(t *Tensor) *Tensor {
 	return apply(t, vmath.SigmoidTo[float64], vmath.SigmoidTo[float32])
 }
 
-// Neg returns −t elementwise.
-func Neg(t *Tensor) *Tensor { return applyBy(parallel, t, NegTo[float64], NegTo[float32]) }
+// Neg returns a new tensor holding −t elementwise.
+func Neg(t *Tensor) *Tensor { return applyBy(parallel, t, kernel.Neg[float64], kernel.Neg[float32]) }
 
-// Square returns t² elementwise.
-func Square(t *Tensor) *Tensor { return applyBy(parallel, t, SquareTo[float64], SquareTo[float32]) }
-
-// NegTo writes −src into dst (of src's length) and returns it: Neg's slice
-// kernel, for callers that fuse elementwise work.
-func NegTo[T Float](dst, src []T) []T {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = -x
-	}
-	return dst
-}
-
-// SquareTo writes src² into dst (of src's length) and returns it: Square's
-// slice kernel.
-func SquareTo[T Float](dst, src []T) []T {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = x * x
-	}
-	return dst
+// Square returns a new tensor holding t² elementwise.
+func Square(t *Tensor) *Tensor {
+	return applyBy(parallel, t, kernel.Square[float64], kernel.Square[float32])
 }
 
 // apply runs a slice kernel over t into a new tensor, on every core from
