@@ -331,7 +331,7 @@ func BenchmarkCompileRecurrence(b *testing.B) {
 	vecs := func(n int) []ad.Value {
 		xs := make([]ad.Value, n)
 		for i := range xs {
-			xs[i] = ad.From(tensor.RandN(uint64(i), 8))
+			xs[i] = ad.From(tensor.RandN(seeded(uint64(i)), 8))
 		}
 		return xs
 	}

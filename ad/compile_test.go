@@ -360,9 +360,9 @@ func TestCompileConcurrentRuns(t *testing.T) {
 		{"scalar unrolled", func(xs []ad.Value) []ad.Value { return []ad.Value{horner(xs)} }, func(s uint64) []ad.Value { return scalarInputs(s, 30, 0, 1) }, false,
 			func(p *ad.Program) bool { l, n := p.Rerolled(); return l == 0 && n > 0 }},
 		{"tensor", valueAndGrads(masks), func(s uint64) []ad.Value {
-			return []ad.Value{ad.From(tensor.RandN(s, 4)), ad.From(tensor.RandN(s+100, 3, 4))}
+			return []ad.Value{ad.From(tensor.RandN(seeded(s), 4)), ad.From(tensor.RandN(seeded(s+100), 3, 4))}
 		}, false, func(p *ad.Program) bool { l, n := p.Rerolled(); return !p.Fused() && l+n == 0 }},
-		{"fused", valueAndGrads(vecRosen), func(s uint64) []ad.Value { return []ad.Value{ad.From(tensor.RandN(s, 50))} }, true,
+		{"fused", valueAndGrads(vecRosen), func(s uint64) []ad.Value { return []ad.Value{ad.From(tensor.RandN(seeded(s), 50))} }, true,
 			func(p *ad.Program) bool { return p.Fused() }},
 	}
 	goroutines, runs := 8, 40
@@ -561,7 +561,7 @@ func TestProgramStringDefinesRegisters(t *testing.T) {
 		x, w := xs[0], xs[1]
 		h := ad.Relu(ad.MatMul(w, x))
 		y := ad.Where(ad.Greater(h, ad.Scalar(0.5)), ad.Sqrt(h), ad.Square(h))
-		return ad.Add(ad.LogSumExp(y, false), ad.Max(ad.Mul(x, ad.From(tensor.RandN(9, 4))), false))
+		return ad.Add(ad.LogSumExp(y, false), ad.Max(ad.Mul(x, ad.From(tensor.RandN(seeded(9), 4))), false))
 	}
 	vec := func(xs []ad.Value) ad.Value {
 		return ad.Add(rosenN(xs[0]), ad.Sum(ad.Mul(ad.Exp(ad.Mul(xs[0], ad.Scalar(0.5))), xs[1]), false))
@@ -574,8 +574,8 @@ func TestProgramStringDefinesRegisters(t *testing.T) {
 		fuse            bool
 		mustHave, never string
 	}{
-		{"tensor", valueAndGrads(masks), []ad.Value{ad.From(tensor.RandN(1, 4)), ad.From(tensor.RandN(2, 3, 4))}, true, true, false, "= const float64(4)", "fused"},
-		{"fused", valueAndGrads(vec), []ad.Value{ad.From(tensor.RandN(1, 30)), ad.From(tensor.RandN(2, 30))}, true, true, true, "fused (", "loop"},
+		{"tensor", valueAndGrads(masks), []ad.Value{ad.From(tensor.RandN(seeded(1), 4)), ad.From(tensor.RandN(seeded(2), 3, 4))}, true, true, false, "= const float64(4)", "fused"},
+		{"fused", valueAndGrads(vec), []ad.Value{ad.From(tensor.RandN(seeded(1), 30)), ad.From(tensor.RandN(seeded(2), 30))}, true, true, true, "fused (", "loop"},
 		{"scalar rerolled", valueAndGrads(rosenScalar), scalarInputs(1, 30, -1, 1), true, true, false, "loop j < ", "fused"},
 		{"scalar strided", valueAndGrads(pairs), scalarInputs(1, 30, -1, 1), true, false, false, "*j]", "fused"},
 		{"scalar unrolled", valueAndGrads(rosenScalar), scalarInputs(1, 30, -1, 1), false, false, false, "= const 100", "loop"},
@@ -613,14 +613,14 @@ func TestCompileConcurrentDonated(t *testing.T) {
 		g := ad.Grad(func(w ad.Value) ad.Value { return loss(w, in[1]) }, in[0])
 		return []ad.Value{ad.Sub(in[0], ad.Mul(g, ad.Scalar(0.1)))}
 	}
-	x := ad.From(tensor.RandN(2, 8, 64))
-	prog := ad.Compile(step, ad.From(tensor.RandN(1, 64, 96)), x).Donate(0)
+	x := ad.From(tensor.RandN(seeded(2), 8, 64))
+	prog := ad.Compile(step, ad.From(tensor.RandN(seeded(1), 64, 96)), x).Donate(0)
 	const loops, steps = 4, 6
 	var got [loops][steps]*tensor.Tensor // copies not from the pool
 	var wg sync.WaitGroup
 	for g := range loops {
 		wg.Go(func() {
-			w := ad.From(tensor.RandN(uint64(10+g), 64, 96))
+			w := ad.From(tensor.RandN(seeded(uint64(10+g)), 64, 96))
 			for i := range steps {
 				w = prog.Run(w, x)[0]
 				got[g][i] = tensor.New(append([]float64(nil), w.Tensor().Data()...), 64, 96)
@@ -629,7 +629,7 @@ func TestCompileConcurrentDonated(t *testing.T) {
 	}
 	wg.Wait()
 	for g := range loops {
-		want := ad.From(tensor.RandN(uint64(10+g), 64, 96))
+		want := ad.From(tensor.RandN(seeded(uint64(10+g)), 64, 96))
 		for i := range steps {
 			want = step([]ad.Value{want, x})[0]
 			nearT(t, "concurrent donated step", got[g][i], want.Tensor(), 1e-13)
@@ -640,10 +640,10 @@ func TestCompileConcurrentDonated(t *testing.T) {
 // A Program holds on to neither its example inputs nor a run's inputs and
 // intermediates once the run returns: only its constants.
 func TestCompileHoldsNoInputs(t *testing.T) {
-	x := tensor.RandN(1, 5000)
+	x := tensor.RandN(seeded(1), 5000)
 	example := weak.Make(x)
 	prog := ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{ad.Exp(ad.Sin(xs[0]))} }, ad.From(x))
-	x = tensor.RandN(2, 5000)
+	x = tensor.RandN(seeded(2), 5000)
 	run := weak.Make(x)
 	out := prog.Run(ad.From(x))
 	x = nil
