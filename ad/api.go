@@ -10,6 +10,84 @@ import (
 	"github.com/chainrule/chainrule/tensor"
 )
 
+// Func is the set of function types the transformations accept: a function
+// of one Value (Sin, a func literal), a variadic function of Values (what
+// Custom and Checkpoint return) and a function of a slice of Values, and
+// named types of these. Every transformation takes any of them:
+//
+//	transformation                     f is called as
+//	Grad, ValueAndGrad, Derivative,    f(x) for func(Value) Value and
+//	JacFwd, JacRev, Jacobian,          func(...Value) Value,
+//	Hessian, HVP                       f([]Value{x}) for func([]Value) Value
+//	Grads, ValueAndGrads, VJP, JVP,    f(xs) for func([]Value) Value,
+//	JVPBatch, Trace, Compile,          f(xs...) for func(...Value) Value,
+//	Custom, Checkpoint                 f(xs[0]) for func(Value) Value (one input)
+//
+// Compile also takes a function returning []Value. A nil function panics
+// with tensor.ErrArg, as does a func(Value) Value given other than one
+// input.
+type Func interface {
+	~func(Value) Value | ~func(...Value) Value | ~func([]Value) Value
+}
+
+// funcs is a function the transformations accept, in every form they call.
+type funcs struct {
+	one   func(Value) Value
+	many  func([]Value) Value
+	multi func([]Value) []Value
+}
+
+// fn normalizes f, a Func or a function from []Value to []Value (or a named
+// type of one of these), for the transformation op. It panics with
+// tensor.ErrArg if f is nil.
+func fn(op string, f any) funcs {
+	rv := reflect.ValueOf(f)
+	if rv.Kind() != reflect.Func || rv.IsNil() {
+		tensor.Panicf(tensor.ErrArg, op, "nil function")
+	}
+	for _, t := range funcTypes {
+		if rv.Type() != t && rv.Type().ConvertibleTo(t) {
+			f = rv.Convert(t).Interface() // a named type: its underlying func type
+			break
+		}
+	}
+	var r funcs
+	switch g := f.(type) {
+	case func(Value) Value:
+		r.one = g
+		r.many = func(xs []Value) Value {
+			if len(xs) != 1 {
+				tensor.Panicf(tensor.ErrArg, op, "a function of one Value given %d inputs", len(xs))
+			}
+			return g(xs[0])
+		}
+	case func(...Value) Value:
+		r.one = func(x Value) Value { return g(x) }
+		r.many = func(xs []Value) Value { return g(xs...) }
+	case func([]Value) Value:
+		r.one = func(x Value) Value { return g([]Value{x}) }
+		r.many = g
+	case func([]Value) []Value:
+		r.multi = g
+		return r
+	}
+	r.multi = func(xs []Value) []Value { return []Value{r.many(xs)} }
+	return r
+}
+
+var funcTypes = [...]reflect.Type{
+	reflect.TypeFor[func(Value) Value](),
+	reflect.TypeFor[func(...Value) Value](),
+	reflect.TypeFor[func([]Value) Value](),
+	reflect.TypeFor[func([]Value) []Value](),
+}
+
+// fn1 returns f as a function of one Value; see fn.
+func fn1[F Func](op string, f F) func(Value) Value { return fn(op, f).one }
+
+// fnN returns f as a function of a slice of Values; see fn.
+func fnN[F Func](op string, f F) func([]Value) Value { return fn(op, f).many }
+
 // Grad returns the gradient of the scalar function f at x, by reverse mode:
 // one recording forward pass and one reverse sweep. The result has x's shape.
 // f must return a one-element value; Grad panics with tensor.ErrShape
@@ -18,31 +96,32 @@ import (
 // the storage of f's intermediate values is reused (see "Memory" in the
 // package documentation): a Value that escapes f panics with
 // tensor.ErrGraph if used afterwards; keep its Tensor instead.
-func Grad(f func(Value) Value, x Value) Value {
+func Grad[F Func](f F, x Value) Value {
 	_, g := ValueAndGrad(f, x)
 	return g
 }
 
 // ValueAndGrad returns f(x) and the gradient of f at x; see Grad.
-func ValueAndGrad(f func(Value) Value, x Value) (Value, Value) {
-	y, gs := ValueAndGrads(func(xs []Value) Value { return f(xs[0]) }, x)
+func ValueAndGrad[F Func](f F, x Value) (Value, Value) {
+	y, gs := ValueAndGrads(fn1("grad", f), x)
 	return y, gs[0]
 }
 
 // Grads returns the gradient of the scalar function f with respect to each
 // of its arguments xs, by one reverse sweep; see Grad.
-func Grads(f func(xs []Value) Value, xs ...Value) []Value {
+func Grads[F Func](f F, xs ...Value) []Value {
 	_, gs := ValueAndGrads(f, xs...)
 	return gs
 }
 
 // ValueAndGrads returns f(xs) and its gradient with respect to each of xs;
 // see Grad.
-func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
+func ValueAndGrads[F Func](f F, xs ...Value) (Value, []Value) {
+	g := fnN("grad", f)
 	t, in, leaves := begin(xs)
 	t.reuse = true
 	defer t.release()
-	y := f(in)
+	y := g(in)
 	check("grad", y)
 	t.done = true
 	yp, own := t.lower(y)
@@ -61,9 +140,10 @@ func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
 // cotangents of every argument (vector-Jacobian products). The pull-back
 // may be called any number of times without running f again. It panics
 // with tensor.ErrShape for a cotangent of the wrong shape.
-func VJP(f func(xs []Value) Value, xs ...Value) (Value, func(ct Value) []Value) {
+func VJP[F Func](f F, xs ...Value) (Value, func(ct Value) []Value) {
+	g := fnN("vjp", f)
 	t, in, leaves := begin(xs)
-	y := f(in)
+	y := g(in)
 	check("vjp", y)
 	t.done = true
 	yp, own := t.lower(y)
@@ -113,15 +193,15 @@ func pullback(t *trace, own bool, out int32, ct Value, leaves []int32, xs []Valu
 // JVP panics with tensor.ErrShape otherwise. A zero Value (ad.Value{}) as a
 // tangent is a symbolic zero: nothing computed from that input alone does
 // tangent work.
-func JVP(f func(xs []Value) Value, primals, tangents []Value) (Value, Value) {
-	return jvp(f, primals, tangents, 0)
+func JVP[F Func](f F, primals, tangents []Value) (Value, Value) {
+	return jvp(fnN("jvp", f), primals, tangents, 0)
 }
 
 // JVPBatch is JVP for k tangent directions at once: each tangent has a
 // leading dimension of size k, and so does the result. One pass carries all
 // k directions.
-func JVPBatch(f func(xs []Value) Value, primals, tangents []Value) (Value, Value) {
-	return jvp(f, primals, tangents, 1)
+func JVPBatch[F Func](f F, primals, tangents []Value) (Value, Value) {
+	return jvp(fnN("jvp", f), primals, tangents, 1)
 }
 
 func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Value) {
@@ -161,12 +241,13 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 
 // Derivative returns df/dx at x for a function of one scalar, by forward
 // mode. It panics with tensor.ErrShape if x is not a single element.
-func Derivative(f func(Value) Value, x Value) Value {
+func Derivative[F Func](f F, x Value) Value {
+	g := fn1("derivative", f)
 	check("derivative", x)
 	if x.Size() != 1 {
 		tensor.Panicf(tensor.ErrShape, "derivative", "argument of shape %s is not a scalar", tensor.ShapeString(x.Shape()))
 	}
-	_, d := JVP(func(xs []Value) Value { return f(xs[0]) }, []Value{x}, []Value{wrap(x.DType().Ones(x.Shape()...))})
+	_, d := JVP(g, []Value{x}, []Value{wrap(x.DType().Ones(x.Shape()...))})
 	return d
 }
 
@@ -197,13 +278,13 @@ func (m Mode) String() string {
 
 // JacFwd returns the Jacobian of f at x by forward mode, with shape
 // f(x).Shape() followed by x.Shape().
-func JacFwd(f func(Value) Value, x Value) Value {
+func JacFwd[F Func](f F, x Value) Value {
 	j, _ := Jacobian(f, x, Forward)
 	return j
 }
 
 // JacRev returns the Jacobian of f at x by reverse mode; see JacFwd.
-func JacRev(f func(Value) Value, x Value) Value {
+func JacRev[F Func](f F, x Value) Value {
 	j, _ := Jacobian(f, x, Reverse)
 	return j
 }
@@ -217,7 +298,8 @@ func JacRev(f func(Value) Value, x Value) Value {
 // the same function code and input shape, so later calls that will go
 // forward skip the recording; should m have changed so that reverse is
 // now the rule, it redoes the Jacobian in reverse mode.
-func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
+func Jacobian[F Func](f F, x Value, mode Mode) (Value, Mode) {
+	g := fn1("jacobian", f)
 	check("jacobian", x)
 	n := x.Size()
 	key := jacKey{fn: reflect.ValueOf(f).Pointer(), dtype: x.DType(), shape: fmt.Sprint(x.Shape())}
@@ -232,7 +314,7 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 		}
 	}
 	if mode != Forward {
-		y, pull := VJP(func(xs []Value) Value { return f(xs[0]) }, x)
+		y, pull := VJP(g, x)
 		m := y.Size()
 		rememberSize(key, m)
 		if mode == Reverse || m <= n {
@@ -252,7 +334,7 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 		}
 	}
 	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
-	y, tan := JVPBatch(func(xs []Value) Value { return f(xs[0]) }, []Value{x}, []Value{eye})
+	y, tan := JVPBatch(g, []Value{x}, []Value{eye})
 	m := y.Size()
 	rememberSize(key, m)
 	j := Transpose(Reshape(tan, n, m), 1, 0) // rows are outputs
@@ -287,14 +369,16 @@ type jacKey struct {
 // Hessian returns the matrix of second derivatives of the scalar function
 // f at x, shaped x.Shape() twice, by forward-over-reverse: the Jacobian, in
 // one batched forward pass, of the reverse-mode gradient.
-func Hessian(f func(Value) Value, x Value) Value {
-	return JacFwd(func(y Value) Value { return Grad(f, y) }, x)
+func Hessian[F Func](f F, x Value) Value {
+	g := fn1("hessian", f)
+	return JacFwd(func(y Value) Value { return Grad(g, y) }, x)
 }
 
 // HVP returns the Hessian of the scalar function f at x times the vector
 // v (of x's shape), without forming the Hessian: a forward-mode derivative
 // of the reverse-mode gradient, costing a small multiple of f.
-func HVP(f func(Value) Value, x, v Value) Value {
-	_, hv := JVP(func(xs []Value) Value { return Grad(f, xs[0]) }, []Value{x}, []Value{v})
+func HVP[F Func](f F, x, v Value) Value {
+	g := fn1("hvp", f)
+	_, hv := JVP(func(xs []Value) Value { return Grad(g, xs[0]) }, []Value{x}, []Value{v})
 	return hv
 }

@@ -17,9 +17,13 @@ import (
 //   - vjp(primals, out, ct) returns the cotangent of every argument.
 //
 // The rules must agree with f; gradcheck.CheckJVP and CheckVJP test that.
-func Custom(name string, f func(xs []Value) Value,
+func Custom[F Func](name string, fun F,
 	jvp func(primals, tangents []Value) Value,
 	vjp func(primals []Value, out, ct Value) []Value) func(xs ...Value) Value {
+	f := fnN(name, fun)
+	if jvp == nil || vjp == nil {
+		tensor.Panicf(tensor.ErrArg, name, "nil rule")
+	}
 	p := &prim{name: name}
 	p.impl = onConstants(f)
 	p.full = func(args, tans []Value, b int) (Value, Value) {
@@ -72,7 +76,8 @@ func perDirection(args, tans []Value, b int, rule func(ts []Value) Value) Value 
 // it, trading one more evaluation of f for the memory of its recording.
 // In forward mode it is f. Values it returns are differentiable at any
 // order.
-func Checkpoint(f func(xs []Value) Value) func(xs ...Value) Value {
+func Checkpoint[F Func](fun F) func(xs ...Value) Value {
+	f := fnN("checkpoint", fun)
 	p := &prim{name: "checkpoint"}
 	p.impl = onConstants(f)
 	p.full = func(args, tans []Value, b int) (Value, Value) {

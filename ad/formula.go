@@ -1,0 +1,131 @@
+package ad
+
+// Writing formulas comfortably: Go numbers where a Value is expected, n-ary
+// sums and products, whole-value sums, and single elements.
+//
+// The elementwise ops of two operands (Add, Sub, Mul, Div, Pow, Atan2,
+// Maximum, Minimum, Hypot, the comparisons, and Where's branches) are generic
+// over Operand, so that a Go number may stand for either operand:
+//
+//	ad.Sub(1, x)               // 1 − x
+//	ad.Mul(100, b, b)          // 100·b·b
+//	ad.Pow(x, 0.5)             // √x
+//	ad.Where(ad.Greater(x, 0), x, 0)
+//
+// The number becomes a weakly typed constant (see Scalar), so it takes the
+// dtype of the Value it meets: Mul(2, x) of a float32 x is float32. Go infers
+// the type of an untyped constant from its default type (int for 2, float64
+// for 2.5), which is why Operand holds int and float64; a typed Go variable
+// of another type (int32, float32) must be converted, as in plain Go
+// arithmetic. Methods on Value could not take numbers (methods have no type
+// parameters), and taking `any` would move type errors to run time; generic
+// functions keep both operands checked at compile time and read as before
+// at call sites that pass Values. A generic function must be instantiated
+// to be stored as a function value (ad.Sub[ad.Value, ad.Value]); Go infers
+// that when it is passed to a parameter of function type, except for Add and
+// Mul, whose extra operands make them variadic.
+
+import (
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// Operand is a Value or a Go number. A number stands for a weakly typed
+// rank-0 constant: see Scalar.
+type Operand interface {
+	Value | float64 | int
+}
+
+// asValue returns a as a Value: a Go number as a weakly typed constant.
+func asValue[T Operand](a T) Value {
+	switch a := any(a).(type) {
+	case Value:
+		return a
+	case float64:
+		return weak(a)
+	case int:
+		return weak(float64(a))
+	}
+	panic("unreachable") // Operand has no other types
+}
+
+// AddN returns the sum of xs, added from left to right with broadcasting:
+// xs[0] + xs[1] + …, and a weakly typed 0 for no values. It panics like Add.
+func AddN(xs ...Value) Value {
+	if len(xs) == 0 {
+		return Scalar(0)
+	}
+	check("add", xs...)
+	s := xs[0]
+	for _, x := range xs[1:] {
+		s = bind(addPrim, nil, s, x)
+	}
+	return s
+}
+
+// SumAll returns the sum of all elements of x as a rank-0 value:
+// Sum(x, false).
+func SumAll(x Value) Value { return Sum(x, false) }
+
+// At returns the element of x at the given index, one index per dimension,
+// as a rank-0 Value; a rank-0 x takes no index. It is differentiable in
+// both modes at any order (the gradient is zero except at that element).
+// It panics with tensor.ErrIndex if the number of indices is not x's rank
+// or an index is negative or out of range.
+func At(x Value, index ...int) Value {
+	check("at", x)
+	s := x.Shape()
+	if len(index) != len(s) {
+		tensor.Panicf(tensor.ErrIndex, "at", "%d indices for shape %s", len(index), tensor.ShapeString(s))
+	}
+	k := 0
+	for d, i := range index {
+		if i < 0 || i >= s[d] {
+			tensor.Panicf(tensor.ErrIndex, "at", "index %d out of range for dimension %d of shape %s", i, d, tensor.ShapeString(s))
+		}
+		k = k*s[d] + i
+	}
+	if len(s) == 0 {
+		return x
+	}
+	if len(s) > 1 {
+		x = Reshape(x, x.Size())
+	}
+	return element(x, 0, k, nil)
+}
+
+// element returns x's slice i along axis a, reshaped to rest: the range is
+// checked by the caller, so the slice prim is bound directly (Slice's own
+// check allocates, which element-at-a-time code would pay per element).
+func element(x Value, a, i int, rest []int) Value {
+	return bind(reshapePrim, &params{shape: rest}, bind(slicePrim, &params{axis: a, start: i, stop: i + 1}, x))
+}
+
+// Elements returns the elements of x in row-major order, each as a rank-0
+// Value: for a vector x, its entries x[0], x[1], …, so that a formula can
+// be written one scalar at a time. Each is differentiable like At's. In
+// reverse mode each element's cotangent is a one-hot tensor of x's shape,
+// so using all n elements costs O(n²) in the sweep; for long vectors,
+// vector ops (Slice, Mul, Sum) are faster.
+func Elements(x Value) []Value {
+	check("elements", x)
+	if x.Rank() != 1 {
+		x = Reshape(x, x.Size())
+	}
+	return Unstack(x, 0)
+}
+
+// Unstack returns the slices of x along axis (negative counts from the
+// end), each with that dimension removed: the inverse of Stack(axis, …).
+// It panics with tensor.ErrAxis for an axis out of range.
+func Unstack(x Value, axis int) []Value {
+	check("unstack", x)
+	s := x.Shape()
+	a := tensor.NormalizeAxis("unstack", s, axis)
+	rest := make([]int, 0, len(s)-1)
+	rest = append(append(rest, s[:a]...), s[a+1:]...)
+	out := make([]Value, s[a])
+	for i := range out {
+		out[i] = element(x, a, i, rest)
+	}
+	return out
+}
