@@ -9,14 +9,57 @@
 // with if, for and early returns as you like — and the transformations
 // record or push derivatives through exactly the operations that ran:
 //
-//	f := func(x ad.Value) ad.Value { return ad.Sum(ad.Mul(x, ad.Sin(x)), false) }
+//	f := func(x ad.Value) ad.Value { return ad.SumAll(ad.Mul(x, ad.Sin(x))) }
 //	g := ad.Grad(f, ad.New([]float64{1, 2, 3}, 3))
+//	fmt.Printf("%.3f\n", g) // a Value formats like its tensor
 //
 // Every operation is a node of a computation graph whose local gradient —
 // the derivative of its output with respect to each input — is known. The
 // chain rule multiplies local gradients along paths. Trace records the graph
 // as a first-class value for inspection: its intermediate variables, their
 // values and their local gradients.
+//
+// # Writing formulas
+//
+// A scalar formula reads about as long as in float64 Go. The binary ops
+// (Add, Sub, Mul, Div, Pow, Atan2, Maximum, Minimum, Hypot, the
+// comparisons, Where's branches) take a Value or a Go number for each
+// operand (Operand); Add and Mul take any number of operands; AddN sums a
+// list and SumAll a whole value; At and Elements read single elements as
+// rank-0 Values:
+//
+//	// float64 Go:  b := x[i+1] - x[i]*x[i];  sum += a*a + 100*b*b
+//	x := ad.Elements(xv)
+//	b := ad.Sub(x[i+1], ad.Mul(x[i], x[i]))
+//	sum = ad.Add(sum, ad.Mul(a, a), ad.Mul(100, b, b))
+//
+// A Go number, and Scalar(v), is a weakly typed constant, as in JAX and
+// PyTorch: it takes the dtype of the value it meets, so Mul(2, x) of a
+// float32 x is float32 (and so are its derivatives, nested or compiled).
+// Two values of different strong dtypes — a float64 tensor (New, From) and
+// a float32 one — still panic with tensor.ErrDType; convert with AsType.
+// Go numbers enter only as the first two operands of Add and Mul (the
+// others are Values), and a generic op must be instantiated to be stored as
+// a function value, e.g. ad.Sub[ad.Value, ad.Value].
+//
+// New takes ownership of its slice, which must not be modified afterwards;
+// NewCopy copies it.
+//
+// # Functions the transformations take
+//
+// Every transformation takes any Func: a func(Value) Value (a literal,
+// ad.Sin), a func(...Value) Value (what Custom and Checkpoint return) or a
+// func([]Value) Value, so a Custom function plugs into JacFwd or Hessian
+// as it is. The function is called as
+//
+//	transformation                                 func(Value) Value   func(...Value) Value   func([]Value) Value
+//	Grad ValueAndGrad Derivative JacFwd JacRev     f(x)                f(x)                   f([]Value{x})
+//	  Jacobian Hessian HVP
+//	Grads ValueAndGrads VJP JVP JVPBatch Trace     f(xs[0]) (one       f(xs...)               f(xs)
+//	  Compile Custom Checkpoint                    input only)
+//
+// Compile also takes a func([]Value) []Value for several outputs. A nil
+// function panics with tensor.ErrArg.
 //
 // # Two modes
 //
