@@ -30,49 +30,26 @@ type Func interface {
 	~func(Value) Value | ~func(...Value) Value | ~func([]Value) Value
 }
 
-// funcs is a function the transformations accept, in every form they call.
-type funcs struct {
-	one   func(Value) Value
-	many  func([]Value) Value
-	multi func([]Value) []Value
-}
-
-// fn normalizes f, a Func or a function from []Value to []Value (or a named
-// type of one of these), for the transformation op. It panics with
-// tensor.ErrArg if f is nil.
-func fn(op string, f any) funcs {
+// fn checks and normalizes f, a Func or a func([]Value) []Value (or a named
+// type of one of these), for the transformation op: it returns f as one of
+// the four unnamed function types. It panics with tensor.ErrArg if f is
+// nil. fn1, fnN and fnMulti then return the form their caller calls,
+// allocating only when a form must be adapted.
+func fn(op string, f any) any {
 	rv := reflect.ValueOf(f)
 	if rv.Kind() != reflect.Func || rv.IsNil() {
 		tensor.Panicf(tensor.ErrArg, op, "nil function")
 	}
+	switch f.(type) {
+	case func(Value) Value, func(...Value) Value, func([]Value) Value, func([]Value) []Value:
+		return f
+	}
 	for _, t := range funcTypes {
-		if rv.Type() != t && rv.Type().ConvertibleTo(t) {
-			f = rv.Convert(t).Interface() // a named type: its underlying func type
-			break
+		if rv.Type().ConvertibleTo(t) {
+			return rv.Convert(t).Interface() // a named type: its underlying func type
 		}
 	}
-	var r funcs
-	switch g := f.(type) {
-	case func(Value) Value:
-		r.one = g
-		r.many = func(xs []Value) Value {
-			if len(xs) != 1 {
-				tensor.Panicf(tensor.ErrArg, op, "a function of one Value given %d inputs", len(xs))
-			}
-			return g(xs[0])
-		}
-	case func(...Value) Value:
-		r.one = func(x Value) Value { return g(x) }
-		r.many = func(xs []Value) Value { return g(xs...) }
-	case func([]Value) Value:
-		r.one = func(x Value) Value { return g([]Value{x}) }
-		r.many = g
-	case func([]Value) []Value:
-		r.multi = g
-		return r
-	}
-	r.multi = func(xs []Value) []Value { return []Value{r.many(xs)} }
-	return r
+	panic("unreachable") // the type constraints admit no other function
 }
 
 var funcTypes = [...]reflect.Type{
@@ -83,10 +60,51 @@ var funcTypes = [...]reflect.Type{
 }
 
 // fn1 returns f as a function of one Value; see fn.
-func fn1[F Func](op string, f F) func(Value) Value { return fn(op, f).one }
+func fn1[F Func](op string, f F) func(Value) Value {
+	switch g := fn(op, f).(type) {
+	case func(Value) Value:
+		return g
+	case func(...Value) Value:
+		return func(x Value) Value { return g(x) }
+	case func([]Value) Value:
+		return func(x Value) Value { return g([]Value{x}) }
+	}
+	panic("unreachable")
+}
 
 // fnN returns f as a function of a slice of Values; see fn.
-func fnN[F Func](op string, f F) func([]Value) Value { return fn(op, f).many }
+func fnN[F Func](op string, f F) func([]Value) Value { return many(op, fn(op, f)) }
+
+// many returns the normalized function g (see fn) as a function of a slice
+// of Values; a func(Value) Value panics with tensor.ErrArg unless given
+// exactly one.
+func many(op string, g any) func([]Value) Value {
+	switch g := g.(type) {
+	case func(Value) Value:
+		return func(xs []Value) Value {
+			if len(xs) != 1 {
+				tensor.Panicf(tensor.ErrArg, op, "a function of one Value given %d inputs", len(xs))
+			}
+			return g(xs[0])
+		}
+	case func(...Value) Value:
+		return func(xs []Value) Value { return g(xs...) }
+	case func([]Value) Value:
+		return g
+	}
+	panic("unreachable")
+}
+
+// fnMulti returns f as a function of a slice of Values to a slice of
+// outputs; see fn.
+func fnMulti(op string, f any) func([]Value) []Value {
+	g := fn(op, f)
+	if m, ok := g.(func([]Value) []Value); ok {
+		return m
+	}
+	one := many(op, g)
+	return func(xs []Value) []Value { return []Value{one(xs)} }
+}
 
 // Grad returns the gradient of the scalar function f at x, by reverse mode:
 // one recording forward pass and one reverse sweep. The result has x's shape.

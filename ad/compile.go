@@ -75,7 +75,7 @@ type instr struct {
 // It panics with tensor.ErrGraph if f captures a value of an active
 // transformation.
 func Compile[F Func | ~func([]Value) []Value](f F, xs ...Value) *Program {
-	g := fn("compile", f).multi
+	g := fnMulti("compile", f)
 	check("compile", xs...)
 	t := newTrace(stageTrace)
 	p := &Program{nin: len(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}}
