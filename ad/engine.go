@@ -687,6 +687,13 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 	for i := int(out); i >= 0; i-- {
 		ct := cts[i]
 		n := t.node(int32(i))
+		switch n.p {
+		case elementsPrim: // Elements: gather its elements' adjoints (formula.go)
+			t.gather(n, cts, rc)
+			continue
+		case elementPrim: // its adjoint waits for the gather
+			continue
+		}
 		if ct.IsZero() || n.p == nil {
 			continue
 		}

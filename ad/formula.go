@@ -102,16 +102,146 @@ func element(x Value, a, i int, rest []int) Value {
 
 // Elements returns the elements of x in row-major order, each as a rank-0
 // Value: for a vector x, its entries x[0], x[1], …, so that a formula can
-// be written one scalar at a time. Each is differentiable like At's. In
-// reverse mode each element's cotangent is a one-hot tensor of x's shape,
-// so using all n elements costs O(n²) in the sweep; for long vectors,
-// vector ops (Slice, Mul, Sum) are faster.
+// be written one scalar at a time. Each is differentiable like At's, and
+// in reverse mode the n elements cost O(n) together: their cotangents are
+// gathered into x's in one step (see gather), where n calls of At would
+// cost O(n²). Under Grad the elements of a float64 vector take the fast
+// path of scalar code, as if they were Grad's own scalar inputs.
 func Elements(x Value) []Value {
 	check("elements", x)
 	if x.Rank() != 1 {
 		x = Reshape(x, x.Size())
 	}
+	if x.tc == nil {
+		return constElements(x)
+	}
+	if t := x.tc; t.kind == revTrace && !t.done {
+		return t.elements(x)
+	}
 	return Unstack(x, 0)
+}
+
+// constElements returns the elements of the constant vector x.
+func constElements(x Value) []Value {
+	out := make([]Value, x.Size())
+	xt := x.Tensor()
+	for i := range out {
+		if xt.DType() == tensor.Float64 {
+			out[i] = inline(xt.AtFlat(i))
+		} else {
+			out[i] = Value{t: xt.DType().Scalar(xt.AtFlat(i))}
+		}
+	}
+	return out
+}
+
+// Elements on a reverse trace records a node v = elements(x), the identity,
+// and then one node element(v) per element, picking element i. Their
+// derivatives are those of the identity and of a slice, and Trace shows
+// them as such; but the sweep does not push each element's cotangent into
+// v as a one-hot vector: it leaves the elements' adjoints in place and, at
+// the elements node (which comes before them on the tape, so after them in
+// the sweep), gathers them into one vector (gather).
+var elementsPrim, elementPrim = new(prim), new(prim)
+
+func init() {
+	*elementsPrim = prim{
+		name: "elements",
+		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return t[0] },
+		jvp:  func(tans, _ []Value, _ Value, _ *params, _ int) Value { return tans[0] },
+		vjp:  func(ct Value, _ int, _ []Value, _ Value, _ *params) Value { return ct },
+	}
+	*elementPrim = prim{
+		name: "element",
+		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor {
+			return t[0].DType().Scalar(t[0].AtFlat(p.start))
+		},
+		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
+			t := tans[0] // b batch dimensions, then the vector's
+			return element(t, b, p.start, t.Shape()[:b])
+		},
+		vjp: func(ct Value, _ int, a []Value, _ Value, p *params) Value {
+			n := a[0].Size()
+			return Pad(Reshape(ct, 1), 0, p.start, n-p.start-1)
+		},
+	}
+}
+
+// elements records Elements of x, a vector tracer of reverse trace t.
+func (t *trace) elements(x Value) []Value {
+	xp := x.primal()
+	es := Elements(xp) // one level down
+	o, v := t.push(elementsPrim, 1)
+	o.args[0], o.parents[0], o.out = xp, x.idx(), xp
+	ps := make([]params, len(es))
+	o.prm = &params{start: int(v) + 1, stop: int(v) + 1 + len(es)} // the element nodes
+	out := make([]Value, len(es))
+	for i, e := range es {
+		oi, idx := t.push(elementPrim, 1)
+		ps[i].start = i
+		oi.prm = &ps[i]
+		oi.args[0], oi.parents[0], oi.out = xp, v, e
+		if !e.isScalar() {
+			t.tensors = true
+		}
+		out[i] = t.newTracer(e, Value{}, idx)
+	}
+	if !xp.isScalar() {
+		t.tensors = true
+	}
+	return out
+}
+
+// gather is the reverse step of an elements node n: it collects the
+// adjoints of its element nodes (clearing them) into one cotangent of the
+// vector's shape and adds it to the adjoint of the vector's node. It is
+// what the element nodes' one-hot cotangents would sum to.
+func (t *trace) gather(n *node, cts []Value, rc *recycler) {
+	o := n.ext
+	first, stop := o.prm.start, min(o.prm.stop, len(cts))
+	if first >= stop {
+		return
+	}
+	parts := cts[first:stop]
+	constant, live := true, false
+	for _, c := range parts {
+		constant = constant && c.tc == nil
+		live = live || !c.IsZero()
+	}
+	var g Value
+	switch {
+	case !live:
+		clear(parts)
+		return
+	case constant: // first order: fill one tensor
+		gt := o.out.DType().Zeros(o.prm.stop - first)
+		for i, c := range parts {
+			if !c.IsZero() {
+				gt.SetFlat(i, c.Item())
+				if rc != nil {
+					rc.drop(c)
+				}
+			}
+		}
+		g = wrap(gt)
+	default: // nested: a differentiable stack
+		vs := make([]Value, o.prm.stop-first)
+		for i := range vs {
+			vs[i] = like(o.out, 0)
+			if i < len(parts) && !parts[i].IsZero() {
+				vs[i] = parts[i]
+			}
+		}
+		g = Stack(0, vs...)
+	}
+	clear(parts)
+	if par := o.parents[0]; par >= 0 {
+		old := cts[par]
+		cts[par] = accumulate(old, g)
+		if rc != nil {
+			rc.replace(old, g, cts[par])
+		}
+	}
 }
 
 // Unstack returns the slices of x along axis (negative counts from the

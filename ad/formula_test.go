@@ -335,3 +335,60 @@ func TestAtAndElements(t *testing.T) {
 	wantPanic(t, "Unstack axis", tensor.ErrAxis, "unstack", func() { ad.Unstack(m, 2) })
 	wantPanic(t, "Unstack scalar", tensor.ErrAxis, "unstack", func() { ad.Unstack(ad.Scalar(1), 0) })
 }
+
+// Elements under reverse mode: reverse over reverse, a pull-back run
+// twice, unused elements, an element as the output, the recorded graph's
+// own adjoints and tangents, and the O(n) cost of the gather.
+func TestElementsReverse(t *testing.T) {
+	// f(x) = x0²·x2 + 3·x2: ∇f = (2x0x2, 0, x0² + 3), x1 unused
+	f := func(x ad.Value) ad.Value {
+		e := ad.Elements(x)
+		return ad.Add(ad.Mul(e[0], e[0], e[2]), ad.Mul(3, e[2]))
+	}
+	p := []float64{1.5, -1, 2}
+	x := ad.NewCopy(p, 3)
+	wantG := []float64{2 * p[0] * p[2], 0, p[0]*p[0] + 3}
+	nearT(t, "grad", ad.Grad(f, x).Tensor(), tensor.New(wantG, 3), 1e-15)
+	// reverse over reverse: ∇(Σ∇f) = ∇(2x0x2 + x0² + 3) = (2x2 + 2x0, 0, 2x0)
+	gg := ad.Grad(func(x ad.Value) ad.Value { return ad.SumAll(ad.Grad(f, x)) }, x)
+	nearT(t, "grad of grad", gg.Tensor(), tensor.New([]float64{2*p[2] + 2*p[0], 0, 2 * p[0]}, 3), 1e-15)
+	// a pull-back called twice
+	_, pull := ad.VJP(f, x)
+	for k := 1; k <= 2; k++ {
+		g := pull(ad.Scalar(float64(k)))[0]
+		nearT(t, "vjp", g.Tensor(), tensor.New([]float64{float64(k) * wantG[0], 0, float64(k) * wantG[2]}, 3), 1e-15)
+	}
+	// an element as the output
+	second := func(x ad.Value) ad.Value { return ad.Elements(x)[1] }
+	nearT(t, "grad of x1", ad.Grad(second, x).Tensor(), tensor.New([]float64{0, 1, 0}, 3), 0)
+	// a matrix, float32
+	m32 := ad.From(tensor.New32([]float32{1, 2, 3, 4}, 2, 2))
+	checkF32(t, "grad32", ad.Grad(func(m ad.Value) ad.Value {
+		e := ad.Elements(m)
+		return ad.Mul(e[0], e[3])
+	}, m32), 4, 0, 0, 1)
+	// the recorded graph: adjoints and tangents of the input node
+	g := ad.Trace(func(xs []ad.Value) ad.Value { return f(xs[0]) }, []ad.Value{x}, "x")
+	in := g.Inputs()[0].Index()
+	nearT(t, "Trace adjoint", g.Adjoints(tensor.Scalar(1))[in], tensor.New(wantG, 3), 1e-15)
+	tans := g.Tangents([]*tensor.Tensor{tensor.New([]float64{1, 1, 1}, 3)})
+	out, _ := g.Output()
+	near(t, "Trace tangent", tans[out.Index()].Item(), wantG[0]+wantG[1]+wantG[2], 1e-15)
+	// cost: the gather makes a handful of allocations, not one per element
+	big := ad.From(tensor.Rand(1, -1, 1, 2000))
+	allocs := testing.AllocsPerRun(3, func() { ad.Grad(extendedRosenbrock, big) })
+	if allocs > 200 {
+		t.Errorf("Grad through Elements of 2000: %v allocations", allocs)
+	}
+}
+
+// BenchmarkElementsRosenbrock: the n = 1000 Rosenbrock gradient written
+// with Elements, to compare with BenchmarkRosenbrockScalar (the same code
+// on 1000 scalar inputs).
+func BenchmarkElementsRosenbrock(b *testing.B) {
+	x := ad.From(tensor.Rand(1, -1, 1, 1000))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		ad.Grad(extendedRosenbrock, x)
+	}
+}

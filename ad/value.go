@@ -90,10 +90,11 @@ func From(t *tensor.Tensor) Value {
 // Scalar returns a weakly typed rank-0 constant holding v: a float64 that
 // takes the dtype of the value it meets in an elementwise operation (Add,
 // Mul, Where, Greater, …), like a Python number in JAX and PyTorch. So
-// Mul(Scalar(2), x) has x's dtype, float32 included. A weak constant
-// combined only with weak constants stays weak; passed to a transformation
-// as an input it is a float64 variable like any other. To make a float64
-// scalar that does not adapt, use From(tensor.Scalar(v)).
+// Mul(Scalar(2), x) has x's dtype, float32 included. Elementwise
+// arithmetic on weak constants alone gives a weak constant (Add(1, 2) is
+// weak, like JAX's); passed to a transformation as an input, a weak
+// constant is a float64 variable like any other. To make a float64 scalar
+// that does not adapt, use From(tensor.Scalar(v)).
 func Scalar(v float64) Value { return weak(v) }
 
 // New returns a float64 constant with the given data and shape, taking
