@@ -167,12 +167,23 @@ func VJP[F Func](f F, xs ...Value) (Value, func(ct Value) []Value) {
 	yp, own := t.lower(y)
 	pull := func(ct Value) []Value {
 		check("vjp", ct)
+		ct = adopt(ct, yp.DType())
 		if !sameShape(ct.Shape(), yp.Shape()) || ct.DType() != yp.DType() {
 			tensor.Panicf(tensor.ErrShape, "vjp", "cotangent %s %s for output %s %s", ct.DType(), tensor.ShapeString(ct.Shape()), yp.DType(), tensor.ShapeString(yp.Shape()))
 		}
 		return pullback(t, own, y.idx(), ct, leaves, xs)
 	}
 	return yp, pull
+}
+
+// adopt returns v converted to dtype d if v is a weakly typed constant (see
+// Scalar), and v otherwise: a tangent or cotangent written as ad.Scalar(1)
+// fits a float32 value too.
+func adopt(v Value, d tensor.DType) Value {
+	if v.isWeak() && d != tensor.Float64 {
+		return Value{t: d.Scalar(v.s)}
+	}
+	return v
 }
 
 // begin starts a reverse trace with xs as its inputs.
@@ -237,6 +248,7 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 			in[i] = t.input(x, Value{})
 			continue
 		}
+		tg = adopt(tg, x.DType())
 		ts := tg.Shape()
 		if len(ts) < b || !sameShape(ts[b:], x.Shape()) || (k != nil && !sameShape(ts[:b], k)) || tg.DType() != x.DType() {
 			tensor.Panicf(tensor.ErrShape, "jvp", "tangent %s %s for primal %s %s", tg.DType(), tensor.ShapeString(ts), x.DType(), tensor.ShapeString(x.Shape()))

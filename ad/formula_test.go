@@ -392,3 +392,18 @@ func BenchmarkElementsRosenbrock(b *testing.B) {
 		ad.Grad(extendedRosenbrock, x)
 	}
 }
+
+// A weak tangent or cotangent adopts the dtype of its primal or output.
+func TestWeakTangentsAndCotangents(t *testing.T) {
+	x := ad.From(tensor.New32([]float32{3}))
+	sq := func(x ad.Value) ad.Value { return ad.Mul(x, x) }
+	_, tan := ad.JVP(sq, []ad.Value{x}, []ad.Value{ad.Scalar(1)})
+	checkF32(t, "jvp", tan, 6)
+	_, pull := ad.VJP(sq, x)
+	checkF32(t, "vjp", pull(ad.Scalar(2))[0], 12)
+	// a strong float64 tangent for a float32 primal still panics
+	wantPanic(t, "strong tangent", tensor.ErrShape, "jvp", func() {
+		ad.JVP(sq, []ad.Value{x}, []ad.Value{ad.From(tensor.Scalar(1))})
+	})
+	wantPanic(t, "strong cotangent", tensor.ErrShape, "vjp", func() { pull(ad.From(tensor.Scalar(1))) })
+}
