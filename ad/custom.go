@@ -16,16 +16,18 @@ import (
 //     direction.
 //   - vjp(primals, out, ct) returns the cotangent of every argument.
 //
-// The rules must agree with f; gradcheck.CheckJVP and CheckVJP test that.
-func Custom[F Func](name string, fun F,
+// f may be any Func. The rules must agree with f; gradcheck.CheckJVP and
+// CheckVJP test that. The result plugs into every transformation as it is.
+// Custom panics with tensor.ErrArg if f or a rule is nil.
+func Custom[F Func](name string, f F,
 	jvp func(primals, tangents []Value) Value,
 	vjp func(primals []Value, out, ct Value) []Value) func(xs ...Value) Value {
-	f := fnN(name, fun)
+	fs := fnN(name, f)
 	if jvp == nil || vjp == nil {
 		tensor.Panicf(tensor.ErrArg, name, "nil rule")
 	}
 	p := &prim{name: name}
-	p.impl = onConstants(f)
+	p.impl = onConstants(fs)
 	p.full = func(args, tans []Value, b int) (Value, Value) {
 		out := bind(p, nil, args...)
 		return out, perDirection(args, tans, b, func(ts []Value) Value { return jvp(args, ts) })
@@ -75,11 +77,12 @@ func perDirection(args, tans []Value, b int, rule func(ts []Value) Value) Value 
 // intermediates are not kept for the reverse sweep but recomputed during
 // it, trading one more evaluation of f for the memory of its recording.
 // In forward mode it is f. Values it returns are differentiable at any
-// order.
-func Checkpoint[F Func](fun F) func(xs ...Value) Value {
-	f := fnN("checkpoint", fun)
+// order. f may be any Func; Checkpoint panics with tensor.ErrArg if it is
+// nil.
+func Checkpoint[F Func](f F) func(xs ...Value) Value {
+	fs := fnN("checkpoint", f)
 	p := &prim{name: "checkpoint"}
-	p.impl = onConstants(f)
+	p.impl = onConstants(fs)
 	p.full = func(args, tans []Value, b int) (Value, Value) {
 		ts := make([]Value, len(tans))
 		for i, t := range tans {
@@ -88,10 +91,10 @@ func Checkpoint[F Func](fun F) func(xs ...Value) Value {
 				ts[i] = wrap(args[i].DType().Zeros(withBatch(tans, b, args[i].Shape())...))
 			}
 		}
-		return jvp(f, args, ts, b)
+		return jvp(fs, args, ts, b)
 	}
 	p.vjpAll = func(ct Value, args []Value, _ Value) []Value {
-		_, pull := VJP(f, args...)
+		_, pull := VJP(fs, args...)
 		return pull(ct)
 	}
 	return func(xs ...Value) Value {

@@ -258,13 +258,14 @@ func (t *trace) newTracer(primal, tangent Value, n int32) Value {
 // bind applies prim p to args under the active transformations.
 func bind(p *prim, prm *params, args ...Value) Value {
 	var top *trace
-	weak := false
+	weak, tensors := false, false // a weak constant; a value not held inline
 	for i := range args {
 		a := &args[i]
 		if a.t == nil {
 			tensor.Panicf(tensor.ErrArg, p.name, "zero Value (uninitialised)")
 		}
 		weak = weak || a.id&weakBit != 0
+		tensors = tensors || a.t != scalarT
 		if a.tc != nil {
 			if a.tc.done {
 				tensor.Panicf(tensor.ErrGraph, p.name, "a value of a finished transformation was used outside it (an escaped tracer)")
@@ -274,8 +275,8 @@ func bind(p *prim, prm *params, args ...Value) Value {
 			}
 		}
 	}
-	if weak && len(args) > 1 && (p.local != nil || p.nondiff) {
-		args = promote(args)
+	if weak && tensors && len(args) > 1 && (p.local != nil || p.nondiff) {
+		args = promote(args) // inline scalars are float64 like weak constants: nothing to do
 	}
 	if top == nil {
 		return eval(p, prm, args)
