@@ -280,3 +280,14 @@ func ExampleProgram_AppendRun() {
 	// step 1: f = 8.209e+04
 	// step 2: f = 2.052e+04
 }
+
+// A Value formats like its tensor: the verbs %e, %f and %g apply to every
+// element.
+func ExampleValue_Format() {
+	g := ad.Grad(func(x ad.Value) ad.Value { return ad.SumAll(ad.Exp(x)) }, ad.New([]float64{0, 1}, 2))
+	fmt.Printf("%.3f\n", g)
+	fmt.Printf("%.2e\n", g)
+	// Output:
+	// [1.000 2.718]
+	// [1.00e+00 2.72e+00]
+}
