@@ -13,19 +13,22 @@ import (
 // Func is the set of function types the transformations accept: a function
 // of one Value (Sin, a func literal), a variadic function of Values (what
 // Custom and Checkpoint return) and a function of a slice of Values, and
-// named types of these. Every transformation takes any of them:
+// named types of these. Every transformation takes any of them, and calls
+// f as follows:
 //
-//	transformation                     f is called as
-//	Grad, ValueAndGrad, Derivative,    f(x) for func(Value) Value and
-//	JacFwd, JacRev, Jacobian,          func(...Value) Value,
-//	Hessian, HVP                       f([]Value{x}) for func([]Value) Value
-//	Grads, ValueAndGrads, VJP, JVP,    f(xs) for func([]Value) Value,
-//	JVPBatch, Trace, Compile,          f(xs...) for func(...Value) Value,
-//	Custom, Checkpoint                 f(xs[0]) for func(Value) Value (one input)
+//	                        func(Value) Value   func(...Value) Value   func([]Value) Value
+//	Grad, ValueAndGrad,     f(x)                f(x)                   f([]Value{x})
+//	Derivative, JacFwd,
+//	JacRev, Jacobian,
+//	Hessian, HVP
+//	Grads, ValueAndGrads,   f(xs[0]), for one   f(xs...)               f(xs)
+//	VJP, JVP, JVPBatch,     input only
+//	Trace, Compile,
+//	Custom, Checkpoint
 //
-// Compile also takes a function returning []Value. A nil function panics
-// with tensor.ErrArg, as does a func(Value) Value given other than one
-// input.
+// Compile also takes a func([]Value) []Value, for several outputs. A nil
+// function panics with tensor.ErrArg, and so does a func(Value) Value
+// given other than one input.
 type Func interface {
 	~func(Value) Value | ~func(...Value) Value | ~func([]Value) Value
 }

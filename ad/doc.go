@@ -52,11 +52,15 @@
 // func([]Value) Value, so a Custom function plugs into JacFwd or Hessian
 // as it is. The function is called as
 //
-//	transformation                                 func(Value) Value   func(...Value) Value   func([]Value) Value
-//	Grad ValueAndGrad Derivative JacFwd JacRev     f(x)                f(x)                   f([]Value{x})
-//	  Jacobian Hessian HVP
-//	Grads ValueAndGrads VJP JVP JVPBatch Trace     f(xs[0]) (one       f(xs...)               f(xs)
-//	  Compile Custom Checkpoint                    input only)
+//	                        func(Value) Value   func(...Value) Value   func([]Value) Value
+//	Grad, ValueAndGrad,     f(x)                f(x)                   f([]Value{x})
+//	Derivative, JacFwd,
+//	JacRev, Jacobian,
+//	Hessian, HVP
+//	Grads, ValueAndGrads,   f(xs[0]), for one   f(xs...)               f(xs)
+//	VJP, JVP, JVPBatch,     input only
+//	Trace, Compile,
+//	Custom, Checkpoint
 //
 // Compile also takes a func([]Value) []Value for several outputs. A nil
 // function panics with tensor.ErrArg.
