@@ -38,9 +38,15 @@
 // float32 x is float32 (and so are its derivatives, nested or compiled).
 // Two values of different strong dtypes — a float64 tensor (New, From) and
 // a float32 one — still panic with tensor.ErrDType; convert with AsType.
-// Go numbers enter only as the first two operands of Add and Mul (the
-// others are Values), and a generic op must be instantiated to be stored as
-// a function value, e.g. ad.Sub[ad.Value, ad.Value].
+// The binary ops are generic functions rather than methods on Value
+// because Go methods take no type parameters, and a parameter of type any
+// would turn a wrong operand into a run-time error; with Operand
+// (Value | float64 | int) an untyped constant takes its default type and
+// anything else fails to compile. Go numbers enter only as the first two
+// operands of Add and Mul (the others are Values), and a generic op must be
+// instantiated to be stored as a function value, e.g.
+// ad.Sub[ad.Value, ad.Value] (Go infers it when the op is passed to a
+// parameter of function type, except for the variadic Add and Mul).
 //
 // New takes ownership of its slice, which must not be modified afterwards;
 // NewCopy copies it.
