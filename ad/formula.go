@@ -118,7 +118,7 @@ func Elements(x Value) []Value {
 	if t := x.tc; t.kind == revTrace && !t.done {
 		return t.elements(x)
 	}
-	return Unstack(x, 0)
+	return unstack(x, 0)
 }
 
 // constElements returns the elements of the constant vector x.
@@ -249,8 +249,16 @@ func (t *trace) gather(n *node, cts []Value, rc *recycler) {
 // It panics with tensor.ErrAxis for an axis out of range.
 func Unstack(x Value, axis int) []Value {
 	check("unstack", x)
+	a := tensor.NormalizeAxis("unstack", x.Shape(), axis)
+	if x.Rank() == 1 {
+		return Elements(x) // O(n) in reverse mode
+	}
+	return unstack(x, a)
+}
+
+// unstack is Unstack along a normalized axis, element by element.
+func unstack(x Value, a int) []Value {
 	s := x.Shape()
-	a := tensor.NormalizeAxis("unstack", s, axis)
 	rest := make([]int, 0, len(s)-1)
 	rest = append(append(rest, s[:a]...), s[a+1:]...)
 	out := make([]Value, s[a])

@@ -380,6 +380,23 @@ func TestElementsReverse(t *testing.T) {
 	if allocs > 200 {
 		t.Errorf("Grad through Elements of 2000: %v allocations", allocs)
 	}
+	// Unstack of a vector is Elements: Σ i·x_i has gradient (0, 1, 2, …)
+	weighted := func(x ad.Value) ad.Value {
+		s := ad.Scalar(0)
+		for i, e := range ad.Unstack(x, -1) {
+			s = ad.Add(s, ad.Mul(float64(i), e))
+		}
+		return s
+	}
+	gw := ad.Grad(weighted, big).Tensor()
+	for i := range 2000 {
+		if gw.AtFlat(i) != float64(i) {
+			t.Fatalf("grad of Σ i·x_i [%d] = %v", i, gw.AtFlat(i))
+		}
+	}
+	if allocs := testing.AllocsPerRun(3, func() { ad.Grad(weighted, big) }); allocs > 200 {
+		t.Errorf("Grad through Unstack of 2000: %v allocations", allocs)
+	}
 }
 
 // BenchmarkElementsRosenbrock: the n = 1000 Rosenbrock gradient written
