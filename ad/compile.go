@@ -70,8 +70,9 @@ type instr struct {
 // Compile runs f once at the example inputs xs, recording every primitive
 // it applies (at any depth of Grad, JVP, … inside f), and returns the
 // Program. f is a Func (its one output is the Program's) or a
-// func([]Value) []Value with any number of outputs. Inputs must be constants (not values being differentiated
-// outside f); values f captures from outside are baked in as constants.
+// func([]Value) []Value with any number of outputs. Inputs must be
+// constants (not values being differentiated outside f); values f captures
+// from outside are baked in as constants.
 // It panics with tensor.ErrGraph if f captures a value of an active
 // transformation.
 func Compile[F Func | ~func([]Value) []Value](f F, xs ...Value) *Program {

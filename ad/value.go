@@ -3,6 +3,7 @@ package ad
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -204,7 +205,7 @@ func (v Value) String() string {
 // other verb prints as %!verb(ad.Value=String()). Format never panics.
 func (v Value) Format(f fmt.State, verb rune) {
 	switch {
-	case verb != 'v' && verb != 's' && !slices.Contains([]rune("eEfFgG"), verb):
+	case !strings.ContainsRune("vseEfFgG", verb):
 		_, _ = fmt.Fprintf(f, "%%!%c(ad.Value=%s)", verb, v.String())
 	case v.t == nil || (v.tc != nil && v.tc.freed && v.t != scalarT):
 		_, _ = f.Write([]byte(v.String()))
