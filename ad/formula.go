@@ -54,7 +54,7 @@ func AddN(xs ...Value) Value {
 	if len(xs) == 0 {
 		return Scalar(0)
 	}
-	check("add", xs...)
+	check("addn", xs...)
 	s := xs[0]
 	for _, x := range xs[1:] {
 		s = bind(addPrim, nil, s, x)
