@@ -39,9 +39,10 @@ func init() {
 }
 
 // Add returns a + b + more[0] + … with broadcasting, added from left to
-// right; a Go number stands for a weakly typed constant (see Operand). It
-// panics with tensor.ErrShape if the shapes do not broadcast and
-// tensor.ErrDType if the dtypes differ.
+// right; a Go number stands for a weakly typed constant (see Operand),
+// which takes the dtype of the value it meets. It panics with
+// tensor.ErrShape if the shapes do not broadcast and tensor.ErrDType if
+// two values of different dtypes meet (neither a weak constant).
 func Add[A, B Operand](a A, b B, more ...Value) Value {
 	s := bind(addPrim, nil, asValue(a), asValue(b))
 	for _, m := range more {

@@ -104,9 +104,11 @@ func element(x Value, a, i int, rest []int) Value {
 // Value: for a vector x, its entries x[0], x[1], …, so that a formula can
 // be written one scalar at a time. Each is differentiable like At's, and
 // in reverse mode the n elements cost O(n) together: their cotangents are
-// gathered into x's in one step (see gather), where n calls of At would
-// cost O(n²). Under Grad the elements of a float64 vector take the fast
-// path of scalar code, as if they were Grad's own scalar inputs.
+// gathered into x's in one step, where n calls of At would cost O(n²).
+// Under Grad the elements of a float64 vector take the fast path of scalar
+// code, as if they were Grad's own scalar inputs. In a compiled Program
+// each element is a tensor instruction: compiled scalar code runs much
+// faster with the scalars as separate inputs of Compile.
 func Elements(x Value) []Value {
 	check("elements", x)
 	if x.Rank() != 1 {
