@@ -280,6 +280,16 @@ func TestOperands(t *testing.T) {
 	}, x, y)
 	near(t, "n-ary d/dx", g[0].Item(), 2*a*b+1, 1e-14)
 	near(t, "n-ary d/dy", g[1].Item(), a*a+1, 1e-14)
+	// typed Go numbers and named constants; generic ops as function values
+	const k = 2.5
+	c, n := 0.5, 3
+	near(t, "k*x", ad.Mul(k, x).Item(), k*a, 1e-15)
+	near(t, "x*c", ad.Mul(x, c).Item(), a*c, 1e-15)
+	near(t, "n-x", ad.Sub(n, x).Item(), float64(n)-a, 1e-15)
+	var sub func(a, b ad.Value) ad.Value = ad.Sub
+	apply := func(f func(a, b ad.Value) ad.Value) ad.Value { return f(x, y) }
+	near(t, "Sub as a value", sub(x, y).Item(), a-b, 1e-15)
+	near(t, "Hypot passed", apply(ad.Hypot).Item(), math.Hypot(a, b), 1e-15)
 	wantPanic(t, "Add shapes", tensor.ErrShape, "add", func() { ad.Add(1, ad.New([]float64{1, 2}, 2), ad.New([]float64{1, 2, 3}, 3)) })
 	wantPanic(t, "AddN zero Value", tensor.ErrArg, "add", func() { ad.AddN(x, ad.Value{}) })
 }
