@@ -120,7 +120,13 @@ func Elements(x Value) []Value {
 	if t := x.tc; t.kind == revTrace && !t.done {
 		return t.elements(x)
 	}
-	return unstack(x, 0)
+	ps := make([]params, x.Size()) // forward mode, Compile: one element op each
+	out := make([]Value, len(ps))
+	for i := range out {
+		ps[i].start = i
+		out[i] = bind(elementPrim, &ps[i], x)
+	}
+	return out
 }
 
 // constElements returns the elements of the constant vector x.
@@ -137,7 +143,9 @@ func constElements(x Value) []Value {
 	return out
 }
 
-// Elements on a reverse trace records a node v = elements(x), the identity,
+// Elements in forward mode and under Compile applies the element op once
+// per element (one instruction each). On a reverse trace it records a node
+// v = elements(x), the identity,
 // and then one node element(v) per element, picking element i. Their
 // derivatives are those of the identity and of a slice, and Trace shows
 // them as such; but the sweep does not push each element's cotangent into

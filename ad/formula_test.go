@@ -434,3 +434,15 @@ func TestWeakTangentsAndCotangents(t *testing.T) {
 	})
 	wantPanic(t, "strong cotangent", tensor.ErrShape, "vjp", func() { pull(ad.From(tensor.Scalar(1))) })
 }
+
+// BenchmarkElementsRosenbrockCompiled: the same gradient compiled, to
+// compare with BenchmarkRosenbrockScalarCompiled (scalar inputs).
+func BenchmarkElementsRosenbrockCompiled(b *testing.B) {
+	x := ad.From(tensor.Rand(1, -1, 1, 1000))
+	p := ad.Compile(func(x ad.Value) ad.Value { return ad.Grad(extendedRosenbrock, x) }, x)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.Run(x)
+	}
+}
