@@ -692,7 +692,7 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 		case elementsPrim: // Elements: gather its elements' adjoints (formula.go)
 			t.gather(n, cts, rc)
 			continue
-		case elementPrim: // its adjoint waits for the gather
+		case gatheredPrim: // an element of Elements: its adjoint waits for the gather
 			continue
 		}
 		if ct.IsZero() || n.p == nil {

@@ -90,7 +90,7 @@ func At(x Value, index ...int) Value {
 	if len(s) > 1 {
 		x = Reshape(x, x.Size())
 	}
-	return element(x, 0, k, nil)
+	return bind(elementPrim, &params{start: k}, x)
 }
 
 // element returns x's slice i along axis a, reshaped to rest: the range is
@@ -147,12 +147,14 @@ func constElements(x Value) []Value {
 // per element (one instruction each). On a reverse trace it records a node
 // v = elements(x), the identity,
 // and then one node element(v) per element, picking element i. Their
-// derivatives are those of the identity and of a slice, and Trace shows
-// them as such; but the sweep does not push each element's cotangent into
+// derivatives are those of the identity and of the element op (whose own
+// nodes, recorded when it is bound elsewhere, are swept as usual), and
+// Trace shows them as such; but the sweep does not push each element's
+// cotangent into
 // v as a one-hot vector: it leaves the elements' adjoints in place and, at
 // the elements node (which comes before them on the tape, so after them in
 // the sweep), gathers them into one vector (gather).
-var elementsPrim, elementPrim = new(prim), new(prim)
+var elementsPrim, elementPrim, gatheredPrim = new(prim), new(prim), new(prim)
 
 func init() {
 	*elementsPrim = prim{
@@ -175,6 +177,9 @@ func init() {
 			return Pad(Reshape(ct, 1), 0, p.start, n-p.start-1)
 		},
 	}
+	// an element node recorded by elements, whose adjoint the sweep leaves
+	// for the gather: the element op under another identity
+	*gatheredPrim = *elementPrim
 }
 
 // elements records Elements of x, a vector tracer of reverse trace t.
@@ -187,7 +192,7 @@ func (t *trace) elements(x Value) []Value {
 	o.prm = &params{start: int(v) + 1, stop: int(v) + 1 + len(es)} // the element nodes
 	out := make([]Value, len(es))
 	for i, e := range es {
-		oi, idx := t.push(elementPrim, 1)
+		oi, idx := t.push(gatheredPrim, 1)
 		ps[i].start = i
 		oi.prm = &ps[i]
 		oi.args[0], oi.parents[0], oi.out = xp, v, e

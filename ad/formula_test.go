@@ -362,6 +362,20 @@ func TestElementsReverse(t *testing.T) {
 	// reverse over reverse: ∇(Σ∇f) = ∇(2x0x2 + x0² + 3) = (2x2 + 2x0, 0, 2x0)
 	gg := ad.Grad(func(x ad.Value) ad.Value { return ad.SumAll(ad.Grad(f, x)) }, x)
 	nearT(t, "grad of grad", gg.Tensor(), tensor.New([]float64{2*p[2] + 2*p[0], 0, 2 * p[0]}, 3), 1e-15)
+	// reverse over forward: ∇⟨∇f, v⟩ = H·v, H = [[2x2, 0, 2x0], [0, 0, 0], [2x0, 0, 0]]
+	v := []float64{0.3, -2, 1.7}
+	hv := ad.Grad(func(x ad.Value) ad.Value {
+		_, tan := ad.JVP(f, []ad.Value{x}, []ad.Value{ad.NewCopy(v, 3)})
+		return tan
+	}, x)
+	wantHV := []float64{2*p[2]*v[0] + 2*p[0]*v[2], 0, 2 * p[0] * v[0]}
+	nearT(t, "grad of jvp", hv.Tensor(), tensor.New(wantHV, 3), 1e-14)
+	// forward over forward: the same through JacFwd of the JVP
+	jj := ad.JacFwd(func(x ad.Value) ad.Value {
+		_, tan := ad.JVP(f, []ad.Value{x}, []ad.Value{ad.NewCopy(v, 3)})
+		return tan
+	}, x)
+	nearT(t, "jacfwd of jvp", jj.Tensor(), tensor.New(wantHV, 3), 1e-14)
 	// a pull-back called twice
 	_, pull := ad.VJP(f, x)
 	for k := 1; k <= 2; k++ {
