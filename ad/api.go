@@ -11,16 +11,111 @@ import (
 	"github.com/chainrule/chainrule/tensor"
 )
 
-// Every transformation panics with tensor.ErrArg, naming itself, if its
-// function is nil or an argument is the zero Value.
-
-// notNil panics with tensor.ErrArg for op if the function f (what) is nil.
-// f is any function type, so that the check survives changes of the
-// transformations' signatures.
+// notNil panics with tensor.ErrArg for op if the function f (what) is nil:
+// for the arguments that are functions but not a Func (Custom's rules).
 func notNil(op string, f any, what string) {
 	if v := reflect.ValueOf(f); !v.IsValid() || v.Kind() == reflect.Func && v.IsNil() {
 		tensor.Panicf(tensor.ErrArg, op, "nil %s", what)
 	}
+}
+
+// Func is the set of function types the transformations accept: a function
+// of one Value (Sin, a func literal), a variadic function of Values (what
+// Custom and Checkpoint return) and a function of a slice of Values, and
+// named types of these. Every transformation takes any of them, and calls
+// f as follows:
+//
+//	                        func(Value) Value   func(...Value) Value   func([]Value) Value
+//	Grad, ValueAndGrad,     f(x)                f(x)                   f([]Value{x})
+//	Derivative, JacFwd,
+//	JacRev, Jacobian,
+//	Hessian, HVP
+//	Grads, ValueAndGrads,   f(xs[0]), for one   f(xs...)               f(xs)
+//	VJP, JVP, JVPBatch,     input only
+//	Trace, Compile,
+//	Custom, Checkpoint
+//
+// Compile also takes a func([]Value) []Value, for several outputs. A nil
+// function panics with tensor.ErrArg, and so does a func(Value) Value
+// given other than one input.
+type Func interface {
+	~func(Value) Value | ~func(...Value) Value | ~func([]Value) Value
+}
+
+// fn checks and normalizes f, a Func or a func([]Value) []Value (or a named
+// type of one of these), for the transformation op: it returns f as one of
+// the four unnamed function types. It panics with tensor.ErrArg if f is
+// nil. fn1, fnN and fnMulti then return the form their caller calls,
+// allocating only when a form must be adapted.
+func fn(op string, f any) any {
+	rv := reflect.ValueOf(f)
+	if rv.Kind() != reflect.Func || rv.IsNil() {
+		tensor.Panicf(tensor.ErrArg, op, "nil function")
+	}
+	switch f.(type) {
+	case func(Value) Value, func(...Value) Value, func([]Value) Value, func([]Value) []Value:
+		return f
+	}
+	for _, t := range funcTypes {
+		if rv.Type().ConvertibleTo(t) {
+			return rv.Convert(t).Interface() // a named type: its underlying func type
+		}
+	}
+	panic("unreachable") // the type constraints admit no other function
+}
+
+var funcTypes = [...]reflect.Type{
+	reflect.TypeFor[func(Value) Value](),
+	reflect.TypeFor[func(...Value) Value](),
+	reflect.TypeFor[func([]Value) Value](),
+	reflect.TypeFor[func([]Value) []Value](),
+}
+
+// fn1 returns f as a function of one Value; see fn.
+func fn1[F Func](op string, f F) func(Value) Value {
+	switch g := fn(op, f).(type) {
+	case func(Value) Value:
+		return g
+	case func(...Value) Value:
+		return func(x Value) Value { return g(x) }
+	case func([]Value) Value:
+		return func(x Value) Value { return g([]Value{x}) }
+	}
+	panic("unreachable")
+}
+
+// fnN returns f as a function of a slice of Values; see fn.
+func fnN[F Func](op string, f F) func([]Value) Value { return many(op, fn(op, f)) }
+
+// many returns the normalized function g (see fn) as a function of a slice
+// of Values; a func(Value) Value panics with tensor.ErrArg unless given
+// exactly one.
+func many(op string, g any) func([]Value) Value {
+	switch g := g.(type) {
+	case func(Value) Value:
+		return func(xs []Value) Value {
+			if len(xs) != 1 {
+				tensor.Panicf(tensor.ErrArg, op, "a function of one Value given %d inputs", len(xs))
+			}
+			return g(xs[0])
+		}
+	case func(...Value) Value:
+		return func(xs []Value) Value { return g(xs...) }
+	case func([]Value) Value:
+		return g
+	}
+	panic("unreachable")
+}
+
+// fnMulti returns f as a function of a slice of Values to a slice of
+// outputs; see fn.
+func fnMulti(op string, f any) func([]Value) []Value {
+	g := fn(op, f)
+	if m, ok := g.(func([]Value) []Value); ok {
+		return m
+	}
+	one := many(op, g)
+	return func(xs []Value) []Value { return []Value{one(xs)} }
 }
 
 // Grad returns the gradient of the scalar function f at x, by reverse mode:
@@ -31,35 +126,32 @@ func notNil(op string, f any, what string) {
 // the storage of f's intermediate values is reused (see "Memory" in the
 // package documentation): a Value that escapes f panics with
 // tensor.ErrGraph if used afterwards; keep its Tensor instead.
-func Grad(f func(Value) Value, x Value) Value {
-	notNil("grad", f, "function")
-	_, g := ValueAndGrad(f, x)
+func Grad[F Func](f F, x Value) Value {
+	_, g := ValueAndGrad(fn1("grad", f), x)
 	return g
 }
 
 // ValueAndGrad returns f(x) and the gradient of f at x; see Grad.
-func ValueAndGrad(f func(Value) Value, x Value) (Value, Value) {
-	notNil("value_and_grad", f, "function")
-	y, gs := ValueAndGrads(func(xs []Value) Value { return f(xs[0]) }, x)
+func ValueAndGrad[F Func](f F, x Value) (Value, Value) {
+	y, gs := ValueAndGrads(fn1("value_and_grad", f), x)
 	return y, gs[0]
 }
 
 // Grads returns the gradient of the scalar function f with respect to each
 // of its arguments xs, by one reverse sweep; see Grad.
-func Grads(f func(xs []Value) Value, xs ...Value) []Value {
-	notNil("grads", f, "function")
-	_, gs := ValueAndGrads(f, xs...)
+func Grads[F Func](f F, xs ...Value) []Value {
+	_, gs := ValueAndGrads(fnN("grads", f), xs...)
 	return gs
 }
 
 // ValueAndGrads returns f(xs) and its gradient with respect to each of xs;
 // see Grad.
-func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
-	notNil("value_and_grads", f, "function")
+func ValueAndGrads[F Func](f F, xs ...Value) (Value, []Value) {
+	g := fnN("value_and_grads", f)
 	t, in, leaves := begin("grad", xs)
 	t.reuse = true
 	defer t.release()
-	y := f(in)
+	y := g(in)
 	check("grad", y)
 	t.done = true
 	yp, own := t.lower(y)
@@ -78,21 +170,32 @@ func ValueAndGrads(f func(xs []Value) Value, xs ...Value) (Value, []Value) {
 // cotangents of every argument (vector-Jacobian products). The pull-back
 // may be called any number of times without running f again. It panics
 // with tensor.ErrShape for a cotangent of the wrong shape.
-func VJP(f func(xs []Value) Value, xs ...Value) (Value, func(ct Value) []Value) {
-	notNil("vjp", f, "function")
+func VJP[F Func](f F, xs ...Value) (Value, func(ct Value) []Value) {
+	g := fnN("vjp", f)
 	t, in, leaves := begin("vjp", xs)
-	y := f(in)
+	y := g(in)
 	check("vjp", y)
 	t.done = true
 	yp, own := t.lower(y)
 	pull := func(ct Value) []Value {
 		check("vjp", ct)
+		ct = adopt(ct, yp.DType())
 		if !sameShape(ct.Shape(), yp.Shape()) || ct.DType() != yp.DType() {
 			tensor.Panicf(tensor.ErrShape, "vjp", "cotangent %s %s for output %s %s", ct.DType(), tensor.ShapeString(ct.Shape()), yp.DType(), tensor.ShapeString(yp.Shape()))
 		}
 		return pullback(t, own, y.idx(), ct, leaves, xs)
 	}
 	return yp, pull
+}
+
+// adopt returns v converted to dtype d if v is a weakly typed constant (see
+// Scalar), and v otherwise: a tangent or cotangent written as ad.Scalar(1)
+// fits a float32 value too.
+func adopt(v Value, d tensor.DType) Value {
+	if v.isWeak() && d != tensor.Float64 {
+		return Value{t: d.Scalar(v.s)}
+	}
+	return v
 }
 
 // begin starts a reverse trace with xs as its inputs, for op.
@@ -131,17 +234,15 @@ func pullback(t *trace, own bool, out int32, ct Value, leaves []int32, xs []Valu
 // JVP panics with tensor.ErrShape otherwise. A zero Value (ad.Value{}) as a
 // tangent is a symbolic zero: nothing computed from that input alone does
 // tangent work.
-func JVP(f func(xs []Value) Value, primals, tangents []Value) (Value, Value) {
-	notNil("jvp", f, "function")
-	return jvp(f, primals, tangents, 0)
+func JVP[F Func](f F, primals, tangents []Value) (Value, Value) {
+	return jvp(fnN("jvp", f), primals, tangents, 0)
 }
 
 // JVPBatch is JVP for k tangent directions at once: each tangent has a
 // leading dimension of size k, and so does the result. One pass carries all
 // k directions.
-func JVPBatch(f func(xs []Value) Value, primals, tangents []Value) (Value, Value) {
-	notNil("jvp_batch", f, "function")
-	return jvp(f, primals, tangents, 1)
+func JVPBatch[F Func](f F, primals, tangents []Value) (Value, Value) {
+	return jvp(fnN("jvp_batch", f), primals, tangents, 1)
 }
 
 func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Value) {
@@ -159,6 +260,7 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 			in[i] = t.input(x, Value{})
 			continue
 		}
+		tg = adopt(tg, x.DType())
 		ts := tg.Shape()
 		if len(ts) < b || !sameShape(ts[b:], x.Shape()) || (k != nil && !sameShape(ts[:b], k)) || tg.DType() != x.DType() {
 			tensor.Panicf(tensor.ErrShape, "jvp", "tangent %s %s for primal %s %s", tg.DType(), tensor.ShapeString(ts), x.DType(), tensor.ShapeString(x.Shape()))
@@ -181,13 +283,13 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 
 // Derivative returns df/dx at x for a function of one scalar, by forward
 // mode. It panics with tensor.ErrShape if x is not a single element.
-func Derivative(f func(Value) Value, x Value) Value {
-	notNil("derivative", f, "function")
+func Derivative[F Func](f F, x Value) Value {
+	g := fn1("derivative", f)
 	check("derivative", x)
 	if x.Size() != 1 {
 		tensor.Panicf(tensor.ErrShape, "derivative", "argument of shape %s is not a scalar", tensor.ShapeString(x.Shape()))
 	}
-	_, d := JVP(func(xs []Value) Value { return f(xs[0]) }, []Value{x}, []Value{wrap(x.DType().Ones(x.Shape()...))})
+	_, d := JVP(g, []Value{x}, []Value{wrap(x.DType().Ones(x.Shape()...))})
 	return d
 }
 
@@ -218,16 +320,14 @@ func (m Mode) String() string {
 
 // JacFwd returns the Jacobian of f at x by forward mode, with shape
 // f(x).Shape() followed by x.Shape().
-func JacFwd(f func(Value) Value, x Value) Value {
-	notNil("jac_fwd", f, "function")
-	j, _ := Jacobian(f, x, Forward)
+func JacFwd[F Func](f F, x Value) Value {
+	j, _ := Jacobian(fn1("jac_fwd", f), x, Forward)
 	return j
 }
 
 // JacRev returns the Jacobian of f at x by reverse mode; see JacFwd.
-func JacRev(f func(Value) Value, x Value) Value {
-	notNil("jac_rev", f, "function")
-	j, _ := Jacobian(f, x, Reverse)
+func JacRev[F Func](f F, x Value) Value {
+	j, _ := Jacobian(fn1("jac_rev", f), x, Reverse)
 	return j
 }
 
@@ -240,8 +340,8 @@ func JacRev(f func(Value) Value, x Value) Value {
 // the same function code and input shape, so later calls that will go
 // forward skip the recording; should m have changed so that reverse is
 // now the rule, it redoes the Jacobian in reverse mode.
-func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
-	notNil("jacobian", f, "function")
+func Jacobian[F Func](f F, x Value, mode Mode) (Value, Mode) {
+	g := fn1("jacobian", f)
 	check("jacobian", x)
 	n := x.Size()
 	key := jacKey{fn: reflect.ValueOf(f).Pointer(), dtype: x.DType(), shape: fmt.Sprint(x.Shape())}
@@ -256,7 +356,7 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 		}
 	}
 	if mode != Forward {
-		y, pull := VJP(func(xs []Value) Value { return f(xs[0]) }, x)
+		y, pull := VJP(g, x)
 		m := y.Size()
 		rememberSize(key, m)
 		if mode == Reverse || m <= n {
@@ -276,7 +376,7 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 		}
 	}
 	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
-	y, tan := JVPBatch(func(xs []Value) Value { return f(xs[0]) }, []Value{x}, []Value{eye})
+	y, tan := JVPBatch(g, []Value{x}, []Value{eye})
 	m := y.Size()
 	rememberSize(key, m)
 	j := Transpose(Reshape(tan, n, m), 1, 0) // rows are outputs
@@ -320,12 +420,12 @@ type jacKey struct {
 // NaN both. So atan2(y, x) at the origin, whose gradient is NaN, has an
 // all-NaN Hessian, as in PyTorch; see the package doc's Conventions for
 // where chainrule differs from PyTorch's double backward.
-func Hessian(f func(Value) Value, x Value) Value {
-	notNil("hessian", f, "function")
+func Hessian[F Func](f F, x Value) Value {
+	fg := fn1("hessian", f)
 	check("hessian", x)
 	n := x.Size()
 	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
-	g, tan := JVPBatch(func(xs []Value) Value { return Grad(f, xs[0]) }, []Value{x}, []Value{eye})
+	g, tan := JVPBatch(func(xs []Value) Value { return Grad(fg, xs[0]) }, []Value{x}, []Value{eye})
 	h := Transpose(Reshape(tan, n, n), 1, 0) // h[i][j] = ∂g_i/∂x_j
 	if mask := undefinedEntries(g.Tensor(), h.Tensor()); mask != nil {
 		h = Where(From(mask), like(h, math.NaN()), h)
@@ -367,9 +467,9 @@ func undefinedEntries(g, h *tensor.Tensor) *tensor.Tensor {
 // Hessian, where component i of the gradient is NaN, row and column i of
 // the Hessian are undefined: component i of the product is NaN, and so is
 // every component if v_i is not 0.
-func HVP(f func(Value) Value, x, v Value) Value {
-	notNil("hvp", f, "function")
-	g, hv := JVP(func(xs []Value) Value { return Grad(f, xs[0]) }, []Value{x}, []Value{v})
+func HVP[F Func](f F, x, v Value) Value {
+	fg := fn1("hvp", f)
+	g, hv := JVP(func(xs []Value) Value { return Grad(fg, xs[0]) }, []Value{x}, []Value{v})
 	if mask := undefinedProducts(g.Tensor(), v.Tensor()); mask != nil {
 		hv = Where(From(mask.Reshape(hv.Shape()...)), like(hv, math.NaN()), hv)
 	}

@@ -38,9 +38,18 @@ func init() {
 		func(int, Value, Value, Value) Value { return identity })
 }
 
-// Add returns a + b with broadcasting. It panics with tensor.ErrShape if the
-// shapes do not broadcast and tensor.ErrDType if the dtypes differ.
-func Add(a, b Value) Value { return bind(addPrim, nil, a, b) }
+// Add returns a + b + more[0] + … with broadcasting, added from left to
+// right; a Go number stands for a weakly typed constant (see Operand),
+// which takes the dtype of the value it meets. It panics with
+// tensor.ErrShape if the shapes do not broadcast and tensor.ErrDType if
+// two values of different dtypes meet (neither a weak constant).
+func Add[A, B Operand](a A, b B, more ...Value) Value {
+	s := bind(addPrim, nil, asValue(a), asValue(b))
+	for _, m := range more {
+		s = bind(addPrim, nil, s, m)
+	}
+	return s
+}
 
 var subPrim = new(prim)
 
@@ -55,7 +64,7 @@ func init() {
 }
 
 // Sub returns a - b with broadcasting; it panics like Add.
-func Sub(a, b Value) Value { return bind(subPrim, nil, a, b) }
+func Sub[A, B Operand](a A, b B) Value { return bind(subPrim, nil, asValue(a), asValue(b)) }
 
 var mulPrim = new(prim)
 
@@ -69,8 +78,15 @@ func init() {
 		})
 }
 
-// Mul returns a * b with broadcasting; it panics like Add.
-func Mul(a, b Value) Value { return bind(mulPrim, nil, a, b) }
+// Mul returns a * b * more[0] * … with broadcasting, multiplied from left
+// to right; it panics like Add.
+func Mul[A, B Operand](a A, b B, more ...Value) Value {
+	p := bind(mulPrim, nil, asValue(a), asValue(b))
+	for _, m := range more {
+		p = bind(mulPrim, nil, p, m)
+	}
+	return p
+}
 
 var divPrim = new(prim)
 
@@ -87,7 +103,7 @@ func init() {
 // Div returns a / b with broadcasting; it panics like Add. Division by zero
 // follows IEEE (1/0 = +Inf, 1/-0 = -Inf), and so do the derivatives 1/b and
 // -a/b².
-func Div(a, b Value) Value { return bind(divPrim, nil, a, b) }
+func Div[A, B Operand](a A, b B) Value { return bind(divPrim, nil, asValue(a), asValue(b)) }
 
 var powPrim = new(prim)
 
@@ -106,7 +122,7 @@ func init() {
 // Following PyTorch: ∂/∂x is 0 where p = 0; ∂/∂p is 0 where x = 0 and p ≥ 0,
 // and NaN where x < 0 (log of a negative number). Elsewhere ∂/∂x = p·x^(p-1)
 // (so +Inf at x = 0 for 0 < p < 1) and ∂/∂p = xᵖ·log x.
-func Pow(x, p Value) Value { return bind(powPrim, nil, x, p) }
+func Pow[X, P Operand](x X, p P) Value { return bind(powPrim, nil, asValue(x), asValue(p)) }
 
 var atan2Prim = new(prim)
 
@@ -123,7 +139,7 @@ func init() {
 
 // Atan2 returns the angle of the point (x, y), elementwise with
 // broadcasting. ∂/∂y = x/(x²+y²), ∂/∂x = -y/(x²+y²): NaN at the origin.
-func Atan2(y, x Value) Value { return bind(atan2Prim, nil, y, x) }
+func Atan2[Y, X Operand](y Y, x X) Value { return bind(atan2Prim, nil, asValue(y), asValue(x)) }
 
 func extremum(name string, f func(x, y float64) float64, pick func(a, b Value) Value) *prim {
 	p := binaryF(name, f, func(i int, a, b, _ Value) Value {
@@ -140,25 +156,25 @@ func extremum(name string, f func(x, y float64) float64, pick func(a, b Value) V
 var maximumPrim = new(prim)
 
 func init() {
-	*maximumPrim = *extremum("maximum", nanMax, Greater)
+	*maximumPrim = *extremum("maximum", nanMax, Greater[Value, Value])
 }
 
 // Maximum returns the larger of a and b elementwise with broadcasting,
 // propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch). It is a
 // selection: the argument not selected gets exactly 0, even under an
 // infinite adjoint or tangent (see the package doc's Conventions).
-func Maximum(a, b Value) Value { return bind(maximumPrim, nil, a, b) }
+func Maximum[A, B Operand](a A, b B) Value { return bind(maximumPrim, nil, asValue(a), asValue(b)) }
 
 var minimumPrim = new(prim)
 
 func init() {
-	*minimumPrim = *extremum("minimum", nanMin, Less)
+	*minimumPrim = *extremum("minimum", nanMin, Less[Value, Value])
 }
 
 // Minimum returns the smaller of a and b elementwise with broadcasting,
 // propagating NaN. At ties the gradient is split 0.5/0.5 (PyTorch). It is a
 // selection, as Maximum.
-func Minimum(a, b Value) Value { return bind(minimumPrim, nil, a, b) }
+func Minimum[A, B Operand](a A, b B) Value { return bind(minimumPrim, nil, asValue(a), asValue(b)) }
 
 func nanMax(x, y float64) float64 {
 	if x != x || y != y {
@@ -188,7 +204,7 @@ func init() {
 
 // Hypot returns √(a²+b²) elementwise with broadcasting, without undue
 // overflow. ∂/∂a = a/hypot: NaN at the origin (as in PyTorch).
-func Hypot(a, b Value) Value { return bind(hypotPrim, nil, a, b) }
+func Hypot[A, B Operand](a A, b B) Value { return bind(hypotPrim, nil, asValue(a), asValue(b)) }
 
 // Comparisons: 1 where true and 0 where false, in the operands' dtype. They
 // have no derivative: their output is a constant to every transformation.
@@ -213,22 +229,22 @@ var (
 )
 
 // Equal returns 1 where a == b and 0 elsewhere, with broadcasting.
-func Equal(a, b Value) Value { return bind(eqPrim, nil, a, b) }
+func Equal[A, B Operand](a A, b B) Value { return bind(eqPrim, nil, asValue(a), asValue(b)) }
 
 // NotEqual returns 1 where a != b and 0 elsewhere, with broadcasting.
-func NotEqual(a, b Value) Value { return bind(nePrim, nil, a, b) }
+func NotEqual[A, B Operand](a A, b B) Value { return bind(nePrim, nil, asValue(a), asValue(b)) }
 
 // Greater returns 1 where a > b and 0 elsewhere, with broadcasting.
-func Greater(a, b Value) Value { return bind(gtPrim, nil, a, b) }
+func Greater[A, B Operand](a A, b B) Value { return bind(gtPrim, nil, asValue(a), asValue(b)) }
 
 // GreaterEqual returns 1 where a >= b and 0 elsewhere, with broadcasting.
-func GreaterEqual(a, b Value) Value { return bind(gePrim, nil, a, b) }
+func GreaterEqual[A, B Operand](a A, b B) Value { return bind(gePrim, nil, asValue(a), asValue(b)) }
 
 // Less returns 1 where a < b and 0 elsewhere, with broadcasting.
-func Less(a, b Value) Value { return bind(ltPrim, nil, a, b) }
+func Less[A, B Operand](a A, b B) Value { return bind(ltPrim, nil, asValue(a), asValue(b)) }
 
 // LessEqual returns 1 where a <= b and 0 elsewhere, with broadcasting.
-func LessEqual(a, b Value) Value { return bind(lePrim, nil, a, b) }
+func LessEqual[A, B Operand](a A, b B) Value { return bind(lePrim, nil, asValue(a), asValue(b)) }
 
 var wherePrim = new(prim)
 
@@ -258,4 +274,6 @@ func init() {
 // x = 0 is 0, not NaN as in JAX and PyTorch: the chain rule multiplies a
 // zero adjoint into a local derivative with a strong zero (0·∞ = 0; see
 // the package doc's Conventions).
-func Where(cond, a, b Value) Value { return bind(wherePrim, nil, cond, a, b) }
+func Where[A, B Operand](cond Value, a A, b B) Value {
+	return bind(wherePrim, nil, cond, asValue(a), asValue(b))
+}

@@ -83,13 +83,15 @@ type instr struct {
 
 // Compile runs f once at the example inputs xs, recording every primitive
 // it applies (at any depth of Grad, JVP, … inside f), and returns the
-// Program. Inputs must be constants (not values being differentiated
-// outside f); values f captures from outside are baked in as constants.
+// Program. f is a Func (its one output is the Program's) or a
+// func([]Value) []Value with any number of outputs. Inputs must be
+// constants (not values being differentiated outside f); values f captures
+// from outside are baked in as constants.
 // Compiling costs time and memory linear in the number of primitives f
 // applies. It panics with tensor.ErrGraph if f captures a value of an
 // active transformation, and with tensor.ErrArg if f is nil.
-func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
-	notNil("compile", f, "function")
+func Compile[F Func | ~func([]Value) []Value](f F, xs ...Value) *Program {
+	g := fnMulti("compile", f)
 	check("compile", xs...)
 	t := newTrace(stageTrace)
 	p := &Program{nin: len(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}, scratch: &scratch{}}
@@ -102,9 +104,10 @@ func Compile(f func(xs []Value) []Value, xs ...Value) *Program {
 		if x.tc != nil {
 			tensor.Panicf(tensor.ErrGraph, "compile", "input %d is being differentiated outside Compile; compile the whole computation instead", i)
 		}
+		x = x.strong() // an input is a variable, of its own dtype
 		in[i] = t.newTracer(x, Value{}, p.reg(x))
 	}
-	ys := f(in)
+	ys := g(in)
 	t.done = true
 	for _, y := range ys {
 		check("compile", y)

@@ -21,6 +21,7 @@ import (
 //     its argument's shape and dtype, or the zero Value for a zero
 //     cotangent (JAX's None).
 //
+// f may be any Func; the result plugs into every transformation as it is.
 // The rules' results are checked wherever they are used (every mode, every
 // order): a tangent or cotangent of the wrong shape panics with
 // tensor.ErrShape, of the wrong dtype with tensor.ErrDType, a vjp result of
@@ -28,14 +29,14 @@ import (
 // the argument. The rules must also agree with f; gradcheck.CheckJVP and
 // CheckVJP test that. Custom panics with tensor.ErrArg if f, jvp or vjp is
 // nil.
-func Custom(name string, f func(xs []Value) Value,
+func Custom[F Func](name string, f F,
 	jvp func(primals, tangents []Value) Value,
 	vjp func(primals []Value, out, ct Value) []Value) func(xs ...Value) Value {
-	notNil("custom "+name, f, "f")
+	fs := fnN("custom "+name, f)
 	notNil("custom "+name, jvp, "jvp")
 	notNil("custom "+name, vjp, "vjp")
 	p := &prim{name: name}
-	p.impl = onConstants(f)
+	p.impl = onConstants(fs)
 	p.full = func(args, tans []Value, b int) (Value, Value) {
 		out := bind(p, nil, args...)
 		return out, perDirection(args, tans, b, func(ts []Value) Value {
@@ -112,11 +113,12 @@ func perDirection(args, tans []Value, b int, rule func(ts []Value) Value) Value 
 // intermediates are not kept for the reverse sweep but recomputed during
 // it, trading one more evaluation of f for the memory of its recording.
 // In forward mode it is f. Values it returns are differentiable at any
-// order. It panics with tensor.ErrArg if f is nil.
-func Checkpoint(f func(xs []Value) Value) func(xs ...Value) Value {
-	notNil("checkpoint", f, "f")
+// order. f may be any Func; Checkpoint panics with tensor.ErrArg if it is
+// nil.
+func Checkpoint[F Func](f F) func(xs ...Value) Value {
+	fs := fnN("checkpoint", f)
 	p := &prim{name: "checkpoint"}
-	p.impl = onConstants(f)
+	p.impl = onConstants(fs)
 	p.full = func(args, tans []Value, b int) (Value, Value) {
 		ts := make([]Value, len(tans))
 		for i, t := range tans {
@@ -125,10 +127,10 @@ func Checkpoint(f func(xs []Value) Value) func(xs ...Value) Value {
 				ts[i] = wrap(args[i].DType().Zeros(withBatch(tans, b, args[i].Shape())...))
 			}
 		}
-		return jvp(f, args, ts, b)
+		return jvp(fs, args, ts, b)
 	}
 	p.vjpAll = func(ct Value, args []Value, _ Value) []Value {
-		_, pull := VJP(f, args...)
+		_, pull := VJP(fs, args...)
 		return pull(ct)
 	}
 	return func(xs ...Value) Value {

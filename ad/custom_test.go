@@ -143,6 +143,9 @@ func TestInvalidArguments(t *testing.T) {
 	var z ad.Value
 	f1 := func(x ad.Value) ad.Value { return x }
 	fs := func(xs []ad.Value) ad.Value { return xs[0] }
+	var n1 func(ad.Value) ad.Value   // typed nil functions: an untyped nil
+	var nN func([]ad.Value) ad.Value // cannot stand for a type parameter
+	var nM func([]ad.Value) []ad.Value
 	x := ad.Scalar(1)
 	cases := []struct {
 		op string
@@ -154,23 +157,23 @@ func TestInvalidArguments(t *testing.T) {
 		{"rank", func() { z.Rank() }},
 		{"size", func() { z.Size() }},
 		{"tensor", func() { z.Tensor() }},
-		{"grad", func() { ad.Grad(nil, x) }},
-		{"value_and_grad", func() { ad.ValueAndGrad(nil, x) }},
-		{"grads", func() { ad.Grads(nil, x) }},
-		{"value_and_grads", func() { ad.ValueAndGrads(nil, x) }},
-		{"vjp", func() { ad.VJP(nil, x) }},
-		{"jvp", func() { ad.JVP(nil, []ad.Value{x}, []ad.Value{x}) }},
-		{"jvp_batch", func() { ad.JVPBatch(nil, []ad.Value{x}, []ad.Value{ad.New([]float64{1}, 1)}) }},
-		{"derivative", func() { ad.Derivative(nil, x) }},
-		{"jac_fwd", func() { ad.JacFwd(nil, x) }},
-		{"jac_rev", func() { ad.JacRev(nil, x) }},
-		{"jacobian", func() { ad.Jacobian(nil, x, ad.Auto) }},
-		{"hessian", func() { ad.Hessian(nil, x) }},
-		{"hvp", func() { ad.HVP(nil, x, x) }},
-		{"compile", func() { ad.Compile(nil, x) }},
-		{"trace", func() { ad.Trace(nil, []ad.Value{x}) }},
-		{"checkpoint", func() { ad.Checkpoint(nil) }},
-		{"custom c", func() { ad.Custom("c", nil, nil, nil) }},
+		{"grad", func() { ad.Grad(n1, x) }},
+		{"value_and_grad", func() { ad.ValueAndGrad(n1, x) }},
+		{"grads", func() { ad.Grads(nN, x) }},
+		{"value_and_grads", func() { ad.ValueAndGrads(nN, x) }},
+		{"vjp", func() { ad.VJP(nN, x) }},
+		{"jvp", func() { ad.JVP(nN, []ad.Value{x}, []ad.Value{x}) }},
+		{"jvp_batch", func() { ad.JVPBatch(nN, []ad.Value{x}, []ad.Value{ad.New([]float64{1}, 1)}) }},
+		{"derivative", func() { ad.Derivative(n1, x) }},
+		{"jac_fwd", func() { ad.JacFwd(n1, x) }},
+		{"jac_rev", func() { ad.JacRev(n1, x) }},
+		{"jacobian", func() { ad.Jacobian(n1, x, ad.Auto) }},
+		{"hessian", func() { ad.Hessian(n1, x) }},
+		{"hvp", func() { ad.HVP(n1, x, x) }},
+		{"compile", func() { ad.Compile(nM, x) }},
+		{"trace", func() { ad.Trace(nN, []ad.Value{x}) }},
+		{"checkpoint", func() { ad.Checkpoint(nN) }},
+		{"custom c", func() { ad.Custom("c", nN, nil, nil) }},
 		{"custom c", func() { ad.Custom("c", fs, nil, nil) }},
 		{"grad", func() { ad.Grad(f1, z) }},
 		{"jacobian", func() { ad.Jacobian(f1, z, ad.Auto) }},

@@ -9,14 +9,67 @@
 // with if, for and early returns as you like — and the transformations
 // record or push derivatives through exactly the operations that ran:
 //
-//	f := func(x ad.Value) ad.Value { return ad.Sum(ad.Mul(x, ad.Sin(x)), false) }
+//	f := func(x ad.Value) ad.Value { return ad.SumAll(ad.Mul(x, ad.Sin(x))) }
 //	g := ad.Grad(f, ad.New([]float64{1, 2, 3}, 3))
+//	fmt.Printf("%.3f\n", g) // a Value formats like its tensor
 //
 // Every operation is a node of a computation graph whose local gradient —
 // the derivative of its output with respect to each input — is known. The
 // chain rule multiplies local gradients along paths. Trace records the graph
 // as a first-class value for inspection: its intermediate variables, their
 // values and their local gradients.
+//
+// # Writing formulas
+//
+// A scalar formula reads about as long as in float64 Go. The binary ops
+// (Add, Sub, Mul, Div, Pow, Atan2, Maximum, Minimum, Hypot, the
+// comparisons, Where's branches) take a Value or a Go number for each
+// operand (Operand); Add and Mul take any number of operands; AddN sums a
+// list and SumAll a whole value; At and Elements read single elements as
+// rank-0 Values:
+//
+//	// float64 Go:  b := x[i+1] - x[i]*x[i];  sum += a*a + 100*b*b
+//	x := ad.Elements(xv)
+//	b := ad.Sub(x[i+1], ad.Mul(x[i], x[i]))
+//	sum = ad.Add(sum, ad.Mul(a, a), ad.Mul(100, b, b))
+//
+// A Go number, and Scalar(v), is a weakly typed constant, as in JAX and
+// PyTorch: it takes the dtype of the value it meets, so Mul(2, x) of a
+// float32 x is float32 (and so are its derivatives, nested or compiled).
+// Two values of different strong dtypes — a float64 tensor (New, From) and
+// a float32 one — still panic with tensor.ErrDType; convert with AsType.
+// The binary ops are generic functions rather than methods on Value
+// because Go methods take no type parameters, and a parameter of type any
+// would turn a wrong operand into a run-time error; with Operand
+// (Value | float64 | int) an untyped constant takes its default type and
+// anything else fails to compile. Go numbers enter only as the first two
+// operands of Add and Mul (the others are Values), and a generic op must be
+// instantiated to be stored as a function value, e.g.
+// ad.Sub[ad.Value, ad.Value] (Go infers it when the op is passed to a
+// parameter of function type, except for the variadic Add and Mul).
+//
+// New takes ownership of its slice, which must not be modified afterwards;
+// NewCopy copies it.
+//
+// # Functions the transformations take
+//
+// Every transformation takes any Func: a func(Value) Value (a literal,
+// ad.Sin), a func(...Value) Value (what Custom and Checkpoint return) or a
+// func([]Value) Value, so a Custom function plugs into JacFwd or Hessian
+// as it is. The function is called as
+//
+//	                        func(Value) Value   func(...Value) Value   func([]Value) Value
+//	Grad, ValueAndGrad,     f(x)                f(x)                   f([]Value{x})
+//	Derivative, JacFwd,
+//	JacRev, Jacobian,
+//	Hessian, HVP
+//	Grads, ValueAndGrads,   f(xs[0]), for one   f(xs...)               f(xs)
+//	VJP, JVP, JVPBatch,     input only
+//	Trace, Compile,
+//	Custom, Checkpoint
+//
+// Compile also takes a func([]Value) []Value for several outputs. A nil
+// function panics with tensor.ErrArg.
 //
 // # Two modes
 //

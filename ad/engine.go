@@ -276,11 +276,14 @@ func (t *trace) newTracer(primal, tangent Value, n int32) Value {
 // bind applies prim p to args under the active transformations.
 func bind(p *prim, prm *params, args ...Value) Value {
 	var top *trace
+	weak, tensors := false, false // a weak constant; a value not held inline
 	for i := range args {
 		a := &args[i]
 		if a.t == nil {
 			tensor.Panicf(tensor.ErrArg, p.name, "zero Value (uninitialised)")
 		}
+		weak = weak || a.id&weakBit != 0
+		tensors = tensors || a.t != scalarT
 		if a.tc != nil {
 			if a.tc.done {
 				tensor.Panicf(tensor.ErrGraph, p.name, "a value of a finished transformation was used outside it (an escaped tracer)")
@@ -289,6 +292,9 @@ func bind(p *prim, prm *params, args ...Value) Value {
 				top = a.tc
 			}
 		}
+	}
+	if weak && tensors && len(args) > 1 && (p.local != nil || p.nondiff) {
+		args = promote(args) // inline scalars are float64 like weak constants: nothing to do
 	}
 	if top == nil {
 		return eval(p, prm, args)
@@ -300,6 +306,32 @@ func bind(p *prim, prm *params, args ...Value) Value {
 		return top.processStage(p, prm, args)
 	}
 	return top.processRev(p, prm, args)
+}
+
+// promote returns the arguments of an elementwise prim with every weakly
+// typed constant converted to the dtype of the first argument that is not
+// weak, if that is not float64 (a weak constant is a float64 already): the
+// weak constant adopts the dtype it meets, as in JAX and PyTorch. Values of
+// two different strong dtypes are left for the kernel to reject. args is
+// copied before any change: it may be the caller's slice.
+func promote(args []Value) []Value {
+	d := tensor.Float64
+	for _, a := range args {
+		if !a.isWeak() {
+			d = a.DType()
+			break
+		}
+	}
+	if d == tensor.Float64 {
+		return args
+	}
+	out := slices.Clone(args)
+	for i, a := range out {
+		if a.isWeak() {
+			out[i] = Value{t: d.Scalar(a.s)}
+		}
+	}
+	return out
 }
 
 // constants reports whether no value in vs carries a tracer.
@@ -317,9 +349,10 @@ func constants(vs []Value) bool {
 func eval(p *prim, prm *params, args []Value) Value {
 	switch {
 	case p.s1 != nil && len(args) == 1 && args[0].isScalar():
-		return inline(p.s1(args[0].s))
+		return Value{t: scalarT, s: p.s1(args[0].s), id: args[0].id & weakBit}
 	case p.s2 != nil && len(args) == 2 && args[0].isScalar() && args[1].isScalar():
-		return inline(p.s2(args[0].s, args[1].s))
+		// weak only if both are: a weak constant's result stays weak
+		return Value{t: scalarT, s: p.s2(args[0].s, args[1].s), id: args[0].id & args[1].id & weakBit}
 	}
 	ts := make([]*tensor.Tensor, len(args))
 	for i, a := range args {
@@ -569,6 +602,7 @@ func (t *trace) recordScalar(p *prim, prm *params, args []Value) (Value, bool) {
 // input records a leaf on a reverse trace, or seeds a tangent on a JVP trace.
 func (t *trace) input(x, tangent Value) Value {
 	check("input", x)
+	x, tangent = x.strong(), tangent.strong()
 	if t.kind == revTrace {
 		if x.isScalar() && x.tc == nil {
 			n, idx := t.slot()
@@ -678,6 +712,13 @@ func (t *trace) backward(out int32, seed Value, leaves []int32) []Value {
 	for i := int(out); i >= 0; i-- {
 		ct := cts[i]
 		n := t.node(int32(i))
+		switch n.p {
+		case elementsPrim: // Elements: gather its elements' adjoints (formula.go)
+			t.gather(n, cts, rc)
+			continue
+		case gatheredPrim: // an element of Elements: its adjoint waits for the gather
+			continue
+		}
 		if ct.IsZero() || n.p == nil {
 			continue
 		}

@@ -8,23 +8,92 @@ import (
 	"github.com/chainrule/chainrule/tensor"
 )
 
-// The quickstart: the gradient of the Rosenbrock function.
+// The quickstart: the gradient of the Rosenbrock function, written with Go
+// numbers where constants go.
 func ExampleGrads() {
 	rosen := func(xs []ad.Value) ad.Value {
 		x, y := xs[0], xs[1]
-		a := ad.Square(ad.Sub(ad.Scalar(1), x))
-		b := ad.Mul(ad.Scalar(100), ad.Square(ad.Sub(y, ad.Square(x))))
-		return ad.Add(a, b)
+		return ad.Add(ad.Square(ad.Sub(1, x)), ad.Mul(100, ad.Square(ad.Sub(y, ad.Square(x)))))
 	}
 	v, g := ad.ValueAndGrads(rosen, ad.Scalar(-1.2), ad.Scalar(1))
-	fmt.Printf("f = %.4g, ∇f = (%.4g, %.4g)\n", v.Item(), g[0].Item(), g[1].Item())
+	fmt.Printf("f = %.4g, ∇f = (%.4g, %.4g)\n", v, g[0], g[1])
 	// Output: f = 24.2, ∇f = (-215.6, -88)
 }
 
+// The quickstart's second part: tensors, broadcasting, any mode, any order.
 func ExampleGrad() {
-	f := func(x ad.Value) ad.Value { return ad.Sum(ad.Mul(x, x), false) }
-	fmt.Println(ad.Grad(f, ad.New([]float64{1, 2, 3}, 3)))
-	// Output: [2 4 6]
+	x := ad.New([]float64{1, 2, 3}, 3)
+	f := func(x ad.Value) ad.Value { return ad.SumAll(ad.Mul(x, ad.Sin(x))) }
+	fmt.Printf("%.4f\n", ad.Grad(f, x))        // reverse mode
+	ad.JacFwd(ad.Sin, x)                       // forward mode, one batched pass
+	ad.Hessian(f, x)                           // forward-over-reverse
+	_, mode := ad.Jacobian(ad.Sin, x, ad.Auto) // picks the cheaper mode
+	fmt.Println(mode)
+	// Output:
+	// [ 1.3818  0.0770 -2.8289]
+	// reverse
+}
+
+// Scalar code over a vector's elements: gonum's Wood function, line for
+// line as in float64 Go, with Go numbers as constants and n-ary Add and
+// Mul. Its gradient at (-3, -1, -3, -1) is gonum's hand-written one.
+func ExampleElements() {
+	wood := func(xv ad.Value) ad.Value {
+		x := ad.Elements(xv)
+		f1 := ad.Sub(x[1], ad.Mul(x[0], x[0]))
+		f2 := ad.Sub(1, x[0])
+		f3 := ad.Sub(x[3], ad.Mul(x[2], x[2]))
+		f4 := ad.Sub(1, x[2])
+		f5 := ad.Sub(ad.Add(x[1], x[3]), 2)
+		f6 := ad.Sub(x[1], x[3])
+		return ad.Add(ad.Mul(100, f1, f1), ad.Mul(f2, f2), ad.Mul(90, f3, f3), ad.Mul(f4, f4), ad.Mul(10, f5, f5), ad.Mul(0.1, f6, f6))
+	}
+	v, g := ad.ValueAndGrad(wood, ad.New([]float64{-3, -1, -3, -1}, 4))
+	fmt.Printf("%g %g\n", v, g)
+	// Output: 19192 [-12008  -2080 -10808  -1880]
+}
+
+// At reads one element, differentiably.
+func ExampleAt() {
+	m := ad.New([]float64{1, 2, 3, 4}, 2, 2)
+	det := func(m ad.Value) ad.Value {
+		return ad.Sub(ad.Mul(ad.At(m, 0, 0), ad.At(m, 1, 1)), ad.Mul(ad.At(m, 0, 1), ad.At(m, 1, 0)))
+	}
+	fmt.Println(det(m))
+	fmt.Println(ad.Grad(det, m)) // the cofactor matrix
+	// Output:
+	// -2
+	// [[ 4 -3]
+	//  [-2  1]]
+}
+
+// A Go number (or Scalar) is weakly typed: it takes the dtype of the value
+// it meets, so float32 code stays float32; two strong dtypes still panic.
+func ExampleScalar() {
+	x := ad.From(tensor.New32([]float32{1, 2, 3}, 3))
+	y := ad.Mul(0.5, ad.Square(x))
+	g := ad.Grad(func(x ad.Value) ad.Value { return ad.SumAll(ad.Mul(0.5, ad.Square(x))) }, x)
+	fmt.Println(y.DType(), y, g.DType(), g)
+	err := tensor.Maybe(func() { ad.Mul(ad.New([]float64{2}, 1), x) })
+	fmt.Println(err)
+	// Output:
+	// float32 [0.5   2 4.5] float32 [1 2 3]
+	// chainrule: mul: float64 (1) and float32 (3) need a conversion
+}
+
+// A function made by Custom plugs into every transformation as it is.
+func ExampleCustom_transformations() {
+	// x ↦ x³ with hand-written rules: d/dx = 3x²
+	cube := ad.Custom("cube", func(xs []ad.Value) ad.Value { return ad.Mul(xs[0], xs[0], xs[0]) },
+		func(p, t []ad.Value) ad.Value { return ad.Mul(3, ad.Square(p[0]), t[0]) },
+		func(p []ad.Value, _, ct ad.Value) []ad.Value { return []ad.Value{ad.Mul(3, ad.Square(p[0]), ct)} })
+	x := ad.New([]float64{1, 2}, 2)
+	fmt.Println(ad.JacFwd(cube, x))
+	fmt.Println(ad.Grad(cube, ad.Scalar(2)), ad.Hessian(cube, ad.Scalar(2)))
+	// Output:
+	// [[ 3  0]
+	//  [ 0 12]]
+	// 12 12
 }
 
 func ExampleVJP() {
@@ -213,4 +282,15 @@ func ExampleProgram_AppendRun() {
 	// step 0: f = 3.284e+05
 	// step 1: f = 8.209e+04
 	// step 2: f = 2.052e+04
+}
+
+// A Value formats like its tensor: the verbs %e, %f and %g apply to every
+// element.
+func ExampleValue_Format() {
+	g := ad.Grad(func(x ad.Value) ad.Value { return ad.SumAll(ad.Exp(x)) }, ad.New([]float64{0, 1}, 2))
+	fmt.Printf("%.3f\n", g)
+	fmt.Printf("%.2e\n", g)
+	// Output:
+	// [1.000 2.718]
+	// [1.00e+00 2.72e+00]
 }

@@ -76,7 +76,10 @@ type diffCase struct {
 }
 
 // whereCmp are the comparisons a where instruction may use, by its axis.
-var whereCmp = []func(a, b ad.Value) ad.Value{ad.Greater, ad.Less, ad.GreaterEqual, ad.LessEqual}
+var whereCmp = []func(a, b ad.Value) ad.Value{
+	ad.Greater[ad.Value, ad.Value], ad.Less[ad.Value, ad.Value],
+	ad.GreaterEqual[ad.Value, ad.Value], ad.LessEqual[ad.Value, ad.Value],
+}
 
 // elementwise maps the names of the unguarded one-argument ops to them.
 var elementwise = map[string]func(ad.Value) ad.Value{
@@ -90,11 +93,15 @@ var elementwise = map[string]func(ad.Value) ad.Value{
 
 // pairwise maps the names of the unguarded broadcasting binary ops to them.
 var pairwise = map[string]func(a, b ad.Value) ad.Value{
-	"add": ad.Add, "sub": ad.Sub, "mul": ad.Mul, "div": ad.Div,
-	"maximum": ad.Maximum, "minimum": ad.Minimum, "hypot": ad.Hypot,
-	"atan2": ad.Atan2, "matmul": ad.MatMul, "innergrad": diffInnerGrad,
+	"add": add2, "sub": ad.Sub[ad.Value, ad.Value], "mul": mul2, "div": ad.Div[ad.Value, ad.Value],
+	"maximum": ad.Maximum[ad.Value, ad.Value], "minimum": ad.Minimum[ad.Value, ad.Value],
+	"hypot": ad.Hypot[ad.Value, ad.Value], "atan2": ad.Atan2[ad.Value, ad.Value], "matmul": ad.MatMul, "innergrad": diffInnerGrad,
 	"innerjvp": diffInnerJVP, "innervjp": diffInnerVJP, "ckpt": diffCheckpointed,
 }
+
+// add2 and mul2 are Add and Mul of two Values, as function values.
+func add2(a, b ad.Value) ad.Value { return ad.Add(a, b) }
+func mul2(a, b ad.Value) ad.Value { return ad.Mul(a, b) }
 
 // reductions maps the names of the axis reductions to them.
 var reductions = map[string]func(x ad.Value, keep bool, axes ...int) ad.Value{

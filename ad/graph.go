@@ -28,8 +28,8 @@ type Node struct {
 // graph. names, if given, name the inputs (default x0, x1, …); intermediate
 // variables are named v1, v2, … in evaluation order. Ordinary Go control
 // flow in f is resolved at the recorded point.
-func Trace(f func(xs []Value) Value, xs []Value, names ...string) *Graph {
-	notNil("trace", f, "function")
+func Trace[F Func](f F, xs []Value, names ...string) *Graph {
+	g0 := fnN("trace", f)
 	check("trace", xs...)
 	t := newTrace(revTrace)
 	g := &Graph{t: t, outIdx: -1}
@@ -38,7 +38,7 @@ func Trace(f func(xs []Value) Value, xs []Value, names ...string) *Graph {
 		in[i] = t.input(x, Value{})
 		g.inputs = append(g.inputs, in[i].idx())
 	}
-	y := f(in)
+	y := g0(in)
 	check("trace", y)
 	t.done = true
 	yp, own := t.lower(y)

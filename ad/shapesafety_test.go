@@ -1,8 +1,6 @@
 package ad_test
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
@@ -12,16 +10,6 @@ import (
 // Issue 11 at the level of package ad: invalid dtypes and repeated axes are
 // refused with chainrule's sentinel errors, under the name of the op the
 // user called. hugeshape_test.go has issue 10's shapes.
-
-// wantPanic fails unless fn panics with a chainrule error of the given kind
-// whose message contains msg.
-func wantPanic(t *testing.T, name string, kind error, msg string, fn func()) {
-	t.Helper()
-	err := tensor.Maybe(fn)
-	if !errors.Is(err, kind) || !strings.Contains(err.Error(), msg) {
-		t.Errorf("%s: %v, want %v containing %q", name, err, kind, msg)
-	}
-}
 
 func TestAsTypeInvalidDType(t *testing.T) {
 	x := ad.From(tensor.Ones(3))

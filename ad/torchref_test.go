@@ -96,9 +96,9 @@ var torchOps = map[string]torchOp{
 	"softplus": unaryOp(ad.Softplus),
 	"erf":      unaryOp(ad.Erf),
 
-	"add":     binaryOp(ad.Add),
+	"add":     binaryOp(add2),
 	"sub":     binaryOp(ad.Sub),
-	"mul":     binaryOp(ad.Mul),
+	"mul":     binaryOp(mul2),
 	"div":     binaryOp(ad.Div),
 	"pow":     binaryOp(ad.Pow),
 	"atan2":   binaryOp(ad.Atan2),

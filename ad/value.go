@@ -1,6 +1,10 @@
 package ad
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -19,6 +23,27 @@ type Value struct {
 // scalar s. The entry and the flag share one word: a Value is copied whole
 // far more often than either is read.
 const flatBit = 1 << 32
+
+// weakBit marks, in Value.id, a weakly typed constant: an inline float64
+// scalar made from a Go number (Scalar, or a number passed to an op that
+// takes an Operand) or computed from such constants alone. Meeting a value
+// of another dtype in an elementwise op, a weak constant takes that dtype
+// (see promote). Only constants carry it: a tracer's id holds its entry and
+// flatBit, and a transformation's inputs are made strong.
+const weakBit = 1 << 33
+
+// weak returns a weakly typed float64 scalar constant.
+func weak(s float64) Value { return Value{t: scalarT, s: s, id: weakBit} }
+
+// isWeak reports whether v is a weakly typed constant.
+func (v Value) isWeak() bool { return v.id&weakBit != 0 }
+
+// strong returns v without its weak type: a transformation's inputs are the
+// variables, whose dtype their derivatives keep.
+func (v Value) strong() Value {
+	v.id &^= weakBit
+	return v
+}
 
 // idx returns a tracer's entry in its trace.
 func (v Value) idx() int32 { return int32(v.id) }
@@ -63,12 +88,29 @@ func From(t *tensor.Tensor) Value {
 	return wrap(t)
 }
 
-// Scalar returns a float64 rank-0 constant.
-func Scalar(v float64) Value { return inline(v) }
+// Scalar returns a weakly typed rank-0 constant holding v: a float64 that
+// takes the dtype of the value it meets in an elementwise operation (Add,
+// Mul, Where, Greater, …), like a Python number in JAX and PyTorch. So
+// Mul(Scalar(2), x) has x's dtype, float32 included. Elementwise
+// arithmetic on weak constants alone gives a weak constant (Add(1, 2) is
+// weak, like JAX's); passed to a transformation as an input, a weak
+// constant is a float64 variable like any other. To make a float64 scalar
+// that does not adapt, use From(tensor.Scalar(v)).
+func Scalar(v float64) Value { return weak(v) }
 
-// New returns a float64 constant with the given data and shape; see
-// tensor.New.
+// New returns a float64 constant with the given data and shape, taking
+// ownership of data: the caller must not modify data afterwards, since the
+// Value (and what Grad or Compile keep of it) reads it in place; NewCopy
+// copies instead. With no shape, data must hold one element and the result
+// is a scalar. It panics with tensor.ErrShape if len(data) does not match
+// the shape or a dimension is negative.
 func New(data []float64, shape ...int) Value { return wrap(tensor.New(data, shape...)) }
+
+// NewCopy returns a float64 constant holding a copy of data with the given
+// shape; the caller may reuse data afterwards. It panics like New.
+func NewCopy(data []float64, shape ...int) Value {
+	return wrap(tensor.New(slices.Clone(data), shape...))
+}
 
 // Tensor returns the concrete value. Under a transformation it is the value
 // the computation has at this point; it carries no derivative information,
@@ -172,6 +214,23 @@ func (v Value) String() string {
 func (v Value) valid(op string) {
 	if v.t == nil {
 		tensor.Panicf(tensor.ErrArg, op, "zero Value (uninitialised)")
+	}
+}
+
+// Format implements fmt.Formatter, printing the concrete value as
+// *tensor.Tensor's Format does: %v and %s print String(), and %e, %E, %f,
+// %F, %g and %G format every element with that verb and precision, so
+// fmt.Printf("%.3f", ad.Grad(f, x)) prints numbers. The zero Value and a
+// value whose storage a finished Grad recycled print as String says. Any
+// other verb prints as %!verb(ad.Value=String()). Format never panics.
+func (v Value) Format(f fmt.State, verb rune) {
+	switch {
+	case !strings.ContainsRune("vseEfFgG", verb):
+		_, _ = fmt.Fprintf(f, "%%!%c(ad.Value=%s)", verb, v.String())
+	case v.t == nil || (v.tc != nil && v.tc.freed && v.t != scalarT):
+		_, _ = f.Write([]byte(v.String()))
+	default:
+		v.tensor().Format(f, verb)
 	}
 }
 

@@ -99,12 +99,25 @@ func isOp(ft *ast.FuncType) bool {
 	if ft.Results == nil || len(ft.Results.List) != 1 || len(ft.Results.List[0].Names) > 1 || !isValue(ft.Results.List[0].Type) {
 		return false
 	}
+	operand := map[string]bool{} // type parameters standing for a Value or a Go number
+	if ft.TypeParams != nil {
+		for _, p := range ft.TypeParams.List {
+			id, ok := p.Type.(*ast.Ident)
+			if ok && id.Name == "Func" { // a transformation, generic over the function it takes
+				return false
+			}
+			for _, n := range p.Names {
+				operand[n.Name] = ok && id.Name == "Operand"
+			}
+		}
+	}
 	takesValue := false
 	for _, p := range ft.Params.List {
 		if _, ok := p.Type.(*ast.FuncType); ok {
 			return false
 		}
-		takesValue = takesValue || isValue(p.Type)
+		id, ok := p.Type.(*ast.Ident)
+		takesValue = takesValue || isValue(p.Type) || (ok && operand[id.Name])
 	}
 	return takesValue
 }

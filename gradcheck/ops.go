@@ -74,9 +74,9 @@ var Ops = []Op{
 		Doc:   "rsqrt'(0) = -Inf"},
 
 	// Elementwise binary, broadcasting.
-	{Name: "Add", Arity: 2, Fn: f2(ad.Add), Shapes: binaryShapes, Smooth: true},
+	{Name: "Add", Arity: 2, Fn: func(xs ...ad.Value) ad.Value { return ad.Add(xs[0], xs[1]) }, Shapes: binaryShapes, Smooth: true},
 	{Name: "Sub", Arity: 2, Fn: f2(ad.Sub), Shapes: binaryShapes, Smooth: true},
-	{Name: "Mul", Arity: 2, Fn: f2(ad.Mul), Shapes: binaryShapes, Smooth: true},
+	{Name: "Mul", Arity: 2, Fn: func(xs ...ad.Value) ad.Value { return ad.Mul(xs[0], xs[1]) }, Shapes: binaryShapes, Smooth: true},
 	{Name: "Div", Arity: 2, Fn: f2(ad.Div), Domain: within2(-2, 2, 0.5, 2), Shapes: binaryShapes, Smooth: true,
 		Edges: []Edge{{"b=0", ts(sc(1), sc(0)), ts(sc(inf), sc(-inf))}},
 		Doc:   "at b = 0: ∂a = 1/b = +Inf, ∂b = -a/b² = -Inf (IEEE, PyTorch)"},
@@ -140,6 +140,15 @@ var Ops = []Op{
 	{Name: "Sum[axis=-1,keep]", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.Sum(x, true, -1) }), Shapes: axisShapes, Smooth: true},
 	{Name: "Sum[axes=0,-1]", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.Sum(x, false, 0, -1) }),
 		Shapes: [][][]int{{{2, 3}}, {{2, 3, 2}}}, Smooth: true},
+	{Name: "SumAll", Arity: 1, Fn: f1(ad.SumAll), Shapes: reduceShapes, Smooth: true},
+	{Name: "AddN", Arity: 3, Fn: ad.AddN, Shapes: [][][]int{{{}, {}, {}}, {{2, 3}, {3}, {2, 1}}}, Smooth: true},
+	{Name: "At", Arity: 1, Fn: f1(func(x ad.Value) ad.Value {
+		idx := make([]int, x.Rank())
+		for d, n := range x.Shape() {
+			idx[d] = n - 1
+		}
+		return ad.At(x, idx...)
+	}), Shapes: unaryShapes, Smooth: true},
 	{Name: "Mean", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.Mean(x, false) }), Shapes: reduceShapes, Smooth: true},
 	{Name: "Mean[axis=0]", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.Mean(x, false, 0) }), Shapes: axisShapes, Smooth: true},
 	{Name: "Max", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.Max(x, false) }), Shapes: reduceShapes,
