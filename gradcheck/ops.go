@@ -263,6 +263,54 @@ var Ops = []Op{
 		Doc: "a·sin b with hand-written JVP and VJP rules"},
 	{Name: "Checkpoint", Arity: 2, Fn: ad.Checkpoint(func(xs []ad.Value) ad.Value { return ad.Mul(ad.Sin(xs[0]), ad.Exp(xs[1])) }),
 		Shapes: binaryShapes, Smooth: true, Doc: "sin a · exp b, recomputed in the reverse sweep"},
+
+	// Neural-network primitives (ad/nn.go, ad/conv.go).
+	{Name: "GELU", Arity: 1, Fn: f1(ad.GELU), Shapes: unaryShapes, Smooth: true, Domain: within(-4, 4),
+		Edges: []Edge{{"x=0", ts(sc(0)), ts(sc(0.5))}, {"x=±40", ts(vec(-40, 40)), ts(vec(0, 1))}},
+		Doc:   "exact erf form; GELU'(0) = ½"},
+	{Name: "GELUTanh", Arity: 1, Fn: f1(ad.GELUTanh), Shapes: unaryShapes, Smooth: true, Domain: within(-4, 4),
+		Edges: []Edge{{"x=0", ts(sc(0)), ts(sc(0.5))}, {"x=±40", ts(vec(-40, 40)), ts(vec(0, 1))}},
+		Doc:   "tanh approximation; GELUTanh'(0) = ½"},
+	{Name: "SiLU", Arity: 1, Fn: f1(ad.SiLU), Shapes: unaryShapes, Smooth: true, Domain: within(-4, 4),
+		Edges: []Edge{{"x=0", ts(sc(0)), ts(sc(0.5))}, {"x=±800", ts(vec(-800, 800)), ts(vec(0, 1))}},
+		Doc:   "no overflow: SiLU'(±800) = 0, 1"},
+	{Name: "Conv2D", Arity: 2, Fn: conv2D(ad.ConvConfig{}), Smooth: true,
+		Shapes: [][][]int{{{1, 1, 3, 3}, {1, 1, 2, 2}}, {{2, 2, 4, 3}, {3, 2, 2, 2}}, {{1, 3, 3, 3}, {2, 3, 1, 1}}},
+		Doc:    "NCHW input, OIHW weights; 1×1 kernels included"},
+	{Name: "Conv2D[stride=2,1,pad=(1,0),(2,1)]", Arity: 2, Smooth: true,
+		Fn:     conv2D(ad.ConvConfig{Stride: [2]int{2, 1}, Padding: [2][2]int{{1, 0}, {2, 1}}}),
+		Shapes: [][][]int{{{1, 2, 5, 4}, {2, 2, 3, 2}}},
+		Doc:    "asymmetric padding"},
+	{Name: "Conv2D[dilation=2,pad=1]", Arity: 2, Smooth: true,
+		Fn:     conv2D(ad.ConvConfig{Dilation: [2]int{2, 2}, Padding: [2][2]int{{1, 1}, {1, 1}}}),
+		Shapes: [][][]int{{{2, 1, 4, 5}, {2, 1, 2, 3}}}},
+	{Name: "Conv2D[groups=2,stride=2]", Arity: 2, Smooth: true,
+		Fn:     conv2D(ad.ConvConfig{Groups: 2, Stride: [2]int{2, 2}}),
+		Shapes: [][][]int{{{1, 4, 5, 5}, {4, 2, 2, 2}}},
+		Doc:    "grouped"},
+	{Name: "Conv2D[depthwise,pad=1]", Arity: 2, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value {
+			return ad.Conv2D(xs[0], xs[1], ad.ConvConfig{Groups: xs[0].Shape()[1], Padding: [2][2]int{{1, 1}, {1, 1}}})
+		},
+		Shapes: [][][]int{{{2, 3, 3, 3}, {3, 1, 2, 2}}, {{1, 2, 3, 2}, {4, 1, 3, 1}}},
+		Doc:    "groups = channels (with channel multiplier 2 in the second case)"},
+	{Name: "ConvTranspose2D[stride=2,pad=1,outpad=1]", Arity: 2, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value {
+			return ad.ConvTranspose2D(xs[0], xs[1], ad.ConvConfig{Stride: [2]int{2, 2}, Padding: [2][2]int{{1, 1}, {0, 0}}}, [2]int{1, 0})
+		},
+		Shapes: [][][]int{{{1, 2, 2, 3}, {2, 3, 3, 2}}, {{2, 1, 3, 2}, {1, 1, 2, 2}}},
+		Doc:    "the adjoint of Conv2D; output padding resolves the stride's ambiguity"},
+	{Name: "ConvTranspose2D[groups=2]", Arity: 2, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value {
+			return ad.ConvTranspose2D(xs[0], xs[1], ad.ConvConfig{Groups: 2}, [2]int{})
+		},
+		Shapes: [][][]int{{{1, 4, 2, 2}, {4, 1, 2, 2}}}},
+	{Name: "Conv1D[stride=2,pad=(1,2)]", Arity: 2, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value {
+			return ad.Conv1D(xs[0], xs[1], ad.Conv1DConfig{Stride: 2, Padding: [2]int{1, 2}})
+		},
+		Shapes: [][][]int{{{2, 2, 5}, {3, 2, 3}}},
+		Doc:    "NCL input, OIK weights: Conv2D over a height of 1"},
 }
 
 // customSinMul is a·sin b with hand-written rules, to check ad.Custom.
@@ -307,6 +355,11 @@ func scatterIdx(shape []int) []int {
 	}
 	idx[len(idx)-1] = -1
 	return idx
+}
+
+// conv2D is the table's Fn for ad.Conv2D with a fixed config.
+func conv2D(cfg ad.ConvConfig) func(...ad.Value) ad.Value {
+	return func(xs ...ad.Value) ad.Value { return ad.Conv2D(xs[0], xs[1], cfg) }
 }
 
 func f1(f func(ad.Value) ad.Value) func(...ad.Value) ad.Value {

@@ -1,0 +1,62 @@
+package ad_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+func TestConvErrors(t *testing.T) {
+	x, w := ad.From(tensor.Zeros(1, 2, 5, 5)), ad.From(tensor.Zeros(3, 2, 3, 3))
+	cases := []struct {
+		name string
+		fn   func()
+		kind error
+		msg  string
+	}{
+		{"conv2d channels", func() { ad.Conv2D(x, ad.From(tensor.Zeros(3, 1, 3, 3)), ad.ConvConfig{}) }, tensor.ErrShape, "conv2d: weights (3,1,3,3)"},
+		{"conv2d dtype", func() { ad.Conv2D(ad.AsType(x, tensor.Float32), w, ad.ConvConfig{}) }, tensor.ErrDType, "conv2d"},
+		{"conv2d zero", func() { ad.Conv2D(x, ad.Value{}, ad.ConvConfig{}) }, tensor.ErrArg, "conv2d"},
+		{"conv1d rank", func() { ad.Conv1D(x, w, ad.Conv1DConfig{}) }, tensor.ErrShape, "conv1d: input (1,2,5,5)"},
+		{"conv1d kernel", func() { ad.Conv1D(ad.From(tensor.Zeros(1, 2, 2)), ad.From(tensor.Zeros(1, 2, 3)), ad.Conv1DConfig{}) }, tensor.ErrShape, "conv1d"},
+		{"convT outpad", func() {
+			ad.ConvTranspose2D(ad.From(tensor.Zeros(1, 3, 3, 3)), w, ad.ConvConfig{}, [2]int{1, 0})
+		}, tensor.ErrArg, "conv_transpose2d: output padding"},
+		{"convT channels", func() { ad.ConvTranspose2D(x, w, ad.ConvConfig{}, [2]int{}) }, tensor.ErrShape, "conv_transpose2d: input (1,2,5,5) has 2 channels"},
+	}
+	for _, c := range cases {
+		err := tensor.Maybe(c.fn)
+		if !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: error %v, want %v containing %q", c.name, err, c.kind, c.msg)
+		}
+	}
+}
+
+// TestConvCompile checks that a compiled training-style step through a
+// strided, padded, grouped convolution gives the eager gradients.
+func TestConvCompile(t *testing.T) {
+	cfg := ad.ConvConfig{Stride: [2]int{2, 1}, Padding: [2][2]int{{1, 0}, {0, 2}}, Groups: 2}
+	loss := func(xs []ad.Value) ad.Value {
+		return ad.Sum(ad.Tanh(ad.Conv2D(xs[0], xs[1], cfg)), false)
+	}
+	step := func(xs []ad.Value) []ad.Value { return ad.Grads(loss, xs...) }
+	x, w := ad.From(tensor.RandN(1, 2, 4, 5, 4)), ad.From(tensor.RandN(2, 6, 2, 2, 3))
+	want := step([]ad.Value{x, w})
+	p := ad.Compile(step, x, w)
+	x2, w2 := ad.From(tensor.RandN(3, 2, 4, 5, 4)), ad.From(tensor.RandN(4, 6, 2, 2, 3))
+	want2 := step([]ad.Value{x2, w2})
+	for k, c := range []struct {
+		in   []ad.Value
+		want []ad.Value
+	}{{[]ad.Value{x, w}, want}, {[]ad.Value{x2, w2}, want2}} {
+		got := p.Run(c.in...)
+		for i := range got {
+			if !tensor.Equal(got[i].Tensor(), c.want[i].Tensor()) {
+				t.Errorf("run %d, gradient %d: compiled %v, eager %v", k, i, got[i], c.want[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Generate PyTorch reference data for chainrule's neural-network
+primitives (testdata/torch/nn_cases.json).
+
+Run from the module root with the system Python that has PyTorch 1.13:
+
+    /usr/bin/python3 testdata/torch/nn_gen.py
+
+The format is that of cases.json (see README.md): every case records, in
+float64, an op's inputs, its forward output, a random cotangent with the
+vector-Jacobian product for every input (torch.autograd.grad), and random
+tangents with the Jacobian-vector product (torch.autograd.functional.jvp).
+"params" holds the op's static arguments as chainrule takes them.
+ad/torchnn_test.go checks chainrule against the file without PyTorch.
+
+Deterministic: one seeded torch.Generator, floats written with repr. New
+cases go at the end, so that the earlier ones keep their random data.
+"""
+
+import json
+import os
+
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+DT = torch.float64
+GEN = torch.Generator().manual_seed(20261202)
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nn_cases.json")
+
+CASES = []
+
+
+def randn(shape, scale=1.0):
+    return scale * torch.randn(shape, generator=GEN, dtype=DT)
+
+
+def enc(t):
+    t = t.detach()
+    return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
+
+
+def case(op, params, fn, inputs, note=None):
+    """Record fn(*inputs) with every input differentiable."""
+    inputs = [x.detach().to(DT).contiguous() for x in inputs]
+    xs = [x.clone().requires_grad_(True) for x in inputs]
+    out = fn(*xs)
+    ct = randn(tuple(out.shape))
+    gs = torch.autograd.grad(out, xs, ct, allow_unused=True)
+    grads = [enc(g if g is not None else torch.zeros_like(x)) for g, x in zip(gs, inputs)]
+    tangents = [randn(tuple(x.shape)) for x in inputs]
+    out2, jv = torch.autograd.functional.jvp(fn, tuple(inputs), tuple(tangents), strict=False)
+    assert torch.allclose(out2, out.detach(), rtol=0, atol=0), op
+    shapes = "&".join("(" + ",".join(str(d) for d in x.shape) + ")" for x in inputs)
+    ps = ",".join("%s=%s" % (k, json.dumps(v, separators=(",", ":"))) for k, v in sorted(params.items()))
+    c = {
+        "name": op + " " + shapes + (" " + ps if ps else ""),
+        "op": op,
+        "params": params,
+        "inputs": [enc(x) for x in inputs],
+        "output": enc(out),
+        "cotangent": enc(ct),
+        "grads": grads,
+        "tangents": [enc(t) for t in tangents],
+        "jvp": enc(jv),
+    }
+    if note:
+        c["note"] = note
+    CASES.append(c)
+
+
+# ---------------------------------------------------------------- activations
+
+for shape in [(7,), (2, 5)]:
+    case("gelu", {}, lambda x: F.gelu(x), [randn(shape, 3)])
+    case("gelu_tanh", {}, lambda x: F.gelu(x, approximate="tanh"), [randn(shape, 3)])
+    case("silu", {}, F.silu, [randn(shape, 3)])
+big = torch.tensor([-30.0, -8.0, -1e-3, 0.0, 1e-3, 8.0, 30.0])
+case("gelu", {}, lambda x: F.gelu(x), [big], note="tails and 0")
+case("gelu_tanh", {}, lambda x: F.gelu(x, approximate="tanh"), [big], note="tails and 0")
+case("silu", {}, F.silu, [torch.tensor([-700.0, -30.0, 0.0, 30.0, 700.0])], note="tails and 0")
+
+
+# ---------------------------------------------------------------- convolution
+
+def conv2d(stride, padding, dilation, groups):
+    (t, b), (l, r) = padding
+
+    def f(x, w):
+        return F.conv2d(F.pad(x, (l, r, t, b)), w, stride=stride, dilation=dilation, groups=groups)
+    return f
+
+
+CONV2D = [
+    # (N, C, H, W), (O, C/g, KH, KW), stride, padding ((top, bottom), (left, right)), dilation, groups
+    ((2, 3, 5, 6), (4, 3, 3, 3), [1, 1], [[0, 0], [0, 0]], [1, 1], 1),
+    ((2, 3, 7, 6), (4, 3, 3, 2), [2, 1], [[1, 1], [2, 2]], [1, 1], 1),
+    ((1, 2, 8, 7), (3, 2, 3, 3), [2, 3], [[0, 2], [1, 0]], [1, 1], 1),    # asymmetric padding
+    ((2, 2, 9, 8), (2, 2, 3, 2), [1, 2], [[2, 1], [1, 1]], [2, 3], 1),    # dilation
+    ((2, 4, 6, 6), (6, 2, 3, 3), [1, 1], [[1, 1], [1, 1]], [1, 1], 2),    # groups
+    ((2, 3, 6, 5), (3, 1, 3, 3), [2, 2], [[1, 1], [1, 1]], [1, 1], 3),    # depthwise
+    ((3, 4, 4, 5), (5, 4, 1, 1), [1, 1], [[0, 0], [0, 0]], [1, 1], 1),    # 1×1
+    ((1, 6, 5, 5), (6, 2, 2, 3), [1, 2], [[0, 1], [2, 1]], [2, 1], 3),    # everything
+]
+for xs, ws, stride, padding, dilation, groups in CONV2D:
+    p = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    case("conv2d", p, conv2d(stride, padding, dilation, groups), [randn(xs), randn(ws)])
+
+CONVT2D = [
+    # input (N, O, H, W), weight (O, C/g, KH, KW), stride, symmetric padding, output_padding, dilation, groups
+    ((2, 3, 3, 4), (3, 2, 3, 3), [1, 1], [0, 0], [0, 0], [1, 1], 1),
+    ((2, 3, 3, 3), (3, 2, 3, 2), [2, 2], [1, 0], [1, 0], [1, 1], 1),
+    ((1, 4, 3, 4), (4, 3, 2, 3), [2, 1], [1, 1], [0, 0], [2, 2], 2),
+]
+for xs, ws, stride, pad, opad, dilation, groups in CONVT2D:
+    p = {"stride": stride, "padding": [[pad[0], pad[0]], [pad[1], pad[1]]], "dilation": dilation,
+         "groups": groups, "output_padding": opad}
+    case("conv_transpose2d", p,
+         lambda x, w, s=stride, pd=pad, op=opad, d=dilation, g=groups:
+             F.conv_transpose2d(x, w, stride=s, padding=pd, output_padding=op, dilation=d, groups=g),
+         [randn(xs), randn(ws)])
+
+CONV1D = [
+    # (N, C, L), (O, C/g, K), stride, padding (left, right), dilation, groups
+    ((2, 3, 10), (4, 3, 3), 1, [1, 1], 1, 1),
+    ((2, 4, 11), (4, 1, 3), 2, [2, 0], 2, 4),
+]
+for xs, ws, stride, padding, dilation, groups in CONV1D:
+    p = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    case("conv1d", p,
+         lambda x, w, s=stride, pd=padding, d=dilation, g=groups:
+             F.conv1d(F.pad(x, tuple(pd)), w, stride=s, dilation=d, groups=g),
+         [randn(xs), randn(ws)])
+
+
+with open(OUT, "w") as f:
+    json.dump({"generator": "testdata/torch/nn_gen.py", "torch_version": torch.__version__,
+               "dtype": "float64", "cases": CASES}, f)
+    f.write("\n")
+print("%d cases written to %s" % (len(CASES), OUT))
