@@ -25,6 +25,10 @@ func TestConvErrors(t *testing.T) {
 		{"convT outpad", func() {
 			ad.ConvTranspose2D(ad.From(tensor.Zeros(1, 3, 3, 3)), w, ad.ConvConfig{}, [2]int{1, 0})
 		}, tensor.ErrArg, "conv_transpose2d: output padding"},
+		{"maxpool rank", func() { ad.MaxPool2D(ad.From(tensor.Zeros(2, 5, 5)), [2]int{2, 2}, ad.PoolConfig{}) }, tensor.ErrShape, "max_pool2d: input (2,5,5)"},
+		{"maxpool padding", func() { ad.MaxPool2D(x, [2]int{2, 2}, ad.PoolConfig{Padding: [2][2]int{{2, 0}, {0, 0}}}) }, tensor.ErrArg, "max_pool2d: padding"},
+		{"maxpool kernel", func() { ad.MaxPool2D(x, [2]int{0, 2}, ad.PoolConfig{}) }, tensor.ErrArg, "max_pool2d: kernel"},
+		{"avgpool fit", func() { ad.AvgPool2D(x, [2]int{6, 2}, ad.PoolConfig{}) }, tensor.ErrShape, "avg_pool2d: kernel [6 2] does not fit"},
 		{"convT channels", func() { ad.ConvTranspose2D(x, w, ad.ConvConfig{}, [2]int{}) }, tensor.ErrShape, "conv_transpose2d: input (1,2,5,5) has 2 channels"},
 	}
 	for _, c := range cases {

@@ -42,7 +42,7 @@
 //
 // About fifty primitives carry rules, each in the file of its family
 // (unary.go, binary.go, reduce.go, shape.go, matmul.go, nn.go for
-// activations, conv.go for convolution), the rule one line under the
+// activations, conv.go for convolution, pool.go), the rule one line under the
 // kernel. Elementwise primitives give only their local
 // derivatives; the engine multiplies them in and undoes broadcasting in one
 // place. Everything else (Sum, Mean, Prod, Softmax, LogSumExp, losses, …) is

@@ -24,6 +24,7 @@ type nnParams struct {
 	Dilation      json.RawMessage `json:"dilation"` // like stride
 	Groups        int             `json:"groups"`
 	OutputPadding [2]int          `json:"output_padding"`
+	Kernel        [2]int          `json:"kernel"` // pooling
 }
 
 type nnCase struct {
@@ -57,6 +58,12 @@ var nnOps = map[string]func(t *testing.T, p nnParams, xs []ad.Value) ad.Value{
 	},
 	"conv_transpose2d": func(t *testing.T, p nnParams, xs []ad.Value) ad.Value {
 		return ad.ConvTranspose2D(xs[0], xs[1], conv2DConfig(t, p), p.OutputPadding)
+	},
+	"max_pool2d": func(t *testing.T, p nnParams, xs []ad.Value) ad.Value {
+		return ad.MaxPool2D(xs[0], p.Kernel, ad.PoolConfig{Stride: must[[2]int](t, p.Stride), Padding: must[[2][2]int](t, p.Padding)})
+	},
+	"avg_pool2d": func(t *testing.T, p nnParams, xs []ad.Value) ad.Value {
+		return ad.AvgPool2D(xs[0], p.Kernel, ad.PoolConfig{Stride: must[[2]int](t, p.Stride), Padding: must[[2][2]int](t, p.Padding)})
 	},
 	"conv1d": func(t *testing.T, p nnParams, xs []ad.Value) ad.Value {
 		return ad.Conv1D(xs[0], xs[1], ad.Conv1DConfig{Stride: must[int](t, p.Stride), Padding: must[[2]int](t, p.Padding),

@@ -311,6 +311,28 @@ var Ops = []Op{
 		},
 		Shapes: [][][]int{{{2, 2, 5}, {3, 2, 3}}},
 		Doc:    "NCL input, OIK weights: Conv2D over a height of 1"},
+	{Name: "MaxPool2D", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.MaxPool2D(x, [2]int{2, 2}, ad.PoolConfig{}) }),
+		Shapes: [][][]int{{{1, 1, 2, 2}}, {{2, 2, 4, 5}}},
+		Edges: []Edge{
+			{"tie", ts(tensor.New([]float64{1, 3, 3, 2}, 1, 1, 2, 2)), ts(tensor.New([]float64{0, 1, 0, 0}, 1, 1, 2, 2))},
+			{"all equal", ts(tensor.New([]float64{5, 5, 5, 5}, 1, 1, 2, 2)), ts(tensor.New([]float64{1, 0, 0, 0}, 1, 1, 2, 2))},
+		},
+		Doc: "2×2 windows, stride 2; a tie sends the whole gradient to the first maximum in row-major window order (PyTorch)"},
+	{Name: "MaxPool2D[3x2,stride=1,2,pad=(1,1),(0,1)]", Arity: 1,
+		Fn: f1(func(x ad.Value) ad.Value {
+			return ad.MaxPool2D(x, [2]int{3, 2}, ad.PoolConfig{Stride: [2]int{1, 2}, Padding: [2][2]int{{1, 1}, {0, 1}}})
+		}),
+		Shapes: [][][]int{{{1, 2, 3, 4}}},
+		Edges:  []Edge{{"overlapping tie", ts(tensor.New([]float64{2, 2, 1}, 1, 1, 3, 1)), ts(tensor.New([]float64{2, 1, 0}, 1, 1, 3, 1))}},
+		Doc:    "overlapping windows add their gradients; padding is -Inf"},
+	{Name: "AvgPool2D", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.AvgPool2D(x, [2]int{2, 2}, ad.PoolConfig{}) }),
+		Shapes: [][][]int{{{1, 1, 2, 2}}, {{2, 2, 4, 5}}}, Smooth: true},
+	{Name: "AvgPool2D[3x3,stride=2,pad=1]", Arity: 1,
+		Fn: f1(func(x ad.Value) ad.Value {
+			return ad.AvgPool2D(x, [2]int{3, 3}, ad.PoolConfig{Stride: [2]int{2, 2}, Padding: [2][2]int{{1, 1}, {1, 1}}})
+		}),
+		Shapes: [][][]int{{{1, 2, 5, 4}}}, Smooth: true,
+		Doc: "padding counts as zeros in the mean (PyTorch's count_include_pad=True)"},
 }
 
 // customSinMul is a·sin b with hand-written rules, to check ad.Custom.

@@ -54,9 +54,9 @@ var convCases = []struct {
 	{[]int{2, 2, 9, 8}, []int{2, 2, 3, 2}, ConvConfig{Stride: [2]int{1, 2}, Padding: [2][2]int{{2, 1}, {1, 1}}, Dilation: [2]int{2, 3}}},
 	{[]int{2, 4, 6, 6}, []int{6, 2, 3, 3}, ConvConfig{Padding: [2][2]int{{1, 1}, {1, 1}}, Groups: 2}},
 	{[]int{2, 3, 6, 5}, []int{3, 1, 3, 3}, ConvConfig{Stride: [2]int{2, 2}, Padding: [2][2]int{{1, 1}, {1, 1}}, Groups: 3}},
-	{[]int{3, 4, 4, 5}, []int{5, 4, 1, 1}, ConvConfig{}},                                           // direct 1×1
-	{[]int{1, 2, 4, 5}, []int{2, 2, 1, 1}, ConvConfig{Stride: [2]int{2, 2}}},                       // strided 1×1
-	{[]int{1, 1, 3, 3}, []int{1, 1, 3, 3}, ConvConfig{Padding: [2][2]int{{4, 4}, {4, 4}}}},         // padding wider than the kernel
+	{[]int{3, 4, 4, 5}, []int{5, 4, 1, 1}, ConvConfig{}},                                   // direct 1×1
+	{[]int{1, 2, 4, 5}, []int{2, 2, 1, 1}, ConvConfig{Stride: [2]int{2, 2}}},               // strided 1×1
+	{[]int{1, 1, 3, 3}, []int{1, 1, 3, 3}, ConvConfig{Padding: [2][2]int{{4, 4}, {4, 4}}}}, // padding wider than the kernel
 	{[]int{1, 2, 5, 4}, []int{2, 1, 2, 2}, ConvConfig{Stride: [2]int{3, 3}, Padding: [2][2]int{{2, 0}, {0, 3}}, Groups: 2}},
 }
 

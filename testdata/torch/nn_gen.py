@@ -133,6 +133,47 @@ for xs, ws, stride, padding, dilation, groups in CONV1D:
          [randn(xs), randn(ws)])
 
 
+# ---------------------------------------------------------------- pooling
+
+def ints(shape, lo, hi):
+    """Small integers as float64: deliberate ties."""
+    return torch.randint(lo, hi, shape, generator=GEN).to(DT)
+
+
+def pool_params(kernel, stride, padding):
+    return {"kernel": kernel, "stride": stride, "padding": padding}
+
+
+def max_pool(kernel, stride, padding):
+    (t, b), (l, r) = padding
+    if t == b and l == r:
+        return lambda x: F.max_pool2d(x, kernel, stride=stride, padding=(t, l))
+    return lambda x: F.max_pool2d(F.pad(x, (l, r, t, b), value=float("-inf")), kernel, stride=stride)
+
+
+def avg_pool(kernel, stride, padding):
+    (t, b), (l, r) = padding
+    if t == b and l == r:
+        return lambda x: F.avg_pool2d(x, kernel, stride=stride, padding=(t, l))
+    return lambda x: F.avg_pool2d(F.pad(x, (l, r, t, b)), kernel, stride=stride)
+
+
+POOL = [
+    # input shape, kernel, stride (None: the kernel), padding
+    ((2, 3, 6, 7), [2, 2], None, [[0, 0], [0, 0]]),
+    ((1, 2, 7, 6), [3, 3], [2, 1], [[1, 1], [1, 1]]),
+    ((2, 1, 5, 6), [2, 3], [1, 2], [[1, 0], [0, 1]]),
+]
+for xs, kernel, stride, padding in POOL:
+    st = stride if stride is not None else kernel
+    case("max_pool2d", pool_params(kernel, stride or [0, 0], padding), max_pool(kernel, st, padding), [randn(xs)])
+    case("avg_pool2d", pool_params(kernel, stride or [0, 0], padding), avg_pool(kernel, st, padding), [randn(xs)])
+case("max_pool2d", pool_params([3, 3], [1, 1], [[1, 1], [1, 1]]), max_pool([3, 3], [1, 1], [[1, 1], [1, 1]]),
+     [ints((1, 2, 5, 5), 0, 3)], note="ties in overlapping windows: PyTorch sends each window's gradient to its first maximum")
+case("max_pool2d", pool_params([2, 2], [0, 0], [[0, 0], [0, 0]]), max_pool([2, 2], [2, 2], [[0, 0], [0, 0]]),
+     [torch.ones(1, 1, 4, 4)], note="all equal")
+
+
 with open(OUT, "w") as f:
     json.dump({"generator": "testdata/torch/nn_gen.py", "torch_version": torch.__version__,
                "dtype": "float64", "cases": CASES}, f)
