@@ -45,7 +45,8 @@
 // activations, conv.go for convolution, pool.go), the rule one line under the
 // kernel. Elementwise primitives give only their local
 // derivatives; the engine multiplies them in and undoes broadcasting in one
-// place. Everything else (Sum, Mean, Prod, Softmax, LogSumExp, losses, …) is
+// place. Everything else (Sum, Mean, Prod, Softmax, LogSumExp, losses,
+// LayerNorm, BatchNorm, AvgPool2D, …) is
 // a composite with no rule of its own. Custom attaches hand-written rules
 // to a function; Checkpoint recomputes a function's intermediates during
 // the reverse sweep instead of storing them.

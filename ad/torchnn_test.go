@@ -25,6 +25,8 @@ type nnParams struct {
 	Groups        int             `json:"groups"`
 	OutputPadding [2]int          `json:"output_padding"`
 	Kernel        [2]int          `json:"kernel"` // pooling
+	N             int             `json:"n"`      // layer_norm: trailing axes
+	Eps           float64         `json:"eps"`
 }
 
 type nnCase struct {
@@ -64,6 +66,18 @@ var nnOps = map[string]func(t *testing.T, p nnParams, xs []ad.Value) ad.Value{
 	},
 	"avg_pool2d": func(t *testing.T, p nnParams, xs []ad.Value) ad.Value {
 		return ad.AvgPool2D(xs[0], p.Kernel, ad.PoolConfig{Stride: must[[2]int](t, p.Stride), Padding: must[[2][2]int](t, p.Padding)})
+	},
+	"layer_norm": func(_ *testing.T, p nnParams, xs []ad.Value) ad.Value {
+		if len(xs) == 1 {
+			return ad.LayerNorm(xs[0], p.N, ad.Value{}, ad.Value{}, p.Eps)
+		}
+		return ad.LayerNorm(xs[0], p.N, xs[1], xs[2], p.Eps)
+	},
+	"batch_norm": func(_ *testing.T, p nnParams, xs []ad.Value) ad.Value {
+		return ad.BatchNorm(xs[0], xs[1], xs[2], p.Eps)
+	},
+	"batch_norm_stats": func(_ *testing.T, p nnParams, xs []ad.Value) ad.Value {
+		return ad.BatchNormWithStats(xs[0], xs[1], xs[2], xs[3], xs[4], p.Eps)
 	},
 	"conv1d": func(t *testing.T, p nnParams, xs []ad.Value) ad.Value {
 		return ad.Conv1D(xs[0], xs[1], ad.Conv1DConfig{Stride: must[int](t, p.Stride), Padding: must[[2]int](t, p.Padding),

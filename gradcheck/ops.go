@@ -333,6 +333,29 @@ var Ops = []Op{
 		}),
 		Shapes: [][][]int{{{1, 2, 5, 4}}}, Smooth: true,
 		Doc: "padding counts as zeros in the mean (PyTorch's count_include_pad=True)"},
+	{Name: "LayerNorm", Arity: 3, Smooth: true,
+		Fn:     func(xs ...ad.Value) ad.Value { return ad.LayerNorm(xs[0], xs[1].Rank(), xs[1], xs[2], 1e-5) },
+		Shapes: [][][]int{{{2, 3}, {3}, {3}}, {{2, 2, 3}, {2, 3}, {2, 3}}},
+		Doc:    "over the trailing axes of gamma's shape, eps 1e-5"},
+	{Name: "LayerNorm[n=1,no affine]", Arity: 1, Smooth: true,
+		Fn:     f1(func(x ad.Value) ad.Value { return ad.LayerNorm(x, 1, ad.Value{}, ad.Value{}, 1e-5) }),
+		Shapes: [][][]int{{{4}}, {{2, 3}}},
+		Edges:  []Edge{{"constant row", ts(vec(2, 2, 2)), ts(vec(0, 0, 0))}},
+		Doc:    "a constant row is finite (eps inside the square root); Σy = 0 so ∇Σy = 0"},
+	{Name: "BatchNorm", Arity: 3, Smooth: true,
+		Fn:     func(xs ...ad.Value) ad.Value { return ad.BatchNorm(xs[0], xs[1], xs[2], 1e-5) },
+		Shapes: [][][]int{{{3, 2}, {2}, {2}}, {{2, 2, 2, 3}, {2}, {2}}},
+		Doc:    "batch statistics (training mode) per channel, biased variance, eps 1e-5"},
+	{Name: "BatchNormWithStats", Arity: 5, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value { return ad.BatchNormWithStats(xs[0], xs[1], xs[2], xs[3], xs[4], 1e-5) },
+		Domain: func(i int) (float64, float64) {
+			if i == 2 {
+				return 0.5, 2 // variance
+			}
+			return -2, 2
+		},
+		Shapes: [][][]int{{{3, 2}, {2}, {2}, {2}, {2}}, {{2, 2, 3, 2}, {2}, {2}, {2}, {2}}},
+		Doc:    "given mean and variance (evaluation mode)"},
 }
 
 // customSinMul is a·sin b with hand-written rules, to check ad.Custom.

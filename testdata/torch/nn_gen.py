@@ -174,6 +174,38 @@ case("max_pool2d", pool_params([2, 2], [0, 0], [[0, 0], [0, 0]]), max_pool([2, 2
      [torch.ones(1, 1, 4, 4)], note="all equal")
 
 
+# ---------------------------------------------------------------- normalization
+
+EPS = 1e-5
+for xs, n in [((3, 5), 1), ((2, 3, 4), 2), ((2, 2, 3, 3), 1)]:
+    ns = xs[len(xs) - n:]
+    case("layer_norm", {"n": n, "eps": EPS}, lambda x, w, b, ns=ns: F.layer_norm(x, ns, w, b, EPS),
+         [randn(xs, 2), 1 + randn(ns, 0.3), randn(ns)])
+case("layer_norm", {"n": 1, "eps": EPS}, lambda x: F.layer_norm(x, (4,), None, None, EPS), [3 + randn((3, 4), 1e-2)],
+     note="no affine; rows with a small spread, where eps matters")
+
+for xs in [(4, 3), (3, 2, 4, 5), (2, 3, 5)]:
+    c = xs[1]
+    case("batch_norm", {"eps": EPS},
+         lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True, eps=EPS),
+         [randn(xs, 2), 1 + randn((c,), 0.3), randn((c,))])
+
+
+def bn_eval(x, m, v, w, b):
+    shape = [1, x.shape[1]] + [1] * (x.dim() - 2)
+    y = (x - m.reshape(shape)) / torch.sqrt(v.reshape(shape) + EPS) * w.reshape(shape) + b.reshape(shape)
+    ref = F.batch_norm(x.detach(), m.detach(), v.detach(), w.detach(), b.detach(), training=False, eps=EPS)
+    assert torch.allclose(y.detach(), ref, rtol=1e-13, atol=1e-13)
+    return y
+
+
+for xs in [(4, 3), (2, 3, 4, 2)]:
+    c = xs[1]
+    case("batch_norm_stats", {"eps": EPS}, bn_eval,
+         [randn(xs, 2), randn((c,)), 0.5 + torch.rand((c,), generator=GEN, dtype=DT), 1 + randn((c,), 0.3), randn((c,))],
+         note="evaluation mode: the formula of F.batch_norm(training=False), checked against it, differentiated in all five inputs")
+
+
 with open(OUT, "w") as f:
     json.dump({"generator": "testdata/torch/nn_gen.py", "torch_version": torch.__version__,
                "dtype": "float64", "cases": CASES}, f)

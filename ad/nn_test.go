@@ -9,7 +9,7 @@ import (
 	"github.com/chainrule/chainrule/tensor"
 )
 
-func TestConvErrors(t *testing.T) {
+func TestNNErrors(t *testing.T) {
 	x, w := ad.From(tensor.Zeros(1, 2, 5, 5)), ad.From(tensor.Zeros(3, 2, 3, 3))
 	cases := []struct {
 		name string
@@ -29,6 +29,14 @@ func TestConvErrors(t *testing.T) {
 		{"maxpool padding", func() { ad.MaxPool2D(x, [2]int{2, 2}, ad.PoolConfig{Padding: [2][2]int{{2, 0}, {0, 0}}}) }, tensor.ErrArg, "max_pool2d: padding"},
 		{"maxpool kernel", func() { ad.MaxPool2D(x, [2]int{0, 2}, ad.PoolConfig{}) }, tensor.ErrArg, "max_pool2d: kernel"},
 		{"avgpool fit", func() { ad.AvgPool2D(x, [2]int{6, 2}, ad.PoolConfig{}) }, tensor.ErrShape, "avg_pool2d: kernel [6 2] does not fit"},
+		{"layernorm n", func() { ad.LayerNorm(x, 5, ad.Value{}, ad.Value{}, 1e-5) }, tensor.ErrAxis, "layer_norm"},
+		{"layernorm gamma", func() { ad.LayerNorm(x, 2, ad.From(tensor.Zeros(5)), ad.Value{}, 1e-5) }, tensor.ErrShape, "layer_norm: gamma has shape (5), want (5,5)"},
+		{"layernorm eps", func() { ad.LayerNorm(x, 1, ad.Value{}, ad.Value{}, -1) }, tensor.ErrArg, "layer_norm: eps"},
+		{"batchnorm rank", func() { ad.BatchNorm(ad.From(tensor.Zeros(3)), ad.Value{}, ad.Value{}, 1e-5) }, tensor.ErrShape, "batch_norm: input (3)"},
+		{"batchnorm beta dtype", func() { ad.BatchNorm(x, ad.Value{}, ad.From(tensor.Float32.Zeros(2)), 1e-5) }, tensor.ErrDType, "batch_norm: beta is float32"},
+		{"batchnorm stats", func() {
+			ad.BatchNormWithStats(x, ad.From(tensor.Zeros(3)), ad.From(tensor.Ones(2)), ad.Value{}, ad.Value{}, 1e-5)
+		}, tensor.ErrShape, "batch_norm: mean has shape (3), want (2)"},
 		{"convT channels", func() { ad.ConvTranspose2D(x, w, ad.ConvConfig{}, [2]int{}) }, tensor.ErrShape, "conv_transpose2d: input (1,2,5,5) has 2 channels"},
 	}
 	for _, c := range cases {
