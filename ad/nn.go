@@ -6,7 +6,12 @@ package ad
 // approximation's constants are PyTorch's (torch.nn.functional.gelu,
 // silu; Hendrycks & Gimpel, "Gaussian Error Linear Units", 2016).
 
-import "math"
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/chainrule/chainrule/tensor"
+)
 
 const (
 	invSqrt2    = 1 / math.Sqrt2
@@ -78,3 +83,95 @@ func init() {
 // (PyTorch's F.silu). Its derivative is σ(x)(1 + x(1-σ(x))); both are
 // computed without overflow (SiLU(-800) = -0, SiLU'(±800) = 0 and 1).
 func SiLU(x Value) Value { return bind(siluPrim, nil, x) }
+
+// DropoutMask returns a tensor of dtype d and the given shape whose
+// elements are independently 0 with probability p and 1/(1-p) otherwise,
+// drawn from rng: the mask of inverted dropout, whose expectation is 1.
+// The same generator state gives the same mask. It panics with
+// tensor.ErrArg if p is not in [0, 1] or rng is nil, and with
+// tensor.ErrShape for a negative dimension.
+func DropoutMask(rng *rand.Rand, p float64, d tensor.DType, shape ...int) *tensor.Tensor {
+	if !(p >= 0 && p <= 1) {
+		tensor.Panicf(tensor.ErrArg, "dropout", "probability %g is not in [0, 1]", p)
+	}
+	if rng == nil {
+		tensor.Panicf(tensor.ErrArg, "dropout", "nil random source")
+	}
+	m := d.Zeros(shape...)
+	scale := 1 / (1 - p)
+	for i := range m.Size() {
+		if rng.Float64() >= p {
+			m.SetFlat(i, scale)
+		}
+	}
+	return m
+}
+
+// Dropout returns x with each element zeroed with probability p and the
+// others scaled by 1/(1-p) (inverted dropout, PyTorch's F.dropout) when
+// train is set, and x itself when it is not (evaluation mode). The mask
+// comes from DropoutMask(rng, p, …), so a step is reproducible from the
+// generator's state; the gradient is the mask. With p = 1 every element is
+// zeroed. It panics with tensor.ErrArg as DropoutMask does (in training
+// mode), and with tensor.ErrGraph when x is being compiled: Compile would
+// freeze the mask drawn at recording time into every run, so a compiled
+// step takes the mask as an input instead (Mul(x, mask) with mask from
+// DropoutMask).
+func Dropout(x Value, p float64, train bool, rng *rand.Rand) Value {
+	check("dropout", x)
+	if !train {
+		return x
+	}
+	for v := x; v.tc != nil && !v.tc.done; v = v.primal() {
+		if v.tc.kind == stageTrace {
+			tensor.Panicf(tensor.ErrGraph, "dropout", "under Compile the mask would be drawn once and replayed by every run; pass a mask from DropoutMask as an input and multiply by it")
+		}
+	}
+	return Mul(x, From(DropoutMask(rng, p, x.DType(), x.Shape()...)))
+}
+
+// Attention returns scaled dot-product attention, softmax(q·kᵀ/√d)·v,
+// for queries q shaped …×Lq×d, keys k shaped …×Lk×d and values v shaped
+// …×Lk×dv, as a …×Lq×dv value; the leading (batch, heads) dimensions
+// broadcast as in MatMul. With causal set, query i attends only to keys
+// j ≤ i (PyTorch's is_causal: the lower-triangular mask aligned at the top
+// left), the others getting weight exactly 0. The softmax subtracts each
+// row's maximum, so large logits neither overflow nor lose the gradient.
+// It is a composite (PyTorch 2's F.scaled_dot_product_attention without
+// dropout). It panics with tensor.ErrShape if q or k or v has rank below 2
+// or their sizes do not match.
+func Attention(q, k, v Value, causal bool) Value {
+	const op = "attention"
+	check(op, q, k, v)
+	qs, ks, vs := q.Shape(), k.Shape(), v.Shape()
+	if len(qs) < 2 || len(ks) < 2 || len(vs) < 2 || qs[len(qs)-1] != ks[len(ks)-1] || ks[len(ks)-2] != vs[len(vs)-2] {
+		tensor.Panicf(tensor.ErrShape, op, "queries %s, keys %s and values %s: want …×Lq×d, …×Lk×d and …×Lk×dv", tensor.ShapeString(qs), tensor.ShapeString(ks), tensor.ShapeString(vs))
+	}
+	if _, err := tensorBroadcast(qs[:len(qs)-2], ks[:len(ks)-2], vs[:len(vs)-2]); err != nil {
+		tensor.Panicf(tensor.ErrShape, op, "batch dimensions of queries %s, keys %s and values %s do not broadcast", tensor.ShapeString(qs), tensor.ShapeString(ks), tensor.ShapeString(vs))
+	}
+	d := qs[len(qs)-1]
+	scores := Mul(matmulT(q, k, false, true), like(q, 1/math.Sqrt(float64(d))))
+	if causal {
+		lq, lk := qs[len(qs)-2], ks[len(ks)-2]
+		keep := q.DType().Zeros(lq, lk)
+		for i := range lq {
+			for j := 0; j <= i && j < lk; j++ {
+				keep.SetFlat(i*lk+j, 1)
+			}
+		}
+		scores = Where(From(keep), scores, like(q, math.Inf(-1)))
+	}
+	return MatMul(Softmax(scores, -1), v)
+}
+
+// tensorBroadcast reports whether the shapes broadcast together.
+func tensorBroadcast(shapes ...[]int) ([]int, error) {
+	out := []int{}
+	err := tensor.Maybe(func() {
+		for _, s := range shapes {
+			out = tensor.BroadcastShapes("attention", out, s)
+		}
+	})
+	return out, err
+}

@@ -2,6 +2,9 @@ package ad_test
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -69,6 +72,91 @@ func TestConvCompile(t *testing.T) {
 			if !tensor.Equal(got[i].Tensor(), c.want[i].Tensor()) {
 				t.Errorf("run %d, gradient %d: compiled %v, eager %v", k, i, got[i], c.want[i])
 			}
+		}
+	}
+}
+
+func TestDropout(t *testing.T) {
+	const n, p = 100000, 0.3
+	x := ad.From(tensor.Rand(7, 0.5, 2, n))
+	src := func(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 99)) }
+	y := ad.Dropout(x, p, true, src(1)).Tensor()
+	kept := 0
+	for i := range n {
+		xi, yi := x.Tensor().AtFlat(i), y.AtFlat(i)
+		switch {
+		case yi == 0:
+		case math.Abs(yi-xi/(1-p)) <= 1e-15*yi:
+			kept++
+		default:
+			t.Fatalf("element %d: %g from %g, want 0 or %g", i, yi, xi, xi/(1-p))
+		}
+	}
+	// Binomial(n, 1-p): 5 standard deviations is 0.0072 of n.
+	if frac := float64(kept) / n; math.Abs(frac-(1-p)) > 5*math.Sqrt(p*(1-p)/n) {
+		t.Errorf("kept %.4f of the elements, want %.4f", frac, 1-p)
+	}
+	if !tensor.Equal(y, ad.Dropout(x, p, true, src(1)).Tensor()) {
+		t.Error("the same seed gave a different mask")
+	}
+	if tensor.Equal(y, ad.Dropout(x, p, true, src(2)).Tensor()) {
+		t.Error("another seed gave the same mask")
+	}
+	// The gradient of Σ dropout(x) is the mask: 1/(1-p) where kept, else 0.
+	g := ad.Grad(func(x ad.Value) ad.Value { return ad.Sum(ad.Dropout(x, p, true, src(1)), false) }, x).Tensor()
+	for i := range n {
+		want := 0.0
+		if y.AtFlat(i) != 0 {
+			want = 1 / (1 - p)
+		}
+		if g.AtFlat(i) != want {
+			t.Fatalf("gradient element %d = %g, want %g", i, g.AtFlat(i), want)
+		}
+	}
+	if got := ad.Dropout(x, p, false, nil); !tensor.Equal(got.Tensor(), x.Tensor()) {
+		t.Error("evaluation mode is not the identity")
+	}
+	if got := ad.Dropout(x, 0, true, src(3)); !tensor.Equal(got.Tensor(), x.Tensor()) {
+		t.Error("p = 0 is not the identity")
+	}
+	if got := ad.Dropout(x, 1, true, src(3)); !tensor.Equal(got.Tensor(), tensor.Zeros(n)) {
+		t.Error("p = 1 does not zero everything")
+	}
+	if m := ad.DropoutMask(src(4), 0.5, tensor.Float32, 2, 3); m.DType() != tensor.Float32 || fmt.Sprint(m.Shape()) != "[2 3]" {
+		t.Errorf("DropoutMask float32 (2,3): got %s %v", m.DType(), m.Shape())
+	}
+}
+
+func TestDropoutErrors(t *testing.T) {
+	x := ad.From(tensor.Ones(3))
+	src := rand.New(rand.NewPCG(1, 2))
+	for _, c := range []struct {
+		name string
+		fn   func()
+		kind error
+		msg  string
+	}{
+		{"p", func() { ad.Dropout(x, 1.5, true, src) }, tensor.ErrArg, "dropout: probability 1.5"},
+		{"NaN", func() { ad.Dropout(x, math.NaN(), true, src) }, tensor.ErrArg, "dropout: probability NaN"},
+		{"nil source", func() { ad.Dropout(x, 0.5, true, nil) }, tensor.ErrArg, "dropout: nil random source"},
+		{"compile", func() {
+			ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{ad.Dropout(xs[0], 0.5, true, src)} }, x)
+		}, tensor.ErrGraph, "dropout: under Compile"},
+		{"compile grad", func() {
+			ad.Compile(func(xs []ad.Value) []ad.Value {
+				return []ad.Value{ad.Grad(func(x ad.Value) ad.Value { return ad.Sum(ad.Dropout(x, 0.5, true, src), false) }, xs[0])}
+			}, x)
+		}, tensor.ErrGraph, "dropout: under Compile"},
+		{"attention shapes", func() {
+			ad.Attention(ad.From(tensor.Ones(2, 3)), ad.From(tensor.Ones(4, 2)), ad.From(tensor.Ones(4, 1)), false)
+		}, tensor.ErrShape, "attention: queries (2,3), keys (4,2)"},
+		{"attention batch", func() {
+			ad.Attention(ad.From(tensor.Ones(2, 2, 3)), ad.From(tensor.Ones(3, 4, 3)), ad.From(tensor.Ones(4, 1)), false)
+		}, tensor.ErrShape, "attention: batch dimensions"},
+	} {
+		err := tensor.Maybe(c.fn)
+		if !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: error %v, want %v containing %q", c.name, err, c.kind, c.msg)
 		}
 	}
 }

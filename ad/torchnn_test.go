@@ -27,6 +27,7 @@ type nnParams struct {
 	Kernel        [2]int          `json:"kernel"` // pooling
 	N             int             `json:"n"`      // layer_norm: trailing axes
 	Eps           float64         `json:"eps"`
+	Causal        bool            `json:"causal"` // attention
 }
 
 type nnCase struct {
@@ -78,6 +79,9 @@ var nnOps = map[string]func(t *testing.T, p nnParams, xs []ad.Value) ad.Value{
 	},
 	"batch_norm_stats": func(_ *testing.T, p nnParams, xs []ad.Value) ad.Value {
 		return ad.BatchNormWithStats(xs[0], xs[1], xs[2], xs[3], xs[4], p.Eps)
+	},
+	"attention": func(_ *testing.T, p nnParams, xs []ad.Value) ad.Value {
+		return ad.Attention(xs[0], xs[1], xs[2], p.Causal)
 	},
 	"conv1d": func(t *testing.T, p nnParams, xs []ad.Value) ad.Value {
 		return ad.Conv1D(xs[0], xs[1], ad.Conv1DConfig{Stride: must[int](t, p.Stride), Padding: must[[2]int](t, p.Padding),

@@ -2,6 +2,7 @@ package gradcheck
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/chainrule/chainrule/ad"
@@ -356,6 +357,32 @@ var Ops = []Op{
 		},
 		Shapes: [][][]int{{{3, 2}, {2}, {2}, {2}, {2}}, {{2, 2, 3, 2}, {2}, {2}, {2}, {2}}},
 		Doc:    "given mean and variance (evaluation mode)"},
+	{Name: "Dropout", Arity: 1, Smooth: true,
+		Fn: f1(func(x ad.Value) ad.Value {
+			return ad.Dropout(x, 0.4, true, rand.New(rand.NewPCG(1, 2))) // the same mask at every call
+		}),
+		Shapes: [][][]int{{{}}, {{8}}, {{3, 4}}},
+		Doc:    "p = 0.4 with a fixed seed: a linear map by the mask (0 or 1/(1-p))"},
+	{Name: "Dropout[eval]", Arity: 1, Smooth: true,
+		Fn:     f1(func(x ad.Value) ad.Value { return ad.Dropout(x, 0.4, false, nil) }),
+		Shapes: unaryShapes,
+		Doc:    "the identity in evaluation mode"},
+	{Name: "Attention", Arity: 3, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value { return ad.Attention(xs[0], xs[1], xs[2], false) },
+		Shapes: [][][]int{
+			{{2, 3}, {4, 3}, {4, 2}},
+			{{2, 2, 3, 2}, {2, 1, 4, 2}, {1, 4, 3}}, // batch 2, 2 heads; broadcast keys and values
+		},
+		Edges: []Edge{{"large logits", ts(tensor.New([]float64{300, -300}, 1, 2), tensor.New([]float64{300, 0, -300, 0}, 2, 2), mat(2, 1, 1, 2)),
+			ts(tensor.New([]float64{0, 0}, 1, 2), tensor.New([]float64{0, 0, 0, 0}, 2, 2), mat(2, 1, 1, 0))}},
+		Doc: "softmax(q·kᵀ/√d)·v; stable: logits of ±63640 give a one-hot softmax and finite gradients"},
+	{Name: "Attention[causal]", Arity: 3, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value { return ad.Attention(xs[0], xs[1], xs[2], true) },
+		Shapes: [][][]int{
+			{{3, 2}, {3, 2}, {3, 2}},
+			{{2, 2, 3, 2}, {2, 2, 4, 2}, {2, 2, 4, 1}},
+		},
+		Doc: "query i attends to keys j ≤ i; the masked weights are exactly 0, with no gradient"},
 }
 
 // customSinMul is a·sin b with hand-written rules, to check ad.Custom.

@@ -206,6 +206,33 @@ for xs in [(4, 3), (2, 3, 4, 2)]:
          note="evaluation mode: the formula of F.batch_norm(training=False), checked against it, differentiated in all five inputs")
 
 
+# ---------------------------------------------------------------- attention
+# PyTorch 1.13 has no F.scaled_dot_product_attention (2.0 added it): this is
+# its definition, softmax(q·kᵀ/√d + mask)·v with is_causal's mask
+# ones(L, S).tril() filled with -inf, on torch's softmax and matmul.
+
+def attention(causal):
+    def f(q, k, v):
+        s = q @ k.transpose(-2, -1) / (q.shape[-1] ** 0.5)
+        if causal:
+            keep = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).tril()
+            s = s.masked_fill(~keep, float("-inf"))
+        return torch.softmax(s, dim=-1) @ v
+    return f
+
+
+ATTN = [
+    # q, k, v shapes, causal, logit scale
+    ((2, 4, 5, 8), (2, 4, 6, 8), (2, 4, 6, 3), False, 1),
+    ((2, 4, 5, 8), (2, 4, 5, 8), (2, 4, 5, 8), True, 1),
+    ((3, 4, 2), (1, 5, 2), (5, 3), True, 1),
+    ((2, 3, 4), (2, 3, 4), (2, 3, 4), False, 30),
+]
+for qs, ks, vs, causal, scale in ATTN:
+    note = "large logits (|q·k|/√d up to ~1e3)" if scale > 1 else None
+    case("attention", {"causal": causal}, attention(causal), [randn(qs, scale), randn(ks, scale), randn(vs)], note=note)
+
+
 with open(OUT, "w") as f:
     json.dump({"generator": "testdata/torch/nn_gen.py", "torch_version": torch.__version__,
                "dtype": "float64", "cases": CASES}, f)
