@@ -33,3 +33,20 @@ func ExampleConv2D() {
 	//  [2 4 2]
 	//  [1 2 1]]
 }
+
+// Max pooling over 2×2 windows; on a tie the gradient goes to the first
+// maximum in row-major window order, as in PyTorch.
+func ExampleMaxPool2D() {
+	x := ad.New([]float64{
+		1, 3, 2, 2,
+		3, 0, 1, 2,
+	}, 1, 1, 2, 4)
+	pool := func(x ad.Value) ad.Value { return ad.MaxPool2D(x, [2]int{2, 2}, ad.PoolConfig{}) }
+	fmt.Println(ad.Reshape(pool(x), 2))
+	g := ad.Grad(func(x ad.Value) ad.Value { return ad.Sum(pool(x), false) }, x)
+	fmt.Println(ad.Reshape(g, 2, 4))
+	// Output:
+	// [3 2]
+	// [[0 1 1 0]
+	//  [0 0 0 0]]
+}

@@ -139,7 +139,8 @@ func Dropout(x Value, p float64, train bool, rng *rand.Rand) Value {
 // row's maximum, so large logits neither overflow nor lose the gradient.
 // It is a composite (PyTorch 2's F.scaled_dot_product_attention without
 // dropout). It panics with tensor.ErrShape if q or k or v has rank below 2
-// or their sizes do not match.
+// or their sizes do not match, and with tensor.ErrDType if their dtypes
+// differ.
 func Attention(q, k, v Value, causal bool) Value {
 	const op = "attention"
 	check(op, q, k, v)
@@ -149,6 +150,9 @@ func Attention(q, k, v Value, causal bool) Value {
 	}
 	if _, err := tensorBroadcast(qs[:len(qs)-2], ks[:len(ks)-2], vs[:len(vs)-2]); err != nil {
 		tensor.Panicf(tensor.ErrShape, op, "batch dimensions of queries %s, keys %s and values %s do not broadcast", tensor.ShapeString(qs), tensor.ShapeString(ks), tensor.ShapeString(vs))
+	}
+	if q.DType() != k.DType() || q.DType() != v.DType() {
+		tensor.Panicf(tensor.ErrDType, op, "queries %s, keys %s and values %s", q.DType(), k.DType(), v.DType())
 	}
 	d := qs[len(qs)-1]
 	scores := Mul(matmulT(q, k, false, true), like(q, 1/math.Sqrt(float64(d))))

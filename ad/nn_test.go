@@ -150,6 +150,9 @@ func TestDropoutErrors(t *testing.T) {
 		{"attention shapes", func() {
 			ad.Attention(ad.From(tensor.Ones(2, 3)), ad.From(tensor.Ones(4, 2)), ad.From(tensor.Ones(4, 1)), false)
 		}, tensor.ErrShape, "attention: queries (2,3), keys (4,2)"},
+		{"attention dtype", func() {
+			ad.Attention(ad.From(tensor.Ones(2, 3)), ad.From(tensor.Float32.Ones(4, 3)), ad.From(tensor.Ones(4, 1)), false)
+		}, tensor.ErrDType, "attention: queries float64, keys float32"},
 		{"attention batch", func() {
 			ad.Attention(ad.From(tensor.Ones(2, 2, 3)), ad.From(tensor.Ones(3, 4, 3)), ad.From(tensor.Ones(4, 1)), false)
 		}, tensor.ErrShape, "attention: batch dimensions"},
@@ -158,5 +161,30 @@ func TestDropoutErrors(t *testing.T) {
 		if !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want %v containing %q", c.name, err, c.kind, c.msg)
 		}
+	}
+}
+
+// TestMaxPoolCompile checks that a compiled max-pooling gradient finds each
+// window's maximum in the inputs of every run, not those it was recorded
+// with: the second input has its maxima elsewhere.
+func TestMaxPoolCompile(t *testing.T) {
+	k, cfg := [2]int{2, 2}, ad.PoolConfig{Stride: [2]int{1, 1}}
+	step := func(xs []ad.Value) []ad.Value {
+		return ad.Grads(func(xs []ad.Value) ad.Value { return ad.Sum(ad.Square(ad.MaxPool2D(xs[0], k, cfg)), false) }, xs...)
+	}
+	x1 := ad.New([]float64{9, 1, 2, 3, 4, 5, 6, 7, 8}, 1, 1, 3, 3)
+	x2 := ad.New([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 1, 3, 3)
+	p := ad.Compile(step, x1)
+	for _, x := range []ad.Value{x1, x2} {
+		got, want := p.Run(x)[0], step([]ad.Value{x})[0]
+		if !tensor.Equal(got.Tensor(), want.Tensor()) {
+			t.Errorf("compiled %v, eager %v", got, want)
+		}
+	}
+	// x2's windows all peak at their bottom-right element: 5, 6, 8, 9,
+	// each the maximum of one window, so the gradient of Σ y² is 2y there.
+	want := tensor.New([]float64{0, 0, 0, 0, 10, 12, 0, 16, 18}, 1, 1, 3, 3)
+	if got := p.Run(x2)[0]; !tensor.Equal(got.Tensor(), want) {
+		t.Errorf("compiled gradient at x2 = %v, want %v", got, want)
 	}
 }
