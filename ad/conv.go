@@ -260,6 +260,14 @@ func Conv1D(x, w Value, cfg Conv1DConfig) Value {
 		tensor.Panicf(tensor.ErrDType, op, "input %s and weights %s", x.DType(), w.DType())
 	}
 	c := ConvConfig{Stride: [2]int{1, cfg.Stride}, Padding: [2][2]int{{}, cfg.Padding}, Dilation: [2]int{1, cfg.Dilation}, Groups: cfg.Groups}
+	c = c.Normalized(op)
+	// The checks of Conv2D, with the 1-d shapes in the messages.
+	if g := c.Groups; xs[1]%g != 0 || ws[0]%g != 0 || ws[1] != xs[1]/g || ws[2] < 1 {
+		tensor.Panicf(tensor.ErrShape, op, "weights %s do not fit input %s with groups=%d: want O×%d×K, O a multiple of %d", tensor.ShapeString(ws), tensor.ShapeString(xs), g, xs[1]/g, g)
+	}
+	if tensor.ConvOutSize(xs[2], ws[2], c.Stride[1], c.Padding[1][0], c.Padding[1][1], c.Dilation[1]) < 1 {
+		tensor.Panicf(tensor.ErrShape, op, "kernel of %d (dilation %d) does not fit the input %s padded by %v", ws[2], c.Dilation[1], tensor.ShapeString(xs), cfg.Padding)
+	}
 	x4 := Reshape(x, xs[0], xs[1], 1, xs[2])
 	w4 := Reshape(w, ws[0], ws[1], 1, ws[2])
 	c, ys := tensor.ConvShape(op, x4.Shape(), w4.Shape(), c)

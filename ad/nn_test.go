@@ -24,7 +24,10 @@ func TestNNErrors(t *testing.T) {
 		{"conv2d dtype", func() { ad.Conv2D(ad.AsType(x, tensor.Float32), w, ad.ConvConfig{}) }, tensor.ErrDType, "conv2d"},
 		{"conv2d zero", func() { ad.Conv2D(x, ad.Value{}, ad.ConvConfig{}) }, tensor.ErrArg, "conv2d"},
 		{"conv1d rank", func() { ad.Conv1D(x, w, ad.Conv1DConfig{}) }, tensor.ErrShape, "conv1d: input (1,2,5,5)"},
-		{"conv1d kernel", func() { ad.Conv1D(ad.From(tensor.Zeros(1, 2, 2)), ad.From(tensor.Zeros(1, 2, 3)), ad.Conv1DConfig{}) }, tensor.ErrShape, "conv1d"},
+		{"conv1d kernel", func() { ad.Conv1D(ad.From(tensor.Zeros(1, 2, 2)), ad.From(tensor.Zeros(1, 2, 3)), ad.Conv1DConfig{}) }, tensor.ErrShape, "conv1d: kernel of 3 (dilation 1) does not fit the input (1,2,2)"},
+		{"conv1d groups", func() {
+			ad.Conv1D(ad.From(tensor.Zeros(1, 4, 5)), ad.From(tensor.Zeros(2, 4, 3)), ad.Conv1DConfig{Groups: 2})
+		}, tensor.ErrShape, "conv1d: weights (2,4,3) do not fit input (1,4,5) with groups=2"},
 		{"convT outpad", func() {
 			ad.ConvTranspose2D(ad.From(tensor.Zeros(1, 3, 3, 3)), w, ad.ConvConfig{}, [2]int{1, 0})
 		}, tensor.ErrArg, "conv_transpose2d: output padding"},
