@@ -199,8 +199,9 @@ func Conv2D(x, w Value, cfg ConvConfig) Value {
 // the same weights and config, mapping Conv2D's output space back to its
 // input space, with H' = (H-1)·sh - top - bottom + dh·(KH-1) + 1 +
 // outPad[0] and W' likewise. outPad (PyTorch's output_padding) picks one of
-// the stride's input sizes that Conv2D maps to H×W; each must be smaller
-// than the stride or the dilation.
+// the input sizes that Conv2D maps to H×W when the stride exceeds 1; each
+// must be smaller than the stride (PyTorch also accepts one smaller than
+// the dilation, which adds rows that no input reaches).
 //
 // It panics with tensor.ErrShape if a shape has not rank 4, the channels
 // do not match or the result would be empty; with tensor.ErrArg for a
@@ -222,8 +223,8 @@ func ConvTranspose2D(y, w Value, cfg ConvConfig, outPad [2]int) Value {
 	}
 	var size [2]int
 	for i := range 2 {
-		if outPad[i] < 0 || (outPad[i] >= cfg.Stride[i] && outPad[i] >= cfg.Dilation[i]) {
-			tensor.Panicf(tensor.ErrArg, op, "output padding %v must be non-negative and smaller than the stride %v or the dilation %v", outPad, cfg.Stride, cfg.Dilation)
+		if outPad[i] < 0 || outPad[i] >= cfg.Stride[i] {
+			tensor.Panicf(tensor.ErrArg, op, "output padding %v must be non-negative and smaller than the stride %v", outPad, cfg.Stride)
 		}
 		size[i] = (ys[2+i]-1)*cfg.Stride[i] - cfg.Padding[i][0] - cfg.Padding[i][1] + cfg.Dilation[i]*(ws[2+i]-1) + 1 + outPad[i]
 	}

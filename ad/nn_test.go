@@ -31,6 +31,9 @@ func TestNNErrors(t *testing.T) {
 		{"convT outpad", func() {
 			ad.ConvTranspose2D(ad.From(tensor.Zeros(1, 3, 3, 3)), w, ad.ConvConfig{}, [2]int{1, 0})
 		}, tensor.ErrArg, "conv_transpose2d: output padding"},
+		{"convT outpad dilation", func() {
+			ad.ConvTranspose2D(ad.From(tensor.Zeros(1, 3, 3, 3)), w, ad.ConvConfig{Dilation: [2]int{2, 2}}, [2]int{1, 0})
+		}, tensor.ErrArg, "conv_transpose2d: output padding [1 0] must be non-negative and smaller than the stride [1 1]"},
 		{"maxpool rank", func() { ad.MaxPool2D(ad.From(tensor.Zeros(2, 5, 5)), [2]int{2, 2}, ad.PoolConfig{}) }, tensor.ErrShape, "max_pool2d: input (2,5,5)"},
 		{"maxpool padding", func() { ad.MaxPool2D(x, [2]int{2, 2}, ad.PoolConfig{Padding: [2][2]int{{2, 0}, {0, 0}}}) }, tensor.ErrArg, "max_pool2d: padding"},
 		{"maxpool kernel", func() { ad.MaxPool2D(x, [2]int{0, 2}, ad.PoolConfig{}) }, tensor.ErrArg, "max_pool2d: kernel"},
@@ -189,5 +192,30 @@ func TestMaxPoolCompile(t *testing.T) {
 	want := tensor.New([]float64{0, 0, 0, 0, 10, 12, 0, 16, 18}, 1, 1, 3, 3)
 	if got := p.Run(x2)[0]; !tensor.Equal(got.Tensor(), want) {
 		t.Errorf("compiled gradient at x2 = %v, want %v", got, want)
+	}
+}
+
+// TestActivationsCompile checks GELU, GELUTanh and SiLU inside Compile's
+// fused elementwise groups, in both dtypes, against eager evaluation.
+func TestActivationsCompile(t *testing.T) {
+	for _, d := range []tensor.DType{tensor.Float64, tensor.Float32} {
+		f := func(xs []ad.Value) ad.Value {
+			x := xs[0]
+			return ad.Sum(ad.Add(ad.Mul(ad.GELU(x), ad.SiLU(x)), ad.GELUTanh(ad.Mul(x, x))), false)
+		}
+		step := func(xs []ad.Value) []ad.Value { return ad.Grads(f, xs...) }
+		x := ad.From(d.Rand(1, -4, 4, 3, 50))
+		p := ad.Compile(step, x)
+		x2 := ad.From(d.Rand(2, -4, 4, 3, 50))
+		got, want := p.Run(x2)[0].Tensor(), step([]ad.Value{x2})[0].Tensor()
+		tol := 1e-14
+		if d == tensor.Float32 {
+			tol = 1e-5
+		}
+		for i := range want.Size() {
+			if w := want.AtFlat(i); math.Abs(got.AtFlat(i)-w) > tol*(1+math.Abs(w)) {
+				t.Fatalf("%s: element %d: compiled %g, eager %g", d, i, got.AtFlat(i), w)
+			}
+		}
 	}
 }
