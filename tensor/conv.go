@@ -13,8 +13,10 @@ package tensor
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	gemmpkg "github.com/chainrule/chainrule/internal/gemm"
+	"github.com/chainrule/chainrule/internal/workers"
 )
 
 // ConvConfig holds the static arguments of a 2-d convolution, with
@@ -219,73 +221,124 @@ func gemmT[T Float](ta, tb bool, m, n, k int, a []T, lda int, b []T, ldb int, be
 	}
 }
 
+// convGrain is the least work, in multiply-adds, of a piece of images
+// that a convolution kernel hands to another core.
+const convGrain = 1 << 17
+
+// forImages calls f on pieces [lo, hi) of the g.n images, on several cores
+// when each image's products are too small for the GEMM to split over
+// cores itself and there is enough work in all.
+func (g geometry) forImages(f func(lo, hi int)) {
+	perImage := g.og * g.k * g.outPix * g.cfg.Groups
+	if perImage >= gemmpkg.ParallelThreshold || perImage == 0 {
+		f(0, g.n)
+		return
+	}
+	workers.For(g.n, max(1, convGrain/perImage), f)
+}
+
 // conv2D computes out = conv(x, w): per image and group, the og×k weight
 // block times the k×(oh·ow) unfolded input.
 func conv2D[T Float](g geometry, x, w, out []T) {
-	var cols []T
-	if !g.direct {
-		cols = allocDirty[T](g.k * g.outPix)
-		defer put(cols)
-	}
-	for n := range g.n {
-		for gr := range g.cfg.Groups {
-			xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
-			b := xs
-			if !g.direct {
-				im2col(g, xs, cols)
-				b = cols
-			}
-			o := out[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
-			gemmT(false, false, g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, b, g.outPix, 0, o, g.outPix)
+	g.forImages(func(lo, hi int) {
+		var cols []T
+		if !g.direct {
+			cols = allocDirty[T](g.k * g.outPix)
+			defer put(cols)
 		}
-	}
+		for n := lo; n < hi; n++ {
+			for gr := range g.cfg.Groups {
+				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
+				b := xs
+				if !g.direct {
+					im2col(g, xs, cols)
+					b = cols
+				}
+				o := out[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
+				gemmT(false, false, g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, b, g.outPix, 0, o, g.outPix)
+			}
+		}
+	})
 }
 
 // convInputGrad adds the transposed convolution of y into dx (zeroed):
 // per image and group, the k×(oh·ow) product wᵀ·y folded back by col2im.
 func convInputGrad[T Float](g geometry, y, w, dx []T) {
-	cols := allocDirty[T](g.k * g.outPix)
-	defer put(cols)
-	for n := range g.n {
-		for gr := range g.cfg.Groups {
-			ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
-			d := dx[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
-			if g.direct {
-				gemmT(true, false, g.k, g.outPix, g.og, w[gr*g.og*g.k:], g.k, ys, g.outPix, 0, d, g.outPix)
-				continue
-			}
-			gemmT(true, false, g.k, g.outPix, g.og, w[gr*g.og*g.k:], g.k, ys, g.outPix, 0, cols, g.outPix)
-			col2im(g, cols, d)
+	g.forImages(func(lo, hi int) {
+		var cols []T
+		if !g.direct {
+			cols = allocDirty[T](g.k * g.outPix)
+			defer put(cols)
 		}
-	}
+		for n := lo; n < hi; n++ {
+			for gr := range g.cfg.Groups {
+				ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
+				d := dx[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
+				if g.direct {
+					gemmT(true, false, g.k, g.outPix, g.og, w[gr*g.og*g.k:], g.k, ys, g.outPix, 0, d, g.outPix)
+					continue
+				}
+				gemmT(true, false, g.k, g.outPix, g.og, w[gr*g.og*g.k:], g.k, ys, g.outPix, 0, cols, g.outPix)
+				col2im(g, cols, d)
+			}
+		}
+	})
 }
 
-// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group.
+// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group. Pieces of images
+// run on several cores, each summing into its own buffer (the first into
+// dw); the buffers are then added in image order, so the result depends
+// only on the number of pieces, not on timing.
 func convWeightGrad[T Float](g geometry, x, y, dw []T) {
-	var cols []T
-	if !g.direct {
-		cols = allocDirty[T](g.k * g.outPix)
-		defer put(cols)
+	if g.n == 0 {
+		clear(dw)
+		return
 	}
-	for gr := range g.cfg.Groups {
-		d := dw[gr*g.og*g.k:][:g.og*g.k]
-		for n := range g.n {
-			xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
-			b := xs
-			if !g.direct {
-				im2col(g, xs, cols)
-				b = cols
-			}
-			ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
-			var beta T
-			if n > 0 {
-				beta = 1
-			}
-			gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, b, g.outPix, beta, d, g.k)
+	var mu sync.Mutex
+	partial := map[int][]T{}
+	g.forImages(func(lo, hi int) {
+		d := dw
+		if lo > 0 {
+			d = allocDirty[T](len(dw))
 		}
-		if g.n == 0 {
-			clear(d)
+		var cols []T
+		if !g.direct {
+			cols = allocDirty[T](g.k * g.outPix)
+			defer put(cols)
 		}
+		for gr := range g.cfg.Groups {
+			dg := d[gr*g.og*g.k:][:g.og*g.k]
+			for n := lo; n < hi; n++ {
+				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
+				b := xs
+				if !g.direct {
+					im2col(g, xs, cols)
+					b = cols
+				}
+				ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
+				var beta T
+				if n > lo {
+					beta = 1
+				}
+				gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, b, g.outPix, beta, dg, g.k)
+			}
+		}
+		if lo > 0 {
+			mu.Lock()
+			partial[lo] = d
+			mu.Unlock()
+		}
+	})
+	los := make([]int, 0, len(partial))
+	for lo := range partial {
+		los = append(los, lo)
+	}
+	slices.Sort(los)
+	for _, lo := range los {
+		for i, v := range partial[lo] {
+			dw[i] += v
+		}
+		put(partial[lo])
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -162,6 +163,42 @@ func TestConv2DErrors(t *testing.T) {
 		err := Maybe(c.fn)
 		if !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want %v containing %q", c.name, err, c.kind, c.msg)
+		}
+	}
+}
+
+// TestConv2DParallel runs enough small images that the kernels split them
+// over cores (when there are several), against the naive convolution, the
+// adjoint identities, and the weight gradient summed image by image.
+func TestConv2DParallel(t *testing.T) {
+	xs, ws := []int{64, 2, 12, 12}, []int{4, 2, 3, 3} // 5184 multiply-adds an image: 2 pieces of 32
+	cfg := ConvConfig{Stride: [2]int{1, 2}, Padding: [2][2]int{{1, 1}, {0, 2}}}
+	g := newGeometry(cfg.normalized("test"), xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3])
+	pieces := 0
+	g.forImages(func(lo, hi int) { pieces++ })
+	if runtime.GOMAXPROCS(0) > 1 && pieces < 2 {
+		t.Fatalf("%d pieces: the test no longer splits the images", pieces)
+	}
+	x, w := RandN(1, xs...), RandN(2, ws...)
+	got := Conv2D(x, w, cfg)
+	closeTo(t, "conv2d", got, naiveConv(x, w, cfg), 1e-13)
+	y := RandN(3, got.Shape()...)
+	lhs := dot(got, y)
+	dx := ConvTranspose2D(y, w, cfg, xs[2], xs[3])
+	if d := math.Abs(dot(x, dx) - lhs); d > 1e-11*(1+math.Abs(lhs)) {
+		t.Errorf("⟨x, convT(y, w)⟩ - ⟨conv(x, w), y⟩ = %g", d)
+	}
+	dw := Conv2DWeightGrad(x, y, cfg, ws[2], ws[3])
+	sum := Zeros(ws...)
+	for n := range xs[0] {
+		xn, yn := Slice(x, 0, n, n+1), Slice(y, 0, n, n+1)
+		sum.AddInPlace(Conv2DWeightGrad(xn, yn, cfg, ws[2], ws[3]))
+		closeTo(t, "convT image", ConvTranspose2D(yn, w, cfg, xs[2], xs[3]), Slice(dx, 0, n, n+1), 1e-14)
+	}
+	closeTo(t, "wgrad", dw, sum, 1e-12)
+	for range 3 { // the same pieces each time: bit-identical
+		if !Equal(Conv2DWeightGrad(x, y, cfg, ws[2], ws[3]), dw) {
+			t.Fatal("weight gradient differs between runs")
 		}
 	}
 }
