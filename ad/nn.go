@@ -112,13 +112,16 @@ func DropoutMask(rng *rand.Rand, p float64, d tensor.DType, shape ...int) *tenso
 // train is set, and x itself when it is not (evaluation mode). The mask
 // comes from DropoutMask(rng, p, …), so a step is reproducible from the
 // generator's state; the gradient is the mask. With p = 1 every element is
-// zeroed. It panics with tensor.ErrArg as DropoutMask does (in training
-// mode), and with tensor.ErrGraph when x is being compiled: Compile would
-// freeze the mask drawn at recording time into every run, so a compiled
-// step takes the mask as an input instead (Mul(x, mask) with mask from
-// DropoutMask).
+// zeroed. It panics with tensor.ErrArg if p is not in [0, 1] (in either
+// mode) or, in training mode, rng is nil; and with tensor.ErrGraph when x
+// is being compiled, since Compile would freeze the mask drawn at
+// recording time into every run: a compiled step takes the mask as an
+// input instead (Mul(x, mask) with mask from DropoutMask).
 func Dropout(x Value, p float64, train bool, rng *rand.Rand) Value {
 	check("dropout", x)
+	if !(p >= 0 && p <= 1) {
+		tensor.Panicf(tensor.ErrArg, "dropout", "probability %g is not in [0, 1]", p)
+	}
 	if !train {
 		return x
 	}

@@ -144,6 +144,7 @@ func TestDropoutErrors(t *testing.T) {
 	}{
 		{"p", func() { ad.Dropout(x, 1.5, true, src) }, tensor.ErrArg, "dropout: probability 1.5"},
 		{"NaN", func() { ad.Dropout(x, math.NaN(), true, src) }, tensor.ErrArg, "dropout: probability NaN"},
+		{"p in eval mode", func() { ad.Dropout(x, -0.1, false, nil) }, tensor.ErrArg, "dropout: probability -0.1"},
 		{"nil source", func() { ad.Dropout(x, 0.5, true, nil) }, tensor.ErrArg, "dropout: nil random source"},
 		{"compile", func() {
 			ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{ad.Dropout(xs[0], 0.5, true, src)} }, x)
