@@ -93,14 +93,16 @@
 //
 // # Primitives and composites
 //
-// About forty primitives carry rules, each in the file of its family
-// (unary.go, binary.go, reduce.go, shape.go, matmul.go), the rule one line
-// under the kernel. Elementwise primitives give only their local
+// About fifty primitives carry rules, each in the file of its family
+// (unary.go, binary.go, reduce.go, shape.go, matmul.go; nn.go for
+// activations, conv.go for convolution, pool.go for pooling), the rule one
+// line under the kernel. Elementwise primitives give only their local
 // derivatives; the engine multiplies them in and undoes broadcasting in one
-// place. Everything else (Sum, Mean, Prod, Softmax, LogSumExp, losses, …) is
-// a composite with no rule of its own. Custom attaches hand-written rules
-// to a function; Checkpoint recomputes a function's intermediates during
-// the reverse sweep instead of storing them.
+// place. Everything else (Sum, Mean, Prod, Softmax, LogSumExp, losses,
+// LayerNorm, BatchNorm, AvgPool2D, attention, …) is a composite with no
+// rule of its own. Custom attaches hand-written rules to a function;
+// Checkpoint recomputes a function's intermediates during the reverse
+// sweep instead of storing them.
 //
 // # Memory
 //

@@ -2,6 +2,7 @@ package gradcheck
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/chainrule/chainrule/ad"
@@ -283,6 +284,125 @@ var Ops = []Op{
 		Doc: "a·sin b with hand-written JVP and VJP rules"},
 	{Name: "Checkpoint", Arity: 2, Fn: ad.Checkpoint(func(xs []ad.Value) ad.Value { return ad.Mul(ad.Sin(xs[0]), ad.Exp(xs[1])) }),
 		Shapes: binaryShapes, Smooth: true, Doc: "sin a · exp b, recomputed in the reverse sweep"},
+
+	// Neural-network primitives (ad/nn.go, ad/conv.go).
+	{Name: "GELU", Arity: 1, Fn: f1(ad.GELU), Shapes: unaryShapes, Smooth: true, Domain: within(-4, 4),
+		Edges: []Edge{{"x=0", ts(sc(0)), ts(sc(0.5))}, {"x=±40", ts(vec(-40, 40)), ts(vec(0, 1))}},
+		Doc:   "exact erf form; GELU'(0) = ½"},
+	{Name: "GELUTanh", Arity: 1, Fn: f1(ad.GELUTanh), Shapes: unaryShapes, Smooth: true, Domain: within(-4, 4),
+		Edges: []Edge{{"x=0", ts(sc(0)), ts(sc(0.5))}, {"x=±40", ts(vec(-40, 40)), ts(vec(0, 1))}},
+		Doc:   "tanh approximation; GELUTanh'(0) = ½"},
+	{Name: "SiLU", Arity: 1, Fn: f1(ad.SiLU), Shapes: unaryShapes, Smooth: true, Domain: within(-4, 4),
+		Edges: []Edge{{"x=0", ts(sc(0)), ts(sc(0.5))}, {"x=±800", ts(vec(-800, 800)), ts(vec(0, 1))}},
+		Doc:   "no overflow: SiLU'(±800) = 0, 1"},
+	{Name: "Conv2D", Arity: 2, Fn: conv2D(ad.ConvConfig{}), Smooth: true,
+		Shapes: [][][]int{{{1, 1, 3, 3}, {1, 1, 2, 2}}, {{2, 2, 4, 3}, {3, 2, 2, 2}}, {{1, 3, 3, 3}, {2, 3, 1, 1}}},
+		Doc:    "NCHW input, OIHW weights; 1×1 kernels included"},
+	{Name: "Conv2D[stride=2,1,pad=(1,0),(2,1)]", Arity: 2, Smooth: true,
+		Fn:     conv2D(ad.ConvConfig{Stride: [2]int{2, 1}, Padding: [2][2]int{{1, 0}, {2, 1}}}),
+		Shapes: [][][]int{{{1, 2, 5, 4}, {2, 2, 3, 2}}},
+		Doc:    "asymmetric padding"},
+	{Name: "Conv2D[dilation=2,pad=1]", Arity: 2, Smooth: true,
+		Fn:     conv2D(ad.ConvConfig{Dilation: [2]int{2, 2}, Padding: [2][2]int{{1, 1}, {1, 1}}}),
+		Shapes: [][][]int{{{2, 1, 4, 5}, {2, 1, 2, 3}}}},
+	{Name: "Conv2D[groups=2,stride=2]", Arity: 2, Smooth: true,
+		Fn:     conv2D(ad.ConvConfig{Groups: 2, Stride: [2]int{2, 2}}),
+		Shapes: [][][]int{{{1, 4, 5, 5}, {4, 2, 2, 2}}},
+		Doc:    "grouped"},
+	{Name: "Conv2D[depthwise,pad=1]", Arity: 2, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value {
+			return ad.Conv2D(xs[0], xs[1], ad.ConvConfig{Groups: xs[0].Shape()[1], Padding: [2][2]int{{1, 1}, {1, 1}}})
+		},
+		Shapes: [][][]int{{{2, 3, 3, 3}, {3, 1, 2, 2}}, {{1, 2, 3, 2}, {4, 1, 3, 1}}},
+		Doc:    "groups = channels (with channel multiplier 2 in the second case)"},
+	{Name: "ConvTranspose2D[stride=2,pad=1,outpad=1]", Arity: 2, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value {
+			return ad.ConvTranspose2D(xs[0], xs[1], ad.ConvConfig{Stride: [2]int{2, 2}, Padding: [2][2]int{{1, 1}, {0, 0}}}, [2]int{1, 0})
+		},
+		Shapes: [][][]int{{{1, 2, 2, 3}, {2, 3, 3, 2}}, {{2, 1, 3, 2}, {1, 1, 2, 2}}},
+		Doc:    "the adjoint of Conv2D; output padding resolves the stride's ambiguity"},
+	{Name: "ConvTranspose2D[groups=2]", Arity: 2, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value {
+			return ad.ConvTranspose2D(xs[0], xs[1], ad.ConvConfig{Groups: 2}, [2]int{})
+		},
+		Shapes: [][][]int{{{1, 4, 2, 2}, {4, 1, 2, 2}}}},
+	{Name: "Conv1D[stride=2,pad=(1,2)]", Arity: 2, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value {
+			return ad.Conv1D(xs[0], xs[1], ad.Conv1DConfig{Stride: 2, Padding: [2]int{1, 2}})
+		},
+		Shapes: [][][]int{{{2, 2, 5}, {3, 2, 3}}},
+		Doc:    "NCL input, OIK weights: Conv2D over a height of 1"},
+	{Name: "MaxPool2D", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.MaxPool2D(x, [2]int{2, 2}, ad.PoolConfig{}) }),
+		Shapes: [][][]int{{{1, 1, 2, 2}}, {{2, 2, 4, 5}}},
+		Edges: []Edge{
+			{"tie", ts(tensor.New([]float64{1, 3, 3, 2}, 1, 1, 2, 2)), ts(tensor.New([]float64{0, 1, 0, 0}, 1, 1, 2, 2))},
+			{"all equal", ts(tensor.New([]float64{5, 5, 5, 5}, 1, 1, 2, 2)), ts(tensor.New([]float64{1, 0, 0, 0}, 1, 1, 2, 2))},
+		},
+		Doc: "2×2 windows, stride 2; a tie sends the whole gradient to the first maximum in row-major window order (PyTorch)"},
+	{Name: "MaxPool2D[3x2,stride=1,2,pad=(1,1),(0,1)]", Arity: 1,
+		Fn: f1(func(x ad.Value) ad.Value {
+			return ad.MaxPool2D(x, [2]int{3, 2}, ad.PoolConfig{Stride: [2]int{1, 2}, Padding: [2][2]int{{1, 1}, {0, 1}}})
+		}),
+		Shapes: [][][]int{{{1, 2, 3, 4}}},
+		Edges:  []Edge{{"overlapping tie", ts(tensor.New([]float64{2, 2, 1}, 1, 1, 3, 1)), ts(tensor.New([]float64{2, 1, 0}, 1, 1, 3, 1))}},
+		Doc:    "overlapping windows add their gradients; padding is -Inf"},
+	{Name: "AvgPool2D", Arity: 1, Fn: f1(func(x ad.Value) ad.Value { return ad.AvgPool2D(x, [2]int{2, 2}, ad.PoolConfig{}) }),
+		Shapes: [][][]int{{{1, 1, 2, 2}}, {{2, 2, 4, 5}}}, Smooth: true},
+	{Name: "AvgPool2D[3x3,stride=2,pad=1]", Arity: 1,
+		Fn: f1(func(x ad.Value) ad.Value {
+			return ad.AvgPool2D(x, [2]int{3, 3}, ad.PoolConfig{Stride: [2]int{2, 2}, Padding: [2][2]int{{1, 1}, {1, 1}}})
+		}),
+		Shapes: [][][]int{{{1, 2, 5, 4}}}, Smooth: true,
+		Doc: "padding counts as zeros in the mean (PyTorch's count_include_pad=True)"},
+	{Name: "LayerNorm", Arity: 3, Smooth: true,
+		Fn:     func(xs ...ad.Value) ad.Value { return ad.LayerNorm(xs[0], xs[1].Rank(), xs[1], xs[2], 1e-5) },
+		Shapes: [][][]int{{{2, 3}, {3}, {3}}, {{2, 2, 3}, {2, 3}, {2, 3}}},
+		Doc:    "over the trailing axes of gamma's shape, eps 1e-5"},
+	{Name: "LayerNorm[n=1,no affine]", Arity: 1, Smooth: true,
+		Fn:     f1(func(x ad.Value) ad.Value { return ad.LayerNorm(x, 1, ad.Value{}, ad.Value{}, 1e-5) }),
+		Shapes: [][][]int{{{4}}, {{2, 3}}},
+		Edges:  []Edge{{"constant row", ts(vec(2, 2, 2)), ts(vec(0, 0, 0))}},
+		Doc:    "a constant row is finite (eps inside the square root); Σy = 0 so ∇Σy = 0"},
+	{Name: "BatchNorm", Arity: 3, Smooth: true,
+		Fn:     func(xs ...ad.Value) ad.Value { return ad.BatchNorm(xs[0], xs[1], xs[2], 1e-5) },
+		Shapes: [][][]int{{{3, 2}, {2}, {2}}, {{2, 2, 2, 3}, {2}, {2}}},
+		Doc:    "batch statistics (training mode) per channel, biased variance, eps 1e-5"},
+	{Name: "BatchNormWithStats", Arity: 5, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value { return ad.BatchNormWithStats(xs[0], xs[1], xs[2], xs[3], xs[4], 1e-5) },
+		Domain: func(i int) (float64, float64) {
+			if i == 2 {
+				return 0.5, 2 // variance
+			}
+			return -2, 2
+		},
+		Shapes: [][][]int{{{3, 2}, {2}, {2}, {2}, {2}}, {{2, 2, 3, 2}, {2}, {2}, {2}, {2}}},
+		Doc:    "given mean and variance (evaluation mode)"},
+	{Name: "Dropout", Arity: 1, Smooth: true,
+		Fn: f1(func(x ad.Value) ad.Value {
+			return ad.Dropout(x, 0.4, true, rand.New(rand.NewPCG(1, 2))) // the same mask at every call
+		}),
+		Shapes: [][][]int{{{}}, {{8}}, {{3, 4}}},
+		Doc:    "p = 0.4 with a fixed seed: a linear map by the mask (0 or 1/(1-p))"},
+	{Name: "Dropout[eval]", Arity: 1, Smooth: true,
+		Fn:     f1(func(x ad.Value) ad.Value { return ad.Dropout(x, 0.4, false, nil) }),
+		Shapes: unaryShapes,
+		Doc:    "the identity in evaluation mode"},
+	{Name: "Attention", Arity: 3, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value { return ad.Attention(xs[0], xs[1], xs[2], false) },
+		Shapes: [][][]int{
+			{{2, 3}, {4, 3}, {4, 2}},
+			{{2, 2, 3, 2}, {2, 1, 4, 2}, {1, 4, 3}}, // batch 2, 2 heads; broadcast keys and values
+		},
+		Edges: []Edge{{"large logits", ts(tensor.New([]float64{300, -300}, 1, 2), tensor.New([]float64{300, 0, -300, 0}, 2, 2), mat(2, 1, 1, 2)),
+			ts(tensor.New([]float64{0, 0}, 1, 2), tensor.New([]float64{0, 0, 0, 0}, 2, 2), mat(2, 1, 1, 0))}},
+		Doc: "softmax(q·kᵀ/√d)·v; stable: logits of ±63640 give a one-hot softmax and finite gradients"},
+	{Name: "Attention[causal]", Arity: 3, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value { return ad.Attention(xs[0], xs[1], xs[2], true) },
+		Shapes: [][][]int{
+			{{3, 2}, {3, 2}, {3, 2}},
+			{{2, 2, 3, 2}, {2, 2, 4, 2}, {2, 2, 4, 1}},
+		},
+		Doc: "query i attends to keys j ≤ i; the masked weights are exactly 0, with no gradient"},
 }
 
 // customSinMul is a·sin b with hand-written rules, to check ad.Custom.
@@ -327,6 +447,11 @@ func scatterIdx(shape []int) []int {
 	}
 	idx[len(idx)-1] = -1
 	return idx
+}
+
+// conv2D is the table's Fn for ad.Conv2D with a fixed config.
+func conv2D(cfg ad.ConvConfig) func(...ad.Value) ad.Value {
+	return func(xs ...ad.Value) ad.Value { return ad.Conv2D(xs[0], xs[1], cfg) }
 }
 
 func f1(f func(ad.Value) ad.Value) func(...ad.Value) ad.Value {

@@ -66,6 +66,11 @@
 // element take without clearing; Uninitialized gives such storage to
 // callers, and Empty always zeroes.
 //
+// Conv2D and its two adjoints, ConvTranspose2D and Conv2DWeightGrad, unfold
+// each image's receptive fields (im2col) and multiply them by the same
+// GEMM; MaxPool2D and MaxPool2DScatter gather and scatter at each
+// window's maximum.
+//
 // # Printing
 //
 // *Tensor implements fmt.Stringer and fmt.Formatter. It prints like NumPy's

@@ -73,20 +73,14 @@ func BenchmarkGradSmall(b *testing.B) {
 	}
 }
 
-// TestLargeExpression checks the 10,000-term expression's numbers and that
-// parsing and differentiating it stays far below 100 ms (the bound here is
-// loose, for slow shared machines; the benchmark measures).
+// TestLargeExpression checks the 10,000-term expression's numbers in both
+// modes against the closed form (its speed is BenchmarkGrad10000's to
+// measure: a timed unit test fails on a loaded machine).
 func TestLargeExpression(t *testing.T) {
 	src, val, grad := bigExpr(10000)
-	start := time.Now()
 	m := okJSON(t, "grad", src, "--at", "x=0.5,y=2")
-	elapsed := time.Since(start)
 	checkNums(t, "value", []float64{num(t, m["value"])}, []float64{val})
 	checkNums(t, "gradient", nums(t, m["gradient"]), grad[:])
-	if elapsed > time.Second {
-		t.Errorf("grad of 10,000 terms took %v", elapsed)
-	}
-	t.Logf("grad of 10,000 terms: %v", elapsed)
 	m = okJSON(t, "grad", src, "--at", "x=0.5,y=2", "--mode", "forward")
 	checkNums(t, "forward gradient", nums(t, m["gradient"]), grad[:])
 }

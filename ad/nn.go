@@ -1,0 +1,184 @@
+package ad
+
+// Neural-network activations. Each is an elementwise primitive: a float64
+// kernel and, one line below, its local derivative written with ad's own
+// ops, so that it can be differentiated again. Formulas and the tanh
+// approximation's constants are PyTorch's (torch.nn.functional.gelu,
+// silu; Hendrycks & Gimpel, "Gaussian Error Linear Units", 2016).
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/chainrule/chainrule/tensor"
+)
+
+const (
+	invSqrt2    = 1 / math.Sqrt2
+	invSqrt2Pi  = 0.3989422804014327 // 1/√(2π)
+	sqrt2OverPi = 0.7978845608028654 // √(2/π)
+	geluCubic   = 0.044715
+)
+
+var geluPrim = new(prim)
+
+func init() {
+	*geluPrim = *unary("gelu", func(x float64) float64 {
+		return 0.5 * x * (1 + math.Erf(x*invSqrt2))
+	},
+		// gelu'(x) = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(-x²/2)/√(2π)
+		func(x, _ Value) Value {
+			cdf := Mul(like(x, 0.5), Add(like(x, 1), Erf(Mul(x, like(x, invSqrt2)))))
+			pdf := Mul(like(x, invSqrt2Pi), Exp(Mul(like(x, -0.5), Square(x))))
+			return Add(cdf, Mul(x, pdf))
+		})
+}
+
+// GELU returns the Gaussian error linear unit x·Φ(x) = ½x(1 + erf(x/√2))
+// elementwise, Φ the standard normal CDF (PyTorch's F.gelu with the
+// default approximate='none'). Its derivative is Φ(x) + x·φ(x). It is
+// finite everywhere: GELU(x) → 0 as x → -∞ and → x as x → +∞.
+func GELU(x Value) Value { return bind(geluPrim, nil, x) }
+
+var geluTanhPrim = new(prim)
+
+func init() {
+	*geluTanhPrim = *unary("gelu_tanh", func(x float64) float64 {
+		return 0.5 * x * (1 + math.Tanh(sqrt2OverPi*(x+geluCubic*x*x*x)))
+	},
+		// With u = √(2/π)(x + 0.044715x³) and t = tanh u:
+		// d/dx ½x(1+t) = ½(1+t) + ½x(1-t²)·√(2/π)(1 + 3·0.044715x²)
+		func(x, _ Value) Value {
+			x2 := Square(x)
+			u := Mul(like(x, sqrt2OverPi), Add(x, Mul(like(x, geluCubic), Mul(x2, x))))
+			t := Tanh(u)
+			du := Mul(like(x, sqrt2OverPi), Add(like(x, 1), Mul(like(x, 3*geluCubic), x2)))
+			half := like(x, 0.5)
+			return Add(Mul(half, Add(like(x, 1), t)),
+				Mul(Mul(half, x), Mul(Sub(like(x, 1), Square(t)), du)))
+		})
+}
+
+// GELUTanh returns the tanh approximation of GELU elementwise,
+// ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's F.gelu with
+// approximate='tanh', as in GPT-2 and BERT). Its derivative is
+// ½(1+t) + ½x(1-t²)·√(2/π)(1 + 0.134145x²) with t the tanh.
+func GELUTanh(x Value) Value { return bind(geluTanhPrim, nil, x) }
+
+var siluPrim = new(prim)
+
+func init() {
+	*siluPrim = *unary("silu", func(x float64) float64 {
+		// x·σ(x) = x/(1+e⁻ˣ): no overflow, e⁻ˣ = +Inf gives -0 or 0.
+		return x / (1 + math.Exp(-x))
+	},
+		// silu'(x) = σ(x)(1 + x(1-σ(x))); finite at ±∞ (σ saturates to 0 or 1).
+		func(x, _ Value) Value {
+			s := Sigmoid(x)
+			return Mul(s, Add(like(x, 1), Mul(x, Sub(like(x, 1), s))))
+		})
+}
+
+// SiLU returns the sigmoid linear unit (swish) x·σ(x) elementwise
+// (PyTorch's F.silu). Its derivative is σ(x)(1 + x(1-σ(x))); both are
+// computed without overflow (SiLU(-800) = -0, SiLU'(±800) = 0 and 1).
+func SiLU(x Value) Value { return bind(siluPrim, nil, x) }
+
+// DropoutMask returns a tensor of dtype d and the given shape whose
+// elements are independently 0 with probability p and 1/(1-p) otherwise,
+// drawn from rng: the mask of inverted dropout, whose expectation is 1.
+// The same generator state gives the same mask. It panics with
+// tensor.ErrArg if p is not in [0, 1] or rng is nil, and with
+// tensor.ErrShape for a negative dimension.
+func DropoutMask(rng *rand.Rand, p float64, d tensor.DType, shape ...int) *tensor.Tensor {
+	if !(p >= 0 && p <= 1) {
+		tensor.Panicf(tensor.ErrArg, "dropout", "probability %g is not in [0, 1]", p)
+	}
+	if rng == nil {
+		tensor.Panicf(tensor.ErrArg, "dropout", "nil random source")
+	}
+	m := d.Zeros(shape...)
+	scale := 1 / (1 - p)
+	for i := range m.Size() {
+		if rng.Float64() >= p {
+			m.SetFlat(i, scale)
+		}
+	}
+	return m
+}
+
+// Dropout returns x with each element zeroed with probability p and the
+// others scaled by 1/(1-p) (inverted dropout, PyTorch's F.dropout) when
+// train is set, and x itself when it is not (evaluation mode). The mask
+// comes from DropoutMask(rng, p, …), so a step is reproducible from the
+// generator's state; the gradient is the mask. With p = 1 every element is
+// zeroed. It panics with tensor.ErrArg if p is not in [0, 1] (in either
+// mode) or, in training mode, rng is nil; and with tensor.ErrGraph when x
+// is being compiled, since Compile would freeze the mask drawn at
+// recording time into every run: a compiled step takes the mask as an
+// input instead (Mul(x, mask) with mask from DropoutMask).
+func Dropout(x Value, p float64, train bool, rng *rand.Rand) Value {
+	check("dropout", x)
+	if !(p >= 0 && p <= 1) {
+		tensor.Panicf(tensor.ErrArg, "dropout", "probability %g is not in [0, 1]", p)
+	}
+	if !train {
+		return x
+	}
+	for v := x; v.tc != nil && !v.tc.done; v = v.primal() {
+		if v.tc.kind == stageTrace {
+			tensor.Panicf(tensor.ErrGraph, "dropout", "under Compile the mask would be drawn once and replayed by every run; pass a mask from DropoutMask as an input and multiply by it")
+		}
+	}
+	return Mul(x, From(DropoutMask(rng, p, x.DType(), x.Shape()...)))
+}
+
+// Attention returns scaled dot-product attention, softmax(q·kᵀ/√d)·v,
+// for queries q shaped …×Lq×d, keys k shaped …×Lk×d and values v shaped
+// …×Lk×dv, as a …×Lq×dv value; the leading (batch, heads) dimensions
+// broadcast as in MatMul. With causal set, query i attends only to keys
+// j ≤ i (PyTorch's is_causal: the lower-triangular mask aligned at the top
+// left), the others getting weight exactly 0. The softmax subtracts each
+// row's maximum, so large logits neither overflow nor lose the gradient.
+// It is a composite (PyTorch 2's F.scaled_dot_product_attention without
+// dropout). It panics with tensor.ErrShape if q or k or v has rank below 2
+// or their sizes do not match, and with tensor.ErrDType if their dtypes
+// differ.
+func Attention(q, k, v Value, causal bool) Value {
+	const op = "attention"
+	check(op, q, k, v)
+	qs, ks, vs := q.Shape(), k.Shape(), v.Shape()
+	if len(qs) < 2 || len(ks) < 2 || len(vs) < 2 || qs[len(qs)-1] != ks[len(ks)-1] || ks[len(ks)-2] != vs[len(vs)-2] {
+		tensor.Panicf(tensor.ErrShape, op, "queries %s, keys %s and values %s: want …×Lq×d, …×Lk×d and …×Lk×dv", tensor.ShapeString(qs), tensor.ShapeString(ks), tensor.ShapeString(vs))
+	}
+	if _, err := tensorBroadcast(qs[:len(qs)-2], ks[:len(ks)-2], vs[:len(vs)-2]); err != nil {
+		tensor.Panicf(tensor.ErrShape, op, "batch dimensions of queries %s, keys %s and values %s do not broadcast", tensor.ShapeString(qs), tensor.ShapeString(ks), tensor.ShapeString(vs))
+	}
+	if q.DType() != k.DType() || q.DType() != v.DType() {
+		tensor.Panicf(tensor.ErrDType, op, "queries %s, keys %s and values %s", q.DType(), k.DType(), v.DType())
+	}
+	d := qs[len(qs)-1]
+	scores := Mul(matmulT(q, k, false, true), like(q, 1/math.Sqrt(float64(d))))
+	if causal {
+		lq, lk := qs[len(qs)-2], ks[len(ks)-2]
+		keep := q.DType().Zeros(lq, lk)
+		for i := range lq {
+			for j := 0; j <= i && j < lk; j++ {
+				keep.SetFlat(i*lk+j, 1)
+			}
+		}
+		scores = Where(From(keep), scores, like(q, math.Inf(-1)))
+	}
+	return MatMul(Softmax(scores, -1), v)
+}
+
+// tensorBroadcast reports whether the shapes broadcast together.
+func tensorBroadcast(shapes ...[]int) ([]int, error) {
+	out := []int{}
+	err := tensor.Maybe(func() {
+		for _, s := range shapes {
+			out = tensor.BroadcastShapes("attention", out, s)
+		}
+	})
+	return out, err
+}

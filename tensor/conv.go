@@ -1,0 +1,437 @@
+package tensor
+
+// Two-dimensional convolution by im2col and GEMM (Chellapilla, Puri &
+// Simard, "High performance convolutional neural networks for document
+// processing", 2006). Each image's receptive fields are unfolded into the
+// columns of a matrix, and one GEMM per image and group multiplies them by
+// the weights. The two adjoint kernels reuse the same unfolding: the
+// transposed convolution (the gradient with respect to the input) is a GEMM
+// followed by col2im, the scatter-add inverse of im2col; the weight
+// gradient is a GEMM of the output gradient with the unfolded input,
+// accumulated over the batch.
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	gemmpkg "github.com/chainrule/chainrule/internal/gemm"
+	"github.com/chainrule/chainrule/internal/workers"
+)
+
+// ConvConfig holds the static arguments of a 2-d convolution, with
+// PyTorch's meanings. Zero values mean the defaults: stride 1, no padding,
+// dilation 1, one group.
+type ConvConfig struct {
+	// Stride is the step between receptive fields, {vertical, horizontal}.
+	Stride [2]int
+	// Padding is the number of zeros added around the input,
+	// {{top, bottom}, {left, right}}; it may differ on the two sides.
+	Padding [2][2]int
+	// Dilation is the spacing between kernel taps, {vertical, horizontal}.
+	Dilation [2]int
+	// Groups splits the input channels C and output channels O into Groups
+	// independent convolutions, each from C/Groups channels to O/Groups;
+	// Groups = C (with O a multiple of C) is a depthwise convolution.
+	Groups int
+}
+
+// normalized returns c with the zero defaults filled in, after checking
+// that no field is negative.
+func (c ConvConfig) normalized(op string) ConvConfig {
+	for i := range 2 {
+		if c.Stride[i] < 0 || c.Dilation[i] < 0 || c.Padding[i][0] < 0 || c.Padding[i][1] < 0 {
+			Panicf(ErrArg, op, "negative stride, dilation or padding in %+v", c)
+		}
+		if c.Stride[i] == 0 {
+			c.Stride[i] = 1
+		}
+		if c.Dilation[i] == 0 {
+			c.Dilation[i] = 1
+		}
+	}
+	if c.Groups < 0 {
+		Panicf(ErrArg, op, "negative groups %d", c.Groups)
+	}
+	if c.Groups == 0 {
+		c.Groups = 1
+	}
+	return c
+}
+
+// Normalized returns c with its zero fields replaced by the defaults
+// (stride 1, dilation 1, one group). It panics with ErrArg, naming op, if a
+// field is negative.
+func (c ConvConfig) Normalized(op string) ConvConfig { return c.normalized(op) }
+
+// ConvOutSize returns the output length of a convolution along one axis:
+// ⌊(in + padBefore + padAfter - dilation·(k-1) - 1)/stride⌋ + 1, or a
+// number below 1 if the kernel does not fit.
+func ConvOutSize(in, k, stride, padBefore, padAfter, dilation int) int {
+	span := in + padBefore + padAfter - dilation*(k-1) - 1
+	if span < 0 {
+		return 0
+	}
+	return span/stride + 1
+}
+
+// geometry is a convolution's sizes: input N×C×H×W, weights O×(C/G)×KH×KW,
+// output N×O×OH×OW.
+type geometry struct {
+	n, c, h, w     int
+	o, kh, kw      int
+	oh, ow         int
+	cfg            ConvConfig
+	cg, og         int // channels per group, in and out
+	k              int // rows of the unfolded input: cg·kh·kw
+	direct         bool
+	inSize, outPix int // h·w, oh·ow
+}
+
+func newGeometry(cfg ConvConfig, n, c, h, w, o, kh, kw int) geometry {
+	g := geometry{n: n, c: c, h: h, w: w, o: o, kh: kh, kw: kw, cfg: cfg}
+	s, p, d := cfg.Stride, cfg.Padding, cfg.Dilation
+	g.oh = ConvOutSize(h, kh, s[0], p[0][0], p[0][1], d[0])
+	g.ow = ConvOutSize(w, kw, s[1], p[1][0], p[1][1], d[1])
+	g.cg, g.og = c/cfg.Groups, o/cfg.Groups
+	g.k = g.cg * kh * kw
+	g.inSize, g.outPix = h*w, g.oh*g.ow
+	// A 1×1 kernel with unit stride and no padding reads the input as it is.
+	g.direct = kh == 1 && kw == 1 && s == [2]int{1, 1} && p == [2][2]int{}
+	return g
+}
+
+// ConvShape checks the shapes of a 2-d convolution of an N×C×H×W input by
+// O×(C/G)×KH×KW weights and returns the normalized config and the output
+// shape N×O×OH×OW. It panics, naming op, with ErrShape if a shape has not
+// rank 4, C or O is not a multiple of the groups, the weights' second
+// dimension is not C/G, or the kernel (dilated) does not fit in the padded
+// input; and with ErrArg for a negative config field.
+func ConvShape(op string, x, w []int, cfg ConvConfig) (ConvConfig, []int) {
+	cfg = cfg.normalized(op)
+	if len(x) != 4 || len(w) != 4 {
+		Panicf(ErrShape, op, "input %s and weights %s: want ranks 4 (N,C,H,W) and 4 (O,C/groups,KH,KW)", ShapeString(x), ShapeString(w))
+	}
+	g := cfg.Groups
+	if x[1]%g != 0 || w[0]%g != 0 {
+		Panicf(ErrShape, op, "%d input channels and %d output channels are not multiples of groups=%d", x[1], w[0], g)
+	}
+	if w[1] != x[1]/g {
+		Panicf(ErrShape, op, "weights %s for input %s with groups=%d: want %d input channels per group, have %d", ShapeString(w), ShapeString(x), g, x[1]/g, w[1])
+	}
+	if w[2] < 1 || w[3] < 1 {
+		Panicf(ErrShape, op, "weights %s: empty kernel", ShapeString(w))
+	}
+	geo := newGeometry(cfg, x[0], x[1], x[2], x[3], w[0], w[2], w[3])
+	if geo.oh < 1 || geo.ow < 1 {
+		Panicf(ErrShape, op, "kernel %d×%d (dilation %v) does not fit the %d×%d input padded by %v", w[2], w[3], cfg.Dilation, x[2], x[3], cfg.Padding)
+	}
+	return cfg, []int{x[0], w[0], geo.oh, geo.ow}
+}
+
+// Conv2D returns the 2-d cross-correlation (PyTorch's conv2d, no bias) of
+// x, shaped N×C×H×W, with weights w, shaped O×(C/G)×KH×KW, for G =
+// cfg.Groups: out[n,o,i,j] = Σ_{c,p,q} x[n, g·C/G+c, i·sh-pt+p·dh,
+// j·sw-pl+q·dw]·w[o,c,p,q] over the channels c of o's group g, zero outside
+// the input. The result is N×O×OH×OW (see ConvOutSize). It panics as
+// ConvShape does, and with ErrDType if the dtypes differ.
+func Conv2D(x, w *Tensor, cfg ConvConfig) *Tensor {
+	sameDType("conv2d", x, w)
+	cfg, shape := ConvShape("conv2d", x.shape, w.shape, cfg)
+	g := newGeometry(cfg, x.shape[0], x.shape[1], x.shape[2], x.shape[3], w.shape[0], w.shape[2], w.shape[3])
+	out := dirty(x.dtype, shape)
+	if x.dtype == Float32 {
+		conv2D(g, x.f32, w.f32, out.f32)
+	} else {
+		conv2D(g, x.f64, w.f64, out.f64)
+	}
+	return out
+}
+
+// ConvTranspose2D returns the transposed convolution of y, shaped
+// N×O×OH×OW, with weights w, shaped O×(C/G)×KH×KW, to an N×C×h×wd result:
+// the adjoint of Conv2D with these weights and config as a linear map of
+// its input, so ⟨Conv2D(x, w), y⟩ = ⟨x, ConvTranspose2D(y, w, h, wd)⟩
+// (PyTorch's conv_transpose2d, whose weights have this layout). h and wd
+// are the input's height and width, which the output size does not
+// determine when a stride exceeds 1. It panics with ErrShape if Conv2D of
+// an N×C×h×wd input by w does not give y's shape, and with ErrDType.
+func ConvTranspose2D(y, w *Tensor, cfg ConvConfig, h, wd int) *Tensor {
+	const op = "conv_transpose2d"
+	sameDType(op, y, w)
+	cfg = cfg.normalized(op)
+	if y.Rank() != 4 || w.Rank() != 4 {
+		Panicf(ErrShape, op, "input %s and weights %s: want ranks 4 (N,O,H,W) and 4 (O,C/groups,KH,KW)", ShapeString(y.shape), ShapeString(w.shape))
+	}
+	if h < 1 || wd < 1 {
+		Panicf(ErrShape, op, "output size %d×%d", h, wd)
+	}
+	x := []int{y.shape[0], w.shape[1] * cfg.Groups, h, wd}
+	_, ys := ConvShape(op, x, w.shape, cfg)
+	if !slices.Equal(ys, y.shape) {
+		Panicf(ErrShape, op, "input %s does not match weights %s and output size %d×%d (config %+v): want %s", ShapeString(y.shape), ShapeString(w.shape), h, wd, cfg, ShapeString(ys))
+	}
+	g := newGeometry(cfg, x[0], x[1], h, wd, w.shape[0], w.shape[2], w.shape[3])
+	out := Empty(y.dtype, x) // col2im accumulates into zeros
+	if y.dtype == Float32 {
+		convInputGrad(g, y.f32, w.f32, out.f32)
+	} else {
+		convInputGrad(g, y.f64, w.f64, out.f64)
+	}
+	return out
+}
+
+// Conv2DWeightGrad returns the gradient of ⟨Conv2D(x, w), y⟩ with respect
+// to w: the kh×kw weights' adjoint, shaped O×(C/G)×kh×kw for x shaped
+// N×C×H×W and y shaped N×O×OH×OW, so ⟨Conv2D(x, w), y⟩ = ⟨w,
+// Conv2DWeightGrad(x, y, kh, kw)⟩. It panics with ErrShape if Conv2D of x
+// by kh×kw weights does not give y's shape, and with ErrDType.
+func Conv2DWeightGrad(x, y *Tensor, cfg ConvConfig, kh, kw int) *Tensor {
+	const op = "conv2d_weight_grad"
+	sameDType(op, x, y)
+	cfg = cfg.normalized(op)
+	if x.Rank() != 4 || y.Rank() != 4 {
+		Panicf(ErrShape, op, "input %s and output gradient %s: want rank 4", ShapeString(x.shape), ShapeString(y.shape))
+	}
+	ws := []int{y.shape[1], x.shape[1] / max(cfg.Groups, 1), kh, kw}
+	_, ys := ConvShape(op, x.shape, ws, cfg)
+	if !slices.Equal(ys, y.shape) {
+		Panicf(ErrShape, op, "output gradient %s does not match input %s and kernel %d×%d (config %+v): want %s", ShapeString(y.shape), ShapeString(x.shape), kh, kw, cfg, ShapeString(ys))
+	}
+	g := newGeometry(cfg, x.shape[0], x.shape[1], x.shape[2], x.shape[3], ws[0], kh, kw)
+	out := dirty(x.dtype, ws)
+	if x.dtype == Float32 {
+		convWeightGrad(g, x.f32, y.f32, out.f32)
+	} else {
+		convWeightGrad(g, x.f64, y.f64, out.f64)
+	}
+	return out
+}
+
+// gemmT is C = alpha·op(A)·op(B) + beta·C for row-major matrices with
+// leading dimensions lda, ldb, ldc.
+func gemmT[T Float](ta, tb bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	switch x := any(a).(type) {
+	case []float64:
+		gemmpkg.F64(ta, tb, m, n, k, 1, x, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+	case []float32:
+		gemmpkg.F32(ta, tb, m, n, k, 1, x, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	default:
+		panic(fmt.Sprintf("tensor: gemm of %T", a))
+	}
+}
+
+// convGrain is the least work, in multiply-adds, of a piece of images
+// that a convolution kernel hands to another core.
+const convGrain = 1 << 17
+
+// forImages calls f on pieces [lo, hi) of the g.n images, on several cores
+// when each image's products are too small for the GEMM to split over
+// cores itself and there is enough work in all.
+func (g geometry) forImages(f func(lo, hi int)) {
+	perImage := g.og * g.k * g.outPix * g.cfg.Groups
+	if perImage >= gemmpkg.ParallelThreshold || perImage == 0 {
+		f(0, g.n)
+		return
+	}
+	workers.For(g.n, max(1, convGrain/perImage), f)
+}
+
+// conv2D computes out = conv(x, w): per image and group, the og×k weight
+// block times the k×(oh·ow) unfolded input.
+func conv2D[T Float](g geometry, x, w, out []T) {
+	g.forImages(func(lo, hi int) {
+		var cols []T
+		if !g.direct {
+			cols = allocDirty[T](g.k * g.outPix)
+			defer put(cols)
+		}
+		for n := lo; n < hi; n++ {
+			for gr := range g.cfg.Groups {
+				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
+				b := xs
+				if !g.direct {
+					im2col(g, xs, cols)
+					b = cols
+				}
+				o := out[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
+				gemmT(false, false, g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, b, g.outPix, 0, o, g.outPix)
+			}
+		}
+	})
+}
+
+// convInputGrad adds the transposed convolution of y into dx (zeroed):
+// per image and group, the k×(oh·ow) product wᵀ·y folded back by col2im.
+func convInputGrad[T Float](g geometry, y, w, dx []T) {
+	g.forImages(func(lo, hi int) {
+		var cols []T
+		if !g.direct {
+			cols = allocDirty[T](g.k * g.outPix)
+			defer put(cols)
+		}
+		for n := lo; n < hi; n++ {
+			for gr := range g.cfg.Groups {
+				ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
+				d := dx[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
+				if g.direct {
+					gemmT(true, false, g.k, g.outPix, g.og, w[gr*g.og*g.k:], g.k, ys, g.outPix, 0, d, g.outPix)
+					continue
+				}
+				gemmT(true, false, g.k, g.outPix, g.og, w[gr*g.og*g.k:], g.k, ys, g.outPix, 0, cols, g.outPix)
+				col2im(g, cols, d)
+			}
+		}
+	})
+}
+
+// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group. Pieces of images
+// run on several cores, each summing into its own buffer (the first into
+// dw); the buffers are then added in image order, so the result depends
+// only on the number of pieces, not on timing.
+func convWeightGrad[T Float](g geometry, x, y, dw []T) {
+	if g.n == 0 {
+		clear(dw)
+		return
+	}
+	var mu sync.Mutex
+	partial := map[int][]T{}
+	g.forImages(func(lo, hi int) {
+		d := dw
+		if lo > 0 {
+			d = allocDirty[T](len(dw))
+		}
+		var cols []T
+		if !g.direct {
+			cols = allocDirty[T](g.k * g.outPix)
+			defer put(cols)
+		}
+		for gr := range g.cfg.Groups {
+			dg := d[gr*g.og*g.k:][:g.og*g.k]
+			for n := lo; n < hi; n++ {
+				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
+				b := xs
+				if !g.direct {
+					im2col(g, xs, cols)
+					b = cols
+				}
+				ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
+				var beta T
+				if n > lo {
+					beta = 1
+				}
+				gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, b, g.outPix, beta, dg, g.k)
+			}
+		}
+		if lo > 0 {
+			mu.Lock()
+			partial[lo] = d
+			mu.Unlock()
+		}
+	})
+	los := make([]int, 0, len(partial))
+	for lo := range partial {
+		los = append(los, lo)
+	}
+	slices.Sort(los)
+	for _, lo := range los {
+		for i, v := range partial[lo] {
+			dw[i] += v
+		}
+		put(partial[lo])
+	}
+}
+
+// im2col unfolds the cg×h×w channels x into cols, k×(oh·ow): row
+// (c·kh+p)·kw+q holds tap (p,q) of channel c at every output position,
+// zero where it falls in the padding.
+func im2col[T Float](g geometry, x, cols []T) {
+	s, pd, d := g.cfg.Stride, g.cfg.Padding, g.cfg.Dilation
+	r := 0
+	for c := range g.cg {
+		xc := x[c*g.inSize:][:g.inSize]
+		for p := range g.kh {
+			for q := range g.kw {
+				row := cols[r*g.outPix:][:g.outPix]
+				r++
+				lo, hi := validRange(g.ow, g.w, s[1], q*d[1]-pd[1][0])
+				for i := range g.oh {
+					seg := row[i*g.ow:][:g.ow]
+					ih := i*s[0] - pd[0][0] + p*d[0]
+					if ih < 0 || ih >= g.h || lo >= hi {
+						clear(seg)
+						continue
+					}
+					clear(seg[:lo])
+					clear(seg[hi:])
+					xr := xc[ih*g.w:][:g.w]
+					off := q*d[1] - pd[1][0]
+					if s[1] == 1 {
+						copy(seg[lo:hi], xr[lo+off:hi+off])
+						continue
+					}
+					for j := lo; j < hi; j++ {
+						seg[j] = xr[j*s[1]+off]
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds the columns of cols (as im2col lays them out) back into the
+// cg×h×w channels dx.
+func col2im[T Float](g geometry, cols, dx []T) {
+	s, pd, d := g.cfg.Stride, g.cfg.Padding, g.cfg.Dilation
+	r := 0
+	for c := range g.cg {
+		dc := dx[c*g.inSize:][:g.inSize]
+		for p := range g.kh {
+			for q := range g.kw {
+				row := cols[r*g.outPix:][:g.outPix]
+				r++
+				lo, hi := validRange(g.ow, g.w, s[1], q*d[1]-pd[1][0])
+				if lo >= hi {
+					continue
+				}
+				off := q*d[1] - pd[1][0]
+				for i := range g.oh {
+					ih := i*s[0] - pd[0][0] + p*d[0]
+					if ih < 0 || ih >= g.h {
+						continue
+					}
+					seg := row[i*g.ow:][:g.ow]
+					dr := dc[ih*g.w:][:g.w]
+					if s[1] == 1 {
+						dst := dr[lo+off : hi+off]
+						for j, v := range seg[lo:hi] {
+							dst[j] += v
+						}
+						continue
+					}
+					for j := lo; j < hi; j++ {
+						dr[j*s[1]+off] += seg[j]
+					}
+				}
+			}
+		}
+	}
+}
+
+// validRange returns the output columns j in [lo, hi) whose input column
+// j·stride+off lies in [0, w).
+func validRange(ow, w, stride, off int) (lo, hi int) {
+	// j·stride + off ≥ 0  ⇔  j ≥ ⌈-off/stride⌉
+	if off < 0 {
+		lo = (-off + stride - 1) / stride
+	}
+	// j·stride + off ≤ w-1  ⇔  j ≤ ⌊(w-1-off)/stride⌋
+	if w-1-off < 0 {
+		return 0, 0
+	}
+	hi = min(ow, (w-1-off)/stride+1)
+	if lo > hi {
+		lo = hi
+	}
+	return lo, hi
+}

@@ -1,0 +1,204 @@
+package tensor
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// naiveConv is the definition of a 2-d convolution as seven nested loops,
+// the independent reference for the im2col kernels.
+func naiveConv(x, w *Tensor, c ConvConfig) *Tensor {
+	c = c.normalized("test")
+	n, ch, h, wd := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	o, cg, kh, kw := w.shape[0], w.shape[1], w.shape[2], w.shape[3]
+	og := o / c.Groups
+	oh := ConvOutSize(h, kh, c.Stride[0], c.Padding[0][0], c.Padding[0][1], c.Dilation[0])
+	ow := ConvOutSize(wd, kw, c.Stride[1], c.Padding[1][0], c.Padding[1][1], c.Dilation[1])
+	_ = ch
+	out := Zeros(n, o, oh, ow)
+	for b := range n {
+		for oc := range o {
+			g := oc / og
+			for i := range oh {
+				for j := range ow {
+					s := 0.0
+					for ci := range cg {
+						for p := range kh {
+							for q := range kw {
+								ih := i*c.Stride[0] - c.Padding[0][0] + p*c.Dilation[0]
+								iw := j*c.Stride[1] - c.Padding[1][0] + q*c.Dilation[1]
+								if ih < 0 || ih >= h || iw < 0 || iw >= wd {
+									continue
+								}
+								s += x.At(b, g*cg+ci, ih, iw) * w.At(oc, ci, p, q)
+							}
+						}
+					}
+					out.Set(s, b, oc, i, j)
+				}
+			}
+		}
+	}
+	return out
+}
+
+var convCases = []struct {
+	x, w []int
+	cfg  ConvConfig
+}{
+	{[]int{2, 3, 5, 6}, []int{4, 3, 3, 3}, ConvConfig{}},
+	{[]int{1, 2, 8, 7}, []int{3, 2, 3, 3}, ConvConfig{Stride: [2]int{2, 3}, Padding: [2][2]int{{0, 2}, {1, 0}}}},
+	{[]int{2, 2, 9, 8}, []int{2, 2, 3, 2}, ConvConfig{Stride: [2]int{1, 2}, Padding: [2][2]int{{2, 1}, {1, 1}}, Dilation: [2]int{2, 3}}},
+	{[]int{2, 4, 6, 6}, []int{6, 2, 3, 3}, ConvConfig{Padding: [2][2]int{{1, 1}, {1, 1}}, Groups: 2}},
+	{[]int{2, 3, 6, 5}, []int{3, 1, 3, 3}, ConvConfig{Stride: [2]int{2, 2}, Padding: [2][2]int{{1, 1}, {1, 1}}, Groups: 3}},
+	{[]int{3, 4, 4, 5}, []int{5, 4, 1, 1}, ConvConfig{}},                                   // direct 1×1
+	{[]int{1, 2, 4, 5}, []int{2, 2, 1, 1}, ConvConfig{Stride: [2]int{2, 2}}},               // strided 1×1
+	{[]int{1, 1, 3, 3}, []int{1, 1, 3, 3}, ConvConfig{Padding: [2][2]int{{4, 4}, {4, 4}}}}, // padding wider than the kernel
+	{[]int{1, 2, 5, 4}, []int{2, 1, 2, 2}, ConvConfig{Stride: [2]int{3, 3}, Padding: [2][2]int{{2, 0}, {0, 3}}, Groups: 2}},
+}
+
+func closeTo(t *testing.T, what string, got, want *Tensor, tol float64) {
+	t.Helper()
+	if fmt.Sprint(got.Shape()) != fmt.Sprint(want.Shape()) {
+		t.Fatalf("%s: shape %v, want %v", what, got.Shape(), want.Shape())
+	}
+	g, w := got.Float64s(), want.Float64s()
+	for i := range g {
+		if math.Abs(g[i]-w[i]) > tol*(1+math.Abs(w[i])) {
+			t.Fatalf("%s: element %d = %.17g, want %.17g", what, i, g[i], w[i])
+		}
+	}
+}
+
+func dot(a, b *Tensor) float64 {
+	s := 0.0
+	for i, v := range a.Float64s() {
+		s += v * b.AtFlat(i)
+	}
+	return s
+}
+
+// TestConv2D checks the im2col kernel against naiveConv in both dtypes, and
+// the two adjoint kernels by ⟨conv(x, w), y⟩ = ⟨x, convT(y, w)⟩ =
+// ⟨w, wgrad(x, y)⟩, and by comparing them with the naive convolution's
+// transposes built one basis vector at a time.
+func TestConv2D(t *testing.T) {
+	for k, c := range convCases {
+		t.Run(fmt.Sprint(k), func(t *testing.T) {
+			x, w := RandN(seeded(uint64(3*k+1)), c.x...), RandN(seeded(uint64(3*k+2)), c.w...)
+			want := naiveConv(x, w, c.cfg)
+			got := Conv2D(x, w, c.cfg)
+			closeTo(t, "conv2d", got, want, 1e-13)
+			closeTo(t, "conv2d float32", Conv2D(x.As(Float32), w.As(Float32), c.cfg), want, 1e-5)
+
+			y := RandN(seeded(uint64(3*k+3)), got.Shape()...)
+			dx := ConvTranspose2D(y, w, c.cfg, c.x[2], c.x[3])
+			dw := Conv2DWeightGrad(x, y, c.cfg, c.w[2], c.w[3])
+			lhs := dot(got, y)
+			if d := math.Abs(dot(x, dx) - lhs); d > 1e-11*(1+math.Abs(lhs)) {
+				t.Errorf("⟨x, convT(y, w)⟩ - ⟨conv(x, w), y⟩ = %g", d)
+			}
+			if d := math.Abs(dot(w, dw) - lhs); d > 1e-11*(1+math.Abs(lhs)) {
+				t.Errorf("⟨w, wgrad(x, y)⟩ - ⟨conv(x, w), y⟩ = %g", d)
+			}
+			// Elementwise: dx[i] = ⟨naiveConv(eᵢ, w), y⟩, dw[j] = ⟨naiveConv(x, eⱼ), y⟩.
+			for i := range x.Size() {
+				e := Zeros(c.x...)
+				e.SetFlat(i, 1)
+				if want := dot(naiveConv(e, w, c.cfg), y); math.Abs(dx.AtFlat(i)-want) > 1e-12*(1+math.Abs(want)) {
+					t.Fatalf("convT element %d = %g, want %g", i, dx.AtFlat(i), want)
+				}
+			}
+			for j := range w.Size() {
+				e := Zeros(c.w...)
+				e.SetFlat(j, 1)
+				if want := dot(naiveConv(x, e, c.cfg), y); math.Abs(dw.AtFlat(j)-want) > 1e-12*(1+math.Abs(want)) {
+					t.Fatalf("wgrad element %d = %g, want %g", j, dw.AtFlat(j), want)
+				}
+			}
+			x32, y32, w32 := x.As(Float32), y.As(Float32), w.As(Float32)
+			closeTo(t, "convT float32", ConvTranspose2D(y32, w32, c.cfg, c.x[2], c.x[3]), dx, 1e-5)
+			closeTo(t, "wgrad float32", Conv2DWeightGrad(x32, y32, c.cfg, c.w[2], c.w[3]), dw, 1e-5)
+		})
+	}
+}
+
+// TestConv2DRecycledStorage runs the kernels into storage that held other
+// values, which they must overwrite or clear.
+func TestConv2DRecycledStorage(t *testing.T) {
+	c := convCases[1]
+	x, w := RandN(seeded(1), c.x...), RandN(seeded(2), c.w...)
+	want := naiveConv(x, w, c.cfg)
+	for range 3 {
+		got := Conv2D(x, w, c.cfg)
+		closeTo(t, "conv2d", got, want, 1e-13)
+		junk := Full(math.NaN(), got.Shape()...)
+		Recycle(junk)
+		Recycle(got)
+	}
+}
+
+func TestConv2DErrors(t *testing.T) {
+	x, w := Zeros(1, 4, 5, 5), Zeros(2, 2, 3, 3)
+	cases := []struct {
+		name string
+		fn   func()
+		kind error
+		msg  string
+	}{
+		{"rank", func() { Conv2D(Zeros(4, 5, 5), w, ConvConfig{Groups: 2}) }, ErrShape, "want ranks 4"},
+		{"channels", func() { Conv2D(x, w, ConvConfig{}) }, ErrShape, "want 4 input channels per group, have 2"},
+		{"groups", func() { Conv2D(x, Zeros(3, 2, 3, 3), ConvConfig{Groups: 2}) }, ErrShape, "not multiples of groups=2"},
+		{"too big", func() { Conv2D(x, w, ConvConfig{Groups: 2, Dilation: [2]int{3, 1}}) }, ErrShape, "does not fit"},
+		{"negative", func() { Conv2D(x, w, ConvConfig{Groups: 2, Stride: [2]int{-1, 1}}) }, ErrArg, "negative"},
+		{"dtype", func() { Conv2D(x.As(Float32), w, ConvConfig{Groups: 2}) }, ErrDType, "conv2d"},
+		{"transpose", func() { ConvTranspose2D(Zeros(1, 2, 3, 3), w, ConvConfig{Groups: 2}, 6, 5) }, ErrShape, "conv_transpose2d"},
+		{"wgrad", func() { Conv2DWeightGrad(x, Zeros(1, 2, 3, 2), ConvConfig{Groups: 2}, 3, 3) }, ErrShape, "conv2d_weight_grad"},
+	}
+	for _, c := range cases {
+		err := Maybe(c.fn)
+		if !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: error %v, want %v containing %q", c.name, err, c.kind, c.msg)
+		}
+	}
+}
+
+// TestConv2DParallel runs enough small images that the kernels split them
+// over cores (when there are several), against the naive convolution, the
+// adjoint identities, and the weight gradient summed image by image.
+func TestConv2DParallel(t *testing.T) {
+	xs, ws := []int{64, 2, 12, 12}, []int{4, 2, 3, 3} // 5184 multiply-adds an image: 2 pieces of 32
+	cfg := ConvConfig{Stride: [2]int{1, 2}, Padding: [2][2]int{{1, 1}, {0, 2}}}
+	g := newGeometry(cfg.normalized("test"), xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3])
+	pieces := 0
+	g.forImages(func(lo, hi int) { pieces++ })
+	if runtime.GOMAXPROCS(0) > 1 && pieces < 2 {
+		t.Fatalf("%d pieces: the test no longer splits the images", pieces)
+	}
+	x, w := RandN(seeded(1), xs...), RandN(seeded(2), ws...)
+	got := Conv2D(x, w, cfg)
+	closeTo(t, "conv2d", got, naiveConv(x, w, cfg), 1e-13)
+	y := RandN(seeded(3), got.Shape()...)
+	lhs := dot(got, y)
+	dx := ConvTranspose2D(y, w, cfg, xs[2], xs[3])
+	if d := math.Abs(dot(x, dx) - lhs); d > 1e-11*(1+math.Abs(lhs)) {
+		t.Errorf("⟨x, convT(y, w)⟩ - ⟨conv(x, w), y⟩ = %g", d)
+	}
+	dw := Conv2DWeightGrad(x, y, cfg, ws[2], ws[3])
+	sum := Zeros(ws...)
+	for n := range xs[0] {
+		xn, yn := Slice(x, 0, n, n+1), Slice(y, 0, n, n+1)
+		sum.AddInPlace(Conv2DWeightGrad(xn, yn, cfg, ws[2], ws[3]))
+		closeTo(t, "convT image", ConvTranspose2D(yn, w, cfg, xs[2], xs[3]), Slice(dx, 0, n, n+1), 1e-14)
+	}
+	closeTo(t, "wgrad", dw, sum, 1e-12)
+	for range 3 { // the same pieces each time: bit-identical
+		if !Equal(Conv2DWeightGrad(x, y, cfg, ws[2], ws[3]), dw) {
+			t.Fatal("weight gradient differs between runs")
+		}
+	}
+}
