@@ -120,7 +120,9 @@ func Slice(x Value, axis, start, stop int) Value {
 	if start == 0 && stop == x.Shape()[a] {
 		return x
 	}
-	tensor.Slice(tensor.Zeros(x.Shape()[a]), 0, start, stop) // validates the range
+	if start < 0 || stop < start || stop > x.Shape()[a] {
+		tensor.Panicf(tensor.ErrIndex, "slice", "range [%d:%d] out of bounds for axis %d of shape %s", start, stop, axis, tensor.ShapeString(x.Shape()))
+	}
 	return bind(slicePrim, &params{axis: a, start: start, stop: stop}, x)
 }
 
