@@ -54,8 +54,8 @@ func classOf(n int) (c, size int) {
 }
 
 // DefaultCacheLimit is the number of bytes the storage cache holds at most
-// unless SetCacheLimit changes it: 256 MiB.
-const DefaultCacheLimit = 256 << 20
+// unless SetCacheLimit changes it: 128 MiB.
+const DefaultCacheLimit = 128 << 20
 
 var (
 	limit   atomic.Int64  // the cap on held bytes, less DefaultCacheLimit (so that the zero value is the default)
