@@ -130,6 +130,14 @@ func TestKernelsOverwriteRecycledStorage(t *testing.T) {
 			"pad rows":      func() *Tensor { return Pad(a, 0, 1, 1).Reshape(4 * n) },
 			"take_along":    func() *Tensor { return TakeAlong(a, 0, idx) },
 			"matmul":        func() *Tensor { return MatMul(sq, Transpose(sq, 1, 0)) },
+			"broadcast_to":  func() *Tensor { return BroadcastTo(row, []int{2, n}) },
+			"broadcast col": func() *Tensor { return BroadcastTo(Slice(a, 1, 3, 4), []int{2, n}) },
+			"broadcast one": func() *Tensor { return BroadcastTo(d.Scalar(3), []int{2, n}) },
+			"max":           func() *Tensor { return Max(a, []int{0}, false) },
+			"min":           func() *Tensor { return Min(a, []int{0}, true) },
+			"randn":         func() *Tensor { return d.RandN(7, 2, n) },
+			"rand":          func() *Tensor { return d.Rand(7, -1, 1, 2, n) },
+			"arange":        func() *Tensor { return d.Arange(0, 2*n, 1) },
 		}
 		for name, op := range ops {
 			want := op()

@@ -176,7 +176,7 @@ func (d DType) Arange(start, stop, step float64) *Tensor {
 	if n < 0 {
 		n = 0
 	}
-	t := Empty(d, []int{n})
+	t := dirty(d, []int{n}) // every element is written below
 	for i := 0; i < n; i++ {
 		t.SetFlat(i, start+float64(i)*step)
 	}
@@ -200,7 +200,7 @@ func (d DType) Eye(n int) *Tensor {
 func (d DType) RandN(seed uint64, shape ...int) *Tensor {
 	checkShape("randn", shape)
 	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	t := Empty(d, slices.Clone(shape))
+	t := dirty(d, slices.Clone(shape)) // every element is written below
 	for i := 0; i < t.Size(); i++ {
 		t.SetFlat(i, r.NormFloat64())
 	}
@@ -214,7 +214,7 @@ func (d DType) RandN(seed uint64, shape ...int) *Tensor {
 func (d DType) Rand(seed uint64, lo, hi float64, shape ...int) *Tensor {
 	checkShape("rand", shape)
 	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	t := Empty(d, slices.Clone(shape))
+	t := dirty(d, slices.Clone(shape)) // every element is written below
 	for i := 0; i < t.Size(); i++ {
 		t.SetFlat(i, uniform(d, lo, hi, r.Float64()))
 	}
