@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
 	"github.com/chainrule/chainrule/ad"
 	kernels "github.com/chainrule/chainrule/internal/gemm"
@@ -204,8 +205,27 @@ func buildW2(quick bool) []*Case {
 				q := r.Median / p.Median
 				r.metric("grad_over_primal", q, fmt.Sprintf("grad/primal %.2f", q))
 			}
+			// the eager primal's garbage collections and storage cache:
+			// its intermediates come back through the collector
+			if r := find(rows, "chainrule/primal"); r != nil {
+				gcs, cached := gcsPerOp(func() { rosenN(xv) }, 20)
+				r.metric("gc_per_op", gcs, fmt.Sprintf("%.2f GC/op", gcs))
+				r.metric("cached_bytes", float64(cached), fmt.Sprintf("cache %.0f MiB", float64(cached)/(1<<20)))
+			}
 		},
 	}}
+}
+
+// gcsPerOp runs op n times and returns the garbage collections per run
+// and the bytes package tensor's storage cache holds at the end.
+func gcsPerOp(op func(), n int) (float64, int64) {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	for range n {
+		op()
+	}
+	runtime.ReadMemStats(&b)
+	return float64(b.NumGC-a.NumGC) / float64(n), tensor.CachedBytes()
 }
 
 // mlpSetup holds W3's seeded data and initial parameters in one dtype.
