@@ -205,27 +205,32 @@ func buildW2(quick bool) []*Case {
 				q := r.Median / p.Median
 				r.metric("grad_over_primal", q, fmt.Sprintf("grad/primal %.2f", q))
 			}
-			// the eager primal's garbage collections and storage cache:
-			// its intermediates come back through the collector
+			// the eager primal's garbage collections and fresh memory: its
+			// intermediates come back to tensor's storage cache through
+			// the collector
 			if r := find(rows, "chainrule/primal"); r != nil {
-				gcs, cached := gcsPerOp(func() { rosenN(xv) }, 20)
+				gcs, bytes := gcsPerOp(func() { rosenN(xv) }, 20)
 				r.metric("gc_per_op", gcs, fmt.Sprintf("%.2f GC/op", gcs))
-				r.metric("cached_bytes", float64(cached), fmt.Sprintf("cache %.0f MiB", float64(cached)/(1<<20)))
+				r.metric("alloc_bytes_per_op", bytes, fmt.Sprintf("%.1f MiB allocated/op", bytes/(1<<20)))
 			}
 		},
 	}}
 }
 
-// gcsPerOp runs op n times and returns the garbage collections per run
-// and the bytes package tensor's storage cache holds at the end.
-func gcsPerOp(op func(), n int) (float64, int64) {
+// gcsPerOp runs op n times after as many unmeasured runs (which fill the
+// storage cache) and returns the garbage collections and the bytes
+// allocated from the Go runtime per measured run.
+func gcsPerOp(op func(), n int) (gcs, bytes float64) {
+	for range n {
+		op()
+	}
 	var a, b runtime.MemStats
 	runtime.ReadMemStats(&a)
 	for range n {
 		op()
 	}
 	runtime.ReadMemStats(&b)
-	return float64(b.NumGC-a.NumGC) / float64(n), tensor.CachedBytes()
+	return float64(b.NumGC-a.NumGC) / float64(n), float64(b.TotalAlloc-a.TotalAlloc) / float64(n)
 }
 
 // mlpSetup holds W3's seeded data and initial parameters in one dtype.
