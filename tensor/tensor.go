@@ -43,7 +43,7 @@ type Tensor struct {
 	f64   []float64
 	f32   []float32
 	small [1]float64 // inline storage for float64 scalars: one allocation per scalar
-	own   bool       // the storage is a whole allocation of this package's, which Recycle may pool
+	own   bool       // the storage is a whole allocation of this package's, which Recycle may cache
 }
 
 // Size returns the number of elements a shape holds (1 for a scalar).
@@ -125,7 +125,7 @@ func Empty(d DType, shape []int) *Tensor {
 // Uninitialized returns a tensor of dtype d with the given shape, which it
 // takes ownership of, for a caller that will write every element: like
 // NumPy's empty and PyTorch's torch.empty, its elements are unspecified
-// (storage handed back by Recycle is not cleared). It panics with ErrShape
+// (storage from the cache is not cleared; see SetCacheLimit). It panics with ErrShape
 // for a negative dimension.
 func Uninitialized(d DType, shape []int) *Tensor { return dirty(d, shape) }
 
