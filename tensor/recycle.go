@@ -161,8 +161,8 @@ func allocDirty[T Float](n int) []T {
 		return make([]T, n) // too small to cache, or caching is off
 	}
 	c, size := classOf(n)
-	if c < 0 {
-		return make([]T, n)
+	if c < 0 || bytesOf[T](size) > CacheLimit() {
+		return make([]T, n) // it would never fit the cache: no rounding up
 	}
 	l := &storeOf[T]().class[c]
 	l.mu.Lock()

@@ -175,6 +175,11 @@ func TestSetCacheLimit(t *testing.T) {
 	if h := CachedBytes(); h > 1<<20 {
 		t.Errorf("%d bytes cached after lowering the limit to 1 MiB", h)
 	}
+	// an array that could never fit is not rounded up to its size class
+	big := Zeros(1<<17 + 1)
+	if c := cap(big.Data()); c != 1<<17+1 {
+		t.Errorf("an array over the limit has capacity %d for %d elements", c, 1<<17+1)
+	}
 	SetCacheLimit(0)
 	if h := CachedBytes(); h != 0 {
 		t.Errorf("%d bytes cached with caching off", h)
