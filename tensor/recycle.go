@@ -21,8 +21,9 @@ import (
 //
 // The cache is bounded:
 //   - storage is kept by size class, four classes per power of two (a
-//     length is rounded up by at most 25%), not by exact length, so that
-//     lengths that never repeat still find storage to reuse;
+//     length is rounded up by at most 25%, unless its class would not fit
+//     the cache at all), not by exact length, so that lengths that never
+//     repeat still find storage to reuse;
 //   - it holds at most CacheLimit bytes (SetCacheLimit; DefaultCacheLimit
 //     unless changed): storage beyond that is left to the garbage
 //     collector;
