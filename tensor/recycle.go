@@ -196,12 +196,17 @@ func arm[T Float](b []T, c int) {
 // the cache has room for it; otherwise it leaves b to the collector.
 func put[T Float](b []T, c int, armed bool) {
 	n := bytesOf[T](len(b))
-	if held.Add(n) > CacheLimit() {
-		held.Add(-n)
-		if armed {
-			runtime.SetFinalizer(&b[0], nil)
+	for { // reserve n bytes, never going over the limit even for a moment
+		h := held.Load()
+		if h+n > CacheLimit() {
+			if armed {
+				runtime.SetFinalizer(&b[0], nil)
+			}
+			return
 		}
-		return
+		if held.CompareAndSwap(h, h+n) {
+			break
+		}
 	}
 	l := &storeOf[T]().class[c]
 	l.mu.Lock()
