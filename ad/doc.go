@@ -107,11 +107,13 @@
 // # Memory
 //
 // A reverse sweep over tensors hands each cotangent's storage back to
-// package tensor's pool as soon as no adjoint holds it, and Grad (with
-// ValueAndGrad, Grads and ValueAndGrads) hands back its intermediate
+// package tensor's storage cache as soon as no adjoint holds it, and Grad
+// (with ValueAndGrad, Grads and ValueAndGrads) hands back its intermediate
 // values when it returns, as PyTorch frees a graph's saved tensors after
-// backward: the next kernels and the next step reuse that memory instead
-// of taking fresh pages from the runtime (see recycle.go). Inputs,
+// backward: the next kernels and the next step reuse that memory at once,
+// instead of taking fresh pages from the runtime or waiting for the
+// garbage collector to return it to the cache (see recycle.go, and
+// tensor.SetCacheLimit for the cache's bound). Inputs,
 // captured constants, the value and the gradients returned, and what
 // custom rules and checkpoints see are never recycled. A value computed
 // inside f is valid only inside f: call Tensor there to keep it (the

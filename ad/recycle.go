@@ -5,10 +5,11 @@ import "github.com/chainrule/chainrule/tensor"
 // Recycling adjoints: a reverse sweep over tensors creates a cotangent for
 // every node and a sum for every fan-out, each a fresh array, and drops
 // each once the node is done. Handing those arrays back to package
-// tensor's pool as they die (tensor.Recycle) lets the next kernels of the
-// sweep — and the next forward pass — reuse them instead of taking fresh,
-// page-faulting memory from the runtime, as PyTorch's caching allocator
-// does. The sweep counts, per storage, the adjoints holding it; storage is
+// tensor's storage cache as they die (tensor.Recycle) lets the next
+// kernels of the sweep — and the next forward pass — reuse them at once,
+// as PyTorch's caching allocator does, instead of taking fresh,
+// page-faulting memory from the runtime or waiting for the garbage
+// collector to find them dead (which also returns them to the cache). The sweep counts, per storage, the adjoints holding it; storage is
 // recycled when the count drops to zero, unless the sweep did not create
 // it: forward values, the seed, anything a custom rule or checkpoint (user
 // code) saw or returned, and the gradients handed back to the caller are

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
 	"github.com/chainrule/chainrule/ad"
 	kernels "github.com/chainrule/chainrule/internal/gemm"
@@ -208,8 +209,32 @@ func buildW2(quick bool) []*Case {
 				q := r.Median / p.Median
 				r.metric("grad_over_primal", q, fmt.Sprintf("grad/primal %.2f", q))
 			}
+			// the eager primal's garbage collections and fresh memory: its
+			// intermediates come back to tensor's storage cache through
+			// the collector
+			if r := find(rows, "chainrule/primal"); r != nil {
+				gcs, bytes := gcsPerOp(func() { rosenN(xv) }, 20)
+				r.metric("gc_per_op", gcs, fmt.Sprintf("%.2f GC/op", gcs))
+				r.metric("alloc_bytes_per_op", bytes, fmt.Sprintf("%.1f MiB allocated/op", bytes/(1<<20)))
+			}
 		},
 	}}
+}
+
+// gcsPerOp runs op n times after as many unmeasured runs (which fill the
+// storage cache) and returns the garbage collections and the bytes
+// allocated from the Go runtime per measured run.
+func gcsPerOp(op func(), n int) (gcs, bytes float64) {
+	for range n {
+		op()
+	}
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	for range n {
+		op()
+	}
+	runtime.ReadMemStats(&b)
+	return float64(b.NumGC-a.NumGC) / float64(n), float64(b.TotalAlloc-a.TotalAlloc) / float64(n)
 }
 
 // mlpSetup holds W3's seeded data and initial parameters in one dtype.

@@ -1,6 +1,13 @@
 package tensor
 
-import "testing"
+import (
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // BenchmarkMatMul512 multiplies two 512×512 matrices and reports the rate
 // in GFLOP/s, counting 2·512³ floating-point operations per product.
@@ -57,4 +64,56 @@ func BenchmarkSum(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkCacheSoak allocates tensors of random, non-repeating lengths
+// from 4096 to 2^20 elements, writes them, and drops them: every other one
+// through Recycle, the rest left to the garbage collector. With the cache
+// on (the default limit) and off (limit 0), it reports the peak bytes the
+// cache held, the live heap after a collection at the end, and the
+// process's peak RSS so far (VmHWM: run one sub-benchmark at a time,
+// -bench 'CacheSoak/off', for its own figure). Memory must stay bounded by
+// the limit; issue 11's per-length pools held 717 MB RSS here.
+func BenchmarkCacheSoak(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		limit int64
+	}{{"on", DefaultCacheLimit}, {"off", 0}} {
+		b.Run(c.name, func(b *testing.B) {
+			defer SetCacheLimit(SetCacheLimit(c.limit))
+			r := rand.New(rand.NewPCG(1, 2))
+			peak := int64(0)
+			for i := 0; i < b.N; i++ {
+				x := Uninitialized(Float64, []int{recycleMin + r.IntN(1<<20-recycleMin)})
+				x.Fill(1)
+				if i%2 == 0 {
+					Recycle(x)
+				}
+				peak = max(peak, CachedBytes())
+			}
+			b.StopTimer()
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(peak)/(1<<20), "cache-peak-MiB")
+			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-after-GC-MiB")
+			b.ReportMetric(peakRSS()/(1<<20), "peak-RSS-MiB")
+		})
+	}
+}
+
+// peakRSS returns the process's peak resident set (VmHWM) in bytes, or 0
+// where /proc/self/status is missing.
+func peakRSS() float64 {
+	s, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(s), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb * 1024
+		}
+	}
+	return 0
 }

@@ -244,7 +244,7 @@ func conv2D[T Float](g geometry, x, w, out []T) {
 		var cols []T
 		if !g.direct {
 			cols = allocDirty[T](g.k * g.outPix)
-			defer put(cols)
+			defer recycle(cols)
 		}
 		for n := lo; n < hi; n++ {
 			for gr := range g.cfg.Groups {
@@ -268,7 +268,7 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 		var cols []T
 		if !g.direct {
 			cols = allocDirty[T](g.k * g.outPix)
-			defer put(cols)
+			defer recycle(cols)
 		}
 		for n := lo; n < hi; n++ {
 			for gr := range g.cfg.Groups {
@@ -304,7 +304,7 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		var cols []T
 		if !g.direct {
 			cols = allocDirty[T](g.k * g.outPix)
-			defer put(cols)
+			defer recycle(cols)
 		}
 		for gr := range g.cfg.Groups {
 			dg := d[gr*g.og*g.k:][:g.og*g.k]
@@ -338,7 +338,7 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		for i, v := range partial[lo] {
 			dw[i] += v
 		}
-		put(partial[lo])
+		recycle(partial[lo])
 	}
 }
 

@@ -123,3 +123,19 @@ func ExampleSize() {
 	// 24 0 1
 	// true
 }
+
+// The storage cache's knobs: a limit in bytes (0 turns caching off), and
+// EmptyCache to hand everything cached to the garbage collector at once.
+func ExampleSetCacheLimit() {
+	previous := tensor.SetCacheLimit(64 << 20)
+	fmt.Println(tensor.CacheLimit() >> 20)
+	tensor.Recycle(tensor.Zeros(1 << 16)) // 512 KiB back to the cache
+	fmt.Println(tensor.CachedBytes() >= 512<<10)
+	tensor.EmptyCache()
+	fmt.Println(tensor.CachedBytes())
+	tensor.SetCacheLimit(previous)
+	// Output:
+	// 64
+	// true
+	// 0
+}

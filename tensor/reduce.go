@@ -70,7 +70,12 @@ func reduce(op string, t *Tensor, axes []int, keep bool, kind reduceKind) *Tenso
 	if kind != rsum && t.Size() == 0 && Size(kshape) > 0 {
 		Panicf(ErrShape, op, "reduction of empty shape %s", ShapeString(t.shape))
 	}
-	out := Empty(t.dtype, kshape)
+	var out *Tensor
+	if kind == rsum {
+		out = Empty(t.dtype, kshape) // sums accumulate into zeros
+	} else {
+		out = dirty(t.dtype, kshape) // reduceT starts max and min at ∓Inf
+	}
 	if t.dtype == Float32 {
 		reduceT(t, out, t.f32, out.f32, kind)
 	} else {
@@ -142,9 +147,32 @@ func BroadcastTo(t *Tensor, shape []int) *Tensor {
 	if s, ok := broadcast(t.shape, shape); !ok || !slices.Equal(s, shape) {
 		Panicf(ErrShape, "broadcast_to", "cannot broadcast %s to %s", ShapeString(t.shape), ShapeString(shape))
 	}
-	out := Empty(t.dtype, slices.Clone(shape))
-	out.AddInPlace(t)
+	out := dirty(t.dtype, slices.Clone(shape)) // every element is written
+	if t.dtype == Float32 {
+		broadcastCopy(out.f32, t.f32, shape, t.shape)
+	} else {
+		broadcastCopy(out.f64, t.f64, shape, t.shape)
+	}
 	return out
+}
+
+// broadcastCopy writes x, of shape from, broadcast to shape into z.
+func broadcastCopy[T Float](z, x []T, shape, from []int) {
+	if len(x) == 1 {
+		v := x[0]
+		parallel(len(z), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				z[i] = v
+			}
+		})
+		return
+	}
+	bcast(shape, [][]int{from}, func(off, inner []int, o, n int) {
+		k, s := off[0], inner[0]
+		for j := 0; j < n; j++ {
+			z[o+j] = x[k+j*s]
+		}
+	})
 }
 
 // SumTo sums t down to shape, undoing a broadcast from shape to t's shape:

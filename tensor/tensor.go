@@ -44,7 +44,7 @@ type Tensor struct {
 	f64   []float64
 	f32   []float32
 	small [1]float64 // inline storage for float64 scalars: one allocation per scalar
-	own   bool       // the storage is a whole allocation of this package's, which Recycle may pool
+	own   bool       // the storage is a whole allocation of this package's, which Recycle may cache
 }
 
 // MaxSize is the most elements a tensor may hold, and the most the non-zero
@@ -180,7 +180,7 @@ func Empty(d DType, shape []int) *Tensor {
 // Uninitialized returns a tensor of dtype d with the given shape, which it
 // takes ownership of, for a caller that will write every element: like
 // NumPy's empty and PyTorch's torch.empty, its elements are unspecified
-// (storage handed back by Recycle is not cleared). It panics like
+// (storage from the cache is not cleared; see SetCacheLimit). It panics like
 // DType.Zeros.
 func Uninitialized(d DType, shape []int) *Tensor {
 	d.check("uninitialized")
@@ -243,7 +243,7 @@ func (d DType) Arange(start, stop, step float64) *Tensor {
 	if n < 0 {
 		n = 0
 	}
-	t := dirty(d, []int{n})
+	t := dirty(d, []int{n}) // every element is written below
 	for i := 0; i < n; i++ {
 		t.SetFlat(i, start+float64(i)*step)
 	}
