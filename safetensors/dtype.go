@@ -14,21 +14,21 @@ type DType uint8
 // increasing alignment (the order Write relies on to keep every tensor
 // aligned to its element size).
 const (
-	BOOL    DType = iota // boolean, one byte (0 or 1)
-	U8                   // unsigned 8-bit integer
-	I8                   // signed 8-bit integer
-	F8E5M2               // 8-bit float, 5 exponent and 2 mantissa bits ("F8_E5M2")
-	F8E4M3               // 8-bit float, 4 exponent and 3 mantissa bits ("F8_E4M3")
-	I16                  // signed 16-bit integer
-	U16                  // unsigned 16-bit integer
-	F16                  // IEEE-754 half precision
-	BF16                 // bfloat16
-	I32                  // signed 32-bit integer
-	U32                  // unsigned 32-bit integer
-	F32                  // IEEE-754 single precision: a tensor.Float32 tensor
-	F64                  // IEEE-754 double precision: a tensor.Float64 tensor
-	I64                  // signed 64-bit integer
-	U64                  // unsigned 64-bit integer
+	BOOL   DType = iota // boolean, one byte (0 or 1)
+	U8                  // unsigned 8-bit integer
+	I8                  // signed 8-bit integer
+	F8E5M2              // 8-bit float, 5 exponent and 2 mantissa bits ("F8_E5M2")
+	F8E4M3              // 8-bit float, 4 exponent and 3 mantissa bits ("F8_E4M3")
+	I16                 // signed 16-bit integer
+	U16                 // unsigned 16-bit integer
+	F16                 // IEEE-754 half precision
+	BF16                // bfloat16
+	I32                 // signed 32-bit integer
+	U32                 // unsigned 32-bit integer
+	F32                 // IEEE-754 single precision: a tensor.Float32 tensor
+	F64                 // IEEE-754 double precision: a tensor.Float64 tensor
+	I64                 // signed 64-bit integer
+	U64                 // unsigned 64-bit integer
 	numDTypes
 )
 
