@@ -219,3 +219,16 @@ func crashHelper(path string) {
 		return Write(&blockingWriter{w: w, n: 8 * 400 * 400 / 2}, big, nil)
 	})
 }
+
+func TestSavePanicsBeforeWriting(t *testing.T) {
+	dir := t.TempDir()
+	err := tensor.Maybe(func() {
+		Save(filepath.Join(dir, "x.safetensors"), map[string]*tensor.Tensor{"w": nil}, nil)
+	})
+	if !errors.Is(err, tensor.ErrArg) || !strings.Contains(err.Error(), "safetensors.Save") || !strings.Contains(err.Error(), `"w"`) {
+		t.Errorf("got %v, want ErrArg naming safetensors.Save and the tensor", err)
+	}
+	if names := dirNames(t, dir); len(names) != 0 {
+		t.Errorf("a refused Save left %v", names)
+	}
+}

@@ -32,7 +32,11 @@ import (
 // tensor, the name "__metadata__", or a name, metadata key or value that is
 // not valid UTF-8; these are programmer errors.
 func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
-	names, header := layout(tensors, metadata)
+	return write("safetensors.Write", w, tensors, metadata)
+}
+
+func write(op string, w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
+	names, header := layout(op, tensors, metadata)
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], uint64(len(header)))
 	if _, err := w.Write(b[:]); err != nil {
@@ -74,10 +78,9 @@ func Write(w io.Writer, tensors map[string]*tensor.Tensor, metadata map[string]s
 	return nil
 }
 
-// layout validates the arguments of Write and returns the tensor names in
-// data order and the padded header.
-func layout(tensors map[string]*tensor.Tensor, metadata map[string]string) ([]string, []byte) {
-	const op = "safetensors.Write"
+// layout validates the arguments of Write or Save (op) and returns the
+// tensor names in data order and the padded header.
+func layout(op string, tensors map[string]*tensor.Tensor, metadata map[string]string) ([]string, []byte) {
 	names := make([]string, 0, len(tensors))
 	for name, t := range tensors {
 		switch {
@@ -163,11 +166,12 @@ func writeString(h *bytes.Buffer, s string) {
 // atomically: it writes a temporary file in the same directory, syncs it to
 // disk, renames it over path and syncs the directory. A failure or a crash
 // during Save leaves the file that was at path, if any, untouched. A new
-// file gets mode 0644; a replaced one keeps its mode. Save panics like Write
-// and returns an error naming path if the file system fails.
+// file gets mode 0644; a replaced one keeps its mode (if path is a symbolic
+// link, the link is replaced by the file). Save panics like Write and returns
+// an error naming path if the file system fails.
 func Save(path string, tensors map[string]*tensor.Tensor, metadata map[string]string) error {
-	layout(tensors, metadata) // panic on bad arguments before touching the disk
-	return atomicWrite(path, func(w io.Writer) error { return Write(w, tensors, metadata) })
+	layout("safetensors.Save", tensors, metadata) // panic on bad arguments before touching the disk
+	return atomicWrite(path, func(w io.Writer) error { return write("safetensors.Save", w, tensors, metadata) })
 }
 
 // atomicWrite writes path through write by way of a synced temporary file
