@@ -145,7 +145,7 @@ func Read(r io.Reader) (*File, error) {
 // b. It validates everything and returns an error wrapping ErrFormat, naming
 // the problem, for a file that is truncated, corrupt or hostile: a header
 // length beyond MaxHeaderSize or the file, a header that is not a UTF-8 JSON
-// object, a duplicate name or key, an unknown dtype or field, a shape whose
+// object (beginning with '{' and followed by nothing but spaces), a duplicate name or key, an unknown dtype or field, a shape whose
 // byte size overflows or differs from its data_offsets, offsets out of
 // bounds, overlapping or leaving a gap, or bytes after the last tensor. It
 // never panics.
@@ -163,6 +163,9 @@ func Parse(b []byte) (*File, error) {
 	header, data := b[8:8+n], b[8+n:]
 	if !utf8.Valid(header) {
 		return nil, formatErr("header is not valid UTF-8")
+	}
+	if len(header) == 0 || header[0] != '{' {
+		return nil, formatErr("header does not begin with '{'")
 	}
 	keys, values, err := object(header)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -37,7 +38,10 @@ func TestParseRejects(t *testing.T) {
 		{"length past the end", withLength(64, "{}"), "exceeds the 2 bytes after it"},
 		{"not utf8", file("{\"w\xff\":1}", 0), "UTF-8"},
 		{"not json", file("{nope", 0), "not JSON"},
-		{"not an object", file("[1,2]", 0), "not a JSON object"},
+		{"empty header", file("", 0), "does not begin with '{'"},
+		{"leading space", file(" {}", 0), "does not begin with '{'"},
+		{"not an object", file("[1,2]", 0), "does not begin with"},
+		{"entry not an object", file(`{"w":[1]}`, 0), "not a JSON object"},
 		{"trailing json", file("{}{}", 0), "after the JSON object"},
 		{"truncated json", file(`{"w":{"dtype":"F32"`, 0), "JSON"},
 		{"duplicate name", file("{"+ok+","+ok+"}", 8), `duplicate key "w"`},
@@ -133,6 +137,26 @@ func TestParseTruncated(t *testing.T) {
 			c[i] ^= x
 			Parse(c)
 		}
+	}
+}
+
+// TestHostileLengthAllocatesNothing gives Parse a 10-byte file whose
+// header length claims the largest header allowed: it must refuse without
+// allocating anything near that.
+func TestHostileLengthAllocatesNothing(t *testing.T) {
+	b := withLength(MaxHeaderSize, "{}")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Parse(b)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrFormat) {
+		t.Fatalf("got %v, want ErrFormat", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<16 {
+		t.Errorf("refusing a hostile header length allocated %d bytes", n)
+	}
+	if _, err := Read(bytes.NewReader(b)); !errors.Is(err, ErrFormat) {
+		t.Errorf("Read: got %v, want ErrFormat", err)
 	}
 }
 
