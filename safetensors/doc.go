@@ -50,6 +50,11 @@
 // ErrMismatch names each parameter that does not fit. Nothing is changed
 // unless everything fits.
 //
+// Values round-trip bit for bit (NaN payloads, signed zeros, subnormals), so
+// an optimizer's state saved with its model (moment tensors under their own
+// names, a step count as a scalar tensor or in the metadata) resumes
+// training exactly.
+//
 // # Errors
 //
 // Bad files and file-system failures are returned as errors; misuse by the

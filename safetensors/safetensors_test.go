@@ -21,6 +21,7 @@ func sample() map[string]*tensor.Tensor {
 		"a.bias":   tensor.New([]float64{math.Inf(1), math.Copysign(0, -1), math.NaN(), 5e-324}, 4),
 		"a.weight": tensor.Float32.RandN(2, 2, 3),
 		"scale":    tensor.Float32.Scalar(0.1),
+		"c32":      tensor.New32([]float32{math.Float32frombits(0x7fa00001), float32(math.Copysign(0, -1)), math.Float32frombits(1)}, 3),
 		"empty":    tensor.Zeros(0, 7),
 		"z":        tensor.New([]float64{1, 2}, 2, 1),
 	}
@@ -119,7 +120,7 @@ func TestLayout(t *testing.T) {
 		t.Error("__metadata__ written for empty metadata")
 	}
 	// The reference order, spelled out: F64 names sorted, then F32 names sorted.
-	order := []string{"a.bias", "b.weight", "empty", "z", "a.weight", "scale"}
+	order := []string{"a.bias", "b.weight", "empty", "z", "a.weight", "c32", "scale"}
 	data := b[8+n:]
 	var at uint64
 	for _, name := range order {
