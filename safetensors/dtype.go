@@ -29,8 +29,9 @@ const (
 	F64                 // IEEE-754 double precision: a tensor.Float64 tensor
 	I64                 // signed 64-bit integer
 	U64                 // unsigned 64-bit integer
-	numDTypes
 )
+
+const numDTypes = U64 + 1
 
 var dtypeNames = [numDTypes]string{
 	BOOL: "BOOL", U8: "U8", I8: "I8", F8E5M2: "F8_E5M2", F8E4M3: "F8_E4M3",
@@ -71,8 +72,10 @@ func parseDType(s string) (DType, bool) {
 	return 0, false
 }
 
-// Sentinel errors. Every error this package returns wraps one of them, so a
-// caller can tell them apart with errors.Is.
+// Sentinel errors. Every error this package returns about a file's content
+// or its fit to the parameters wraps one of them, so a caller can tell them
+// apart with errors.Is; file-system errors wrap the *fs.PathError of package
+// os instead.
 var (
 	// ErrFormat reports a file that is not a valid safetensors file:
 	// truncated, corrupt, or hostile (a header too large, offsets out of
