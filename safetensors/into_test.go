@@ -107,3 +107,16 @@ func TestLoadIntoTorchFile(t *testing.T) {
 		t.Errorf("missing tensor: %v", err)
 	}
 }
+
+// TestFileByHand checks that a File assembled by the caller, not by Parse,
+// finds its entries.
+func TestFileByHand(t *testing.T) {
+	f := &File{Entries: []Entry{{Name: "x", DType: F32, Shape: []int{1}, Data: []byte{0, 0, 0x80, 0x3f}}}}
+	x, err := f.Tensor("x")
+	if err != nil || x.Item() != 1 {
+		t.Fatalf("got %v, %v; want 1", x, err)
+	}
+	if err := f.LoadInto(map[string]*tensor.Tensor{"x": tensor.Zeros(1)}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -51,11 +51,16 @@ func (f *File) Names() []string {
 
 // Entry returns the entry called name and whether the file has one.
 func (f *File) Entry(name string) (Entry, bool) {
-	i, ok := f.index[name]
-	if !ok {
-		return Entry{}, false
+	if i, ok := f.index[name]; ok && i < len(f.Entries) && f.Entries[i].Name == name {
+		return f.Entries[i], true
 	}
-	return f.Entries[i], true
+	// A File not made by Parse, or whose Entries were rearranged.
+	for _, e := range f.Entries {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return Entry{}, false
 }
 
 // Tensor returns the entry called name as a new chainrule tensor. It returns
