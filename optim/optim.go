@@ -227,4 +227,3 @@ func (s stateSpec) load(state map[string]*tensor.Tensor, ps []Param, bufs [][]*t
 	copy(steps, newSteps)
 	return nil
 }
-
