@@ -50,7 +50,8 @@ var adamWSpec = stateSpec{op: "AdamW", buffers: adamSpec.buffers, step: true}
 
 // NewAdam returns Adam over params with PyTorch's defaults: LR 1e-3, betas
 // (0.9, 0.999), Eps 1e-8, no weight decay, no AMSGrad. It panics with
-// tensor.ErrArg for a nil tensor or an empty or repeated name.
+// tensor.ErrArg for a nil tensor, an empty or repeated name, or a tensor
+// given twice.
 func NewAdam(params []Param) *Adam {
 	ps := checkParams("optim.NewAdam", params)
 	return &Adam{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,

@@ -44,10 +44,16 @@ type Optimizer interface {
 }
 
 // checkParams panics with tensor.ErrArg, naming op, for a nil tensor, an
-// empty or repeated name; it returns a copy of ps.
+// empty or repeated name, or a tensor given twice (it would be updated
+// twice a step); it returns a copy of ps.
 func checkParams(op string, ps []Param) []Param {
 	seen := make(map[string]bool, len(ps))
+	tensors := make(map[*tensor.Tensor]string, len(ps))
 	for i, p := range ps {
+		if other, ok := tensors[p.T]; ok && p.T != nil {
+			tensor.Panicf(tensor.ErrArg, op, "parameters %q and %q are the same tensor", other, p.Name)
+		}
+		tensors[p.T] = p.Name
 		switch {
 		case p.T == nil:
 			tensor.Panicf(tensor.ErrArg, op, "parameter %d (%q) is a nil tensor", i, p.Name)

@@ -377,6 +377,10 @@ func TestBadInput(t *testing.T) {
 	panicsWith(t, tensor.ErrArg, []string{"optim.NewAdam", `"w"`, "twice"}, func() {
 		optim.NewAdam([]optim.Param{{"w", tensor.Zeros(1)}, {"w", tensor.Zeros(1)}})
 	})
+	w := tensor.Zeros(2)
+	panicsWith(t, tensor.ErrArg, []string{"optim.NewAdamW", `"a" and "b" are the same tensor`}, func() {
+		optim.NewAdamW([]optim.Param{{"a", w}, {"b", w}})
+	})
 	panicsWith(t, tensor.ErrArg, []string{"optim.NewSGD", `"w"`, "nil"}, func() { optim.NewSGD([]optim.Param{{"w", nil}}, 1) })
 	panicsWith(t, tensor.ErrArg, []string{"optim.NewRMSProp", "no name"}, func() { optim.NewRMSProp([]optim.Param{{"", tensor.Zeros(1)}}) })
 	panicsWith(t, tensor.ErrArg, []string{"optim.ClipGradNorm", "norm type 0"}, func() { optim.ClipGradNorm(good, 1, 0) })

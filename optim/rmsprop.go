@@ -42,7 +42,8 @@ var rmsSpec = stateSpec{op: "RMSProp", buffers: []string{"square_avg", "momentum
 
 // NewRMSProp returns RMSProp over params with PyTorch's defaults: LR 1e-2,
 // Alpha 0.99, Eps 1e-8, no weight decay, no momentum, not centered. It
-// panics with tensor.ErrArg for a nil tensor or an empty or repeated name.
+// panics with tensor.ErrArg for a nil tensor, an empty or repeated name,
+// or a tensor given twice.
 func NewRMSProp(params []Param) *RMSProp {
 	ps := checkParams("optim.NewRMSProp", params)
 	return &RMSProp{LR: 1e-2, Alpha: 0.99, Eps: 1e-8,

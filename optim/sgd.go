@@ -38,8 +38,8 @@ var sgdSpec = stateSpec{op: "SGD", buffers: []string{"momentum_buffer"}}
 
 // NewSGD returns plain SGD with learning rate lr over params, with PyTorch's
 // defaults (no momentum, dampening or weight decay); set the fields for
-// more. It panics with tensor.ErrArg for a nil tensor or an empty or
-// repeated name.
+// more. It panics with tensor.ErrArg for a nil tensor, an empty or
+// repeated name, or a tensor given twice.
 func NewSGD(params []Param, lr float64) *SGD {
 	ps := checkParams("optim.NewSGD", params)
 	return &SGD{LR: lr, params: ps, buf: newBufs(len(ps), 1)}
