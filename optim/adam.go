@@ -81,8 +81,9 @@ func (o *Adam) spec() stateSpec {
 	return adamSpec
 }
 
-// Params returns the parameters, in the order Step expects their gradients.
-func (o *Adam) Params() []Param { return o.params }
+// Params returns a copy of the parameters, in the order Step expects their
+// gradients.
+func (o *Adam) Params() []Param { return append([]Param(nil), o.params...) }
 
 // LearningRate returns LR.
 func (o *Adam) LearningRate() float64 { return o.LR }

@@ -87,3 +87,13 @@ func ExampleSGD() {
 	// state: [1]
 	// w = 2.0000
 }
+
+// Clipping two gradients, of global norm √(3²+4²+12²) = 13, to norm 1.
+func ExampleClipGradNorm() {
+	a := tensor.New([]float64{3, 4}, 2)
+	b := tensor.New([]float64{12}, 1)
+	norm := optim.ClipGradNorm([]*tensor.Tensor{a, b}, 1, 2)
+	fmt.Printf("norm %g, clipped %.4f %.4f\n", norm, a.Data(), b.Data())
+	// Output:
+	// norm 13, clipped [0.2308 0.3077] [0.9231]
+}

@@ -50,8 +50,9 @@ func NewRMSProp(params []Param) *RMSProp {
 		params: ps, buf: newBufs(len(ps), 3), steps: make([]int, len(ps))}
 }
 
-// Params returns the parameters, in the order Step expects their gradients.
-func (o *RMSProp) Params() []Param { return o.params }
+// Params returns a copy of the parameters, in the order Step expects their
+// gradients.
+func (o *RMSProp) Params() []Param { return append([]Param(nil), o.params...) }
 
 // LearningRate returns LR.
 func (o *RMSProp) LearningRate() float64 { return o.LR }

@@ -53,8 +53,9 @@ func newBufs(n, k int) [][]*tensor.Tensor {
 	return b
 }
 
-// Params returns the parameters, in the order Step expects their gradients.
-func (o *SGD) Params() []Param { return o.params }
+// Params returns a copy of the parameters, in the order Step expects their
+// gradients.
+func (o *SGD) Params() []Param { return append([]Param(nil), o.params...) }
 
 // LearningRate returns LR.
 func (o *SGD) LearningRate() float64 { return o.LR }
