@@ -41,8 +41,8 @@ type Adam struct {
 // AdamW is Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as
 // torch.optim.AdamW (PyTorch 1.13): each step first shrinks the parameter,
 // p ← p·(1 − LR·WeightDecay), then applies Adam's update without any
-// weight-decay term in the gradient. Its fields mean what Adam's do; its
-// default WeightDecay is 0.01.
+// weight-decay term in the gradient. Its fields and methods are Adam's,
+// promoted (errors name optim.AdamW); its default WeightDecay is 0.01.
 type AdamW struct{ Adam }
 
 var adamSpec = stateSpec{op: "Adam", buffers: []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}, step: true}
