@@ -147,13 +147,14 @@ func adamKernel[T tensor.Float](o *Adam, stepSize, bc2Sqrt float64, p, g, m, v, 
 	shrink := T(1 - o.LR*o.WeightDecay)
 	coupled := !o.decoupled && o.WeightDecay != 0
 	decay := o.decoupled && o.WeightDecay != 0
+	maximize, ams := o.Maximize, len(vmax) > 0
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	if len(vmax) > 0 {
+	if ams {
 		vmax = vmax[:len(p)]
 	}
 	for k, pk := range p {
 		d := g[k]
-		if o.Maximize {
+		if maximize {
 			d = -d
 		}
 		if coupled {
@@ -165,7 +166,7 @@ func adamKernel[T tensor.Float](o *Adam, stepSize, bc2Sqrt float64, p, g, m, v, 
 		mk := m[k]*b1 + c1*d
 		vk := v[k]*b2 + c2*d*d
 		m[k], v[k] = mk, vk
-		if len(vmax) > 0 {
+		if ams {
 			vk = max(vmax[k], vk)
 			vmax[k] = vk
 		}

@@ -109,11 +109,17 @@ func (o *RMSProp) Step(grads []*tensor.Tensor) {
 func rmsKernel[T tensor.Float](o *RMSProp, p, g, sq, mom, avg []T) {
 	alpha, c := T(o.Alpha), T(1-o.Alpha)
 	wd, eps, m, negLR := T(o.WeightDecay), T(o.Eps), T(o.Momentum), T(-o.LR)
-	useWD := o.WeightDecay != 0
+	useWD, maximize, centered, hasMom := o.WeightDecay != 0, o.Maximize, avg != nil, mom != nil
 	g, sq = g[:len(p)], sq[:len(p)]
+	if centered {
+		avg = avg[:len(p)]
+	}
+	if hasMom {
+		mom = mom[:len(p)]
+	}
 	for k, pk := range p {
 		d := g[k]
-		if o.Maximize {
+		if maximize {
 			d = -d
 		}
 		if useWD {
@@ -122,14 +128,14 @@ func rmsKernel[T tensor.Float](o *RMSProp, p, g, sq, mom, avg []T) {
 		s := sq[k]*alpha + c*d*d
 		sq[k] = s
 		var den T
-		if avg != nil {
+		if centered {
 			a := avg[k]*alpha + c*d
 			avg[k] = a
 			den = T(math.Sqrt(float64(s+T(-1)*a*a))) + eps
 		} else {
 			den = T(math.Sqrt(float64(s))) + eps
 		}
-		if mom != nil {
+		if hasMom {
 			b := mom[k]*m + T(1)*d/den
 			mom[k] = b
 			p[k] = pk + negLR*b

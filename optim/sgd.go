@@ -122,24 +122,26 @@ func data32(t *tensor.Tensor) []float32 {
 // m·b (Nesterov); p = p + (−lr)·d. buf is nil without momentum.
 func sgdKernel[T tensor.Float](o *SGD, first bool, p, g, buf []T) {
 	lr, wd, m, damp1 := T(-o.LR), T(o.WeightDecay), T(o.Momentum), T(1-o.Dampening)
-	useWD := o.WeightDecay != 0
-	buf = buf[:len(p)*min(len(buf), 1)] // bounds hints; len(buf) is 0 or len(p)
+	useWD, maximize, nesterov, hasBuf := o.WeightDecay != 0, o.Maximize, o.Nesterov, len(buf) > 0
+	if hasBuf {
+		buf = buf[:len(p)] // bounds hint
+	}
 	g = g[:len(p)]
 	for k, pk := range p {
 		d := g[k]
-		if o.Maximize {
+		if maximize {
 			d = -d
 		}
 		if useWD {
 			d += wd * pk
 		}
-		if len(buf) > 0 {
+		if hasBuf {
 			if first {
 				buf[k] = d
 			} else {
 				buf[k] = buf[k]*m + damp1*d
 			}
-			if o.Nesterov {
+			if nesterov {
 				d += m * buf[k]
 			} else {
 				d = buf[k]
