@@ -13,10 +13,10 @@ import (
 func TestLoadInto(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	saved := map[string]*tensor.Tensor{
-		"w":   tensor.RandN(1, 3, 2),
-		"b":   tensor.Float32.RandN(2, 3),
+		"w":   tensor.RandN(seeded(1), 3, 2),
+		"b":   tensor.Float32.RandN(seeded(2), 3),
 		"w32": tensor.New([]float64{0.1, 1e300, -2}, 3), // F64 into a float32 parameter
-		"b64": tensor.Float32.RandN(4, 2),               // F32 into a float64 parameter
+		"b64": tensor.Float32.RandN(seeded(4), 2),       // F32 into a float64 parameter
 	}
 	if err := Save(path, saved, nil); err != nil {
 		t.Fatal(err)
@@ -53,8 +53,8 @@ func TestLoadInto(t *testing.T) {
 func TestLoadIntoMismatch(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	if err := Save(path, map[string]*tensor.Tensor{
-		"blocks.0.attn.q.weight": tensor.RandN(1, 4, 4),
-		"blocks.0.attn.q.bias":   tensor.RandN(2, 4),
+		"blocks.0.attn.q.weight": tensor.RandN(seeded(1), 4, 4),
+		"blocks.0.attn.q.bias":   tensor.RandN(seeded(2), 4),
 		"extra":                  tensor.Zeros(1),
 	}, nil); err != nil {
 		t.Fatal(err)

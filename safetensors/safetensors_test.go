@@ -17,9 +17,9 @@ import (
 // the special values a checkpoint must keep bit for bit.
 func sample() map[string]*tensor.Tensor {
 	return map[string]*tensor.Tensor{
-		"b.weight": tensor.RandN(1, 3, 4),
+		"b.weight": tensor.RandN(seeded(1), 3, 4),
 		"a.bias":   tensor.New([]float64{math.Inf(1), math.Copysign(0, -1), math.NaN(), 5e-324}, 4),
-		"a.weight": tensor.Float32.RandN(2, 2, 3),
+		"a.weight": tensor.Float32.RandN(seeded(2), 2, 3),
 		"scale":    tensor.Float32.Scalar(0.1),
 		"c32":      tensor.New32([]float32{math.Float32frombits(0x7fa00001), float32(math.Copysign(0, -1)), math.Float32frombits(1)}, 3),
 		"empty":    tensor.Zeros(0, 7),

@@ -95,7 +95,7 @@ func TestSaveFailsHalfway(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(path)
-	bigger := map[string]*tensor.Tensor{"w": tensor.RandN(9, 300, 300)}
+	bigger := map[string]*tensor.Tensor{"w": tensor.RandN(seeded(9), 300, 300)}
 	var full bytes.Buffer
 	Write(&full, bigger, nil)
 	for _, at := range []int{0, 7, 100, full.Len() / 2, full.Len() - 1} {
@@ -214,7 +214,7 @@ func (b *blockingWriter) Write(p []byte) (int, error) {
 }
 
 func crashHelper(path string) {
-	big := map[string]*tensor.Tensor{"w": tensor.RandN(3, 400, 400)}
+	big := map[string]*tensor.Tensor{"w": tensor.RandN(seeded(3), 400, 400)}
 	atomicWrite(path, func(w io.Writer) error {
 		return Write(&blockingWriter{w: w, n: 8 * 400 * 400 / 2}, big, nil)
 	})
