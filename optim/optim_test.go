@@ -386,6 +386,8 @@ func TestBadInput(t *testing.T) {
 	panicsWith(t, tensor.ErrArg, []string{"optim.ClipGradNorm", "norm type 0"}, func() { optim.ClipGradNorm(good, 1, 0) })
 	panicsWith(t, tensor.ErrArg, []string{"optim.ClipGradNorm", "max norm -1"}, func() { optim.ClipGradNorm(good, -1, 2) })
 	panicsWith(t, tensor.ErrArg, []string{"optim.StepLR", "step size 0"}, func() { optim.StepLR{Base: 1}.LR(3) })
+	panicsWith(t, tensor.ErrArg, []string{"optim.StepLR", "gamma 0"}, func() { optim.StepLR{Base: 1, StepSize: 2}.LR(3) })
+	panicsWith(t, tensor.ErrArg, []string{"optim.StepLR", "gamma -0.5"}, func() { optim.StepLR{Base: 1, StepSize: 2, Gamma: -0.5}.LR(0) })
 	panicsWith(t, tensor.ErrArg, []string{"optim.CosineAnnealingLR", "negative epoch"}, func() { optim.CosineAnnealingLR{Base: 1, TMax: 3}.LR(-1) })
 	panicsWith(t, tensor.ErrArg, []string{"optim.LinearLR", "factors 0 and 1"}, func() { optim.LinearLR{Base: 1, EndFactor: 1, TotalIters: 3}.LR(1) })
 	panicsWith(t, tensor.ErrArg, []string{"optim.SequentialLR", "milestones"}, func() {

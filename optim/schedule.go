@@ -32,8 +32,10 @@ func checkEpoch(op string, epoch int) {
 
 // StepLR decays the rate by Gamma every StepSize epochs, as
 // torch.optim.lr_scheduler.StepLR: LR(e) = Base·Gamma^⌊e/StepSize⌋.
-// (PyTorch's default Gamma is 0.1.) LR panics with tensor.ErrArg for a
-// StepSize below 1 or a negative epoch.
+// (PyTorch's default Gamma is 0.1; a Gamma left at zero would silently
+// stop training after StepSize epochs, so it is refused.) LR panics with
+// tensor.ErrArg for a StepSize below 1, a Gamma that is not positive and
+// finite, or a negative epoch.
 type StepLR struct {
 	Base     float64
 	StepSize int
@@ -46,6 +48,9 @@ func (s StepLR) LR(epoch int) float64 {
 	checkEpoch(op, epoch)
 	if s.StepSize < 1 {
 		tensor.Panicf(tensor.ErrArg, op, "step size %d: want at least 1", s.StepSize)
+	}
+	if !(s.Gamma > 0) || math.IsInf(s.Gamma, 0) {
+		tensor.Panicf(tensor.ErrArg, op, "gamma %v: want a positive factor (PyTorch's default is 0.1)", s.Gamma)
 	}
 	return s.Base * math.Pow(s.Gamma, float64(epoch/s.StepSize))
 }
