@@ -40,7 +40,7 @@ type group struct {
 // member is one instruction of a group.
 type member struct {
 	p    *prim
-	op   tensor.ArithOp // its kernel, if fast
+	op   kernel.ArithOp // its kernel, if fast
 	fast bool
 	args []operand
 	out  int32 // the register of its result
@@ -224,18 +224,18 @@ func uniform(x []float64) bool {
 }
 
 // fastOp returns the tensor kernel of the arithmetic primitives.
-func fastOp(pr *prim) (tensor.ArithOp, bool) {
+func fastOp(pr *prim) (kernel.ArithOp, bool) {
 	switch pr {
 	case addPrim:
-		return tensor.OpAdd, true
+		return kernel.OpAdd, true
 	case subPrim:
-		return tensor.OpSub, true
+		return kernel.OpSub, true
 	case mulPrim, squarePrim, negPrim: // square is x·x, neg is (-1)·x
-		return tensor.OpMul, true
+		return kernel.OpMul, true
 	case divPrim:
-		return tensor.OpDiv, true
+		return kernel.OpDiv, true
 	case chainMulPrim:
-		return tensor.OpStrongMul, true
+		return kernel.OpStrongMul, true
 	}
 	return 0, false
 }
@@ -304,11 +304,11 @@ func runGroup[T float32 | float64](g *group, vals []Value) {
 				}
 				switch {
 				case m.fast && m.p == squarePrim:
-					tensor.ArithInto(m.op, z, args[0], args[0])
+					arithInto(m.op, z, args[0], args[0])
 				case m.fast && m.p == negPrim:
-					tensor.ArithInto(m.op, z, neg1, args[0])
+					arithInto(m.op, z, neg1, args[0])
 				case m.fast:
-					tensor.ArithInto(m.op, z, args[0], args[1])
+					arithInto(m.op, z, args[0], args[1])
 				case len(m.args) == 1 && len(args[0]) == 1:
 					v := T(m.p.s1(float64(args[0][0])))
 					for i := range z {
@@ -400,4 +400,12 @@ func (g *group) string(b []byte) []byte {
 		b = append(b, ")\n"...)
 	}
 	return append(b, "}\n"...)
+}
+
+// arithInto runs kernel.Arith; the operands' lengths are the group's, so a
+// misfit is a bug of the fusion, reported as an internal error.
+func arithInto[T kernel.Float](op kernel.ArithOp, z, x, y []T) {
+	if !kernel.Arith(op, z, x, y) {
+		tensor.Panicf(tensor.ErrShape, "fused", "internal error: operands of %d and %d elements into %d", len(x), len(y), len(z))
+	}
 }

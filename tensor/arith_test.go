@@ -3,6 +3,8 @@ package tensor
 import (
 	"math"
 	"testing"
+
+	"github.com/chainrule/chainrule/internal/kernel"
 )
 
 // StrongMul's zero is its first operand's: 0 × ±Inf and 0 × NaN are 0, but
@@ -36,16 +38,19 @@ func TestStrongMul(t *testing.T) {
 	// the general broadcast path
 	g := StrongMul(New([]float64{0, inf}, 2, 1), New([]float64{inf, 0}, 1, 2))
 	check("broadcast", g, []float64{0, 0, inf, nan})
-	// the slice kernel
+	// the slice kernel (internal/kernel, which ad's fused groups call)
 	z := make([]float64, 3)
-	ArithInto(OpStrongMul, z, []float64{0, inf, 2}, []float64{inf, 0, 3})
-	check("ArithInto", New(z, 3), []float64{0, nan, 6})
-	ArithInto(OpStrongMul, z, []float64{0}, []float64{inf, 0, 3})
-	check("ArithInto scalar x", New(z, 3), []float64{0, 0, 0})
-	ArithInto(OpStrongMul, z, []float64{inf, 0, 2}, []float64{0})
-	check("ArithInto scalar y", New(z, 3), []float64{nan, 0, 0})
-	if StrongMulScalar(0.0, inf) != 0 || !math.IsNaN(StrongMulScalar(inf, 0.0)) {
-		t.Errorf("StrongMulScalar: 0×inf = %g, inf×0 = %g, want 0, NaN", StrongMulScalar(0.0, inf), StrongMulScalar(inf, 0.0))
+	kernel.Arith(kernel.OpStrongMul, z, []float64{0, inf, 2}, []float64{inf, 0, 3})
+	check("Arith", New(z, 3), []float64{0, nan, 6})
+	kernel.Arith(kernel.OpStrongMul, z, []float64{0}, []float64{inf, 0, 3})
+	check("Arith scalar x", New(z, 3), []float64{0, 0, 0})
+	kernel.Arith(kernel.OpStrongMul, z, []float64{inf, 0, 2}, []float64{0})
+	check("Arith scalar y", New(z, 3), []float64{nan, 0, 0})
+	if kernel.Arith(kernel.OpStrongMul, z, []float64{1, 2}, []float64{1, 2, 3}) {
+		t.Errorf("Arith of 2 and 3 elements into 3 reported success")
+	}
+	if kernel.StrongMulScalar(0.0, inf) != 0 || !math.IsNaN(kernel.StrongMulScalar(inf, 0.0)) {
+		t.Errorf("StrongMulScalar: 0×inf = %g, inf×0 = %g, want 0, NaN", kernel.StrongMulScalar(0.0, inf), kernel.StrongMulScalar(inf, 0.0))
 	}
 }
 

@@ -120,7 +120,9 @@
 // BroadcastShapes check and resolve axis and shape arguments, panicking with
 // the sentinel under the name of the operation they are given; ReducedShape,
 // Size and ShapeString compute and print shapes; Map and Map2 lift a scalar
-// function; Uninitialized and Recycle manage storage. The slice-level
-// kernels and parallel loops that package ad's fused programs share with
-// tensor live in the internal package internal/kernel, except ArithInto.
+// function; Uninitialized and Recycle manage storage, and Storage tells
+// which tensors share an array (NumPy's shares_memory: code that recycles
+// or mutates storage, like package ad's, must know what aliases what). The
+// slice-level kernels and parallel loops that package ad's fused programs
+// share with tensor live in the internal package internal/kernel.
 package tensor

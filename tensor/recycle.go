@@ -272,8 +272,9 @@ func recycle[T Float](b []T) {
 }
 
 // Storage returns a key identifying t's backing storage: tensors that
-// share data (a Reshape, a Slice view) have equal keys. It is nil for an
-// empty tensor.
+// share data (a Reshape, a Slice view) have equal keys, so code that
+// mutates or recycles storage can tell what aliases what (as NumPy's
+// shares_memory does). It is nil for an empty tensor.
 func (t *Tensor) Storage() any {
 	// views run to the end of their base's array, so the array's last
 	// element identifies it
