@@ -232,23 +232,16 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 		}
 	}
 	if mode != Forward {
-		y, pull := VJP(func(xs []Value) Value { return f(xs[0]) }, x)
+		y, pull := VJPBatch(func(xs []Value) Value { return f(xs[0]) }, x)
 		m := y.Size()
 		rememberSize(key, m)
 		if mode == Reverse || m <= n {
-			rows := make([]Value, m)
-			for i := 0; i < m; i++ {
-				e := y.DType().Zeros(m)
-				e.SetFlat(i, 1)
-				rows[i] = Reshape(pull(wrap(e.Reshape(y.Shape()...)))[0], n)
-			}
-			var j Value
 			if m == 0 || n == 0 {
-				j = wrap(x.DType().Zeros(m, n))
-			} else {
-				j = Stack(0, rows...)
+				return wrap(x.DType().Zeros(append(slices.Clone(y.Shape()), x.Shape()...)...)), Reverse
 			}
-			return Reshape(j, append(slices.Clone(y.Shape()), x.Shape()...)...), Reverse
+			// all m cotangents, the rows of the identity, in one sweep
+			eye := wrap(y.DType().Eye(m).Reshape(append([]int{m}, y.Shape()...)...))
+			return Reshape(pull(eye)[0], append(slices.Clone(y.Shape()), x.Shape()...)...), Reverse
 		}
 	}
 	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
@@ -285,10 +278,11 @@ type jacKey struct {
 }
 
 // Hessian returns the matrix of second derivatives of the scalar function
-// f at x, shaped x.Shape() twice, by forward-over-reverse: the Jacobian, in
-// one batched forward pass, of the reverse-mode gradient.
+// f at x, shaped x.Shape() twice, by reverse-over-reverse: the Jacobian of
+// the reverse-mode gradient, its n rows pulled back through one batched
+// reverse sweep (VJPBatch) of the recorded gradient computation.
 func Hessian(f func(Value) Value, x Value) Value {
-	return JacFwd(func(y Value) Value { return Grad(f, y) }, x)
+	return JacRev(func(y Value) Value { return Grad(f, y) }, x)
 }
 
 // HVP returns the Hessian of the scalar function f at x times the vector

@@ -15,6 +15,7 @@ import (
 //     passed as tensors of zeros. Under a batched JVP it is called once per
 //     direction.
 //   - vjp(primals, out, ct) returns the cotangent of every argument.
+//     Under VJPBatch it is called once per cotangent.
 //
 // The rules must agree with f; gradcheck.CheckJVP and CheckVJP test that.
 func Custom(name string, f func(xs []Value) Value,
@@ -27,11 +28,17 @@ func Custom(name string, f func(xs []Value) Value,
 		return out, perDirection(args, tans, b, func(ts []Value) Value { return jvp(args, ts) })
 	}
 	p.vjpAll = func(ct Value, args []Value, out Value) []Value {
-		gs := vjp(args, out, ct)
-		if len(gs) != len(args) {
-			tensor.Panicf(tensor.ErrArg, name, "vjp rule returned %d cotangents for %d arguments", len(gs), len(args))
+		rule := func(ct Value) []Value {
+			gs := vjp(args, out, ct)
+			if len(gs) != len(args) {
+				tensor.Panicf(tensor.ErrArg, name, "vjp rule returned %d cotangents for %d arguments", len(gs), len(args))
+			}
+			return gs
 		}
-		return gs
+		if b := ctBatch(ct, out); b > 0 { // VJPBatch: once per cotangent
+			return perRow(ct, b, args, rule)
+		}
+		return rule(ct)
 	}
 	return func(xs ...Value) Value {
 		check(name, xs...)
@@ -85,7 +92,11 @@ func Checkpoint(f func(xs []Value) Value) func(xs ...Value) Value {
 		}
 		return jvp(f, args, ts, b)
 	}
-	p.vjpAll = func(ct Value, args []Value, _ Value) []Value {
+	p.vjpAll = func(ct Value, args []Value, out Value) []Value {
+		if b := ctBatch(ct, out); b > 0 { // VJPBatch: all cotangents in one sweep
+			_, pull := vjpBatched("checkpoint", f, args)
+			return pull(ct, b)
+		}
 		_, pull := VJP(f, args...)
 		return pull(ct)
 	}

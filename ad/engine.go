@@ -568,7 +568,8 @@ func (t *trace) input(x, tangent Value) Value {
 }
 
 // vjpOf returns the cotangent of argument i of node n from its output
-// cotangent, summed down to the argument's shape.
+// cotangent, summed down to the argument's shape (after ct's leading batch
+// dimensions, if it has any more than the output: see VJPBatch).
 // Temporaries it makes (the local derivative, the unsummed product) are
 // handed to rc, if any, for recycling.
 func (n *node) vjpOf(o *operands, i int, ct Value, rc *recycler) Value {
@@ -585,8 +586,8 @@ func (n *node) vjpOf(o *operands, i int, ct Value, rc *recycler) Value {
 		g = chainMul(ct, l)
 		rc.release(l, g)
 	}
-	if !sameShape(g.Shape(), a.Shape()) {
-		s := SumTo(g, a.Shape()...)
+	if b := ct.Rank() - o.out.Rank(); b > 0 || !sameShape(g.Shape(), a.Shape()) { // batched (VJPBatch): keep the batch axes
+		s := sumToBatch(g, b, a.Shape())
 		if g.t != ct.t {
 			rc.release(g, s)
 		}

@@ -34,7 +34,10 @@ func init() {
 			padded = append(padded, p.shape...)
 			return Reshape(SumTo(tans[0], withBatch(tans, b, padded)...), withBatch(tans, b, p.shape)...)
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value {
+		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
+			if b := ctBatch(ct, out); b > 0 {
+				return BroadcastTo(alignBatch(ct, b, a[0].Rank()), batched(ct, b, a[0].Shape())...)
+			}
 			return BroadcastTo(ct, a[0].Shape()...)
 		},
 	}
@@ -59,8 +62,8 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return BroadcastTo(alignBatch(tans[0], b, len(p.shape)), withBatch(tans, b, p.shape)...)
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value {
-			return SumTo(ct, a[0].Shape()...)
+		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
+			return sumToBatch(ct, ctBatch(ct, out), a[0].Shape())
 		},
 	}
 }
@@ -125,7 +128,7 @@ func extremeReduce(name string, k func(*tensor.Tensor, []int, bool) *tensor.Tens
 			return SumTo(chainMul(tans[0], weights(a, out)), withBatch(tans, b, p.shape)...)
 		},
 		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
-			return chainMul(BroadcastTo(ct, a[0].Shape()...), weights(a, out))
+			return chainMul(BroadcastTo(ct, batched(ct, ctBatch(ct, out), a[0].Shape())...), weights(a, out))
 		},
 	}
 }

@@ -20,7 +20,9 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return Reshape(tans[0], withBatch(tans, b, p.shape)...)
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value { return Reshape(ct, a[0].Shape()...) },
+		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
+			return Reshape(ct, batched(ct, ctBatch(ct, out), a[0].Shape())...)
+		},
 	}
 }
 
@@ -51,12 +53,12 @@ func init() {
 			}
 			return Transpose(tans[0], perm...)
 		},
-		vjp: func(ct Value, _ int, _ []Value, _ Value, p *params) Value {
+		vjp: func(ct Value, _ int, _ []Value, out Value, p *params) Value {
 			inv := make([]int, len(p.shape))
 			for i, q := range p.shape {
 				inv[q] = i
 			}
-			return Transpose(ct, inv...)
+			return Transpose(ct, shiftAxes(inv, ctBatch(ct, out))...)
 		},
 	}
 }
@@ -105,8 +107,8 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return Slice(tans[0], p.axis+b, p.start, p.stop)
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, p *params) Value {
-			return Pad(ct, p.axis, p.start, a[0].Shape()[p.axis]-p.stop)
+		vjp: func(ct Value, _ int, a []Value, out Value, p *params) Value {
+			return Pad(ct, p.axis+ctBatch(ct, out), p.start, a[0].Shape()[p.axis]-p.stop)
 		},
 	}
 }
@@ -135,8 +137,8 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return Pad(tans[0], p.axis+b, p.start, p.stop)
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, p *params) Value {
-			return Slice(ct, p.axis, p.start, p.start+a[0].Shape()[p.axis])
+		vjp: func(ct Value, _ int, a []Value, out Value, p *params) Value {
+			return Slice(ct, p.axis+ctBatch(ct, out), p.start, p.start+a[0].Shape()[p.axis])
 		},
 	}
 }
@@ -171,12 +173,12 @@ func init() {
 			}
 			return Concat(p.axis+b, parts...)
 		},
-		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
+		vjp: func(ct Value, i int, a []Value, out Value, p *params) Value {
 			off := 0
 			for _, x := range a[:i] {
 				off += x.Shape()[p.axis]
 			}
-			return Slice(ct, p.axis, off, off+a[i].Shape()[p.axis])
+			return Slice(ct, p.axis+ctBatch(ct, out), off, off+a[i].Shape()[p.axis])
 		},
 	}
 }
@@ -240,8 +242,12 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return TakeAlong(tans[0], p.axis+b, repeatIdx(p.idx, tans, b))
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, p *params) Value {
-			return ScatterAddAlong(ct, p.axis, p.idx, a[0].Shape()...)
+		vjp: func(ct Value, _ int, a []Value, out Value, p *params) Value {
+			b := ctBatch(ct, out)
+			if b == 0 {
+				return ScatterAddAlong(ct, p.axis, p.idx, a[0].Shape()...)
+			}
+			return ScatterAddAlong(ct, p.axis+b, repeatIdx(p.idx, []Value{ct}, b), batched(ct, b, a[0].Shape())...)
 		},
 	}
 }
@@ -269,8 +275,12 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return ScatterAddAlong(tans[0], p.axis+b, repeatIdx(p.idx, tans, b), withBatch(tans, b, p.shape)...)
 		},
-		vjp: func(ct Value, _ int, _ []Value, _ Value, p *params) Value {
-			return TakeAlong(ct, p.axis, p.idx)
+		vjp: func(ct Value, _ int, _ []Value, out Value, p *params) Value {
+			b := ctBatch(ct, out)
+			if b == 0 {
+				return TakeAlong(ct, p.axis, p.idx)
+			}
+			return TakeAlong(ct, p.axis+b, repeatIdx(p.idx, []Value{ct}, b))
 		},
 	}
 }

@@ -46,6 +46,7 @@ var Checks = []Check{
 	{"reverse", CheckVJP},
 	{"forward", CheckJVP},
 	{"batched", CheckBatchedJVP},
+	{"batched-reverse", CheckBatchedVJP},
 	{"second", CheckSecondOrder},
 	{"float32", CheckFloat32},
 }
