@@ -232,7 +232,7 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 		}
 	}
 	if mode != Forward {
-		y, pull := VJPBatch(func(xs []Value) Value { return f(xs[0]) }, x)
+		y, pull := vjpBatched("jacobian", func(xs []Value) Value { return f(xs[0]) }, []Value{x}, true)
 		m := y.Size()
 		rememberSize(key, m)
 		if mode == Reverse || m <= n {
@@ -241,7 +241,7 @@ func Jacobian(f func(Value) Value, x Value, mode Mode) (Value, Mode) {
 			}
 			// all m cotangents, the rows of the identity, in one sweep
 			eye := wrap(y.DType().Eye(m).Reshape(append([]int{m}, y.Shape()...)...))
-			return Reshape(pull(eye)[0], append(slices.Clone(y.Shape()), x.Shape()...)...), Reverse
+			return Reshape(pull(eye, 1)[0], append(slices.Clone(y.Shape()), x.Shape()...)...), Reverse
 		}
 	}
 	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}

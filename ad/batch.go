@@ -28,14 +28,17 @@ import (
 // with any k, without running f again; it panics with tensor.ErrShape for
 // cotangents of the wrong shape or dtype.
 func VJPBatch(f func(xs []Value) Value, xs ...Value) (Value, func(cts Value) []Value) {
-	y, pull := vjpBatched("vjp_batch", f, xs)
+	y, pull := vjpBatched("vjp_batch", f, xs, false)
 	return y, func(cts Value) []Value { return pull(cts, 1) }
 }
 
 // vjpBatched records f at xs and returns its value and a pull-back taking
-// cotangents with b leading batch dimensions.
-func vjpBatched(op string, f func(xs []Value) Value, xs []Value) (Value, func(ct Value, b int) []Value) {
+// cotangents with b leading batch dimensions. With once, the pull-back
+// may be called only once: it returns the tape to the pool (what Grad
+// does; a fresh tape costs more than a small sweep).
+func vjpBatched(op string, f func(xs []Value) Value, xs []Value, once bool) (Value, func(ct Value, b int) []Value) {
 	t, in, leaves := begin(xs)
+	t.reuse = once
 	y := f(in)
 	check(op, y)
 	t.done = true
@@ -52,6 +55,9 @@ func vjpBatched(op string, f func(xs []Value) Value, xs []Value) (Value, func(ct
 			gs = t.backward(y.idx(), ct, leaves)
 		} else {
 			gs = make([]Value, len(xs))
+		}
+		if once {
+			t.release()
 		}
 		for i, g := range gs {
 			if g.IsZero() {

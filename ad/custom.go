@@ -94,7 +94,7 @@ func Checkpoint(f func(xs []Value) Value) func(xs ...Value) Value {
 	}
 	p.vjpAll = func(ct Value, args []Value, out Value) []Value {
 		if b := ctBatch(ct, out); b > 0 { // VJPBatch: all cotangents in one sweep
-			_, pull := vjpBatched("checkpoint", f, args)
+			_, pull := vjpBatched("checkpoint", f, args, true)
 			return pull(ct, b)
 		}
 		_, pull := VJP(f, args...)
