@@ -180,7 +180,8 @@ const (
 	Auto Mode = iota
 	// Forward pushes all input directions through one batched forward pass.
 	Forward
-	// Reverse records f once and pulls back one cotangent per output.
+	// Reverse records f once and pulls back the cotangents of all outputs
+	// (the rows of the identity) in one batched sweep, as VJPBatch.
 	Reverse
 )
 
@@ -212,8 +213,9 @@ func JacRev(f func(Value) Value, x Value) Value {
 // x.Shape(), and the mode it used. With Auto it picks Forward when the
 // output has more elements m than the input n, and Reverse otherwise
 // (ties go to Reverse). To learn m it records f once in reverse mode; if
-// m ≤ n it pulls back m cotangents from that recording, otherwise it runs
-// one forward pass carrying all n input directions. Auto remembers m for
+// m ≤ n it pulls back m cotangents from that recording in one batched
+// sweep (see VJPBatch), otherwise it runs one forward pass carrying all n
+// input directions. Auto remembers m for
 // the same function code and input shape, so later calls that will go
 // forward skip the recording; should m have changed so that reverse is
 // now the rule, it redoes the Jacobian in reverse mode.

@@ -19,7 +19,7 @@
 // ad.Jacobian; --mode auto (the default) uses its rule — forward when there
 // are fewer variables than outputs, reverse otherwise — and says which it
 // picked. hessian prints the value, the gradient and the Hessian
-// (ad.Hessian: forward over reverse). Only jacobian accepts ';'.
+// (ad.Hessian: reverse over batched reverse). Only jacobian accepts ';'.
 //
 // graph records the expression with ad.Trace, the variables as named scalar
 // inputs, and prints a table with one row per node in evaluation order:

@@ -365,7 +365,7 @@ func (p *program) jacobian(mode ad.Mode) ([]float64, [][]float64, ad.Mode, error
 }
 
 // hessian returns the value, gradient (reverse mode) and Hessian
-// (ad.Hessian: forward over reverse) of the single expression.
+// (ad.Hessian: reverse over batched reverse) of the single expression.
 func (p *program) hessian() (float64, []float64, [][]float64, error) {
 	n := len(p.vars)
 	if n == 0 {
