@@ -226,3 +226,16 @@ func TestVJPBatchErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestVJPBatchNoCotangents: k = 0 gives empty stacks of each argument's
+// shape, as k separate pull-backs would.
+func TestVJPBatchNoCotangents(t *testing.T) {
+	f := func(xs []ad.Value) ad.Value { return ad.Mul(ad.Sin(xs[0]), xs[1]) }
+	_, pull := ad.VJPBatch(f, ad.From(tensor.RandN(1, 2, 3)), ad.From(tensor.RandN(2, 3)))
+	gs := pull(ad.From(tensor.Zeros(0, 2, 3)))
+	for i, want := range [][]int{{0, 2, 3}, {0, 3}} {
+		if got := gs[i].Shape(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("argument %d: shape %v, want %v", i, got, want)
+		}
+	}
+}
