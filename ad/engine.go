@@ -61,6 +61,11 @@ type prim struct {
 	// checkpoints that compute the primal and the tangent together).
 	full func(args, tans []Value, b int) (out, tan Value)
 
+	// vmap, if set, is the batching rule (see vmap.go): p applied to args
+	// where those flagged in bat are k values stacked along a leading axis.
+	// Elementwise prims need none; a prim with neither runs per element.
+	vmap func(p *prim, args []Value, bat []bool, prm *params, k int) Value
+
 	nondiff bool // the output carries no derivative (comparisons)
 }
 
@@ -90,27 +95,30 @@ const (
 	jvpTrace traceKind = iota
 	revTrace
 	stageTrace // Compile's recording, below every other trace
+	batchTrace // Vmap
 )
 
 // trace is one active transformation.
 type trace struct {
-	level   uint64
-	kind    traceKind
-	batch   int          // jvp: leading batch dimensions of the tangents
-	tape    [][]node     // the recorded nodes, in chunks that never move
-	n       int32        // how many nodes are recorded
-	exts    [][]operands // the operands of nodes that are not scalar nodes, in chunks
-	ne      int32        // how many operands are in use
-	cts     []Value      // reverse: the adjoints of a sweep, reused if reuse is set
-	reuse   bool
-	tensors bool     // reverse: the tape holds a tensor (not only inline scalars)
-	duals   [][]dual // jvp: primals and tangents, in chunks
-	prog    *Program // stage: the program being recorded
-	nd      int32    // how many duals there are
-	done    bool
-	exposed []*tensor.Tensor // reverse: concrete values handed out by Tensor or StopGradient while recording
-	expMu   sync.Mutex       // guards exposed: Tensor may be called from several goroutines
-	freed   bool             // reverse: the forward values were recycled (see recycleForward)
+	level     uint64
+	kind      traceKind
+	batch     int          // jvp: leading batch dimensions of the tangents
+	tape      [][]node     // the recorded nodes, in chunks that never move
+	n         int32        // how many nodes are recorded
+	exts      [][]operands // the operands of nodes that are not scalar nodes, in chunks
+	ne        int32        // how many operands are in use
+	cts       []Value      // reverse: the adjoints of a sweep, reused if reuse is set
+	reuse     bool
+	tensors   bool     // reverse: the tape holds a tensor (not only inline scalars)
+	duals     [][]dual // jvp: primals and tangents, in chunks
+	prog      *Program // stage: the program being recorded
+	nd        int32    // how many duals there are
+	done      bool
+	exposed   []*tensor.Tensor // reverse: concrete values handed out by Tensor or StopGradient while recording
+	expMu     sync.Mutex       // guards exposed: Tensor may be called from several goroutines
+	freed     bool             // reverse: the forward values were recycled (see recycleForward)
+	vsize     int              // batch: the number of values a tracer stands for
+	fallbacks *[]string        // batch: where to note prims run per element, if set
 }
 
 // A tracer is a Value of a trace: it carries the trace (tc) and its entry
@@ -280,6 +288,8 @@ func bind(p *prim, prm *params, args ...Value) Value {
 		return top.processJVP(p, prm, args)
 	case stageTrace:
 		return top.processStage(p, prm, args)
+	case batchTrace:
+		return top.processBatch(p, prm, args)
 	}
 	return top.processRev(p, prm, args)
 }

@@ -40,6 +40,7 @@ func init() {
 			}
 			return BroadcastTo(ct, a[0].Shape()...)
 		},
+		vmap: vmapSumTo,
 	}
 }
 
@@ -65,6 +66,7 @@ func init() {
 		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
 			return sumToBatch(ct, ctBatch(ct, out), a[0].Shape())
 		},
+		vmap: vmapBroadcastTo,
 	}
 }
 
@@ -130,6 +132,7 @@ func extremeReduce(name string, k func(*tensor.Tensor, []int, bool) *tensor.Tens
 		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
 			return chainMul(BroadcastTo(ct, batched(ct, ctBatch(ct, out), a[0].Shape())...), weights(a, out))
 		},
+		vmap: vmapExtreme,
 	}
 }
 

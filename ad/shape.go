@@ -23,6 +23,7 @@ func init() {
 		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
 			return Reshape(ct, batched(ct, ctBatch(ct, out), a[0].Shape())...)
 		},
+		vmap: vmapReshape,
 	}
 }
 
@@ -60,6 +61,7 @@ func init() {
 			}
 			return Transpose(ct, shiftAxes(inv, ctBatch(ct, out))...)
 		},
+		vmap: vmapTranspose,
 	}
 }
 
@@ -110,6 +112,7 @@ func init() {
 		vjp: func(ct Value, _ int, a []Value, out Value, p *params) Value {
 			return Pad(ct, p.axis+ctBatch(ct, out), p.start, a[0].Shape()[p.axis]-p.stop)
 		},
+		vmap: vmapSlice,
 	}
 }
 
@@ -140,6 +143,7 @@ func init() {
 		vjp: func(ct Value, _ int, a []Value, out Value, p *params) Value {
 			return Slice(ct, p.axis+ctBatch(ct, out), p.start, p.start+a[0].Shape()[p.axis])
 		},
+		vmap: vmapPad,
 	}
 }
 
@@ -180,6 +184,7 @@ func init() {
 			}
 			return Slice(ct, p.axis+ctBatch(ct, out), off, off+a[i].Shape()[p.axis])
 		},
+		vmap: vmapConcat,
 	}
 }
 
@@ -249,6 +254,7 @@ func init() {
 			}
 			return ScatterAddAlong(ct, p.axis+b, repeatIdx(p.idx, []Value{ct}, b), batched(ct, b, a[0].Shape())...)
 		},
+		vmap: vmapTakeAlong,
 	}
 }
 
@@ -282,6 +288,7 @@ func init() {
 			}
 			return TakeAlong(ct, p.axis+b, repeatIdx(p.idx, []Value{ct}, b))
 		},
+		vmap: vmapScatter,
 	}
 }
 
@@ -321,7 +328,8 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, _ int) Value {
 			return AsType(tans[0], tensor.DType(p.axis))
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value { return AsType(ct, a[0].DType()) },
+		vjp:  func(ct Value, _ int, a []Value, _ Value, _ *params) Value { return AsType(ct, a[0].DType()) },
+		vmap: vmapAsType,
 	}
 }
 
@@ -344,6 +352,9 @@ func StopGradient(x Value) Value {
 	for x.tc != nil && x.tc.kind != stageTrace {
 		if x.tc.done {
 			tensor.Panicf(tensor.ErrGraph, "stop_gradient", "a value of a finished transformation was used outside it (an escaped tracer)")
+		}
+		if x.tc.kind == batchTrace { // Vmap: the values stay a batch
+			return x.tc.batchTracer(StopGradient(x.primal()))
 		}
 		x = x.primal()
 	}

@@ -78,6 +78,7 @@ func New(data []float64, shape ...int) Value { return wrap(tensor.New(data, shap
 func (v Value) Tensor() *tensor.Tensor {
 	if v.tc != nil {
 		v.expose()
+		v.notBatched("tensor")
 	}
 	return v.tensor()
 }
@@ -140,6 +141,7 @@ func (v Value) Item() float64 {
 		return v.s
 	}
 	v.live()
+	v.notBatched("item")
 	return v.t.Item()
 }
 

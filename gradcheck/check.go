@@ -47,6 +47,7 @@ var Checks = []Check{
 	{"forward", CheckJVP},
 	{"batched", CheckBatchedJVP},
 	{"batched-reverse", CheckBatchedVJP},
+	{"vmap", CheckVmap},
 	{"second", CheckSecondOrder},
 	{"float32", CheckFloat32},
 }
