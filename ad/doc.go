@@ -28,6 +28,14 @@
 // pass and VJPBatch k cotangents in one sweep (each with a leading batch
 // dimension of size k), so a whole Jacobian costs one batched pass in
 // either mode. Jacobian chooses the mode from the sizes.
+//
+// # Batching
+//
+// Vmap maps a function over an axis of its arguments, like JAX's vmap:
+// every primitive runs once on the whole batch through its batching rule
+// (beside its derivative rules; those without one, custom rules and
+// checkpoints, run once per element), and Vmap composes with the other
+// transformations in any order — Vmap of Grad gives per-example gradients.
 // Inputs and nodes that do not depend on the differentiated variables carry
 // symbolic zero tangents and cost no derivative work.
 //

@@ -7,7 +7,9 @@ package ad
 // otherwise the innermost trace among them (the one with the highest level)
 // processes it. A JVP trace pushes tangents forward through the prim's
 // forward rule; a reverse trace records a node on its tape for the reverse
-// sweep; Compile's staging trace, below all others, records an instruction.
+// sweep; a batch trace (Vmap) applies the prim's batching rule to the
+// stacked values; Compile's staging trace, below all others, records an
+// instruction.
 // Either way the prim is first bound again on the arguments' primals,
 // one level down, so transformations nest to any depth. Rules are written
 // with ad's own ops, so the derivative work is itself recorded by any outer
