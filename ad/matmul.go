@@ -64,7 +64,7 @@ func init() {
 			}
 			return sumToBatch(matmulT(A, ct, !p.ta, false), b, B.Shape())
 		},
-		vmap: vmapAligned, // batch dimensions broadcast
+		vmap: vmapMatMul,
 	}
 }
 

@@ -283,3 +283,15 @@ func (v Value) notBatched(op string) {
 		tensor.Panicf(tensor.ErrGraph, op, "a value under Vmap stands for a batch of values and has no single concrete value")
 	}
 }
+
+// vmapMatMul is matmul's batching rule: batch dimensions broadcast
+// (vmapAligned), except that a batch of matrices times one matrix is one
+// product with the batch folded into the rows.
+func vmapMatMul(p *prim, a []Value, bat []bool, prm *params, k int) Value {
+	if bat[0] && !bat[1] && !prm.ta && a[0].Rank() == 3 && a[1].Rank() == 2 {
+		s := a[0].Shape() // k, m, n
+		g := matmulT(Reshape(a[0], s[0]*s[1], s[2]), a[1], false, prm.tb)
+		return Reshape(g, s[0], s[1], g.Shape()[1])
+	}
+	return vmapAligned(p, a, bat, prm, k)
+}
