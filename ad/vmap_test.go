@@ -176,3 +176,35 @@ func TestVmapPerExampleGradientsTorch(t *testing.T) {
 	losses := ad.Vmap(func(xs []ad.Value) ad.Value { return loss(xs[0], xs[1], params) })(ref.X.value(tensor.Float64), ad.From(onehot)).Tensor()
 	nearT(t, "per-example losses", losses, tensor.New(ref.Losses, len(ref.Losses)), 1e-12)
 }
+
+// TestVmapComposesWithVJPAndCompile: Vmap of a VJP pull-back and of
+// VJPBatch, and a compiled function that calls Vmap, against loops.
+func TestVmapComposesWithVJPAndCompile(t *testing.T) {
+	f := func(xs []ad.Value) ad.Value { return ad.Mul(ad.Tanh(xs[0]), ad.Sum(xs[0], false)) }
+	xs := ad.From(tensor.RandN(1, 5, 3))
+	cts := ad.From(tensor.RandN(2, 5, 3))
+	got := ad.Vmap(func(e []ad.Value) ad.Value {
+		_, pull := ad.VJP(f, e[0])
+		return pull(e[1])[0]
+	})(xs, cts).Tensor()
+	gotB := ad.Vmap(func(e []ad.Value) ad.Value {
+		_, pull := ad.VJPBatch(f, e[0])
+		return ad.Reshape(pull(ad.Reshape(e[1], 1, 3))[0], 3)
+	})(xs, cts).Tensor()
+	ctr := rows(cts)
+	for d, x := range rows(xs) {
+		_, pull := ad.VJP(f, x)
+		want := pull(ctr[d])[0].Tensor()
+		nearT(t, "vmap of vjp", tensor.Slice(got, 0, d, d+1).Reshape(3), want, 1e-14)
+		nearT(t, "vmap of vjp_batch", tensor.Slice(gotB, 0, d, d+1).Reshape(3), want, 1e-14)
+	}
+
+	prog := ad.Compile(func(in []ad.Value) []ad.Value {
+		return []ad.Value{ad.Vmap(func(e []ad.Value) ad.Value { return ad.Grad(rosenN, e[0]) })(in[0])}
+	}, xs)
+	x2 := ad.From(tensor.RandN(3, 5, 3))
+	out := prog.Run(x2)[0].Tensor()
+	for d, x := range rows(x2) {
+		nearT(t, "compiled vmap of grad", tensor.Slice(out, 0, d, d+1).Reshape(3), ad.Grad(rosenN, x).Tensor(), 1e-14)
+	}
+}
