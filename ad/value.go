@@ -154,6 +154,9 @@ func (v Value) String() string {
 	if v.tc != nil && v.tc.freed && v.t != scalarT {
 		return "<escaped value of a finished Grad>"
 	}
+	if v.tc != nil && v.inVmap() {
+		return "<batched value under Vmap, shape " + tensor.ShapeString(v.Shape()) + " each>"
+	}
 	return v.tensor().String()
 }
 

@@ -90,6 +90,24 @@ func TestVmapNesting(t *testing.T) {
 	_, jv := ad.JVP(func(xs []ad.Value) ad.Value { return s(xs[0]) }, []ad.Value{flat}, []ad.Value{dir})
 	near(t, "jvp of vmap", jv.Item(), tensor.Sum(tensor.Mul(vg, dir.Tensor()), nil, false).Item(), 1e-13)
 
+	// Hessian of vmap: block diagonal, the examples' Hessians on the diagonal
+	z := ad.From(tensor.RandN(6, 6))
+	hz := ad.Hessian(func(z ad.Value) ad.Value { return ad.Sum(ad.Vmap(one)(ad.Reshape(z, 3, 2)), false) }, z).Tensor()
+	for d, e := range rows(ad.Reshape(z, 3, 2)) {
+		he := ad.Hessian(f, e).Tensor()
+		for i := range 6 {
+			for j := range 6 {
+				want := 0.0
+				if i/2 == d && j/2 == d {
+					want = he.At(i%2, j%2)
+				}
+				if i/2 == d {
+					near(t, fmt.Sprintf("hessian of vmap [%d,%d]", i, j), hz.At(i, j), want, 1e-13)
+				}
+			}
+		}
+	}
+
 	// perturbation confusion: d/dx Σ_d x·(d/dy (x·y))(y_d) = Σ_d x = 2x·k,
 	// not 3x·k as if the inner derivative saw the outer x perturbed
 	ys := ad.From(tensor.RandN(5, 4))
@@ -103,8 +121,14 @@ func TestVmapNesting(t *testing.T) {
 }
 
 // TestVmapInAxes: a mapped axis other than 0, an unmapped argument, an
-// output that depends on no mapped argument, and the errors.
+// output that depends on no mapped argument, and the errors; a batched
+// value prints as such, not as one of its elements.
 func TestVmapInAxes(t *testing.T) {
+	var printed string
+	ad.Vmap(func(xs []ad.Value) ad.Value { printed = fmt.Sprint(ad.Exp(xs[0])); return xs[0] })(ad.From(tensor.RandN(1, 4, 2)))
+	if printed != "<batched value under Vmap, shape (2) each>" {
+		t.Errorf("a batched value prints as %q", printed)
+	}
 	a := ad.From(tensor.RandN(1, 3, 4)) // mapped along axis 1: 4 examples of shape (3)
 	b := ad.From(tensor.RandN(2, 3))    // not mapped
 	got := ad.Vmap(func(xs []ad.Value) ad.Value { return ad.Dot(xs[0], xs[1]) }, 1, ad.NotMapped)(a, b).Tensor()
