@@ -102,25 +102,26 @@ const (
 
 // trace is one active transformation.
 type trace struct {
-	level     uint64
-	kind      traceKind
-	batch     int          // jvp: leading batch dimensions of the tangents
-	tape      [][]node     // the recorded nodes, in chunks that never move
-	n         int32        // how many nodes are recorded
-	exts      [][]operands // the operands of nodes that are not scalar nodes, in chunks
-	ne        int32        // how many operands are in use
-	cts       []Value      // reverse: the adjoints of a sweep, reused if reuse is set
-	reuse     bool
-	tensors   bool     // reverse: the tape holds a tensor (not only inline scalars)
-	duals     [][]dual // jvp: primals and tangents, in chunks
-	prog      *Program // stage: the program being recorded
-	nd        int32    // how many duals there are
-	done      bool
-	exposed   []*tensor.Tensor // reverse: concrete values handed out by Tensor or StopGradient while recording
-	expMu     sync.Mutex       // guards exposed: Tensor may be called from several goroutines
-	freed     bool             // reverse: the forward values were recycled (see recycleForward)
-	vsize     int              // batch: the number of values a tracer stands for
-	fallbacks *[]string        // batch: where to note prims run per element, if set
+	level   uint64
+	kind    traceKind
+	batch   int          // jvp: leading batch dimensions of the tangents
+	tape    [][]node     // the recorded nodes, in chunks that never move
+	n       int32        // how many nodes are recorded
+	exts    [][]operands // the operands of nodes that are not scalar nodes, in chunks
+	ne      int32        // how many operands are in use
+	cts     []Value      // reverse: the adjoints of a sweep, reused if reuse is set
+	reuse   bool
+	tensors bool     // reverse: the tape holds a tensor (not only inline scalars)
+	duals   [][]dual // jvp: primals and tangents, in chunks
+	prog    *Program // stage: the program being recorded
+	nd      int32    // how many duals there are
+	done    bool
+	exposed []*tensor.Tensor // reverse: concrete values handed out by Tensor or StopGradient while recording
+	expMu   sync.Mutex       // guards exposed: Tensor may be called from several goroutines
+	freed   bool             // reverse: the forward values were recycled (see recycleForward)
+
+	vsize     int       // batch: how many values a tracer stands for (stacked, as its dual's primal)
+	fallbacks *[]string // batch: where to note prims run per element, if set
 }
 
 // A tracer is a Value of a trace: it carries the trace (tc) and its entry
