@@ -74,7 +74,8 @@ func New(data []float64, shape ...int) Value { return wrap(tensor.New(data, shap
 // the computation has at this point; it carries no derivative information,
 // and stays valid after the transformation returns (Grad does not recycle
 // it). It panics with tensor.ErrGraph for a value that escaped a finished
-// Grad whose intermediate storage was recycled.
+// Grad whose intermediate storage was recycled, and for a value under Vmap,
+// which stands for a batch of values.
 func (v Value) Tensor() *tensor.Tensor {
 	if v.tc != nil {
 		v.expose()
