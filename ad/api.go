@@ -303,7 +303,8 @@ const (
 	Auto Mode = iota
 	// Forward pushes all input directions through one batched forward pass.
 	Forward
-	// Reverse records f once and pulls back one cotangent per output.
+	// Reverse records f once and pulls back the cotangents of all outputs
+	// (the rows of the identity) in one batched sweep, as VJPBatch.
 	Reverse
 )
 
@@ -335,8 +336,9 @@ func JacRev[F Func](f F, x Value) Value {
 // x.Shape(), and the mode it used. With Auto it picks Forward when the
 // output has more elements m than the input n, and Reverse otherwise
 // (ties go to Reverse). To learn m it records f once in reverse mode; if
-// m ≤ n it pulls back m cotangents from that recording, otherwise it runs
-// one forward pass carrying all n input directions. Auto remembers m for
+// m ≤ n it pulls back m cotangents from that recording in one batched
+// sweep (see VJPBatch), otherwise it runs one forward pass carrying all n
+// input directions. Auto remembers m for
 // the same function code and input shape, so later calls that will go
 // forward skip the recording; should m have changed so that reverse is
 // now the rule, it redoes the Jacobian in reverse mode.
@@ -356,23 +358,16 @@ func Jacobian[F Func](f F, x Value, mode Mode) (Value, Mode) {
 		}
 	}
 	if mode != Forward {
-		y, pull := VJP(g, x)
+		y, pull := vjpBatched("jacobian", func(xs []Value) Value { return g(xs[0]) }, []Value{x}, true)
 		m := y.Size()
 		rememberSize(key, m)
 		if mode == Reverse || m <= n {
-			rows := make([]Value, m)
-			for i := 0; i < m; i++ {
-				e := y.DType().Zeros(m)
-				e.SetFlat(i, 1)
-				rows[i] = Reshape(pull(wrap(e.Reshape(y.Shape()...)))[0], n)
-			}
-			var j Value
 			if m == 0 || n == 0 {
-				j = wrap(x.DType().Zeros(m, n))
-			} else {
-				j = Stack(0, rows...)
+				return wrap(x.DType().Zeros(append(slices.Clone(y.Shape()), x.Shape()...)...)), Reverse
 			}
-			return Reshape(j, append(slices.Clone(y.Shape()), x.Shape()...)...), Reverse
+			// all m cotangents, the rows of the identity, in one sweep
+			eye := wrap(y.DType().Eye(m).Reshape(append([]int{m}, y.Shape()...)...))
+			return Reshape(pull(eye, 1)[0], append(slices.Clone(y.Shape()), x.Shape()...)...), Reverse
 		}
 	}
 	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
@@ -409,8 +404,9 @@ type jacKey struct {
 }
 
 // Hessian returns the matrix of second derivatives of the scalar function
-// f at x, shaped x.Shape() twice, by forward-over-reverse: the Jacobian, in
-// one batched forward pass, of the reverse-mode gradient.
+// f at x, shaped x.Shape() twice, by reverse-over-reverse: the Jacobian of
+// the reverse-mode gradient, its n rows pulled back through one batched
+// reverse sweep (VJPBatch) of the recorded gradient computation.
 //
 // At singular points the result is symmetric wherever it is defined: where
 // component i of the gradient is NaN, row and column i are NaN (they are
@@ -424,41 +420,52 @@ func Hessian[F Func](f F, x Value) Value {
 	fg := fn1("hessian", f)
 	check("hessian", x)
 	n := x.Size()
-	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
-	g, tan := JVPBatch(func(xs []Value) Value { return Grad(fg, xs[0]) }, []Value{x}, []Value{eye})
-	h := Transpose(Reshape(tan, n, n), 1, 0) // h[i][j] = ∂g_i/∂x_j
-	if mask := undefinedEntries(g.Tensor(), h.Tensor()); mask != nil {
-		h = Where(From(mask), like(h, math.NaN()), h)
+	hshape := append(slices.Clone(x.Shape()), x.Shape()...)
+	g, pull := vjpBatched("hessian", func(xs []Value) Value { return Grad(fg, xs[0]) }, []Value{x}, true)
+	if n == 0 {
+		return wrap(x.DType().Zeros(hshape...))
 	}
-	return Reshape(h, append(slices.Clone(x.Shape()), x.Shape()...)...)
+	// all n cotangents, the rows of the identity, in one sweep
+	eye := wrap(g.DType().Eye(n).Reshape(append([]int{n}, g.Shape()...)...))
+	h := Reshape(pull(eye, 1)[0], n, n) // h[i][j] = ∂g_i/∂x_j
+	if !allFinite(g, h) {
+		h = maskUndefined(Reshape(g, n), h)
+	}
+	return Reshape(h, hshape...)
 }
 
-// undefinedEntries returns a 0/1 mask of the entries of the n×n Hessian h
-// that are undefined for gradient g (see Hessian), or nil if there are none.
-func undefinedEntries(g, h *tensor.Tensor) *tensor.Tensor {
+// allFinite reports whether every element of the values is finite, and
+// false for a value under Vmap (which has no one concrete value).
+func allFinite(vs ...Value) bool {
+	for _, v := range vs {
+		if v.tc != nil && v.inVmap() {
+			return false
+		}
+		t := v.Tensor()
+		for i := range t.Size() {
+			if x := t.AtFlat(i); x-x != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// maskUndefined returns the n×n Hessian h (h[i][j] = ∂g_i/∂x_j) of the
+// gradient g (a vector) with its undefined entries NaN (see Hessian): row
+// and column i where g_i is NaN, and both entries of a pair (i, j), (j, i)
+// that disagree in being NaN or are infinities that differ. It is written
+// with ad's ops, so it is differentiable and runs under Vmap.
+func maskUndefined(g, h Value) Value {
 	n := g.Size()
-	var mask *tensor.Tensor
-	set := func(i, j int) {
-		if mask == nil {
-			mask = h.DType().Zeros(n, n)
-		}
-		mask.SetFlat(i*n+j, 1)
-		mask.SetFlat(j*n+i, 1)
-	}
-	for i := range n {
-		if math.IsNaN(g.AtFlat(i)) {
-			for j := range n {
-				set(i, j)
-			}
-		}
-		for j := i + 1; j < n; j++ {
-			a, b := h.AtFlat(i*n+j), h.AtFlat(j*n+i)
-			if math.IsNaN(a) != math.IsNaN(b) || (math.IsInf(a, 0) || math.IsInf(b, 0)) && a != b {
-				set(i, j)
-			}
-		}
-	}
-	return mask
+	isNaN := func(v Value) Value { return NotEqual(v, v) }
+	or := func(a, b Value) Value { return Maximum(a, b) } // of 0/1 masks
+	nanG := isNaN(g)
+	ht := Transpose(h, 1, 0)
+	inf := or(Equal(Abs(h), math.Inf(1)), Equal(Abs(ht), math.Inf(1)))
+	cond := or(or(Reshape(nanG, n, 1), Reshape(nanG, 1, n)),
+		or(NotEqual(isNaN(h), isNaN(ht)), Mul(inf, NotEqual(h, ht))))
+	return Where(cond, math.NaN(), h)
 }
 
 // HVP returns the Hessian of the scalar function f at x times the vector
@@ -470,29 +477,12 @@ func undefinedEntries(g, h *tensor.Tensor) *tensor.Tensor {
 func HVP[F Func](f F, x, v Value) Value {
 	fg := fn1("hvp", f)
 	g, hv := JVP(func(xs []Value) Value { return Grad(fg, xs[0]) }, []Value{x}, []Value{v})
-	if mask := undefinedProducts(g.Tensor(), v.Tensor()); mask != nil {
-		hv = Where(From(mask.Reshape(hv.Shape()...)), like(hv, math.NaN()), hv)
+	if !allFinite(g) {
+		// component i is undefined where g_i is NaN, and every component
+		// is if such a column i enters the product (v_i ≠ 0)
+		nanG := NotEqual(g, g)
+		any := Max(Mul(nanG, NotEqual(v, 0)), false)
+		hv = Where(Maximum(nanG, any), math.NaN(), hv)
 	}
 	return hv
-}
-
-// undefinedProducts returns a 0/1 mask of the components of a Hessian-
-// vector product with v that are undefined for gradient g (see HVP), or
-// nil if there are none.
-func undefinedProducts(g, v *tensor.Tensor) *tensor.Tensor {
-	n := g.Size()
-	var mask *tensor.Tensor
-	for i := range n {
-		if !math.IsNaN(g.AtFlat(i)) {
-			continue
-		}
-		if mask == nil {
-			mask = v.DType().Zeros(n)
-		}
-		mask.SetFlat(i, 1)
-		if v.AtFlat(i) != 0 { // column i enters every component
-			return v.DType().Ones(n)
-		}
-	}
-	return mask
 }

@@ -141,7 +141,7 @@ func BenchmarkJacobianModes(b *testing.B) {
 }
 
 // BenchmarkHessianRosenbrock100: the full Hessian of the n = 100 Rosenbrock
-// function, forward-over-reverse.
+// function, reverse over batched reverse.
 func BenchmarkHessianRosenbrock100(b *testing.B) {
 	x := ad.From(tensor.Rand(seeded(7), -1, 1, 100))
 	for i := 0; i < b.N; i++ {

@@ -216,7 +216,8 @@ func compare(name string, f func(x, y float64) bool) *prim {
 		}
 		return 0
 	})
-	return &prim{name: name, impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return k(t[0], t[1]) }, s2: s, nondiff: true}
+	return &prim{name: name, impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return k(t[0], t[1]) }, s2: s, nondiff: true,
+		vmap: vmapAligned}
 }
 
 var (

@@ -56,6 +56,7 @@ func init() {
 				func(dw Value) Value { return perBatch(dw, b, func(v Value) Value { return conv(a[0], v, s) }) })
 		},
 		// x̄ = convT(ȳ, w), w̄ = wgrad(x, ȳ)
+		perRowVJP: true, // see prim: one sweep per cotangent under VJPBatch
 		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
 			if i == 0 {
 				return convT(ct, a[1], convOf(p))
@@ -77,6 +78,7 @@ func init() {
 				func(dw Value) Value { return perBatch(dw, b, func(v Value) Value { return convT(a[0], v, s) }) })
 		},
 		// ⟨convT(y, w), X⟩ = ⟨y, conv(X, w)⟩ = ⟨w, wgrad(X, y)⟩
+		perRowVJP: true, // see prim: one sweep per cotangent under VJPBatch
 		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
 			if i == 0 {
 				return conv(ct, a[1], convOf(p))
@@ -98,6 +100,7 @@ func init() {
 				func(dy Value) Value { return perBatch(dy, b, func(v Value) Value { return convW(a[0], v, s) }) })
 		},
 		// ⟨wgrad(x, y), V⟩ = ⟨conv(x, V), y⟩: x̄ = convT(y, V), ȳ = conv(x, V)
+		perRowVJP: true, // see prim: one sweep per cotangent under VJPBatch
 		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
 			if i == 0 {
 				return convT(a[1], ct, convOf(p))

@@ -20,6 +20,7 @@ import (
 //   - vjp(primals, out, ct) returns the cotangent of every argument, each of
 //     its argument's shape and dtype, or the zero Value for a zero
 //     cotangent (JAX's None).
+//     Under VJPBatch it is called once per cotangent.
 //
 // f may be any Func; the result plugs into every transformation as it is.
 // The rules' results are checked wherever they are used (every mode, every
@@ -52,16 +53,22 @@ func Custom[F Func](name string, f F,
 		})
 	}
 	p.vjpAll = func(ct Value, args []Value, out Value) []Value {
-		gs := vjp(args, out, ct)
-		if len(gs) != len(args) {
-			tensor.Panicf(tensor.ErrArg, name, "vjp rule returned %d cotangents for %d arguments", len(gs), len(args))
-		}
-		for i, g := range gs {
-			if !g.IsZero() {
-				conforms(name, fmt.Sprintf("vjp rule: cotangent of argument %d", i), g, fmt.Sprintf("argument %d", i), args[i])
+		rule := func(ct Value) []Value {
+			gs := vjp(args, out, ct)
+			if len(gs) != len(args) {
+				tensor.Panicf(tensor.ErrArg, name, "vjp rule returned %d cotangents for %d arguments", len(gs), len(args))
 			}
+			for i, g := range gs {
+				if !g.IsZero() {
+					conforms(name, fmt.Sprintf("vjp rule: cotangent of argument %d", i), g, fmt.Sprintf("argument %d", i), args[i])
+				}
+			}
+			return gs
 		}
-		return gs
+		if b := ctBatch(ct, out); b > 0 { // VJPBatch: once per cotangent
+			return perRow(ct, b, args, rule)
+		}
+		return rule(ct)
 	}
 	return func(xs ...Value) Value {
 		check(name, xs...)
@@ -129,7 +136,11 @@ func Checkpoint[F Func](f F) func(xs ...Value) Value {
 		}
 		return jvp(fs, args, ts, b)
 	}
-	p.vjpAll = func(ct Value, args []Value, _ Value) []Value {
+	p.vjpAll = func(ct Value, args []Value, out Value) []Value {
+		if b := ctBatch(ct, out); b > 0 { // VJPBatch: all cotangents in one sweep
+			_, pull := vjpBatched("checkpoint", fs, args, true)
+			return pull(ct, b)
+		}
 		_, pull := VJP(fs, args...)
 		return pull(ct)
 	}

@@ -73,20 +73,30 @@
 //
 // # Two modes
 //
-// Reverse mode (Grad, ValueAndGrad, VJP, JacRev) records the graph as f runs
-// and then sweeps it once from the output back to the inputs, accumulating
-// adjoints; it is cheap when there are few outputs. Forward mode (JVP,
-// JVPBatch, Derivative, JacFwd) pushes tangents along with the values, with
-// no recording; JVPBatch carries k directions in one pass, so a whole
-// Jacobian costs one batched pass. Jacobian chooses the mode from the sizes.
+// Reverse mode (Grad, ValueAndGrad, VJP, VJPBatch, JacRev) records the graph
+// as f runs and then sweeps it once from the output back to the inputs,
+// accumulating adjoints; it is cheap when there are few outputs. Forward
+// mode (JVP, JVPBatch, Derivative, JacFwd) pushes tangents along with the
+// values, with no recording. JVPBatch carries k tangent directions in one
+// pass and VJPBatch k cotangents in one sweep (each with a leading batch
+// dimension of size k), so a whole Jacobian costs one batched pass in
+// either mode. Jacobian chooses the mode from the sizes.
+//
+// # Batching
+//
+// Vmap maps a function over an axis of its arguments, like JAX's vmap:
+// every primitive runs once on the whole batch through its batching rule
+// (beside its derivative rules; those without one, custom rules and
+// checkpoints, run once per element), and Vmap composes with the other
+// transformations in any order — Vmap of Grad gives per-example gradients.
 // Inputs and nodes that do not depend on the differentiated variables carry
 // symbolic zero tangents and cost no derivative work.
 //
 // # Nesting and higher order
 //
 // Derivative rules are written with ad's own operations, so the derivative
-// computation is itself differentiable: Grad of Grad, JVP of Grad (Hessian,
-// HVP), and any mixture, to any depth. Each transformation tags its values
+// computation is itself differentiable: Grad of Grad, JVP of Grad (HVP),
+// the batched JacRev of Grad (Hessian), and any mixture, to any depth. Each transformation tags its values
 // with a fresh level, so a function being differentiated may itself call
 // Grad or JVP on a closure over its own inputs without perturbation
 // confusion.

@@ -7,7 +7,9 @@ package ad
 // otherwise the innermost trace among them (the one with the highest level)
 // processes it. A JVP trace pushes tangents forward through the prim's
 // forward rule; a reverse trace records a node on its tape for the reverse
-// sweep; Compile's staging trace, below all others, records an instruction.
+// sweep; a batch trace (Vmap) applies the prim's batching rule to the
+// stacked values; Compile's staging trace, below all others, records an
+// instruction.
 // Either way the prim is first bound again on the arguments' primals,
 // one level down, so transformations nest to any depth. Rules are written
 // with ad's own ops, so the derivative work is itself recorded by any outer
@@ -54,12 +56,22 @@ type prim struct {
 	jvp func(tans []Value, args []Value, out Value, p *params, b int) Value
 	// vjp returns the cotangent of argument i from the output cotangent ct.
 	vjp func(ct Value, i int, args []Value, out Value, p *params) Value
+	// perRowVJP marks a vjp rule written for an unbatched cotangent only:
+	// under VJPBatch the engine calls it once per cotangent and stacks the
+	// results (correct, not fast). A rule that reads its batch axes off
+	// ct.Rank() - out.Rank() (see batch.go) leaves it unset.
+	perRowVJP bool
 	// vjpAll, if set, returns the cotangents of all arguments at once.
 	vjpAll func(ct Value, args []Value, out Value) []Value
 
 	// full, if set, replaces bind-then-jvp in a JVP trace (custom rules and
 	// checkpoints that compute the primal and the tangent together).
 	full func(args, tans []Value, b int) (out, tan Value)
+
+	// vmap, if set, is the batching rule (see vmap.go): p applied to args
+	// where those flagged in bat are k values stacked along a leading axis.
+	// Elementwise prims need none; a prim with neither runs per element.
+	vmap func(p *prim, args []Value, bat []bool, prm *params, k int) Value
 
 	nondiff bool // the output carries no derivative (comparisons)
 
@@ -108,6 +120,7 @@ const (
 	jvpTrace traceKind = iota
 	revTrace
 	stageTrace // Compile's recording, below every other trace
+	batchTrace // Vmap
 )
 
 // trace is one active transformation.
@@ -129,6 +142,9 @@ type trace struct {
 	exposed []*tensor.Tensor // reverse: concrete values handed out by Tensor or StopGradient while recording
 	expMu   sync.Mutex       // guards exposed: Tensor may be called from several goroutines
 	freed   bool             // reverse: the forward values were recycled (see recycleForward)
+
+	vsize     int       // batch: how many values a tracer stands for (stacked, as its dual's primal)
+	fallbacks *[]string // batch: where to note prims run per element, if set
 }
 
 // A tracer is a Value of a trace: it carries the trace (tc) and its entry
@@ -304,6 +320,8 @@ func bind(p *prim, prm *params, args ...Value) Value {
 		return top.processJVP(p, prm, args)
 	case stageTrace:
 		return top.processStage(p, prm, args)
+	case batchTrace:
+		return top.processBatch(p, prm, args)
 	}
 	return top.processRev(p, prm, args)
 }
@@ -620,12 +638,20 @@ func (t *trace) input(x, tangent Value) Value {
 }
 
 // vjpOf returns the cotangent of argument i of node n from its output
-// cotangent, summed down to the argument's shape.
+// cotangent, summed down to the argument's shape (after ct's leading batch
+// dimensions, if it has any more than the output: see VJPBatch).
 // Temporaries it makes (the local derivative, the unsummed product) are
 // handed to rc, if any, for recycling.
 func (n *node) vjpOf(o *operands, i int, ct Value, rc *recycler) Value {
 	a := o.args[i]
 	if n.p.local == nil {
+		if b := ctBatch(ct, o.out); b > 0 && n.p.perRowVJP {
+			return perRow(ct, b, o.args, func(ct Value) []Value {
+				gs := make([]Value, len(o.args))
+				gs[i] = n.p.vjp(ct, i, o.args, o.out, o.prm)
+				return gs
+			})[i]
+		}
 		return n.p.vjp(ct, i, o.args, o.out, o.prm)
 	}
 	l := n.p.local(i, o.args, o.out, o.prm)
@@ -637,8 +663,8 @@ func (n *node) vjpOf(o *operands, i int, ct Value, rc *recycler) Value {
 		g = n.p.chain(i, ct, l)
 		rc.release(l, g)
 	}
-	if !sameShape(g.Shape(), a.Shape()) {
-		s := SumTo(g, a.Shape()...)
+	if b := ct.Rank() - o.out.Rank(); b > 0 || !sameShape(g.Shape(), a.Shape()) { // batched (VJPBatch): keep the batch axes
+		s := sumToBatch(g, b, a.Shape())
 		if g.t != ct.t {
 			rc.release(g, s)
 		}

@@ -173,8 +173,8 @@ func init() {
 			return element(t, b, p.start, t.Shape()[:b])
 		},
 		vjp: func(ct Value, _ int, a []Value, _ Value, p *params) Value {
-			n := a[0].Size()
-			return Pad(Reshape(ct, 1), 0, p.start, n-p.start-1)
+			n, b := a[0].Size(), ct.Rank() // the output is a scalar: ct's axes are batch axes
+			return Pad(Reshape(ct, batched(ct, b, []int{1})...), b, p.start, n-p.start-1)
 		},
 	}
 	// an element node recorded by elements, whose adjoint the sweep leaves
@@ -223,11 +223,32 @@ func (t *trace) gather(n *node, cts []Value, rc *recycler) {
 		constant = constant && c.tc == nil
 		live = live || !c.IsZero()
 	}
+	b := 0 // batch axes of the parts (VJPBatch): the elements are scalars
+	for _, c := range parts {
+		if !c.IsZero() {
+			b = c.Rank()
+			break
+		}
+	}
 	var g Value
 	switch {
 	case !live:
 		clear(parts)
 		return
+	case b > 0: // batched cotangents: stack them along the vector's axis
+		var bs []int
+		vs := make([]Value, o.prm.stop-first)
+		for i := range vs {
+			if i < len(parts) && !parts[i].IsZero() {
+				vs[i], bs = parts[i], parts[i].Shape()
+			}
+		}
+		for i := range vs {
+			if vs[i].IsZero() {
+				vs[i] = wrap(o.out.DType().Zeros(bs...))
+			}
+		}
+		g = Stack(b, vs...)
 	case constant: // first order: fill one tensor
 		gt := o.out.DType().Zeros(o.prm.stop - first)
 		for i, c := range parts {

@@ -1392,19 +1392,19 @@ func (k *checker) run() {
 	grad := flatOf(ad.Grad(s, xv))
 	k.sameAD("Grad vs wᵀJ", grad, vecMat(c.w, J, m, n), tolExact)
 	h1 := ad.Hessian(s, xv)
-	h2 := ad.JacRev(func(y ad.Value) ad.Value { return ad.Grad(s, y) }, xv)
+	h2 := ad.JacFwd(func(y ad.Value) ad.Value { return ad.Grad(s, y) }, xv)
 	h3 := ad.JacFwd(func(y ad.Value) ad.Value { return ad.JacFwd(s, y) }, xv)
 	for _, h := range []struct {
 		name string
 		v    ad.Value
-	}{{"Hessian", h1}, {"rev-over-rev", h2}, {"fwd-over-fwd", h3}} {
+	}{{"Hessian", h1}, {"fwd-over-rev", h2}, {"fwd-over-fwd", h3}} {
 		if !k.sameShapes(h.name+" shape", h.v, []int{n, n}) {
 			return
 		}
 	}
 	H := flatOf(h1)
-	k.sameAD("Hessian (fwd-over-rev) vs rev-over-rev", H, flatOf(h2), tolHessian)
-	k.sameAD("Hessian (fwd-over-rev) vs fwd-over-fwd", H, flatOf(h3), tolHessian)
+	k.sameAD("Hessian (rev-over-batched-rev) vs fwd-over-rev", H, flatOf(h2), tolHessian)
+	k.sameAD("Hessian (rev-over-batched-rev) vs fwd-over-fwd", H, flatOf(h3), tolHessian)
 	k.sameAD("Hessian symmetry", H, transposeSq(H, n), tolHessian)
 	k.fdCheck("Hessian vs finite differences of Grad", H, n, x0, func(x []float64) []float64 {
 		return flatOf(ad.Grad(s, ad.New(x, n)))

@@ -45,19 +45,26 @@ func init() {
 		},
 		// C = op(A)·op(B): Ā = C̄·op(B)ᵀ, or its transpose op(B)·C̄ᵀ when A
 		// is read transposed; B̄ = op(A)ᵀ·C̄, or C̄ᵀ·op(A) when B is.
-		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
+		// A cotangent with VJPBatch's batch dimensions in front broadcasts
+		// against the other operand like any stack of matrices.
+		vjp: func(ct Value, i int, a []Value, out Value, p *params) Value {
 			A, B := a[0], a[1]
+			b := ctBatch(ct, out)
+			if g, ok := foldBatchVJP(ct, i, A, B, b, p); ok {
+				return g
+			}
 			if i == 0 {
 				if p.ta {
-					return SumTo(matmulT(B, ct, p.tb, true), A.Shape()...)
+					return sumToBatch(matmulT(B, ct, p.tb, true), b, A.Shape())
 				}
-				return SumTo(matmulT(ct, B, false, !p.tb), A.Shape()...)
+				return sumToBatch(matmulT(ct, B, false, !p.tb), b, A.Shape())
 			}
 			if p.tb {
-				return SumTo(matmulT(ct, A, true, p.ta), B.Shape()...)
+				return sumToBatch(matmulT(ct, A, true, p.ta), b, B.Shape())
 			}
-			return SumTo(matmulT(A, ct, !p.ta, false), B.Shape()...)
+			return sumToBatch(matmulT(A, ct, !p.ta, false), b, B.Shape())
 		},
+		vmap: vmapMatMul,
 	}
 }
 

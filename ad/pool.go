@@ -48,6 +48,7 @@ func init() {
 			return bind(poolTakePrim, p, a[0], tans[1])
 		},
 		// v̄ = scatter(x, ȳ); x̄ = 0.
+		perRowVJP: true, // see prim: one sweep per cotangent under VJPBatch
 		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
 			if i == 0 {
 				return Value{}
@@ -69,6 +70,7 @@ func init() {
 			return bind(poolScatterPrim, p, a[0], tans[1])
 		},
 		// ū = take(x, x̄'s cotangent); x̄ = 0.
+		perRowVJP: true, // see prim: one sweep per cotangent under VJPBatch
 		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
 			if i == 0 {
 				return Value{}

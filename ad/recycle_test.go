@@ -213,11 +213,11 @@ func TestGradRecyclingConcurrent(t *testing.T) {
 func TestGradRecyclingNested(t *testing.T) {
 	x := ad.From(tensor.Rand(seeded(3), -1, 1, 70))
 	restore := ad.SetRecycling(false)
-	want := ad.Hessian(rosenN, x).Tensor()
+	want := ad.JacFwd(func(y ad.Value) ad.Value { return ad.Grad(rosenN, y) }, x).Tensor()
 	wantRR := ad.JacRev(func(y ad.Value) ad.Value { return ad.Grad(rosenN, y) }, x).Tensor()
 	restore()
 	for range 3 {
-		if got := ad.Hessian(rosenN, x).Tensor(); !tensor.Equal(got, want) {
+		if got := ad.JacFwd(func(y ad.Value) ad.Value { return ad.Grad(rosenN, y) }, x).Tensor(); !tensor.Equal(got, want) {
 			t.Error("forward-over-reverse Hessian differs with recycling")
 		}
 		if got := ad.JacRev(func(y ad.Value) ad.Value { return ad.Grad(rosenN, y) }, x).Tensor(); !tensor.Equal(got, wantRR) {

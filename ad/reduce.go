@@ -34,9 +34,13 @@ func init() {
 			padded = append(padded, p.shape...)
 			return Reshape(SumTo(tans[0], withBatch(tans, b, padded)...), withBatch(tans, b, p.shape)...)
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value {
+		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
+			if b := ctBatch(ct, out); b > 0 {
+				return BroadcastTo(alignBatch(ct, b, a[0].Rank()), batched(ct, b, a[0].Shape())...)
+			}
 			return BroadcastTo(ct, a[0].Shape()...)
 		},
+		vmap: vmapSumTo,
 	}
 }
 
@@ -59,9 +63,10 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return BroadcastTo(alignBatch(tans[0], b, len(p.shape)), withBatch(tans, b, p.shape)...)
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value {
-			return SumTo(ct, a[0].Shape()...)
+		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
+			return sumToBatch(ct, ctBatch(ct, out), a[0].Shape())
 		},
+		vmap: vmapBroadcastTo,
 	}
 }
 
@@ -129,8 +134,9 @@ func extremeReduce(name string, k func(*tensor.Tensor, []int, bool) *tensor.Tens
 			return SumTo(chainMul(weights(a, out), tans[0]), withBatch(tans, b, p.shape)...) // a selection: the weights are the strong operand
 		},
 		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
-			return chainMul(weights(a, out), BroadcastTo(ct, a[0].Shape()...))
+			return chainMul(weights(a, out), BroadcastTo(ct, batched(ct, ctBatch(ct, out), a[0].Shape())...))
 		},
+		vmap: vmapExtreme,
 	}
 }
 
@@ -219,8 +225,9 @@ func init() {
 			return SumTo(chainMul(tans[0], weights(a, out)), withBatch(tans, b, p.shape)...)
 		},
 		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
-			return chainMul(BroadcastTo(ct, a[0].Shape()...), weights(a, out))
+			return chainMul(BroadcastTo(ct, batched(ct, ctBatch(ct, out), a[0].Shape())...), weights(a, out))
 		},
+		vmap: vmapExtreme, // a reduction over axes, kept, as Max
 	}
 }
 

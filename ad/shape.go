@@ -21,7 +21,10 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return Reshape(tans[0], withBatch(tans, b, p.shape)...)
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value { return Reshape(ct, a[0].Shape()...) },
+		vjp: func(ct Value, _ int, a []Value, out Value, _ *params) Value {
+			return Reshape(ct, batched(ct, ctBatch(ct, out), a[0].Shape())...)
+		},
+		vmap: vmapReshape,
 	}
 }
 
@@ -52,13 +55,14 @@ func init() {
 			}
 			return Transpose(tans[0], perm...)
 		},
-		vjp: func(ct Value, _ int, _ []Value, _ Value, p *params) Value {
+		vjp: func(ct Value, _ int, _ []Value, out Value, p *params) Value {
 			inv := make([]int, len(p.shape))
 			for i, q := range p.shape {
 				inv[q] = i
 			}
-			return Transpose(ct, inv...)
+			return Transpose(ct, shiftAxes(inv, ctBatch(ct, out))...)
 		},
+		vmap: vmapTranspose,
 	}
 }
 
@@ -108,9 +112,10 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return Slice(tans[0], p.axis+b, p.start, p.stop)
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, p *params) Value {
-			return Pad(ct, p.axis, p.start, a[0].Shape()[p.axis]-p.stop)
+		vjp: func(ct Value, _ int, a []Value, out Value, p *params) Value {
+			return Pad(ct, p.axis+ctBatch(ct, out), p.start, a[0].Shape()[p.axis]-p.stop)
 		},
+		vmap: vmapSlice,
 	}
 }
 
@@ -140,9 +145,10 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return Pad(tans[0], p.axis+b, p.start, p.stop)
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, p *params) Value {
-			return Slice(ct, p.axis, p.start, p.start+a[0].Shape()[p.axis])
+		vjp: func(ct Value, _ int, a []Value, out Value, p *params) Value {
+			return Slice(ct, p.axis+ctBatch(ct, out), p.start, p.start+a[0].Shape()[p.axis])
 		},
+		vmap: vmapPad,
 	}
 }
 
@@ -176,13 +182,14 @@ func init() {
 			}
 			return Concat(p.axis+b, parts...)
 		},
-		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
+		vjp: func(ct Value, i int, a []Value, out Value, p *params) Value {
 			off := 0
 			for _, x := range a[:i] {
 				off += x.Shape()[p.axis]
 			}
-			return Slice(ct, p.axis, off, off+a[i].Shape()[p.axis])
+			return Slice(ct, p.axis+ctBatch(ct, out), off, off+a[i].Shape()[p.axis])
 		},
+		vmap: vmapConcat,
 	}
 }
 
@@ -245,9 +252,14 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return TakeAlong(tans[0], p.axis+b, repeatIdx(p.idx, tans, b))
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, p *params) Value {
-			return ScatterAddAlong(ct, p.axis, p.idx, a[0].Shape()...)
+		vjp: func(ct Value, _ int, a []Value, out Value, p *params) Value {
+			b := ctBatch(ct, out)
+			if b == 0 {
+				return ScatterAddAlong(ct, p.axis, p.idx, a[0].Shape()...)
+			}
+			return ScatterAddAlong(ct, p.axis+b, repeatIdx(p.idx, []Value{ct}, b), batched(ct, b, a[0].Shape())...)
 		},
+		vmap: vmapTakeAlong,
 	}
 }
 
@@ -276,9 +288,14 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, b int) Value {
 			return ScatterAddAlong(tans[0], p.axis+b, repeatIdx(p.idx, tans, b), withBatch(tans, b, p.shape)...)
 		},
-		vjp: func(ct Value, _ int, _ []Value, _ Value, p *params) Value {
-			return TakeAlong(ct, p.axis, p.idx)
+		vjp: func(ct Value, _ int, _ []Value, out Value, p *params) Value {
+			b := ctBatch(ct, out)
+			if b == 0 {
+				return TakeAlong(ct, p.axis, p.idx)
+			}
+			return TakeAlong(ct, p.axis+b, repeatIdx(p.idx, []Value{ct}, b))
 		},
+		vmap: vmapScatter,
 	}
 }
 
@@ -335,7 +352,8 @@ func init() {
 		jvp: func(tans, _ []Value, _ Value, p *params, _ int) Value {
 			return AsType(tans[0], tensor.DType(p.axis))
 		},
-		vjp: func(ct Value, _ int, a []Value, _ Value, _ *params) Value { return AsType(ct, a[0].DType()) },
+		vjp:  func(ct Value, _ int, a []Value, _ Value, _ *params) Value { return AsType(ct, a[0].DType()) },
+		vmap: vmapAsType,
 	}
 }
 
@@ -362,6 +380,9 @@ func StopGradient(x Value) Value {
 	for x.tc != nil && x.tc.kind != stageTrace {
 		if x.tc.done {
 			tensor.Panicf(tensor.ErrGraph, "stop_gradient", "a value of a finished transformation was used outside it (an escaped tracer)")
+		}
+		if x.tc.kind == batchTrace { // Vmap: the values stay a batch
+			return x.tc.batchTracer(StopGradient(x.primal()))
 		}
 		x = x.primal()
 	}

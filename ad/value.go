@@ -116,12 +116,13 @@ func NewCopy(data []float64, shape ...int) Value {
 // the computation has at this point; it carries no derivative information,
 // and stays valid after the transformation returns (Grad does not recycle
 // it). It panics with tensor.ErrGraph for a value that escaped a finished
-// Grad whose intermediate storage was recycled, and with tensor.ErrArg for
-// the zero Value.
+// Grad whose intermediate storage was recycled, and for a value under Vmap,
+// which stands for a batch of values; with tensor.ErrArg for the zero Value.
 func (v Value) Tensor() *tensor.Tensor {
 	v.valid("tensor")
 	if v.tc != nil {
 		v.expose()
+		v.notBatched("tensor")
 	}
 	return v.tensor()
 }
@@ -195,6 +196,7 @@ func (v Value) Item() float64 {
 	}
 	v.valid("item")
 	v.live()
+	v.notBatched("item")
 	return v.t.Item()
 }
 
@@ -206,6 +208,9 @@ func (v Value) String() string {
 	}
 	if v.tc != nil && v.tc.freed && v.t != scalarT {
 		return "<escaped value of a finished Grad>"
+	}
+	if v.tc != nil && v.inVmap() {
+		return "<batched value under Vmap, shape " + tensor.ShapeString(v.Shape()) + " each>"
 	}
 	return v.tensor().String()
 }
@@ -227,7 +232,7 @@ func (v Value) Format(f fmt.State, verb rune) {
 	switch {
 	case !strings.ContainsRune("vseEfFgG", verb):
 		_, _ = fmt.Fprintf(f, "%%!%c(ad.Value=%s)", verb, v.String())
-	case v.t == nil || (v.tc != nil && v.tc.freed && v.t != scalarT):
+	case v.t == nil || (v.tc != nil && v.tc.freed && v.t != scalarT) || (v.tc != nil && v.inVmap()):
 		_, _ = f.Write([]byte(v.String()))
 	default:
 		v.tensor().Format(f, verb)

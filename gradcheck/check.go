@@ -46,6 +46,8 @@ var Checks = []Check{
 	{"reverse", CheckVJP},
 	{"forward", CheckJVP},
 	{"batched", CheckBatchedJVP},
+	{"batched-reverse", CheckBatchedVJP},
+	{"vmap", CheckVmap},
 	{"second", CheckSecondOrder},
 	{"float32", CheckFloat32},
 }

@@ -19,6 +19,11 @@
 //   - CheckJVP: forward mode against central differences, and the identity
 //     <u, JVP(v)> = <VJP(u), v> to 1e-10;
 //   - CheckBatchedJVP: JVPBatch with k directions against k JVPs;
+//   - CheckBatchedVJP: VJPBatch with k cotangents against k VJPs and
+//     central differences, at second order, and in float32;
+//   - CheckVmap: Vmap against a loop over a batch of points, with every
+//     argument mapped and with only the first, and its gradients both ways
+//     (Vmap of Grads, Grads of Vmap);
 //   - CheckSecondOrder: Hessian-vector products by forward-over-reverse,
 //     reverse-over-reverse, finite differences of the gradient and
 //     forward-over-forward;

@@ -33,7 +33,11 @@ Checks:
   ⟨VJP(u), v⟩ = ⟨u, J·v⟩, plus Grads, and JacRev for small sizes.
 - **fwd**: forward mode against central differences (JVP, JacFwd, Jacobian),
   and ⟨u, JVP(v)⟩ = ⟨VJP(u), v⟩ to 1e-10.
-- **batch**: JVPBatch with 1 and 3 directions against separate JVPs.
+- **batch**: JVPBatch with 1 and 3 directions against separate JVPs;
+  VJPBatch with 1 and 3 cotangents against separate VJPs and central
+  differences, at second order against a loop of VJPs, and in float32;
+  Vmap against a loop over a batch of 3 points (values, Vmap of Grads,
+  Grads of Vmap; every argument mapped, and only the first).
 - **2nd**: Hessian-vector products of ⟨u, f(x)⟩ by forward-over-reverse (HVP)
   against reverse-over-reverse and central differences of Grad;
   forward-over-forward vᵀHv; Hessian for small sizes.

@@ -122,6 +122,24 @@ def setup_w3(p, x):
     return {"torch": (step, out)}
 
 
+def setup_w10(p, x):
+    """W10: per-example gradients of the W3 MLP, a loop of torch.autograd.grad."""
+    X = x["x"]
+    labels = torch.tensor(p["labels"], dtype=torch.long)
+    params = [x[k].clone().requires_grad_(True) for k in ("w1", "b1", "w2", "b2")]
+
+    def op():
+        rows = []
+        for i in range(X.shape[0]):
+            w1, b1, w2, b2 = params
+            logits = torch.tanh(X[i : i + 1] @ w1 + b1) @ w2 + b2
+            gs = torch.autograd.grad(F.cross_entropy(logits, labels[i : i + 1]), params)
+            rows.append(torch.cat([g.reshape(-1) for g in gs]))
+        return torch.stack(rows)
+
+    return {"torch": (op, lambda: {"grads": op()})}
+
+
 def setup_w4(p, x):
     """W4: Hessian-vector product of the vector Rosenbrock by double backward."""
     xv = x["x"].clone().requires_grad_(True)
@@ -219,6 +237,7 @@ SETUPS = {
     "W5": setup_w5,
     "W6": setup_w6,
     "H100": setup_h100,
+    "W10": setup_w10,
     "GEMM": setup_gemm,
 }
 
