@@ -29,7 +29,7 @@ func jacobianPattern(op string, f func(ad.Value) ad.Value, x []float64) (*Patter
 	return toPattern(t.sets[out.Index()], n), out.Shape()
 }
 
-func checkArgs(op string, f any, x []float64) {
+func checkArgs(op string, f func(ad.Value) ad.Value, x []float64) {
 	if f == nil {
 		tensor.Panicf(tensor.ErrArg, op, "nil function")
 	}
