@@ -28,7 +28,11 @@ import (
 // largest-first orders give 7.
 func ColorColumns(p *Pattern) (colors []int, k int) {
 	t := p.T() // columns → rows
-	return iterate(func(order []int) ([]int, int) { return greedyColumns(p, t, order) }, dsatur(columnGraph(p, t), p.Cols))
+	lower := 0 // the columns of a row need distinct colours
+	for i := range p.Rows {
+		lower = max(lower, p.RowPtr[i+1]-p.RowPtr[i])
+	}
+	return iterate(func(order []int) ([]int, int) { return greedyColumns(p, t, order) }, dsatur(columnGraph(p, t), p.Cols), lower)
 }
 
 // iterate colours greedily in the given order, then recolours in the
@@ -36,10 +40,14 @@ func ColorColumns(p *Pattern) (colors []int, k int) {
 // vertices class by class, greedy never needs more colours than it had),
 // the classes reversed, largest first and in a fixed pseudo-random
 // order by turns, keeping the best colouring found.
-func iterate(greedy func(order []int) ([]int, int), order []int) ([]int, int) {
+//
+// It stops early at k = lower, a lower bound, and after staleRounds rounds
+// without fewer colours.
+func iterate(greedy func(order []int) ([]int, int), order []int, lower int) ([]int, int) {
 	colors, k := greedy(order)
 	rng := rand.New(rand.NewPCG(1, 2)) // fixed: colourings are reproducible
-	for r := range recolorRounds {
+	stale := 0
+	for r := 0; r < recolorRounds && k > lower && stale < staleRounds; r++ {
 		classes := make([]int, k)
 		for c := range classes {
 			classes[c] = c
@@ -57,6 +65,10 @@ func iterate(greedy func(order []int) ([]int, int), order []int) ([]int, int) {
 			rng.Shuffle(k, func(i, j int) { classes[i], classes[j] = classes[j], classes[i] })
 		}
 		c2, k2 := greedy(byClass(colors, classes))
+		stale++
+		if k2 < k {
+			stale = 0
+		}
 		if k2 <= k {
 			colors, k = c2, k2
 		}
@@ -66,6 +78,10 @@ func iterate(greedy func(order []int) ([]int, int), order []int) ([]int, int) {
 
 // recolorRounds is the number of rounds of iterated greedy recolouring.
 const recolorRounds = 30
+
+// staleRounds is the number of rounds without improvement after which
+// recolouring stops.
+const staleRounds = 6
 
 // byClass returns the vertices grouped by colour class, the classes in the
 // given order.
@@ -135,8 +151,16 @@ func ColorStar(p *Pattern) (colors []int, k int) {
 	}
 	n := p.Rows
 	greedy := func(order []int) ([]int, int) { return greedyStar(p, order) }
-	c1, k1 := iterate(greedy, dsatur(&graphAdj{ptr: p.RowPtr, idx: p.ColIdx}, n))
-	c2, k2 := iterate(greedy, dsatur(columnGraph(p, p.T()), n))
+	lower := min(1, p.NNZ()) // any vertex needs one colour
+	for i := range n {
+		for _, j := range p.ColIdx[p.RowPtr[i]:p.RowPtr[i+1]] {
+			if j != i {
+				lower = 2 // an edge needs two
+			}
+		}
+	}
+	c1, k1 := iterate(greedy, dsatur(&graphAdj{ptr: p.RowPtr, idx: p.ColIdx}, n), lower)
+	c2, k2 := iterate(greedy, dsatur(columnGraph(p, p.T()), n), lower)
 	if k2 < k1 {
 		c1, k1 = c2, k2
 	}
