@@ -1,8 +1,6 @@
 package sparse
 
 import (
-	"slices"
-
 	"github.com/chainrule/chainrule/ad"
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -99,7 +97,7 @@ func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 	if p.ncolors == 0 {
 		return
 	}
-	xv := ad.New(slices.Clone(x), p.n)
+	xv := ad.New(x, p.n) // read during the call, not kept (no input is donated)
 	if p.prog == nil {
 		seed := ad.From(p.seed)
 		p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
@@ -107,7 +105,7 @@ func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 			return []ad.Value{t}
 		}, xv)
 	}
-	b := p.prog.Run(xv)[0].Tensor().Float64s()
+	b := float64s(p.prog.Run(xv)[0].Tensor())
 	for k, s := range p.src {
 		dst.Val[k] = b[s]
 	}
@@ -117,4 +115,13 @@ func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 // a plan made for this one point; make a HessianPlan to evaluate at many.
 func Hessian(f func(x ad.Value) ad.Value, x []float64) *CSR {
 	return NewHessianPlan(f, x).Hessian(x)
+}
+
+// float64s returns t's elements as float64, without copying a float64
+// tensor.
+func float64s(t *tensor.Tensor) []float64 {
+	if t.DType() == tensor.Float64 {
+		return t.Data()
+	}
+	return t.Float64s()
 }

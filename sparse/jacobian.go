@@ -1,8 +1,6 @@
 package sparse
 
 import (
-	"slices"
-
 	"github.com/chainrule/chainrule/ad"
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -105,8 +103,8 @@ func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
 	if dst.Pattern != p.pattern || len(dst.Val) != p.pattern.NNZ() {
 		tensor.Panicf(tensor.ErrShape, op, "dst does not have the plan's pattern")
 	}
-	xv := ad.New(slices.Clone(x), p.n)
-	if p.ncolors == 0 { // no entries
+	xv := ad.New(x, p.n) // read during the call, not kept (no input is donated)
+	if p.ncolors == 0 {  // no entries
 		return
 	}
 	if p.mode == ad.Forward {
@@ -117,7 +115,7 @@ func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
 				return []ad.Value{t}
 			}, xv)
 		}
-		b := p.prog.Run(xv)[0].Tensor().Float64s()
+		b := float64s(p.prog.Run(xv)[0].Tensor())
 		for k, s := range p.src {
 			dst.Val[k] = b[s]
 		}
