@@ -1,6 +1,6 @@
 package sparse
 
-import "container/heap"
+import "slices"
 
 // graphAdj is a graph's adjacency in compressed form.
 type graphAdj struct {
@@ -29,51 +29,37 @@ func columnGraph(p, t *Pattern) *graphAdj {
 	return g
 }
 
-// satItem is a heap entry: vertex v with saturation sat and degree deg
-// when pushed.
-type satItem struct{ v, sat, deg int }
-
-type satHeap []satItem
-
-func (h satHeap) Len() int { return len(h) }
-func (h satHeap) Less(a, b int) bool {
-	if h[a].sat != h[b].sat {
-		return h[a].sat > h[b].sat
-	}
-	if h[a].deg != h[b].deg {
-		return h[a].deg > h[b].deg
-	}
-	return h[a].v < h[b].v
-}
-func (h satHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
-func (h *satHeap) Push(x any)   { *h = append(*h, x.(satItem)) }
-func (h *satHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// dsatur colours the graph by Brélaz's DSATUR: always the uncoloured
-// vertex whose neighbours have the most distinct colours, ties by degree,
-// then index. It returns the order in which it coloured the vertices.
+// dsatur colours the graph by Brélaz's DSATUR — always an uncoloured
+// vertex whose neighbours have the most distinct colours — and returns the
+// order in which it coloured the vertices. Vertices wait in one stack per
+// saturation; among equals the one saturated last goes first (a
+// wavefront, which on meshes finds the optimal colouring), and initially
+// the largest degree first.
 func dsatur(g *graphAdj, n int) []int {
 	colors := make([]int, n)
 	for v := range colors {
 		colors[v] = -1
 	}
-	seen := make([]map[int]bool, n) // neighbour colours, by vertex
-	h := make(satHeap, n)
-	for v := range n {
-		h[v] = satItem{v, 0, len(g.of(v))}
+	sat := make([]int, n)
+	low := make([]uint64, n)       // neighbour colours below 64, as bits
+	high := map[int]map[int]bool{} // neighbour colours from 64 on, rarely needed
+	start := make([]int, n)
+	for v := range start {
+		start[v] = v
 	}
-	heap.Init(&h)
+	slices.SortStableFunc(start, func(a, b int) int { return len(g.of(a)) - len(g.of(b)) }) // popped from the end
+	buckets := [][]int{start}
 	order := make([]int, 0, n)
 	forbid := make([]int, n+1)
-	for h.Len() > 0 {
-		it := heap.Pop(&h).(satItem)
-		v := it.v
-		if colors[v] >= 0 || it.sat != len(seen[v]) {
+	top := 0
+	for len(order) < n {
+		for len(buckets[top]) == 0 {
+			top--
+		}
+		b := buckets[top]
+		v := b[len(b)-1]
+		buckets[top] = b[:len(b)-1]
+		if colors[v] >= 0 || sat[v] != top {
 			continue // stale
 		}
 		for _, w := range g.of(v) {
@@ -91,13 +77,26 @@ func dsatur(g *graphAdj, n int) []int {
 			if colors[w] >= 0 {
 				continue
 			}
-			if seen[w] == nil {
-				seen[w] = map[int]bool{}
+			if c < 64 {
+				if low[w]&(1<<c) != 0 {
+					continue
+				}
+				low[w] |= 1 << c
+			} else {
+				if high[w] == nil {
+					high[w] = map[int]bool{}
+				}
+				if high[w][c] {
+					continue
+				}
+				high[w][c] = true
 			}
-			if !seen[w][c] {
-				seen[w][c] = true
-				heap.Push(&h, satItem{w, len(seen[w]), len(g.of(w))})
+			sat[w]++
+			if sat[w] == len(buckets) {
+				buckets = append(buckets, nil)
 			}
+			buckets[sat[w]] = append(buckets[sat[w]], w)
+			top = max(top, sat[w])
 		}
 	}
 	return order
