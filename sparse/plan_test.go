@@ -205,3 +205,25 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestConservativeOps checks Jacobians and Hessians through primitives
+// the tracer handles conservatively or by shape (reductions along an axis,
+// logsumexp, take_along, matrix products of two variables) against ad's
+// dense ones.
+func TestConservativeOps(t *testing.T) {
+	x := []float64{0.3, -1.2, 2.0, 0.7, -0.4, 1.1, 0.9, -2.2, 0.05, 1.6, -0.8, 0.2}
+	m := func(x ad.Value) ad.Value { return ad.Reshape(x, 3, 4) }
+	fs := map[string]func(ad.Value) ad.Value{
+		"max along axis 1": func(x ad.Value) ad.Value { return ad.Max(m(x), false, 1) },
+		"logsumexp axis 0": func(x ad.Value) ad.Value { return ad.LogSumExp(m(x), false, 0) },
+		"take_along":       func(x ad.Value) ad.Value { return ad.Reshape(ad.TakeAlong(m(x), 1, []int{3, 0, 0, 2, 1, 1}), 6) },
+		"x·xᵀ":             func(x ad.Value) ad.Value { return ad.Reshape(ad.MatMul(m(x), ad.MT(m(x))), 9) },
+		"sum along axis":   func(x ad.Value) ad.Value { return ad.Exp(ad.Sum(m(x), false, 0)) },
+	}
+	for name, f := range fs {
+		t.Run(name, func(t *testing.T) {
+			checkJacobian(t, f, x)
+			checkHessian(t, func(x ad.Value) ad.Value { return ad.Sum(ad.Square(f(x)), false) }, x)
+		})
+	}
+}
