@@ -138,6 +138,7 @@ type tracer struct {
 	sets  []*sets // by node index; nil for nodes the output does not need
 	b     *builder
 	n     int
+	op    string    // the operation the user called, for errors
 	pairs [][]int32 // Hessian pairs by row, when wanted (unsorted, duplicates)
 }
 
@@ -147,7 +148,7 @@ type tracer struct {
 func trace(op string, f func(ad.Value) ad.Value, x *tensor.Tensor, hess bool) (*tracer, ad.Node, bool) {
 	n := x.Size()
 	g := ad.Trace(func(xs []ad.Value) ad.Value { return f(xs[0]) }, []ad.Value{ad.From(x)})
-	t := &tracer{g: g, nodes: g.Nodes(), n: n, b: newBuilder(n)}
+	t := &tracer{g: g, nodes: g.Nodes(), n: n, b: newBuilder(n), op: op}
 	t.sets = make([]*sets, len(t.nodes))
 	out, ok := g.Output()
 	if !ok {
@@ -257,6 +258,18 @@ func (t *tracer) propagate(nd ad.Node) *sets {
 			buckets[o] = append(buckets[o], int32(j))
 		}
 		t.fromBuckets(size, [][][]int32{buckets}, []*sets{s})
+	case op == "max" || op == "min" || op == "logsumexp":
+		in := nd.ArgValue(0).Shape()
+		m, ok := reductionMap(in, shape)
+		if !ok {
+			t.conservative(nd, size)
+			break
+		}
+		buckets := make([][]int32, size)
+		for j, o := range m {
+			buckets[o] = append(buckets[o], int32(j))
+		}
+		t.fromBuckets(size, [][][]int32{buckets}, []*sets{t.argSets(nd, 0)})
 	case op == "transpose" || op == "slice" || op == "pad" || op == "concat" || op == "scatter_add_along":
 		if r, ok := t.probe(nd, size); ok {
 			return r
@@ -272,6 +285,50 @@ func (t *tracer) propagate(nd ad.Node) *sets {
 	}
 	r := b.out
 	return &r
+}
+
+// reductionMap returns, for each element of a reduction's argument of
+// shape in, the flat index of the output element of shape out it reduces
+// into, and true; false when the shapes do not tell the reduced axes
+// apart (out drops axes in more than one way, as (3, 3) → (3) does).
+func reductionMap(in, out []int) ([]int32, bool) {
+	if len(out) == len(in) { // kept dimensions
+		for d := range in {
+			if out[d] != in[d] && out[d] != 1 {
+				return nil, false
+			}
+		}
+		return bcastIndex(in, out), true
+	}
+	// the ways out embeds in in as a subsequence of its dimensions
+	var ways [][]int
+	var walk func(d, k int, kept []int)
+	walk = func(d, k int, kept []int) {
+		if len(ways) > 1 {
+			return
+		}
+		if k == len(out) {
+			ways = append(ways, slices.Clone(kept))
+			return
+		}
+		for ; d < len(in); d++ {
+			if in[d] == out[k] {
+				walk(d+1, k+1, append(kept, d))
+			}
+		}
+	}
+	walk(0, 0, nil)
+	if len(ways) != 1 {
+		return nil, false
+	}
+	keep := make([]int, len(in)) // in with the reduced axes of size 1
+	for d := range keep {
+		keep[d] = 1
+	}
+	for _, d := range ways[0] {
+		keep[d] = in[d]
+	}
+	return bcastIndex(in, keep), true
 }
 
 // fromBuckets builds the sets of a node whose element o depends on the
@@ -367,10 +424,15 @@ func (t *tracer) matmul(nd ad.Node) (*sets, bool) {
 	return &r, true
 }
 
+// maxConservative bounds the entries a conservative pattern may hold.
+const maxConservative = 1 << 28
+
 // conservative makes every element of nd depend on every element of its
 // arguments: a superset of the true pattern, for primitives whose
-// structure the tracer does not know (reductions along some axes by max,
-// min or logsumexp, take_along, custom functions, …).
+// structure the tracer does not know (reductions by max, min or logsumexp
+// whose axes the shapes do not tell, take_along, batched matrix products,
+// custom functions, …). It panics with tensor.ErrArg beyond maxConservative
+// entries.
 func (t *tracer) conservative(nd ad.Node, size int) {
 	b := t.b
 	b.start(size)
@@ -381,6 +443,10 @@ func (t *tracer) conservative(nd ad.Node, size int) {
 	}
 	all := slices.Clone(b.cur)
 	slices.Sort(all)
+	if int64(size)*int64(len(all)) > maxConservative {
+		tensor.Panicf(tensor.ErrArg, t.op, "the %s primitive's pattern is not known to the tracer; every one of its %d outputs depending on all %d inputs would hold %d entries",
+			nd.Op(), size, len(all), int64(size)*int64(len(all)))
+	}
 	b.cur = b.cur[:0]
 	for range size {
 		b.out.idx = append(b.out.idx, all...)

@@ -19,15 +19,17 @@
 //     at x (ad.Trace) and propagate index sets through the graph: each
 //     element of each node carries the set of input elements it depends on,
 //     worked out from the primitive's structure (broadcasting, slicing,
-//     padding, concatenation, transposition, reshaping, sum_to, 2-D matrix
-//     products), never from values, so a product that happens to be 0 at x
-//     still counts. For the Hessian, each nonlinear primitive that reaches
-//     the output adds the pairs of input elements its second derivatives
-//     couple. Primitives whose structure the tracer does not know — max,
-//     min and logsumexp along some axes, take_along, batched matmul, custom
-//     functions — make every output element depend on every input element
-//     of their arguments: a superset, so the result stays exact, only less
-//     compressed.
+//     padding, concatenation, transposition, reshaping, sum_to, reductions
+//     by max, min and logsumexp, 2-D matrix products), never from values,
+//     so a product that happens to be 0 at x still counts. For the Hessian,
+//     each nonlinear primitive that reaches the output adds the pairs of
+//     input elements its second derivatives couple. Primitives whose
+//     structure the tracer does not know — take_along, batched matmul,
+//     custom functions, a reduction whose axes its shapes do not tell —
+//     make every output element depend on every input element of their
+//     arguments: a superset, so the result stays exact, only less
+//     compressed (and detection panics with tensor.ErrArg rather than hold
+//     more than 2²⁸ entries for one such node).
 //  2. Colouring. ColorColumns (forward mode), ColorRows (reverse mode) and
 //     ColorStar (symmetric Hessians) colour the pattern greedily in DSATUR
 //     order with iterated greedy recolouring.

@@ -227,3 +227,30 @@ func TestConservativeOps(t *testing.T) {
 		})
 	}
 }
+
+func TestReductionPatterns(t *testing.T) {
+	x := make([]float64, 12)
+	for i := range x {
+		x[i] = float64(i%5) - 2
+	}
+	rows := func(x ad.Value) ad.Value { return ad.Max(ad.Reshape(x, 3, 4), false, 1) }
+	samePattern(t, "max along axis 1", JacobianPattern(rows, x), func(i, j int) bool { return j/4 == i })
+	cols := func(x ad.Value) ad.Value { return ad.LogSumExp(ad.Reshape(x, 3, 4), true, 0) }
+	samePattern(t, "logsumexp along axis 0, kept", JacobianPattern(cols, x), func(i, j int) bool { return j%4 == i })
+	// (3, 3) → (3) does not tell the axis: conservative, still exact values
+	sq := func(x ad.Value) ad.Value { return ad.Min(ad.Reshape(ad.Slice(x, 0, 0, 9), 3, 3), false, 1) }
+	checkJacobian(t, sq, x)
+}
+
+func TestConservativeLimit(t *testing.T) {
+	const n = 20000
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = (i * 7) % n
+	}
+	f := func(x ad.Value) ad.Value { return ad.TakeAlong(x, 0, idx) }
+	err := tensor.Maybe(func() { JacobianPattern(f, make([]float64, n)) })
+	if !errors.Is(err, tensor.ErrArg) {
+		t.Errorf("error %v; want tensor.ErrArg for a conservative pattern of 4e8 entries", err)
+	}
+}
