@@ -11,7 +11,8 @@ import (
 // sized to m×n). f takes and returns vectors (any output shape is
 // flattened). It computes the Jacobian with ad.Jacobian in the given mode
 // (ad.Auto picks forward when m > n) and returns the mode used. x is read,
-// not kept. It panics with tensor.ErrShape if dst is neither empty nor m×n.
+// not kept. It panics with tensor.ErrShape if dst is neither empty nor m×n,
+// and with tensor.ErrArg if dst or f is nil.
 func Jacobian(dst *mat.Dense, f func(x ad.Value) ad.Value, x []float64, mode ad.Mode) ad.Mode {
 	const op = "gonumopt.Jacobian"
 	if dst == nil {
@@ -39,7 +40,8 @@ func Jacobian(dst *mat.Dense, f func(x ad.Value) ad.Value, x []float64, mode ad.
 // an n×n *mat.SymDense with n = len(x) (an empty dst is sized to n×n), by
 // ad.Hessian (forward over reverse); see ad.Hessian for its values at
 // singular points. x is read, not kept. It panics with tensor.ErrShape if
-// dst is neither empty nor n×n, or if f does not return one element.
+// dst is neither empty nor n×n, or if f does not return one element, and
+// with tensor.ErrArg if dst or f is nil.
 func Hessian(dst *mat.SymDense, f func(x ad.Value) ad.Value, x []float64) {
 	const op = "gonumopt.Hessian"
 	n := len(x)

@@ -72,6 +72,8 @@ func TestDenseErrors(t *testing.T) {
 		"jacobian shape": {func() { Jacobian(mat.NewDense(3, 3, nil), vecF, []float64{1, 2, 3}, ad.Auto) }, tensor.ErrShape},
 		"jacobian nil":   {func() { Jacobian(nil, vecF, []float64{1, 2, 3}, ad.Auto) }, tensor.ErrArg},
 		"hessian shape":  {func() { Hessian(mat.NewSymDense(2, nil), rosenVec, []float64{1, 2, 3}) }, tensor.ErrShape},
+		"jacobian nil f": {func() { Jacobian(new(mat.Dense), nil, []float64{1, 2, 3}, ad.Auto) }, tensor.ErrArg},
+		"hessian nil f":  {func() { Hessian(new(mat.SymDense), nil, []float64{1, 2, 3}) }, tensor.ErrArg},
 		"hessian vector": {func() { Hessian(new(mat.SymDense), vecF, []float64{1, 2, 3}) }, tensor.ErrShape},
 	}
 	for name, c := range cases {

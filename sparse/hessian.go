@@ -85,11 +85,15 @@ func (p *HessianPlan) Hessian(x []float64) *CSR {
 // plan's pattern. It replays a program recorded at the first call: one
 // batched forward pass over the reverse-mode gradient (ad.JVPBatch of
 // ad.Grad) carrying one direction per colour. It panics with
-// tensor.ErrShape if len(x) is not n or dst has another pattern.
+// tensor.ErrShape if len(x) is not n or dst has another pattern, and with
+// tensor.ErrArg if dst is nil.
 func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 	const op = "sparse.HessianPlan.HessianTo"
 	if len(x) != p.n {
 		tensor.Panicf(tensor.ErrShape, op, "len(x) = %d for a plan made with %d", len(x), p.n)
+	}
+	if dst == nil {
+		tensor.Panicf(tensor.ErrArg, op, "nil destination")
 	}
 	if dst.Pattern != p.pattern || len(dst.Val) != p.pattern.NNZ() {
 		tensor.Panicf(tensor.ErrShape, op, "dst does not have the plan's pattern")

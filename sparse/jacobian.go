@@ -94,11 +94,14 @@ func (p *JacobianPlan) Jacobian(x []float64) *CSR {
 // records f once and pulls back one cotangent per colour (ad.VJP); a
 // single batched reverse pass awaits a batched VJP in package ad. It
 // panics with tensor.ErrShape if len(x) is not n or dst has another
-// pattern.
+// pattern, and with tensor.ErrArg if dst is nil.
 func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
 	const op = "sparse.JacobianPlan.JacobianTo"
 	if len(x) != p.n {
 		tensor.Panicf(tensor.ErrShape, op, "len(x) = %d for a plan made with %d", len(x), p.n)
+	}
+	if dst == nil {
+		tensor.Panicf(tensor.ErrArg, op, "nil destination")
 	}
 	if dst.Pattern != p.pattern || len(dst.Val) != p.pattern.NNZ() {
 		tensor.Panicf(tensor.ErrShape, op, "dst does not have the plan's pattern")

@@ -196,6 +196,8 @@ func TestErrors(t *testing.T) {
 		"wrong length":        {func() { plan.Jacobian([]float64{1, 2}) }, tensor.ErrShape},
 		"other plan's matrix": {func() { plan.JacobianTo(other.Jacobian(x), x) }, tensor.ErrShape},
 		"At out of range":     {func() { plan.Jacobian(x).At(3, 0) }, tensor.ErrIndex},
+		"nil destination":     {func() { plan.JacobianTo(nil, x) }, tensor.ErrArg},
+		"nil Hessian dst":     {func() { NewHessianPlan(extRosenbrock, x).HessianTo(nil, x) }, tensor.ErrArg},
 		"star of non-square":  {func() { ColorStar(PatternOf(mat.NewDense(2, 3, nil))) }, tensor.ErrShape},
 		"SymDense non-square": {func() { (&CSR{Pattern: PatternOf(mat.NewDense(2, 3, nil))}).SymDense() }, tensor.ErrShape},
 	}
