@@ -146,6 +146,8 @@ func (o *Objective) Grad(grad, x []float64) {
 // Hess writes the Hessian of f at x into hess, an n×n SymDense (an empty
 // one is sized to n×n, allocating). Row i is the reverse-mode gradient of
 // ∂f/∂x_i, recorded once; the upper triangle (j ≥ i) is what is stored.
+// The recording costs n reverse-over-reverse passes and the replay is
+// dense: for large problems with sparse Hessians, use package sparse.
 // It reads x and keeps neither x nor hess. It panics with tensor.ErrShape
 // if len(x) is not n or hess is neither empty nor n×n.
 func (o *Objective) Hess(hess *mat.SymDense, x []float64) {
