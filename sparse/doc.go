@@ -1,0 +1,64 @@
+// Package sparse computes sparse Jacobians and Hessians by colouring, as
+// Julia's SparseConnectivityTracer and SparseMatrixColorings do behind
+// DifferentiationInterface.
+//
+// A dense Jacobian of f: Rⁿ → Rᵐ costs n forward directions (or m reverse
+// sweeps). When the Jacobian is sparse — a discretized PDE, a chain of
+// states, a sum of local terms — columns that share no row can share one
+// direction: with k colours the whole Jacobian comes from one batched
+// forward pass carrying k directions, and k is small (3 for a tridiagonal
+// Jacobian, 5 for the 2-D 5-point stencil) whatever n is.
+//
+// The package is named for what it returns, read at the call site as
+// sparse.Jacobian, sparse.NewHessianPlan, *sparse.CSR; the gonum adapter
+// for dense problems is package gonumopt.
+//
+// # Steps
+//
+//  1. Sparsity detection. JacobianPattern and HessianPattern record f once
+//     at x (ad.Trace) and propagate index sets through the graph: each
+//     element of each node carries the set of input elements it depends on,
+//     worked out from the primitive's structure (broadcasting, slicing,
+//     padding, concatenation, transposition, reshaping, sum_to, reductions
+//     by max, min and logsumexp, 2-D matrix products), never from values,
+//     so a product that happens to be 0 at x still counts. For the Hessian,
+//     each nonlinear primitive that reaches the output adds the pairs of
+//     input elements its second derivatives couple. Primitives whose
+//     structure the tracer does not know — take_along, batched matmul,
+//     custom functions, a reduction whose axes its shapes do not tell —
+//     make every output element depend on every input element of their
+//     arguments: a superset, so the result stays exact, only less
+//     compressed (and detection panics with tensor.ErrArg rather than hold
+//     more than 2²⁸ entries for one such node).
+//  2. Colouring. ColorColumns (forward mode), ColorRows (reverse mode) and
+//     ColorStar (symmetric Hessians) colour the pattern greedily in DSATUR
+//     order with iterated greedy recolouring.
+//  3. Evaluation. A JacobianPlan compresses columns and evaluates one
+//     ad.JVPBatch with the seed matrix (recorded once by ad.Compile and
+//     replayed), or, when rows need fewer colours, records f once with
+//     ad.VJP and pulls back one cotangent per row colour; Mode reports the
+//     choice. A HessianPlan evaluates one batched forward-over-reverse
+//     product (ad.JVPBatch of ad.Grad) with one direction per star colour
+//     and reads every entry directly.
+//
+// Plans hold the pattern, the colouring and the recorded evaluation, for
+// the Newton-loop case of many points and one structure. Results are CSR
+// matrices that convert to gonum's dense types and implement mat.Matrix.
+//
+// # Control flow
+//
+// A pattern is exact for the path f took at x: ordinary Go control flow
+// (an if on Value.Item, a loop bound read from x) is resolved when f is
+// recorded, and the pattern is that of the operations that ran. Where
+// chooses between its branches elementwise without control flow, and both
+// branches count. A plan evaluated at a point where f takes another path
+// is wrong there; make a new plan when the path can change.
+//
+// # Not yet
+//
+// Compressed reverse mode pulls back its k cotangents one sweep each from
+// one recording; a single batched reverse pass awaits a batched VJP in
+// package ad. Jacobians that need many colours both ways (an arrowhead:
+// a dense row and a dense column) gain nothing from either; bidirectional
+// colouring is not implemented.
+package sparse

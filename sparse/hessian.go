@@ -1,0 +1,131 @@
+package sparse
+
+import (
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// HessianPlan is the reusable part of a sparse Hessian: the pattern of f
+// found at one point, a star colouring of it and the compressed
+// Hessian–vector products recorded once. Make one with NewHessianPlan and
+// evaluate it with Hessian or HessianTo. A plan is valid at the points
+// where f takes the path it took when the plan was made. It is not safe
+// for concurrent use.
+type HessianPlan struct {
+	f       func(ad.Value) ad.Value
+	n       int
+	pattern *Pattern
+	colors  []int
+	ncolors int
+	seed    *tensor.Tensor // (k, n)
+	prog    *ad.Program    // x → H·seedᵀ as (k, n)
+	src     []int          // for each entry, where it is in the compressed result
+}
+
+// NewHessianPlan finds the Hessian pattern of the scalar function f at x
+// (HessianPattern), star-colours it (ColorStar) and works out, for each
+// entry, which compressed product holds it alone: entry (i, j) is read
+// from row i of the product with colour(j)'s directions when j is i's
+// only neighbour of that colour, and from row j of colour(i)'s otherwise,
+// which a star colouring guarantees is exact. It panics as HessianPattern
+// does.
+func NewHessianPlan(f func(x ad.Value) ad.Value, x []float64) *HessianPlan {
+	pat := HessianPattern(f, x)
+	n := len(x)
+	colors, k := ColorStar(pat)
+	p := &HessianPlan{f: f, n: n, pattern: pat, colors: colors, ncolors: k}
+	seed := make([]float64, k*n)
+	for j, c := range colors {
+		seed[c*n+j] = 1
+	}
+	p.seed = tensor.New(seed, max(k, 1), n)
+	// count[i][c]: neighbours of i (i itself excluded) with colour c
+	count := make([]int, k)
+	p.src = make([]int, pat.NNZ())
+	for i := range n {
+		row := pat.ColIdx[pat.RowPtr[i]:pat.RowPtr[i+1]]
+		for _, j := range row {
+			if j != i {
+				count[colors[j]]++
+			}
+		}
+		for t, j := range row {
+			e := pat.RowPtr[i] + t
+			if j == i || count[colors[j]] == 1 {
+				p.src[e] = colors[j]*n + i // product c(j), row i
+			} else {
+				p.src[e] = colors[i]*n + j // product c(i), row j
+			}
+		}
+		for _, j := range row {
+			if j != i {
+				count[colors[j]] = 0
+			}
+		}
+	}
+	return p
+}
+
+// Pattern returns the plan's Hessian pattern (shared, not to be modified).
+func (p *HessianPlan) Pattern() *Pattern { return p.pattern }
+
+// Colors returns the star colouring, shared, and the number of colours:
+// the number of Hessian–vector products one evaluation costs.
+func (p *HessianPlan) Colors() ([]int, int) { return p.colors, p.ncolors }
+
+// Hessian returns the Hessian of f at x as a new CSR with the plan's
+// pattern. It panics with tensor.ErrShape if len(x) is not the plan's n.
+func (p *HessianPlan) Hessian(x []float64) *CSR {
+	dst := &CSR{Pattern: p.pattern, Val: make([]float64, p.pattern.NNZ())}
+	p.HessianTo(dst, x)
+	return dst
+}
+
+// HessianTo writes the Hessian of f at x into dst.Val, dst having the
+// plan's pattern. It replays a program recorded at the first call: one
+// batched forward pass over the reverse-mode gradient (ad.JVPBatch of
+// ad.Grad) carrying one direction per colour. It panics with
+// tensor.ErrShape if len(x) is not n or dst has another pattern, and with
+// tensor.ErrArg if dst is nil.
+func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
+	const op = "sparse.HessianPlan.HessianTo"
+	if len(x) != p.n {
+		tensor.Panicf(tensor.ErrShape, op, "len(x) = %d for a plan made with %d", len(x), p.n)
+	}
+	if dst == nil {
+		tensor.Panicf(tensor.ErrArg, op, "nil destination")
+	}
+	if dst.Pattern != p.pattern || len(dst.Val) != p.pattern.NNZ() {
+		tensor.Panicf(tensor.ErrShape, op, "dst does not have the plan's pattern")
+	}
+	if p.ncolors == 0 {
+		return
+	}
+	xv := ad.New(x, p.n) // read during the call, not kept (no input is donated)
+	if p.prog == nil {
+		seed := ad.From(p.seed)
+		p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
+			_, t := ad.JVPBatch(func(xs []ad.Value) ad.Value { return ad.Grad(p.f, xs[0]) }, xs, []ad.Value{seed})
+			return []ad.Value{t}
+		}, xv)
+	}
+	b := float64s(p.prog.Run(xv)[0].Tensor())
+	for k, s := range p.src {
+		dst.Val[k] = b[s]
+	}
+}
+
+// Hessian returns the Hessian of the scalar function f at x as a CSR, by
+// a plan made for this one point; make a HessianPlan to evaluate at many.
+func Hessian(f func(x ad.Value) ad.Value, x []float64) *CSR {
+	return NewHessianPlan(f, x).Hessian(x)
+}
+
+// float64s returns t's elements as float64, without copying a float64
+// tensor.
+func float64s(t *tensor.Tensor) []float64 {
+	if t.DType() == tensor.Float64 {
+		return t.Data()
+	}
+	return t.Float64s()
+}

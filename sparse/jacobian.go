@@ -1,0 +1,143 @@
+package sparse
+
+import (
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// JacobianPlan is the reusable part of a sparse Jacobian: the pattern of f
+// found at one point, its colouring, the mode that needs fewer colours and
+// the compressed evaluation recorded once. Make one with NewJacobianPlan
+// and evaluate it at many points with Jacobian or JacobianTo (the Newton
+// loop). A plan is valid at the points where f takes the path it took when
+// the plan was made (see the package documentation). It is not safe for
+// concurrent use.
+type JacobianPlan struct {
+	f        func(ad.Value) ad.Value
+	n        int
+	outShape []int
+	pattern  *Pattern
+	mode     ad.Mode
+	colors   []int // of columns (Forward) or rows (Reverse)
+	ncolors  int
+	seed     *tensor.Tensor // Forward: (k, n); Reverse: (k, outShape...)
+	prog     *ad.Program    // Forward: x → compressed (k, m)
+	src      []int          // for each entry, where it is in the compressed result
+}
+
+// NewJacobianPlan finds the Jacobian pattern of f at x, colours its columns
+// for forward mode and its rows for reverse mode, and keeps the mode that
+// needs fewer colours (forward on a tie), as ad.Jacobian's Auto does by
+// sizes. f takes a vector of shape (n) and may return any shape. It panics
+// as JacobianPattern does.
+func NewJacobianPlan(f func(x ad.Value) ad.Value, x []float64) *JacobianPlan {
+	pat, shape := jacobianPattern("sparse.NewJacobianPlan", f, x)
+	p := &JacobianPlan{f: f, n: len(x), outShape: shape, pattern: pat}
+	cc, kc := ColorColumns(pat)
+	rc, kr := ColorRows(pat)
+	m := pat.Rows
+	if kc <= kr {
+		p.mode, p.colors, p.ncolors = ad.Forward, cc, kc
+		seed := make([]float64, kc*p.n)
+		for j, c := range cc {
+			seed[c*p.n+j] = 1
+		}
+		p.seed = tensor.New(seed, kc, p.n)
+		p.src = make([]int, pat.NNZ())
+		for i := range m {
+			for k := pat.RowPtr[i]; k < pat.RowPtr[i+1]; k++ {
+				p.src[k] = cc[pat.ColIdx[k]]*m + i // compressed[c, i]
+			}
+		}
+	} else {
+		p.mode, p.colors, p.ncolors = ad.Reverse, rc, kr
+		seed := make([]float64, kr*m)
+		for i, c := range rc {
+			seed[c*m+i] = 1
+		}
+		p.seed = tensor.New(seed, append([]int{kr}, shape...)...)
+		p.src = make([]int, pat.NNZ())
+		for i := range m {
+			for k := pat.RowPtr[i]; k < pat.RowPtr[i+1]; k++ {
+				p.src[k] = rc[i]*p.n + pat.ColIdx[k] // pulled back[c, j]
+			}
+		}
+	}
+	return p
+}
+
+// Pattern returns the plan's Jacobian pattern (shared, not to be modified).
+func (p *JacobianPlan) Pattern() *Pattern { return p.pattern }
+
+// Mode returns ad.Forward when the plan compresses columns (one batched
+// forward pass), ad.Reverse when it compresses rows (one recording and a
+// reverse sweep per colour).
+func (p *JacobianPlan) Mode() ad.Mode { return p.mode }
+
+// Colors returns the colour of each column (forward mode) or row (reverse
+// mode), shared, and the number of colours: the number of directions one
+// evaluation carries.
+func (p *JacobianPlan) Colors() ([]int, int) { return p.colors, p.ncolors }
+
+// Jacobian returns the Jacobian of f at x as a new CSR with the plan's
+// pattern. It panics with tensor.ErrShape if len(x) is not the plan's n.
+func (p *JacobianPlan) Jacobian(x []float64) *CSR {
+	dst := &CSR{Pattern: p.pattern, Val: make([]float64, p.pattern.NNZ())}
+	p.JacobianTo(dst, x)
+	return dst
+}
+
+// JacobianTo writes the Jacobian of f at x into dst.Val, dst having the
+// plan's pattern (as Jacobian returns it). Forward mode replays a program
+// recorded at the first call: one batched forward pass carrying one
+// direction per colour (ad.JVPBatch with the seed matrix). Reverse mode
+// records f once and pulls back one cotangent per colour (ad.VJP); a
+// single batched reverse pass awaits a batched VJP in package ad. It
+// panics with tensor.ErrShape if len(x) is not n or dst has another
+// pattern, and with tensor.ErrArg if dst is nil.
+func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
+	const op = "sparse.JacobianPlan.JacobianTo"
+	if len(x) != p.n {
+		tensor.Panicf(tensor.ErrShape, op, "len(x) = %d for a plan made with %d", len(x), p.n)
+	}
+	if dst == nil {
+		tensor.Panicf(tensor.ErrArg, op, "nil destination")
+	}
+	if dst.Pattern != p.pattern || len(dst.Val) != p.pattern.NNZ() {
+		tensor.Panicf(tensor.ErrShape, op, "dst does not have the plan's pattern")
+	}
+	xv := ad.New(x, p.n) // read during the call, not kept (no input is donated)
+	if p.ncolors == 0 {  // no entries
+		return
+	}
+	if p.mode == ad.Forward {
+		if p.prog == nil {
+			seed := ad.From(p.seed)
+			p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
+				_, t := ad.JVPBatch(func(xs []ad.Value) ad.Value { return p.f(xs[0]) }, xs, []ad.Value{seed})
+				return []ad.Value{t}
+			}, xv)
+		}
+		b := float64s(p.prog.Run(xv)[0].Tensor())
+		for k, s := range p.src {
+			dst.Val[k] = b[s]
+		}
+		return
+	}
+	_, pull := ad.VJP(func(xs []ad.Value) ad.Value { return p.f(xs[0]) }, xv)
+	per := make([]float64, p.ncolors*p.n)
+	for c := range p.ncolors {
+		ct := tensor.Slice(p.seed, 0, c, c+1).Reshape(p.outShape...)
+		copy(per[c*p.n:], pull(ad.From(ct))[0].Tensor().Float64s())
+	}
+	for k, s := range p.src {
+		dst.Val[k] = per[s]
+	}
+}
+
+// Jacobian returns the Jacobian of f at x as a CSR, and the mode used, by
+// a plan made for this one point; make a JacobianPlan to evaluate at many.
+func Jacobian(f func(x ad.Value) ad.Value, x []float64) (*CSR, ad.Mode) {
+	p := NewJacobianPlan(f, x)
+	return p.Jacobian(x), p.mode
+}

@@ -1,0 +1,306 @@
+package sparse
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/chainrule/chainrule/ad"
+	"gonum.org/v1/gonum/mat"
+)
+
+// validColumns checks a column colouring against its definition: the
+// columns of each row have distinct colours.
+func validColumns(p *Pattern, colors []int, k int) error {
+	for i := range p.Rows {
+		seen := map[int]int{}
+		for _, j := range p.ColIdx[p.RowPtr[i]:p.RowPtr[i+1]] {
+			if colors[j] < 0 || colors[j] >= k {
+				return fmt.Errorf("column %d has colour %d of %d", j, colors[j], k)
+			}
+			if l, ok := seen[colors[j]]; ok {
+				return fmt.Errorf("row %d: columns %d and %d share colour %d", i, l, j, colors[j])
+			}
+			seen[colors[j]] = j
+		}
+	}
+	return nil
+}
+
+// validStar checks a star colouring against its definition by brute force:
+// adjacent vertices differ, and no path on four vertices is two-coloured.
+func validStar(p *Pattern, colors []int, k int) error {
+	adj := func(v int) (out []int) {
+		for _, w := range p.ColIdx[p.RowPtr[v]:p.RowPtr[v+1]] {
+			if w != v {
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	for v := range p.Rows {
+		if colors[v] < 0 || colors[v] >= k {
+			return fmt.Errorf("vertex %d has colour %d of %d", v, colors[v], k)
+		}
+		for _, w := range adj(v) {
+			if colors[w] == colors[v] {
+				return fmt.Errorf("adjacent %d and %d share colour %d", v, w, colors[v])
+			}
+			for _, x := range adj(w) {
+				if x == v {
+					continue
+				}
+				for _, y := range adj(x) {
+					if y == w || y == v {
+						continue
+					}
+					if colors[v] == colors[x] && colors[w] == colors[y] {
+						return fmt.Errorf("path %d–%d–%d–%d is two-coloured", v, w, x, y)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// patternFrom builds a pattern from a predicate.
+func patternFrom(m, n int, has func(i, j int) bool) *Pattern {
+	d := mat.NewDense(m, n, nil)
+	for i := range m {
+		for j := range n {
+			if has(i, j) {
+				d.Set(i, j, 1)
+			}
+		}
+	}
+	return PatternOf(d)
+}
+
+func abs(a int) int { return max(a, -a) }
+
+func TestColorCounts(t *testing.T) {
+	const n = 60
+	const g = 8 // grid side for the stencil
+	tri := patternFrom(n, n, func(i, j int) bool { return abs(i-j) <= 1 })
+	stencil := patternFrom(g*g, g*g, func(a, b int) bool {
+		ai, aj, bi, bj := a/g, a%g, b/g, b%g
+		return abs(ai-bi)+abs(aj-bj) <= 1
+	})
+	arrow := patternFrom(n, n, func(i, j int) bool { return i == 0 || j == 0 || i == j })
+	block := patternFrom(n, n, func(i, j int) bool { return i/4 == j/4 })
+	diag := patternFrom(n, n, func(i, j int) bool { return i == j })
+	cases := []struct {
+		name       string
+		p          *Pattern
+		cols, star int
+	}{
+		{"tridiagonal", tri, 3, 3},
+		{"5-point stencil", stencil, 5, 5},
+		{"arrowhead", arrow, n, 2},
+		{"block-diagonal 4×4", block, 4, 4},
+		{"diagonal", diag, 1, 1},
+	}
+	for _, c := range cases {
+		colors, k := ColorColumns(c.p)
+		if err := validColumns(c.p, colors, k); err != nil {
+			t.Errorf("%s: column colouring invalid: %v", c.name, err)
+		}
+		if k != c.cols {
+			t.Errorf("%s: %d column colours, want %d", c.name, k, c.cols)
+		}
+		rcolors, rk := ColorRows(c.p)
+		if err := validColumns(c.p.T(), rcolors, rk); err != nil {
+			t.Errorf("%s: row colouring invalid: %v", c.name, err)
+		}
+		scolors, sk := ColorStar(c.p)
+		if err := validStar(c.p, scolors, sk); err != nil {
+			t.Errorf("%s: star colouring invalid: %v", c.name, err)
+		}
+		if sk != c.star {
+			t.Errorf("%s: %d star colours, want %d", c.name, sk, c.star)
+		}
+	}
+}
+
+// el is element j of x as a one-element vector.
+func el(x ad.Value, j int) ad.Value { return ad.Slice(x, 0, j, j+1) }
+
+// randomFunc returns a random function from R^n to R^m whose output i
+// depends on a few random inputs, through elementwise, slicing, padding,
+// concatenation, reshaping and transposition, and matrix products.
+func randomFunc(rng *rand.Rand, n, m int) func(ad.Value) ad.Value {
+	type term struct {
+		kind int
+		j, l int
+	}
+	terms := make([][]term, m)
+	for i := range terms {
+		for range 1 + rng.IntN(3) {
+			terms[i] = append(terms[i], term{rng.IntN(5), rng.IntN(n), rng.IntN(n)})
+		}
+	}
+	shift := 1 + rng.IntN(n)
+	return func(x ad.Value) ad.Value {
+		z := ad.Add(ad.Sin(x), ad.Mul(x, x)) // elementwise
+		// a rotation of x by slicing and concatenation
+		r := ad.Concat(0, ad.Slice(x, 0, shift%n, n), ad.Slice(x, 0, 0, shift%n))
+		// padding and a transpose of a 1×n reshape
+		p := ad.Slice(ad.Pad(ad.Reshape(ad.Transpose(ad.Reshape(z, 1, n), 1, 0), n), 0, 2, 1), 0, 2, n+2)
+		outs := make([]ad.Value, m)
+		for i, ts := range terms {
+			s := ad.Scalar(0)
+			for _, tm := range ts {
+				var v ad.Value
+				switch tm.kind {
+				case 0:
+					v = ad.Mul(el(x, tm.j), el(x, tm.l))
+				case 1:
+					v = ad.Exp(ad.Mul(ad.Scalar(0.3), el(r, tm.j)))
+				case 2:
+					v = ad.Div(el(p, tm.j), ad.Add(ad.Scalar(2), el(z, tm.l)))
+				case 3:
+					v = ad.MatMul(ad.Reshape(ad.Concat(0, el(x, tm.j), el(x, tm.l)), 1, 2), ad.New([]float64{0.5, -1.5}, 2))
+				default:
+					v = ad.Tanh(ad.Sub(el(z, tm.j), el(x, tm.l)))
+				}
+				s = ad.Add(s, v)
+			}
+			outs[i] = ad.Reshape(s, 1)
+		}
+		return ad.Concat(0, outs...)
+	}
+}
+
+// checkJacobian compares the sparse Jacobian with ad's dense one: every
+// entry equal, and every nonzero of the dense one in the pattern.
+func checkJacobian(t *testing.T, f func(ad.Value) ad.Value, x []float64) {
+	t.Helper()
+	n := len(x)
+	dense := ad.JacFwd(f, ad.New(x, n)).Tensor()
+	m := dense.Size() / n
+	plan := NewJacobianPlan(f, x)
+	colors, k := plan.Colors()
+	if plan.Mode() == ad.Forward {
+		if err := validColumns(plan.Pattern(), colors, k); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := validColumns(plan.Pattern().T(), colors, k); err != nil {
+		t.Fatal(err)
+	}
+	for _, pt := range [][]float64{x, perturb(x)} {
+		if pt[0] != x[0] {
+			dense = ad.JacFwd(f, ad.New(pt, n)).Tensor()
+		}
+		j := plan.Jacobian(pt)
+		for i := range m {
+			for c := range n {
+				want := dense.At(i, c)
+				if want != 0 && !plan.Pattern().Has(i, c) {
+					t.Fatalf("dense J[%d,%d] = %v outside the pattern", i, c, want)
+				}
+				if got := j.At(i, c); math.Abs(got-want) > 1e-12*math.Max(1, math.Abs(want)) {
+					t.Fatalf("%v mode: J[%d,%d] = %v, dense %v", plan.Mode(), i, c, got, want)
+				}
+			}
+		}
+	}
+}
+
+func perturb(x []float64) []float64 {
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = v + 0.1 + 0.01*float64(i)
+	}
+	return y
+}
+
+func randomPoint(rng *rand.Rand, n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = 2*rng.Float64() - 1
+	}
+	return x
+}
+
+func TestJacobianRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 30 {
+		n, m := 2+rng.IntN(20), 1+rng.IntN(25)
+		checkJacobian(t, randomFunc(rng, n, m), randomPoint(rng, n))
+	}
+}
+
+func FuzzJacobian(f *testing.F) {
+	f.Add(uint64(1), uint8(5), uint8(7))
+	f.Add(uint64(2), uint8(30), uint8(3))
+	f.Add(uint64(3), uint8(2), uint8(40))
+	f.Fuzz(func(t *testing.T, seed uint64, n8, m8 uint8) {
+		n, m := 2+int(n8)%40, 1+int(m8)%40
+		rng := rand.New(rand.NewPCG(seed, 7))
+		checkJacobian(t, randomFunc(rng, n, m), randomPoint(rng, n))
+		checkHessian(t, randomScalar(rng, n), randomPoint(rng, n))
+	})
+}
+
+// randomScalar returns a random scalar function of n inputs: the sum of
+// random functions of a few inputs each.
+func randomScalar(rng *rand.Rand, n int) func(ad.Value) ad.Value {
+	g := randomFunc(rng, n, 1+rng.IntN(2*n))
+	return func(x ad.Value) ad.Value {
+		y := g(x)
+		return ad.Add(ad.Sum(ad.Mul(y, y), false), ad.Sum(ad.Cos(x), false))
+	}
+}
+
+// checkHessian compares the sparse Hessian with ad's dense one.
+func checkHessian(t *testing.T, f func(ad.Value) ad.Value, x []float64) {
+	t.Helper()
+	n := len(x)
+	plan := NewHessianPlan(f, x)
+	colors, k := plan.Colors()
+	if err := validStar(plan.Pattern(), colors, k); err != nil {
+		t.Fatal(err)
+	}
+	for _, pt := range [][]float64{x, perturb(x)} {
+		dense := ad.Hessian(f, ad.New(pt, n)).Tensor()
+		h := plan.Hessian(pt)
+		for i := range n {
+			for j := range n {
+				want := dense.At(i, j)
+				if want != 0 && !plan.Pattern().Has(i, j) {
+					t.Fatalf("dense H[%d,%d] = %v outside the pattern", i, j, want)
+				}
+				if got := h.At(i, j); math.Abs(got-want) > 1e-10*math.Max(1, math.Abs(want)) {
+					t.Fatalf("H[%d,%d] = %v, dense %v", i, j, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestHessianRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	for range 20 {
+		n := 2 + rng.IntN(20)
+		checkHessian(t, randomScalar(rng, n), randomPoint(rng, n))
+	}
+}
+
+// stencilPattern is the 5-point stencil's pattern on a g×g grid, built
+// sparsely.
+func stencilPattern(g int) *Pattern {
+	p := &Pattern{Rows: g * g, Cols: g * g, RowPtr: make([]int, g*g+1)}
+	for a := range g * g {
+		i, j := a/g, a%g
+		for _, b := range []int{a - g, a - 1, a, a + 1, a + g} {
+			bi, bj := b/g, b%g
+			if b >= 0 && b < g*g && abs(bi-i)+abs(bj-j) <= 1 {
+				p.ColIdx = append(p.ColIdx, b)
+			}
+		}
+		p.RowPtr[a+1] = len(p.ColIdx)
+	}
+	return p
+}
