@@ -278,6 +278,18 @@ var Ops = []Op{
 		}
 		return ad.SoftmaxCrossEntropy(x, labels)
 	}), Shapes: [][][]int{{{1, 2}}, {{2, 3}}, {{3, 4}}}, Smooth: true, Doc: "labels 2i mod classes"},
+	{Name: "SoftmaxCrossEntropy[weights,smoothing]", Arity: 1, Fn: f1(func(x ad.Value) ad.Value {
+		b, c := x.Shape()[0], x.Shape()[1]
+		labels := make([]int, b)
+		for i := range labels {
+			labels[i] = (2 * i) % c
+		}
+		w := x.DType().Zeros(c)
+		for k := range c {
+			w.SetFlat(k, 0.5+float64(k))
+		}
+		return ad.SoftmaxCrossEntropy(x, labels, ad.CrossEntropyOptions{Weights: w, LabelSmoothing: 0.2})
+	}), Shapes: [][][]int{{{1, 2}}, {{2, 3}}, {{3, 4}}}, Smooth: true, Doc: "class weights 0.5+k, label smoothing 0.2"},
 
 	// User-defined rules.
 	{Name: "Custom", Arity: 2, Fn: customSinMul, Shapes: [][][]int{{{}, {}}, {{3}, {3}}, {{2, 3}, {2, 3}}}, Smooth: true,
