@@ -55,13 +55,19 @@ func init() {
 				func(dx Value) Value { return foldBatch(dx, b, func(v Value) Value { return conv(v, a[1], s) }) },
 				func(dw Value) Value { return perBatch(dw, b, func(v Value) Value { return conv(a[0], v, s) }) })
 		},
-		// x̄ = convT(ȳ, w), w̄ = wgrad(x, ȳ)
-		perRowVJP: true, // see prim: one sweep per cotangent under VJPBatch
-		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
-			if i == 0 {
-				return convT(ct, a[1], convOf(p))
-			}
-			return convW(a[0], ct, convOf(p))
+		// x̄ = convT(ȳ, w), w̄ = wgrad(x, ȳ); a batch of cotangents is folded
+		// as by the batching rule (convTBatch, convWBatch).
+		vjp: func(ct Value, i int, a []Value, out Value, p *params) Value {
+			s := convOf(p)
+			return ctRows(ct, out, a[i], func(ct Value, k int) Value {
+				if i == 0 {
+					return convTBatch(ct, a[1], k > 0, false, s, k)
+				}
+				return convWBatch(a[0], ct, false, k > 0, s, k)
+			})
+		},
+		vmap: func(_ *prim, a []Value, bat []bool, p *params, k int) Value {
+			return convBatch(a[0], a[1], bat[0], bat[1], convOf(p), k)
 		},
 	}
 	*convTPrim = prim{
@@ -78,12 +84,17 @@ func init() {
 				func(dw Value) Value { return perBatch(dw, b, func(v Value) Value { return convT(a[0], v, s) }) })
 		},
 		// ⟨convT(y, w), X⟩ = ⟨y, conv(X, w)⟩ = ⟨w, wgrad(X, y)⟩
-		perRowVJP: true, // see prim: one sweep per cotangent under VJPBatch
-		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
-			if i == 0 {
-				return conv(ct, a[1], convOf(p))
-			}
-			return convW(ct, a[0], convOf(p))
+		vjp: func(ct Value, i int, a []Value, out Value, p *params) Value {
+			s := convOf(p)
+			return ctRows(ct, out, a[i], func(ct Value, k int) Value {
+				if i == 0 {
+					return convBatch(ct, a[1], k > 0, false, s, k)
+				}
+				return convWBatch(ct, a[0], k > 0, false, s, k)
+			})
+		},
+		vmap: func(_ *prim, a []Value, bat []bool, p *params, k int) Value {
+			return convTBatch(a[0], a[1], bat[0], bat[1], convOf(p), k)
 		},
 	}
 	*convWPrim = prim{
@@ -100,12 +111,17 @@ func init() {
 				func(dy Value) Value { return perBatch(dy, b, func(v Value) Value { return convW(a[0], v, s) }) })
 		},
 		// ⟨wgrad(x, y), V⟩ = ⟨conv(x, V), y⟩: x̄ = convT(y, V), ȳ = conv(x, V)
-		perRowVJP: true, // see prim: one sweep per cotangent under VJPBatch
-		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
-			if i == 0 {
-				return convT(a[1], ct, convOf(p))
-			}
-			return conv(a[0], ct, convOf(p))
+		vjp: func(ct Value, i int, a []Value, out Value, p *params) Value {
+			s := convOf(p)
+			return ctRows(ct, out, a[i], func(ct Value, k int) Value {
+				if i == 0 {
+					return convTBatch(a[1], ct, false, k > 0, s, k)
+				}
+				return convBatch(a[0], ct, false, k > 0, s, k)
+			})
+		},
+		vmap: func(_ *prim, a []Value, bat []bool, p *params, k int) Value {
+			return convWBatch(a[0], a[1], bat[0], bat[1], convOf(p), k)
 		},
 	}
 }
@@ -118,6 +134,162 @@ func conv(x, w Value, s convSpec) Value {
 func convT(y, w Value, s convSpec) Value { return bind(convTPrim, s.encode(), y, w) }
 
 func convW(x, y Value, s convSpec) Value { return bind(convWPrim, s.encode(), x, y) }
+
+// Batching. A batch of k convolutions is one convolution: a batch of
+// images (k×N×C×H×W) folds into the image axis, k·N images; a batch of
+// weights folds into the channel axes, with the groups multiplied by k
+// where each batch element needs its own inputs (a block-diagonal, grouped
+// convolution). With G groups, channels of a batch folded into a channel
+// axis of C are ordered (G, k, C/G) where the other operand is shared
+// (the group structure is kept, each group k times wider) and (k, G, C/G)
+// where both are batched (k·G groups, batch element by batch element).
+// The same folding serves Vmap (one batch axis) and VJPBatch's cotangents
+// (ctRows flattens their batch axes into one).
+
+// foldChannels returns v, which has a leading batch axis of k, with the
+// batch folded into its axis ax (counted without the batch axis), of C
+// channels, ordered (g, k, C/g): v's shape less the batch axis, with k·C
+// at ax.
+func foldChannels(v Value, k, g, ax int) Value {
+	s := v.Shape()[1:]
+	c := s[ax]
+	split := append(append(append([]int{k}, s[:ax]...), g, c/g), s[ax+1:]...)
+	perm := make([]int, 0, len(split))
+	for i := 1; i <= ax+1; i++ { // the axes before ax, and the group axis
+		perm = append(perm, i)
+	}
+	perm = append(perm, 0)
+	for i := ax + 2; i < len(split); i++ {
+		perm = append(perm, i)
+	}
+	out := append([]int(nil), s...)
+	out[ax] = k * c
+	return Reshape(Transpose(Reshape(v, split...), perm...), out...)
+}
+
+// unfoldChannels inverts foldChannels: v's axis ax holds k·C channels
+// ordered (g, k, C/g); it returns them as a leading batch axis of k in
+// front of v's shape with C at ax.
+func unfoldChannels(v Value, k, g, ax int) Value {
+	s := v.Shape()
+	c := s[ax] / k
+	split := append(append(append([]int(nil), s[:ax]...), g, k, c/g), s[ax+1:]...)
+	perm := []int{ax + 1}
+	for i := range split {
+		if i != ax+1 {
+			perm = append(perm, i)
+		}
+	}
+	out := append([]int{k}, s...)
+	out[ax+1] = c
+	return Reshape(Transpose(Reshape(v, split...), perm...), out...)
+}
+
+// spread returns v, unbatched, as a batch of k copies (a broadcast view).
+func spread(v Value, k int) Value {
+	return BroadcastTo(Reshape(v, lead(1, v.Shape())...), lead(k, v.Shape())...)
+}
+
+// withGroups returns s with g groups.
+func withGroups(s convSpec, g int) convSpec {
+	s.cfg.Groups = g
+	return s
+}
+
+// convBatch returns conv(x, w) where x (if bx) and w (if bw) carry a
+// leading batch axis of k, with the batch axis in front: x's batch folds
+// into the images; w's into the output channels (one convolution with k
+// times as many output channels); both into the channels, as a convolution
+// of k times as many groups.
+func convBatch(x, w Value, bx, bw bool, s convSpec, k int) Value {
+	g := s.cfg.Groups
+	switch {
+	case !bx && !bw:
+		return conv(x, w, s)
+	case k == 0:
+		return emptyBatch(func(xs []Value) Value { return conv(xs[0], xs[1], s) }, []Value{x, w}, []bool{bx, bw})
+	case !bw:
+		return foldBatch(x, 1, func(v Value) Value { return conv(v, w, s) })
+	case !bx:
+		return unfoldChannels(conv(x, foldChannels(w, k, g, 0), s), k, g, 1)
+	}
+	y := conv(foldChannels(x, k, 1, 1), foldChannels(w, k, 1, 0), withGroups(s, k*g))
+	return unfoldChannels(y, k, 1, 1)
+}
+
+// convTBatch returns convT(y, w) where y (if by) and w (if bw) carry a
+// leading batch axis of k, with the batch axis in front: y's batch folds
+// into the images; a batch of weights into the channels, as a transposed
+// convolution of k times as many groups (y copied k times if it is shared).
+func convTBatch(y, w Value, by, bw bool, s convSpec, k int) Value {
+	switch {
+	case !by && !bw:
+		return convT(y, w, s)
+	case k == 0:
+		return emptyBatch(func(xs []Value) Value { return convT(xs[0], xs[1], s) }, []Value{y, w}, []bool{by, bw})
+	case !bw:
+		return foldBatch(y, 1, func(v Value) Value { return convT(v, w, s) })
+	case !by:
+		y = spread(y, k)
+	}
+	x := convT(foldChannels(y, k, 1, 1), foldChannels(w, k, 1, 0), withGroups(s, k*s.cfg.Groups))
+	return unfoldChannels(x, k, 1, 1)
+}
+
+// convWBatch returns wgrad(x, y) where x (if bx) and y (if by) carry a
+// leading batch axis of k, with the batch axis in front: a batch of y
+// folds into its channels (k times as many output channels of the
+// weights), a batch of x into its channels (k times as many input channels
+// per group), and both, as k times as many groups.
+func convWBatch(x, y Value, bx, by bool, s convSpec, k int) Value {
+	g := s.cfg.Groups
+	switch {
+	case !bx && !by:
+		return convW(x, y, s)
+	case k == 0:
+		return emptyBatch(func(xs []Value) Value { return convW(xs[0], xs[1], s) }, []Value{x, y}, []bool{bx, by})
+	case !bx:
+		return unfoldChannels(convW(x, foldChannels(y, k, g, 1), s), k, g, 0)
+	case !by:
+		return unfoldChannels(convW(foldChannels(x, k, g, 1), y, s), k, 1, 1)
+	}
+	w := convW(foldChannels(x, k, 1, 1), foldChannels(y, k, 1, 1), withGroups(s, k*g))
+	return unfoldChannels(w, k, 1, 0)
+}
+
+// emptyBatch returns f's result for a batch of none: zeros shaped as f of
+// one element (args flagged in bat have a leading batch axis of 0), with a
+// leading axis of 0.
+func emptyBatch(f func(xs []Value) Value, args []Value, bat []bool) Value {
+	xs := make([]Value, len(args))
+	for i, a := range args {
+		xs[i] = a
+		if bat[i] {
+			xs[i] = wrap(a.DType().Zeros(a.Shape()[1:]...))
+		}
+	}
+	y := f(xs)
+	return wrap(y.DType().Zeros(lead(0, y.Shape())...))
+}
+
+// ctRows applies the batched form f of a reverse rule (f(ct, k) takes a
+// cotangent with a leading batch axis of k if k > 0, or none if k is 0)
+// to ct, which carries the batch axes of a VJPBatch sweep (if any) in
+// front of out's shape, and returns the cotangent of arg with the same
+// batch axes.
+func ctRows(ct, out, arg Value, f func(ct Value, k int) Value) Value {
+	b := ctBatch(ct, out)
+	if b == 0 {
+		return f(ct, 0)
+	}
+	bs := ct.Shape()[:b]
+	k := tensor.Size(bs)
+	if k == 0 {
+		return wrap(arg.DType().Zeros(batched(ct, b, arg.Shape())...))
+	}
+	g := f(Reshape(ct, lead(k, out.Shape())...), k)
+	return Reshape(g, batched(ct, b, arg.Shape())...)
+}
 
 // bilinearJVP sums the forward rule's terms of a bilinear primitive: f0 of
 // the first argument's tangent and f1 of the second's, skipping symbolic

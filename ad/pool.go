@@ -47,14 +47,15 @@ func init() {
 			}
 			return bind(poolTakePrim, p, a[0], tans[1])
 		},
-		// v̄ = scatter(x, ȳ); x̄ = 0.
-		perRowVJP: true, // see prim: one sweep per cotangent under VJPBatch
+		// v̄ = scatter(x, ȳ); x̄ = 0. The kernel reuses the argmaxes over a
+		// batch of cotangents' leading dimensions.
 		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
 			if i == 0 {
 				return Value{}
 			}
 			return bind(poolScatterPrim, p, a[0], ct)
 		},
+		vmap: vmapPool,
 	}
 	*poolScatterPrim = prim{
 		name: "max_pool2d_scatter",
@@ -69,15 +70,49 @@ func init() {
 			}
 			return bind(poolScatterPrim, p, a[0], tans[1])
 		},
-		// ū = take(x, x̄'s cotangent); x̄ = 0.
-		perRowVJP: true, // see prim: one sweep per cotangent under VJPBatch
+		// ū = take(x, ū's cotangent); x̄ = 0; batched as take's.
 		vjp: func(ct Value, i int, a []Value, _ Value, p *params) Value {
 			if i == 0 {
 				return Value{}
 			}
 			return bind(poolTakePrim, p, a[0], ct)
 		},
+		vmap: vmapPool,
 	}
+}
+
+// vmapPool is the batching rule of take and scatter: a batch of the
+// operand v alone reuses x's argmaxes (the kernels take v with leading
+// dimensions); a batch of selectors x folds into the image axis N, with
+// v's batch axis (v copied k times if it is shared) moved next to its N.
+func vmapPool(p *prim, a []Value, bat []bool, prm *params, k int) Value {
+	x, v := a[0], a[1]
+	switch {
+	case !bat[0]:
+		return bind(p, prm, x, v)
+	case k == 0:
+		return emptyBatch(func(xs []Value) Value { return bind(p, prm, xs...) }, a, bat)
+	case !bat[1]:
+		v = spread(v, k)
+	}
+	xs, vs := x.Shape(), v.Shape() // k×N×C×H×W; k, v's leading dimensions, N×C×h×w
+	m := len(vs) - 5
+	perm := make([]int, 0, len(vs)) // the batch axis next to N
+	for i := 1; i <= m; i++ {
+		perm = append(perm, i)
+	}
+	perm = append(perm, 0, m+1, m+2, m+3, m+4)
+	vf := Reshape(Transpose(v, perm...), append(append([]int(nil), vs[1:m+1]...), k*vs[m+1], vs[m+2], vs[m+3], vs[m+4])...)
+	y := bind(p, prm, Reshape(x, k*xs[1], xs[2], xs[3], xs[4]), vf)
+	ys := y.Shape() // v's leading dimensions, k·N×C×h'×w'
+	y = Reshape(y, append(append([]int(nil), ys[:m]...), k, xs[1], ys[m+1], ys[m+2], ys[m+3])...)
+	back := []int{m}
+	for i := range m + 5 {
+		if i != m {
+			back = append(back, i)
+		}
+	}
+	return Transpose(y, back...)
 }
 
 // MaxPool2D returns the maximum of each kernel[0]×kernel[1] window of x,
