@@ -52,18 +52,22 @@ func init() {
 		jvp: func(tans, a []Value, _ Value, p *params, b int) Value {
 			s := convOf(p)
 			return bilinearJVP(tans, b,
-				func(dx Value) Value { return foldBatch(dx, b, func(v Value) Value { return conv(v, a[1], s) }) },
-				func(dw Value) Value { return perBatch(dw, b, func(v Value) Value { return conv(a[0], v, s) }) })
+				func(dx Value) Value {
+					return batchRows(dx, b, func(v Value, k int, bt bool) Value { return convBatch(v, a[1], bt, false, s, k) })
+				},
+				func(dw Value) Value {
+					return batchRows(dw, b, func(v Value, k int, bt bool) Value { return convBatch(a[0], v, false, bt, s, k) })
+				})
 		},
 		// x̄ = convT(ȳ, w), w̄ = wgrad(x, ȳ); a batch of cotangents is folded
 		// as by the batching rule (convTBatch, convWBatch).
 		vjp: func(ct Value, i int, a []Value, out Value, p *params) Value {
 			s := convOf(p)
-			return ctRows(ct, out, a[i], func(ct Value, k int) Value {
+			return batchRows(ct, ctBatch(ct, out), func(ct Value, k int, bt bool) Value {
 				if i == 0 {
-					return convTBatch(ct, a[1], k > 0, false, s, k)
+					return convTBatch(ct, a[1], bt, false, s, k)
 				}
-				return convWBatch(a[0], ct, false, k > 0, s, k)
+				return convWBatch(a[0], ct, false, bt, s, k)
 			})
 		},
 		vmap: func(_ *prim, a []Value, bat []bool, p *params, k int) Value {
@@ -80,17 +84,21 @@ func init() {
 		jvp: func(tans, a []Value, _ Value, p *params, b int) Value {
 			s := convOf(p)
 			return bilinearJVP(tans, b,
-				func(dy Value) Value { return foldBatch(dy, b, func(v Value) Value { return convT(v, a[1], s) }) },
-				func(dw Value) Value { return perBatch(dw, b, func(v Value) Value { return convT(a[0], v, s) }) })
+				func(dy Value) Value {
+					return batchRows(dy, b, func(v Value, k int, bt bool) Value { return convTBatch(v, a[1], bt, false, s, k) })
+				},
+				func(dw Value) Value {
+					return batchRows(dw, b, func(v Value, k int, bt bool) Value { return convTBatch(a[0], v, false, bt, s, k) })
+				})
 		},
 		// ⟨convT(y, w), X⟩ = ⟨y, conv(X, w)⟩ = ⟨w, wgrad(X, y)⟩
 		vjp: func(ct Value, i int, a []Value, out Value, p *params) Value {
 			s := convOf(p)
-			return ctRows(ct, out, a[i], func(ct Value, k int) Value {
+			return batchRows(ct, ctBatch(ct, out), func(ct Value, k int, bt bool) Value {
 				if i == 0 {
-					return convBatch(ct, a[1], k > 0, false, s, k)
+					return convBatch(ct, a[1], bt, false, s, k)
 				}
-				return convWBatch(ct, a[0], k > 0, false, s, k)
+				return convWBatch(ct, a[0], bt, false, s, k)
 			})
 		},
 		vmap: func(_ *prim, a []Value, bat []bool, p *params, k int) Value {
@@ -107,17 +115,21 @@ func init() {
 		jvp: func(tans, a []Value, _ Value, p *params, b int) Value {
 			s := convOf(p)
 			return bilinearJVP(tans, b,
-				func(dx Value) Value { return perBatch(dx, b, func(v Value) Value { return convW(v, a[1], s) }) },
-				func(dy Value) Value { return perBatch(dy, b, func(v Value) Value { return convW(a[0], v, s) }) })
+				func(dx Value) Value {
+					return batchRows(dx, b, func(v Value, k int, bt bool) Value { return convWBatch(v, a[1], bt, false, s, k) })
+				},
+				func(dy Value) Value {
+					return batchRows(dy, b, func(v Value, k int, bt bool) Value { return convWBatch(a[0], v, false, bt, s, k) })
+				})
 		},
 		// ⟨wgrad(x, y), V⟩ = ⟨conv(x, V), y⟩: x̄ = convT(y, V), ȳ = conv(x, V)
 		vjp: func(ct Value, i int, a []Value, out Value, p *params) Value {
 			s := convOf(p)
-			return ctRows(ct, out, a[i], func(ct Value, k int) Value {
+			return batchRows(ct, ctBatch(ct, out), func(ct Value, k int, bt bool) Value {
 				if i == 0 {
-					return convTBatch(a[1], ct, false, k > 0, s, k)
+					return convTBatch(a[1], ct, false, bt, s, k)
 				}
-				return convBatch(a[0], ct, false, k > 0, s, k)
+				return convBatch(a[0], ct, false, bt, s, k)
 			})
 		},
 		vmap: func(_ *prim, a []Value, bat []bool, p *params, k int) Value {
@@ -272,23 +284,20 @@ func emptyBatch(f func(xs []Value) Value, args []Value, bat []bool) Value {
 	return wrap(y.DType().Zeros(lead(0, y.Shape())...))
 }
 
-// ctRows applies the batched form f of a reverse rule (f(ct, k) takes a
-// cotangent with a leading batch axis of k if k > 0, or none if k is 0)
-// to ct, which carries the batch axes of a VJPBatch sweep (if any) in
-// front of out's shape, and returns the cotangent of arg with the same
-// batch axes.
-func ctRows(ct, out, arg Value, f func(ct Value, k int) Value) Value {
-	b := ctBatch(ct, out)
+// batchRows applies f, a rule in its batched form, to v, which carries b
+// leading batch dimensions (a VJPBatch sweep's cotangent, JVPBatch's
+// tangent), and returns f's result with those dimensions in front. f(v, k,
+// true) takes v with its batch dimensions flattened into one leading axis
+// of k (possibly 0) and returns its result with that axis in front;
+// f(v, 0, false), for b = 0, takes v alone.
+func batchRows(v Value, b int, f func(v Value, k int, batched bool) Value) Value {
 	if b == 0 {
-		return f(ct, 0)
+		return f(v, 0, false)
 	}
-	bs := ct.Shape()[:b]
-	k := tensor.Size(bs)
-	if k == 0 {
-		return wrap(arg.DType().Zeros(batched(ct, b, arg.Shape())...))
-	}
-	g := f(Reshape(ct, lead(k, out.Shape())...), k)
-	return Reshape(g, batched(ct, b, arg.Shape())...)
+	s := v.Shape()
+	k := tensor.Size(s[:b])
+	y := f(Reshape(v, lead(k, s[b:])...), k, true)
+	return Reshape(y, batched(v, b, y.Shape()[1:])...)
 }
 
 // bilinearJVP sums the forward rule's terms of a bilinear primitive: f0 of
@@ -322,26 +331,8 @@ func foldBatch(t Value, b int, f func(Value) Value) Value {
 		return f(t)
 	}
 	s := t.Shape()
-	y := f(Reshape(t, append([]int{-1}, s[b+1:]...)...))
+	y := f(Reshape(t, append([]int{tensor.Size(s[:b+1])}, s[b+1:]...)...))
 	return Reshape(y, append(append([]int(nil), s[:b+1]...), y.Shape()[1:]...)...)
-}
-
-// perBatch applies f to each of the slices of t along its b leading batch
-// dimensions and stacks the results in their place.
-func perBatch(t Value, b int, f func(Value) Value) Value {
-	if b == 0 {
-		return f(t)
-	}
-	s := t.Shape()
-	inner := s[b:]
-	flat := Reshape(t, append([]int{-1}, inner...)...)
-	nb := flat.Shape()[0]
-	outs := make([]Value, nb)
-	for i := range nb {
-		outs[i] = f(Reshape(Slice(flat, 0, i, i+1), inner...))
-	}
-	y := Stack(0, outs...)
-	return Reshape(y, append(append([]int(nil), s[:b]...), y.Shape()[1:]...)...)
 }
 
 // Conv2D returns the 2-d convolution (cross-correlation, as PyTorch's
