@@ -149,3 +149,17 @@ func BenchmarkConvPerExampleGrads(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkConvVJPBatch: 10 cotangents pulled back through the LeNet-like
+// stack on 8 images by one VJPBatch sweep.
+func BenchmarkConvVJPBatch(b *testing.B) {
+	const k = 10
+	ps := lenetParams(41)
+	x := ad.From(tensor.RandN(seeded(42), 8, 1, 10, 10))
+	f := func(xs []ad.Value) ad.Value { return lenet(xs[0], xs[1], xs[2], xs[3], xs[4]) }
+	y, pull := ad.VJPBatch(f, append([]ad.Value{x}, ps...)...)
+	cts := ad.From(tensor.RandN(seeded(43), append([]int{k}, y.Shape()...)...))
+	for b.Loop() {
+		pull(cts)
+	}
+}
