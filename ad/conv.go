@@ -344,7 +344,10 @@ func foldBatch(t Value, b int, f func(Value) Value) Value {
 // The forward pass and both gradients run im2col and GEMM. The gradient
 // with respect to x is ConvTranspose2D, and the one with respect to w a
 // convolution of x with the output gradient; both are differentiable
-// again, to any order.
+// again, to any order. Under Vmap, and for VJPBatch's and JVPBatch's
+// batches, a batch of k inputs runs as one convolution of all their
+// images, and a batch of weights as one convolution with k times the
+// groups (or, for shared inputs, k times the output channels).
 //
 // It panics with tensor.ErrShape if a shape has not rank 4, the channels do
 // not match the weights and groups, or the kernel does not fit the padded

@@ -122,7 +122,8 @@ func vmapPool(p *prim, a []Value, bat []bool, prm *params, k int) Value {
 // maximum; overlapping windows add. On ties it goes entirely to the first
 // maximal element in row-major window order, as in PyTorch (whose CPU
 // kernel keeps the first maximum it meets); a NaN in a window is its
-// maximum. The second derivative is 0.
+// maximum. The second derivative is 0. Under Vmap a batch of inputs is
+// pooled as one input of all the images.
 //
 // It panics with tensor.ErrShape if x has not rank 4 or the kernel does not
 // fit the padded input, and with tensor.ErrArg for a kernel or stride
