@@ -163,3 +163,39 @@ func BenchmarkConvVJPBatch(b *testing.B) {
 		pull(cts)
 	}
 }
+
+// TestConvVmapNestedHessian: Vmap of Vmap of the weight gradient of a
+// grouped conv + tanh + max pool (inner Vmap: inputs and weights mapped;
+// outer: inputs only) against a double loop of Grads; and the Hessian in
+// the weights (JacRev of Grad: a VJPBatch sweep through the convolutions'
+// second-order rules) against columns computed by JVP of Grad.
+func TestConvVmapNestedHessian(t *testing.T) {
+	x := ad.From(tensor.RandN(seeded(1), 2, 3, 1, 4, 6, 5)) // 2×3 batches of 1×4×6×5
+	w := ad.From(tensor.RandN(seeded(2), 3, 6, 2, 3, 2))    // 3 weights, groups 2
+	cfg := ad.ConvConfig{Groups: 2, Padding: [2][2]int{{1, 0}, {0, 1}}}
+	f := func(xs []ad.Value) ad.Value {
+		y := ad.MaxPool2D(ad.Tanh(ad.Conv2D(xs[0], xs[1], cfg)), [2]int{2, 2}, ad.PoolConfig{})
+		return ad.Sum(ad.Square(y), false)
+	}
+	inner := ad.Vmap(func(xs []ad.Value) ad.Value { return ad.Grads(f, xs...)[1] }, 0, 0)
+	got := ad.Vmap(func(xs []ad.Value) ad.Value { return inner(xs[0], xs[1]) }, 0, ad.NotMapped)(x, w).Tensor()
+	for i := range 2 {
+		for j := range 3 {
+			xi := ad.Reshape(ad.Slice(ad.Reshape(ad.Slice(x, 0, i, i+1), 3, 1, 4, 6, 5), 0, j, j+1), 1, 4, 6, 5)
+			wj := ad.Reshape(ad.Slice(w, 0, j, j+1), 6, 2, 3, 2)
+			want := ad.Grads(f, xi, wj)[1].Tensor()
+			nearT(t, fmt.Sprintf("Vmap of Vmap [%d,%d]", i, j), tensor.Slice(tensor.Slice(got, 0, i, i+1).Reshape(3, 6, 2, 3, 2), 0, j, j+1).Reshape(6, 2, 3, 2), want, 1e-12)
+		}
+	}
+	// Hessian of a CNN loss in the weights: JacRev of Grad against the column-by-column JVP of Grad
+	x0 := ad.Reshape(ad.Slice(ad.Reshape(x, 6, 1, 4, 6, 5), 0, 0, 1), 1, 4, 6, 5)
+	w0 := ad.Reshape(ad.Slice(w, 0, 0, 1), 72)
+	loss := func(wf ad.Value) ad.Value { return f([]ad.Value{x0, ad.Reshape(wf, 6, 2, 3, 2)}) }
+	h := ad.Hessian(loss, w0).Tensor()
+	for c := 0; c < 72; c += 7 {
+		e := tensor.Zeros(72)
+		e.SetFlat(c, 1)
+		_, d := ad.JVP(func(xs []ad.Value) ad.Value { return ad.Grad(loss, xs[0]) }, []ad.Value{w0}, []ad.Value{ad.From(e)})
+		nearT(t, fmt.Sprintf("Hessian column %d", c), tensor.Slice(h, 1, c, c+1).Reshape(72), d.Tensor(), 1e-10)
+	}
+}
