@@ -155,8 +155,8 @@ func convW(x, y Value, s convSpec) Value { return bind(convWPrim, s.encode(), x,
 // axis of C are ordered (G, k, C/G) where the other operand is shared
 // (the group structure is kept, each group k times wider) and (k, G, C/G)
 // where both are batched (k·G groups, batch element by batch element).
-// The same folding serves Vmap (one batch axis) and VJPBatch's cotangents
-// (ctRows flattens their batch axes into one).
+// The same folding serves Vmap (one batch axis), VJPBatch's cotangents
+// and JVPBatch's tangents (batchRows flattens their batch axes into one).
 
 // foldChannels returns v, which has a leading batch axis of k, with the
 // batch folded into its axis ax (counted without the batch axis), of C
