@@ -35,9 +35,9 @@
 //     order with iterated greedy recolouring.
 //  3. Evaluation. A JacobianPlan compresses columns and evaluates one
 //     ad.JVPBatch with the seed matrix (recorded once by ad.Compile and
-//     replayed), or, when rows need fewer colours, records f once with
-//     ad.VJP and pulls back one cotangent per row colour; Mode reports the
-//     choice. A HessianPlan evaluates one batched forward-over-reverse
+//     replayed), or, when rows need fewer colours, one ad.VJPBatch pulling
+//     back one cotangent per row colour in a single reverse sweep (also
+//     compiled); Mode reports the choice. A HessianPlan evaluates one batched forward-over-reverse
 //     product (ad.JVPBatch of ad.Grad) with one direction per star colour
 //     and reads every entry directly.
 //
@@ -56,9 +56,7 @@
 //
 // # Not yet
 //
-// Compressed reverse mode pulls back its k cotangents one sweep each from
-// one recording; a single batched reverse pass awaits a batched VJP in
-// package ad. Jacobians that need many colours both ways (an arrowhead:
+// Jacobians that need many colours both ways (an arrowhead:
 // a dense row and a dense column) gain nothing from either; bidirectional
 // colouring is not implemented.
 package sparse
