@@ -2,6 +2,7 @@ package sparse
 
 import (
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/internal/workers"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -127,10 +128,14 @@ func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 		}, xv)
 	}
 	for c, o := range p.prog.Run(xv) {
-		b, src := float64s(o.Tensor()), p.srcIdx[c]
-		for t, e := range p.dstIdx[c] {
-			dst.Val[e] = b[src[t]]
-		}
+		b, src, dsti := float64s(o.Tensor()), p.srcIdx[c], p.dstIdx[c]
+		// memory-bound at large n: on all cores, like the program's kernels
+		workers.For(len(dsti), gatherPiece, func(lo, hi int) {
+			s := src[lo:hi]
+			for t, e := range dsti[lo:hi] {
+				dst.Val[e] = b[s[t]]
+			}
+		})
 	}
 }
 
@@ -139,6 +144,10 @@ func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 func Hessian(f func(x ad.Value) ad.Value, x []float64) *CSR {
 	return NewHessianPlan(f, x).Hessian(x)
 }
+
+// gatherPiece is the fewest entries one goroutine gathers from the
+// compressed products.
+const gatherPiece = 1 << 14
 
 // float64s returns t's elements as float64, without copying a float64
 // tensor.

@@ -2,6 +2,7 @@ package sparse
 
 import (
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/internal/workers"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -127,9 +128,11 @@ func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
 		}
 	}
 	b := float64s(p.prog.Run(xv)[0].Tensor())
-	for k, s := range p.src {
-		dst.Val[k] = b[s]
-	}
+	workers.For(len(p.src), gatherPiece, func(lo, hi int) {
+		for k, s := range p.src[lo:hi] {
+			dst.Val[lo+k] = b[s]
+		}
+	})
 }
 
 // Jacobian returns the Jacobian of f at x as a CSR, and the mode used, by

@@ -299,3 +299,46 @@ func TestConservativeLimit(t *testing.T) {
 		t.Errorf("error %v; want tensor.ErrArg for a conservative pattern of 4e8 entries", err)
 	}
 }
+
+// TestLargePlans checks plans large enough that their entries are gathered
+// from the compressed results in parallel, against closed forms.
+func TestLargePlans(t *testing.T) {
+	const n = 50000
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = math.Sin(0.37 * float64(i))
+	}
+	j := NewJacobianPlan(laplace1D, x).Jacobian(x)
+	h := NewHessianPlan(extRosenbrock, x).Hessian(x)
+	for i := range n {
+		for _, c := range []int{i - 1, i, i + 1} {
+			if c < 0 || c >= n {
+				continue
+			}
+			wantJ, wantH := 1.0, 0.0
+			switch c {
+			case i:
+				wantJ = -2 + math.Exp(x[i])
+				if i < n-1 {
+					wantH += 2 + 1200*x[i]*x[i] - 400*x[i+1]
+				}
+				if i > 0 {
+					wantH += 200
+				}
+			case i + 1:
+				wantH = -400 * x[i]
+			case i - 1:
+				wantH = -400 * x[c]
+			}
+			if got := j.At(i, c); math.Abs(got-wantJ) > 1e-14*math.Max(1, math.Abs(wantJ)) {
+				t.Fatalf("J[%d,%d] = %v, want %v", i, c, got, wantJ)
+			}
+			if got := h.At(i, c); math.Abs(got-wantH) > 1e-10*math.Max(1, math.Abs(wantH)) {
+				t.Fatalf("H[%d,%d] = %v, want %v", i, c, got, wantH)
+			}
+		}
+	}
+	if j.NNZ() != 3*n-2 || h.NNZ() != 3*n-2 {
+		t.Errorf("%d and %d entries; want %d", j.NNZ(), h.NNZ(), 3*n-2)
+	}
+}
