@@ -94,9 +94,10 @@ func (p *HessianPlan) Hessian(x []float64) *CSR {
 // derivative of the reverse-mode gradient (ad.JVP of ad.Grad) along that
 // colour's directions, recorded side by side in one program. (One
 // ad.JVPBatch carrying all colours computes the same and was measured
-// 3× slower: the program replays k separate products over vectors of
-// length n faster than one product over k×n blocks broadcast against
-// vectors.) It panics with tensor.ErrShape if len(x) is not n or dst has
+// 1.6× slower for the extended Rosenbrock function at n = 1e5: the
+// program replays k separate products over vectors of length n faster
+// than one product over k×n blocks broadcast against vectors.) The
+// entries are then gathered from the products on all cores. It panics with tensor.ErrShape if len(x) is not n or dst has
 // another pattern, and with tensor.ErrArg if dst is nil.
 func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 	const op = "sparse.HessianPlan.HessianTo"
