@@ -68,6 +68,8 @@ var workloads = []Workload{
 	{"H100", "Hessian of the n = 100 Rosenbrock function", true, buildH100},
 	{"W10", "per-example gradients of the W3 MLP, batch 64, float32: Vmap of Grads", true, buildW10},
 	{"GEMM", "512×512 matrix product", true, buildGEMM},
+	{"S1", "sparse Jacobian of the 2-D Bratu residual, n = 2500, 1e4 and 1e6", true, buildS1},
+	{"S2", "sparse Hessian of the extended Rosenbrock function, n = 1e6", true, buildS2},
 	{"W7", "1e4 consecutive W3 float32 steps: memory must stay flat (only with -workloads W7 or -all)", false, buildW7},
 }
 

@@ -34,12 +34,14 @@
 //     ColorStar (symmetric Hessians) colour the pattern greedily in DSATUR
 //     order with iterated greedy recolouring.
 //  3. Evaluation. A JacobianPlan compresses columns and evaluates one
-//     ad.JVPBatch with the seed matrix (recorded once by ad.Compile and
-//     replayed), or, when rows need fewer colours, records f once with
-//     ad.VJP and pulls back one cotangent per row colour; Mode reports the
-//     choice. A HessianPlan evaluates one batched forward-over-reverse
-//     product (ad.JVPBatch of ad.Grad) with one direction per star colour
-//     and reads every entry directly.
+//     ad.JVPBatch with the seed matrix, or, when rows need fewer colours,
+//     compresses rows and evaluates one ad.VJPBatch with the seed matrix
+//     (one forward pass and one reverse sweep carrying a cotangent per
+//     colour); either is recorded once by ad.Compile and replayed, and Mode
+//     reports the choice. A HessianPlan evaluates one forward-over-reverse
+//     Hessian–vector product (ad.JVP of ad.Grad) per star colour, all
+//     recorded in one program by ad.Compile, and reads every entry
+//     directly.
 //
 // Plans hold the pattern, the colouring and the recorded evaluation, for
 // the Newton-loop case of many points and one structure. Results are CSR
@@ -56,9 +58,7 @@
 //
 // # Not yet
 //
-// Compressed reverse mode pulls back its k cotangents one sweep each from
-// one recording; a single batched reverse pass awaits a batched VJP in
-// package ad. Jacobians that need many colours both ways (an arrowhead:
+// Jacobians that need many colours both ways (an arrowhead:
 // a dense row and a dense column) gain nothing from either; bidirectional
 // colouring is not implemented.
 package sparse

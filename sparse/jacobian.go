@@ -2,6 +2,7 @@ package sparse
 
 import (
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/internal/workers"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -21,7 +22,7 @@ type JacobianPlan struct {
 	colors   []int // of columns (Forward) or rows (Reverse)
 	ncolors  int
 	seed     *tensor.Tensor // Forward: (k, n); Reverse: (k, outShape...)
-	prog     *ad.Program    // Forward: x → compressed (k, m)
+	prog     *ad.Program    // Forward: x → compressed (k, m); Reverse: x → pulled back (k, n)
 	src      []int          // for each entry, where it is in the compressed result
 }
 
@@ -70,8 +71,8 @@ func NewJacobianPlan(f func(x ad.Value) ad.Value, x []float64) *JacobianPlan {
 func (p *JacobianPlan) Pattern() *Pattern { return p.pattern }
 
 // Mode returns ad.Forward when the plan compresses columns (one batched
-// forward pass), ad.Reverse when it compresses rows (one recording and a
-// reverse sweep per colour).
+// forward pass), ad.Reverse when it compresses rows (one forward pass and
+// one batched reverse sweep).
 func (p *JacobianPlan) Mode() ad.Mode { return p.mode }
 
 // Colors returns the colour of each column (forward mode) or row (reverse
@@ -88,11 +89,12 @@ func (p *JacobianPlan) Jacobian(x []float64) *CSR {
 }
 
 // JacobianTo writes the Jacobian of f at x into dst.Val, dst having the
-// plan's pattern (as Jacobian returns it). Forward mode replays a program
-// recorded at the first call: one batched forward pass carrying one
-// direction per colour (ad.JVPBatch with the seed matrix). Reverse mode
-// records f once and pulls back one cotangent per colour (ad.VJP); a
-// single batched reverse pass awaits a batched VJP in package ad. It
+// plan's pattern (as Jacobian returns it). It replays a program recorded
+// (ad.Compile) at the first call: in forward mode one batched forward pass
+// carrying one direction per column colour (ad.JVPBatch with the seed
+// matrix), in reverse mode one forward pass of f and one reverse sweep
+// carrying one cotangent per row colour (ad.VJPBatch with the seed
+// matrix). It
 // panics with tensor.ErrShape if len(x) is not n or dst has another
 // pattern, and with tensor.ErrArg if dst is nil.
 func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
@@ -110,29 +112,27 @@ func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
 	if p.ncolors == 0 {  // no entries
 		return
 	}
-	if p.mode == ad.Forward {
-		if p.prog == nil {
-			seed := ad.From(p.seed)
+	if p.prog == nil {
+		seed := ad.From(p.seed)
+		fs := func(xs []ad.Value) ad.Value { return p.f(xs[0]) }
+		if p.mode == ad.Forward {
 			p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
-				_, t := ad.JVPBatch(func(xs []ad.Value) ad.Value { return p.f(xs[0]) }, xs, []ad.Value{seed})
+				_, t := ad.JVPBatch(fs, xs, []ad.Value{seed})
 				return []ad.Value{t}
 			}, xv)
+		} else {
+			p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
+				_, pull := ad.VJPBatch(fs, xs...)
+				return pull(seed)
+			}, xv)
 		}
-		b := float64s(p.prog.Run(xv)[0].Tensor())
-		for k, s := range p.src {
-			dst.Val[k] = b[s]
+	}
+	b := float64s(p.prog.Run(xv)[0].Tensor())
+	workers.For(len(p.src), gatherPiece, func(lo, hi int) {
+		for k, s := range p.src[lo:hi] {
+			dst.Val[lo+k] = b[s]
 		}
-		return
-	}
-	_, pull := ad.VJP(func(xs []ad.Value) ad.Value { return p.f(xs[0]) }, xv)
-	per := make([]float64, p.ncolors*p.n)
-	for c := range p.ncolors {
-		ct := tensor.Slice(p.seed, 0, c, c+1).Reshape(p.outShape...)
-		copy(per[c*p.n:], pull(ad.From(ct))[0].Tensor().Float64s())
-	}
-	for k, s := range p.src {
-		dst.Val[k] = per[s]
-	}
+	})
 }
 
 // Jacobian returns the Jacobian of f at x as a CSR, and the mode used, by

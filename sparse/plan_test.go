@@ -89,6 +89,49 @@ func TestReverseMode(t *testing.T) {
 	checkJacobian(t, g, x)
 }
 
+// TestReverseReuse evaluates a reverse-mode plan whose output is a matrix
+// at several points against the closed form: one compiled program (one
+// forward pass and one batched reverse sweep, ad.VJPBatch) replayed.
+func TestReverseReuse(t *testing.T) {
+	f := func(x ad.Value) ad.Value { // (2, 3): Σ sin x, x², Σ exp x
+		return ad.Reshape(ad.Concat(0, ad.Sum(ad.Sin(x), true), ad.Square(x), ad.Sum(ad.Exp(x), true)), 2, 3)
+	}
+	x := []float64{0.3, -1.2, 2, 0.7}
+	plan := NewJacobianPlan(f, x)
+	if plan.Mode() != ad.Reverse {
+		t.Fatalf("mode %v; want Reverse (3 row colours, 4 column colours)", plan.Mode())
+	}
+	if _, k := plan.Colors(); k != 3 {
+		t.Errorf("%d row colours; want 3", k)
+	}
+	j := plan.Jacobian(x)
+	if plan.prog == nil {
+		t.Fatal("reverse mode did not compile its batched pull-back")
+	}
+	for s := range 4 {
+		for i := range x {
+			x[i] = math.Cos(float64(3*i+s)) * 1.5
+		}
+		plan.JacobianTo(j, x)
+		for r := range 6 {
+			for c := range 4 {
+				var want float64
+				switch {
+				case r == 0:
+					want = math.Cos(x[c])
+				case r == 5:
+					want = math.Exp(x[c])
+				case r-1 == c:
+					want = 2 * x[c]
+				}
+				if got := j.At(r, c); math.Abs(got-want) > 1e-14*math.Max(1, math.Abs(want)) {
+					t.Fatalf("point %d: J[%d,%d] = %v, want %v", s, r, c, got, want)
+				}
+			}
+		}
+	}
+}
+
 // TestPlanReuse evaluates one plan at many points against closed forms.
 func TestPlanReuse(t *testing.T) {
 	const n = 50
@@ -254,5 +297,48 @@ func TestConservativeLimit(t *testing.T) {
 	err := tensor.Maybe(func() { JacobianPattern(f, make([]float64, n)) })
 	if !errors.Is(err, tensor.ErrArg) {
 		t.Errorf("error %v; want tensor.ErrArg for a conservative pattern of 4e8 entries", err)
+	}
+}
+
+// TestLargePlans checks plans large enough that their entries are gathered
+// from the compressed results in parallel, against closed forms.
+func TestLargePlans(t *testing.T) {
+	const n = 50000
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = math.Sin(0.37 * float64(i))
+	}
+	j := NewJacobianPlan(laplace1D, x).Jacobian(x)
+	h := NewHessianPlan(extRosenbrock, x).Hessian(x)
+	for i := range n {
+		for _, c := range []int{i - 1, i, i + 1} {
+			if c < 0 || c >= n {
+				continue
+			}
+			wantJ, wantH := 1.0, 0.0
+			switch c {
+			case i:
+				wantJ = -2 + math.Exp(x[i])
+				if i < n-1 {
+					wantH += 2 + 1200*x[i]*x[i] - 400*x[i+1]
+				}
+				if i > 0 {
+					wantH += 200
+				}
+			case i + 1:
+				wantH = -400 * x[i]
+			case i - 1:
+				wantH = -400 * x[c]
+			}
+			if got := j.At(i, c); math.Abs(got-wantJ) > 1e-14*math.Max(1, math.Abs(wantJ)) {
+				t.Fatalf("J[%d,%d] = %v, want %v", i, c, got, wantJ)
+			}
+			if got := h.At(i, c); math.Abs(got-wantH) > 1e-10*math.Max(1, math.Abs(wantH)) {
+				t.Fatalf("H[%d,%d] = %v, want %v", i, c, got, wantH)
+			}
+		}
+	}
+	if j.NNZ() != 3*n-2 || h.NNZ() != 3*n-2 {
+		t.Errorf("%d and %d entries; want %d", j.NNZ(), h.NNZ(), 3*n-2)
 	}
 }

@@ -229,6 +229,57 @@ def setup_gemm(p, x):
     return {"torch": (op, lambda: {"c": op()})}
 
 
+def bratu(u, N, lam):
+    """The 2-D Bratu residual Δu + λeᵘ by the 5-point stencil, N×N interior
+    grid, zero boundary, with chainrule's op sequence (bench/sparse.go)."""
+    h = 1.0 / (N + 1)
+    g = F.pad(u.reshape(N, N), (1, 1, 1, 1))
+
+    def at(di, dj):
+        return g[1 + di : N + 1 + di, 1 + dj : N + 1 + dj]
+
+    s = (at(-1, 0) + at(1, 0)) + (at(0, -1) + at(0, 1))
+    lap = (1 / (h * h)) * (s - 4 * at(0, 0))
+    return (lap + lam * torch.exp(at(0, 0))).reshape(N * N)
+
+
+def stencil_mask(N):
+    """The 5-point stencil's pattern as an n×n boolean matrix."""
+    n = N * N
+    m = torch.zeros(n, n, dtype=torch.bool)
+    i = torch.arange(n)
+    a, b = i // N, i % N
+    m[i, i] = True
+    m[i[a > 0], i[a > 0] - N] = True
+    m[i[a < N - 1], i[a < N - 1] + N] = True
+    m[i[b > 0], i[b > 0] - 1] = True
+    m[i[b < N - 1], i[b < N - 1] + 1] = True
+    return m
+
+
+def setup_s1(p, x):
+    """S1: the (dense) Jacobian of the Bratu residual by
+    torch.autograd.functional.jacobian(vectorize=True); PyTorch has no
+    sparse Jacobian. Returned as its entries on the stencil, row-major
+    (CSR order), and the largest magnitude off the stencil."""
+    if not p["dense"]:
+        return None
+    N, lam, u = p["grid"], p["lambda"], x["u"]
+
+    def f(u):
+        return bratu(u, N, lam)
+
+    def op():
+        return torch.autograd.functional.jacobian(f, u, vectorize=True)
+
+    def out():
+        J = op()
+        mask = stencil_mask(N)
+        return {"jac": J[mask], "outside": J.masked_fill(mask, 0).abs().max().reshape(1), "residual": f(u)}
+
+    return {"torch/vectorize": (op, out)}
+
+
 SETUPS = {
     "W1": setup_w1,
     "W2": setup_w2,
@@ -239,6 +290,7 @@ SETUPS = {
     "H100": setup_h100,
     "W10": setup_w10,
     "GEMM": setup_gemm,
+    "S1": setup_s1,
 }
 
 
@@ -282,7 +334,10 @@ def handle(req, cases):
         if fn is None:
             return {"ok": False, "skip": "workload not implemented in the PyTorch peer"}
         inputs = Inputs({k: load(a) for k, a in req.get("inputs", {}).items()})
-        cases[req["case"]] = fn(req.get("params", {}), inputs)
+        impls = fn(req.get("params", {}), inputs)
+        if impls is None:
+            return {"ok": False, "skip": "the dense Jacobian PyTorch computes does not fit in memory at this size"}
+        cases[req["case"]] = impls
         return {"ok": True, "impls": list(cases[req["case"]])}
     if cmd == "verify":
         op, out = cases[req["case"]][req["impl"]]
