@@ -143,7 +143,7 @@ type Ctx struct {
 	Defer bool
 
 	bound   map[*tensor.Tensor]ad.Value
-	updates []Update
+	updates *[]Update // shared by the copies Bind makes of one context
 }
 
 // Update is a new value V for a buffer T (a running statistic), recorded
@@ -173,12 +173,12 @@ func assign(name string, dst, src *tensor.Tensor) {
 }
 
 // Updates returns the buffer updates recorded by the Forward passes run in
-// c (only with Defer set), in order.
+// c and in the contexts Bind made from it (only with Defer set), in order.
 func (c *Ctx) Updates() []Update {
-	if c == nil {
+	if c == nil || c.updates == nil {
 		return nil
 	}
-	return slices.Clone(c.updates)
+	return slices.Clone(*c.updates)
 }
 
 // Value returns the Value standing for t in c: the bound one, or t as a
@@ -198,7 +198,10 @@ func (c *Ctx) training() bool { return c != nil && c.Train }
 // update records or applies a buffer's new value.
 func (c *Ctx) update(name string, t *tensor.Tensor, v ad.Value) {
 	if c.Defer {
-		c.updates = append(c.updates, Update{Name: name, T: t, V: v})
+		if c.updates == nil {
+			c.updates = new([]Update)
+		}
+		*c.updates = append(*c.updates, Update{Name: name, T: t, V: v})
 		return
 	}
 	assign(name, t, v.Tensor())
@@ -227,7 +230,9 @@ func (c *Ctx) Bind(params []optim.Param, values []ad.Value) *Ctx {
 			out.bound[t] = v
 		}
 	}
-	out.updates = nil
+	if out.updates == nil {
+		out.updates = new([]Update)
+	}
 	for i, p := range params {
 		if !slices.Equal(p.T.Shape(), values[i].Shape()) {
 			tensor.Panicf(tensor.ErrShape, "nn.Bind", "parameter %q has shape %s, its value %s", p.Name, tensor.ShapeString(p.T.Shape()), tensor.ShapeString(values[i].Shape()))
