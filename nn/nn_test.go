@@ -204,8 +204,12 @@ func TestErrors(t *testing.T) {
 			Params(s)
 			s.Forward(nil, ad.From(tensor.Zeros(1, 2)))
 		}, tensor.ErrShape, "nn.Linear 1: input of shape (1,3) has 3 features, want 4"},
-		{"conv channels", func() { NewConv2D(rng, 3, 4, [2]int{3, 3}, ad.ConvConfig{}, true).Forward(nil, ad.From(tensor.Zeros(1, 2, 5, 5))) }, tensor.ErrShape, "nn.Conv2D: input of shape (1,2,5,5): want N×3×H×W"},
-		{"conv kernel", func() { NewConv2D(rng, 3, 4, [2]int{3, 3}, ad.ConvConfig{}, true).Forward(nil, ad.From(tensor.Zeros(1, 3, 2, 5))) }, tensor.ErrShape, "nn.Conv2D: conv2d"},
+		{"conv channels", func() {
+			NewConv2D(rng, 3, 4, [2]int{3, 3}, ad.ConvConfig{}, true).Forward(nil, ad.From(tensor.Zeros(1, 2, 5, 5)))
+		}, tensor.ErrShape, "nn.Conv2D: input of shape (1,2,5,5): want N×3×H×W"},
+		{"conv kernel", func() {
+			NewConv2D(rng, 3, 4, [2]int{3, 3}, ad.ConvConfig{}, true).Forward(nil, ad.From(tensor.Zeros(1, 3, 2, 5)))
+		}, tensor.ErrShape, "nn.Conv2D: conv2d"},
 		{"conv groups", func() { NewConv2D(rng, 3, 4, [2]int{3, 3}, ad.ConvConfig{Groups: 2}, true) }, tensor.ErrArg, "nn.NewConv2D"},
 		{"layernorm", func() { NewLayerNorm(4).Forward(nil, ad.From(tensor.Zeros(2, 3))) }, tensor.ErrShape, "nn.LayerNorm: input of shape (2,3) does not end in the normalized shape (4)"},
 		{"batchnorm channels", func() { NewBatchNorm2D(3).Forward(nil, ad.From(tensor.Zeros(2, 4, 1, 1))) }, tensor.ErrShape, "nn.BatchNorm2D: input of shape (2,4,1,1): want N×3×H×W"},
