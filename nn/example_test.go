@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/chainrule/chainrule/ad"
@@ -35,7 +36,7 @@ func Example_training() {
 	fmt.Println("loss fell below 1% of its start:", losses[299] < losses[0]/100)
 	pred := mlp.Forward(nil, x).Tensor() // inference: evaluation mode, constants
 	for i := range 4 {
-		fmt.Printf("%v xor %v ≈ %.0f\n", x.Tensor().At(i, 0), x.Tensor().At(i, 1), pred.AtFlat(i))
+		fmt.Printf("%v xor %v ≈ %v\n", x.Tensor().At(i, 0), x.Tensor().At(i, 1), math.Abs(math.Round(pred.AtFlat(i))))
 	}
 	// Output:
 	// parameters: 4 0.weight 2.bias
@@ -51,7 +52,7 @@ func ExampleLinear() {
 	copy(l.Weight.Data(), []float64{1, 2, 3, 0, 1, 0}) // 2×3
 	copy(l.Bias.Data(), []float64{10, 20})
 	x := ad.New([]float64{1, 1, 1, 1, 2, 3}, 2, 3) // a batch of 2
-	y := l.Forward(nil, x) // 2×2: row i is W·x_i + b
+	y := l.Forward(nil, x)                         // 2×2: row i is W·x_i + b
 	fmt.Println(y.Tensor().Data())
 	// Output: [16 21 24 22]
 }
