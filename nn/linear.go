@@ -132,8 +132,12 @@ func (e *Embedding) lookup(c *Ctx, op string, idx, shape []int) ad.Value {
 
 // Forward returns Lookup of x's elements, which must be whole numbers in
 // [0, Num) (token ids held in a float tensor), as a value of shape
-// x.Shape()×Dim. It panics with tensor.ErrIndex, naming the layer, for an
-// element that is not such an index.
+// x.Shape()×Dim. The indices are read from x's value and are not
+// differentiated: under ad.Compile they are those x had when the program
+// was recorded, so compile a function that is given its token ids
+// otherwise (one program per batch of ids, or the ids as a one-hot input
+// multiplied into the weight). It panics with tensor.ErrIndex, naming the
+// layer, for an element that is not such an index.
 func (e *Embedding) Forward(c *Ctx, x ad.Value) ad.Value {
 	t := x.Tensor()
 	idx := make([]int, t.Size())

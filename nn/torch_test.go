@@ -98,9 +98,21 @@ func closeTo(t *testing.T, what string, got *tensor.Tensor, want refArray, tol f
 // noX) and to each parameter.
 func checkCase(t *testing.T, name string, l Layer, rc refCase, c *Ctx, call func(c *Ctx, x ad.Value) ad.Value, noX bool) {
 	t.Helper()
+	checkCaseIn(t, name, l, rc, c, call, noX, tensor.Float64)
+}
+
+// checkCaseIn is checkCase in dtype d: the layer is converted with To, the
+// input and cotangent rounded, and the tolerance is float32's.
+func checkCaseIn(t *testing.T, name string, l Layer, rc refCase, c *Ctx, call func(c *Ctx, x ad.Value) ad.Value, noX bool, d tensor.DType) {
+	t.Helper()
+	tol := 1e-10
+	if d == tensor.Float32 {
+		tol = 1e-4
+		To(l, d)
+	}
 	params := Params(l)
-	x := ad.From(rc.X.tensor())
-	r := ad.From(rc.R.tensor())
+	x := ad.From(rc.X.tensor().As(d))
+	r := ad.From(rc.R.tensor().As(d))
 	var y *tensor.Tensor
 	loss := func(vs []ad.Value) ad.Value {
 		cc := c.Bind(params, vs[1:])
@@ -109,15 +121,18 @@ func checkCase(t *testing.T, name string, l Layer, rc refCase, c *Ctx, call func
 		return ad.SumAll(ad.Mul(out, r))
 	}
 	gs := ad.Grads(loss, append([]ad.Value{x}, values(params)...)...)
-	closeTo(t, name+" output", y, rc.Y, 1e-10)
+	if y.DType() != d {
+		t.Fatalf("%s: output is %s, want %s", name, y.DType(), d)
+	}
+	closeTo(t, name+" output", y, rc.Y, tol)
 	if !noX {
-		closeTo(t, name+" grad x", gs[0].Tensor(), rc.Grads["x"], 1e-10)
+		closeTo(t, name+" grad x", gs[0].Tensor(), rc.Grads["x"], tol)
 	}
 	if len(params) != len(rc.Grads)-b2i(!noX) {
 		t.Fatalf("%s: %d parameters, reference gradients %v", name, len(params), keys(rc.Grads))
 	}
 	for i, p := range params {
-		closeTo(t, name+" grad "+p.Name, gs[i+1].Tensor(), rc.Grads[p.Name], 1e-10)
+		closeTo(t, name+" grad "+p.Name, gs[i+1].Tensor(), rc.Grads[p.Name], tol)
 	}
 }
 
@@ -200,4 +215,29 @@ func TestTorchReference(t *testing.T) {
 		checkCase(t, "batchnorm eval", bn, ev, nil, forward(bn), false)
 		closeTo(t, "eval leaves running_mean", bn.RunningMean, refArray{before.Shape(), before.Data()}, 0)
 	})
+}
+
+// TestTorchReferenceFloat32 runs the layers converted to float32 (To) on
+// the same reference data, to float32 accuracy.
+func TestTorchReferenceFloat32(t *testing.T) {
+	ref := loadRef(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	f32 := tensor.Float32
+	layers := map[string]Layer{
+		"linear":         NewLinear(rng, 4, 3, true),
+		"conv2d":         NewConv2D(rng, 4, 6, [2]int{3, 2}, ad.ConvConfig{Stride: [2]int{2, 1}, Padding: [2][2]int{{1, 1}, {2, 2}}, Dilation: [2]int{1, 2}, Groups: 2}, true),
+		"layernorm":      NewLayerNorm(3, 4),
+		"embedding":      NewEmbedding(rng, 10, 4),
+		"mha":            NewMultiHeadAttention(rng, 8, 2, true),
+		"batchnorm_eval": NewBatchNorm2D(3),
+	}
+	for name, l := range layers {
+		loadState(t, l, ref[name].State)
+		checkCaseIn(t, name, l, ref[name], nil, forward(l), name == "embedding", f32)
+	}
+	bn := NewBatchNorm2D(3)
+	rc := ref["batchnorm_train"]
+	loadState(t, bn, rc.StateBefore)
+	checkCaseIn(t, "batchnorm train", bn, rc, &Ctx{Train: true}, forward(bn), false, f32)
+	closeTo(t, "running_var after", bn.RunningVar, rc.RunningAfter["running_var"], 1e-5)
 }
