@@ -59,11 +59,7 @@ func (l *Conv2D) Forward(c *Ctx, x ad.Value) ad.Value {
 		tensor.Panicf(tensor.ErrShape, op, "input of shape %s: want N×%d×H×W", tensor.ShapeString(x.Shape()), ws[1]*g)
 	}
 	checkDType(op, x, l.Weight)
-	var y ad.Value
-	if err := tensor.Maybe(func() { y = ad.Conv2D(x, c.Value(l.Weight), l.Config) }); err != nil {
-		e := err.(*tensor.Error)
-		tensor.Panicf(e.Kind, op, "%s: %s", e.Op, e.Msg)
-	}
+	y := named(op, func() ad.Value { return ad.Conv2D(x, c.Value(l.Weight), l.Config) })
 	if l.Bias != nil {
 		y = ad.Add(y, ad.Reshape(c.Value(l.Bias), ws[0], 1, 1))
 	}

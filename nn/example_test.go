@@ -178,3 +178,17 @@ func ExampleSequential() {
 	// buffers: 1.running_mean 1.running_var
 	// [2 10]
 }
+
+func ExampleMaxPool2D() {
+	pool := &nn.MaxPool2D{Kernel: [2]int{2, 2}} // stride defaults to the kernel
+	x := ad.From(tensor.Float64.Arange(0, 16, 1).Reshape(1, 1, 4, 4))
+	y := pool.Forward(nil, x)
+	fmt.Println(y.Shape(), y.Tensor().Data()) // the bottom-right element of each 2×2 block
+	avg := &nn.AvgPool2D{Kernel: [2]int{2, 2}}
+	fmt.Println(avg.Forward(nil, x).Tensor().Data()) // block means
+	fmt.Println(nn.Flatten{}.Forward(nil, y).Shape())
+	// Output:
+	// [1 1 2 2] [5 7 13 15]
+	// [2.5 4.5 10.5 12.5]
+	// [1 4]
+}

@@ -221,6 +221,11 @@ func TestErrors(t *testing.T) {
 		{"mha heads", func() { NewMultiHeadAttention(rng, 8, 3, true) }, tensor.ErrArg, "width 8 is not divisible by 3 heads"},
 		{"dropout rng", func() { (&Dropout{P: 0.5}).Forward(&Ctx{Train: true}, ad.From(tensor.Zeros(2))) }, tensor.ErrArg, "nn.Dropout: training mode needs a random source"},
 		{"dropout p", func() { (&Dropout{P: 1.5}).Forward(nil, ad.From(tensor.Zeros(2))) }, tensor.ErrArg, "probability 1.5"},
+		{"maxpool", func() {
+			(&MaxPool2D{Name: "pool1", Kernel: [2]int{3, 3}}).Forward(nil, ad.From(tensor.Zeros(1, 1, 2, 2)))
+		}, tensor.ErrShape, "nn.MaxPool2D pool1: max_pool2d"},
+		{"avgpool", func() { (&AvgPool2D{Kernel: [2]int{2, 2}}).Forward(nil, ad.From(tensor.Zeros(2, 2))) }, tensor.ErrShape, "nn.AvgPool2D: avg_pool2d"},
+		{"flatten", func() { Flatten{}.Forward(nil, ad.Scalar(1)) }, tensor.ErrShape, "nn.Flatten"},
 		{"nil rng", func() { NewLinear(nil, 2, 2, true) }, tensor.ErrArg, "nil random source"},
 		{"bad size", func() { NewLinear(rng, 0, 2, true) }, tensor.ErrArg, "in 0"},
 		{"bind shapes", func() {

@@ -190,6 +190,11 @@ func TestTorchReference(t *testing.T) {
 			checkCase(t, name, m, rc, nil, call, false)
 		})
 	}
+	t.Run("lenet", func(t *testing.T) {
+		l := newLeNet(rng)
+		loadState(t, l, ref["lenet"].State)
+		checkCase(t, "lenet", l, ref["lenet"], nil, forward(l), false)
+	})
 	t.Run("batchnorm", func(t *testing.T) {
 		bn := NewBatchNorm2D(3)
 		rc := ref["batchnorm_train"]
@@ -240,4 +245,14 @@ func TestTorchReferenceFloat32(t *testing.T) {
 	loadState(t, bn, rc.StateBefore)
 	checkCaseIn(t, "batchnorm train", bn, rc, &Ctx{Train: true}, forward(bn), false, f32)
 	closeTo(t, "running_var after", bn.RunningVar, rc.RunningAfter["running_var"], 1e-5)
+}
+
+// newLeNet returns the LeNet-5-style network of testdata/gen.py.
+func newLeNet(rng *rand.Rand) Sequential {
+	return Sequential{
+		NewConv2D(rng, 1, 6, [2]int{5, 5}, ad.ConvConfig{}, true), Func(ad.Relu), &MaxPool2D{Kernel: [2]int{2, 2}},
+		NewConv2D(rng, 6, 16, [2]int{5, 5}, ad.ConvConfig{}, true), Func(ad.Relu), &AvgPool2D{Kernel: [2]int{2, 2}},
+		Flatten{}, NewLinear(rng, 256, 120, true), Func(ad.GELU),
+		NewLinear(rng, 120, 84, true), Func(ad.Tanh), NewLinear(rng, 84, 10, true),
+	}
 }

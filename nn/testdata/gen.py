@@ -89,6 +89,14 @@ cases["mha"] = mha_case(False, 0)
 cases["mha_causal"] = mha_case(True, 0)
 cases["mha_cross"] = mha_case(False, 3)
 
+lenet = torch.nn.Sequential(
+    torch.nn.Conv2d(1, 6, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+    torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU(), torch.nn.AvgPool2d(2),
+    torch.nn.Flatten(), torch.nn.Linear(256, 120), torch.nn.GELU(),
+    torch.nn.Linear(120, 84), torch.nn.Tanh(), torch.nn.Linear(84, 10))
+randomize(lenet)
+cases["lenet"] = case(lenet, torch.randn(2, 1, 28, 28))
+
 bn = torch.nn.BatchNorm2d(3)
 randomize(bn)
 bn.train()
