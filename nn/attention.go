@@ -63,6 +63,10 @@ func (m *MultiHeadAttention) Forward(c *Ctx, x ad.Value) ad.Value { return m.Att
 // the weights'.
 func (m *MultiHeadAttention) Attend(c *Ctx, q, k, v ad.Value) ad.Value {
 	op := layerName("MultiHeadAttention", m.Name)
+	need(op, "InProjWeight", m.InProjWeight)
+	if m.OutProj == nil {
+		tensor.Panicf(tensor.ErrArg, op, "OutProj is nil (build the layer with its constructor)")
+	}
 	e := m.InProjWeight.Shape()[1]
 	h := m.Heads
 	if h < 1 || e%h != 0 {

@@ -53,6 +53,7 @@ func NewConv2D(rng *rand.Rand, in, out int, kernel [2]int, cfg ad.ConvConfig, bi
 // with tensor.ErrDType if x's dtype is not the weight's.
 func (l *Conv2D) Forward(c *Ctx, x ad.Value) ad.Value {
 	op := layerName("Conv2D", l.Name)
+	need(op, "Weight", l.Weight)
 	ws := l.Weight.Shape()
 	g := max(l.Config.Groups, 1)
 	if x.Rank() != 4 || x.Shape()[1] != ws[1]*g {

@@ -234,6 +234,9 @@ func (c *Ctx) Bind(params []optim.Param, values []ad.Value) *Ctx {
 		out.updates = new([]Update)
 	}
 	for i, p := range params {
+		if p.T == nil {
+			tensor.Panicf(tensor.ErrArg, "nn.Bind", "parameter %q is a nil tensor", p.Name)
+		}
 		if !slices.Equal(p.T.Shape(), values[i].Shape()) {
 			tensor.Panicf(tensor.ErrShape, "nn.Bind", "parameter %q has shape %s, its value %s", p.Name, tensor.ShapeString(p.T.Shape()), tensor.ShapeString(values[i].Shape()))
 		}
@@ -272,7 +275,10 @@ type Sequential []Layer
 
 // Forward returns the last layer's output; it panics as the layers do.
 func (s Sequential) Forward(c *Ctx, x ad.Value) ad.Value {
-	for _, l := range s {
+	for i, l := range s {
+		if l == nil {
+			tensor.Panicf(tensor.ErrArg, "nn.Sequential", "layer %d is nil", i)
+		}
 		x = l.Forward(c, x)
 	}
 	return x
@@ -281,6 +287,9 @@ func (s Sequential) Forward(c *Ctx, x ad.Value) ad.Value {
 // Visit visits each layer's tensors with the prefix prefix.i.
 func (s Sequential) Visit(prefix string, visit Visitor) {
 	for i, l := range s {
+		if l == nil {
+			tensor.Panicf(tensor.ErrArg, "nn.Sequential", "layer %d is nil", i)
+		}
 		l.Visit(Join(prefix, fmt.Sprint(i)), visit)
 	}
 }
@@ -294,6 +303,16 @@ func (f Func) Forward(_ *Ctx, x ad.Value) ad.Value { return f(x) }
 
 // Visit visits nothing: a Func has no tensors.
 func (f Func) Visit(string, Visitor) {}
+
+// need panics with tensor.ErrArg, naming the layer and the field, if a
+// tensor the layer cannot do without is nil.
+func need(op string, fields ...any) {
+	for i := 0; i < len(fields); i += 2 {
+		if fields[i+1].(*tensor.Tensor) == nil {
+			tensor.Panicf(tensor.ErrArg, op, "%s is nil (build the layer with its constructor)", fields[i])
+		}
+	}
+}
 
 // layerName returns "nn.Kind name" or "nn.Kind" for messages.
 func layerName(kind, name string) string {

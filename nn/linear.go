@@ -40,6 +40,7 @@ func NewLinear(rng *rand.Rand, in, out int, bias bool) *Linear {
 // weight's.
 func (l *Linear) Forward(c *Ctx, x ad.Value) ad.Value {
 	op := layerName("Linear", l.Name)
+	need(op, "Weight", l.Weight)
 	in := l.Weight.Shape()[1]
 	if x.Rank() < 1 || x.Shape()[x.Rank()-1] != in {
 		tensor.Panicf(tensor.ErrShape, op, "input of shape %s has %d features, want %d", tensor.ShapeString(x.Shape()), lastDim(x), in)
@@ -103,6 +104,7 @@ func NewEmbedding(rng *rand.Rand, num, dim int) *Embedding {
 // elements.
 func (e *Embedding) Lookup(c *Ctx, idx []int, shape ...int) ad.Value {
 	op := layerName("Embedding", e.Name)
+	need(op, "Weight", e.Weight)
 	num := e.Weight.Shape()[0]
 	for i, k := range idx {
 		if k < 0 || k >= num {
@@ -139,6 +141,7 @@ func (e *Embedding) lookup(c *Ctx, op string, idx, shape []int) ad.Value {
 // multiplied into the weight). It panics with tensor.ErrIndex, naming the
 // layer, for an element that is not such an index.
 func (e *Embedding) Forward(c *Ctx, x ad.Value) ad.Value {
+	need(layerName("Embedding", e.Name), "Weight", e.Weight)
 	t := x.Tensor()
 	idx := make([]int, t.Size())
 	for i := range idx {

@@ -226,6 +226,9 @@ func TestErrors(t *testing.T) {
 		}, tensor.ErrShape, "nn.MaxPool2D pool1: max_pool2d"},
 		{"avgpool", func() { (&AvgPool2D{Kernel: [2]int{2, 2}}).Forward(nil, ad.From(tensor.Zeros(2, 2))) }, tensor.ErrShape, "nn.AvgPool2D: avg_pool2d"},
 		{"flatten", func() { Flatten{}.Forward(nil, ad.Scalar(1)) }, tensor.ErrShape, "nn.Flatten"},
+		{"nil weight", func() { (&Linear{Name: "fc"}).Forward(nil, ad.From(tensor.Zeros(2))) }, tensor.ErrArg, "nn.Linear fc: Weight is nil"},
+		{"nil layer", func() { Sequential{nil}.Forward(nil, ad.From(tensor.Zeros(2))) }, tensor.ErrArg, "nn.Sequential: layer 0 is nil"},
+		{"nil running stats", func() { (&BatchNorm2D{}).Forward(nil, ad.From(tensor.Zeros(1, 1, 1, 1))) }, tensor.ErrArg, "RunningMean is nil"},
 		{"nil rng", func() { NewLinear(nil, 2, 2, true) }, tensor.ErrArg, "nil random source"},
 		{"bad size", func() { NewLinear(rng, 0, 2, true) }, tensor.ErrArg, "in 0"},
 		{"bind shapes", func() {

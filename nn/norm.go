@@ -106,6 +106,7 @@ func NewBatchNorm2D(c int) *BatchNorm2D {
 // if x's dtype is not the buffers'.
 func (l *BatchNorm2D) Forward(c *Ctx, x ad.Value) ad.Value {
 	op := layerName("BatchNorm2D", l.Name)
+	need(op, "RunningMean", l.RunningMean, "RunningVar", l.RunningVar)
 	ch := l.RunningMean.Size()
 	if x.Rank() != 4 || x.Shape()[1] != ch {
 		tensor.Panicf(tensor.ErrShape, op, "input of shape %s: want N×%d×H×W", tensor.ShapeString(x.Shape()), ch)
