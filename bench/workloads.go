@@ -65,6 +65,7 @@ var workloads = []Workload{
 	{"W4", "Hessian-vector product of the vector Rosenbrock, n = 1e5", true, buildW4},
 	{"W5", "Jacobian of tanh(W·sin x), R^10→R^1000 and R^1000→R^10", true, buildW5},
 	{"W6", "chain of 1000 tanh(W·h) layers, width 256: plain vs checkpointed", true, buildW6},
+	{"W8", "LeNet-5 CNN training step built from package nn, batch 64, float32, SGD with momentum", true, buildW8},
 	{"H100", "Hessian of the n = 100 Rosenbrock function", true, buildH100},
 	{"GEMM", "512×512 matrix product", true, buildGEMM},
 	{"W7", "1e4 consecutive W3 float32 steps: memory must stay flat (only with -workloads W7 or -all)", false, buildW7},
