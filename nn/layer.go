@@ -250,8 +250,10 @@ func (c *Ctx) Bind(params []optim.Param, values []ad.Value) *Ctx {
 // and the gradient of the loss with respect to each parameter, in order:
 // what optim's Step takes. Buffer updates (BatchNorm2D's running
 // statistics in training mode) are applied once, as the forward pass runs.
-// It panics as ad.ValueAndGrads does (tensor.ErrShape for a loss that is
-// not a scalar).
+// A parameter the loss does not reach gets a zero gradient (PyTorch leaves
+// its .grad None, and its optimizers skip it; set such an entry to nil to
+// skip it too). It panics with tensor.ErrArg if c has Defer set, and as
+// ad.ValueAndGrads does (tensor.ErrShape for a loss that is not a scalar).
 func (c *Ctx) ValueAndGrads(params []optim.Param, f func(c *Ctx) ad.Value) (float64, []*tensor.Tensor) {
 	xs := make([]ad.Value, len(params))
 	for i, p := range params {

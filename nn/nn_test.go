@@ -297,11 +297,12 @@ func TestCompile(t *testing.T) {
 	x := ad.From(tensor.RandN(seeded(2), 4, 2, 5, 5))
 	loss := func(c *Ctx) ad.Value { return ad.Mean(ad.Square(net.Forward(c, x)), false) }
 	np, nb := len(params), len(bufs)
+	var ups []Update
 	prog := ad.Compile(func(in []ad.Value) []ad.Value {
 		c := (&Ctx{Train: true, Defer: true}).Bind(all, in)
 		v, gs := ad.ValueAndGrads(func(ps []ad.Value) ad.Value { return loss(c.Bind(params, ps)) }, in[:np]...)
 		out := append([]ad.Value{v}, gs...)
-		ups := c.Updates()
+		ups = c.Updates()
 		if len(ups) != nb {
 			t.Fatalf("%d updates, want %d", len(ups), nb)
 		}
@@ -321,10 +322,17 @@ func TestCompile(t *testing.T) {
 			saved[i] = b.T.Clone()
 		}
 		outs := prog.Run(values(all)...)
-		// eager, from the same buffers
+		// the compiled updates, written back by Update.Set
 		compiled := make([]*tensor.Tensor, nb)
+		for i, u := range ups {
+			if u.T != bufs[i].T {
+				t.Fatalf("update %d (%s) is not of buffer %s", i, u.Name, bufs[i].Name)
+			}
+			u.Set(outs[1+np+i])
+			compiled[i] = u.T.Clone()
+		}
+		// eager, from the same buffers
 		for i, b := range bufs {
-			compiled[i] = outs[1+np+i].Tensor()
 			assign(b.Name, b.T, saved[i])
 		}
 		v, gs := (&Ctx{Train: true}).ValueAndGrads(params, loss)
