@@ -61,6 +61,8 @@ func setup(workload string, p params, in map[string]input) (map[string]impl, str
 		return setupW4(in)
 	case "W6":
 		return setupW6(p, in)
+	case "W8":
+		return nil, "not written yet (GoMLX has convolution and pooling; the W8 peer is left to do)", nil
 	case "GEMM":
 		return setupGEMM(in)
 	}
