@@ -140,6 +140,37 @@ def setup_w10(p, x):
     return {"torch": (op, lambda: {"grads": op()})}
 
 
+def setup_w8(p, x):
+    """W8: one training step of the LeNet-5 CNN, SGD with momentum (torch.optim)."""
+    nn = torch.nn
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(256, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))
+    model.load_state_dict({name: x["p_" + name.replace(".", "_")] for name in model.state_dict()})
+    assert [n for n, _ in model.named_parameters()] == p["params"]
+    X = x["x"]
+    labels = torch.tensor(p["labels"], dtype=torch.long)
+    opt = torch.optim.SGD(model.parameters(), lr=p["lr"], momentum=p["momentum"])
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(X), labels)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def out():
+        loss = F.cross_entropy(model(X), labels)
+        gs = torch.autograd.grad(loss, list(model.parameters()))
+        return {"loss": loss.detach().reshape(1), "grad": torch.cat([g.reshape(-1) for g in gs])}
+
+    return {"torch": (step, out)}
+
+
 def setup_w4(p, x):
     """W4: Hessian-vector product of the vector Rosenbrock by double backward."""
     xv = x["x"].clone().requires_grad_(True)
@@ -285,6 +316,7 @@ SETUPS = {
     "W2": setup_w2,
     "W3": setup_w3,
     "W4": setup_w4,
+    "W8": setup_w8,
     "W5": setup_w5,
     "W6": setup_w6,
     "H100": setup_h100,

@@ -13,6 +13,7 @@ package main
 import (
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
@@ -20,6 +21,7 @@ import (
 	G "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/core/tensors/images"
 
 	"github.com/chainrule/chainrule/bench/peers/protocol"
 )
@@ -61,6 +63,8 @@ func setup(workload string, p params, in map[string]input) (map[string]impl, str
 		return setupW4(in)
 	case "W6":
 		return setupW6(p, in)
+	case "W8":
+		return setupW8(p, in)
 	case "GEMM":
 		return setupGEMM(in)
 	}
@@ -301,4 +305,125 @@ func setupGEMM(in map[string]input) (map[string]impl, string, error) {
 	im, err := executable(func(a, b *G.Node) *G.Node { return G.MatMul(a, b) },
 		[]any{tensor(in["a"]), tensor(in["b"])}, "c")
 	return map[string]impl{"gomlx": im}, "", err
+}
+
+// setupW8 builds the LeNet-5 training step in channels-first layout (the
+// kernels OIHW, as chainrule's and PyTorch's): one graph returns the loss,
+// the updated parameters and momentum buffers (SGD with momentum as
+// torch.optim.SGD: b ← μ·b + g, p ← p − lr·b, b starting at zero), which
+// replace the old ones; another returns the loss and gradients for
+// verification.
+func setupW8(p params, in map[string]input) (map[string]impl, string, error) {
+	b, c, lr, mom := p.Int("batch"), 10, p.Float("lr"), p.Float("momentum")
+	labels := p.Ints("labels")
+	v := make([]float32, b*c)
+	for i, l := range labels {
+		v[i*c+l] = 1
+	}
+	onehot := tensors.FromFlatDataAndDimensions(v, b, c)
+	x := tensor(in["x"])
+	list, _ := p["params"].([]any)
+	names := make([]string, len(list))
+	for i, v := range list {
+		names[i], _ = v.(string)
+	}
+	ps := make([]*tensors.Tensor, len(names))
+	bufs := make([]*tensors.Tensor, len(names))
+	for i, name := range names {
+		key := "p_" + strings.ReplaceAll(name, ".", "_")
+		ps[i] = tensor(in[key])
+		bufs[i] = tensors.FromFlatDataAndDimensions(make([]float32, len(in[key].F32)), in[key].Shape...)
+	}
+	n := len(ps)
+	lossAndGrads := func(ins []*G.Node) (*G.Node, []*G.Node) {
+		x, y, w := ins[0], ins[1], ins[2:2+n]
+		relu := func(h *G.Node) *G.Node { return G.Max(h, G.ZerosLike(h)) }
+		conv := func(h, k, bias *G.Node) *G.Node {
+			h = G.Convolve(h, k).ChannelsAxis(images.ChannelsFirst).Strides(1).NoPadding().Done()
+			h = relu(G.Add(h, G.Reshape(bias, 1, bias.Shape().Dimensions[0], 1, 1)))
+			return G.MaxPool(h).ChannelsAxis(images.ChannelsFirst).Window(2).Strides(2).Done()
+		}
+		linear := func(h, k, bias *G.Node) *G.Node {
+			return G.Add(G.MatMul(h, G.Transpose(k, 0, 1)), G.ExpandAxes(bias, 0))
+		}
+		h := conv(x, w[0], w[1])
+		h = conv(h, w[2], w[3])
+		h = G.Reshape(h, b, 256)
+		h = relu(linear(h, w[4], w[5]))
+		h = relu(linear(h, w[6], w[7]))
+		logits := linear(h, w[8], w[9])
+		loss := G.Neg(G.ReduceAllMean(G.ReduceSum(G.Mul(G.LogSoftmax(logits, -1), y), -1)))
+		return loss, G.Gradient(loss, w...)
+	}
+	stepExec, err := G.NewExecAny(backend, func(ins []*G.Node) []*G.Node {
+		loss, gs := lossAndGrads(ins)
+		out := []*G.Node{loss}
+		var nb []*G.Node
+		for i, g := range gs {
+			w, buf := ins[2+i], ins[2+n+i]
+			bn := G.Add(G.Mul(G.ConstAs(buf, mom), buf), g)
+			out = append(out, G.Sub(w, G.Mul(G.ConstAs(w, lr), bn)))
+			nb = append(nb, bn)
+		}
+		return append(out, nb...)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	gradExec, err := G.NewExecAny(backend, func(ins []*G.Node) []*G.Node {
+		loss, gs := lossAndGrads(ins)
+		return append([]*G.Node{loss}, gs...)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	args := func(withBufs bool) []any {
+		a := []any{x, onehot}
+		for _, t := range ps {
+			a = append(a, t)
+		}
+		if withBufs {
+			for _, t := range bufs {
+				a = append(a, t)
+			}
+		}
+		return a
+	}
+	step := func() error {
+		outs, err := stepExec.Exec(args(true)...)
+		if err != nil {
+			return err
+		}
+		outs[0].FinalizeAll()
+		finalize(ps)
+		finalize(bufs)
+		copy(ps, outs[1:1+n])
+		copy(bufs, outs[1+n:])
+		return nil
+	}
+	out := func() (map[string][]float64, error) {
+		outs, err := gradExec.Exec(args(false)...)
+		if err != nil {
+			return nil, err
+		}
+		defer finalize(outs)
+		res := map[string][]float64{}
+		for i, t := range outs {
+			v, err := floats(t)
+			if err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				res["loss"] = v
+			} else {
+				res["grad"] = append(res["grad"], v...)
+			}
+		}
+		return res, nil
+	}
+	// simplego lacks some gradients (max pooling's): probe at setup.
+	if _, err := out(); err != nil {
+		return nil, fmt.Sprintf("GoMLX's simplego backend cannot run the step: %.200s", err), nil
+	}
+	return map[string]impl{"gomlx": {Op: step, Out: out}}, "", nil
 }

@@ -43,6 +43,8 @@ func setup(workload string, p params, in map[string]input) (map[string]impl, str
 		return setupW3(p, in)
 	case "W6":
 		return setupW6(p, in)
+	case "W8":
+		return setupW8(p, in)
 	case "GEMM":
 		return setupGEMM(in)
 	}
@@ -262,4 +264,88 @@ func setupGEMM(in map[string]input) (map[string]impl, string, error) {
 	b := G.NewMatrix(g, dt, G.WithShape(in["b"].Shape...), G.WithValue(dense(in["b"])), G.WithName("b"))
 	c := must(G.Mul(a, b))
 	return map[string]impl{"gorgonia": machine(g, map[string]*G.Node{"c": c})}, "", nil
+}
+
+// setupW8 builds the LeNet-5 training step (conv 6@5×5, ReLU, max-pool 2,
+// conv 16@5×5, ReLU, max-pool 2, 256→120→84→10 with ReLU) with a one-hot
+// cross-entropy and Gorgonia's momentum solver. The Linear weights are held
+// transposed (In×Out, for x·W); their gradients are transposed back to
+// chainrule's Out×In for verification.
+func setupW8(p params, in map[string]input) (map[string]impl, string, error) {
+	b, c := p.Int("batch"), 10
+	labels := p.Ints("labels")
+	g := G.NewGraph()
+	dt := tensor.Float32
+	x := G.NewTensor(g, dt, 4, G.WithShape(in["x"].Shape...), G.WithValue(dense(in["x"])), G.WithName("x"))
+	param := func(name string) *G.Node {
+		v := dense(in["p_"+name]).Clone().(*tensor.Dense)
+		return G.NewTensor(g, dt, v.Dims(), G.WithShape(v.Shape()...), G.WithValue(v), G.WithName(name))
+	}
+	linear := func(name string) *G.Node { // the weight transposed to In×Out
+		v := dense(in["p_"+name]).Clone().(*tensor.Dense)
+		if err := v.T(); err != nil {
+			panic(err)
+		}
+		if err := v.Transpose(); err != nil {
+			panic(err)
+		}
+		return G.NewMatrix(g, dt, G.WithShape(v.Shape()...), G.WithValue(v), G.WithName(name))
+	}
+	c1w, c1b, c2w, c2b := param("0_weight"), param("0_bias"), param("3_weight"), param("3_bias")
+	f1w, f1b, f2w, f2b, f3w, f3b := linear("7_weight"), param("7_bias"), linear("9_weight"), param("9_bias"), linear("11_weight"), param("11_bias")
+	conv := func(h, w, bias *G.Node, out int) *G.Node {
+		y := must(G.Conv2d(h, w, tensor.Shape{5, 5}, []int{0, 0}, []int{1, 1}, []int{1, 1}))
+		y = must(G.BroadcastAdd(y, must(G.Reshape(bias, tensor.Shape{1, out, 1, 1})), nil, []byte{0, 2, 3}))
+		return must(G.MaxPool2D(must(G.Rectify(y)), tensor.Shape{2, 2}, []int{0, 0}, []int{2, 2}))
+	}
+	h := conv(x, c1w, c1b, 6)
+	h = conv(h, c2w, c2b, 16)
+	h = must(G.Reshape(h, tensor.Shape{b, 256}))
+	h = must(G.Rectify(must(G.BroadcastAdd(must(G.Mul(h, f1w)), f1b, nil, []byte{0}))))
+	h = must(G.Rectify(must(G.BroadcastAdd(must(G.Mul(h, f2w)), f2b, nil, []byte{0}))))
+	logits := must(G.BroadcastAdd(must(G.Mul(h, f3w)), f3b, nil, []byte{0}))
+	v := make([]float32, b*c)
+	for i, l := range labels {
+		v[i*c+l] = 1
+	}
+	y := G.NewMatrix(g, dt, G.WithShape(b, c), G.WithValue(tensor.New(tensor.WithShape(b, c), tensor.WithBacking(v))), G.WithName("y"))
+	picked := must(G.Sum(must(G.HadamardProd(must(G.LogSoftMax(logits, 1)), y)), 1))
+	loss := must(G.Neg(must(G.Mean(picked))))
+	learn := G.Nodes{c1w, c1b, c2w, c2b, f1w, f1b, f2w, f2b, f3w, f3b}
+	grads, err := G.Grad(loss, learn...)
+	if err != nil {
+		return nil, "", err
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(learn...))
+	solver := G.NewMomentum(G.WithLearnRate(p.Float("lr")), G.WithMomentum(p.Float("momentum")))
+	step := func() error {
+		defer vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			return err
+		}
+		return solver.Step(G.NodesToValueGrads(learn))
+	}
+	out := func() (map[string][]float64, error) {
+		defer vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			return nil, err
+		}
+		var all []float64
+		for i, n := range grads {
+			f := floats(n.Value())
+			if i >= 4 && i%2 == 0 { // a Linear weight's gradient, In×Out: back to Out×In
+				s := n.Shape()
+				t := make([]float64, len(f))
+				for r := 0; r < s[0]; r++ {
+					for q := 0; q < s[1]; q++ {
+						t[q*s[0]+r] = f[r*s[1]+q]
+					}
+				}
+				f = t
+			}
+			all = append(all, f...)
+		}
+		return map[string][]float64{"loss": floats(loss.Value()), "grad": all}, nil
+	}
+	return map[string]impl{"gorgonia": {Op: step, Out: out}}, "", nil
 }
