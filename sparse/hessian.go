@@ -101,15 +101,7 @@ func (p *HessianPlan) Hessian(x []float64) *CSR {
 // another pattern, and with tensor.ErrArg if dst is nil.
 func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 	const op = "sparse.HessianPlan.HessianTo"
-	if len(x) != p.n {
-		tensor.Panicf(tensor.ErrShape, op, "len(x) = %d for a plan made with %d", len(x), p.n)
-	}
-	if dst == nil {
-		tensor.Panicf(tensor.ErrArg, op, "nil destination")
-	}
-	if dst.Pattern != p.pattern || len(dst.Val) != p.pattern.NNZ() {
-		tensor.Panicf(tensor.ErrShape, op, "dst does not have the plan's pattern")
-	}
+	checkCall(op, p.n, p.pattern, dst, x)
 	if p.ncolors == 0 {
 		return
 	}

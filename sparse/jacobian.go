@@ -99,15 +99,7 @@ func (p *JacobianPlan) Jacobian(x []float64) *CSR {
 // pattern, and with tensor.ErrArg if dst is nil.
 func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
 	const op = "sparse.JacobianPlan.JacobianTo"
-	if len(x) != p.n {
-		tensor.Panicf(tensor.ErrShape, op, "len(x) = %d for a plan made with %d", len(x), p.n)
-	}
-	if dst == nil {
-		tensor.Panicf(tensor.ErrArg, op, "nil destination")
-	}
-	if dst.Pattern != p.pattern || len(dst.Val) != p.pattern.NNZ() {
-		tensor.Panicf(tensor.ErrShape, op, "dst does not have the plan's pattern")
-	}
+	checkCall(op, p.n, p.pattern, dst, x)
 	xv := ad.New(x, p.n) // read during the call, not kept (no input is donated)
 	if p.ncolors == 0 {  // no entries
 		return
@@ -140,4 +132,20 @@ func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
 func Jacobian(f func(x ad.Value) ad.Value, x []float64) (*CSR, ad.Mode) {
 	p := NewJacobianPlan(f, x)
 	return p.Jacobian(x), p.mode
+}
+
+// checkCall panics, naming op, unless x has the plan's n coordinates
+// (tensor.ErrShape) and dst is a CSR of the plan's pattern (tensor.ErrArg
+// for nil, tensor.ErrShape otherwise): the checks of JacobianTo and
+// HessianTo.
+func checkCall(op string, n int, pattern *Pattern, dst *CSR, x []float64) {
+	if len(x) != n {
+		tensor.Panicf(tensor.ErrShape, op, "len(x) = %d for a plan made with %d", len(x), n)
+	}
+	if dst == nil {
+		tensor.Panicf(tensor.ErrArg, op, "nil destination")
+	}
+	if dst.Pattern != pattern || len(dst.Val) != pattern.NNZ() {
+		tensor.Panicf(tensor.ErrShape, op, "dst does not have the plan's pattern")
+	}
 }

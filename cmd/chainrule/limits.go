@@ -56,8 +56,8 @@ func checkLimits(o *options, p *program) error {
 	size, nested := 0, 0
 	var at expr.Pos // the first d, in source order
 	for _, e := range p.exprs {
-		size = satAdd(size, treeSize(e))
-		w, d := nestedWork(e)
+		sz, w, d := weigh(e)
+		size = satAdd(size, sz)
 		nested = satAdd(nested, w)
 		if !at.IsValid() {
 			at = d
@@ -100,62 +100,41 @@ func checkGraphLimits(nodes, vars int, mode string) error {
 	return nil
 }
 
-// treeSize returns the number of nodes of n's syntax tree, counting the
-// expression inside each d(E, v) three times (forward mode evaluates its
-// value and its tangent), saturating at maxInt.
-func treeSize(n expr.Node) int {
+// weigh walks n's syntax tree once. size counts its nodes, the expression
+// inside each d(E, v) three times per level (forward mode evaluates its
+// value and its tangent); nested is the part of size that lies inside some
+// d; first is the position of n's first outermost d (not valid if n has
+// none). Sums saturate at maxInt.
+func weigh(n expr.Node) (size, nested int, first expr.Pos) {
 	type item struct {
 		n      expr.Node
 		weight int // 3 to the number of d's around n
 	}
-	size := 0
 	stack := []item{{n, 1}}
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		size = satAdd(size, it.weight)
+		if it.weight > 1 {
+			nested = satAdd(nested, it.weight)
+		}
 		switch n := it.n.(type) {
 		case *expr.Unary:
 			stack = append(stack, item{n.X, it.weight})
 		case *expr.Binary:
-			stack = append(stack, item{n.X, it.weight}, item{n.Y, it.weight})
+			stack = append(stack, item{n.Y, it.weight}, item{n.X, it.weight})
 		case *expr.Call:
-			for _, a := range n.Args {
-				stack = append(stack, item{a, it.weight})
-			}
-		case *expr.Deriv:
-			stack = append(stack, item{n.X, satMul(3, it.weight)})
-		}
-	}
-	return size
-}
-
-// nestedWork returns the part of treeSize(n) that lies inside some
-// d(E, v) — the nodes there, each weighted 3^k under k d's — and the
-// position of n's first outermost d (not valid if n has none).
-func nestedWork(n expr.Node) (work int, first expr.Pos) {
-	plain := 0 // the nodes outside every d (d's own node included)
-	stack := []expr.Node{n}
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		plain++
-		switch n := n.(type) {
-		case *expr.Unary:
-			stack = append(stack, n.X)
-		case *expr.Binary:
-			stack = append(stack, n.Y, n.X)
-		case *expr.Call:
-			for i := len(n.Args) - 1; i >= 0; i-- {
-				stack = append(stack, n.Args[i])
+			for k := len(n.Args) - 1; k >= 0; k-- {
+				stack = append(stack, item{n.Args[k], it.weight})
 			}
 		case *expr.Deriv:
 			if !first.IsValid() {
 				first = n.At
 			}
+			stack = append(stack, item{n.X, satMul(3, it.weight)})
 		}
 	}
-	return treeSize(n) - plain, first
+	return size, nested, first
 }
 
 const maxInt = int(^uint(0) >> 1)
