@@ -356,6 +356,9 @@ func definition(nv nodeView) string {
 
 // graphCommand writes the graph of p in the format o asks for.
 func graphCommand(o *options, p *program, out *bytes.Buffer) error {
+	if o.format == "html" {
+		return writeExplorerFile(out, p.src, o.at)
+	}
 	g, terms, hasD, err := p.tracedWithTerms()
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ Commands:
   jacobian 'E1; E2; ...'       the values of several outputs and their Jacobian
   hessian EXPR                 the value, the gradient and the Hessian
   graph EXPR                   the computation graph, node by node
+  serve [--addr HOST:PORT]     the graph explorer in the browser (127.0.0.1:8080)
 
 Run 'chainrule COMMAND --help' for a command's flags and an example.
 
@@ -35,11 +37,13 @@ Flags (before or after the expression):
   --mode MODE       grad: reverse (default) or forward
                     jacobian: auto (default), forward or reverse
                     graph: both (default), forward or reverse
-  --format FORMAT   graph: text (default), dot or svg (svg needs Graphviz)
+  --format FORMAT   graph: text (default), dot, svg (needs Graphviz) or html
+                    (the graph explorer, one offline file)
   --precision N     graph: significant digits (0: all; default 6 for dot
                     and svg, all for text)
   -o FILE           write the output to FILE instead of standard output (- for it)
   --json            print one JSON object (an error too, on standard error)
+  --addr HOST:PORT  serve: the address to listen on (default 127.0.0.1:8080)
   -h, --help        print this help
 
 Expressions: numbers, variables, + - * / ^ (or **), unary minus,
@@ -74,12 +78,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 // runner holds what a run takes from its surroundings, so that tests can
 // replace it: standard input, the bounds on the Graphviz child process and
 // on the output (zero: the defaults, dotTimeout, maxDotOutput and
-// maxOutput).
+// maxOutput), and for serve the context that stops it (nil: an interrupt)
+// and the bound on one evaluation (zero: evalTimeout).
 type runner struct {
 	stdin         io.Reader
 	dotTimeout    time.Duration
 	maxDotOutput  int64
 	maxOutputSize int64
+	ctx           context.Context
+	evalTimeout   time.Duration
 }
 
 func (r runner) run(args []string, stdout, stderr io.Writer) (code int) {
@@ -96,6 +103,9 @@ func (r runner) run(args []string, stdout, stderr io.Writer) (code int) {
 	if o.help {
 		io.WriteString(stdout, helpText(o.cmd))
 		return 0
+	}
+	if o.cmd == "serve" {
+		return r.serve(o.addr, stdout, stderr)
 	}
 	o.runner = r
 	if o.file != "" {
@@ -244,8 +254,18 @@ func fail(stderr io.Writer, err error, asJSON bool, cmd string) int {
 		}
 		return 2
 	}
+	var b bytes.Buffer
+	writeJSON(&b, errorObj(err))
+	stderr.Write(b.Bytes())
+	return 2
+}
+
+// errorObj returns err as the JSON object --json prints: {"error": message,
+// "kind": kind} with "file", "line" and "column" when the error has a
+// position in the expression.
+func errorObj(err error) obj {
 	msg := strings.TrimPrefix(err.Error(), "chainrule: ")
-	j := obj{{"error", msg}, {"kind", kind}}
+	j := obj{{"error", msg}, {"kind", kindOf(err)}}
 	var pe *expr.Error
 	if errors.As(err, &pe) && pe.Pos.IsValid() {
 		j[0].val = pe.Msg
@@ -255,10 +275,7 @@ func fail(stderr io.Writer, err error, asJSON bool, cmd string) int {
 		}
 		j = append(j, field{"line", pe.Pos.Line}, field{"column", pe.Pos.Col})
 	}
-	var b bytes.Buffer
-	writeJSON(&b, j)
-	stderr.Write(b.Bytes())
-	return 2
+	return j
 }
 
 // wantsJSON reports whether the command line asks for --json, looking at
@@ -313,6 +330,7 @@ type options struct {
 	out       string // -o FILE
 	json      bool
 	help      bool
+	addr      string // serve --addr, "" if not given
 	runner    runner
 }
 
@@ -320,11 +338,11 @@ type options struct {
 // whether each takes a value.
 var flagTakesValue = map[string]bool{
 	"at": true, "mode": true, "format": true, "output": true, "o": true,
-	"f": true, "file": true, "precision": true,
+	"f": true, "file": true, "precision": true, "addr": true,
 	"json": false, "help": false, "h": false,
 }
 
-var commands = []string{"eval", "grad", "jacobian", "hessian", "graph"}
+var commands = []string{"eval", "grad", "jacobian", "hessian", "graph", "serve"}
 
 // parseArgs parses the command line. Flags may come anywhere, with one dash
 // or two; "--" makes the argument after it positional. An argument starting
@@ -415,6 +433,8 @@ func parseArgs(args []string) (*options, error) {
 			o.precision = p
 		case "mode":
 			o.mode = val
+		case "addr":
+			o.addr = val
 		case "format":
 			o.format = val
 		case "o", "output":
@@ -448,6 +468,15 @@ func parseArgs(args []string) (*options, error) {
 	if !isCommand(o.cmd) {
 		return o, usagef("unknown command %s (commands: %s)", quote(o.cmd), strings.Join(commands, ", "))
 	}
+	if o.cmd == "serve" {
+		switch {
+		case len(pos) > 1:
+			return o, usagef("serve takes no expression: type it on the page")
+		case o.file != "":
+			return o, usagef("serve takes no -f: type the expression on the page")
+		}
+		return o, o.check()
+	}
 	switch {
 	case o.file != "" && len(pos) > 1 && dashPos != 1:
 		return o, usagef("%s has both -f %s and an expression (%s); give one", o.cmd, echoLong(o.file), quote(pos[1]))
@@ -473,6 +502,12 @@ func (o *options) check() error {
 		"jacobian": {"forward", "reverse", "auto"},
 		"graph":    {"forward", "reverse", "both"},
 	}
+	if o.addr != "" && o.cmd != "serve" {
+		return usagef("--addr is only for serve")
+	}
+	if o.cmd == "serve" && (len(o.at) > 0 || o.out != "" || o.json || o.format != "" || o.mode != "" || o.precision >= 0) {
+		return usagef("serve takes only --addr (type the expression and the point on the page)")
+	}
 	if o.mode != "" {
 		allowed, ok := modes[o.cmd]
 		if !ok {
@@ -494,8 +529,11 @@ func (o *options) check() error {
 		if o.cmd != "graph" {
 			return usagef("--format is only for graph")
 		}
-		if !contains([]string{"text", "dot", "svg"}, o.format) {
-			return usagef("--format %s: graph takes text, dot or svg", quote(o.format))
+		if !contains([]string{"text", "dot", "svg", "html"}, o.format) {
+			return usagef("--format %s: graph takes text, dot, svg or html", quote(o.format))
+		}
+		if o.format == "html" && (o.mode != "" || o.precision >= 0) {
+			return usagef("--format html shows both sweeps, numbers to 6 digits (in full on hover): --mode and --precision do not apply")
 		}
 		if o.json && o.format != "text" {
 			return usagef("--json and --format %s do not go together", o.format)
