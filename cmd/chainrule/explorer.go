@@ -445,6 +445,10 @@ func (v *view) layout() layout {
 		}
 		nl = max(nl, lay.layer[i]+1)
 	}
+	if nl == 0 { // a constant: no nodes
+		lay.width, lay.height = 2*margin+boxWidth, 2*margin
+		return lay
+	}
 	layers := make([][]int, nl)
 	for i := range v.nodes {
 		layers[lay.layer[i]] = append(layers[lay.layer[i]], i)

@@ -392,3 +392,41 @@ func TestExplorerFile(t *testing.T) {
 		t.Errorf("250 nodes: exit %d, %q", code, stderr)
 	}
 }
+
+// FuzzExplorerAPI posts random expressions and points to /api/graph (and
+// the expression as a raw body): the answer is always JSON, 200 with a
+// graph of at most 200 nodes whose backward sweep ends at the inputs'
+// adjoints, or 4xx with an error that is not internal; never a panic.
+func FuzzExplorerAPI(f *testing.F) {
+	for _, s := range [][2]string{
+		{"x*y + sin(x)", "x=2,y=3"},
+		{"d(x * d(x + y, y), x)", "x=1,y=2"},
+		{"d(d(x^3, x), x) + relu(x) * max(x, y)", "x=0,y=0"},
+		{"x + * y", "x=1"},
+		{"sqrt(x) / x", "x=0"},
+		{"x", "x=inf,y=nan"},
+		{`{"expr": "x", "at": 3}`, ""},
+		{`{"expr": "x"`, ""},
+	} {
+		f.Add(s[0], s[1])
+	}
+	h := newExplorerServer(10 * time.Second)
+	f.Fuzz(func(t *testing.T, src, at string) {
+		for _, body := range []string{request(src, at), src} {
+			code, m := post(t, h, body)
+			switch {
+			case code == http.StatusOK:
+				g := m["graph"].(map[string]any)
+				if n := len(g["nodes"].([]any)); n > maxExplorerNodes {
+					t.Fatalf("%d nodes", n)
+				}
+			case code >= 400 && code < 500:
+				if m["kind"] == "internal" || m["error"] == "" {
+					t.Fatalf("%q at %q: %d %v", src, at, code, m)
+				}
+			default:
+				t.Fatalf("%q at %q: status %d: %v", src, at, code, m)
+			}
+		}
+	})
+}

@@ -216,7 +216,7 @@
         setLine(L.adj, "adj", label + " = " + g6(nd.adjoint), "adjoint " + label + " = " + full(nd.adjoint), full(nd.adjoint));
       } else if (got[k].length > 0) {
         const s = got[k][got[k].length - 1];
-        setLine(L.adj, "adj", label + " = " + g6(s.sum) + " (" + s.use + " of " + s.uses + ")", "the sum so far over " + s.use + " of its " + s.uses + " uses: " + full(s.sum), "");
+        setLine(L.adj, "adj", label + " = " + g6(s.sum) + " (" + s.use + "/" + s.uses + ")", "the sum so far over " + s.use + " of its " + s.uses + " uses: " + full(s.sum), "");
       } else {
         setLine(L.adj, "pending", label + " = …", "waiting for the nodes that use " + nd.name);
       }
