@@ -9,7 +9,8 @@
 //	chainrule grad EXPR --at … [--mode reverse|forward]
 //	chainrule jacobian 'E1; E2; …' --at … [--mode auto|forward|reverse]
 //	chainrule hessian EXPR --at …
-//	chainrule graph EXPR --at … [--mode both|forward|reverse] [--format text|dot|svg] [--precision N] [-o FILE]
+//	chainrule graph EXPR --at … [--mode both|forward|reverse] [--format text|dot|svg|html] [--precision N] [-o FILE]
+//	chainrule serve [--addr 127.0.0.1:8080]   (the graph explorer in the browser)
 //	chainrule COMMAND -f FILE --at …      (the expression from FILE; - for standard input)
 //	chainrule COMMAND --help               (the command's flags and an example)
 //
@@ -62,6 +63,68 @@
 // Graphviz's dot -Tsvg, and fails if dot is not on PATH, takes longer than
 // 30 seconds or writes more than 64 MiB; dot is then stopped.
 //
+// # The graph explorer
+//
+// serve starts a local web server for the graph explorer, on 127.0.0.1:8080
+// unless --addr HOST:PORT says otherwise (port 0 picks a free one), prints
+// the address to open, and runs until interrupted. The page has an
+// expression box and a point box (x=2,y=3); a syntax error shows inline,
+// with the CLI's message, position and caret. It draws the graph left to
+// right in layers — inputs, intermediate variables, the output (thick
+// border) — each node with its definition, value, tangent and adjoint,
+// each edge labelled with its local gradient (∂v3/∂v1 = 1), and the
+// constants set apart as dashed pills under the node that uses them. The
+// forward sweep is stepped node by node, showing values and the tangents
+// for a chosen input ("tangents for input x": dv1/dx = 3); then the
+// backward sweep, from the seed dv3/dv3 = 1, one edge at a time: the edge
+// whose local gradient is being multiplied in is highlighted, and the
+// product is added to the adjoint of the node it leads back to, the sum
+// over its uses growing visibly (1/2, 2/2) until it is complete. At the
+// end the page gives the gradient with its sum over paths, as the text
+// view writes it (∂v3/∂x = 1 × 3 (via v1) + 1 × -0.416147 (via v2) =
+// 2.58385). The keys ← and → step, Home and End go to the start and the
+// end. Numbers are shown to 6 significant digits, in full on hover. A
+// d(E, v) is one node, as the user wrote it, whose edges carry the local
+// gradient through its steps (for d(x^3, x), ∂/∂x = 6x); "show the steps
+// inside d(…)" switches to the primitives of its tangent, as the text view
+// shows them.
+//
+// graph --format html writes the same page as one self-contained file, the
+// graph and both sweeps computed in advance and embedded in it as JSON, so
+// that it works from disk with no server and no network: nothing is loaded
+// from anywhere (a Content-Security-Policy forbids it). Its boxes show its
+// expression; editing them explains that another expression needs
+// chainrule serve, or running the command again.
+//
+// Everything is computed by the Go code, once, with the values, local
+// gradients, tangents and adjoints of ad.Trace that the other views show;
+// the page (HTML, CSS and JavaScript embedded in the binary with
+// go:embed) only draws them, and its backward steps multiply an adjoint by
+// a local gradient and add, with the results computed here too. This was
+// chosen over compiling chainrule to WebAssembly so that no derivative is
+// ever computed a second way, and so that the page stays small (about 30
+// KiB, against several MiB for a Go WebAssembly binary in every file
+// written). The layout is computed in Go without Graphviz.
+//
+// The server serves the page at / and its API at /api/graph, nothing else
+// (no files). POST /api/graph takes {"expr": "x*y + sin(x)", "at":
+// "x=2,y=3"} with Content-Type application/json and answers with the JSON
+// the page draws: {"expr", "at", "variables", "point", "value", "gradient",
+// "graph", "steps", "stepsNote"}, graph holding the nodes (name, def,
+// computes, kind, value, tangents, adjoint, args with their local
+// gradients, layout x and y), the constants, the steps of the backward
+// sweep (from, arg, to, adjoint, local, contribution, sum, use, uses) and
+// the sums over paths (chains); steps is the same for the primitives of
+// the d's, or null. An error is answered with status 4xx and the object
+// --json prints ({"error", "kind", "line", "column"}) plus "text", the
+// CLI's message with the source line and caret. Requests are bounded: a
+// body of 64 KiB, an expression of 32 KiB, the CLI's limits, 200 nodes
+// (past it the page says so; "show the steps" is then unavailable where
+// the steps alone pass it), one evaluation at a time, each answered within
+// 5 seconds or refused (503), and the server's read, write and idle
+// timeouts. A request with another content type is refused, so a page
+// elsewhere cannot post to it without the browser's consent (CORS).
+//
 // # Flags
 //
 // Flags may come before or after the expression, with one dash or two, and
@@ -70,7 +133,8 @@
 //	--at x=1,y=-2.5   the variables and the point; may be repeated
 //	-f FILE           read the expression from FILE, - for standard input
 //	--mode MODE       see above
-//	--format FORMAT   graph only: text, dot or svg
+//	--format FORMAT   graph only: text, dot, svg or html
+//	--addr HOST:PORT  serve only: the address to listen on
 //	--precision N     graph only: significant digits (0: all needed)
 //	-o FILE           write the output to FILE instead of standard output ("-")
 //	--json            print exactly one JSON object; errors too
@@ -196,6 +260,8 @@
 //	nested derivatives      4194304: the nodes inside d(E, v), weighted
 //	                        3^k under k d's (for any command)
 //	output                  64 MiB (the bounds above keep every output below it)
+//	explorer (serve, html)  200 nodes; serve: 64 KiB a request, 32 KiB an
+//	                        expression, 5 seconds an evaluation
 //	dot (--format svg)      30 seconds and 64 MiB of SVG
 //
 // The expression's size counts the nodes of its syntax tree, those inside

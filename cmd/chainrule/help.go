@@ -80,7 +80,7 @@ Example:
     [6, 4]
     [4, 0]
 `,
-	"graph": `usage: chainrule graph EXPR --at x=1,y=-2.5 [--mode both|forward|reverse] [--format text|dot|svg] [flags]
+	"graph": `usage: chainrule graph EXPR --at x=1,y=-2.5 [--mode both|forward|reverse] [--format text|dot|svg|html] [flags]
 
 The computation graph node by node: each node's definition, value, local
 gradients, forward tangents (one per variable) and reverse adjoint, then the
@@ -89,8 +89,10 @@ gradient assembled by the chain rule.
 Flags:
 ` + helpAt + `  --mode MODE       both (default), forward (tangents only) or reverse
                     (adjoints only)
-  --format FORMAT   text (default), dot (Graphviz) or svg (needs Graphviz's
-                    dot on PATH)
+  --format FORMAT   text (default), dot (Graphviz), svg (needs Graphviz's
+                    dot on PATH) or html (the graph explorer of chainrule
+                    serve as one file that works offline, with both sweeps
+                    computed in advance; give -o FILE)
   --precision N     significant digits of the numbers (0: as many as needed
                     to read back exactly; default 6 for dot and svg, 0 for
                     text)
@@ -107,6 +109,24 @@ Example:
     ∂v1/∂x = 1 × 3 (via v1) = 3
     ∂v1/∂y = 1 × 2 (via v1) = 2
   gradient by forward mode (tangents of v1): [3, 2]
+`,
+	"serve": `usage: chainrule serve [--addr HOST:PORT]
+
+The graph explorer in the browser: a local web server, on 127.0.0.1:8080
+unless --addr says otherwise, for the page where you type an expression and
+a point and step through the forward and the backward sweep node by node
+(keys ← → Home End). It prints the address to open, serves nothing but the
+page and its API (POST /api/graph), and runs until interrupted (Ctrl-C).
+An address other than loopback lets other machines use it; serve warns.
+
+Flags:
+  --addr HOST:PORT  the address to listen on (default 127.0.0.1:8080; port 0:
+                    any free port)
+  -h, --help        print this help
+
+Example:
+  $ chainrule serve --addr 127.0.0.1:8080
+  chainrule: the graph explorer is at http://127.0.0.1:8080/ (Ctrl-C to stop)
 `,
 }
 

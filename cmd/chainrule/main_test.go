@@ -416,6 +416,7 @@ func TestHelp(t *testing.T) {
 			"jacobian": {"--at", "--mode MODE", "auto", "-f FILE"},
 			"hessian":  {"--at", "-f FILE"},
 			"graph":    {"--at", "--mode MODE", "both", "--format FORMAT", "--precision N", "-f FILE"},
+			"serve":    {"--addr HOST:PORT"},
 		}[cmd]
 		for _, args := range [][]string{{cmd, "--help"}, {cmd, "-h"}, {cmd, "x", "--at", "x=1", "-help"}, {"--help", cmd}, {"help", cmd}} {
 			out, errs, code := cli(t, args...)
@@ -473,6 +474,9 @@ func shellWords(line string) []string {
 // ones those do not cover.
 func TestHelpExamples(t *testing.T) {
 	for _, cmd := range commands {
+		if cmd == "serve" {
+			continue // it runs until stopped: TestServe checks what it prints
+		}
 		line, want := helpExample(cmd)
 		args := shellWords(line)
 		if len(args) < 2 || args[0] != cmd {
@@ -573,7 +577,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"eval", "x", "--at", "x=1", "--mode", "forward"}, "--mode is not used by eval"},
 		{[]string{"hessian", "x", "--at", "x=1", "--mode", "forward"}, "--mode is not used by hessian"},
 		{[]string{"grad", "x", "--at", "x=1", "--format", "dot"}, "--format is only for graph"},
-		{[]string{"graph", "x", "--at", "x=1", "--format", "png"}, "--format \"png\": graph takes text, dot or svg"},
+		{[]string{"graph", "x", "--at", "x=1", "--format", "png"}, "--format \"png\": graph takes text, dot, svg or html"},
 		{[]string{"graph", "x", "--at", "x=1", "-o"}, "-o needs a value"},
 		{[]string{"graph", "x", "--at", "x=1", "-o="}, "-o needs a file name"},
 	}
@@ -619,11 +623,11 @@ func TestEchoQuoted(t *testing.T) {
 		{[]string{"eval", "x", "--\x1b[2J"}, `chainrule: unknown flag "--\x1b[2J"`},
 		{[]string{"eval", "x", "--b\xffad"}, `chainrule: unknown flag "--b\xffad"`},
 		{[]string{"eval", "x", "--" + long}, "chainrule: unknown flag --" + strings.Repeat("a", 38) + "…"},
-		{[]string{"\x1b]0;pwned\x07", "x"}, `chainrule: unknown command "\x1b]0;pwned\a" (commands: eval, grad, jacobian, hessian, graph)`},
+		{[]string{"\x1b]0;pwned\x07", "x"}, `chainrule: unknown command "\x1b]0;pwned\a" (commands: eval, grad, jacobian, hessian, graph, serve)`},
 		{[]string{"eval", "x", "--at", long}, "chainrule: --at: missing value for " + strings.Repeat("a", 40) + "… (write " + strings.Repeat("a", 40) + "…=VALUE)"},
 		{[]string{"eval", "x", "--at", "x=" + long}, `chainrule: --at: bad value "` + strings.Repeat("a", 40) + `…" for x`},
 		{[]string{"eval", "x", "--at", "\x1b[2J=1"}, `chainrule: --at: bad variable name "\x1b[2J"`},
-		{[]string{"graph", "x", "--format", "\x1b[2J"}, `chainrule: --format "\x1b[2J": graph takes text, dot or svg`},
+		{[]string{"graph", "x", "--format", "\x1b[2J"}, `chainrule: --format "\x1b[2J": graph takes text, dot, svg or html`},
 		{[]string{"grad", "x", "--at", "x=1", "--mode", "\u202eesrever"}, `chainrule: --mode "\u202eesrever": grad takes forward, reverse`},
 		{[]string{"eval", "x", "y\x1b[2J"}, `chainrule: unexpected argument "y\x1b[2J" after the expression`},
 	}
@@ -659,7 +663,7 @@ func TestJSONErrors(t *testing.T) {
 		{[]string{"--json", "grad", "x + z", "--at", "x=1"}, `variable "z" is not given in --at`, "syntax", 1, 5},
 		{[]string{"grad", "x", "--bogus", "--json"}, "unknown flag --bogus", "usage", 0, 0},
 		{[]string{"grad", "x", "--json", "--bogus"}, "unknown flag --bogus", "usage", 0, 0},
-		{[]string{"-json"}, "missing command (one of eval, grad, jacobian, hessian, graph)", "usage", 0, 0},
+		{[]string{"-json"}, "missing command (one of eval, grad, jacobian, hessian, graph, serve)", "usage", 0, 0},
 		{[]string{"graph", "x", "--at", "x=1", "--format", "dot", "--json"}, "--json and --format dot do not go together", "usage", 0, 0},
 		{[]string{"eval", "x", "--at", "x=1e999", "--json"}, `--at: value "1e999" for x is out of range (a float64 holds magnitudes up to about 1.8e308)`, "value", 0, 0},
 		{[]string{"eval", "x", "--at", "x=abc", "--json"}, `--at: bad value "abc" for x`, "value", 0, 0},
