@@ -338,7 +338,7 @@ func (v *view) explorerGraph() obj {
 	}
 	return obj{
 		{"nodes", nodes}, {"consts", consts}, {"output", output},
-		{"width", lay.width}, {"height", lay.height}, {"nodeWidth", boxWidth}, {"nodeHeight", lay.boxHeight},
+		{"width", lay.width}, {"height", lay.height}, {"nodeWidth", boxWidth}, {"nodeHeight", lay.boxHeight}, {"layerGap", layerGap},
 		{"backward", v.backwardSteps()}, {"chains", chains}, {"notes", v.opNotes()},
 	}
 }

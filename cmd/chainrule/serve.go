@@ -46,18 +46,23 @@ const (
 // text in it can end the element. connect lists where the page may send
 // requests (its Content-Security-Policy's connect-src).
 func page(data []byte, connect string) []byte {
-	hash := func(s string) string {
-		h := sha256.Sum256([]byte(s))
-		return "'sha256-" + base64.StdEncoding.EncodeToString(h[:]) + "'"
-	}
-	csp := "default-src 'none'; script-src " + hash(pageJS) + "; style-src " + hash(pageCSS) +
-		"; img-src data:; connect-src " + connect + "; base-uri 'none'; form-action 'none'"
 	if data == nil {
 		data = []byte("null")
 	}
 	data = bytes.ReplaceAll(bytes.TrimSpace(data), []byte("<"), []byte(`\u003c`))
-	r := strings.NewReplacer("{{CSP}}", csp, "{{STYLE}}", pageCSS, "{{SCRIPT}}", pageJS, "{{DATA}}", string(data))
+	r := strings.NewReplacer("{{CSP}}", csp(connect), "{{STYLE}}", pageCSS, "{{SCRIPT}}", pageJS, "{{DATA}}", string(data))
 	return []byte(r.Replace(pageHTML))
+}
+
+// csp returns the page's Content-Security-Policy: nothing but its own
+// script and style (by their hashes), and requests only to connect.
+func csp(connect string) string {
+	hash := func(s string) string {
+		h := sha256.Sum256([]byte(s))
+		return "'sha256-" + base64.StdEncoding.EncodeToString(h[:]) + "'"
+	}
+	return "default-src 'none'; script-src " + hash(pageJS) + "; style-src " + hash(pageCSS) +
+		"; img-src data:; connect-src " + connect + "; base-uri 'none'; form-action 'none'"
 }
 
 // writeExplorerFile writes the explorer page for src at the point at, with
@@ -86,13 +91,14 @@ type explorerServer struct {
 	timeout time.Duration
 	busy    chan struct{} // a token per running evaluation
 	page    []byte
+	csp     string // the page's Content-Security-Policy, sent as a header too
 }
 
 func newExplorerServer(timeout time.Duration) *explorerServer {
 	if timeout <= 0 {
 		timeout = evalTimeout
 	}
-	return &explorerServer{timeout: timeout, busy: make(chan struct{}, 1), page: page(nil, "'self'")}
+	return &explorerServer{timeout: timeout, busy: make(chan struct{}, 1), page: page(nil, "'self'"), csp: csp("'self'")}
 }
 
 func (s *explorerServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -109,6 +115,7 @@ func (s *explorerServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Security-Policy", s.csp)
 		w.Write(s.page)
 	case "/api/graph":
 		s.graph(w, r)

@@ -123,19 +123,44 @@
     const edges = el("g", {}, svg);
     const labels = el("g", {}, svg);
     edgeEls = {};
+    // Edges leave a node's right side and enter the left side spread out,
+    // in the order of the uses and of the arguments.
+    const outs = view.nodes.map(() => []);
+    const placed = []; // the edge labels' centres and widths
+    // Each side in the order of the other ends' heights, so that they do not cross.
+    view.nodes.forEach((nd, k) => nd.args.forEach((a, j) => { if (a.node >= 0) outs[a.node].push({ key: k + "/" + j, y: nd.y }); }));
+    outs.forEach((o) => o.sort((p, q) => p.y - q.y));
     view.nodes.forEach((nd, k) => {
+      const ins = nd.args.map((a, j) => ({ a, j })).filter((e) => e.a.node >= 0).sort((p, q) => view.nodes[p.a.node].y - view.nodes[q.a.node].y);
       nd.args.forEach((a, j) => {
         if (a.node < 0) return;
         const src = view.nodes[a.node];
-        const x1 = src.x + W, y1 = src.y + H / 2, x2 = nd.x, y2 = nd.y + H / 2;
+        const o = outs[a.node];
+        const x1 = src.x + W, y1 = src.y + H * (o.findIndex((e) => e.key === k + "/" + j) + 1) / (o.length + 1);
+        const x2 = nd.x, y2 = nd.y + H * (ins.findIndex((e) => e.j === j) + 1) / (ins.length + 1);
         const dx = Math.max(40, (x2 - x1) / 2);
         const g = el("g", { class: "edge", "data-from": src.name, "data-to": nd.name }, edges);
         el("path", { d: `M ${x1} ${y1} C ${x1 + dx} ${y1}, ${x2 - dx} ${y2}, ${x2} ${y2}`, "marker-end": "url(#arrow)" }, g);
-        // The label at the curve's middle.
-        const mx = (x1 + x2) / 2, my = (y1 + y2) / 2;
+        // The label on the curve in the gap just before the target, where
+        // no box is.
+        const bez = (t, p0, p1, p2, p3) => (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t * t * p2 + t ** 3 * p3;
+        const want = Math.max((x1 + x2) / 2, x2 - (view.layerGap || 150) / 2);
+        let lo = 0, hi = 1;
+        for (let it = 0; it < 30; it++) {
+          const mid = (lo + hi) / 2;
+          if (bez(mid, x1, x1 + dx, x2 - dx, x2) < want) lo = mid; else hi = mid;
+        }
+        const mx = want;
         const lg = el("g", { class: "edge", "data-from": src.name, "data-to": nd.name }, labels);
         const label = "∂" + nd.name + "/∂" + src.name + " = " + (a.local === null ? "?" : g6(a.local));
         const w = label.length * 6.4 + 8;
+        // Move a label that would cover another one up or down a line.
+        let my = bez(lo, y1, y1, y2, y2);
+        const y0 = my;
+        for (let tries = 1; tries < 9 && placed.some((p) => Math.abs(p.x - mx) < (p.w + w) / 2 && Math.abs(p.y - my) < 15); tries++) {
+          my = y0 + (tries % 2 ? 1 : -1) * Math.ceil(tries / 2) * 15;
+        }
+        placed.push({ x: mx, y: my, w: w });
         el("rect", { x: mx - w / 2, y: my - 10, width: w, height: 15, rx: 3 }, lg);
         const t = textLine(lg, "local", mx, my + 1.5, label, "local gradient ∂" + nd.name + "/∂" + src.name + " = " + (a.local === null ? "none" : full(a.local)));
         t.setAttribute("text-anchor", "middle");
