@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -263,6 +265,52 @@ func TestExplorerInBrowser(t *testing.T) {
 	within(t, ctx, "waiting for d(x^3, x)", chromedp.Poll[chromedp.Void](
 		`[...document.querySelectorAll("#graph .node .head")].some(t => t.firstChild.textContent === "v1 = d(x ^ 3, x)")`, chromedp.WithPollingTimeout(10*time.Second)))
 	checkSweepsInPage(t, ctx, "d(x^3, x)*y + sin(x)", at)
+	// The same with the steps inside d(…) shown.
+	before := eval[int](t, ctx, `document.querySelectorAll("#graph .node").length`)
+	within(t, ctx, "showing the steps", chromedp.Click(chromedp.ID("showsteps")))
+	if after := eval[int](t, ctx, `document.querySelectorAll("#graph .node").length`); after <= before {
+		t.Errorf("show the steps: %d nodes, before %d", after, before)
+	}
+	checkSweepsInPage(t, ctx, "d(x^3, x)*y + sin(x)", at)
+	within(t, ctx, "hiding the steps", chromedp.Click(chromedp.ID("showsteps")))
+	// The page's number format is Go's strconv.FormatFloat(x, 'g', 6, 64).
+	var xs []float64
+	for _, x := range []float64{0, 1, -1, 2.5838531634528574, 1e-5, 1.234565e-4, 9.999995, 999999.5, 1e6, 123456.7, 1e21, 5e-324, 1.7976931348623157e308, -0.00012345678, 0.1 + 0.2, 100, 1e-4} {
+		xs = append(xs, x, -x, x*3.7, x/7)
+	}
+	xs = slices.DeleteFunc(xs, func(x float64) bool { return math.IsInf(x, 0) })
+	js, err := json.Marshal(xs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := eval[[]string](t, ctx, `(`+string(js)+`).map(window.chainruleFormat)`)
+	for i, x := range xs {
+		if want := strconv.FormatFloat(x, 'g', 6, 64); shown[i] != want && !(x == 0 && shown[i] == "0") {
+			t.Errorf("the page formats %v as %q, Go as %q", x, shown[i], want)
+		}
+	}
+	// The output an input, and a constant without variables: nothing to
+	// step backward through, and no script error.
+	eval[chromedp.Void](t, ctx, `window.__errors = [], window.addEventListener("error", e => window.__errors.push(e.message))`)
+	for _, c := range []struct{ expr, at, result string }{
+		{"x", "x=1", "∂x/∂x = 1= 1 (the output itself)"},
+		{"2+3", "", "No variables: nothing to differentiate by."},
+	} {
+		typeInto(t, ctx, "expr", c.expr)
+		typeInto(t, ctx, "at", c.at+kb.Enter)
+		within(t, ctx, "waiting for "+c.expr, chromedp.Poll[chromedp.Void](
+			`document.body.dataset.state === "ready" && document.getElementById("caption").textContent.startsWith("f = `+c.expr+`")`, chromedp.WithPollingTimeout(10*time.Second)))
+		press(t, ctx, kb.End, 1)
+		got := eval[string](t, ctx, `document.getElementById("result").textContent`)
+		if !strings.Contains(got, c.result) {
+			t.Errorf("%s at %s: the result says %q, want %q", c.expr, c.at, got, c.result)
+		}
+		press(t, ctx, kb.Home, 1)
+		press(t, ctx, kb.ArrowRight, 2)
+	}
+	if errs := eval[[]string](t, ctx, `window.__errors`); len(errs) > 0 {
+		t.Errorf("script errors: %q", errs)
+	}
 
 	// The same on the file written by graph --format html, from disk.
 	file := filepath.Join(t.TempDir(), "graph.html")

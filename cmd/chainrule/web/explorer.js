@@ -468,6 +468,8 @@
     render();
   });
 
+  window.chainruleFormat = g6; // for the browser test: checked against Go's 'g' format
+
   if (isStatic) {
     $("expr").value = embedded.expr;
     $("at").value = embedded.at;
