@@ -119,6 +119,7 @@
 // --json prints ({"error", "kind", "line", "column"}) plus "text", the
 // CLI's message with the source line and caret. Requests are bounded: a
 // body of 64 KiB, an expression of 32 KiB, the CLI's limits, 200 nodes
+// (and a syntax tree that cannot make many more, checked before the work)
 // (past it the page says so; "show the steps" is then unavailable where
 // the steps alone pass it), one evaluation at a time, each answered within
 // 5 seconds or refused (503), and the server's read, write and idle
@@ -260,8 +261,11 @@
 //	nested derivatives      4194304: the nodes inside d(E, v), weighted
 //	                        3^k under k d's (for any command)
 //	output                  64 MiB (the bounds above keep every output below it)
-//	explorer (serve, html)  200 nodes; serve: 64 KiB a request, 32 KiB an
-//	                        expression, 5 seconds an evaluation
+//	explorer (serve, html)  200 nodes (and so 200 variables); 200000 parts
+//	                        of the expression, weighted like the nested
+//	                        derivatives, checked before recording; serve:
+//	                        64 KiB a request, 32 KiB an expression, 5
+//	                        seconds an evaluation, one at a time
 //	dot (--format svg)      30 seconds and 64 MiB of SVG
 //
 // The expression's size counts the nodes of its syntax tree, those inside

@@ -25,6 +25,11 @@ const (
 	// maxExplorerSource is the longest expression the explorer takes, in
 	// bytes.
 	maxExplorerSource = 32 << 10
+	// maxExplorerSize is the largest syntax tree the explorer records
+	// (weigh's size, each d counting its expression 3 times a level), so
+	// that a request is refused before the work rather than after: a graph
+	// of 200 nodes needs far less (constants aside).
+	maxExplorerSize = 1000 * maxExplorerNodes
 )
 
 // explore computes what the explorer shows for the expression src at the
@@ -42,6 +47,12 @@ func explore(src string, bs []binding) (obj, error) {
 	}
 	if err := checkLimits(&options{cmd: "graph"}, p); err != nil {
 		return nil, err
+	}
+	if n := len(p.vars); n > maxExplorerNodes {
+		return nil, limitf("%d variables: the explorer shows at most %d nodes (use chainrule graph for the text or DOT view)", n, maxExplorerNodes)
+	}
+	if size, _, _ := weigh(p.exprs[0]); size > maxExplorerSize {
+		return nil, limitf("the expression has %d parts (counting those inside d(…) 3 times a level), more than the explorer's limit of %d: its graph would pass the limit of %d nodes (use chainrule graph for the text or DOT view)", size, maxExplorerSize, maxExplorerNodes)
 	}
 	g, terms, hasD, err := p.tracedWithTerms()
 	if err != nil {

@@ -195,6 +195,8 @@ func TestExplorerErrors(t *testing.T) {
 		{"too deep", request(strings.Repeat("(", 10001)+"x"+strings.Repeat(")", 10001), "x=1"), 422, "syntax", "nested too deeply", 1, 10001},
 		{"d too deep", request(strings.Repeat("d(", 9)+"x"+strings.Repeat(", x)", 9), "x=1"), 422, "syntax", "derivatives nested too deeply", 1, 17},
 		{"too many nodes", request(big, "x=1"), 422, "limit", "more than the explorer's limit of 200", 0, 0},
+		{"too large", request(strings.Repeat("d(", 8)+strings.Repeat("x*", 15)+"x"+strings.Repeat(", x)", 8), "x=1"), 422, "limit", "more than the explorer's limit of 200000", 0, 0},
+		{"too many variables", request("x", "x=1"+manyVars(201)), 422, "limit", "201 variables", 0, 0},
 		{"too long", request(strings.Repeat("x+", 20000)+"x", "x=1"), 422, "limit", "more than the explorer's limit of 32 KiB", 0, 0},
 		{"huge body", request(strings.Repeat("x+", 40000)+"x", "x=1"), 413, "limit", "larger than the limit of 64 KiB", 0, 0},
 		{"not JSON", "expr=x", 400, "usage", "bad request", 0, 0},
@@ -429,4 +431,13 @@ func FuzzExplorerAPI(f *testing.F) {
 			}
 		}
 	})
+}
+
+// manyVars returns ",v0=1,v1=1,…" for n variables, less one (x is the first).
+func manyVars(n int) string {
+	var b strings.Builder
+	for i := range n - 1 {
+		fmt.Fprintf(&b, ",v%d=1", i)
+	}
+	return b.String()
 }
