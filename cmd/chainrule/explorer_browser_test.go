@@ -191,6 +191,16 @@ func checkSweepsInPage(t *testing.T, ctx context.Context, expr, at string) []byt
 		g := eval[shownNumber](t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector('#result .grad[data-var=%q] .gradv'); return {shown: s.textContent, full: s.title}; })()`, name))
 		checkShown(t, "gradient for "+name, g, grad[k])
 	}
+	// The tangents for another input: the output's is that input's partial.
+	for k, name := range vars {
+		eval[chromedp.Void](t, ctx, fmt.Sprintf(`(() => { const s = document.getElementById("dir"); s.value = "%d"; s.dispatchEvent(new Event("change")); })()`, k))
+		tan := eval[shownNumber](t, ctx, `(() => { const t = document.querySelector("#graph .node.output text.tan"); return {shown: t.firstChild.textContent, full: t.getAttribute("data-value")}; })()`)
+		if !strings.Contains(tan.Shown, "/d"+name+" = ") {
+			t.Errorf("tangents for input %s: the output shows %q", name, tan.Shown)
+		}
+		checkShown(t, "the output's tangent for "+name, tan, grad[k])
+	}
+	eval[chromedp.Void](t, ctx, `(() => { const s = document.getElementById("dir"); s.value = "0"; s.dispatchEvent(new Event("change")); })()`)
 	press(t, ctx, kb.Home, 1)
 	if i, _ := stepInfo(t, ctx); i != 0 {
 		t.Errorf("Home: step %d", i)
