@@ -87,7 +87,8 @@
 // d(E, v) is one node, as the user wrote it, whose edges carry the local
 // gradient through its steps (for d(x^3, x), ∂/∂x = 6x); "show the steps
 // inside d(…)" switches to the primitives of its tangent, as the text view
-// shows them.
+// shows them. Under serve, the page's address holds the expression and the
+// point (#expr=…&at=…), to share or reload.
 //
 // graph --format html writes the same page as one self-contained file, the
 // graph and both sweeps computed in advance and embedded in it as JSON, so

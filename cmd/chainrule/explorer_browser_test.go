@@ -243,6 +243,13 @@ func TestExplorerInBrowser(t *testing.T) {
 	within(t, ctx, "waiting for the graph of "+expr, chromedp.Poll[chromedp.Void](
 		`document.getElementById("caption").textContent.includes("f = x*y + sin(x) at x=2, y=3")`, chromedp.WithPollingTimeout(10*time.Second)))
 	shot := checkSweepsInPage(t, ctx, expr, at)
+	// The address holds the expression and the point: opening it again
+	// shows the same graph.
+	within(t, ctx, "reopening the page", chromedp.Navigate(eval[string](t, ctx, `location.href`)), chromedp.Reload())
+	waitState(t, ctx, "ready")
+	if got := eval[string](t, ctx, `document.getElementById("expr").value + " @ " + document.getElementById("at").value`); got != expr+" @ "+at {
+		t.Errorf("after reopening the address, the boxes show %q", got)
+	}
 	if os.Getenv("CHAINRULE_SCREENSHOT") == "1" {
 		if err := os.WriteFile(filepath.Join("..", "..", "docs", "explorer.png"), shot, 0o644); err != nil {
 			t.Fatal(err)

@@ -407,6 +407,8 @@
     clearError();
     step = 0;
     show(body);
+    // The address says what is shown, to share or reload it.
+    history.replaceState(null, "", "#" + new URLSearchParams({ expr: body.expr, at: body.at }));
     document.body.dataset.state = "ready";
   }
 
@@ -477,6 +479,11 @@
     show(embedded);
     document.body.dataset.state = "ready";
   } else {
+    const q = new URLSearchParams(location.hash.slice(1));
+    if (q.has("expr")) {
+      $("expr").value = q.get("expr");
+      $("at").value = q.get("at") || "";
+    }
     compute();
   }
 })();
