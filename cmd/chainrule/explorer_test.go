@@ -104,6 +104,9 @@ func TestExplorerAPI(t *testing.T) {
 		{"d(x^3, x) * y + sin(x*y)", "x=2,y=3"},
 		{"d(x * d(x + y, y), x) + d(d(x^3, x), x)", "x=2,y=3"},
 		{"tanh(x) + unused * 0", "x=1,unused=4"},
+		{"d(x*y, x) + d(y, x) + d(x, x)*x", "x=2,y=3"},
+		{"d(x^2, x) + d(x^2, x) * d(sin(x)*y, y)", "x=2,y=3"},
+		{"x", "x=1"},
 	} {
 		code, m := post(t, h, request(c.expr, c.at))
 		if code != http.StatusOK {
@@ -407,6 +410,8 @@ func FuzzExplorerAPI(f *testing.F) {
 		{"x + * y", "x=1"},
 		{"sqrt(x) / x", "x=0"},
 		{"x", "x=inf,y=nan"},
+		{"d(x*y, x) + d(y, x) + d(x, x)*x", "x=2,y=3"},
+		{"d(x^2, x) + d(x^2, x) * d(sin(x)*y, y)", "x=2,y=3"},
 		{`{"expr": "x", "at": 3}`, ""},
 		{`{"expr": "x"`, ""},
 	} {
