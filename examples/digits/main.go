@@ -158,7 +158,7 @@ func digits(args []string, stdout, stderr io.Writer) error {
 	rng := rand.New(order)
 	perm := make([]int, len(train))
 	ctx := &nn.Ctx{Train: true}
-	bar := run.NewBar(stderr, c.quiet, int64((min(c.epochs-st.Epoch, cmp.Or(c.stopAfter, c.epochs))*stepsPerEpoch*c.batch)), "ex")
+	bar := run.NewBar(stderr, c.quiet, int64((min(c.epochs-st.Epoch, cmp.Or(c.stopAfter, c.epochs)) * stepsPerEpoch * c.batch)), "ex")
 	start := time.Now()
 	seen := 0
 	last := c.epochs
@@ -417,4 +417,3 @@ func figure(path string, st *state, compare string) error {
 	}
 	return run.Figure(path, loss, acc)
 }
-
