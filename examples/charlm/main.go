@@ -61,14 +61,14 @@ import (
 func main() { run.Main("charlm", charlm) }
 
 type config struct {
-	data, ckpt, resume, plot, prompt, cpuprofile string
-	steps, stopAfter, batch, warmup              int
-	evalEvery, evalBatches, ckptEvery, sample    int
-	lr, wd, clip, valFrac, temp                  float64
-	maxBytes                                     int64
-	seed                                         uint64
-	quiet, compile                               bool
-	shape                                        shape
+	run.Options
+	data, prompt, cpuprofile                  string
+	steps, batch, warmup                      int
+	evalEvery, evalBatches, ckptEvery, sample int
+	lr, wd, clip, valFrac, temp               float64
+	maxBytes                                  int64
+	compile                                   bool
+	shape                                     shape
 }
 
 // state is the loop's own part of a checkpoint.
@@ -83,13 +83,10 @@ type state struct {
 func charlm(args []string, stdout, stderr io.Writer) error {
 	var c config
 	fs := run.Flags("charlm", stderr)
+	c.Register(fs, "charlm.ckpt.safetensors", "charlm.png", "steps", "every -ckpt-every steps and at the end")
 	fs.StringVar(&c.data, "data", "", "directory of .go files (default: $(go env GOROOT)/src)")
-	fs.StringVar(&c.ckpt, "ckpt", "charlm.ckpt.safetensors", "checkpoint written every -ckpt-every steps and at the end (empty: none)")
-	fs.StringVar(&c.resume, "resume", "", "checkpoint to resume from")
-	fs.StringVar(&c.plot, "plot", "charlm.png", "PNG figure of the loss curves (empty: none)")
 	fs.StringVar(&c.prompt, "prompt", "func ", "prompt of the sample")
 	fs.IntVar(&c.steps, "steps", 1200, "optimizer steps in all (a resumed run included)")
-	fs.IntVar(&c.stopAfter, "stop-after", 0, "stop after this many steps of this run, as an interruption would (0: run to -steps)")
 	fs.IntVar(&c.batch, "batch", 16, "windows per batch")
 	fs.IntVar(&c.shape.Context, "context", 64, "characters per window")
 	fs.IntVar(&c.shape.Embed, "embed", 64, "width of the model")
@@ -106,8 +103,6 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.ckptEvery, "ckpt-every", 200, "steps between checkpoints")
 	fs.IntVar(&c.sample, "sample", 500, "characters to sample at the end")
 	fs.Float64Var(&c.temp, "temp", 0.8, "sampling temperature")
-	fs.Uint64Var(&c.seed, "seed", 1, "seed of the split, the initial weights, the data and the sample")
-	fs.BoolVar(&c.quiet, "q", false, "quiet: no progress bar and no per-evaluation lines")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the training loop to this file")
 	fs.BoolVar(&c.compile, "compile", false, "compile the training step (ad.Compile) instead of running it eagerly")
 	if err := fs.Parse(args); err != nil {
@@ -119,7 +114,7 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 	c.shape.Vocab = vocab
 	s := c.shape
 	switch {
-	case c.steps < 1, c.batch < 1, c.stopAfter < 0, c.warmup < 1, c.warmup >= c.steps:
+	case c.steps < 1, c.batch < 1, c.StopAfter < 0, c.warmup < 1, c.warmup >= c.steps:
 		return errors.New("-steps, -batch and -warmup must be at least 1, -warmup below -steps, -stop-after not negative")
 	case s.Context < 2, s.Embed < 1, s.Heads < 1, s.Layers < 1, s.Embed%s.Heads != 0:
 		return errors.New("-context must be at least 2, -embed, -heads and -layers at least 1, -embed a multiple of -heads")
@@ -137,19 +132,19 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 		c.data = root + "/src"
 	}
 	loadStart := time.Now()
-	corp, err := readCorpus(c.data, c.valFrac, c.seed, c.maxBytes)
+	corp, err := readCorpus(c.data, c.valFrac, c.Seed, c.maxBytes)
 	if err != nil {
 		return err
 	}
 	if len(corp.Train) <= s.Context || len(corp.Val) <= s.Context {
 		return fmt.Errorf("%s: %d training and %d validation characters, too few for windows of %d", c.data, len(corp.Train), len(corp.Val), s.Context)
 	}
-	if !c.quiet {
+	if !c.Quiet {
 		fmt.Fprintf(stdout, "data: %s, %d files (%.1f MB) to train on, %d (%.1f MB) to validate, read in %.1f s\n",
 			c.data, corp.TrainFiles, float64(len(corp.Train))/1e6, corp.ValFiles, float64(len(corp.Val))/1e6, time.Since(loadStart).Seconds())
 	}
 
-	m := newModel(rand.New(rand.NewPCG(c.seed, 2)), s)
+	m := newModel(rand.New(rand.NewPCG(c.Seed, 2)), s)
 	params := nn.Params(m)
 	opt := optim.NewAdamW(params)
 	opt.LR, opt.WeightDecay = c.lr, c.wd
@@ -160,24 +155,24 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 		},
 		Milestones: []int{c.warmup},
 	}
-	src := rand.NewPCG(c.seed, 3) // the training windows' source, saved in the checkpoints
+	src := rand.NewPCG(c.Seed, 3) // the training windows' source, saved in the checkpoints
 	var st state
 	kind := fmt.Sprintf("chainrule examples/charlm: vocab %d, embed %d, heads %d, layers %d, context %d, float32",
 		s.Vocab, s.Embed, s.Heads, s.Layers, s.Context)
 	ck := &run.Checkpoint{Kind: kind, Model: m, Optim: opt, Rand: src, State: &st}
-	if c.resume != "" {
-		if err := ck.Load(c.resume); err != nil {
+	if c.Resume != "" {
+		if err := ck.Load(c.Resume); err != nil {
 			return err
 		}
 		if st.Step > c.steps {
-			return fmt.Errorf("checkpoint %s has done %d steps, more than -steps %d", c.resume, st.Step, c.steps)
+			return fmt.Errorf("checkpoint %s has done %d steps, more than -steps %d", c.Resume, st.Step, c.steps)
 		}
 	}
 	nParams := 0
 	for _, p := range params {
 		nParams += p.T.Size()
 	}
-	if !c.quiet {
+	if !c.Quiet {
 		fmt.Fprintf(stdout, "model: %d blocks of width %d, %d heads, context %d, %d parameters\n", s.Layers, s.Embed, s.Heads, s.Context, nParams)
 	}
 
@@ -186,10 +181,10 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 	n, l := c.batch, s.Context
 	x, y := make([]int, n*l), make([]int, n*l)
 	last := c.steps
-	if c.stopAfter > 0 {
-		last = min(last, st.Step+c.stopAfter)
+	if c.StopAfter > 0 {
+		last = min(last, st.Step+c.StopAfter)
 	}
-	bar := run.NewBar(stderr, c.quiet, int64((last-st.Step)*n*l), "tok")
+	bar := run.NewBar(stderr, c.Quiet, int64((last-st.Step)*n*l), "tok")
 	if c.cpuprofile != "" {
 		f, err := os.Create(c.cpuprofile)
 		if err != nil {
@@ -221,11 +216,11 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 		count++
 		bar.Add(n*l, fmt.Sprintf("step %d/%d loss %.3f", st.Step, c.steps, sum/float64(count)))
 		if st.Step%c.evalEvery == 0 || st.Step == last {
-			val := evaluate(m, corp.Val, c, rand.New(rand.NewPCG(c.seed, 5)))
+			val := evaluate(m, corp.Val, c, rand.New(rand.NewPCG(c.Seed, 5)))
 			st.EvalSteps = append(st.EvalSteps, st.Step)
 			st.TrainLoss = append(st.TrainLoss, sum/float64(count))
 			st.ValLoss = append(st.ValLoss, val)
-			if !c.quiet {
+			if !c.Quiet {
 				bar.Clear()
 				fmt.Fprintf(stdout, "step %5d/%d  train loss %.4f  val loss %.4f  lr %.2e  %.0f tok/s  %s\n",
 					st.Step, c.steps, sum/float64(count), val, opt.LearningRate(), float64(count*n*l)/(runSeconds-evalStart),
@@ -233,20 +228,20 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 			}
 			sum, count, evalStart = 0, 0, runSeconds
 		}
-		if c.ckpt != "" && (st.Step%c.ckptEvery == 0 || st.Step == last) {
-			if err := ck.Save(c.ckpt); err != nil {
+		if c.Ckpt != "" && (st.Step%c.ckptEvery == 0 || st.Step == last) {
+			if err := ck.Save(c.Ckpt); err != nil {
 				return err
 			}
-			if c.plot != "" {
-				if err := figure(c.plot, &st); err != nil {
+			if c.Plot != "" {
+				if err := figure(c.Plot, &st); err != nil {
 					return err
 				}
 			}
 		}
 	}
 	bar.Finish()
-	if c.plot != "" && c.ckpt == "" {
-		if err := figure(c.plot, &st); err != nil {
+	if c.Plot != "" && c.Ckpt == "" {
+		if err := figure(c.Plot, &st); err != nil {
 			return err
 		}
 	}
@@ -257,7 +252,7 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "charlm: %d steps, validation loss %.4f nats/char, %.0f tokens/s over %.0f s of training (%s)\n",
 		st.Step, val, float64(st.Step*n*l)/st.Seconds, st.Seconds, map[bool]string{true: "compiled", false: "eager"}[c.compile])
 	if c.sample > 0 {
-		txt := sample(m, c.prompt, c.sample, c.temp, rand.New(rand.NewPCG(c.seed, 6)))
+		txt := sample(m, c.prompt, c.sample, c.temp, rand.New(rand.NewPCG(c.Seed, 6)))
 		fmt.Fprintf(stdout, "sample (temperature %g):\n%s\n", c.temp, txt)
 	}
 	return nil

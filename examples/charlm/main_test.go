@@ -188,16 +188,7 @@ func TestBadInput(t *testing.T) {
 	} {
 		var out, errb bytes.Buffer
 		err := charlm(append(append([]string{"-steps", "4", "-ckpt", ""}, tiny...), tc.args...), &out, &errb)
-		if err == nil {
-			t.Errorf("%v: no error", tc.args)
-			continue
-		}
-		if !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: error %q, want it to contain %q", tc.args, err, tc.want)
-		}
-		if strings.Contains(err.Error(), "\n") {
-			t.Errorf("%v: error of several lines: %q", tc.args, err)
-		}
+		run.CheckError(t, tc.args, err, tc.want)
 	}
 }
 

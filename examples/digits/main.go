@@ -65,11 +65,10 @@ func main() { run.Main("digits", digits) }
 // config is what a run is made of; the checkpoint's Kind holds the parts
 // that fix the model's shapes.
 type config struct {
-	data, ckpt, resume, plot, export, compare string
-	epochs, batch, stopAfter                  int
-	lr, testFrac                              float64
-	seed                                      uint64
-	quiet                                     bool
+	run.Options
+	data, export, compare string
+	epochs, batch         int
+	lr, testFrac          float64
 }
 
 // state is the loop's own part of a checkpoint.
@@ -86,26 +85,21 @@ const kind = "chainrule examples/digits: conv3x3(1,16) relu conv3x3(16,32) relu 
 func digits(args []string, stdout, stderr io.Writer) error {
 	var c config
 	fs := run.Flags("digits", stderr)
+	c.Register(fs, "digits.ckpt.safetensors", "digits.png", "epochs", "after each epoch")
 	fs.StringVar(&c.data, "data", "", "the digits CSV, gzipped (default: the bundled copy of digits.csv.gz)")
-	fs.StringVar(&c.ckpt, "ckpt", "digits.ckpt.safetensors", "checkpoint written after each epoch (empty: none)")
-	fs.StringVar(&c.resume, "resume", "", "checkpoint to resume from")
-	fs.StringVar(&c.plot, "plot", "digits.png", "PNG figure of the curves (empty: none)")
 	fs.StringVar(&c.export, "export", "", "directory to write the initial weights and the data order for torch_digits.py")
 	fs.StringVar(&c.compare, "compare", "", "torch_digits.py's curves (JSON) to draw beside this run's")
 	fs.IntVar(&c.epochs, "epochs", 20, "number of epochs in all (a resumed run included)")
-	fs.IntVar(&c.stopAfter, "stop-after", 0, "stop after this many epochs of this run, as an interruption would (0: run to -epochs)")
 	fs.IntVar(&c.batch, "batch", 32, "mini-batch size")
 	fs.Float64Var(&c.lr, "lr", 3e-3, "Adam's learning rate at the start of the cosine schedule")
 	fs.Float64Var(&c.testFrac, "test", 0.2, "fraction of each class held out for testing")
-	fs.Uint64Var(&c.seed, "seed", 1, "seed of the split, the initial weights and the data order")
-	fs.BoolVar(&c.quiet, "q", false, "quiet: no progress bar and no per-epoch lines")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if c.epochs < 1 || c.batch < 1 || c.stopAfter < 0 || !(c.lr > 0) || !(c.testFrac > 0 && c.testFrac < 1) {
+	if c.epochs < 1 || c.batch < 1 || c.StopAfter < 0 || !(c.lr > 0) || !(c.testFrac > 0 && c.testFrac < 1) {
 		return errors.New("-epochs and -batch must be at least 1, -lr positive and -test in (0, 1)")
 	}
 
@@ -124,29 +118,29 @@ func digits(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	train, test := split(ds, c.testFrac, rand.New(rand.NewPCG(c.seed, 1)))
+	train, test := split(ds, c.testFrac, rand.New(rand.NewPCG(c.Seed, 1)))
 	if len(train) < c.batch {
 		return fmt.Errorf("%d training examples, fewer than a batch of %d", len(train), c.batch)
 	}
 
-	model := newModel(rand.New(rand.NewPCG(c.seed, 2)))
+	model := newModel(rand.New(rand.NewPCG(c.Seed, 2)))
 	params := nn.Params(model)
 	opt := optim.NewAdam(params)
-	order := rand.NewPCG(c.seed, 3) // the data order's source, saved in the checkpoints
+	order := rand.NewPCG(c.Seed, 3) // the data order's source, saved in the checkpoints
 	var st state
 	ck := &run.Checkpoint{Kind: kind, Model: model, Optim: opt, Rand: order, State: &st}
-	if c.resume != "" {
-		if err := ck.Load(c.resume); err != nil {
+	if c.Resume != "" {
+		if err := ck.Load(c.Resume); err != nil {
 			return err
 		}
 		if st.Epoch > c.epochs {
-			return fmt.Errorf("checkpoint %s has done %d epochs, more than -epochs %d", c.resume, st.Epoch, c.epochs)
+			return fmt.Errorf("checkpoint %s has done %d epochs, more than -epochs %d", c.Resume, st.Epoch, c.epochs)
 		}
 	}
 	stepsPerEpoch := len(train) / c.batch // the last partial batch is dropped, as with drop_last=True
 	sched := optim.CosineAnnealingLR{Base: c.lr, TMax: c.epochs * stepsPerEpoch}
 	if c.export != "" {
-		if c.resume != "" {
+		if c.Resume != "" {
 			return errors.New("-export writes the initial weights: use it without -resume")
 		}
 		if err := export(c.export, model, train, test, order, c, stepsPerEpoch); err != nil {
@@ -158,12 +152,12 @@ func digits(args []string, stdout, stderr io.Writer) error {
 	rng := rand.New(order)
 	perm := make([]int, len(train))
 	ctx := &nn.Ctx{Train: true}
-	bar := run.NewBar(stderr, c.quiet, int64((min(c.epochs-st.Epoch, cmp.Or(c.stopAfter, c.epochs)) * stepsPerEpoch * c.batch)), "ex")
+	bar := run.NewBar(stderr, c.Quiet, int64((min(c.epochs-st.Epoch, cmp.Or(c.StopAfter, c.epochs)) * stepsPerEpoch * c.batch)), "ex")
 	start := time.Now()
 	seen := 0
 	last := c.epochs
-	if c.stopAfter > 0 {
-		last = min(last, st.Epoch+c.stopAfter)
+	if c.StopAfter > 0 {
+		last = min(last, st.Epoch+c.StopAfter)
 	}
 	for epoch := st.Epoch; epoch < last; epoch++ {
 		copy(perm, train)
@@ -186,12 +180,12 @@ func digits(args []string, stdout, stderr io.Writer) error {
 		st.TrainLoss = append(st.TrainLoss, sum/float64(stepsPerEpoch))
 		st.TestLoss = append(st.TestLoss, testLoss)
 		st.TestAcc = append(st.TestAcc, testAcc)
-		if c.ckpt != "" {
-			if err := ck.Save(c.ckpt); err != nil {
+		if c.Ckpt != "" {
+			if err := ck.Save(c.Ckpt); err != nil {
 				return err
 			}
 		}
-		if !c.quiet {
+		if !c.Quiet {
 			bar.Clear()
 			fmt.Fprintf(stdout, "epoch %2d/%d  train loss %.4f  test loss %.4f  test accuracy %.2f%%  %.0f ex/s\n",
 				st.Epoch, c.epochs, st.TrainLoss[epoch], testLoss, 100*testAcc, float64(seen)/time.Since(start).Seconds())
@@ -199,8 +193,8 @@ func digits(args []string, stdout, stderr io.Writer) error {
 	}
 	bar.Finish()
 	elapsed := time.Since(start)
-	if c.plot != "" {
-		if err := figure(c.plot, &st, c.compare); err != nil {
+	if c.Plot != "" {
+		if err := figure(c.Plot, &st, c.compare); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chainrule/chainrule/examples/internal/run"
 	"github.com/chainrule/chainrule/nn"
 	"github.com/chainrule/chainrule/safetensors"
 )
@@ -188,16 +189,7 @@ func TestBadInput(t *testing.T) {
 	} {
 		var out, errb bytes.Buffer
 		err := digits(append([]string{"-q", "-plot", "", "-ckpt", ""}, tc.args...), &out, &errb)
-		if err == nil {
-			t.Errorf("%v: no error", tc.args)
-			continue
-		}
-		if !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: error %q, want it to contain %q", tc.args, err, tc.want)
-		}
-		if strings.Contains(err.Error(), "\n") {
-			t.Errorf("%v: error of several lines: %q", tc.args, err)
-		}
+		run.CheckError(t, tc.args, err, tc.want)
 	}
 }
 
