@@ -384,7 +384,7 @@ func figure(path string, st *state) error {
 		steps[i] = float64(s)
 	}
 	return run.Figure(path, run.Panel{
-		Title: "charlm: loss on Go's source", XLabel: "step", YLabel: "cross-entropy (nats/char)", LogY: true,
+		Title: "charlm: loss on Go's source", XLabel: "step", YLabel: "cross-entropy (nats/char)",
 		Series: []run.Series{
 			{Name: "train", X: steps, Y: st.TrainLoss},
 			{Name: "validation", X: steps, Y: st.ValLoss},
