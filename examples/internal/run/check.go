@@ -1,6 +1,11 @@
 package run
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -17,4 +22,45 @@ func CheckError(t testing.TB, args []string, err error, want string) {
 	case strings.Contains(err.Error(), "\n"):
 		t.Errorf("%v: error of several lines: %q", args, err)
 	}
+}
+
+const selfEnv = "CHAINRULE_EXAMPLE_ARGS"
+
+// MainForTest is for an example's TestMain: when the test binary was
+// started by RunMain, it runs main with the arguments RunMain gave (and
+// main exits); otherwise it returns and the tests run.
+func MainForTest(main func()) {
+	a, ok := os.LookupEnv(selfEnv)
+	if !ok {
+		return
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(a), &args); err != nil {
+		panic(err)
+	}
+	os.Args = append(os.Args[:1], args...)
+	main()
+	os.Exit(0)
+}
+
+// RunMain runs the example's main as a process — the test binary itself,
+// whose TestMain calls MainForTest — with args, and returns its standard
+// error and exit status.
+func RunMain(t testing.TB, args ...string) (stderr string, status int) {
+	t.Helper()
+	b, _ := json.Marshal(args)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), selfEnv+"="+string(b))
+	var eb bytes.Buffer
+	cmd.Stderr = &eb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		status = ee.ExitCode()
+	default:
+		t.Fatal(err)
+	}
+	return eb.String(), status
 }
