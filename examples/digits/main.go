@@ -18,8 +18,8 @@
 // schedule of the learning rate over all steps, on the softmax
 // cross-entropy of the labels.
 //
-// A progress bar on standard error shows the epoch, the loss and the
-// examples per second; it is quiet when standard error is not a terminal
+// A progress bar on standard error shows the epoch, the running training
+// loss and accuracy, and the examples per second; it is quiet when standard error is not a terminal
 // or with -q. After each epoch the program writes a checkpoint (-ckpt,
 // atomic: model, Adam's moments, the schedule's step, the data order's
 // random source and the curves so far), which -resume continues from bit
@@ -162,18 +162,23 @@ func digits(args []string, stdout, stderr io.Writer) error {
 	for epoch := st.Epoch; epoch < last; epoch++ {
 		copy(perm, train)
 		rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-		sum := 0.0
+		sum, right := 0.0, 0
 		for b := range stepsPerEpoch {
 			x, y := batchOf(ds, perm[b*c.batch:(b+1)*c.batch])
 			opt.SetLearningRate(sched.LR(st.Step))
+			var out *tensor.Tensor // the logits, for the training accuracy
 			loss, grads := ctx.ValueAndGrads(params, func(c *nn.Ctx) ad.Value {
-				return ad.SoftmaxCrossEntropy(model.Forward(c, ad.From(x)), y)
+				logits := model.Forward(c, ad.From(x))
+				out = logits.Tensor()
+				return ad.SoftmaxCrossEntropy(logits, y)
 			})
 			opt.Step(grads)
 			st.Step++
 			sum += loss
+			right += correct(out, y)
 			seen += c.batch
-			bar.Add(c.batch, fmt.Sprintf("epoch %d/%d loss %.4f", epoch+1, c.epochs, sum/float64(b+1)))
+			bar.Add(c.batch, fmt.Sprintf("epoch %d/%d loss %.4f train accuracy %.1f%%", epoch+1, c.epochs,
+				sum/float64(b+1), 100*float64(right)/float64((b+1)*c.batch)))
 		}
 		testLoss, testAcc := evaluate(model, xTest, yTest)
 		st.Epoch = epoch + 1
@@ -314,8 +319,13 @@ func newModel(rng *rand.Rand) nn.Sequential {
 // the images x with labels y, in evaluation mode.
 func evaluate(model nn.Layer, x *tensor.Tensor, y []int) (loss, acc float64) {
 	logits := model.Forward(nil, ad.From(x))
-	loss = ad.SoftmaxCrossEntropy(logits, y).Item()
-	l := logits.Tensor().Data32()
+	return ad.SoftmaxCrossEntropy(logits, y).Item(), float64(correct(logits.Tensor(), y)) / float64(len(y))
+}
+
+// correct returns how many rows of logits (N×10) have their largest
+// element at the label.
+func correct(logits *tensor.Tensor, y []int) int {
+	l := logits.Data32()
 	right := 0
 	for i, want := range y {
 		row := l[10*i : 10*i+10]
@@ -329,7 +339,7 @@ func evaluate(model nn.Layer, x *tensor.Tensor, y []int) (loss, acc float64) {
 			right++
 		}
 	}
-	return loss, float64(right) / float64(len(y))
+	return right
 }
 
 // export writes dir/init.safetensors, the initial weights under their
