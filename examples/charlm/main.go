@@ -3,8 +3,8 @@
 // $(go env GOROOT)/src, testdata directories left out — and samples Go from
 // it.
 //
-//	go run ./examples/charlm                  # the default run: 1200 steps of 16×64 characters
-//	go run ./examples/charlm -resume charlm.ckpt.safetensors -steps 6000
+//	go run ./examples/charlm                  # the default run: 4500 steps of 16×64 characters
+//	go run ./examples/charlm -resume charlm.ckpt.safetensors -steps 9000
 //
 // The files are split into training and validation sets by file, with a
 // seeded shuffle (-val of them, at least one, validate). The characters
@@ -86,13 +86,13 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 	c.Register(fs, "charlm.ckpt.safetensors", "charlm.png", "steps", "every -ckpt-every steps and at the end")
 	fs.StringVar(&c.data, "data", "", "directory of .go files (default: $(go env GOROOT)/src)")
 	fs.StringVar(&c.prompt, "prompt", "func ", "prompt of the sample")
-	fs.IntVar(&c.steps, "steps", 1200, "optimizer steps in all (a resumed run included)")
+	fs.IntVar(&c.steps, "steps", 4500, "optimizer steps in all (a resumed run included)")
 	fs.IntVar(&c.batch, "batch", 16, "windows per batch")
 	fs.IntVar(&c.shape.Context, "context", 64, "characters per window")
 	fs.IntVar(&c.shape.Embed, "embed", 64, "width of the model")
 	fs.IntVar(&c.shape.Heads, "heads", 4, "attention heads")
 	fs.IntVar(&c.shape.Layers, "layers", 2, "transformer blocks")
-	fs.IntVar(&c.warmup, "warmup", 60, "steps of linear warm-up")
+	fs.IntVar(&c.warmup, "warmup", 100, "steps of linear warm-up")
 	fs.Float64Var(&c.lr, "lr", 3e-3, "peak learning rate")
 	fs.Float64Var(&c.wd, "wd", 0.01, "AdamW's weight decay")
 	fs.Float64Var(&c.clip, "clip", 1, "maximum global norm of the gradients")
