@@ -263,13 +263,4 @@ func TestMain(m *testing.M) {
 
 // TestExitStatus runs the program as a process: bad input prints one line
 // "digits: ..." and exits with status 2, -h exits with 0.
-func TestExitStatus(t *testing.T) {
-	missing := filepath.Join(t.TempDir(), "missing")
-	stderr, status := run.RunMain(t, "-q", "-data", missing)
-	if status != 2 || !strings.HasPrefix(stderr, "digits: ") || !strings.Contains(stderr, "missing") || strings.Count(stderr, "\n") != 1 {
-		t.Errorf("a missing data path: status %d, stderr %q; want 2 and one line \"digits: ...\"", status, stderr)
-	}
-	if _, status := run.RunMain(t, "-h"); status != 0 {
-		t.Errorf("-h: status %d, want 0", status)
-	}
-}
+func TestExitStatus(t *testing.T) { run.CheckExitStatus(t, "digits") }

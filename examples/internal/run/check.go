@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -63,4 +64,20 @@ func RunMain(t testing.TB, args ...string) (stderr string, status int) {
 		t.Fatal(err)
 	}
 	return eb.String(), status
+}
+
+// CheckExitStatus is for an example's tests (with MainForTest in its
+// TestMain): run as a process with a missing -data path, the program must
+// print one line "prog: ..." naming the path and exit with status 2, and
+// with -h exit with status 0.
+func CheckExitStatus(t testing.TB, prog string) {
+	t.Helper()
+	missing := filepath.Join(t.TempDir(), "missing")
+	stderr, status := RunMain(t, "-q", "-data", missing)
+	if status != 2 || !strings.HasPrefix(stderr, prog+": ") || !strings.Contains(stderr, "missing") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("a missing data path: status %d, stderr %q; want 2 and one line %q", status, stderr, prog+": ...")
+	}
+	if _, status := RunMain(t, "-h"); status != 0 {
+		t.Errorf("-h: status %d, want 0", status)
+	}
 }
