@@ -1,0 +1,394 @@
+// Command charlm trains a character-level transformer language model on
+// the Go standard library's own source — the .go files under
+// $(go env GOROOT)/src, testdata directories left out — and samples Go from
+// it.
+//
+//	go run ./examples/charlm                  # the default run: 4500 steps of 16×64 characters
+//	go run ./examples/charlm -resume charlm.ckpt.safetensors -steps 9000
+//
+// The files are split into training and validation sets by file, with a
+// seeded shuffle (-val of them, at least one, validate). The characters
+// are the 95 printable ASCII ones, tab, newline and one token for any
+// other byte. The model is GPT-like: token and learned position
+// embeddings, -layers pre-LayerNorm blocks (causal nn.MultiHeadAttention
+// of -heads heads, then a 4× MLP with GELU, each in a residual branch), a
+// final LayerNorm and a linear head, in float32. Training windows of
+// -context characters are drawn at random offsets of the training text by
+// a seeded source; AdamW (decoupled weight decay -wd) follows a linear
+// warm-up of -warmup steps then a cosine decay to a tenth of -lr, and the
+// gradients are clipped to a global norm of -clip. The training step runs
+// eagerly (nn.Ctx.ValueAndGrads); -compile records it once with ad.Compile
+// (parameters bound with nn.Ctx.Bind, the token ids and targets as one-hot
+// inputs) and replays it on each batch, the same step to float32 rounding,
+// but slower at these sizes (BenchmarkStep: 1446 against 2248 tokens/s).
+//
+// A progress bar on standard error shows the step, the loss and the
+// tokens per second; it is quiet when standard error is not a terminal or
+// with -q. Every -eval-every steps the validation loss is measured on
+// fixed windows; every -ckpt-every steps, and at the end, the program
+// writes a checkpoint (atomic: model, AdamW's moments, the step, the data
+// source and the curves) and a PNG figure of the training and validation
+// loss (-plot). -resume continues from a checkpoint bit for bit. At the
+// end it prints a sample of -sample characters from the prompt -prompt at
+// temperature -temp.
+//
+// Bad input — a data directory that does not exist or holds fewer than two
+// .go files, an unreadable checkpoint, a checkpoint of another model —
+// prints "charlm: " and the error on one line and exits with status 2.
+package main
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/examples/internal/run"
+	"github.com/chainrule/chainrule/nn"
+	"github.com/chainrule/chainrule/optim"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+func main() { run.Main("charlm", charlm) }
+
+type config struct {
+	run.Options
+	data, prompt, cpuprofile                  string
+	steps, batch, warmup                      int
+	evalEvery, evalBatches, ckptEvery, sample int
+	lr, wd, clip, valFrac, temp               float64
+	maxBytes                                  int64
+	compile                                   bool
+	shape                                     shape
+}
+
+// state is the loop's own part of a checkpoint.
+type state struct {
+	Step      int       `json:"step"`    // optimizer steps done
+	Seconds   float64   `json:"seconds"` // training time so far (evaluations and checkpoints excluded)
+	EvalSteps []int     `json:"eval_steps"`
+	TrainLoss []float64 `json:"train_loss"` // mean training loss since the previous evaluation
+	ValLoss   []float64 `json:"val_loss"`
+}
+
+func charlm(args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := run.Flags("charlm", stderr)
+	c.Register(fs, "charlm.ckpt.safetensors", "charlm.png", "steps", "every -ckpt-every steps and at the end")
+	fs.StringVar(&c.data, "data", "", "directory of .go files (default: $(go env GOROOT)/src)")
+	fs.StringVar(&c.prompt, "prompt", "func ", "prompt of the sample")
+	fs.IntVar(&c.steps, "steps", 4500, "optimizer steps in all (a resumed run included)")
+	fs.IntVar(&c.batch, "batch", 16, "windows per batch")
+	fs.IntVar(&c.shape.Context, "context", 64, "characters per window")
+	fs.IntVar(&c.shape.Embed, "embed", 64, "width of the model")
+	fs.IntVar(&c.shape.Heads, "heads", 4, "attention heads")
+	fs.IntVar(&c.shape.Layers, "layers", 2, "transformer blocks")
+	fs.IntVar(&c.warmup, "warmup", 100, "steps of linear warm-up")
+	fs.Float64Var(&c.lr, "lr", 3e-3, "peak learning rate")
+	fs.Float64Var(&c.wd, "wd", 0.01, "AdamW's weight decay")
+	fs.Float64Var(&c.clip, "clip", 1, "maximum global norm of the gradients")
+	fs.Float64Var(&c.valFrac, "val", 0.05, "fraction of the files held out for validation")
+	fs.Int64Var(&c.maxBytes, "max-bytes", 0, "read at most this many bytes of source (0: all)")
+	fs.IntVar(&c.evalEvery, "eval-every", 100, "steps between validation losses")
+	fs.IntVar(&c.evalBatches, "eval-batches", 8, "batches of fixed validation windows per evaluation")
+	fs.IntVar(&c.ckptEvery, "ckpt-every", 200, "steps between checkpoints")
+	fs.IntVar(&c.sample, "sample", 500, "characters to sample at the end")
+	fs.Float64Var(&c.temp, "temp", 0.8, "sampling temperature")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the training loop to this file")
+	fs.BoolVar(&c.compile, "compile", false, "compile the training step (ad.Compile) instead of running it eagerly")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.shape.Vocab = vocab
+	s := c.shape
+	switch {
+	case c.steps < 1, c.batch < 1, c.StopAfter < 0, c.warmup < 1, c.warmup >= c.steps:
+		return errors.New("-steps, -batch and -warmup must be at least 1, -warmup below -steps, -stop-after not negative")
+	case s.Context < 2, s.Embed < 1, s.Heads < 1, s.Layers < 1, s.Embed%s.Heads != 0:
+		return errors.New("-context must be at least 2, -embed, -heads and -layers at least 1, -embed a multiple of -heads")
+	case c.evalEvery < 1, c.evalBatches < 1, c.ckptEvery < 1, c.sample < 0:
+		return errors.New("-eval-every, -eval-batches and -ckpt-every must be at least 1, -sample not negative")
+	case !(c.lr > 0), !(c.wd >= 0), !(c.clip > 0), !(c.valFrac > 0 && c.valFrac < 1), !(c.temp > 0):
+		return errors.New("-lr, -clip and -temp must be positive, -wd not negative, -val in (0, 1)")
+	}
+
+	if c.data == "" {
+		root, err := goroot()
+		if err != nil {
+			return err
+		}
+		c.data = root + "/src"
+	}
+	loadStart := time.Now()
+	corp, err := readCorpus(c.data, c.valFrac, c.Seed, c.maxBytes)
+	if err != nil {
+		return err
+	}
+	if len(corp.Train) <= s.Context || len(corp.Val) <= s.Context {
+		return fmt.Errorf("%s: %d training and %d validation characters, too few for windows of %d", c.data, len(corp.Train), len(corp.Val), s.Context)
+	}
+	if !c.Quiet {
+		fmt.Fprintf(stdout, "data: %s, %d files (%.1f MB) to train on, %d (%.1f MB) to validate, read in %.1f s\n",
+			c.data, corp.TrainFiles, float64(len(corp.Train))/1e6, corp.ValFiles, float64(len(corp.Val))/1e6, time.Since(loadStart).Seconds())
+	}
+
+	m := newModel(rand.New(rand.NewPCG(c.Seed, 2)), s)
+	params := nn.Params(m)
+	opt := optim.NewAdamW(params)
+	opt.LR, opt.WeightDecay = c.lr, c.wd
+	sched := optim.SequentialLR{
+		Schedules: []optim.Schedule{
+			optim.LinearLR{Base: c.lr, StartFactor: 1 / float64(c.warmup), EndFactor: 1, TotalIters: c.warmup},
+			optim.CosineAnnealingLR{Base: c.lr, TMax: c.steps - c.warmup, EtaMin: c.lr / 10},
+		},
+		Milestones: []int{c.warmup},
+	}
+	src := rand.NewPCG(c.Seed, 3) // the training windows' source, saved in the checkpoints
+	var st state
+	kind := fmt.Sprintf("chainrule examples/charlm: vocab %d, embed %d, heads %d, layers %d, context %d, float32",
+		s.Vocab, s.Embed, s.Heads, s.Layers, s.Context)
+	ck := &run.Checkpoint{Kind: kind, Model: m, Optim: opt, Rand: src, State: &st}
+	if c.Resume != "" {
+		if err := ck.Load(c.Resume); err != nil {
+			return err
+		}
+		if st.Step > c.steps {
+			return fmt.Errorf("checkpoint %s has done %d steps, more than -steps %d", c.Resume, st.Step, c.steps)
+		}
+	}
+	nParams := 0
+	for _, p := range params {
+		nParams += p.T.Size()
+	}
+	if !c.Quiet {
+		fmt.Fprintf(stdout, "model: %d blocks of width %d, %d heads, context %d, %d parameters\n", s.Layers, s.Embed, s.Heads, s.Context, nParams)
+	}
+
+	step := newStepper(m, params, c.batch, s.Context, c.compile)
+	rng := rand.New(src)
+	n, l := c.batch, s.Context
+	x, y := make([]int, n*l), make([]int, n*l)
+	last := c.steps
+	if c.StopAfter > 0 {
+		last = min(last, st.Step+c.StopAfter)
+	}
+	bar := run.NewBar(stderr, c.Quiet, int64((last-st.Step)*n*l), "tok")
+	if c.cpuprofile != "" {
+		f, err := os.Create(c.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	sum, count := 0.0, 0
+	runStart, runSeconds, evalStart := time.Now(), 0.0, 0.0 // this run's training time, and at the last evaluation
+	for st.Step < last {
+		t0 := time.Now()
+		batch(corp.Train, n, l, rng, x, y)
+		opt.SetLearningRate(sched.LR(st.Step))
+		loss, grads := step(x, y)
+		optim.ClipGradNorm(grads, c.clip, 2)
+		opt.Step(grads)
+		st.Step++
+		dt := time.Since(t0).Seconds()
+		st.Seconds += dt
+		runSeconds += dt
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return fmt.Errorf("step %d: the loss is %g: training diverged (try a smaller -lr)", st.Step, loss)
+		}
+		sum += loss
+		count++
+		bar.Add(n*l, fmt.Sprintf("step %d/%d loss %.3f", st.Step, c.steps, sum/float64(count)))
+		if st.Step%c.evalEvery == 0 || st.Step == last {
+			val := evaluate(m, corp.Val, c, rand.New(rand.NewPCG(c.Seed, 5)))
+			st.EvalSteps = append(st.EvalSteps, st.Step)
+			st.TrainLoss = append(st.TrainLoss, sum/float64(count))
+			st.ValLoss = append(st.ValLoss, val)
+			if !c.Quiet {
+				bar.Clear()
+				fmt.Fprintf(stdout, "step %5d/%d  train loss %.4f  val loss %.4f  lr %.2e  %.0f tok/s  %s\n",
+					st.Step, c.steps, sum/float64(count), val, opt.LearningRate(), float64(count*n*l)/(runSeconds-evalStart),
+					time.Since(runStart).Round(time.Second))
+			}
+			sum, count, evalStart = 0, 0, runSeconds
+		}
+		if c.Ckpt != "" && (st.Step%c.ckptEvery == 0 || st.Step == last) {
+			if err := ck.Save(c.Ckpt); err != nil {
+				return err
+			}
+			if c.Plot != "" {
+				if err := figure(c.Plot, &st); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	bar.Finish()
+	if c.Plot != "" && c.Ckpt == "" {
+		if err := figure(c.Plot, &st); err != nil {
+			return err
+		}
+	}
+	val := math.NaN()
+	if k := len(st.ValLoss); k > 0 {
+		val = st.ValLoss[k-1]
+	}
+	fmt.Fprintf(stdout, "charlm: %d steps, validation loss %.4f nats/char, %.0f tokens/s over %.0f s of training (%s)\n",
+		st.Step, val, float64(st.Step*n*l)/st.Seconds, st.Seconds, map[bool]string{true: "compiled", false: "eager"}[c.compile])
+	if c.sample > 0 {
+		txt := sample(m, c.prompt, c.sample, c.temp, rand.New(rand.NewPCG(c.Seed, 6)))
+		fmt.Fprintf(stdout, "sample (temperature %g):\n%s\n", c.temp, txt)
+	}
+	return nil
+}
+
+// goroot returns $(go env GOROOT), or the GOROOT this program was built
+// with if the go command is not at hand.
+func goroot() (string, error) {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if root := strings.TrimSpace(string(out)); err == nil && root != "" {
+		return root, nil
+	}
+	//lint:ignore SA1019 the fallback when the go command is missing
+	if root := runtime.GOROOT(); root != "" {
+		return root, nil
+	}
+	return "", errors.New("cannot find GOROOT (no go command): give -data")
+}
+
+// stepper returns the loss of a batch and the gradients of the
+// parameters.
+type stepper func(x, y []int) (float64, []*tensor.Tensor)
+
+// newStepper returns the training step: eager (Ctx.ValueAndGrads), or
+// compiled once with the parameters and one-hot inputs and targets as the
+// program's inputs (Embedding's lookup and SoftmaxCrossEntropy's labels
+// would be baked into a program; a one-hot matrix times the table is the
+// same lookup as an input).
+func newStepper(m *model, params []optim.Param, n, l int, compile bool) stepper {
+	train := &nn.Ctx{Train: true}
+	if !compile {
+		return func(x, y []int) (float64, []*tensor.Tensor) {
+			return train.ValueAndGrads(params, func(c *nn.Ctx) ad.Value { return m.lossIDs(c, x, y, n, l) })
+		}
+	}
+	np := len(params)
+	in := make([]ad.Value, np+2)
+	for i, p := range params {
+		in[i] = ad.From(p.T)
+	}
+	xh := tensor.Float32.Zeros(n*l, m.Vocab)
+	yh := tensor.Float32.Zeros(n*l, m.Vocab)
+	in[np], in[np+1] = ad.From(xh), ad.From(yh)
+	prog := ad.Compile(func(in []ad.Value) []ad.Value {
+		v, gs := ad.ValueAndGrads(func(ps []ad.Value) ad.Value {
+			c := train.Bind(params, ps)
+			e := ad.Reshape(ad.MatMul(in[np], c.Value(m.Tok.Weight)), n, l, m.Embed)
+			logits := ad.Reshape(m.logits(c, e), n*l, m.Vocab)
+			nll := ad.Mul(ad.LogSoftmax(logits, 1), in[np+1])
+			return ad.Div(ad.Neg(ad.SumAll(nll)), float64(n*l))
+		}, in[:np]...)
+		return append([]ad.Value{v}, gs...)
+	}, in...)
+	grads := make([]*tensor.Tensor, np)
+	var out []ad.Value
+	xd, yd := xh.Data32(), yh.Data32()
+	return func(x, y []int) (float64, []*tensor.Tensor) {
+		clear(xd)
+		clear(yd)
+		for i := range x {
+			xd[i*m.Vocab+x[i]] = 1
+			yd[i*m.Vocab+y[i]] = 1
+		}
+		out = prog.AppendRun(out[:0], in...)
+		for i := range grads {
+			grads[i] = out[1+i].Tensor()
+		}
+		return out[0].Item(), grads
+	}
+}
+
+// evaluate returns the mean loss on c.evalBatches batches of validation
+// windows drawn from rng (the same windows each time for the same rng).
+func evaluate(m *model, val []uint8, c config, rng *rand.Rand) float64 {
+	n, l := c.batch, c.shape.Context
+	x, y := make([]int, n*l), make([]int, n*l)
+	sum := 0.0
+	for range c.evalBatches {
+		batch(val, n, l, rng, x, y)
+		sum += m.lossIDs(nil, x, y, n, l).Item()
+	}
+	return sum / float64(c.evalBatches)
+}
+
+// sample returns prompt followed by k characters drawn one at a time from
+// the model's distribution at temperature temp, each given the last
+// Context characters.
+func sample(m *model, prompt string, k int, temp float64, rng *rand.Rand) string {
+	ids := make([]int, 0, len(prompt)+k)
+	for i := range len(prompt) {
+		ids = append(ids, int(encode(prompt[i])))
+	}
+	if len(ids) == 0 {
+		ids = append(ids, lineID)
+	}
+	out := []byte(prompt)
+	p := make([]float64, m.Vocab)
+	for range k {
+		ctx := ids[max(0, len(ids)-m.Context):]
+		logits := m.logits(nil, m.Tok.Lookup(nil, ctx, 1, len(ctx))).Tensor().Data32()
+		row := logits[(len(ctx)-1)*m.Vocab:]
+		mx := math.Inf(-1)
+		for _, v := range row {
+			mx = math.Max(mx, float64(v))
+		}
+		total := 0.0
+		for i, v := range row {
+			p[i] = math.Exp((float64(v) - mx) / temp)
+			total += p[i]
+		}
+		u, next := rng.Float64()*total, m.Vocab-1
+		for i, q := range p {
+			if u < q {
+				next = i
+				break
+			}
+			u -= q
+		}
+		ids = append(ids, next)
+		out = append(out, decode(next))
+	}
+	return string(out)
+}
+
+// figure draws the training and validation loss against the step.
+func figure(path string, st *state) error {
+	steps := make([]float64, len(st.EvalSteps))
+	for i, s := range st.EvalSteps {
+		steps[i] = float64(s)
+	}
+	return run.Figure(path, run.Panel{
+		Title: "charlm: loss on Go's source", XLabel: "step", YLabel: "cross-entropy (nats/char)",
+		Series: []run.Series{
+			{Name: "train", X: steps, Y: st.TrainLoss},
+			{Name: "validation", X: steps, Y: st.ValLoss},
+			{Name: "1.5 nats (target)", X: []float64{0, float64(cmp.Or(st.Step, 1))}, Y: []float64{1.5, 1.5}, Dashed: true},
+		},
+	})
+}

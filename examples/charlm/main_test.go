@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chainrule/chainrule/examples/internal/run"
+	"github.com/chainrule/chainrule/nn"
+	"github.com/chainrule/chainrule/optim"
+	"github.com/chainrule/chainrule/safetensors"
+)
+
+// corpusDir returns a directory holding this package's own .go files: real
+// Go source, small.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"main.go", "model.go", "data.go", "main_test.go"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+var tiny = []string{"-q", "-plot", "", "-sample", "0", "-embed", "8", "-heads", "2", "-layers", "1", "-context", "8",
+	"-batch", "4", "-warmup", "2", "-eval-every", "3", "-eval-batches", "1", "-ckpt-every", "3", "-val", "0.3"}
+
+func train(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if err := charlm(append(append([]string(nil), tiny...), args...), &out, &errb); err != nil {
+		t.Fatalf("charlm %v: %v (stderr %q)", args, err, errb.String())
+	}
+	return out.String()
+}
+
+// checkpoint returns a checkpoint's tensors' bytes and its metadata, the
+// training time taken out of the state.
+func checkpoint(t *testing.T, path string) (map[string][]byte, map[string]string) {
+	t.Helper()
+	f, err := safetensors.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := map[string][]byte{}
+	for _, e := range f.Entries {
+		ts[e.Name] = e.Data
+	}
+	var st state
+	if err := json.Unmarshal([]byte(f.Metadata["state"]), &st); err != nil {
+		t.Fatal(err)
+	}
+	st.Seconds = 0
+	b, _ := json.Marshal(st)
+	f.Metadata["state"] = string(b)
+	return ts, f.Metadata
+}
+
+// TestResume checks that 6 steps straight and 3 steps, a checkpoint, and 3
+// more resumed from it end with the same weights, AdamW state, data source
+// and curves, bit for bit.
+func TestResume(t *testing.T) {
+	data := corpusDir(t)
+	dir := t.TempDir()
+	straight, half, resumed := filepath.Join(dir, "a"), filepath.Join(dir, "h"), filepath.Join(dir, "r")
+	train(t, "-data", data, "-steps", "6", "-ckpt", straight)
+	train(t, "-data", data, "-steps", "6", "-ckpt", half, "-stop-after", "3")
+	train(t, "-data", data, "-steps", "6", "-ckpt", resumed, "-resume", half)
+	ta, ma := checkpoint(t, straight)
+	th, _ := checkpoint(t, half)
+	tr, mr := checkpoint(t, resumed)
+	if bytes.Equal(ta["model.head.weight"], th["model.head.weight"]) {
+		t.Fatal("the last 3 steps did not change the head's weights")
+	}
+	if len(ta) != len(tr) {
+		t.Fatalf("%d tensors straight, %d resumed", len(ta), len(tr))
+	}
+	for name, b := range ta {
+		if !bytes.Equal(b, tr[name]) {
+			t.Errorf("%s differs after resuming", name)
+		}
+	}
+	for k, v := range ma {
+		if mr[k] != v {
+			t.Errorf("metadata %s: %q straight, %q resumed", k, v, mr[k])
+		}
+	}
+}
+
+// TestCompiled checks the compiled training step (one-hot inputs) against
+// the eager one (Embedding lookups and SoftmaxCrossEntropy).
+func TestCompiled(t *testing.T) {
+	s := shape{Vocab: vocab, Embed: 16, Heads: 2, Layers: 2, Context: 8}
+	m := newModel(rand.New(rand.NewPCG(1, 2)), s)
+	params := nn.Params(m)
+	n, l := 3, s.Context
+	rng := rand.New(rand.NewPCG(3, 4))
+	text := make([]uint8, 200)
+	for i := range text {
+		text[i] = uint8(rng.IntN(vocab))
+	}
+	x, y := make([]int, n*l), make([]int, n*l)
+	eager := newStepper(m, params, n, l, false)
+	compiled := newStepper(m, params, n, l, true)
+	for range 2 { // the second run replays the program on other data
+		batch(text, n, l, rng, x, y)
+		le, ge := eager(x, y)
+		lc, gc := compiled(x, y)
+		if math.Abs(le-lc) > 1e-5*math.Abs(le) {
+			t.Errorf("loss: eager %g, compiled %g", le, lc)
+		}
+		for i, g := range ge {
+			for j := range g.Size() {
+				a, b := g.AtFlat(j), gc[i].AtFlat(j)
+				if math.Abs(a-b) > 1e-4*(1e-3+math.Abs(a)) {
+					t.Fatalf("%s[%d]: eager %g, compiled %g", params[i].Name, j, a, b)
+				}
+			}
+		}
+	}
+}
+
+// TestSample checks the sample's form after a short training run, and the
+// vocabulary's round trip.
+func TestSample(t *testing.T) {
+	out := train(t, "-data", corpusDir(t), "-steps", "4", "-ckpt", "", "-sample", "40", "-prompt", "func ")
+	i := strings.Index(out, "sample (temperature 0.8):\nfunc ")
+	if i < 0 {
+		t.Fatalf("no sample from the prompt in %q", out)
+	}
+	if got := len(strings.TrimSuffix(out[i+len("sample (temperature 0.8):\n"):], "\n")); got != 45 {
+		t.Errorf("sample of %d characters, want 5 + 40", got)
+	}
+	for b := range 256 {
+		d := decode(int(encode(byte(b))))
+		if want := byte(b); (b >= 32 && b < 127) || b == '\t' || b == '\n' {
+			if d != want {
+				t.Errorf("byte %d decodes to %d", b, d)
+			}
+		} else if d != '?' {
+			t.Errorf("byte %d decodes to %q, want '?'", b, d)
+		}
+	}
+}
+
+// TestBadInput checks one-line errors for bad data and checkpoints.
+func TestBadInput(t *testing.T) {
+	data := corpusDir(t)
+	dir := t.TempDir()
+	one := t.TempDir()
+	os.WriteFile(filepath.Join(one, "a.go"), []byte("package a\n"), 0o644)
+	garbage := filepath.Join(dir, "garbage")
+	os.WriteFile(garbage, []byte("\x08\x00\x00\x00\x00\x00\x00\x00{}"), 0o644)
+	// A checkpoint of another model (a digits-like one) and one of this
+	// model with other sizes.
+	lin := nn.NewLinear(rand.New(rand.NewPCG(1, 1)), 2, 2, true)
+	other := filepath.Join(dir, "other")
+	ck := &run.Checkpoint{Kind: "chainrule examples/digits", Model: lin, Optim: optim.NewAdam(nn.Params(lin)), Rand: rand.NewPCG(1, 1), State: &state{}}
+	if err := ck.Save(other); err != nil {
+		t.Fatal(err)
+	}
+	wider := filepath.Join(dir, "wider")
+	train(t, "-data", data, "-steps", "3", "-ckpt", wider, "-embed", "12")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-data", filepath.Join(dir, "nope")}, "nope: no such file"},
+		{[]string{"-data", garbage}, "garbage is not a directory"},
+		{[]string{"-data", one}, "1 .go files, need at least 2"},
+		{[]string{"-data", data, "-resume", filepath.Join(dir, "missing")}, "missing: no such file"},
+		{[]string{"-data", data, "-resume", garbage}, "garbage"},
+		{[]string{"-data", data, "-resume", other}, `is of model "chainrule examples/digits"`},
+		{[]string{"-data", data, "-resume", wider}, "embed 12"},
+		{[]string{"-data", data, "-embed", "9"}, "multiple of -heads"},
+		{[]string{"-data", data, "-steps", "2"}, "-warmup below -steps"},
+	} {
+		var out, errb bytes.Buffer
+		err := charlm(append(append([]string{"-steps", "4", "-ckpt", ""}, tiny...), tc.args...), &out, &errb)
+		run.CheckError(t, tc.args, err, tc.want)
+	}
+}
+
+// BenchmarkStep times charlm's training step at the default sizes (batch
+// 16 × context 64, embed 64, 2 layers, 4 heads): loss and gradients,
+// clipping and AdamW, eager and compiled; torch_step.py times the same
+// step in PyTorch. It reports tokens/s.
+func BenchmarkStep(b *testing.B) {
+	s := shape{Vocab: vocab, Embed: 64, Heads: 4, Layers: 2, Context: 64}
+	n, l := 16, s.Context
+	rng := rand.New(rand.NewPCG(1, 1))
+	text := make([]uint8, 10000)
+	for i := range text {
+		text[i] = uint8(rng.IntN(vocab))
+	}
+	for _, compile := range []bool{false, true} {
+		name := map[bool]string{false: "eager", true: "compiled"}[compile]
+		b.Run(name, func(b *testing.B) {
+			m := newModel(rand.New(rand.NewPCG(1, 2)), s)
+			params := nn.Params(m)
+			opt := optim.NewAdamW(params)
+			step := newStepper(m, params, n, l, compile)
+			x, y := make([]int, n*l), make([]int, n*l)
+			for b.Loop() {
+				batch(text, n, l, rng, x, y)
+				_, grads := step(x, y)
+				optim.ClipGradNorm(grads, 1, 2)
+				opt.Step(grads)
+			}
+			b.ReportMetric(float64(b.N*n*l)/b.Elapsed().Seconds(), "tok/s")
+		})
+	}
+}
+
+func TestMain(m *testing.M) {
+	run.MainForTest(main)
+	os.Exit(m.Run())
+}
+
+// TestExitStatus runs the program as a process: bad input prints one line
+// "charlm: ..." and exits with status 2, -h exits with 0.
+func TestExitStatus(t *testing.T) { run.CheckExitStatus(t, "charlm") }
