@@ -171,6 +171,33 @@ def setup_w8(p, x):
     return {"torch": (step, out)}
 
 
+def setup_w9(p, x):
+    """W9: one training step of a pre-LayerNorm transformer encoder block, AdamW."""
+    torch.manual_seed(0)  # the weights are overwritten below; dropout is 0
+    block = torch.nn.TransformerEncoderLayer(
+        p["width"], p["heads"], dim_feedforward=p["ffn"], dropout=0.0,
+        activation="gelu", batch_first=True, norm_first=True)
+    block.load_state_dict({name: x["p_" + name.replace(".", "_")] for name in block.state_dict()})
+    assert [n for n, _ in block.named_parameters()] == p["params"]
+    block.train()
+    X, Y = x["x"], x["y"]
+    opt = torch.optim.AdamW(block.parameters())
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.mse_loss(block(X), Y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def out():
+        loss = F.mse_loss(block(X), Y)
+        gs = torch.autograd.grad(loss, list(block.parameters()))
+        return {"loss": loss.detach().reshape(1), "grad": torch.cat([g.reshape(-1) for g in gs])}
+
+    return {"torch": (step, out)}
+
+
 def setup_w4(p, x):
     """W4: Hessian-vector product of the vector Rosenbrock by double backward."""
     xv = x["x"].clone().requires_grad_(True)
@@ -317,6 +344,7 @@ SETUPS = {
     "W3": setup_w3,
     "W4": setup_w4,
     "W8": setup_w8,
+    "W9": setup_w9,
     "W5": setup_w5,
     "W6": setup_w6,
     "H100": setup_h100,
