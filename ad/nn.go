@@ -26,11 +26,22 @@ func init() {
 	*geluPrim = *unary("gelu", func(x float64) float64 {
 		return 0.5 * x * (1 + math.Erf(x*invSqrt2))
 	},
-		// gelu'(x) = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(-x²/2)/√(2π)
+		// gelu'(x) = Φ(x) + x·φ(x): one pass of its own primitive
+		func(x, _ Value) Value { return bind(geluGradPrim, nil, x) })
+}
+
+var geluGradPrim = new(prim)
+
+func init() {
+	// gelu'(x) = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(-x²/2)/√(2π),
+	// computed in one pass (not ten of the ops below); its derivative,
+	// gelu''(x) = 2φ(x) + x·φ'(x) = φ(x)(2 - x²), is written with ad's ops
+	*geluGradPrim = *unary("gelu_grad", func(x float64) float64 {
+		return 0.5*(1+math.Erf(x*invSqrt2)) + x*invSqrt2Pi*math.Exp(-0.5*x*x)
+	},
 		func(x, _ Value) Value {
-			cdf := Mul(like(x, 0.5), Add(like(x, 1), Erf(Mul(x, like(x, invSqrt2)))))
 			pdf := Mul(like(x, invSqrt2Pi), Exp(Mul(like(x, -0.5), Square(x))))
-			return Add(cdf, Mul(x, pdf))
+			return Mul(pdf, Sub(like(x, 2), Square(x)))
 		})
 }
 

@@ -139,3 +139,20 @@ func TestW3StepsAgree(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkW8W9 times one W8 (LeNet-5) and one W9 (transformer encoder
+// block) training step at full size in chainrule, eager and compiled: the
+// profile targets for the convolution and attention paths.
+func BenchmarkW8W9(b *testing.B) {
+	s8, s9 := newW8Setup(false), newW9Setup(false)
+	for _, c := range []struct {
+		name string
+		impl Impl
+	}{{"W8/eager", s8.eager()}, {"W8/compiled", s8.compiled()}, {"W9/eager", s9.eager()}, {"W9/compiled", s9.compiled()}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				c.impl.Op()
+			}
+		})
+	}
+}
