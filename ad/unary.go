@@ -279,11 +279,7 @@ func init() {
 func reluTo[T tensor.Float](dst, src []T) []T {
 	dst = dst[:len(src)]
 	for i, x := range src {
-		if !(x <= 0) {
-			dst[i] = x
-		} else {
-			dst[i] = 0
-		}
+		dst[i] = max(x, 0) // branch-free; Go's max keeps a NaN and gives +0 for -0
 	}
 	return dst
 }
@@ -293,11 +289,11 @@ func reluTo[T tensor.Float](dst, src []T) []T {
 func reluMaskTo[T tensor.Float](dst, src []T) []T {
 	dst = dst[:len(src)]
 	for i, x := range src {
+		var b uint8 // a conditional set, not a branch the signs would mispredict
 		if x > 0 {
-			dst[i] = 1
-		} else {
-			dst[i] = 0
+			b = 1
 		}
+		dst[i] = T(b)
 	}
 	return dst
 }

@@ -172,19 +172,37 @@ func argmaxes2x2[T Float](x []T, w, oh, ow, base int, o []int) {
 		r0, r1 := x[2*i*w:][:2*ow], x[(2*i+1)*w:][:2*ow]
 		oi := o[i*ow:][:ow]
 		for j := range oi {
+			// conditional moves rather than branches, which random data
+			// would mispredict: best tracks the maximum (max keeps a NaN,
+			// and later values compare with it as with the element chosen)
 			best, at := r0[2*j], 2*i*w+2*j
-			if v := r0[2*j+1]; v > best || v != v {
-				best, at = v, 2*i*w+2*j+1
+			v := r0[2*j+1]
+			c := b2u(v > best) | b2u(v != v) // no short circuit: no branch
+			best = max(best, v)
+			if c != 0 {
+				at = 2*i*w + 2*j + 1
 			}
-			if v := r1[2*j]; v > best || v != v {
-				best, at = v, (2*i+1)*w+2*j
+			v = r1[2*j]
+			c = b2u(v > best) | b2u(v != v)
+			best = max(best, v)
+			if c != 0 {
+				at = (2*i+1)*w + 2*j
 			}
-			if v := r1[2*j+1]; v > best || v != v {
+			v = r1[2*j+1]
+			if b2u(v > best)|b2u(v != v) != 0 {
 				at = (2*i+1)*w + 2*j + 1
 			}
 			oi[j] = base + at
 		}
 	}
+}
+
+// b2u returns 1 for true and 0 for false (a SETcc, not a branch).
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func poolGather[T Float](idx []int, v, out []T, size int) {
