@@ -232,7 +232,9 @@ func TestGELUDerivatives(t *testing.T) {
 	g1, g2 := ad.Grad(sum, x).Tensor(), ad.Grad(grad, x).Tensor()
 	for i, xi := range xs {
 		f := func(y []float64) float64 { return ad.GELU(ad.Scalar(y[0])).Item() }
-		df := func(y []float64) float64 { return ad.Grad(func(v ad.Value) ad.Value { return ad.GELU(v) }, ad.Scalar(y[0])).Item() }
+		df := func(y []float64) float64 {
+			return ad.Grad(func(v ad.Value) ad.Value { return ad.GELU(v) }, ad.Scalar(y[0])).Item()
+		}
 		w1, w2 := fdGrad(f, []float64{xi})[0], fdGrad(df, []float64{xi})[0]
 		if d := math.Abs(g1.AtFlat(i) - w1); d > 1e-8 {
 			t.Errorf("GELU'(%g) = %.12g, finite differences %.12g", xi, g1.AtFlat(i), w1)
