@@ -91,16 +91,30 @@ func (s *w8Setup) compiled() Impl {
 	params := nn.Params(m)
 	opt := optim.NewSGD(params, s.lr)
 	opt.Momentum = s.mom
+	return compiledStep(opt, []*tensor.Tensor{s.x}, func(c *nn.Ctx, in []ad.Value) ad.Value {
+		return ad.SoftmaxCrossEntropy(m.Forward(c, in[0]), s.labels)
+	})
+}
+
+// compiledStep returns the "chainrule/compiled" step of a model trained by
+// opt: loss (of the model's forward pass in context c on the data ins)
+// and its gradients are compiled once, with opt's parameters (bound in c
+// through Ctx.Bind) and ins as the program's inputs; each step runs the
+// program and applies the gradients with opt.
+func compiledStep(opt optim.Optimizer, ins []*tensor.Tensor, loss func(c *nn.Ctx, ins []ad.Value) ad.Value) Impl {
+	params := opt.Params()
 	n := len(params)
-	in := make([]ad.Value, n+1)
+	in := make([]ad.Value, n+len(ins))
 	for i, p := range params {
 		in[i] = ad.From(p.T)
 	}
-	in[n] = ad.From(s.x)
+	for i, t := range ins {
+		in[n+i] = ad.From(t)
+	}
 	train := &nn.Ctx{Train: true}
 	prog := ad.Compile(func(in []ad.Value) []ad.Value {
 		v, gs := ad.ValueAndGrads(func(ps []ad.Value) ad.Value {
-			return ad.SoftmaxCrossEntropy(m.Forward(train.Bind(params, ps), in[n]), s.labels)
+			return loss(train.Bind(params, ps), in[n:])
 		}, in[:n]...)
 		return append([]ad.Value{v}, gs...)
 	}, in...)

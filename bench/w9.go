@@ -101,36 +101,9 @@ func (s *w9Setup) eager() Impl {
 // applying them.
 func (s *w9Setup) compiled() Impl {
 	m := s.model()
-	params := nn.Params(m)
-	opt := optim.NewAdamW(params)
-	n := len(params)
-	in := make([]ad.Value, n+2)
-	for i, p := range params {
-		in[i] = ad.From(p.T)
-	}
-	in[n], in[n+1] = ad.From(s.x), ad.From(s.y)
-	train := &nn.Ctx{Train: true}
-	prog := ad.Compile(func(in []ad.Value) []ad.Value {
-		v, gs := ad.ValueAndGrads(func(ps []ad.Value) ad.Value {
-			return s.loss(m, train.Bind(params, ps), in[n], in[n+1])
-		}, in[:n]...)
-		return append([]ad.Value{v}, gs...)
-	}, in...)
-	var out []ad.Value
-	grads := make([]*tensor.Tensor, n)
-	run := func() float64 {
-		out = prog.AppendRun(out[:0], in...)
-		for i := range grads {
-			grads[i] = out[1+i].Tensor()
-		}
-		return out[0].Item()
-	}
-	return Impl{Name: "chainrule/compiled",
-		Op: func() {
-			run()
-			opt.Step(grads)
-		},
-		Outputs: func() outputs { return w8Outputs(run(), grads) }}
+	return compiledStep(optim.NewAdamW(nn.Params(m)), []*tensor.Tensor{s.x, s.y}, func(c *nn.Ctx, in []ad.Value) ad.Value {
+		return s.loss(m, c, in[0], in[1])
+	})
 }
 
 // flops returns the floating-point operations of one step: the forward

@@ -155,20 +155,27 @@ def setup_w8(p, x):
     X = x["x"]
     labels = torch.tensor(p["labels"], dtype=torch.long)
     opt = torch.optim.SGD(model.parameters(), lr=p["lr"], momentum=p["momentum"])
+    return {"torch": training_step(model, opt, lambda: F.cross_entropy(model(X), labels))}
+
+
+def training_step(model, opt, loss_fn):
+    """Returns the (step, out) pair of a training step: step runs the loss,
+    its backward pass and opt; out returns the loss and the gradients
+    concatenated in named_parameters order, without stepping."""
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(X), labels)
+        loss = loss_fn()
         loss.backward()
         opt.step()
         return loss
 
     def out():
-        loss = F.cross_entropy(model(X), labels)
+        loss = loss_fn()
         gs = torch.autograd.grad(loss, list(model.parameters()))
         return {"loss": loss.detach().reshape(1), "grad": torch.cat([g.reshape(-1) for g in gs])}
 
-    return {"torch": (step, out)}
+    return step, out
 
 
 def setup_w9(p, x):
@@ -182,20 +189,7 @@ def setup_w9(p, x):
     block.train()
     X, Y = x["x"], x["y"]
     opt = torch.optim.AdamW(block.parameters())
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        loss = F.mse_loss(block(X), Y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    def out():
-        loss = F.mse_loss(block(X), Y)
-        gs = torch.autograd.grad(loss, list(block.parameters()))
-        return {"loss": loss.detach().reshape(1), "grad": torch.cat([g.reshape(-1) for g in gs])}
-
-    return {"torch": (step, out)}
+    return {"torch": training_step(block, opt, lambda: F.mse_loss(block(X), Y))}
 
 
 def setup_w4(p, x):

@@ -141,29 +141,20 @@ func BenchmarkW6(b *testing.B) {
 	x := make([]float64, n)
 	y := make([]float64, n)
 	w32, x32, y32 := make([]float32, n*n), make([]float32, n), make([]float32, n)
-	b.Run("Wh/f64", func(b *testing.B) {
-		for b.Loop() {
-			F64(false, false, n, 1, n, 1, w, n, x, 1, 0, y, 1)
-		}
-	})
-	b.Run("WTg/f64", func(b *testing.B) {
-		for b.Loop() {
-			F64(true, false, n, 1, n, 1, w, n, x, 1, 0, y, 1)
-		}
-	})
-	b.Run("outer/f64", func(b *testing.B) {
-		for b.Loop() {
-			F64(false, true, n, n, 1, 1, x, 1, y, 1, 0, w, n)
-		}
-	})
-	b.Run("WTg/f32", func(b *testing.B) {
-		for b.Loop() {
-			F32(true, false, n, 1, n, 1, w32, n, x32, 1, 0, y32, 1)
-		}
-	})
-	b.Run("outer/f32", func(b *testing.B) {
-		for b.Loop() {
-			F32(false, true, n, n, 1, 1, x32, 1, y32, 1, 0, w32, n)
-		}
-	})
+	for _, c := range []struct {
+		name string
+		f    func()
+	}{
+		{"Wh/f64", func() { F64(false, false, n, 1, n, 1, w, n, x, 1, 0, y, 1) }},
+		{"WTg/f64", func() { F64(true, false, n, 1, n, 1, w, n, x, 1, 0, y, 1) }},
+		{"outer/f64", func() { F64(false, true, n, n, 1, 1, x, 1, y, 1, 0, w, n) }},
+		{"WTg/f32", func() { F32(true, false, n, 1, n, 1, w32, n, x32, 1, 0, y32, 1) }},
+		{"outer/f32", func() { F32(false, true, n, n, 1, 1, x32, 1, y32, 1, 0, w32, n) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				c.f()
+			}
+		})
+	}
 }
