@@ -69,12 +69,18 @@ func w8Outputs(loss float64, grads []*tensor.Tensor) outputs {
 // eager returns the step through nn's Ctx.ValueAndGrads and optim.SGD.
 func (s *w8Setup) eager() Impl {
 	m := newW8Model()
-	params := nn.Params(m)
-	opt := optim.NewSGD(params, s.lr)
+	opt := optim.NewSGD(nn.Params(m), s.lr)
 	opt.Momentum = s.mom
 	x := ad.From(s.x)
+	return eagerStep(opt, func(c *nn.Ctx) ad.Value { return ad.SoftmaxCrossEntropy(m.Forward(c, x), s.labels) })
+}
+
+// eagerStep returns the "chainrule" step of a model trained by opt: the
+// loss and its gradients with respect to opt's parameters through
+// nn.Ctx.ValueAndGrads in training mode, then opt's step.
+func eagerStep(opt optim.Optimizer, loss func(c *nn.Ctx) ad.Value) Impl {
+	params := opt.Params()
 	train := &nn.Ctx{Train: true}
-	loss := func(c *nn.Ctx) ad.Value { return ad.SoftmaxCrossEntropy(m.Forward(c, x), s.labels) }
 	return Impl{Name: "chainrule",
 		Op: func() {
 			_, grads := train.ValueAndGrads(params, loss)

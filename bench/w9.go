@@ -83,17 +83,8 @@ func (s *w9Setup) loss(m *encoderBlock, c *nn.Ctx, x, y ad.Value) ad.Value {
 // eager returns the step through nn's Ctx.ValueAndGrads and optim.AdamW.
 func (s *w9Setup) eager() Impl {
 	m := s.model()
-	params := nn.Params(m)
-	opt := optim.NewAdamW(params)
 	x, y := ad.From(s.x), ad.From(s.y)
-	train := &nn.Ctx{Train: true}
-	loss := func(c *nn.Ctx) ad.Value { return s.loss(m, c, x, y) }
-	return Impl{Name: "chainrule",
-		Op: func() {
-			_, grads := train.ValueAndGrads(params, loss)
-			opt.Step(grads)
-		},
-		Outputs: func() outputs { return w8Outputs(train.ValueAndGrads(params, loss)) }}
+	return eagerStep(optim.NewAdamW(nn.Params(m)), func(c *nn.Ctx) ad.Value { return s.loss(m, c, x, y) })
 }
 
 // compiled returns the step with the loss and gradients compiled (the
