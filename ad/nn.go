@@ -172,7 +172,10 @@ func Attention(q, k, v Value, causal bool) Value {
 		tensor.Panicf(tensor.ErrDType, op, "queries %s, keys %s and values %s", q.DType(), k.DType(), v.DType())
 	}
 	d := qs[len(qs)-1]
-	scores := Mul(matmulT(q, k, false, true), like(q, 1/math.Sqrt(float64(d))))
+	// scale the queries, not the scores (as PyTorch's attention does):
+	// Lq·d products instead of Lq·Lk, fewer whenever there are more keys
+	// than features
+	scores := matmulT(Mul(q, like(q, 1/math.Sqrt(float64(d)))), k, false, true)
 	if causal {
 		lq, lk := qs[len(qs)-2], ks[len(ks)-2]
 		keep := q.DType().Zeros(lq, lk)
