@@ -9,7 +9,10 @@ package ad
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 
+	"github.com/chainrule/chainrule/internal/kernel"
+	"github.com/chainrule/chainrule/internal/vmath"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -26,11 +29,22 @@ func init() {
 	*geluPrim = *unary("gelu", func(x float64) float64 {
 		return 0.5 * x * (1 + math.Erf(x*invSqrt2))
 	},
-		// gelu'(x) = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(-x²/2)/√(2π)
+		// gelu'(x) = Φ(x) + x·φ(x): one pass of its own primitive
+		func(x, _ Value) Value { return bind(geluGradPrim, nil, x) })
+}
+
+var geluGradPrim = new(prim)
+
+func init() {
+	// gelu'(x) = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(-x²/2)/√(2π),
+	// computed in one pass (not ten of the ops below); its derivative,
+	// gelu''(x) = 2φ(x) + x·φ'(x) = φ(x)(2 - x²), is written with ad's ops
+	*geluGradPrim = *unary("gelu_grad", func(x float64) float64 {
+		return 0.5*(1+math.Erf(x*invSqrt2)) + x*invSqrt2Pi*math.Exp(-0.5*x*x)
+	},
 		func(x, _ Value) Value {
-			cdf := Mul(like(x, 0.5), Add(like(x, 1), Erf(Mul(x, like(x, invSqrt2)))))
 			pdf := Mul(like(x, invSqrt2Pi), Exp(Mul(like(x, -0.5), Square(x))))
-			return Add(cdf, Mul(x, pdf))
+			return Mul(pdf, Sub(like(x, 2), Square(x)))
 		})
 }
 
@@ -158,7 +172,10 @@ func Attention(q, k, v Value, causal bool) Value {
 		tensor.Panicf(tensor.ErrDType, op, "queries %s, keys %s and values %s", q.DType(), k.DType(), v.DType())
 	}
 	d := qs[len(qs)-1]
-	scores := Mul(matmulT(q, k, false, true), like(q, 1/math.Sqrt(float64(d))))
+	// scale the queries, not the scores (as PyTorch's attention does):
+	// Lq·d products instead of Lq·Lk, fewer whenever there are more keys
+	// than features
+	scores := matmulT(Mul(q, like(q, 1/math.Sqrt(float64(d)))), k, false, true)
 	if causal {
 		lq, lk := qs[len(qs)-2], ks[len(ks)-2]
 		keep := q.DType().Zeros(lq, lk)
@@ -169,7 +186,74 @@ func Attention(q, k, v Value, causal bool) Value {
 		}
 		scores = Where(From(keep), scores, like(q, math.Inf(-1)))
 	}
-	return MatMul(Softmax(scores, -1), v)
+	return MatMul(bind(softmaxLastPrim, nil, scores), v)
+}
+
+var softmaxLastPrim = new(prim)
+
+func init() {
+	// softmax over the last axis in one pass per row (max, exp, sum,
+	// scale), for Attention's scores; its rules, written with ad's ops so
+	// that they differentiate again, are those of Softmax: with y the
+	// output, ẏ = y⊙(ẋ − Σ ẋ⊙y) and x̄ = y⊙(ȳ − Σ ȳ⊙y), the sums over the
+	// last axis (which also holds with batch axes in front).
+	rule := func(d, y Value) Value { return Mul(y, Sub(d, Sum(Mul(d, y), true, -1))) }
+	*softmaxLastPrim = prim{
+		name: "softmax_last",
+		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return softmaxLast(t[0]) },
+		jvp: func(tans, _ []Value, out Value, _ *params, _ int) Value {
+			if tans[0].IsZero() {
+				return Value{}
+			}
+			return rule(tans[0], out)
+		},
+		vjp: func(ct Value, _ int, _ []Value, out Value, _ *params) Value { return rule(ct, out) },
+		// the last axis stays last under a leading batch axis
+		vmap: func(p *prim, args []Value, _ []bool, prm *params, _ int) Value { return bind(p, prm, args[0]) },
+	}
+}
+
+// softmaxLast returns the softmax of t over its last axis, rows on every
+// core.
+func softmaxLast(t *tensor.Tensor) *tensor.Tensor {
+	out := tensor.Uninitialized(t.DType(), slices.Clone(t.Shape()))
+	n := 1
+	if t.Rank() > 0 {
+		n = t.Shape()[t.Rank()-1]
+	}
+	if t.Size() == 0 || n == 0 {
+		return out
+	}
+	if t.DType() == tensor.Float32 {
+		softmaxRows(t.Data32(), out.Data32(), n)
+	} else {
+		softmaxRows(t.Data(), out.Data(), n)
+	}
+	return out
+}
+
+func softmaxRows[T tensor.Float](x, z []T, n int) {
+	kernel.ParallelCostly(len(x)/n, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, zr := x[r*n:][:n], z[r*n:][:n]
+			m := xr[0]
+			for _, v := range xr[1:] {
+				m = max(m, v) // a NaN propagates, as through Max
+			}
+			for j, v := range xr {
+				zr[j] = v - m
+			}
+			vmath.ExpTo(zr, zr)
+			var s T
+			for _, v := range zr {
+				s += v
+			}
+			inv := 1 / s
+			for j := range zr {
+				zr[j] *= inv
+			}
+		}
+	})
 }
 
 // tensorBroadcast reports whether the shapes broadcast together.

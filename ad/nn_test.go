@@ -220,3 +220,27 @@ func TestActivationsCompile(t *testing.T) {
 		}
 	}
 }
+
+// TestGELUDerivatives checks GELU's first and second derivatives (the
+// gelu_grad primitive and its own rule) against central finite differences
+// of GELU and of its gradient, in float64, far into both tails.
+func TestGELUDerivatives(t *testing.T) {
+	xs := []float64{-30, -8, -3.5, -1, -0.25, 0, 1e-3, 0.6, 2, 5, 30}
+	sum := func(v ad.Value) ad.Value { return ad.Sum(ad.GELU(v), false) }
+	grad := func(v ad.Value) ad.Value { return ad.Sum(ad.Grad(sum, v), false) }
+	x := ad.New(xs, len(xs))
+	g1, g2 := ad.Grad(sum, x).Tensor(), ad.Grad(grad, x).Tensor()
+	for i, xi := range xs {
+		f := func(y []float64) float64 { return ad.GELU(ad.Scalar(y[0])).Item() }
+		df := func(y []float64) float64 {
+			return ad.Grad(func(v ad.Value) ad.Value { return ad.GELU(v) }, ad.Scalar(y[0])).Item()
+		}
+		w1, w2 := fdGrad(f, []float64{xi})[0], fdGrad(df, []float64{xi})[0]
+		if d := math.Abs(g1.AtFlat(i) - w1); d > 1e-8 {
+			t.Errorf("GELU'(%g) = %.12g, finite differences %.12g", xi, g1.AtFlat(i), w1)
+		}
+		if d := math.Abs(g2.AtFlat(i) - w2); d > 1e-7 {
+			t.Errorf("GELU''(%g) = %.12g, finite differences %.12g", xi, g2.AtFlat(i), w2)
+		}
+	}
+}

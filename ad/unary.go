@@ -12,6 +12,7 @@ package ad
 
 import (
 	"math"
+	"slices"
 
 	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/internal/vmath"
@@ -245,19 +246,70 @@ func init() {
 // derivative is σ(x)(1-σ(x)).
 func Sigmoid(x Value) Value { return bind(sigmoidPrim, nil, x) }
 
-var reluPrim = new(prim)
+var reluPrim, reluMaskPrim = new(prim), new(prim)
 
 func init() {
-	*reluPrim = *unary("relu", func(x float64) float64 {
-		if x > 0 {
-			return x
-		}
-		if x != x {
+	relu := func(x float64) float64 {
+		if x > 0 || x != x {
 			return x
 		}
 		return 0
-	}, func(x, _ Value) Value { return Greater(x, like(x, 0)) })
+	}
+	// typed slice kernels, not Map's float64 function calls: relu is the
+	// hot activation of CNNs
+	*reluPrim = *kernelUnary("relu", relu, func(t *tensor.Tensor) *tensor.Tensor { return mapSlices(t, reluTo[float64], reluTo[float32]) },
+		reluTo[float64], reluTo[float32],
+		func(x, _ Value) Value { return bind(reluMaskPrim, nil, x) })
 	reluPrim.selects = 1 // the mask annihilates both ways, as PyTorch's threshold_backward
+	// relu's derivative, Greater(x, 0): 1 where x > 0, else 0 (NaN too)
+	mask := func(x float64) float64 {
+		if x > 0 {
+			return 1
+		}
+		return 0
+	}
+	*reluMaskPrim = prim{name: "relu_mask", s1: mask, v64: reluMaskTo[float64], v32: reluMaskTo[float32], nondiff: true, vmap: vmapAligned,
+		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor {
+			return mapSlices(t[0], reluMaskTo[float64], reluMaskTo[float32])
+		}}
+}
+
+// reluTo writes relu(src) into dst (at least src's length) and returns
+// dst[:len(src)]; a NaN stays NaN.
+func reluTo[T tensor.Float](dst, src []T) []T {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		dst[i] = max(x, 0) // branch-free; Go's max keeps a NaN and gives +0 for -0
+	}
+	return dst
+}
+
+// reluMaskTo writes 1 where src > 0 and 0 elsewhere into dst and returns
+// dst[:len(src)].
+func reluMaskTo[T tensor.Float](dst, src []T) []T {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		var b uint8 // a conditional set, not a branch the signs would mispredict
+		if x > 0 {
+			b = 1
+		}
+		dst[i] = T(b)
+	}
+	return dst
+}
+
+// mapSlices runs a slice kernel over t into a new tensor, on every core
+// for large tensors.
+func mapSlices(t *tensor.Tensor, f64 func(dst, src []float64) []float64, f32 func(dst, src []float32) []float32) *tensor.Tensor {
+	out := tensor.Uninitialized(t.DType(), slices.Clone(t.Shape()))
+	if t.DType() == tensor.Float32 {
+		x, z := t.Data32(), out.Data32()
+		kernel.Parallel(len(z), func(lo, hi int) { f32(z[lo:hi], x[lo:hi]) })
+		return out
+	}
+	x, z := t.Data(), out.Data()
+	kernel.Parallel(len(z), func(lo, hi int) { f64(z[lo:hi], x[lo:hi]) })
+	return out
 }
 
 // Relu returns max(x, 0) elementwise. Its derivative is 1 for x > 0 and 0

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/nn"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -137,5 +139,61 @@ func TestW3StepsAgree(t *testing.T) {
 		if err != nil || e > tolerance(d) {
 			t.Errorf("%s: after 5 steps, eager and compiled differ: relative error %g, %v", d, e, err)
 		}
+	}
+}
+
+// BenchmarkW8W9 times one W8 (LeNet-5) and one W9 (transformer encoder
+// block) training step at full size in chainrule, eager and compiled: the
+// profile targets for the convolution and attention paths.
+func BenchmarkW8W9(b *testing.B) {
+	s8, s9 := newW8Setup(false), newW9Setup(false)
+	for _, c := range []struct {
+		name string
+		impl Impl
+	}{{"W8/eager", s8.eager()}, {"W8/compiled", s8.compiled()}, {"W9/eager", s9.eager()}, {"W9/compiled", s9.compiled()}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				c.impl.Op()
+			}
+		})
+	}
+}
+
+// TestW9Gradients checks the W9 block's gradients at the quick size in
+// float64 against central finite differences of the loss, for a few
+// elements of every parameter, and that the compiled step's loss and
+// gradients are the eager step's after three AdamW steps each.
+func TestW9Gradients(t *testing.T) {
+	s := newW9Setup(true)
+	m := s.model()
+	nn.To(m, tensor.Float64)
+	params := nn.Params(m)
+	x, y := ad.From(s.x.As(tensor.Float64)), ad.From(s.y.As(tensor.Float64))
+	lossOf := func() float64 { return s.loss(m, nil, x, y).Item() }
+	_, grads := (&nn.Ctx{Train: true}).ValueAndGrads(params, func(c *nn.Ctx) ad.Value { return s.loss(m, c, x, y) })
+	for i, p := range params {
+		d := p.T.Data()
+		for _, j := range []int{0, len(d) / 3, len(d) - 1} {
+			old := d[j]
+			h := 1e-6 * max(1, math.Abs(old))
+			d[j] = old + h
+			up := lossOf()
+			d[j] = old - h
+			down := lossOf()
+			d[j] = old
+			fd, g := (up-down)/(2*h), grads[i].Data()[j]
+			if math.Abs(fd-g) > 1e-6*max(1, math.Abs(fd)) {
+				t.Errorf("%s[%d]: gradient %g, finite differences %g", p.Name, j, g, fd)
+			}
+		}
+	}
+	eager, compiled := s.eager(), s.compiled()
+	for range 3 {
+		eager.Op()
+		compiled.Op()
+	}
+	e, err := compare(compiled.Outputs(), eager.Outputs())
+	if err != nil || e > tolerance(tensor.Float32) {
+		t.Errorf("after 3 steps, eager and compiled W9 differ: relative error %g, %v", e, err)
 	}
 }

@@ -69,12 +69,18 @@ func w8Outputs(loss float64, grads []*tensor.Tensor) outputs {
 // eager returns the step through nn's Ctx.ValueAndGrads and optim.SGD.
 func (s *w8Setup) eager() Impl {
 	m := newW8Model()
-	params := nn.Params(m)
-	opt := optim.NewSGD(params, s.lr)
+	opt := optim.NewSGD(nn.Params(m), s.lr)
 	opt.Momentum = s.mom
 	x := ad.From(s.x)
+	return eagerStep(opt, func(c *nn.Ctx) ad.Value { return ad.SoftmaxCrossEntropy(m.Forward(c, x), s.labels) })
+}
+
+// eagerStep returns the "chainrule" step of a model trained by opt: the
+// loss and its gradients with respect to opt's parameters through
+// nn.Ctx.ValueAndGrads in training mode, then opt's step.
+func eagerStep(opt optim.Optimizer, loss func(c *nn.Ctx) ad.Value) Impl {
+	params := opt.Params()
 	train := &nn.Ctx{Train: true}
-	loss := func(c *nn.Ctx) ad.Value { return ad.SoftmaxCrossEntropy(m.Forward(c, x), s.labels) }
 	return Impl{Name: "chainrule",
 		Op: func() {
 			_, grads := train.ValueAndGrads(params, loss)
@@ -91,16 +97,30 @@ func (s *w8Setup) compiled() Impl {
 	params := nn.Params(m)
 	opt := optim.NewSGD(params, s.lr)
 	opt.Momentum = s.mom
+	return compiledStep(opt, []*tensor.Tensor{s.x}, func(c *nn.Ctx, in []ad.Value) ad.Value {
+		return ad.SoftmaxCrossEntropy(m.Forward(c, in[0]), s.labels)
+	})
+}
+
+// compiledStep returns the "chainrule/compiled" step of a model trained by
+// opt: loss (of the model's forward pass in context c on the data ins)
+// and its gradients are compiled once, with opt's parameters (bound in c
+// through Ctx.Bind) and ins as the program's inputs; each step runs the
+// program and applies the gradients with opt.
+func compiledStep(opt optim.Optimizer, ins []*tensor.Tensor, loss func(c *nn.Ctx, ins []ad.Value) ad.Value) Impl {
+	params := opt.Params()
 	n := len(params)
-	in := make([]ad.Value, n+1)
+	in := make([]ad.Value, n+len(ins))
 	for i, p := range params {
 		in[i] = ad.From(p.T)
 	}
-	in[n] = ad.From(s.x)
+	for i, t := range ins {
+		in[n+i] = ad.From(t)
+	}
 	train := &nn.Ctx{Train: true}
 	prog := ad.Compile(func(in []ad.Value) []ad.Value {
 		v, gs := ad.ValueAndGrads(func(ps []ad.Value) ad.Value {
-			return ad.SoftmaxCrossEntropy(m.Forward(train.Bind(params, ps), in[n]), s.labels)
+			return loss(train.Bind(params, ps), in[n:])
 		}, in[:n]...)
 		return append([]ad.Value{v}, gs...)
 	}, in...)

@@ -66,6 +66,7 @@ var workloads = []Workload{
 	{"W5", "Jacobian of tanh(W·sin x), R^10→R^1000 and R^1000→R^10", true, buildW5},
 	{"W6", "chain of 1000 tanh(W·h) layers, width 256: plain vs checkpointed", true, buildW6},
 	{"W8", "LeNet-5 CNN training step built from package nn, batch 64, float32, SGD with momentum", true, buildW8},
+	{"W9", "transformer encoder block training step (pre-LayerNorm, width 256, 4 heads, FFN 1024, GELU), batch 8, sequence 128, float32, AdamW", true, buildW9},
 	{"H100", "Hessian of the n = 100 Rosenbrock function", true, buildH100},
 	{"W10", "per-example gradients of the W3 MLP, batch 64, float32: Vmap of Grads", true, buildW10},
 	{"GEMM", "512×512 matrix product", true, buildGEMM},

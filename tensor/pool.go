@@ -6,7 +6,11 @@ package tensor
 // (its transpose). Max pooling itself is MaxPool2D(x, x, …); its gradient
 // is MaxPool2DScatter, and the pair is closed under differentiation.
 
-import "math"
+import (
+	"math"
+
+	"github.com/chainrule/chainrule/internal/workers"
+)
 
 // PoolConfig holds the static arguments of 2-d pooling. A zero Stride
 // means the kernel size (PyTorch's default); Padding is
@@ -130,27 +134,75 @@ func argmaxesOf[T Float](xs []T, xshape []int, k [2]int, cfg PoolConfig, shape [
 	oh, ow := shape[2], shape[3]
 	idx := make([]int, Size(shape))
 	planes := xshape[0] * xshape[1]
-	for pl := range planes {
-		base := pl * h * w
-		o := idx[pl*oh*ow:][:oh*ow]
-		for i := range oh {
-			h0 := i*cfg.Stride[0] - cfg.Padding[0][0]
-			for j := range ow {
-				w0 := j*cfg.Stride[1] - cfg.Padding[1][0]
-				best, at := T(math.Inf(-1)), -1
-				for p := max(h0, 0); p < min(h0+k[0], h); p++ {
-					for q := max(w0, 0); q < min(w0+k[1], w); q++ {
-						f := base + p*w + q
-						if val := xs[f]; val > best || val != val || at < 0 {
-							best, at = val, f
+	// planes on several cores, a piece of at least ~2¹³ input elements each
+	workers.For(planes, max(1, 1<<13/max(1, h*w)), func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			base := pl * h * w
+			o := idx[pl*oh*ow:][:oh*ow]
+			if k == [2]int{2, 2} && cfg.Stride == k && cfg.Padding == [2][2]int{} {
+				argmaxes2x2(xs[base:][:h*w], w, oh, ow, base, o)
+				continue
+			}
+			for i := range oh {
+				h0 := i*cfg.Stride[0] - cfg.Padding[0][0]
+				for j := range ow {
+					w0 := j*cfg.Stride[1] - cfg.Padding[1][0]
+					best, at := T(math.Inf(-1)), -1
+					for p := max(h0, 0); p < min(h0+k[0], h); p++ {
+						for q := max(w0, 0); q < min(w0+k[1], w); q++ {
+							f := base + p*w + q
+							if val := xs[f]; val > best || val != val || at < 0 {
+								best, at = val, f
+							}
 						}
 					}
+					o[i*ow+j] = at
 				}
-				o[i*ow+j] = at
 			}
 		}
-	}
+	})
 	return idx
+}
+
+// argmaxes2x2 is argmaxesOf for one plane x (width w) pooled by 2×2
+// windows with stride 2 and no padding, the common case, with the same
+// tie and NaN rules: o[i·ow+j] = base + the flat position in x.
+func argmaxes2x2[T Float](x []T, w, oh, ow, base int, o []int) {
+	for i := range oh {
+		r0, r1 := x[2*i*w:][:2*ow], x[(2*i+1)*w:][:2*ow]
+		oi := o[i*ow:][:ow]
+		for j := range oi {
+			// conditional moves rather than branches, which random data
+			// would mispredict: best tracks the maximum (max keeps a NaN,
+			// and later values compare with it as with the element chosen)
+			best, at := r0[2*j], 2*i*w+2*j
+			v := r0[2*j+1]
+			c := b2u(v > best) | b2u(v != v) // no short circuit: no branch
+			best = max(best, v)
+			if c != 0 {
+				at = 2*i*w + 2*j + 1
+			}
+			v = r1[2*j]
+			c = b2u(v > best) | b2u(v != v)
+			best = max(best, v)
+			if c != 0 {
+				at = (2*i+1)*w + 2*j
+			}
+			v = r1[2*j+1]
+			if b2u(v > best)|b2u(v != v) != 0 {
+				at = (2*i+1)*w + 2*j + 1
+			}
+			oi[j] = base + at
+		}
+	}
+}
+
+// b2u returns 1 for true and 0 for false (a SETcc, not a branch).
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func poolGather[T Float](idx []int, v, out []T, size int) {

@@ -155,20 +155,41 @@ def setup_w8(p, x):
     X = x["x"]
     labels = torch.tensor(p["labels"], dtype=torch.long)
     opt = torch.optim.SGD(model.parameters(), lr=p["lr"], momentum=p["momentum"])
+    return {"torch": training_step(model, opt, lambda: F.cross_entropy(model(X), labels))}
+
+
+def training_step(model, opt, loss_fn):
+    """Returns the (step, out) pair of a training step: step runs the loss,
+    its backward pass and opt; out returns the loss and the gradients
+    concatenated in named_parameters order, without stepping."""
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(X), labels)
+        loss = loss_fn()
         loss.backward()
         opt.step()
         return loss
 
     def out():
-        loss = F.cross_entropy(model(X), labels)
+        loss = loss_fn()
         gs = torch.autograd.grad(loss, list(model.parameters()))
         return {"loss": loss.detach().reshape(1), "grad": torch.cat([g.reshape(-1) for g in gs])}
 
-    return {"torch": (step, out)}
+    return step, out
+
+
+def setup_w9(p, x):
+    """W9: one training step of a pre-LayerNorm transformer encoder block, AdamW."""
+    torch.manual_seed(0)  # the weights are overwritten below; dropout is 0
+    block = torch.nn.TransformerEncoderLayer(
+        p["width"], p["heads"], dim_feedforward=p["ffn"], dropout=0.0,
+        activation="gelu", batch_first=True, norm_first=True)
+    block.load_state_dict({name: x["p_" + name.replace(".", "_")] for name in block.state_dict()})
+    assert [n for n, _ in block.named_parameters()] == p["params"]
+    block.train()
+    X, Y = x["x"], x["y"]
+    opt = torch.optim.AdamW(block.parameters())
+    return {"torch": training_step(block, opt, lambda: F.mse_loss(block(X), Y))}
 
 
 def setup_w4(p, x):
@@ -317,6 +338,7 @@ SETUPS = {
     "W3": setup_w3,
     "W4": setup_w4,
     "W8": setup_w8,
+    "W9": setup_w9,
     "W5": setup_w5,
     "W6": setup_w6,
     "H100": setup_h100,

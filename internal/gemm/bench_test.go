@@ -128,3 +128,33 @@ func BenchmarkMatVec(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkW6 times the products of one layer of W6 (h' = tanh(W·h),
+// width 256) and its gradient: W·h, Wᵀ·ḡ (the input's cotangent, W read
+// transposed) and ḡ·hᵀ (the weight's, an outer product), in both dtypes.
+func BenchmarkW6(b *testing.B) {
+	const n = 256
+	w := make([]float64, n*n)
+	for i := range w {
+		w[i] = float64(i%7) * 0.1
+	}
+	x := make([]float64, n)
+	y := make([]float64, n)
+	w32, x32, y32 := make([]float32, n*n), make([]float32, n), make([]float32, n)
+	for _, c := range []struct {
+		name string
+		f    func()
+	}{
+		{"Wh/f64", func() { F64(false, false, n, 1, n, 1, w, n, x, 1, 0, y, 1) }},
+		{"WTg/f64", func() { F64(true, false, n, 1, n, 1, w, n, x, 1, 0, y, 1) }},
+		{"outer/f64", func() { F64(false, true, n, n, 1, 1, x, 1, y, 1, 0, w, n) }},
+		{"WTg/f32", func() { F32(true, false, n, 1, n, 1, w32, n, x32, 1, 0, y32, 1) }},
+		{"outer/f32", func() { F32(false, true, n, n, 1, 1, x32, 1, y32, 1, 0, w32, n) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				c.f()
+			}
+		})
+	}
+}

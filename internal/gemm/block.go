@@ -341,8 +341,21 @@ func packB[T float](dst []T, p *problem[T], p0, kb, j0, nb, nr int) {
 				copy(panel[q*nr:q*nr+w], b[o:o+w])
 			}
 		default:
-			// B is stored n×k: op(B)[q][j] = b[j*ldb+q]
-			for t := 0; t < w; t++ {
+			// B is stored n×k: op(B)[q][j] = b[j*ldb+q]. Four columns at
+			// a time: four contiguous source rows, four adjacent values
+			// of each panel row written together.
+			t := 0
+			for ; t+4 <= w; t += 4 {
+				s0 := unsafe.Pointer(&b[(j+t)*ldb+p0])
+				s1, s2, s3 := unsafe.Add(s0, ldb*sz), unsafe.Add(s0, 2*ldb*sz), unsafe.Add(s0, 3*ldb*sz)
+				dt := unsafe.Add(d, t*sz)
+				for q := 0; q < kb; q++ {
+					o := q * sz
+					r := (*[4]T)(unsafe.Add(dt, q*nr*sz))
+					r[0], r[1], r[2], r[3] = ld[T](s0, o), ld[T](s1, o), ld[T](s2, o), ld[T](s3, o)
+				}
+			}
+			for ; t < w; t++ {
 				src := unsafe.Pointer(&b[(j+t)*ldb+p0])
 				dt := unsafe.Add(d, t*sz)
 				for q := 0; q < kb; q++ {

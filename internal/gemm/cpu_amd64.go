@@ -86,3 +86,23 @@ func dot4F64(k int, u *float64, ut int, v *float64, out *[4]float64)
 //
 //go:noescape
 func dot4F32(k int, u *float32, ut int, v *float32, out *[4]float32)
+
+// axpy1F64 adds x·b[j] to c[j] for j < n, a multiple of 8.
+//
+//go:noescape
+func axpy1F64(n int, c, b *float64, x float64)
+
+// axpy1F32 is axpy1F64 for float32; n is a multiple of 16.
+//
+//go:noescape
+func axpy1F32(n int, c, b *float32, x float32)
+
+// scal1F64 sets c[j] to x·b[j] for j < n, a multiple of 8, not reading c.
+//
+//go:noescape
+func scal1F64(n int, c, b *float64, x float64)
+
+// scal1F32 is scal1F64 for float32; n is a multiple of 16.
+//
+//go:noescape
+func scal1F32(n int, c, b *float32, x float32)

@@ -30,11 +30,15 @@
 // when built with the purego tag, or when [UseAsm] is false, a portable Go
 // micro-kernel with the same tile shapes is used.
 //
-// Very small products (under about a thousand multiply-adds) and products
-// with at most two rows or columns (matrix-vector products) skip the
-// packing and use direct loops with register accumulators; for the latter,
-// AVX2 helpers (four-row axpy and four-way dot products) do the bulk of the
-// work when the assembly kernels are in use.
+// Very small products (under about a thousand multiply-adds), products
+// with at most two rows or columns (matrix-vector products) and rank-one
+// updates (k = 1, an outer product, as in the weight gradient of a
+// matrix-vector product) skip the packing and use direct loops with
+// register accumulators; for the latter two, AVX2 helpers (one- and
+// four-row axpy and four-way dot products) do the bulk of the work when the
+// assembly kernels are in use. A column C = Aᵀ·b, whose dot products would
+// stride down A's columns, is computed as the row Cᵀ = bᵀ·A: axpy updates
+// by A's contiguous rows.
 //
 // # Parallelism
 //

@@ -30,6 +30,11 @@ var ParallelThreshold = 1 << 19
 // columns, where a 6-row or 8-column micro-tile would be mostly padding.
 var smallThreshold = 1024
 
+// rankOneMaxK is the largest k that a product with a contiguous op(B) row
+// takes through the unpacked axpy loops whatever its size (the tests set it
+// to 0 to exercise the blocked kernels with k = 1).
+var rankOneMaxK = 1
+
 // HasAsm reports whether assembly micro-kernels are available: the build is
 // for amd64 without the purego tag and the processor and operating system
 // support AVX2 and FMA.
@@ -138,8 +143,20 @@ func run[T float](p *problem[T], cfg *config[T]) {
 		scaleC(p, 0, m, 0, n)
 		return
 	}
+	if n == 1 && p.ldc == 1 && p.transA && m > 2 {
+		// a column C = Aᵀ·b, with the columns of op(A) strided: compute
+		// the row Cᵀ = bᵀ·A instead, as axpy updates by the rows of A
+		t := problem[T]{!p.transB, false, 1, m, k, p.alpha, p.b, p.ldb, p.a, p.lda, p.beta, p.c, m}
+		small(&t)
+		return
+	}
+	if k == 1 && p.transB && p.ldb == 1 {
+		p.transB, p.ldb = false, n // op(B) is one contiguous row either way
+	}
 	work := int64(m) * int64(n) * int64(k)
-	if work < int64(smallThreshold) || m <= 2 || n <= 2 {
+	if work < int64(smallThreshold) || m <= 2 || n <= 2 || (k <= rankOneMaxK && !p.transB) {
+		// a rank-one update (an outer product) is m axpy updates of C's
+		// rows: packing would only copy op(B)'s one row
 		small(p)
 		return
 	}

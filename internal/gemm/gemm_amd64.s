@@ -484,3 +484,103 @@ dot32sum:
 	VMOVSS X7, 12(AX)
 	VZEROUPPER
 	RET
+
+// Rank-one row helpers: AXPY1 adds x·b to c, SCAL1 sets c = x·b, over n
+// elements (n a multiple of 2·lanes).
+//	DX c, SI b, CX index, BX n, Y0 broadcast x, Y4, Y5 two vectors
+
+// func axpy1F64(n int, c, b *float64, x float64)
+TEXT ·axpy1F64(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), BX
+	MOVQ         c+8(FP), DX
+	MOVQ         b+16(FP), SI
+	VBROADCASTSD x+24(FP), Y0
+	XORQ         CX, CX
+	TESTQ        BX, BX
+	JZ           axpy1f64done
+
+axpy1f64loop:
+	VMOVUPD     (DX)(CX*8), Y4
+	VMOVUPD     32(DX)(CX*8), Y5
+	VFMADD231PD (SI)(CX*8), Y0, Y4
+	VFMADD231PD 32(SI)(CX*8), Y0, Y5
+	VMOVUPD     Y4, (DX)(CX*8)
+	VMOVUPD     Y5, 32(DX)(CX*8)
+	ADDQ        $8, CX
+	CMPQ        CX, BX
+	JLT         axpy1f64loop
+
+axpy1f64done:
+	VZEROUPPER
+	RET
+
+// func scal1F64(n int, c, b *float64, x float64)
+TEXT ·scal1F64(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), BX
+	MOVQ         c+8(FP), DX
+	MOVQ         b+16(FP), SI
+	VBROADCASTSD x+24(FP), Y0
+	XORQ         CX, CX
+	TESTQ        BX, BX
+	JZ           scal1f64done
+
+scal1f64loop:
+	VMULPD  (SI)(CX*8), Y0, Y4
+	VMULPD  32(SI)(CX*8), Y0, Y5
+	VMOVUPD Y4, (DX)(CX*8)
+	VMOVUPD Y5, 32(DX)(CX*8)
+	ADDQ    $8, CX
+	CMPQ    CX, BX
+	JLT     scal1f64loop
+
+scal1f64done:
+	VZEROUPPER
+	RET
+
+// func axpy1F32(n int, c, b *float32, x float32)
+TEXT ·axpy1F32(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), BX
+	MOVQ         c+8(FP), DX
+	MOVQ         b+16(FP), SI
+	VBROADCASTSS x+24(FP), Y0
+	XORQ         CX, CX
+	TESTQ        BX, BX
+	JZ           axpy1f32done
+
+axpy1f32loop:
+	VMOVUPS     (DX)(CX*4), Y4
+	VMOVUPS     32(DX)(CX*4), Y5
+	VFMADD231PS (SI)(CX*4), Y0, Y4
+	VFMADD231PS 32(SI)(CX*4), Y0, Y5
+	VMOVUPS     Y4, (DX)(CX*4)
+	VMOVUPS     Y5, 32(DX)(CX*4)
+	ADDQ        $16, CX
+	CMPQ        CX, BX
+	JLT         axpy1f32loop
+
+axpy1f32done:
+	VZEROUPPER
+	RET
+
+// func scal1F32(n int, c, b *float32, x float32)
+TEXT ·scal1F32(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), BX
+	MOVQ         c+8(FP), DX
+	MOVQ         b+16(FP), SI
+	VBROADCASTSS x+24(FP), Y0
+	XORQ         CX, CX
+	TESTQ        BX, BX
+	JZ           scal1f32done
+
+scal1f32loop:
+	VMULPS  (SI)(CX*4), Y0, Y4
+	VMULPS  32(SI)(CX*4), Y0, Y5
+	VMOVUPS Y4, (DX)(CX*4)
+	VMOVUPS Y5, 32(DX)(CX*4)
+	ADDQ    $16, CX
+	CMPQ    CX, BX
+	JLT     scal1f32loop
+
+scal1f32done:
+	VZEROUPPER
+	RET

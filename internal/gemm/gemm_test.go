@@ -218,13 +218,16 @@ func modes() []mode {
 
 // with runs f in mode md and restores the package state afterwards.
 func (md mode) with(f func()) {
-	oldAsm, oldSmall, oldPar, oldBudget, oldPack := UseAsm, smallThreshold, ParallelThreshold, bBudget, packAlways
+	oldAsm, oldSmall, oldPar, oldBudget, oldPack, oldRank1 := UseAsm, smallThreshold, ParallelThreshold, bBudget, packAlways, rankOneMaxK
 	old64, old32, oldg64, oldg32 := asmF64, asmF32, goF64, goF32
 	defer func() {
-		UseAsm, smallThreshold, ParallelThreshold, bBudget, packAlways = oldAsm, oldSmall, oldPar, oldBudget, oldPack
+		UseAsm, smallThreshold, ParallelThreshold, bBudget, packAlways, rankOneMaxK = oldAsm, oldSmall, oldPar, oldBudget, oldPack, oldRank1
 		asmF64, asmF32, goF64, goF32 = old64, old32, oldg64, oldg32
 	}()
 	UseAsm, smallThreshold, ParallelThreshold, packAlways = md.asm, md.small, md.parallel, md.packA
+	if md.small == 0 {
+		rankOneMaxK = 0 // rank-one updates through the blocked kernels too
+	}
 	if md.tiny {
 		// blocks a few tiles wide so that every loop of block runs often
 		for _, c := range []*config[float64]{&asmF64, &goF64} {
@@ -268,6 +271,8 @@ func TestShapes(t *testing.T) {
 		{31, 37, 41}, {64, 64, 64}, {65, 63, 67}, {100, 30, 260}, {25, 130, 300},
 		{150, 97, 11}, {2, 200, 3},
 		{1, 300, 517}, {301, 1, 515}, {2, 129, 300}, {130, 2, 257}, {1, 16, 16}, {33, 1, 64},
+		// W6's matrix-vector products and outer products (rank-one updates)
+		{256, 1, 256}, {3, 1, 50}, {67, 1, 33}, {256, 256, 1}, {37, 45, 1}, {64, 300, 1}, {3, 17, 1},
 	}
 	ab := [][2]float64{{1, 0}, {1, 1}, {-0.5, 2}, {2.5, -1}, {0, 0.5}}
 	forModes(t, func(t *testing.T) {
@@ -519,9 +524,11 @@ func TestAllocs(t *testing.T) {
 	x := make([]float32, 100)
 	y := make([]float32, 100)
 	for _, tr := range []bool{false, true} {
+		ldx := map[bool]int{false: 100, true: 1}[tr] // x as a 1×100 row or, transposed, 100×1
 		n := testing.AllocsPerRun(50, func() {
 			F32(false, tr, 1, 100, 100, 1, x, 100, a, 100, 0, y, 100)
 			F32(tr, false, 100, 1, 100, 1, a, 100, x, 1, 0, y, 1)
+			F32(false, tr, 100, 100, 1, 1, x, 1, x, ldx, 0, a, 100) // outer product
 		})
 		if n > 0 {
 			t.Errorf("matrix-vector (trans %v): %v allocations per call", tr, n)

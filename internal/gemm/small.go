@@ -4,20 +4,21 @@ import "unsafe"
 
 // small computes p without packing, reading A and B in place through their
 // row and column strides, for products too small to repay packing
-// (tiles) and for matrix-vector products and others with at most two rows
-// or columns, which can be large (vector).
+// (tiles) and for matrix-vector products, others with at most two rows
+// or columns, and rank-one updates, which can be large (vector).
 //
 // The operands are read through unsafe pointers; check has verified that
 // every element read lies inside its slice.
 func small[T float](p *problem[T]) {
-	if p.m <= 2 || p.n <= 2 {
+	if p.m <= 2 || p.n <= 2 || (p.k <= rankOneMaxK && !p.transB) {
 		vector(p)
 	} else {
 		tiles(p)
 	}
 }
 
-// vector computes a product with at most two rows or columns, streaming
+// vector computes a product with at most two rows or columns, or a
+// rank-one update (k = 1, B not transposed), streaming
 // through the large operand once per row or column of C: as axpy updates
 // of C's rows by rows of B when B is stored k×n and C is wide, and as dot
 // products of rows (or columns) of A and B otherwise, four at a time.
@@ -38,19 +39,25 @@ func vector[T float](p *problem[T]) {
 		if asm {
 			nv = n / step * step
 		}
+		r := k % 4 // rows of B added one at a time, before the groups of four
 		for i := 0; i < m; i++ {
 			crow := p.c[i*p.ldc : i*p.ldc+n]
-			switch p.beta {
-			case 0:
+			aq := func(q int) T { return p.alpha * p.a[i*ars+q*acs] }
+			q := 0
+			switch {
+			case p.beta == 0 && r > 0:
+				axpy1(asm, crow, b[:n], aq(0), true) // sets C: it is not read
+				q = 1
+			case p.beta == 0:
 				clear(crow)
-			case 1:
-			default:
+			case p.beta != 1:
 				for j := range crow {
 					crow[j] *= p.beta
 				}
 			}
-			aq := func(q int) T { return p.alpha * p.a[i*ars+q*acs] }
-			q := 0
+			for ; q < r; q++ {
+				axpy1(asm, crow, b[q*ldb:q*ldb+n], aq(q), false)
+			}
 			for ; q+4 <= k; q += 4 {
 				x0, x1, x2, x3 := aq(q), aq(q+1), aq(q+2), aq(q+3)
 				if nv > 0 {
@@ -65,14 +72,6 @@ func vector[T float](p *problem[T]) {
 				crow := crow[nv:][:len(b0)]
 				for j, v := range b0 {
 					crow[j] += x0*v + x1*b1[j] + x2*b2[j] + x3*b3[j]
-				}
-			}
-			for ; q < k; q++ {
-				x0 := aq(q)
-				b0 := b[q*ldb : q*ldb+n]
-				crow := crow[:len(b0)]
-				for j, v := range b0 {
-					crow[j] += x0 * v
 				}
 			}
 		}
@@ -137,6 +136,44 @@ func dots[T float](asm bool, k int, u unsafe.Pointer, ut, us int, v unsafe.Point
 		}
 	}
 	return d
+}
+
+// axpy1 adds x·b to c, or sets c to x·b (without reading c) if set, with
+// the assembly helpers (if asm) for the bulk of it; len(b) ≥ len(c).
+func axpy1[T float](asm bool, c, b []T, x T, set bool) {
+	var zero T
+	nv := 0
+	if asm {
+		nv = len(c) / (64 / int(unsafe.Sizeof(zero))) * (64 / int(unsafe.Sizeof(zero)))
+	}
+	if nv > 0 {
+		switch c := any(c).(type) {
+		case []float64:
+			b := any(b).([]float64)
+			if set {
+				scal1F64(nv, &c[0], &b[0], float64(x))
+			} else {
+				axpy1F64(nv, &c[0], &b[0], float64(x))
+			}
+		case []float32:
+			b := any(b).([]float32)
+			if set {
+				scal1F32(nv, &c[0], &b[0], float32(x))
+			} else {
+				axpy1F32(nv, &c[0], &b[0], float32(x))
+			}
+		}
+	}
+	c, b = c[nv:], b[nv:len(c)]
+	if set {
+		for j, v := range b {
+			c[j] = x * v
+		}
+		return
+	}
+	for j, v := range b {
+		c[j] += x * v
+	}
 }
 
 // axpy4 calls axpy4F64 or axpy4F32.

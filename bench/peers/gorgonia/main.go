@@ -47,6 +47,8 @@ func setup(workload string, p params, in map[string]input) (map[string]impl, str
 		return setupW8(p, in)
 	case "GEMM":
 		return setupGEMM(in)
+	case "W9":
+		return nil, "cannot run: Gorgonia v0.9 has no layer normalization, multi-head attention or GELU", nil
 	}
 	return nil, "not written for Gorgonia, which has no HVP, Jacobian or Hessian API", nil
 }
