@@ -1,6 +1,9 @@
 package sparse
 
 import (
+	"math"
+	"math/bits"
+
 	"github.com/chainrule/chainrule/ad"
 	"github.com/chainrule/chainrule/internal/workers"
 	"github.com/chainrule/chainrule/tensor"
@@ -10,45 +13,50 @@ import (
 // found at one point, a star colouring of it and the compressed
 // Hessian–vector products recorded once. Make one with NewHessianPlan and
 // evaluate it with Hessian or HessianTo. A plan is valid at the points
-// where f takes the path it took when the plan was made. It is not safe
-// for concurrent use.
+// where f takes the path it took when the plan was made. It is safe for
+// concurrent use: goroutines may evaluate one plan at once, each into a
+// destination of its own.
 type HessianPlan struct {
 	f       func(ad.Value) ad.Value
 	n       int
 	pattern *Pattern
 	colors  []int
 	ncolors int
-	seed    *tensor.Tensor // (k, n)
-	prog    *ad.Program    // x → the k products H·seed[c]
-	// dstIdx[c] and srcIdx[c]: the entries product c holds, and where
-	// in the product: dst.Val[dstIdx[c][t]] = product c [srcIdx[c][t]]
-	dstIdx, srcIdx [][]int32
+	seeds   []ad.Value  // the k seed vectors, inputs 1…k of prog
+	prog    *ad.Program // (x, seeds…) → the k products H·seed[c]
+	// src[e] says where entry e is read: row src[e]>>shift of product
+	// src[e]&(1<<shift−1); src64 replaces src when n << shift needs more
+	// than 32 bits
+	shift uint
+	src   []uint32
+	src64 []uint64
+	calls calls
 }
 
 // NewHessianPlan finds the Hessian pattern of the scalar function f at x
-// (HessianPattern), star-colours it (ColorStar) and works out, for each
-// entry, which compressed product holds it alone: entry (i, j) is read
-// from row i of the product with colour(j)'s directions when j is i's
-// only neighbour of that colour, and from row j of colour(i)'s otherwise,
-// which a star colouring guarantees is exact. It panics as HessianPattern
-// does.
+// (HessianPattern), star-colours it (ColorStar), works out, for each
+// entry, which compressed product holds it alone, and records (ad.Compile)
+// the products at x: entry (i, j) is read from row i of the product with
+// colour(j)'s directions when j is i's only neighbour of that colour, and
+// from row j of colour(i)'s otherwise, which a star colouring guarantees
+// is exact. It panics as HessianPattern does.
 func NewHessianPlan(f func(x ad.Value) ad.Value, x []float64) *HessianPlan {
 	pat := HessianPattern(f, x)
 	n := len(x)
 	colors, k := ColorStar(pat)
 	p := &HessianPlan{f: f, n: n, pattern: pat, colors: colors, ncolors: k}
-	seed := make([]float64, k*n)
-	for j, c := range colors {
-		seed[c*n+j] = 1
+	if k == 0 {
+		return p
 	}
-	p.seed = tensor.New(seed, max(k, 1), n)
-	// count[i][c]: neighbours of i (i itself excluded) with colour c
+	p.shift = uint(bits.Len(uint(k - 1)))
+	wide := uint64(n-1)<<p.shift > math.MaxUint32
+	if wide {
+		p.src64 = make([]uint64, pat.NNZ())
+	} else {
+		p.src = make([]uint32, pat.NNZ())
+	}
+	// count[c]: neighbours of row i (i itself excluded) with colour c
 	count := make([]int, k)
-	p.dstIdx, p.srcIdx = make([][]int32, k), make([][]int32, k)
-	take := func(c, e, i int) {
-		p.dstIdx[c] = append(p.dstIdx[c], int32(e))
-		p.srcIdx[c] = append(p.srcIdx[c], int32(i))
-	}
 	for i := range n {
 		row := pat.ColIdx[pat.RowPtr[i]:pat.RowPtr[i+1]]
 		for _, j := range row {
@@ -57,11 +65,14 @@ func NewHessianPlan(f func(x ad.Value) ad.Value, x []float64) *HessianPlan {
 			}
 		}
 		for t, j := range row {
-			e := pat.RowPtr[i] + t
+			s := uint64(j)<<p.shift | uint64(colors[i]) // product c(i), row j
 			if j == i || count[colors[j]] == 1 {
-				take(colors[j], e, i) // product c(j), row i
+				s = uint64(i)<<p.shift | uint64(colors[j]) // product c(j), row i
+			}
+			if wide {
+				p.src64[pat.RowPtr[i]+t] = s
 			} else {
-				take(colors[i], e, j) // product c(i), row j
+				p.src[pat.RowPtr[i]+t] = uint32(s)
 			}
 		}
 		for _, j := range row {
@@ -70,6 +81,36 @@ func NewHessianPlan(f func(x ad.Value) ad.Value, x []float64) *HessianPlan {
 			}
 		}
 	}
+	// the products are recorded side by side, each one forward-mode
+	// derivative of the reverse-mode gradient (ad.JVP of ad.Grad); the
+	// seeds are inputs rather than constants, so that the program reads
+	// each seed once rather than the several constants it would fold
+	// from it
+	p.seeds = make([]ad.Value, k)
+	for c := range k {
+		s := make([]float64, n)
+		for j, cj := range colors {
+			if cj == c {
+				s[j] = 1
+			}
+		}
+		p.seeds[c] = ad.New(s, n)
+	}
+	p.calls.extra = p.seeds
+	p.calls.gather = func(c *call) func(lo, hi int) {
+		if p.src64 != nil {
+			return gatherer(c, p.src64, p.shift)
+		}
+		return gatherer(c, p.src, p.shift)
+	}
+	grad := func(xs []ad.Value) ad.Value { return ad.Grad(f, xs[0]) }
+	p.prog = ad.Compile(func(in []ad.Value) []ad.Value {
+		hv := make([]ad.Value, k)
+		for c, s := range in[1:] {
+			_, hv[c] = ad.JVP(grad, in[:1], []ad.Value{s})
+		}
+		return hv
+	}, append([]ad.Value{ad.New(x, n)}, p.seeds...)...)
 	return p
 }
 
@@ -89,46 +130,39 @@ func (p *HessianPlan) Hessian(x []float64) *CSR {
 }
 
 // HessianTo writes the Hessian of f at x into dst.Val, dst having the
-// plan's pattern. It replays a program recorded (ad.Compile) at the first
-// call: one Hessian–vector product per colour, each a forward-mode
-// derivative of the reverse-mode gradient (ad.JVP of ad.Grad) along that
-// colour's directions, recorded side by side in one program. (One
-// ad.JVPBatch carrying all colours computes the same and was measured
-// 1.6× slower for the extended Rosenbrock function at n = 1e5: the
-// program replays k separate products over vectors of length n faster
-// than one product over k×n blocks broadcast against vectors.) The
-// entries are then gathered from the products on all cores. It panics with tensor.ErrShape if len(x) is not n or dst has
-// another pattern, and with tensor.ErrArg if dst is nil.
+// plan's pattern. It replays the program NewHessianPlan recorded: one
+// Hessian–vector product per colour, each a forward-mode derivative of the
+// reverse-mode gradient (ad.JVP of ad.Grad) along that colour's
+// directions, side by side in one program. (One ad.JVPBatch carrying all
+// colours computes the same and was measured 1.6× slower for the extended
+// Rosenbrock function at n = 1e5: the program replays k separate products
+// over vectors of length n faster than one product over k×n blocks
+// broadcast against vectors.) The entries are then gathered from the
+// products in one pass, on all cores. It reads x during the call and
+// keeps none of it. It panics with tensor.ErrShape if len(x) is not n or
+// dst has another pattern, and with tensor.ErrArg if dst is nil.
 func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 	const op = "sparse.HessianPlan.HessianTo"
 	checkCall(op, p.n, p.pattern, dst, x)
 	if p.ncolors == 0 {
 		return
 	}
-	xv := ad.New(x, p.n) // read during the call, not kept (no input is donated)
-	if p.prog == nil {
-		seeds := make([]ad.Value, p.ncolors)
-		for c := range seeds {
-			seeds[c] = ad.From(tensor.Slice(p.seed, 0, c, c+1).Reshape(p.n))
+	c := p.calls.get(x, p.n, dst.Val)
+	defer p.calls.put(c)
+	c.run(p.prog)
+	// memory-bound at large n: on all cores, like the program's kernels
+	workers.For(len(dst.Val), gatherPiece, c.gather)
+}
+
+// gatherer returns a function that sets c.dst[e], for lo ≤ e < hi, to row
+// src[e]>>shift of product src[e]&(1<<shift−1) in c.b.
+func gatherer[I uint32 | uint64](c *call, src []I, shift uint) func(lo, hi int) {
+	mask := I(1)<<shift - 1
+	return func(lo, hi int) {
+		d, b := c.dst[lo:hi], c.b
+		for t, s := range src[lo:hi] {
+			d[t] = b[s&mask][s>>shift]
 		}
-		grad := func(xs []ad.Value) ad.Value { return ad.Grad(p.f, xs[0]) }
-		p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
-			hv := make([]ad.Value, len(seeds))
-			for c, s := range seeds {
-				_, hv[c] = ad.JVP(grad, xs, []ad.Value{s})
-			}
-			return hv
-		}, xv)
-	}
-	for c, o := range p.prog.Run(xv) {
-		b, src, dsti := float64s(o.Tensor()), p.srcIdx[c], p.dstIdx[c]
-		// memory-bound at large n: on all cores, like the program's kernels
-		workers.For(len(dsti), gatherPiece, func(lo, hi int) {
-			s := src[lo:hi]
-			for t, e := range dsti[lo:hi] {
-				dst.Val[e] = b[s[t]]
-			}
-		})
 	}
 }
 

@@ -11,8 +11,9 @@ import (
 // the compressed evaluation recorded once. Make one with NewJacobianPlan
 // and evaluate it at many points with Jacobian or JacobianTo (the Newton
 // loop). A plan is valid at the points where f takes the path it took when
-// the plan was made (see the package documentation). It is not safe for
-// concurrent use.
+// the plan was made (see the package documentation). It is safe for
+// concurrent use: goroutines may evaluate one plan at once, each into a
+// destination of its own.
 type JacobianPlan struct {
 	f        func(ad.Value) ad.Value
 	n        int
@@ -21,29 +22,31 @@ type JacobianPlan struct {
 	mode     ad.Mode
 	colors   []int // of columns (Forward) or rows (Reverse)
 	ncolors  int
-	seed     *tensor.Tensor // Forward: (k, n); Reverse: (k, outShape...)
-	prog     *ad.Program    // Forward: x → compressed (k, m); Reverse: x → pulled back (k, n)
-	src      []int          // for each entry, where it is in the compressed result
+	prog     *ad.Program // Forward: x → compressed (k, m); Reverse: x → pulled back (k, n)
+	src      []int       // for each entry, where it is in the compressed result
+	calls    calls
 }
 
 // NewJacobianPlan finds the Jacobian pattern of f at x, colours its columns
-// for forward mode and its rows for reverse mode, and keeps the mode that
+// for forward mode and its rows for reverse mode, keeps the mode that
 // needs fewer colours (forward on a tie), as ad.Jacobian's Auto does by
-// sizes. f takes a vector of shape (n) and may return any shape. It panics
-// as JacobianPattern does.
+// sizes, and records (ad.Compile) the compressed evaluation at x. f takes
+// a vector of shape (n) and may return any shape. It panics as
+// JacobianPattern does.
 func NewJacobianPlan(f func(x ad.Value) ad.Value, x []float64) *JacobianPlan {
 	pat, shape := jacobianPattern("sparse.NewJacobianPlan", f, x)
 	p := &JacobianPlan{f: f, n: len(x), outShape: shape, pattern: pat}
 	cc, kc := ColorColumns(pat)
 	rc, kr := ColorRows(pat)
 	m := pat.Rows
+	var seedT *tensor.Tensor // Forward: (k, n); Reverse: (k, outShape...)
 	if kc <= kr {
 		p.mode, p.colors, p.ncolors = ad.Forward, cc, kc
 		seed := make([]float64, kc*p.n)
 		for j, c := range cc {
 			seed[c*p.n+j] = 1
 		}
-		p.seed = tensor.New(seed, kc, p.n)
+		seedT = tensor.New(seed, kc, p.n)
 		p.src = make([]int, pat.NNZ())
 		for i := range m {
 			for k := pat.RowPtr[i]; k < pat.RowPtr[i+1]; k++ {
@@ -56,13 +59,37 @@ func NewJacobianPlan(f func(x ad.Value) ad.Value, x []float64) *JacobianPlan {
 		for i, c := range rc {
 			seed[c*m+i] = 1
 		}
-		p.seed = tensor.New(seed, append([]int{kr}, shape...)...)
+		seedT = tensor.New(seed, append([]int{kr}, shape...)...)
 		p.src = make([]int, pat.NNZ())
 		for i := range m {
 			for k := pat.RowPtr[i]; k < pat.RowPtr[i+1]; k++ {
 				p.src[k] = rc[i]*p.n + pat.ColIdx[k] // pulled back[c, j]
 			}
 		}
+	}
+	if p.ncolors == 0 { // no entries
+		return p
+	}
+	p.calls.gather = func(c *call) func(lo, hi int) {
+		return func(lo, hi int) {
+			d, b := c.dst[lo:hi], c.b[0]
+			for k, s := range p.src[lo:hi] {
+				d[k] = b[s]
+			}
+		}
+	}
+	seed := ad.From(seedT)
+	fs := func(xs []ad.Value) ad.Value { return f(xs[0]) }
+	if p.mode == ad.Forward {
+		p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
+			_, t := ad.JVPBatch(fs, xs, []ad.Value{seed})
+			return []ad.Value{t}
+		}, ad.New(x, p.n))
+	} else {
+		p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
+			_, pull := ad.VJPBatch(fs, xs...)
+			return pull(seed)
+		}, ad.New(x, p.n))
 	}
 	return p
 }
@@ -89,42 +116,25 @@ func (p *JacobianPlan) Jacobian(x []float64) *CSR {
 }
 
 // JacobianTo writes the Jacobian of f at x into dst.Val, dst having the
-// plan's pattern (as Jacobian returns it). It replays a program recorded
-// (ad.Compile) at the first call: in forward mode one batched forward pass
+// plan's pattern (as Jacobian returns it). It replays the program
+// NewJacobianPlan recorded: in forward mode one batched forward pass
 // carrying one direction per column colour (ad.JVPBatch with the seed
 // matrix), in reverse mode one forward pass of f and one reverse sweep
 // carrying one cotangent per row colour (ad.VJPBatch with the seed
-// matrix). It
-// panics with tensor.ErrShape if len(x) is not n or dst has another
-// pattern, and with tensor.ErrArg if dst is nil.
+// matrix); then it gathers the entries on all cores. It reads x during
+// the call and keeps none of it. It panics with tensor.ErrShape if len(x)
+// is not n or dst has another pattern, and with tensor.ErrArg if dst is
+// nil.
 func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
 	const op = "sparse.JacobianPlan.JacobianTo"
 	checkCall(op, p.n, p.pattern, dst, x)
-	xv := ad.New(x, p.n) // read during the call, not kept (no input is donated)
-	if p.ncolors == 0 {  // no entries
+	if p.ncolors == 0 { // no entries
 		return
 	}
-	if p.prog == nil {
-		seed := ad.From(p.seed)
-		fs := func(xs []ad.Value) ad.Value { return p.f(xs[0]) }
-		if p.mode == ad.Forward {
-			p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
-				_, t := ad.JVPBatch(fs, xs, []ad.Value{seed})
-				return []ad.Value{t}
-			}, xv)
-		} else {
-			p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
-				_, pull := ad.VJPBatch(fs, xs...)
-				return pull(seed)
-			}, xv)
-		}
-	}
-	b := float64s(p.prog.Run(xv)[0].Tensor())
-	workers.For(len(p.src), gatherPiece, func(lo, hi int) {
-		for k, s := range p.src[lo:hi] {
-			dst.Val[lo+k] = b[s]
-		}
-	})
+	c := p.calls.get(x, p.n, dst.Val)
+	defer p.calls.put(c)
+	c.run(p.prog)
+	workers.For(len(dst.Val), gatherPiece, c.gather)
 }
 
 // Jacobian returns the Jacobian of f at x as a CSR, and the mode used, by
