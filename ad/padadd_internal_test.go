@@ -17,7 +17,7 @@ import (
 func TestPadAddOnePass(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 1))
 	cases := []struct {
-		shape             []int
+		shape              []int
 		axis, la, lb, s, u int // a: la long at s; b: lb long at u
 	}{
 		{[]int{10}, 0, 9, 9, 0, 1},
