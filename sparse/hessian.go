@@ -30,17 +30,53 @@ type HessianPlan struct {
 	shift uint
 	src   []uint32
 	src64 []uint64
+	subst *substitution // instead of src, for an acyclic colouring
 	calls calls
 }
 
+// Recovery is how a Hessian plan recovers the entries from the
+// compressed products.
+type Recovery int
+
+const (
+	// Direct star-colours the pattern (ColorStar) and reads every entry
+	// alone from one product: each entry carries the rounding error of
+	// one Hessian–vector product. The default.
+	Direct Recovery = iota
+	// Substitution colours the pattern acyclically (ColorAcyclic) when
+	// that needs fewer colours than a star colouring (2 rather than 3 for
+	// a tridiagonal Hessian), and solves for the entries along the
+	// two-coloured trees, each a product minus entries solved before (as
+	// SparseMatrixColorings' decompression = :substitution). Fewer
+	// products, but the rounding errors add up along a tree: an entry's
+	// error is relative to the largest entries of the rows on its path,
+	// not to the entry itself, so small entries beside large ones lose
+	// relative accuracy. Without fewer colours the plan recovers
+	// directly (HessianPlan.Acyclic reports which).
+	Substitution
+)
+
 // NewHessianPlan finds the Hessian pattern of the scalar function f at x
-// (HessianPattern), star-colours it (ColorStar), works out, for each
-// entry, which compressed product holds it alone, and records (ad.Compile)
-// the products at x: entry (i, j) is read from row i of the product with
-// colour(j)'s directions when j is i's only neighbour of that colour, and
-// from row j of colour(i)'s otherwise, which a star colouring guarantees
-// is exact. It panics as HessianPattern does.
-func NewHessianPlan(f func(x ad.Value) ad.Value, x []float64) *HessianPlan {
+// (HessianPattern), colours it, works out how each entry is recovered and
+// records (ad.Compile) the compressed products at x. By default (Direct),
+// the colouring is a star colouring (ColorStar) and entry (i, j) is read
+// from row i of the product with colour(j)'s directions when j is i's only
+// neighbour of that colour, and from row j of colour(i)'s otherwise, which
+// a star colouring guarantees is exact; with Substitution it may be an
+// acyclic colouring (see Recovery). It panics as HessianPattern does, and
+// with tensor.ErrArg for more than one Recovery or an unknown one.
+func NewHessianPlan(f func(x ad.Value) ad.Value, x []float64, recovery ...Recovery) *HessianPlan {
+	const op = "sparse.NewHessianPlan"
+	rec := Direct
+	switch {
+	case len(recovery) > 1:
+		tensor.Panicf(tensor.ErrArg, op, "%d recovery methods; want at most one", len(recovery))
+	case len(recovery) == 1:
+		rec = recovery[0]
+		if rec != Direct && rec != Substitution {
+			tensor.Panicf(tensor.ErrArg, op, "unknown recovery method %d", rec)
+		}
+	}
 	pat := HessianPattern(f, x)
 	n := len(x)
 	colors, k := ColorStar(pat)
@@ -48,16 +84,30 @@ func NewHessianPlan(f func(x ad.Value) ad.Value, x []float64) *HessianPlan {
 	if k == 0 {
 		return p
 	}
+	if rec == Substitution && k > 2 && substitutionWork(pat) <= maxSubstitutionWork {
+		if ca, ka := ColorAcyclic(pat); ka < k {
+			if s, ok := newSubstitution(pat, ca, ka); ok {
+				p.colors, p.ncolors, p.subst = ca, ka, s
+				colors, k = ca, ka
+			}
+		}
+	}
 	p.shift = uint(bits.Len(uint(k - 1)))
 	wide := uint64(n-1)<<p.shift > math.MaxUint32
-	if wide {
+	switch {
+	case p.subst != nil:
+		// entries solved by substitution
+	case wide:
 		p.src64 = make([]uint64, pat.NNZ())
-	} else {
+	default:
 		p.src = make([]uint32, pat.NNZ())
 	}
 	// count[c]: neighbours of row i (i itself excluded) with colour c
 	count := make([]int, k)
 	for i := range n {
+		if p.subst != nil {
+			break
+		}
 		row := pat.ColIdx[pat.RowPtr[i]:pat.RowPtr[i+1]]
 		for _, j := range row {
 			if j != i {
@@ -98,6 +148,9 @@ func NewHessianPlan(f func(x ad.Value) ad.Value, x []float64) *HessianPlan {
 	}
 	p.calls.extra = p.seeds
 	p.calls.gather = func(c *call) func(lo, hi int) {
+		if p.subst != nil {
+			return p.subst.diagonal(c)
+		}
 		if p.src64 != nil {
 			return gatherer(c, p.src64, p.shift)
 		}
@@ -117,9 +170,15 @@ func NewHessianPlan(f func(x ad.Value) ad.Value, x []float64) *HessianPlan {
 // Pattern returns the plan's Hessian pattern (shared, not to be modified).
 func (p *HessianPlan) Pattern() *Pattern { return p.pattern }
 
-// Colors returns the star colouring, shared, and the number of colours:
-// the number of Hessian–vector products one evaluation costs.
+// Colors returns the colouring, shared, and the number of colours: the
+// number of Hessian–vector products one evaluation costs.
 func (p *HessianPlan) Colors() ([]int, int) { return p.colors, p.ncolors }
+
+// Acyclic reports whether the plan's colouring is acyclic, its entries
+// solved by substitution (ColorAcyclic needed fewer colours than
+// ColorStar), rather than a star colouring whose entries are read
+// directly.
+func (p *HessianPlan) Acyclic() bool { return p.subst != nil }
 
 // Hessian returns the Hessian of f at x as a new CSR with the plan's
 // pattern. It panics with tensor.ErrShape if len(x) is not the plan's n.
@@ -150,6 +209,11 @@ func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 	c := p.calls.get(x, p.n, dst.Val)
 	defer p.calls.put(c)
 	c.run(p.prog)
+	if s := p.subst; s != nil {
+		workers.For(len(s.diag), gatherPiece, c.gather)
+		s.solve(dst.Val, c.b)
+		return
+	}
 	// memory-bound at large n: on all cores, like the program's kernels
 	workers.For(len(dst.Val), gatherPiece, c.gather)
 }
