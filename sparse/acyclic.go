@@ -218,16 +218,19 @@ func newSubstitution(p *Pattern, colors []int, k int) (*substitution, bool) {
 			}
 		}
 	}
-	var queue []int // i·k+c with one entry left: a leaf of its tree
-	for q, l := range left {
-		if l == 1 {
-			queue = append(queue, q)
+	// a stack of i·k+c with one entry left (a leaf of its tree), taken
+	// depth first from the lowest i, so that the steps run along the rows
+	// (a tridiagonal Hessian's from the first row to the last)
+	var stack []int
+	for q := len(left) - 1; q >= 0; q-- {
+		if left[q] == 1 {
+			stack = append(stack, q)
 		}
 	}
 	s.subPtr = append(s.subPtr, 0)
-	for len(queue) > 0 {
-		q := queue[0]
-		queue = queue[1:]
+	for len(stack) > 0 {
+		q := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
 		if left[q] != 1 {
 			continue // solved from the other end
 		}
@@ -251,7 +254,7 @@ func newSubstitution(p *Pattern, colors []int, k int) (*substitution, bool) {
 		left[q]--
 		r := j*k + colors[i]
 		if left[r]--; left[r] == 1 {
-			queue = append(queue, r)
+			stack = append(stack, r)
 		}
 	}
 	for _, l := range left {

@@ -197,8 +197,10 @@ func (p *HessianPlan) Hessian(x []float64) *CSR {
 // Rosenbrock function at n = 1e5: the program replays k separate products
 // over vectors of length n faster than one product over k×n blocks
 // broadcast against vectors.) The entries are then gathered from the
-// products in one pass, on all cores. It reads x during the call and
-// keeps none of it. It panics with tensor.ErrShape if len(x) is not n or
+// products in one pass on all cores, or, for an acyclic colouring, the
+// diagonal gathered and the rest solved by substitution in one sequential
+// pass. It reads x during the call and keeps none of it; it may be called
+// from several goroutines at once with different destinations. It panics with tensor.ErrShape if len(x) is not n or
 // dst has another pattern, and with tensor.ErrArg if dst is nil.
 func (p *HessianPlan) HessianTo(dst *CSR, x []float64) {
 	const op = "sparse.HessianPlan.HessianTo"

@@ -122,7 +122,8 @@ func (p *JacobianPlan) Jacobian(x []float64) *CSR {
 // matrix), in reverse mode one forward pass of f and one reverse sweep
 // carrying one cotangent per row colour (ad.VJPBatch with the seed
 // matrix); then it gathers the entries on all cores. It reads x during
-// the call and keeps none of it. It panics with tensor.ErrShape if len(x)
+// the call and keeps none of it; it may be called from several goroutines
+// at once with different destinations. It panics with tensor.ErrShape if len(x)
 // is not n or dst has another pattern, and with tensor.ErrArg if dst is
 // nil.
 func (p *JacobianPlan) JacobianTo(dst *CSR, x []float64) {
