@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
 )
 
 // call is the scratch of one evaluation of a plan: the program's inputs
@@ -27,9 +28,31 @@ type calls struct {
 	spare atomic.Pointer[call]
 	pool  sync.Pool
 	// extra are the program's inputs after x; gather makes a call's
-	// gathering function
+	// gathering function; fresh[o] says that output o is storage of the
+	// call's own, recycled when the call is done (see freshOutputs)
 	extra  []ad.Value
 	gather func(c *call) func(lo, hi int)
+	fresh  []bool
+}
+
+// freshOutputs runs prog twice on in and sets cs.fresh: an output is fresh
+// if each run returns it in storage of its own, neither the other run's
+// (a constant of the program, or an input, comes back the same: a
+// quadratic's Hessian–vector product, say) nor another output's. A call
+// hands fresh outputs back to tensor's storage cache once it has read
+// them, so that the next call reuses that storage instead of allocating
+// (and zeroing) it anew.
+func (cs *calls) freshOutputs(prog *ad.Program, in []ad.Value) {
+	a, b := prog.Run(in...), prog.Run(in...)
+	cs.fresh = make([]bool, len(a))
+	for i := range a {
+		cs.fresh[i] = a[i].Tensor().Storage() != b[i].Tensor().Storage()
+		for j := range a {
+			if j != i && (a[i].Tensor().Storage() == a[j].Tensor().Storage() || b[i].Tensor().Storage() == b[j].Tensor().Storage()) {
+				cs.fresh[i] = false
+			}
+		}
+	}
 }
 
 // get returns a call whose inputs are x (shape n) then cs.extra, and whose
@@ -58,10 +81,14 @@ func (c *call) run(prog *ad.Program) {
 	}
 }
 
-// put gives c back, holding on to none of the call's values. (The
-// outputs are not recycled: one may be a constant of the program, the
-// product with a quadratic's Hessian say.)
+// put recycles c's fresh outputs and gives c back, holding on to none of
+// the call's values.
 func (cs *calls) put(c *call) {
+	for i, o := range c.out {
+		if i < len(cs.fresh) && cs.fresh[i] {
+			tensor.Recycle(o.Tensor())
+		}
+	}
 	clear(c.out)
 	clear(c.b)
 	c.in[0], c.dst = ad.Value{}, nil

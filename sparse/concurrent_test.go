@@ -215,3 +215,40 @@ func TestGatherWide(t *testing.T) {
 		}
 	}
 }
+
+// TestConstantOutputs checks plans whose program returns a constant or an
+// input (a linear function's compressed Jacobian does not depend on x; a
+// Hessian–vector product of ½‖x‖² is the seed itself): such outputs must
+// not be handed to the storage cache after a call, so repeated
+// evaluations stay right, while the products of a plan that computes them
+// are recycled.
+func TestConstantOutputs(t *testing.T) {
+	const n = 6000 // above the sizes Compile lowers to scalar code
+	lin := func(x ad.Value) ad.Value {
+		return ad.Add(ad.Mul(ad.Scalar(3), x), ad.Pad(ad.Slice(x, 0, 1, n), 0, 0, 1))
+	}
+	half := func(x ad.Value) ad.Value { return ad.Mul(ad.Scalar(0.5), ad.Sum(ad.Square(x), false)) }
+	rng := rand.New(rand.NewPCG(5, 5))
+	jp, hp := NewJacobianPlan(lin, randomPoint(rng, n)), NewHessianPlan(half, randomPoint(rng, n))
+	if jp.calls.fresh[0] {
+		t.Error("a linear function's compressed Jacobian (a constant) is marked fresh")
+	}
+	if hr := NewHessianPlan(extRosenbrock, randomPoint(rng, n)); !hr.calls.fresh[0] {
+		t.Error("the Rosenbrock function's Hessian–vector products are not marked fresh")
+	}
+	for range 3 {
+		x := randomPoint(rng, n)
+		j, h := jp.Jacobian(x), hp.Hessian(x)
+		for i := range n {
+			if got := j.At(i, i); got != 3 {
+				t.Fatalf("J[%d,%d] = %v, want 3", i, i, got)
+			}
+			if i+1 < n && j.At(i, i+1) != 1 {
+				t.Fatalf("J[%d,%d] = %v, want 1", i, i+1, j.At(i, i+1))
+			}
+			if got := h.At(i, i); got != 1 {
+				t.Fatalf("H[%d,%d] = %v, want 1", i, i, got)
+			}
+		}
+	}
+}

@@ -157,13 +157,15 @@ func NewHessianPlan(f func(x ad.Value) ad.Value, x []float64, recovery ...Recove
 		return gatherer(c, p.src, p.shift)
 	}
 	grad := func(xs []ad.Value) ad.Value { return ad.Grad(f, xs[0]) }
+	in := append([]ad.Value{ad.New(x, n)}, p.seeds...)
 	p.prog = ad.Compile(func(in []ad.Value) []ad.Value {
 		hv := make([]ad.Value, k)
 		for c, s := range in[1:] {
 			_, hv[c] = ad.JVP(grad, in[:1], []ad.Value{s})
 		}
 		return hv
-	}, append([]ad.Value{ad.New(x, n)}, p.seeds...)...)
+	}, in...)
+	p.calls.freshOutputs(p.prog, in)
 	return p
 }
 

@@ -80,17 +80,19 @@ func NewJacobianPlan(f func(x ad.Value) ad.Value, x []float64) *JacobianPlan {
 	}
 	seed := ad.From(seedT)
 	fs := func(xs []ad.Value) ad.Value { return f(xs[0]) }
+	xv := ad.New(x, p.n)
 	if p.mode == ad.Forward {
 		p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
 			_, t := ad.JVPBatch(fs, xs, []ad.Value{seed})
 			return []ad.Value{t}
-		}, ad.New(x, p.n))
+		}, xv)
 	} else {
 		p.prog = ad.Compile(func(xs []ad.Value) []ad.Value {
 			_, pull := ad.VJPBatch(fs, xs...)
 			return pull(seed)
-		}, ad.New(x, p.n))
+		}, xv)
 	}
+	p.calls.freshOutputs(p.prog, []ad.Value{xv})
 	return p
 }
 
