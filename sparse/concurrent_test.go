@@ -17,8 +17,9 @@ type evaluator struct {
 	eval func(dst *CSR, x []float64)
 }
 
-// TestPlansConcurrent evaluates each kind of plan (forward and reverse
-// Jacobians, Hessians) from 8 goroutines at once, each at several points
+// TestPlansConcurrent evaluates each kind of plan (forward, reverse and
+// bidirectional Jacobians, Hessians read directly and by substitution)
+// from 8 goroutines at once, each at several points
 // in an order of its own, against the same plan evaluated serially (run
 // with -race: the plans share their programs, colourings and index
 // arrays, and each call needs scratch of its own). The serial Hessian of
@@ -34,6 +35,14 @@ func TestPlansConcurrent(t *testing.T) {
 		t.Fatalf("modes %v, %v; want Forward, Reverse", jf.Mode(), jr.Mode())
 	}
 	hr, hq := NewHessianPlan(extRosenbrock, x0), NewHessianPlan(randomScalar(rng, 40), x0[:40])
+	arrow := func(x ad.Value) ad.Value { // a dense row and column: both modes
+		y := ad.Add(ad.Mul(ad.Slice(x, 0, 0, 1), x), ad.Sin(x))
+		return ad.Add(y, ad.Pad(ad.Sum(ad.Square(x), true), 0, 0, x.Size()-1))
+	}
+	jb := NewJacobianPlan(arrow, x0[:60])
+	if jb.Mode() != ad.Auto {
+		t.Fatalf("arrowhead: mode %v, want both (auto)", jb.Mode())
+	}
 	hs := NewHessianPlan(extRosenbrock, x0, Substitution)
 	if _, k := hs.Colors(); !hs.Acyclic() || k != 2 {
 		t.Fatalf("Rosenbrock by substitution: acyclic %v with %d colours; want an acyclic 2-colouring", hs.Acyclic(), k)
@@ -44,6 +53,7 @@ func TestPlansConcurrent(t *testing.T) {
 		{"Rosenbrock Hessian", hr.Pattern(), hr.HessianTo},
 		{"random Hessian", hq.Pattern(), hq.HessianTo},
 		{"Rosenbrock Hessian by substitution", hs.Pattern(), hs.HessianTo},
+		{"bidirectional Jacobian", jb.Pattern(), jb.JacobianTo},
 	}
 	points := make([][]float64, 6)
 	for i := range points {

@@ -33,12 +33,19 @@
 //  2. Colouring. ColorColumns (forward mode), ColorRows (reverse mode),
 //     ColorStar and ColorAcyclic (symmetric Hessians) colour the pattern
 //     greedily in DSATUR order with iterated greedy recolouring.
+//     ColorBidirectional colours rows and columns at once (a star
+//     colouring of the bipartite graph), for Jacobians that need many
+//     colours both ways: an arrowhead, with a dense row and a dense
+//     column, needs n either way and 4 directions both ways.
 //  3. Evaluation. A JacobianPlan compresses columns and evaluates one
 //     ad.JVPBatch with the seed matrix, or, when rows need fewer colours,
 //     compresses rows and evaluates one ad.VJPBatch with the seed matrix
 //     (one forward pass and one reverse sweep carrying a cotangent per
 //     colour); either is recorded once by ad.Compile and replayed, and Mode
-//     reports the choice. A HessianPlan evaluates one forward-over-reverse
+//     reports the choice. When both need at least 8 colours and a
+//     bidirectional colouring fewer directions of both kinds together, the
+//     plan does both in one program, reading each entry from the product
+//     that holds it alone, and Mode reports ad.Auto. A HessianPlan evaluates one forward-over-reverse
 //     Hessian–vector product (ad.JVP of ad.Grad) per colour, all recorded
 //     in one program by ad.Compile. By default the colouring is a star
 //     colouring and every entry is read directly from one product; with
@@ -71,10 +78,4 @@
 // chooses between its branches elementwise without control flow, and both
 // branches count. A plan evaluated at a point where f takes another path
 // is wrong there; make a new plan when the path can change.
-//
-// # Not yet
-//
-// Jacobians that need many colours both ways (an arrowhead:
-// a dense row and a dense column) gain nothing from either; bidirectional
-// colouring is not implemented.
 package sparse
