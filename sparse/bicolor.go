@@ -17,7 +17,8 @@ package sparse
 // the columns of colour cols[j] (read from the forward product), or else
 // the only entry of column j among the rows of colour rows[i] (read from
 // the reverse product); and kr, kc, the numbers of row and column colours.
-// It star-colours the bipartite graph (ColorStar), reads each entry from
+// It star-colours the bipartite graph (as ColorStar does, in DSATUR order
+// only), reads each entry from
 // the forward product where it can, and seeds only the colours some entry
 // is read with.
 func ColorBidirectional(p *Pattern) (rows, cols []int, kr, kc int) {
@@ -42,7 +43,11 @@ func bicolor(p *Pattern) (rows, cols []int, fwd []bool) {
 		b.ColIdx = append(b.ColIdx, t.ColIdx[t.RowPtr[j]:t.RowPtr[j+1]]...)
 		b.RowPtr[m+j+1] = len(b.ColIdx)
 	}
-	colors, k := ColorStar(b)
+	// a star colouring in DSATUR order with iterated greedy recolouring:
+	// ColorStar's other orders cost a distance-2 graph, quadratic in a
+	// dense row's length here
+	colors, k := iterate(func(order []int) ([]int, int) { return greedyStar(b, order) },
+		dsatur(&graphAdj{ptr: b.RowPtr, idx: b.ColIdx}, m+n), min(2, b.NNZ()))
 	// count[c]: the entries of the current row (or column) of colour c
 	count := make([]int, k)
 	fwd = make([]bool, p.NNZ())
