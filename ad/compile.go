@@ -345,14 +345,7 @@ func (p *Program) combinePads() {
 var padAddPrim = &prim{
 	name: "pad_add",
 	impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor {
-		a, b, ax := t[0], t[1], p.axis
-		out := tensor.Pad(a, ax, p.start, p.shape[ax]-p.start-a.Shape()[ax])
-		region := tensor.Slice(out, ax, p.stop, p.stop+b.Shape()[ax])
-		if region.Storage() == out.Storage() { // a view: add b in place
-			region.AddInPlace(b)
-			return out
-		}
-		return tensor.Add(out, tensor.Pad(b, ax, p.stop, p.shape[ax]-p.stop-b.Shape()[ax]))
+		return padAdd(t[0], t[1], p.axis, p.start, p.stop, p.shape)
 	},
 }
 

@@ -54,7 +54,8 @@ func BenchmarkSparseJacobianBratu(b *testing.B) {
 
 // BenchmarkSparseHessianRosenbrock compares one evaluation of the extended
 // Rosenbrock function (n = 1e5), compiled, with one sparse Hessian from a
-// plan (3 colours; the target is at most 10 evaluations).
+// plan (3 star colours, or 2 acyclic ones with Substitution; the target
+// is at most 10 evaluations).
 func BenchmarkSparseHessianRosenbrock(b *testing.B) {
 	const n = 100000
 	x := make([]float64, n)
@@ -73,6 +74,13 @@ func BenchmarkSparseHessianRosenbrock(b *testing.B) {
 	b.Run("Hessian", func(b *testing.B) {
 		for b.Loop() {
 			plan.HessianTo(h, x)
+		}
+	})
+	splan := NewHessianPlan(extRosenbrock, x, Substitution) // 2 acyclic colours
+	sh := splan.Hessian(x)
+	b.Run("Hessian/substitution", func(b *testing.B) {
+		for b.Loop() {
+			splan.HessianTo(sh, x)
 		}
 	})
 }

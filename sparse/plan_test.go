@@ -242,6 +242,9 @@ func TestErrors(t *testing.T) {
 		"nil destination":     {func() { plan.JacobianTo(nil, x) }, tensor.ErrArg},
 		"nil Hessian dst":     {func() { NewHessianPlan(extRosenbrock, x).HessianTo(nil, x) }, tensor.ErrArg},
 		"star of non-square":  {func() { ColorStar(PatternOf(mat.NewDense(2, 3, nil))) }, tensor.ErrShape},
+		"acyclic non-square":  {func() { ColorAcyclic(PatternOf(mat.NewDense(2, 3, nil))) }, tensor.ErrShape},
+		"two recoveries":      {func() { NewHessianPlan(extRosenbrock, x, Direct, Substitution) }, tensor.ErrArg},
+		"unknown recovery":    {func() { NewHessianPlan(extRosenbrock, x, Recovery(7)) }, tensor.ErrArg},
 		"SymDense non-square": {func() { (&CSR{Pattern: PatternOf(mat.NewDense(2, 3, nil))}).SymDense() }, tensor.ErrShape},
 	}
 	for name, c := range cases {
