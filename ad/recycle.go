@@ -140,6 +140,25 @@ func (r *recycler) replace(old, g, sum Value) {
 	}
 }
 
+// kept returns the set of storage keys a finished transformation must not
+// recycle: that of the given values and of the tensors it exposed.
+func (t *trace) kept(groups ...[]Value) map[any]bool {
+	keep := map[any]bool{}
+	for _, vs := range groups {
+		for _, v := range vs {
+			if k := concreteStorage(v); k != nil {
+				keep[k] = true
+			}
+		}
+	}
+	for _, e := range t.exposed {
+		if k := e.Storage(); k != nil {
+			keep[k] = true
+		}
+	}
+	return keep
+}
+
 // recycleForward hands back the storage of the forward values of a
 // finished first-order Grad — every node's result — except what may
 // outlive it: the inputs xs, the gradients gs and the value y, constants
@@ -152,21 +171,9 @@ func (t *trace) recycleForward(xs, gs []Value, y Value) {
 	if !t.tensors {
 		return
 	}
-	keep := map[any]bool{}
+	keep := t.kept(xs, gs, []Value{y})
 	pin := func(v Value) {
 		if k := concreteStorage(v); k != nil {
-			keep[k] = true
-		}
-	}
-	for _, v := range xs {
-		pin(v)
-	}
-	for _, v := range gs {
-		pin(v)
-	}
-	pin(y)
-	for _, e := range t.exposed {
-		if k := e.Storage(); k != nil {
 			keep[k] = true
 		}
 	}
@@ -262,25 +269,7 @@ func (t *trace) recycleDuals(primals, tangents []Value, yp, yt Value) {
 			return // nested under another trace
 		}
 	}
-	keep := map[any]bool{}
-	pin := func(v Value) {
-		if k := concreteStorage(v); k != nil {
-			keep[k] = true
-		}
-	}
-	for _, v := range primals {
-		pin(v)
-	}
-	for _, v := range tangents {
-		pin(v)
-	}
-	pin(yp)
-	pin(yt)
-	for _, e := range t.exposed {
-		if k := e.Storage(); k != nil {
-			keep[k] = true
-		}
-	}
+	keep := t.kept(primals, tangents, []Value{yp, yt})
 	var dead []*tensor.Tensor
 	add := func(v Value) {
 		if k := concreteStorage(v); k != nil && !keep[k] {

@@ -231,20 +231,7 @@ func TestGradRecyclingNested(t *testing.T) {
 // far fewer bytes than with it off.
 func TestGradRecyclingReusesStorage(t *testing.T) {
 	x := ad.From(tensor.Rand(seeded(1), -1, 1, 20000))
-	bytes := func() uint64 {
-		ad.ValueAndGrad(rosenN, x) // warm the pools
-		var a, b runtime.MemStats
-		runtime.ReadMemStats(&a)
-		for range 5 {
-			ad.ValueAndGrad(rosenN, x)
-		}
-		runtime.ReadMemStats(&b)
-		return b.TotalAlloc - a.TotalAlloc
-	}
-	restore := ad.SetRecycling(false)
-	off := bytes()
-	restore()
-	on := bytes()
+	on, off := allocatedWithRecycling(func() { ad.ValueAndGrad(rosenN, x) })
 	t.Logf("5 gradients allocated %d bytes with recycling, %d without", on, off)
 	if float64(on) > 0.75*float64(off) {
 		t.Errorf("recycling allocated %d bytes, %d without", on, off)
@@ -382,14 +369,10 @@ func TestJVPRecyclingKeepsWhatEscapes(t *testing.T) {
 	var escaped ad.Value
 	f := func(x ad.Value) ad.Value {
 		k := ad.Exp(ad.Mul(x, ad.Scalar(0.5)))
-		kept = k.Tensor()
-		keptAt = kept.Clone()
 		s := ad.Cos(x)
-		stopped = ad.StopGradient(s).Tensor()
-		stoppedAt = stopped.Clone()
-		r := ad.Reshape(ad.StopGradient(ad.Sin(k)), 60, 100)
-		shaped = r.Tensor()
-		shapedAt = shaped.Clone()
+		kept, keptAt = handOut(k)
+		stopped, stoppedAt = handOut(ad.StopGradient(s))
+		shaped, shapedAt = handOut(ad.Reshape(ad.StopGradient(ad.Sin(k)), 60, 100))
 		escaped = ad.Sin(x)
 		return ad.Sum(ad.Mul(shift(ad.Mul(escaped, k)), constant(s)), false)
 	}
@@ -424,22 +407,34 @@ func TestJVPRecyclingKeepsWhatEscapes(t *testing.T) {
 // the pool: they allocate far fewer bytes than with it off.
 func TestHVPRecyclingReusesStorage(t *testing.T) {
 	x, v := ad.From(tensor.Rand(seeded(1), -1, 1, 20000)), ad.From(tensor.RandN(seeded(2), 20000))
+	on, off := allocatedWithRecycling(func() { ad.HVP(rosenN, x, v) })
+	t.Logf("5 HVPs allocated %d bytes with recycling, %d without", on, off)
+	if float64(on) > 0.5*float64(off) {
+		t.Errorf("recycling allocated %d bytes, %d without", on, off)
+	}
+}
+
+// allocatedWithRecycling returns the bytes five calls of f allocate, after
+// one call that warms the pools, with recycling on and with it off.
+func allocatedWithRecycling(f func()) (on, off uint64) {
 	bytes := func() uint64 {
-		ad.HVP(rosenN, x, v) // warm the pools
+		f()
 		var a, b runtime.MemStats
 		runtime.ReadMemStats(&a)
 		for range 5 {
-			ad.HVP(rosenN, x, v)
+			f()
 		}
 		runtime.ReadMemStats(&b)
 		return b.TotalAlloc - a.TotalAlloc
 	}
 	restore := ad.SetRecycling(false)
-	off := bytes()
+	off = bytes()
 	restore()
-	on := bytes()
-	t.Logf("5 HVPs allocated %d bytes with recycling, %d without", on, off)
-	if float64(on) > 0.5*float64(off) {
-		t.Errorf("recycling allocated %d bytes, %d without", on, off)
-	}
+	return bytes(), off
+}
+
+// handOut returns v's tensor, as Tensor hands it out, and a copy of it now.
+func handOut(v ad.Value) (t, now *tensor.Tensor) {
+	t = v.Tensor()
+	return t, t.Clone()
 }
