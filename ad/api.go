@@ -272,13 +272,20 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 	check("jvp", y)
 	t.done = true
 	yp, own := t.lower(y)
-	if !own || y.tangent().IsZero() {
+	var yt Value
+	if own {
+		yt = y.tangent()
+	}
+	if recycling {
+		t.recycleDuals(primals, tangents, yp, yt)
+	}
+	if yt.IsZero() {
 		if b > 0 && k == nil {
 			tensor.Panicf(tensor.ErrArg, "jvp", "every tangent is a symbolic zero: the batch size is unknown")
 		}
 		return yp, wrap(yp.DType().Zeros(append(slices.Clone(k), yp.Shape()...)...))
 	}
-	return yp, y.tangent()
+	return yp, yt
 }
 
 // Derivative returns df/dx at x for a function of one scalar, by forward

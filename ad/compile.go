@@ -61,7 +61,9 @@ type Program struct {
 	inLast     []int                            // per input: the instruction that last reads its storage, or -1 to keep it
 	donate     [][]int32                        // per step: donated inputs whose storage dies there
 	constStore map[any]bool                     // the storage of the constants
-	cse        map[cseKey]int32                 // recording: instructions seen
+	cse        map[uint64]int32                 // recording: instructions seen, by argument registers (cseKey) → the latest of their cseEnts
+	cseEnts    []cseEnt                         // recording: per instruction seen, its prim and output, chained by arguments
+	cseArg     []uint8                          // recording: per register, whether an instruction seen has it as first (1) or second (2) argument
 	consts     map[uint64]int32                 // recording: scalar constants' registers
 	argBuf     []int32                          // recording: the instructions' argument registers
 }
@@ -94,7 +96,7 @@ func Compile[F Func | ~func([]Value) []Value](f F, xs ...Value) *Program {
 	g := fnMulti("compile", f)
 	check("compile", xs...)
 	t := newTrace(stageTrace)
-	p := &Program{nin: len(xs), cse: map[cseKey]int32{}, consts: map[uint64]int32{}, scratch: &scratch{}}
+	p := &Program{nin: len(xs), cse: map[uint64]int32{}, consts: map[uint64]int32{}, scratch: &scratch{}}
 	for _, x := range xs {
 		p.inputs = append(p.inputs, inputSpec{slices.Clone(x.Shape()), x.DType(), x.isScalar()})
 	}
@@ -121,7 +123,7 @@ func Compile[F Func | ~func([]Value) []Value](f F, xs ...Value) *Program {
 	}
 	p.prune()
 	p.combinePads()
-	p.cse, p.consts, p.argBuf = nil, nil, nil
+	p.cse, p.cseEnts, p.cseArg, p.consts, p.argBuf = nil, nil, nil, nil, nil
 	p.ninstr = len(p.code)
 	p.lowerScalar()
 	if p.scalar != nil { // no storage to recycle, nothing to fuse
@@ -156,6 +158,9 @@ func (p *Program) args(n int) []int32 {
 
 // reg appends a register holding v and returns its index.
 func (p *Program) reg(v Value) int32 {
+	if len(p.vals) == cap(p.vals) {
+		p.vals = slices.Grow(p.vals, len(p.vals)) // double: append grows large slices by 1.25×, copying each value ~5 times
+	}
 	p.vals = append(p.vals, v)
 	return int32(len(p.vals) - 1)
 }
@@ -203,28 +208,72 @@ func (t *trace) processStage(pr *prim, prm *params, args []Value) Value {
 			}
 		}
 	}
-	key := cseKey{p: pr, a: -1, b: -1}
+	var key uint64
+	seen := int32(-2) // the latest instruction with key's arguments, -1 for none; -2: no CSE
 	if prm == nil && len(regs) <= 2 {
-		key.a = regs[0]
+		b := int32(-1)
 		if len(regs) == 2 {
-			key.b = regs[1]
+			b = regs[1]
 		}
-		if r, ok := prog.cse[key]; ok {
-			return t.newTracer(prog.vals[r], Value{}, r)
+		key, seen = cseKey(regs[0], b), -1
+		// a register no instruction seen had as that argument (a value
+		// just made, in a recurrence) cannot match: skip the map
+		if prog.argOf(regs[0])&1 != 0 && (b < 0 || prog.argOf(b)&2 != 0) {
+			if h, ok := prog.cse[key]; ok {
+				seen = h
+				for e := h; e >= 0; e = prog.cseEnts[e].next {
+					if en := prog.cseEnts[e]; en.p == pr {
+						return t.newTracer(prog.vals[en.out], Value{}, en.out)
+					}
+				}
+			}
 		}
 	}
 	out := eval(pr, prm, vals)
 	r := prog.reg(out)
+	if len(prog.code) == cap(prog.code) {
+		prog.code = slices.Grow(prog.code, len(prog.code)) // double, as in reg
+	}
 	prog.code = append(prog.code, instr{p: pr, prm: prm, args: regs, out: r})
-	if key.a >= 0 {
-		prog.cse[key] = r
+	if seen > -2 {
+		prog.cseEnts = append(prog.cseEnts, cseEnt{p: pr, out: r, next: seen})
+		prog.cse[key] = int32(len(prog.cseEnts) - 1)
+		prog.markArg(regs[0], 1)
+		if len(regs) == 2 {
+			prog.markArg(regs[1], 2)
+		}
 	}
 	return t.newTracer(out, Value{}, r)
 }
 
-type cseKey struct {
-	p    *prim
-	a, b int32
+// argOf returns register r's cseArg flags.
+func (p *Program) argOf(r int32) uint8 {
+	if int(r) < len(p.cseArg) {
+		return p.cseArg[r]
+	}
+	return 0
+}
+
+// markArg sets flag f of register r in cseArg.
+func (p *Program) markArg(r int32, f uint8) {
+	if int(r) >= len(p.cseArg) {
+		p.cseArg = slices.Grow(p.cseArg, max(int(r)+1, 2*len(p.cseArg))-len(p.cseArg))
+		p.cseArg = p.cseArg[:cap(p.cseArg)]
+	}
+	p.cseArg[r] |= f
+}
+
+// cseKey returns the key of an instruction's argument registers a and b
+// (-1 for none) in Program.cse: one machine word, which Go's maps hash
+// fast, with the prims of the instructions over the same arguments (a
+// handful at most) chained in cseEnts.
+func cseKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
+
+// cseEnt is an instruction seen while recording: its prim, its output
+// register and the previous instruction over the same arguments, or -1.
+type cseEnt struct {
+	p         *prim
+	out, next int32
 }
 
 // simplify returns the argument that x·1, 1·x, x+0, 0+x or x-0 equals, if

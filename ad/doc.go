@@ -129,8 +129,12 @@
 // inside f is valid only inside f: call Tensor there to keep it (the
 // tensor it returns is never recycled). A Value that escapes f and is used
 // after Grad returns panics with tensor.ErrGraph. VJP keeps its graph for
-// its pull-back and recycles only its sweeps' cotangents; nested
-// differentiation recycles nothing.
+// its pull-back and recycles only its sweeps' cotangents. JVP (and JVPBatch,
+// HVP, JacFwd, Hessian) hands back the primals and tangents of its tracers
+// when it returns, keeping the same things (and the tangents custom rules
+// see), and so, in forward over reverse, everything the inner Grad
+// computed. Differentiation nested inside an outer Grad, or under Compile or
+// Vmap, recycles nothing: an outer trace may hold the values.
 //
 // # Graph capture
 //

@@ -134,14 +134,14 @@ type trace struct {
 	ne      int32        // how many operands are in use
 	cts     []Value      // reverse: the adjoints of a sweep, reused if reuse is set
 	reuse   bool
-	tensors bool     // reverse: the tape holds a tensor (not only inline scalars)
+	tensors bool     // reverse: the tape holds a tensor (not only inline scalars); jvp: a dual does
 	duals   [][]dual // jvp: primals and tangents, in chunks
 	prog    *Program // stage: the program being recorded
 	nd      int32    // how many duals there are
 	done    bool
-	exposed []*tensor.Tensor // reverse: concrete values handed out by Tensor or StopGradient while recording
+	exposed []*tensor.Tensor // reverse, jvp: concrete values handed out by Tensor or StopGradient while recording (jvp: also constants and values user code saw), never recycled
 	expMu   sync.Mutex       // guards exposed: Tensor may be called from several goroutines
-	freed   bool             // reverse: the forward values were recycled (see recycleForward)
+	freed   bool             // reverse, jvp: the forward values or duals were recycled (see recycleForward, recycleDuals)
 
 	vsize     int       // batch: how many values a tracer stands for (stacked, as its dual's primal)
 	fallbacks *[]string // batch: where to note prims run per element, if set
@@ -281,6 +281,7 @@ func (t *trace) newTracer(primal, tangent Value, n int32) Value {
 		n = t.nd
 		t.duals[n/chunk][n%chunk] = dual{primal, tangent}
 		t.nd++
+		t.tensors = t.tensors || primal.t != scalarT || (tangent.t != nil && tangent.t != scalarT)
 	}
 	id := int64(uint32(n))
 	if primal.t == scalarT && primal.tc == nil {
@@ -403,13 +404,22 @@ func (t *trace) processJVP(p *prim, prm *params, args []Value) Value {
 		if pr, own := t.lower(a); own {
 			prims[i], tans[i] = pr, a.tangent()
 			live = live || !tans[i].IsZero()
+		} else if a.tc == nil {
+			t.keep(a) // a constant from outside: its storage is not the trace's
 		}
 	}
 	if !live || p.nondiff { // symbolic zero: no tangent work at all
-		return bind(p, prm, prims...)
+		out := bind(p, prm, prims...)
+		t.keepShared(out, prims) // a constant sharing a dual's storage may outlive the trace
+		return out
 	}
 	if p.full != nil {
+		// user code (a custom rule, a checkpoint) sees the arguments and
+		// makes the results: it may keep any of them
+		t.keep(prims...)
+		t.keep(tans...)
 		out, tan := p.full(prims, tans, t.batch)
+		t.keep(out, tan)
 		if tan.IsZero() {
 			return out
 		}
@@ -439,6 +449,7 @@ func (t *trace) tangentOf(p *prim, prm *params, prims, tans []Value, out Value) 
 // arguments of tangent × local derivative, broadcast to the output.
 func (t *trace) jvpLocal(p *prim, prm *params, prims, tans []Value, out Value) Value {
 	var acc Value
+	fresh := false // acc is a temporary made here
 	for i, ti := range tans {
 		if ti.IsZero() {
 			continue
@@ -450,13 +461,23 @@ func (t *trace) jvpLocal(p *prim, prm *params, prims, tans []Value, out Value) V
 		if t.batch > 0 { // align the argument's dims with the output's, after the batch dims
 			ti = alignBatch(ti, t.batch, out.Rank())
 		}
+		tmp := false
 		if !isIdentity(l) {
-			ti = p.chain(i, ti, l)
+			g := p.chain(i, ti, l)
+			dropTemp(l, g, prims, tans, out)
+			ti, tmp = g, true
 		}
 		if acc.IsZero() {
-			acc = ti
+			acc, fresh = ti, tmp
 		} else {
-			acc = Add(acc, ti)
+			sum := Add(acc, ti)
+			if fresh {
+				dropTemp(acc, sum, prims, tans, out)
+			}
+			if tmp {
+				dropTemp(ti, sum, prims, tans, out)
+			}
+			acc, fresh = sum, true
 		}
 	}
 	if acc.IsZero() {
@@ -464,7 +485,11 @@ func (t *trace) jvpLocal(p *prim, prm *params, prims, tans []Value, out Value) V
 	}
 	want := append(append([]int(nil), batchDims(tans, t.batch)...), out.Shape()...)
 	if !sameShape(acc.Shape(), want) {
-		acc = BroadcastTo(acc, want...)
+		b := BroadcastTo(acc, want...)
+		if fresh {
+			dropTemp(acc, b, prims, tans, out)
+		}
+		acc = b
 	}
 	return acc
 }

@@ -140,6 +140,25 @@ func (r *recycler) replace(old, g, sum Value) {
 	}
 }
 
+// kept returns the set of storage keys a finished transformation must not
+// recycle: that of the given values and of the tensors it exposed.
+func (t *trace) kept(groups ...[]Value) map[any]bool {
+	keep := map[any]bool{}
+	for _, vs := range groups {
+		for _, v := range vs {
+			if k := concreteStorage(v); k != nil {
+				keep[k] = true
+			}
+		}
+	}
+	for _, e := range t.exposed {
+		if k := e.Storage(); k != nil {
+			keep[k] = true
+		}
+	}
+	return keep
+}
+
 // recycleForward hands back the storage of the forward values of a
 // finished first-order Grad — every node's result — except what may
 // outlive it: the inputs xs, the gradients gs and the value y, constants
@@ -152,21 +171,9 @@ func (t *trace) recycleForward(xs, gs []Value, y Value) {
 	if !t.tensors {
 		return
 	}
-	keep := map[any]bool{}
+	keep := t.kept(xs, gs, []Value{y})
 	pin := func(v Value) {
 		if k := concreteStorage(v); k != nil {
-			keep[k] = true
-		}
-	}
-	for _, v := range xs {
-		pin(v)
-	}
-	for _, v := range gs {
-		pin(v)
-	}
-	pin(y)
-	for _, e := range t.exposed {
-		if k := e.Storage(); k != nil {
 			keep[k] = true
 		}
 	}
@@ -207,4 +214,100 @@ func (t *trace) recycleForward(xs, gs []Value, y Value) {
 		tensor.Recycle(d)
 	}
 	t.freed = len(dead) > 0
+}
+
+// Recycling duals: a JVP's tracers pair a primal with a tangent, each a
+// fresh array for a tensor op, and none outlives the JVP except its
+// result. When the function returns, recycleDuals hands their storage back
+// to package tensor's cache, so that the next forward-mode pass — a
+// Hessian-vector product run in a loop, say — takes memory that is still
+// hot instead of fresh pages. Kept: the primals and tangents passed in,
+// the result, constants the function combined with tracers, values handed
+// out by Tensor or StopGradient, constants made from a dual's storage by a
+// non-differentiable op, and whatever user code (custom rules,
+// checkpoints) saw or returned; storage shared by views is recycled once.
+// Nothing is recycled under nesting, when the duals are tracers of an
+// outer trace.
+
+// keep records that the storage of vs must outlive t (for a JVP trace).
+func (t *trace) keep(vs ...Value) {
+	for _, v := range vs {
+		if v.t == nil || v.t == scalarT {
+			continue
+		}
+		t.expMu.Lock()
+		t.exposed = append(t.exposed, v.t)
+		t.expMu.Unlock()
+	}
+}
+
+// keepShared keeps out, a constant result of a non-differentiable op, if
+// it shares the storage of one of the arguments.
+func (t *trace) keepShared(out Value, args []Value) {
+	k := storage(out)
+	if k == nil {
+		return
+	}
+	for _, a := range args {
+		if storage(a) == k {
+			t.keep(out)
+			return
+		}
+	}
+}
+
+// recycleDuals recycles the storage of the primals and tangents of t, a
+// finished JVP trace with the given inputs and result, except what may
+// outlive it (see above). Tracers of t that escaped the function then
+// panic when read (see Value.live).
+func (t *trace) recycleDuals(primals, tangents []Value, yp, yt Value) {
+	if !t.tensors {
+		return
+	}
+	for i := int32(0); i < t.nd; i++ {
+		if d := t.duals[i/chunk][i%chunk]; d.primal.tc != nil || d.tangent.tc != nil {
+			return // nested under another trace
+		}
+	}
+	keep := t.kept(primals, tangents, []Value{yp, yt})
+	var dead []*tensor.Tensor
+	add := func(v Value) {
+		if k := concreteStorage(v); k != nil && !keep[k] {
+			keep[k] = true // once per storage
+			dead = append(dead, v.t)
+		}
+	}
+	for i := int32(0); i < t.nd; i++ {
+		d := t.duals[i/chunk][i%chunk]
+		add(d.primal)
+		add(d.tangent)
+	}
+	for _, d := range dead {
+		tensor.Recycle(d)
+	}
+	t.freed = len(dead) > 0
+}
+
+// dropTemp recycles v, a temporary of a forward rule (a local derivative,
+// a product or partial sum of tangents) that went into result, if
+// recycling is on and no trace can hold it: v and result are constants
+// (so that nothing recorded v), and v's storage is neither result's nor
+// that of any of the rule's primals, tangents or output, which a local
+// derivative may return as it is or as a view.
+func dropTemp(v, result Value, prims, tans []Value, out Value) {
+	if !recycling || v.tc != nil || result.tc != nil {
+		return
+	}
+	k := storage(v)
+	if k == nil || k == storage(result) || k == concreteStorage(out) {
+		return
+	}
+	for _, vs := range [2][]Value{prims, tans} {
+		for _, a := range vs {
+			if concreteStorage(a) == k {
+				return
+			}
+		}
+	}
+	tensor.Recycle(v.t)
 }

@@ -208,8 +208,9 @@ func TestGradRecyclingConcurrent(t *testing.T) {
 	}
 }
 
-// Nested differentiation does not recycle (an outer trace may hold the
-// inner sweep's values): Hessians agree with recycling on and off.
+// Nested differentiation recycles only at the outermost JVP (an outer
+// trace may hold an inner sweep's values): Hessians agree with recycling
+// on and off.
 func TestGradRecyclingNested(t *testing.T) {
 	x := ad.From(tensor.Rand(seeded(3), -1, 1, 70))
 	restore := ad.SetRecycling(false)
@@ -230,20 +231,7 @@ func TestGradRecyclingNested(t *testing.T) {
 // far fewer bytes than with it off.
 func TestGradRecyclingReusesStorage(t *testing.T) {
 	x := ad.From(tensor.Rand(seeded(1), -1, 1, 20000))
-	bytes := func() uint64 {
-		ad.ValueAndGrad(rosenN, x) // warm the pools
-		var a, b runtime.MemStats
-		runtime.ReadMemStats(&a)
-		for range 5 {
-			ad.ValueAndGrad(rosenN, x)
-		}
-		runtime.ReadMemStats(&b)
-		return b.TotalAlloc - a.TotalAlloc
-	}
-	restore := ad.SetRecycling(false)
-	off := bytes()
-	restore()
-	on := bytes()
+	on, off := allocatedWithRecycling(func() { ad.ValueAndGrad(rosenN, x) })
 	t.Logf("5 gradients allocated %d bytes with recycling, %d without", on, off)
 	if float64(on) > 0.75*float64(off) {
 		t.Errorf("recycling allocated %d bytes, %d without", on, off)
@@ -306,5 +294,174 @@ func TestGradCacheBounded(t *testing.T) {
 	}
 	if h := tensor.CachedBytes(); h > 0 {
 		t.Errorf("%d bytes still cached with the program idle", h)
+	}
+}
+
+// With recycling, repeated JVPs and Hessian-vector products (forward over
+// reverse, which recycles the duals of the outer JVP) equal, bit for bit,
+// those computed with it off; no input, tangent or captured constant
+// changes, and results kept across rounds stay intact.
+func TestJVPRecyclingMatchesFresh(t *testing.T) {
+	for _, c := range recycleCases() {
+		tans := make([]ad.Value, len(c.xs))
+		inputs := make([]*tensor.Tensor, 2*len(c.xs))
+		for i, x := range c.xs {
+			tans[i] = ad.From(tensor.RandN(seeded(uint64(40+i)), x.Shape()...))
+			inputs[i], inputs[len(c.xs)+i] = x.Tensor().Clone(), tans[i].Tensor().Clone()
+		}
+		hvp := func(xs []ad.Value) ad.Value {
+			return ad.HVP(func(y ad.Value) ad.Value { return c.f([]ad.Value{y}) }, xs[0], tans[0])
+		}
+		if len(c.xs) > 1 {
+			hvp = func(xs []ad.Value) ad.Value { // along the first argument
+				return ad.HVP(func(y ad.Value) ad.Value { return c.f(append([]ad.Value{y}, xs[1:]...)) }, xs[0], tans[0])
+			}
+		}
+		restore := ad.SetRecycling(false)
+		wantY, wantT := ad.JVP(c.f, c.xs, tans)
+		wantH := hvp(c.xs)
+		restore()
+		for round := 0; round < 4; round++ {
+			y, tan := ad.JVP(c.f, c.xs, tans)
+			if !tensor.Equal(y.Tensor(), wantY.Tensor()) || !tensor.Equal(tan.Tensor(), wantT.Tensor()) {
+				t.Errorf("%s, round %d: JVP differs from the one computed without recycling", c.name, round)
+			}
+			if h := hvp(c.xs); !tensor.Equal(h.Tensor(), wantH.Tensor()) {
+				t.Errorf("%s, round %d: HVP differs from the one computed without recycling", c.name, round)
+			}
+		}
+		for i, x := range append(slices.Clone(c.xs), tans...) {
+			if !tensor.Equal(x.Tensor(), inputs[i]) {
+				t.Errorf("%s: input or tangent %d changed", c.name, i)
+			}
+		}
+		restore = ad.SetRecycling(false)
+		againY, againT := ad.JVP(c.f, c.xs, tans)
+		againH := hvp(c.xs)
+		restore()
+		if !tensor.Equal(againY.Tensor(), wantY.Tensor()) || !tensor.Equal(againT.Tensor(), wantT.Tensor()) || !tensor.Equal(againH.Tensor(), wantH.Tensor()) {
+			t.Errorf("%s: a kept result changed", c.name)
+		}
+	}
+}
+
+// What a JVP's function hands out — a Tensor, a StopGradient constant, a
+// constant a non-differentiable op made from a tracer's storage — and what
+// user code holds — the tangent a custom rule saw, a constant its rule
+// returned — survive later JVPs; a tracer that escaped panics with
+// ErrGraph instead of showing reused storage.
+func TestJVPRecyclingKeepsWhatEscapes(t *testing.T) {
+	x, v := ad.From(tensor.RandN(seeded(1), 6000)), ad.From(tensor.RandN(seeded(2), 6000))
+	held := tensor.RandN(seeded(3), 6000)
+	heldAt := held.Clone()
+	var stash, stashAt *tensor.Tensor
+	shift := ad.Custom("shift", func(xs []ad.Value) ad.Value { return ad.Add(xs[0], ad.From(held)) },
+		func(_, ts []ad.Value) ad.Value {
+			stash = ts[0].Tensor()
+			stashAt = stash.Clone()
+			return ts[0]
+		},
+		func(_ []ad.Value, _, ct ad.Value) []ad.Value { return []ad.Value{ct} })
+	constant := ad.Custom("constant", func([]ad.Value) ad.Value { return ad.From(held) },
+		func(_, ts []ad.Value) ad.Value { return ad.From(held) }, // a wrong tangent, but user code's own storage
+		func(p []ad.Value, _, _ ad.Value) []ad.Value { return []ad.Value{ad.Mul(p[0], ad.Scalar(0))} })
+	var kept, keptAt, stopped, stoppedAt, shaped, shapedAt *tensor.Tensor
+	var escaped ad.Value
+	f := func(x ad.Value) ad.Value {
+		k := ad.Exp(ad.Mul(x, ad.Scalar(0.5)))
+		s := ad.Cos(x)
+		kept, keptAt = handOut(k)
+		stopped, stoppedAt = handOut(ad.StopGradient(s))
+		shaped, shapedAt = handOut(ad.Reshape(ad.StopGradient(ad.Sin(k)), 60, 100))
+		escaped = ad.Sin(x)
+		return ad.Sum(ad.Mul(shift(ad.Mul(escaped, k)), constant(s)), false)
+	}
+	for range 5 { // later JVPs take recycled storage
+		ad.JVP(f, []ad.Value{x}, []ad.Value{v})
+		ad.JVP(func(x ad.Value) ad.Value { return ad.Sum(ad.Square(ad.Tanh(x)), false) }, []ad.Value{x}, []ad.Value{v})
+		switch {
+		case !tensor.Equal(kept, keptAt):
+			t.Fatal("a value handed out by Tensor was recycled")
+		case !tensor.Equal(stopped, stoppedAt):
+			t.Fatal("a value handed out by StopGradient was recycled")
+		case !tensor.Equal(shaped, shapedAt):
+			t.Fatal("a view of a StopGradient constant was recycled")
+		case !tensor.Equal(stash, stashAt):
+			t.Fatal("the tangent a custom rule saw was recycled")
+		case !tensor.Equal(held, heldAt):
+			t.Fatal("a custom rule's own storage was recycled")
+		}
+	}
+	for name, use := range map[string]func(){
+		"Tensor": func() { escaped.Tensor() },
+		"Item":   func() { escaped.Item() },
+		"op":     func() { ad.Add(escaped, escaped) },
+	} {
+		if err := tensor.Maybe(use); !errors.Is(err, tensor.ErrGraph) {
+			t.Errorf("%s of an escaped tracer: got %v, want ErrGraph", name, err)
+		}
+	}
+}
+
+// Recycling the duals takes repeated Hessian-vector products' storage from
+// the pool: they allocate far fewer bytes than with it off.
+func TestHVPRecyclingReusesStorage(t *testing.T) {
+	x, v := ad.From(tensor.Rand(seeded(1), -1, 1, 20000)), ad.From(tensor.RandN(seeded(2), 20000))
+	on, off := allocatedWithRecycling(func() { ad.HVP(rosenN, x, v) })
+	t.Logf("5 HVPs allocated %d bytes with recycling, %d without", on, off)
+	if float64(on) > 0.5*float64(off) {
+		t.Errorf("recycling allocated %d bytes, %d without", on, off)
+	}
+}
+
+// allocatedWithRecycling returns the bytes five calls of f allocate, after
+// one call that warms the pools, with recycling on and with it off.
+func allocatedWithRecycling(f func()) (on, off uint64) {
+	bytes := func() uint64 {
+		f()
+		var a, b runtime.MemStats
+		runtime.ReadMemStats(&a)
+		for range 5 {
+			f()
+		}
+		runtime.ReadMemStats(&b)
+		return b.TotalAlloc - a.TotalAlloc
+	}
+	restore := ad.SetRecycling(false)
+	off = bytes()
+	restore()
+	return bytes(), off
+}
+
+// handOut returns v's tensor, as Tensor hands it out, and a copy of it now.
+func handOut(v ad.Value) (t, now *tensor.Tensor) {
+	t = v.Tensor()
+	return t, t.Clone()
+}
+
+// Concurrent Hessian-vector products recycle their duals into the shared
+// cache without interfering: each matches the serial result bit for bit.
+func TestHVPRecyclingConcurrent(t *testing.T) {
+	x, v := ad.From(tensor.Rand(seeded(1), -1, 1, 9000)), ad.From(tensor.RandN(seeded(2), 9000))
+	restore := ad.SetRecycling(false)
+	want := ad.HVP(rosenN, x, v).Tensor()
+	restore()
+	var wg sync.WaitGroup
+	bad := make(chan int, 16)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 4 {
+				if !tensor.Equal(ad.HVP(rosenN, x, v).Tensor(), want) {
+					bad <- g
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(bad)
+	for g := range bad {
+		t.Errorf("goroutine %d: a concurrent HVP differs from the serial one", g)
 	}
 }

@@ -136,7 +136,7 @@ func (v Value) expose() {
 		return
 	}
 	for w := v; w.tc != nil && !w.tc.done && w.tc.kind != stageTrace; w = w.primal() {
-		if t := w.tc; t.kind == revTrace {
+		if t := w.tc; t.kind == revTrace || t.kind == jvpTrace {
 			t.expMu.Lock()
 			t.exposed = append(t.exposed, v.t)
 			t.expMu.Unlock()
