@@ -1,7 +1,6 @@
 package ad
 
 import (
-
 	"gonum.org/v1/gonum/floats"
 )
 
