@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/chainrule/chainrule/ad"
@@ -36,10 +37,18 @@ type Options struct {
 	// Outputs names the program's outputs, in order (as many as it has,
 	// or none).
 	Outputs []string
-	// Constants names the tensors the compiled function captured, such as
-	// the parameters of a model in inference (pass nn.StateDict(model)):
-	// a captured tensor found here by identity becomes an initializer of
-	// that name.
+	// Frozen holds values for inputs, by name: an input named here becomes
+	// an initializer holding its value instead of a graph input, as
+	// torch.onnx.export stores a model's parameters. To export a model for
+	// inference, compile its forward pass with the parameters bound to
+	// inputs (nn.Ctx.Bind), name them with nn.Params, and pass
+	// nn.StateDict(model) here.
+	Frozen map[string]*tensor.Tensor
+	// Constants names the tensors the compiled function captured: a
+	// captured tensor found here by identity becomes an initializer of
+	// that name. (A captured tensor that the function transformed, such
+	// as nn.Linear's weight, which it transposes, is a new constant;
+	// Frozen inputs keep their names in every case.)
 	Constants map[string]*tensor.Tensor
 }
 
@@ -77,7 +86,7 @@ func Export(p *ad.Program, opts *Options) (*Model, error) {
 	v := p.View()
 	e := &exporter{
 		v: v, names: map[int]string{}, regs: map[int]ad.Reg{}, consts: map[int]*ad.Const{},
-		cache: map[string]string{}, used: map[string]bool{},
+		cache: map[string]string{}, used: map[string]bool{}, mmOut: map[int]bool{}, mmIn: map[int]bool{},
 	}
 	e.g = &Graph{Name: opts.Name, DocString: opts.Doc}
 	if e.g.Name == "" {
@@ -98,6 +107,13 @@ func Export(p *ad.Program, opts *Options) (*Model, error) {
 			return nil, err
 		}
 		e.names[in.Index], e.regs[in.Index] = name, in
+		if t, ok := opts.Frozen[name]; ok {
+			if t == nil || t.DType() != in.DType || !slices.Equal(t.Shape(), in.Shape) {
+				return nil, fmt.Errorf("onnx: frozen input %q: want %s%s", name, in.DType, tensor.ShapeString(in.Shape))
+			}
+			e.g.Initializers = append(e.g.Initializers, tensorProto(name, t, in.DType))
+			continue
+		}
 		e.g.Inputs = append(e.g.Inputs, valueInfo(name, in.DType, in.Shape))
 	}
 	byTensor := map[*tensor.Tensor]string{}
@@ -123,6 +139,14 @@ func Export(p *ad.Program, opts *Options) (*Model, error) {
 		}
 		e.names[c.Index] = name
 		e.g.Initializers = append(e.g.Initializers, tensorProto(name, c.Value, c.DType))
+	}
+	for _, in := range v.Instrs {
+		if in.Op == "matmul" {
+			e.mmOut[in.Out] = true
+			for _, a := range in.Args {
+				e.mmIn[a] = true
+			}
+		}
 	}
 	k := 0
 	for _, loop := range v.Instrs {
@@ -207,6 +231,8 @@ type exporter struct {
 	consts map[int]*ad.Const
 	cache  map[string]string // constant initializers and casts already made
 	used   map[string]bool
+	mmOut  map[int]bool // registers a matmul writes
+	mmIn   map[int]bool // registers a matmul reads
 	tmp    int
 	k      int // the instruction being lowered
 	op     string
@@ -384,7 +410,11 @@ func (e *exporter) instr(k int, in ad.Instr) error {
 		out = f(e, args[0], d)
 	} else if f, ok := binaryOps[in.Op]; ok {
 		elementwise()
-		out = f(e, args[0], args[1], d)
+		if s, ok := e.scaledMatMul(in); ok {
+			out = s
+		} else {
+			out = f(e, args[0], args[1], d)
+		}
 	} else {
 		out, err = e.structural(in, argReg, shape, d)
 		if err != nil {
@@ -394,6 +424,42 @@ func (e *exporter) instr(k int, in ad.Instr) error {
 	e.names[in.Out] = out
 	e.regs[in.Out] = ad.Reg{Index: in.Out, Shape: shape, DType: d}
 	return nil
+}
+
+// scaledMatMul lowers x·c, c·x and x/c for a float64 x that a matmul
+// writes or a result that a matmul reads, c a constant that float32 does
+// not hold exactly, as x·h + x·l with c (or 1/c) = h + l, h = float32(c):
+// ONNX Runtime fuses a product by a constant into the MatMul beside it
+// with the constant rounded to float32 (its FusedMatMul's alpha), which
+// would cost float64 programs 8 digits. The split is accurate to an ulp or
+// two, however ONNX Runtime fuses it.
+func (e *exporter) scaledMatMul(in ad.Instr) (string, bool) {
+	if in.DType != tensor.Float64 || (in.Op != "mul" && in.Op != "div") {
+		return "", false
+	}
+	for i := range 2 {
+		if in.Op == "div" && i == 0 {
+			continue // c/x is no scaling
+		}
+		c, ok := e.consts[in.Args[i]]
+		x := in.Args[1-i]
+		if !ok || c.Value.Size() != 1 || len(c.Shape) > len(e.regs[x].Shape) || !(e.mmOut[x] || e.mmIn[in.Out]) {
+			continue
+		}
+		v := c.Value.AtFlat(0)
+		if in.Op == "div" {
+			v = 1 / v
+		}
+		h := float64(float32(v))
+		if h == v || math.IsInf(h, 0) || v-v != 0 {
+			return "", false
+		}
+		xn := e.arg(x, tensor.Float64)
+		hi := e.node("Mul", []string{xn, e.scalar(h, tensor.Float64)})
+		lo := e.node("Mul", []string{xn, e.scalar(v-h, tensor.Float64)})
+		return e.node("Add", []string{hi, lo}), true
+	}
+	return "", false
 }
 
 // structural lowers the instructions that read their static parameters.

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
@@ -171,7 +172,13 @@ func exportAndCheck(t *testing.T, name string, p *ad.Program, opts *onnx.Options
 		feeds := map[string]*tensor.Tensor{}
 		for i, x := range xs {
 			vals[i] = ad.From(x)
-			feeds[m.Graph.Inputs[i].Name] = x
+			name := "input" + strconv.Itoa(i)
+			if opts != nil && opts.Inputs != nil {
+				name = opts.Inputs[i]
+			}
+			if opts == nil || opts.Frozen[name] == nil {
+				feeds[name] = x
+			}
 		}
 		want := p.Run(vals...)
 		got, _ := runORT(t, path, feeds, 1, 0)

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
 	"github.com/chainrule/chainrule/internal/testfunc"
+	"github.com/chainrule/chainrule/nn"
 	"github.com/chainrule/chainrule/onnx"
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -137,5 +139,174 @@ func TestExportCustomFails(t *testing.T) {
 	var e *onnx.Error
 	if !errors.As(err, &e) || e.Op != "checkpoint" {
 		t.Fatalf("error %v, want an *onnx.Error naming checkpoint", err)
+	}
+}
+
+// W3 of the benchmarks: one SGD step of the MLP 784→256→10 (tanh,
+// softmax cross-entropy, batch 64), parameters in and updated parameters
+// out, named as nn names them.
+func TestExportW3TrainingStep(t *testing.T) {
+	for _, d := range dtypes {
+		t.Run(d.String(), func(t *testing.T) {
+			ps := []*tensor.Tensor{uniform(7, d, -0.05, 0.05, 784, 256), uniform(8, d, -0.05, 0.05, 256),
+				uniform(9, d, -0.1, 0.1, 256, 10), uniform(10, d, -0.1, 0.1, 10)}
+			x := uniform(11, d, 0, 1, 64, 784)
+			labels := make([]int, 64)
+			for i := range labels {
+				labels[i] = (i * 7) % 10
+			}
+			p := w3Step(ps, x, labels, 0.1)
+			opts := &onnx.Options{
+				Inputs:  []string{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "x"},
+				Outputs: []string{"loss", "fc1.weight.new", "fc1.bias.new", "fc2.weight.new", "fc2.bias.new"},
+			}
+			exportAndCheck(t, "w3", p, opts, append(ps, x)...)
+		})
+	}
+}
+
+// w3Step compiles W3's training step: (params, x) → (loss, new params).
+func w3Step(ps []*tensor.Tensor, x *tensor.Tensor, labels []int, lr float64) *ad.Program {
+	step := func(in []ad.Value) []ad.Value {
+		loss := func(q []ad.Value) ad.Value {
+			h := ad.Tanh(ad.Add(ad.MatMul(in[4], q[0]), q[1]))
+			return ad.SoftmaxCrossEntropy(ad.Add(ad.MatMul(h, q[2]), q[3]), labels)
+		}
+		v, gs := ad.ValueAndGrads(loss, in[:4]...)
+		out := []ad.Value{v}
+		for i, g := range gs {
+			out = append(out, ad.Sub(in[i], ad.Mul(lr, g)))
+		}
+		return out
+	}
+	vals := make([]ad.Value, 0, 5)
+	for _, t := range append(ps, x) {
+		vals = append(vals, ad.From(t))
+	}
+	return ad.Compile(step, vals...)
+}
+
+// An nn MLP in inference, its parameters frozen into initializers that
+// carry nn's dotted names; the graph's one input is x.
+func TestExportMLPNames(t *testing.T) {
+	rng := seeded(12)
+	model := nn.Sequential{nn.NewLinear(rng, 6, 16, true), nn.Func(ad.GELU), nn.NewLinear(rng, 16, 3, true)}
+	for _, d := range dtypes {
+		t.Run(d.String(), func(t *testing.T) {
+			nn.To(model, d)
+			params := nn.Params(model)
+			x := uniform(13, d, -2, 2, 5, 6)
+			var ins []*tensor.Tensor
+			var names []string
+			var vals []ad.Value
+			for _, q := range params {
+				ins, names, vals = append(ins, q.T), append(names, q.Name), append(vals, ad.From(q.T))
+			}
+			ins, names, vals = append(ins, x), append(names, "x"), append(vals, ad.From(x))
+			n := len(params)
+			p := ad.Compile(func(xs []ad.Value) []ad.Value {
+				return []ad.Value{model.Forward((&nn.Ctx{}).Bind(params, xs[:n]), xs[n])}
+			}, vals...)
+			opts := &onnx.Options{Inputs: names, Outputs: []string{"y"}, Frozen: nn.StateDict(model)}
+			m, err := onnx.Export(p, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var inits []string
+			for _, in := range m.Graph.Initializers {
+				inits = append(inits, in.Name)
+			}
+			for _, want := range []string{"0.weight", "0.bias", "2.weight", "2.bias"} {
+				if !slices.Contains(inits, want) {
+					t.Errorf("no initializer %q among %v", want, inits)
+				}
+			}
+			if len(m.Graph.Inputs) != 1 || m.Graph.Inputs[0].Name != "x" {
+				t.Errorf("graph inputs %v, want x alone", m.Graph.Inputs)
+			}
+			exportAndCheck(t, "mlp", p, opts, ins...)
+		})
+	}
+}
+
+// A CNN's training step: Conv2D (padding, stride, groups), max and average
+// pooling, and their gradients (the convolution's transposes, the pools'
+// scatters), in float32 (Conv) and float64 (im2col).
+func TestExportCNNStep(t *testing.T) {
+	rng := seeded(14)
+	conv1 := nn.NewConv2D(rng, 2, 4, [2]int{3, 3}, ad.ConvConfig{Padding: [2][2]int{{1, 1}, {1, 1}}}, true)
+	conv2 := nn.NewConv2D(rng, 4, 6, [2]int{3, 2}, ad.ConvConfig{Stride: [2]int{2, 1}, Dilation: [2]int{1, 2}, Groups: 2, Padding: [2][2]int{{0, 1}, {1, 0}}}, true)
+	model := nn.Sequential{conv1, nn.Func(ad.Relu), &nn.MaxPool2D{Kernel: [2]int{2, 2}}, conv2, nn.Func(ad.Tanh),
+		&nn.AvgPool2D{Kernel: [2]int{2, 2}, Config: ad.PoolConfig{Stride: [2]int{1, 1}}}, nn.Flatten{}, nn.NewLinear(rng, 6*2*1, 3, true)}
+	for _, d := range dtypes {
+		t.Run(d.String(), func(t *testing.T) {
+			nn.To(model, d)
+			params := nn.Params(model)
+			x := uniform(15, d, -1, 1, 2, 2, 10, 8)
+			step := func(in []ad.Value) []ad.Value {
+				c := (&nn.Ctx{}).Bind(params, in[:len(params)])
+				loss := func(q []ad.Value) ad.Value {
+					return ad.SoftmaxCrossEntropy(model.Forward(c.Bind(params, q), in[len(params)]), []int{0, 2})
+				}
+				v, gs := ad.ValueAndGrads(loss, in[:len(params)]...)
+				return append([]ad.Value{v}, gs...)
+			}
+			var ins []*tensor.Tensor
+			var names []string
+			for _, q := range params {
+				ins, names = append(ins, q.T), append(names, q.Name)
+			}
+			ins, names = append(ins, x), append(names, "x")
+			vals := make([]ad.Value, len(ins))
+			for i, v := range ins {
+				vals[i] = ad.From(v)
+			}
+			p := ad.Compile(step, vals...)
+			exportAndCheck(t, "cnn", p, &onnx.Options{Inputs: names}, ins...)
+		})
+	}
+}
+
+// A transformer encoder block (pre-norm: LayerNorm, MultiHeadAttention,
+// LayerNorm, a GELU MLP): its output and the gradient of a loss in every
+// parameter.
+func TestExportTransformerBlock(t *testing.T) {
+	rng := seeded(16)
+	const embed, heads, seq, batch = 8, 2, 5, 2
+	ln1, ln2 := nn.NewLayerNorm(embed), nn.NewLayerNorm(embed)
+	attn := nn.NewMultiHeadAttention(rng, embed, heads, true)
+	mlp := nn.Sequential{nn.NewLinear(rng, embed, 16, true), nn.Func(ad.GELU), nn.NewLinear(rng, 16, embed, true)}
+	block := nn.Sequential{ln1, attn, ln2, mlp}
+	forward := func(c *nn.Ctx, x ad.Value) ad.Value {
+		h := ad.Add(x, attn.Forward(c, ln1.Forward(c, x)))
+		return ad.Add(h, mlp.Forward(c, ln2.Forward(c, h)))
+	}
+	for _, d := range dtypes {
+		t.Run(d.String(), func(t *testing.T) {
+			nn.To(block, d)
+			params := nn.Params(block)
+			x := uniform(17, d, -1, 1, batch, seq, embed)
+			f := func(in []ad.Value) []ad.Value {
+				n := len(params)
+				loss := func(q []ad.Value) ad.Value {
+					return ad.Mean(ad.Square(forward((&nn.Ctx{}).Bind(params, q), in[n])), false)
+				}
+				v, gs := ad.ValueAndGrads(loss, in[:n]...)
+				y := forward((&nn.Ctx{}).Bind(params, in[:n]), in[n])
+				return append([]ad.Value{y, v}, gs...)
+			}
+			var ins []*tensor.Tensor
+			var names []string
+			for _, q := range params {
+				ins, names = append(ins, q.T), append(names, q.Name)
+			}
+			ins, names = append(ins, x), append(names, "x")
+			vals := make([]ad.Value, len(ins))
+			for i, v := range ins {
+				vals[i] = ad.From(v)
+			}
+			p := ad.Compile(f, vals...)
+			exportAndCheck(t, "transformer", p, &onnx.Options{Inputs: names}, ins...)
+		})
 	}
 }
