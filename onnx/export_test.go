@@ -1,9 +1,12 @@
 package onnx_test
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -308,5 +311,110 @@ func TestExportTransformerBlock(t *testing.T) {
 			p := ad.Compile(f, vals...)
 			exportAndCheck(t, "transformer", p, &onnx.Options{Inputs: names}, ins...)
 		})
+	}
+}
+
+// The structural primitives — reductions, transposes, broadcasts, slices,
+// pads, concatenation, gathers and their scatter-add gradients, element
+// access, casts, transposed matmuls, a transposed convolution — and the
+// gradient of a function of them all; the test fails if one of them is
+// not in the program.
+func TestExportStructural(t *testing.T) {
+	want := []string{"sum_to", "broadcast_to", "max", "min", "logsumexp", "reshape", "transpose", "slice", "pad",
+		"pad_add", "concat", "take_along", "scatter_add_along", "element", "astype", "matmul", "conv_transpose2d",
+		"conv2d", "conv2d_weight_grad", "where", "chain_mul"}
+	for _, d := range dtypes {
+		t.Run(d.String(), func(t *testing.T) {
+			x := uniform(20, d, -2, 2, 3, 4)
+			y := uniform(21, d, -2, 2, 4, 2)
+			img := uniform(22, d, -1, 1, 1, 2, 3, 3)
+			ker := uniform(23, d, -1, 1, 2, 1, 2, 2)
+			f := func(q []ad.Value) ad.Value {
+				x, y, img, ker := q[0], q[1], q[2], q[3]
+				a := ad.Transpose(ad.MatMul(x, y), 1, 0)                           // 2×3
+				b := ad.Add(ad.Max(x, true, 1), ad.Min(x, false, 0))               // 3×4
+				c := ad.LogSumExp(ad.Concat(0, a, ad.Slice(b, 1, 1, 4)), false, 0) // 3
+				g := ad.Take(ad.Reshape(x, 12), 0, []int{3, 0, 3, 11, 7})
+				e := ad.Elements(g)
+				h := ad.Mul(e[0], e[4])
+				other := tensor.Float32
+				if d == tensor.Float32 {
+					other = tensor.Float64
+				}
+				k := ad.AsType(ad.AsType(ad.Pad(c, 0, 2, 1), other), d)
+				k = ad.Where(ad.Greater(k, 0.1), k, ad.Square(k))
+				ct := ad.ConvTranspose2D(img, ker, ad.ConvConfig{Stride: [2]int{2, 1}, Padding: [2][2]int{{1, 0}, {0, 1}}, Groups: 2}, [2]int{1, 0})
+				r := ad.Add(ad.Sum(ad.Square(k), false), h)
+				r = ad.Add(r, ad.Sum(ad.Mul(ct, ct), false))
+				n := x.Size()
+				flat := ad.Reshape(x, n)
+				r = ad.Add(r, ad.Sum(ad.Square(ad.Sub(ad.Slice(flat, 0, 1, n), ad.Slice(flat, 0, 0, n-1))), false))
+				return ad.Add(r, ad.Sum(ad.Sqrt(ad.Add(ad.Square(ad.BroadcastTo(ad.Sum(y, true, 0), 3, 4, 2)), 1)), false))
+			}
+			p := ad.Compile(func(q []ad.Value) []ad.Value {
+				v, gs := ad.ValueAndGrads(f, q...)
+				return append([]ad.Value{v}, gs...)
+			}, ad.From(x), ad.From(y), ad.From(img), ad.From(ker))
+			ops := map[string]bool{}
+			for _, in := range p.View().Instrs {
+				ops[in.Op] = true
+			}
+			for _, op := range want {
+				if !ops[op] {
+					t.Errorf("no %s in the program: the test does not cover it", op)
+				}
+			}
+			exportAndCheck(t, "structural", p, nil, x, y, img, ker)
+		})
+	}
+}
+
+func TestSaveWriteAndOptionErrors(t *testing.T) {
+	x := uniform(30, tensor.Float64, -1, 1, 4)
+	p := ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{ad.Sin(xs[0]), xs[0]} }, ad.From(x))
+	m, err := onnx.Export(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := onnx.Write(&buf, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), onnx.Marshal(m)) {
+		t.Error("Write differs from Marshal(Export)")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.onnx")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// a failed export leaves the file as it was, and no temporary file
+	if err := onnx.Save(path, p, &onnx.Options{Inputs: []string{"a", "b"}}); err == nil {
+		t.Error("two names for one input: no error")
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("a failed Save changed the file to %q", b)
+	}
+	if err := onnx.Save(path, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, buf.Bytes()) {
+		t.Error("Save wrote other bytes than Write")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files in the directory after Save, want 1", len(ents))
+	}
+	for _, opts := range []*onnx.Options{
+		{Outputs: []string{"y"}},
+		{Inputs: []string{"y"}, Outputs: []string{"y", "z"}},
+		{Outputs: []string{"y", ""}},
+		{Inputs: []string{"x"}, Frozen: map[string]*tensor.Tensor{"x": tensor.Zeros(5)}},
+	} {
+		if _, err := onnx.Export(p, opts); err == nil {
+			t.Errorf("options %+v: no error", opts)
+		}
+	}
+	if _, err := onnx.Export(nil, nil); err == nil {
+		t.Error("nil program: no error")
 	}
 }
