@@ -33,8 +33,10 @@
 // float64 model computes the op from ops that have one: atan and erf from
 // the rational approximations Go's math package uses, the convolutions as
 // im2col and a MatMul. The lowering also keeps chainrule's semantics where
-// ONNX's differ: maximum, minimum and relu propagate NaN, chain_mul keeps
-// its strong zero. A custom rule or checkpoint (ad.Custom, ad.Checkpoint)
+// ONNX Runtime's differ: maximum, minimum, relu and the max and min
+// reductions propagate NaN, and chain_mul keeps its strong zero; the
+// tests feed NaN, ±Inf, ±0 and overflowing values through every
+// elementwise op. A custom rule or checkpoint (ad.Custom, ad.Checkpoint)
 // runs Go code and cannot be exported: Export returns an *Error naming the
 // instruction.
 //

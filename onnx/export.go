@@ -488,8 +488,15 @@ func (e *exporter) structural(in ad.Instr, argReg []ad.Reg, shape []int, d tenso
 	case "broadcast_to":
 		return e.node("Expand", []string{a(0), e.shapeConst(p.Shape)}), nil
 	case "max", "min":
+		// ReduceMax and ReduceMin skip NaN in ONNX Runtime; max and min
+		// propagate it
 		op := map[string]string{"max": "ReduceMax", "min": "ReduceMin"}[in.Op]
-		return e.node(op, []string{a(0)}, intsAttr("axes", ints64(p.Axes)...), intAttr("keepdims", 1)), nil
+		x := a(0)
+		axes, keep := intsAttr("axes", ints64(p.Axes)...), intAttr("keepdims", 1)
+		m := e.node(op, []string{x}, axes, keep)
+		nan := e.node("Cast", []string{e.node("IsNaN", []string{x})}, intAttr("to", int64(dataType(d))))
+		anyNaN := e.node("Greater", []string{e.node("ReduceMax", []string{nan}, axes, keep), e.scalar(0, d)})
+		return e.node("Where", []string{anyNaN, e.scalar(math.NaN(), d), m}), nil
 	case "logsumexp":
 		x := a(0)
 		m := e.node("ReduceMax", []string{x}, intsAttr("axes", ints64(p.Axes)...), intAttr("keepdims", 1))

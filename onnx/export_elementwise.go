@@ -70,12 +70,17 @@ func init() {
 	}
 	unaryOps["asin"] = float32Or("Asin", func(e *exporter, x string, d tensor.DType) string { return e.atan2(x, root(e, x, d), d) })
 	unaryOps["acos"] = float32Or("Acos", func(e *exporter, x string, d tensor.DType) string { return e.atan2(root(e, x, d), x, d) })
-	// sinh x = m(m+2)/(2(m+1)) with m = expm1 x, accurate near 0
+	// sinh x = m(m+2)/(2(m+1)) with m = expm1 x, accurate near 0, and
+	// ±e^|x|/2 for |x| > 21 (as Go's math.Sinh), where that form overflows
 	unaryOps["sinh"] = float32Or("Sinh", func(e *exporter, x string, d tensor.DType) string {
 		m := e.expm1(x, d)
 		num := e.node("Mul", []string{m, e.node("Add", []string{m, e.scalar(2, d)})})
 		den := e.node("Mul", []string{e.scalar(2, d), e.node("Add", []string{m, e.scalar(1, d)})})
-		return e.node("Div", []string{num, den})
+		near := e.node("Div", []string{num, den})
+		ax := e.node("Abs", []string{x})
+		far := e.node("Mul", []string{e.node("Exp", []string{ax}), e.scalar(0.5, d)})
+		far = e.node("Where", []string{e.node("Less", []string{x, e.scalar(0, d)}), e.node("Neg", []string{far}), far})
+		return e.node("Where", []string{e.node("Greater", []string{ax, e.scalar(21, d)}), far, near})
 	})
 	unaryOps["cosh"] = float32Or("Cosh", func(e *exporter, x string, d tensor.DType) string {
 		s := e.node("Add", []string{e.node("Exp", []string{x}), e.node("Exp", []string{e.node("Neg", []string{x})})})

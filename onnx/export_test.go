@@ -65,31 +65,47 @@ func TestExportElementwise(t *testing.T) {
 		}
 		yd[40], xd[41], yd[41], xd[42], yd[42] = 0, 0, 0, math.Copysign(0, -1), 0
 		xd[43], xd[44], xd[45] = 1e-9, -3e-12, 0.5
+		// and the special values, in x and y and in every pair
+		special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), 30, -30, 80, -80, 1e-300}
+		if d == tensor.Float64 {
+			special = append(special, 710, -710)
+		}
+		k := 50
+		for _, a := range special {
+			for _, b := range special {
+				xd[k], yd[k] = a, b
+				k++
+			}
+		}
 		x, y = tensor.New(xd, 400).As(d), tensor.New(yd, 400).As(d)
-		// one model per dtype and arity: each check starts a process
-		names := sortedKeys(unary)
-		t.Run(d.String()+"/unary", func(t *testing.T) {
-			p := ad.Compile(func(xs []ad.Value) []ad.Value {
-				var out []ad.Value
-				for _, n := range names {
-					out = append(out, unary[n](xs[0]))
-				}
-				return out
-			}, ad.From(x))
-			exportAndCheck(t, "unary", p, &onnx.Options{Outputs: names}, x)
-		})
-		bnames := sortedKeys(binary)
-		t.Run(d.String()+"/binary", func(t *testing.T) {
-			p := ad.Compile(func(xs []ad.Value) []ad.Value {
-				var out []ad.Value
-				for _, n := range bnames {
-					out = append(out, binary[n](xs[0], xs[1]))
-				}
-				return out
-			}, ad.From(x), ad.From(y))
-			exportAndCheck(t, "binary", p, &onnx.Options{Outputs: bnames}, x, y)
-		})
+		checkOps(t, d, unary, binary, x, y)
 	}
+}
+
+func checkOps(t *testing.T, d tensor.DType, unary map[string]func(ad.Value) ad.Value, binary map[string]func(a, b ad.Value) ad.Value, x, y *tensor.Tensor) {
+	// one model per dtype and arity: each check starts a process
+	names := sortedKeys(unary)
+	t.Run(d.String()+"/unary", func(t *testing.T) {
+		p := ad.Compile(func(xs []ad.Value) []ad.Value {
+			var out []ad.Value
+			for _, n := range names {
+				out = append(out, unary[n](xs[0]))
+			}
+			return out
+		}, ad.From(x))
+		exportAndCheck(t, "unary", p, &onnx.Options{Outputs: names}, x)
+	})
+	bnames := sortedKeys(binary)
+	t.Run(d.String()+"/binary", func(t *testing.T) {
+		p := ad.Compile(func(xs []ad.Value) []ad.Value {
+			var out []ad.Value
+			for _, n := range bnames {
+				out = append(out, binary[n](xs[0], xs[1]))
+			}
+			return out
+		}, ad.From(x), ad.From(y))
+		exportAndCheck(t, "binary", p, &onnx.Options{Outputs: bnames}, x, y)
+	})
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -416,5 +432,22 @@ func TestSaveWriteAndOptionErrors(t *testing.T) {
 	}
 	if _, err := onnx.Export(nil, nil); err == nil {
 		t.Error("nil program: no error")
+	}
+}
+
+// Reductions over rows holding NaN, ±Inf and all −Inf: NaN propagates
+// and logsumexp stays finite where it should, as in Run.
+func TestExportReductionsSpecialValues(t *testing.T) {
+	inf, nan := math.Inf(1), math.NaN()
+	data := []float64{1, nan, 2, 3, -inf, -inf, -inf, -inf, inf, 1, 2, 3, -1, 0, 5, -2}
+	for _, d := range dtypes {
+		t.Run(d.String(), func(t *testing.T) {
+			x := tensor.New(data, 4, 4).As(d)
+			p := ad.Compile(func(xs []ad.Value) []ad.Value {
+				return []ad.Value{ad.Max(xs[0], false, 1), ad.Min(xs[0], true, 1), ad.LogSumExp(xs[0], false, 1),
+					ad.Softmax(xs[0], 0), ad.Sum(xs[0], false, 0)}
+			}, ad.From(x))
+			exportAndCheck(t, "reductions", p, nil, x)
+		})
 	}
 }
