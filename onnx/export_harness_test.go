@@ -89,8 +89,8 @@ func fromWire(t *testing.T, w wireTensor) (shape []int, data []float64) {
 
 // runORT runs the model file on ONNX Runtime and returns its outputs by
 // name, and the seconds of repeat further runs.
-func runORT(t testing.TB, model string, inputs map[string]*tensor.Tensor, threads, repeat int) (map[string]wireTensor, []float64) {
-	req := map[string]any{"threads": threads, "repeat": repeat}
+func runORT(t testing.TB, model string, inputs map[string]*tensor.Tensor, providers []string, threads, repeat int) (map[string]wireTensor, []float64) {
+	req := map[string]any{"threads": threads, "repeat": repeat, "providers": providers}
 	in := map[string]wireTensor{}
 	for name, x := range inputs {
 		in[name] = toWire(x)
@@ -146,6 +146,13 @@ func close(got, want, tol float64) bool {
 // every output with p.Run(xs). It returns the model's path.
 func exportAndCheck(t *testing.T, name string, p *ad.Program, opts *onnx.Options, xs ...*tensor.Tensor) string {
 	t.Helper()
+	return exportAndCheckOn(t, []string{"cpu"}, name, p, opts, xs...)
+}
+
+// exportAndCheckOn is exportAndCheck with ONNX Runtime's execution
+// providers.
+func exportAndCheckOn(t *testing.T, providers []string, name string, p *ad.Program, opts *onnx.Options, xs ...*tensor.Tensor) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), name+".onnx")
 	if err := onnx.Save(path, p, opts); err != nil {
 		t.Fatalf("%s: %v", name, err)
@@ -181,7 +188,7 @@ func exportAndCheck(t *testing.T, name string, p *ad.Program, opts *onnx.Options
 			}
 		}
 		want := p.Run(vals...)
-		got, _ := runORT(t, path, feeds, 1, 0)
+		got, _ := runORT(t, path, feeds, providers, 1, 0)
 		names := make([]string, 0, len(got))
 		for n := range got {
 			names = append(names, n)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -180,6 +181,27 @@ func TestExportW3TrainingStep(t *testing.T) {
 				Outputs: []string{"loss", "fc1.weight.new", "fc1.bias.new", "fc2.weight.new", "fc2.bias.new"},
 			}
 			exportAndCheck(t, "w3", p, opts, append(ps, x)...)
+		})
+	}
+}
+
+// The W3 step on ONNX Runtime's CUDA execution provider, where there is a
+// GPU (nvidia-smi runs) and onnxruntime-node was installed with its CUDA
+// binaries (npm install without ONNXRUNTIME_NODE_INSTALL=skip).
+func TestExportW3OnCUDA(t *testing.T) {
+	if err := exec.Command("nvidia-smi").Run(); err != nil {
+		t.Skip("SKIPPED: no GPU here (nvidia-smi does not run); on a GPU machine: cd testdata/onnx/ort && npm install")
+	}
+	for _, d := range dtypes {
+		t.Run(d.String(), func(t *testing.T) {
+			ps := []*tensor.Tensor{uniform(7, d, -0.05, 0.05, 784, 256), uniform(8, d, -0.05, 0.05, 256),
+				uniform(9, d, -0.1, 0.1, 256, 10), uniform(10, d, -0.1, 0.1, 10)}
+			x := uniform(11, d, 0, 1, 64, 784)
+			labels := make([]int, 64)
+			for i := range labels {
+				labels[i] = (i * 3) % 10
+			}
+			exportAndCheckOn(t, []string{"cuda"}, "w3cuda", w3Step(ps, x, labels, 0.1), nil, append(ps, x)...)
 		})
 	}
 }

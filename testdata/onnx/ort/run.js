@@ -3,8 +3,9 @@
 //	node run.js MODEL.onnx < request.json > response.json
 //
 // The request is {"inputs": {NAME: {"dtype": "float32"|"float64",
-// "shape": [...], "data": BASE64}}, "threads": N, "repeat": R}: the data
-// raw little-endian. The response is {"outputs": {NAME: {"dtype", "shape",
+// "shape": [...], "data": BASE64}}, "threads": N, "repeat": R,
+// "providers": ["cuda", "cpu"]}: the data raw little-endian; the execution
+// providers default to ["cpu"]. The response is {"outputs": {NAME: {"dtype", "shape",
 // "data"}}} in the same form, and with repeat > 0, "seconds": the time of
 // each of R further runs. Errors go to stderr with exit status 1.
 'use strict';
@@ -28,7 +29,7 @@ function encode(t) {
 
 async function main() {
   const req = JSON.parse(fs.readFileSync(0, 'utf8'));
-  const opts = { intraOpNumThreads: req.threads || 1, interOpNumThreads: 1, executionProviders: ['cpu'] };
+  const opts = { intraOpNumThreads: req.threads || 1, interOpNumThreads: 1, executionProviders: req.providers || ['cpu'] };
   const session = await ort.InferenceSession.create(process.argv[2], opts);
   const feeds = {};
   for (const [name, v] of Object.entries(req.inputs)) feeds[name] = decode(v);
