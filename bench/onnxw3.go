@@ -28,7 +28,8 @@ func buildW3ORT(quick bool) []*Case {
 	var cases []*Case
 	for _, d := range []tensor.DType{tensor.Float32, tensor.Float64} {
 		name := "W3-ORT/" + dtypeName(d)
-		cases = append(cases, &Case{Name: name, Workload: "W3-ORT", DType: d,
+		cases = append(cases, &Case{Name: name, Workload: "W3-ORT", DType: d, NoPeers: true,
+			Desc:    "W3's training step exported to ONNX: ONNX Runtime (CPU, 2 threads) beside chainrule eager and compiled, " + d.String(),
 			Special: func() []*Row { return w3ORT(quick, d, name) }})
 	}
 	return cases

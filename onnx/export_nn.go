@@ -26,6 +26,12 @@ func norm2(v [2]int, def [2]int) [2]int {
 	return v
 }
 
+// convGeometry returns cfg's stride, dilation and groups, the zero
+// defaults filled in.
+func convGeometry(cfg ad.ConvConfig) (stride, dilation [2]int, groups int) {
+	return norm2(cfg.Stride, [2]int{1, 1}), norm2(cfg.Dilation, [2]int{1, 1}), max(cfg.Groups, 1)
+}
+
 // sliceAxes is Slice of x over axes, with steps if not nil.
 func (e *exporter) sliceAxes(x string, starts, ends, axes, steps []int64) string {
 	ins := []string{x, e.int64s(starts, len(starts)), e.int64s(ends, len(ends)), e.int64s(axes, len(axes))}
@@ -37,9 +43,7 @@ func (e *exporter) sliceAxes(x string, starts, ends, axes, steps []int64) string
 
 // conv is Conv2D of x (N×C×H×W) by w (O×C/G×KH×KW).
 func (e *exporter) conv(x, w string, xs, ws []int, cfg ad.ConvConfig, d tensor.DType) string {
-	s := norm2(cfg.Stride, [2]int{1, 1})
-	dl := norm2(cfg.Dilation, [2]int{1, 1})
-	g := max(cfg.Groups, 1)
+	s, dl, g := convGeometry(cfg)
 	pd := cfg.Padding
 	if d == tensor.Float32 {
 		return e.node("Conv", []string{x, w},
@@ -85,9 +89,7 @@ func (e *exporter) convWeightGrad(in ad.Instr, x, y string, xs, ys []int, p *ad.
 		return "", e.fail(in, "an input of rank %d (only N×C×H×W)", len(xs))
 	}
 	cfg := p.Config
-	s := norm2(cfg.Stride, [2]int{1, 1})
-	dl := norm2(cfg.Dilation, [2]int{1, 1})
-	g := max(cfg.Groups, 1)
+	s, dl, g := convGeometry(cfg)
 	n, c, h, wd := xs[0], xs[1], xs[2], xs[3]
 	o, oh, ow := ys[1], ys[2], ys[3]
 	cg, og := c/g, o/g
@@ -122,9 +124,7 @@ func (e *exporter) convTranspose(in ad.Instr, y, w string, ys, ws []int, p *ad.C
 		return "", e.fail(in, "an input of rank %d (only N×O×OH×OW)", len(ys))
 	}
 	cfg := p.Config
-	s := norm2(cfg.Stride, [2]int{1, 1})
-	dl := norm2(cfg.Dilation, [2]int{1, 1})
-	g := max(cfg.Groups, 1)
+	s, dl, g := convGeometry(cfg)
 	n, o, oh, ow := ys[0], ys[1], ys[2], ys[3]
 	cg, kh, kw := ws[1], ws[2], ws[3]
 	og := o / g

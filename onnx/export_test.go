@@ -17,6 +17,7 @@ import (
 	"github.com/chainrule/chainrule/internal/testfunc"
 	"github.com/chainrule/chainrule/nn"
 	"github.com/chainrule/chainrule/onnx"
+	"github.com/chainrule/chainrule/optim"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -168,19 +169,12 @@ func TestExportCustomFails(t *testing.T) {
 func TestExportW3TrainingStep(t *testing.T) {
 	for _, d := range dtypes {
 		t.Run(d.String(), func(t *testing.T) {
-			ps := []*tensor.Tensor{uniform(7, d, -0.05, 0.05, 784, 256), uniform(8, d, -0.05, 0.05, 256),
-				uniform(9, d, -0.1, 0.1, 256, 10), uniform(10, d, -0.1, 0.1, 10)}
-			x := uniform(11, d, 0, 1, 64, 784)
-			labels := make([]int, 64)
-			for i := range labels {
-				labels[i] = (i * 7) % 10
-			}
-			p := w3Step(ps, x, labels, 0.1)
+			p, ins := w3Step(d)
 			opts := &onnx.Options{
 				Inputs:  []string{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "x"},
 				Outputs: []string{"loss", "fc1.weight.new", "fc1.bias.new", "fc2.weight.new", "fc2.bias.new"},
 			}
-			exportAndCheck(t, "w3", p, opts, append(ps, x)...)
+			exportAndCheck(t, "w3", p, opts, ins...)
 		})
 	}
 }
@@ -194,20 +188,34 @@ func TestExportW3OnCUDA(t *testing.T) {
 	}
 	for _, d := range dtypes {
 		t.Run(d.String(), func(t *testing.T) {
-			ps := []*tensor.Tensor{uniform(7, d, -0.05, 0.05, 784, 256), uniform(8, d, -0.05, 0.05, 256),
-				uniform(9, d, -0.1, 0.1, 256, 10), uniform(10, d, -0.1, 0.1, 10)}
-			x := uniform(11, d, 0, 1, 64, 784)
-			labels := make([]int, 64)
-			for i := range labels {
-				labels[i] = (i * 3) % 10
-			}
-			exportAndCheckOn(t, []string{"cuda"}, "w3cuda", w3Step(ps, x, labels, 0.1), nil, append(ps, x)...)
+			p, ins := w3Step(d)
+			exportAndCheckOn(t, []string{"cuda"}, "w3cuda", p, nil, ins...)
 		})
 	}
 }
 
-// w3Step compiles W3's training step: (params, x) → (loss, new params).
-func w3Step(ps []*tensor.Tensor, x *tensor.Tensor, labels []int, lr float64) *ad.Program {
+// withParams returns the inputs of a program of nn parameters and then x:
+// the tensors, their names (nn's, then "x") and Values of them.
+func withParams(params []optim.Param, x *tensor.Tensor) ([]*tensor.Tensor, []string, []ad.Value) {
+	var ins []*tensor.Tensor
+	var names []string
+	var vals []ad.Value
+	for _, q := range params {
+		ins, names, vals = append(ins, q.T), append(names, q.Name), append(vals, ad.From(q.T))
+	}
+	return append(ins, x), append(names, "x"), append(vals, ad.From(x))
+}
+
+// w3Step compiles W3's training step in dtype d, (params, x) → (loss, new
+// params), and returns it with seeded inputs.
+func w3Step(d tensor.DType) (*ad.Program, []*tensor.Tensor) {
+	ins := []*tensor.Tensor{uniform(7, d, -0.05, 0.05, 784, 256), uniform(8, d, -0.05, 0.05, 256),
+		uniform(9, d, -0.1, 0.1, 256, 10), uniform(10, d, -0.1, 0.1, 10), uniform(11, d, 0, 1, 64, 784)}
+	labels := make([]int, 64)
+	for i := range labels {
+		labels[i] = (i * 7) % 10
+	}
+	const lr = 0.1
 	step := func(in []ad.Value) []ad.Value {
 		loss := func(q []ad.Value) ad.Value {
 			h := ad.Tanh(ad.Add(ad.MatMul(in[4], q[0]), q[1]))
@@ -220,11 +228,11 @@ func w3Step(ps []*tensor.Tensor, x *tensor.Tensor, labels []int, lr float64) *ad
 		}
 		return out
 	}
-	vals := make([]ad.Value, 0, 5)
-	for _, t := range append(ps, x) {
-		vals = append(vals, ad.From(t))
+	vals := make([]ad.Value, len(ins))
+	for i, t := range ins {
+		vals[i] = ad.From(t)
 	}
-	return ad.Compile(step, vals...)
+	return ad.Compile(step, vals...), ins
 }
 
 // An nn MLP in inference, its parameters frozen into initializers that
@@ -237,13 +245,7 @@ func TestExportMLPNames(t *testing.T) {
 			nn.To(model, d)
 			params := nn.Params(model)
 			x := uniform(13, d, -2, 2, 5, 6)
-			var ins []*tensor.Tensor
-			var names []string
-			var vals []ad.Value
-			for _, q := range params {
-				ins, names, vals = append(ins, q.T), append(names, q.Name), append(vals, ad.From(q.T))
-			}
-			ins, names, vals = append(ins, x), append(names, "x"), append(vals, ad.From(x))
+			ins, names, vals := withParams(params, x)
 			n := len(params)
 			p := ad.Compile(func(xs []ad.Value) []ad.Value {
 				return []ad.Value{model.Forward((&nn.Ctx{}).Bind(params, xs[:n]), xs[n])}
@@ -292,16 +294,7 @@ func TestExportCNNStep(t *testing.T) {
 				v, gs := ad.ValueAndGrads(loss, in[:len(params)]...)
 				return append([]ad.Value{v}, gs...)
 			}
-			var ins []*tensor.Tensor
-			var names []string
-			for _, q := range params {
-				ins, names = append(ins, q.T), append(names, q.Name)
-			}
-			ins, names = append(ins, x), append(names, "x")
-			vals := make([]ad.Value, len(ins))
-			for i, v := range ins {
-				vals[i] = ad.From(v)
-			}
+			ins, names, vals := withParams(params, x)
 			p := ad.Compile(step, vals...)
 			exportAndCheck(t, "cnn", p, &onnx.Options{Inputs: names}, ins...)
 		})
@@ -336,16 +329,7 @@ func TestExportTransformerBlock(t *testing.T) {
 				y := forward((&nn.Ctx{}).Bind(params, in[:n]), in[n])
 				return append([]ad.Value{y, v}, gs...)
 			}
-			var ins []*tensor.Tensor
-			var names []string
-			for _, q := range params {
-				ins, names = append(ins, q.T), append(names, q.Name)
-			}
-			ins, names = append(ins, x), append(names, "x")
-			vals := make([]ad.Value, len(ins))
-			for i, v := range ins {
-				vals[i] = ad.From(v)
-			}
+			ins, names, vals := withParams(params, x)
 			p := ad.Compile(f, vals...)
 			exportAndCheck(t, "transformer", p, &onnx.Options{Inputs: names}, ins...)
 		})
