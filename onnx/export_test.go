@@ -457,3 +457,35 @@ func TestExportReductionsSpecialValues(t *testing.T) {
 		})
 	}
 }
+
+// Max pooling's primitives on operands other than the selector: the
+// forward-mode tangent gathers v at x's argmaxes (Gather on MaxPool's
+// Indices), the reverse mode scatters back (ScatterElements with add),
+// with padding and overlapping windows.
+func TestExportMaxPoolTangents(t *testing.T) {
+	for _, d := range dtypes {
+		t.Run(d.String(), func(t *testing.T) {
+			x := uniform(40, d, -1, 1, 2, 3, 7, 6)
+			v := uniform(41, d, -1, 1, 2, 3, 7, 6)
+			pool := func(x ad.Value) ad.Value {
+				return ad.MaxPool2D(x, [2]int{3, 2}, ad.PoolConfig{Stride: [2]int{2, 1}, Padding: [2][2]int{{1, 1}, {0, 1}}})
+			}
+			p := ad.Compile(func(in []ad.Value) []ad.Value {
+				y, dy := ad.JVP(pool, []ad.Value{in[0]}, []ad.Value{in[1]})
+				_, back := ad.VJP(pool, in[0])
+				return []ad.Value{y, dy, back(ad.Square(dy))[0]}
+			}, ad.From(x), ad.From(v))
+			ops := map[string]bool{}
+			for _, in := range p.View().Instrs {
+				if in.Op == "max_pool2d" && in.Args[0] != in.Args[1] {
+					ops["gather"] = true
+				}
+				ops[in.Op] = true
+			}
+			if !ops["gather"] || !ops["max_pool2d_scatter"] {
+				t.Fatalf("ops %v: no take by other argmaxes or no scatter to test", ops)
+			}
+			exportAndCheck(t, "maxpool", p, nil, x, v)
+		})
+	}
+}
