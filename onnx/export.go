@@ -140,6 +140,16 @@ func Export(p *ad.Program, opts *Options) (*Model, error) {
 		e.names[c.Index] = name
 		e.g.Initializers = append(e.g.Initializers, tensorProto(name, c.Value, c.DType))
 	}
+	outNames := make([]string, len(v.Outputs))
+	for i := range v.Outputs {
+		outNames[i] = "output" + strconv.Itoa(i)
+		if len(opts.Outputs) > 0 {
+			outNames[i] = opts.Outputs[i]
+		}
+		if err := e.claim(outNames[i]); err != nil { // before any name is made up
+			return nil, err
+		}
+	}
 	for _, in := range v.Instrs {
 		if in.Op == "matmul" {
 			e.mmOut[in.Out] = true
@@ -158,13 +168,7 @@ func Export(p *ad.Program, opts *Options) (*Model, error) {
 		}
 	}
 	for i, o := range v.Outputs {
-		name := "output" + strconv.Itoa(i)
-		if len(opts.Outputs) > 0 {
-			name = opts.Outputs[i]
-		}
-		if err := e.claim(name); err != nil {
-			return nil, err
-		}
+		name := outNames[i]
 		r := e.regs[o]
 		src := e.arg(o, r.DType)
 		e.g.Nodes = append(e.g.Nodes, &Node{OpType: "Identity", Inputs: []string{src}, Outputs: []string{name}, Name: name})
@@ -542,7 +546,7 @@ func (e *exporter) structural(in ad.Instr, argReg []ad.Reg, shape []int, d tenso
 	case "elements":
 		return e.node("Identity", []string{a(0)}), nil
 	case "astype":
-		return e.node("Cast", []string{e.names[in.Args[0]]}, intAttr("to", int64(dataType(p.DType)))), nil
+		return e.node("Cast", []string{a(0)}, intAttr("to", int64(dataType(p.DType)))), nil
 	case "matmul":
 		x, y := a(0), a(1)
 		if p.TransA {

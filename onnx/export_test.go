@@ -489,3 +489,14 @@ func TestExportMaxPoolTangents(t *testing.T) {
 		})
 	}
 }
+
+// Outputs named like the exporter's own values, an output that is an
+// input, one register returned twice, and a constant output.
+func TestExportOutputNames(t *testing.T) {
+	x := uniform(50, tensor.Float64, -1, 1, 3)
+	p := ad.Compile(func(xs []ad.Value) []ad.Value {
+		y := ad.Exp(ad.Sin(xs[0]))
+		return []ad.Value{y, xs[0], y, ad.Scalar(2.5), ad.From(tensor.New([]float64{1, 2}, 2))}
+	}, ad.From(x))
+	exportAndCheck(t, "names", p, &onnx.Options{Inputs: []string{"t1"}, Outputs: []string{"t2", "t3", "t4", "t5", "t6"}}, x)
+}
