@@ -409,6 +409,9 @@ func (e *exporter) instr(k int, in ad.Instr) error {
 	}
 	var out string
 	var err error
+	if in.Params.Custom { // even if its name is a primitive's
+		return e.fail(in, "a custom rule or checkpoint runs Go code, which ONNX cannot express; compile its derivative without Custom or Checkpoint")
+	}
 	if f, ok := unaryOps[in.Op]; ok {
 		elementwise()
 		out = f(e, args[0], d)
@@ -567,9 +570,6 @@ func (e *exporter) structural(in ad.Instr, argReg []ad.Reg, shape []int, d tenso
 		return e.convWeightGrad(in, a(0), a(1), argReg[0].Shape, argReg[1].Shape, p.Conv, d)
 	case "max_pool2d", "max_pool2d_scatter":
 		return e.maxPool(in, a(0), a(1), argReg, shape, p.Pool, d)
-	}
-	if p.Custom {
-		return "", e.fail(in, "a custom rule or checkpoint runs Go code, which ONNX cannot express; compile its derivative without Custom or Checkpoint")
 	}
 	return "", e.fail(in, "no ONNX lowering for this primitive")
 }

@@ -161,6 +161,15 @@ func TestExportCustomFails(t *testing.T) {
 	if !errors.As(err, &e) || e.Op != "checkpoint" {
 		t.Fatalf("error %v, want an *onnx.Error naming checkpoint", err)
 	}
+	// a custom rule named like a primitive is still refused, not lowered
+	// as the primitive
+	exp := ad.Custom("exp", func(x ad.Value) ad.Value { return ad.Mul(x, 2) },
+		func(_, ts []ad.Value) ad.Value { return ad.Mul(ts[0], 2) },
+		func(_ []ad.Value, _, ct ad.Value) []ad.Value { return []ad.Value{ad.Mul(ct, 2)} })
+	p = ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{exp(xs[0])} }, ad.From(x))
+	if _, err := onnx.Export(p, nil); !errors.As(err, &e) || e.Op != "exp" || !strings.Contains(err.Error(), "custom") {
+		t.Fatalf("error %v, want an *onnx.Error refusing the custom exp", err)
+	}
 }
 
 // W3 of the benchmarks: one SGD step of the MLP 784→256→10 (tanh,
