@@ -509,3 +509,27 @@ func TestExportOutputNames(t *testing.T) {
 	}, ad.From(x))
 	exportAndCheck(t, "names", p, &onnx.Options{Inputs: []string{"t1"}, Outputs: []string{"t2", "t3", "t4", "t5", "t6"}}, x)
 }
+
+// A captured tensor named in Options.Constants keeps its name; one that
+// is not gets const_r<register>.
+func TestExportConstantNames(t *testing.T) {
+	x := uniform(60, tensor.Float32, -1, 1, 2, 3)
+	bias := uniform(61, tensor.Float32, -1, 1, 3)
+	scale := uniform(62, tensor.Float32, -1, 1, 2, 3)
+	p := ad.Compile(func(xs []ad.Value) []ad.Value {
+		return []ad.Value{ad.Mul(ad.Add(xs[0], ad.From(bias)), ad.From(scale))}
+	}, ad.From(x))
+	opts := &onnx.Options{Constants: map[string]*tensor.Tensor{"layer.bias": bias}}
+	m, err := onnx.Export(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, in := range m.Graph.Initializers {
+		names = append(names, in.Name)
+	}
+	if !slices.Contains(names, "layer.bias") || !slices.ContainsFunc(names, func(s string) bool { return strings.HasPrefix(s, "const_r") }) {
+		t.Errorf("initializers %v: want layer.bias and a const_r…", names)
+	}
+	exportAndCheck(t, "constnames", p, opts, x)
+}
