@@ -66,6 +66,8 @@ type Program struct {
 	cseArg     []uint8                          // recording: per register, whether an instruction seen has it as first (1) or second (2) argument
 	consts     map[uint64]int32                 // recording: scalar constants' registers
 	argBuf     []int32                          // recording: the instructions' argument registers
+	regShapes  [][]int                          // the general form: each register's shape, for View
+	regDTypes  []tensor.DType                   // and its dtype
 }
 
 // inputSpec is the shape and dtype an input must have.
@@ -136,6 +138,7 @@ func Compile[F Func | ~func([]Value) []Value](f F, xs ...Value) *Program {
 	}
 	p.planRecycling()
 	p.fuse()
+	p.recordRegisters()
 	// a run writes the inputs and results before reading them: hold on to
 	// the constants only, not the example inputs and what they computed
 	clear(p.vals[:p.nin])
@@ -631,9 +634,9 @@ func (sc *scratch) put(st *runState) {
 }
 
 // appendInstr prints one instruction for String.
-func appendInstr(b []byte, in instr) []byte {
-	b = fmt.Appendf(b, "r%d = %s(", in.out, in.p.name)
-	for j, a := range in.args {
+func appendInstr(b []byte, in Instr) []byte {
+	b = fmt.Appendf(b, "r%d = %s(", in.Out, in.Op)
+	for j, a := range in.Args {
 		if j > 0 {
 			b = append(b, ", "...)
 		}
@@ -815,49 +818,74 @@ func (p *Program) runScalar(st *runState, dst, xs []Value) []Value {
 // iteration j writing register 1004+j from registers 2+2j and 4. The last
 // line returns the outputs. Every register is defined before it is read.
 func (p *Program) String() string {
+	v := p.View()
 	var b []byte
-	for i, in := range p.inputs {
-		b = fmt.Appendf(b, "r%d = input %s%s\n", i, in.dtype, tensor.ShapeString(in.shape))
+	for _, in := range v.Inputs {
+		b = fmt.Appendf(b, "r%d = input %s%s\n", in.Index, in.DType, tensor.ShapeString(in.Shape))
 	}
-	if p.scalar != nil {
-		return string(p.appendScalar(b))
+	for _, c := range v.Consts {
+		b = appendConst(b, c)
 	}
-	read := make([]bool, len(p.vals))
-	written := make([]bool, len(p.vals))
-	for _, in := range p.code {
-		written[in.out] = true
-		for _, a := range in.args {
-			read[a] = true
+	for i := 0; i < len(v.Instrs); {
+		in := v.Instrs[i]
+		switch {
+		case in.Loop != nil:
+			b = appendLoop(b, in)
+			i++
+		case in.Group >= 0:
+			b = fmt.Appendf(b, "fused %s {\n", tensor.ShapeString(in.Shape))
+			for ; i < len(v.Instrs) && v.Instrs[i].Group == in.Group; i++ {
+				mark := "   "
+				if v.Instrs[i].Kept {
+					mark = "  *"
+				}
+				b = appendInstr(append(b, mark...), v.Instrs[i])
+			}
+			b = append(b, "}\n"...)
+		default:
+			b = appendInstr(b, in)
+			i++
 		}
 	}
-	for _, o := range p.outs {
-		read[o] = true
-	}
-	for r := p.nin; r < len(p.vals); r++ {
-		if read[r] && !written[r] {
-			b = appendConst(b, int32(r), p.vals[r])
-		}
-	}
-	for _, s := range p.steps {
-		if s.g != nil {
-			b = s.g.string(b)
-		} else {
-			b = appendInstr(b, p.code[s.in])
-		}
-	}
-	return string(appendReturn(b, p.outs))
+	return string(appendReturn(b, v.Outputs))
 }
 
-// appendConst prints constant register r holding v for String: an inline
-// scalar's value, else its dtype and shape, followed by its value if it
-// has one element or "filled x" if every element is x.
-func appendConst(b []byte, r int32, v Value) []byte {
-	b = fmt.Appendf(b, "r%d = const ", r)
-	if v.isScalar() {
-		return fmt.Appendf(b, "%v\n", v.s)
+// appendLoop prints a rerolled loop for String.
+func appendLoop(b []byte, in Instr) []byte {
+	reg := func(b []byte, r, s int) []byte {
+		switch s {
+		case 0:
+			return fmt.Appendf(b, "r%d", r)
+		case 1:
+			return fmt.Appendf(b, "r[%d+j]", r)
+		case -1:
+			return fmt.Appendf(b, "r[%d-j]", r)
+		}
+		return fmt.Appendf(b, "r[%d%+d*j]", r, s)
 	}
-	b = fmt.Appendf(b, "%s%s", v.DType(), tensor.ShapeString(v.Shape()))
-	switch x := v.t.Float64s(); {
+	b = fmt.Appendf(b, "loop j < %d: ", in.Loop.N)
+	b = reg(b, in.Out, in.Loop.OutStride)
+	b = fmt.Appendf(b, " = %s(", in.Op)
+	for i, a := range in.Args {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = reg(b, a, in.Loop.ArgStrides[i])
+	}
+	return append(b, ")\n"...)
+}
+
+// appendConst prints constant c for String: an inline scalar's value,
+// else its dtype and shape, followed by its value if it has one element or
+// "filled x" if every element is x.
+func appendConst(b []byte, c Const) []byte {
+	b = fmt.Appendf(b, "r%d = const ", c.Index)
+	x := c.Value.Float64s()
+	if c.Inline {
+		return fmt.Appendf(b, "%v\n", x[0])
+	}
+	b = fmt.Appendf(b, "%s%s", c.DType, tensor.ShapeString(c.Shape))
+	switch {
 	case len(x) == 1:
 		b = fmt.Appendf(b, " %v", x[0])
 	case len(x) > 1 && uniform(x):
@@ -867,7 +895,7 @@ func appendConst(b []byte, r int32, v Value) []byte {
 }
 
 // appendReturn prints the return line for String.
-func appendReturn(b []byte, outs []int32) []byte {
+func appendReturn(b []byte, outs []int) []byte {
 	b = append(b, "return"...)
 	for i, o := range outs {
 		if i > 0 {
@@ -876,46 +904,4 @@ func appendReturn(b []byte, outs []int32) []byte {
 		b = fmt.Appendf(b, " r%d", o)
 	}
 	return append(b, '\n')
-}
-
-// appendScalar prints the scalar form for String, after the inputs.
-func (p *Program) appendScalar(b []byte) []byte {
-	read := make([]bool, len(p.f64))
-	written := make([]bool, len(p.f64))
-	for _, s := range p.scalar {
-		if s.op != sLoop {
-			written[s.out], read[s.a] = true, true
-			if !s.unary() {
-				read[s.b] = true
-			}
-			continue
-		}
-		l := &p.loops[s.a]
-		for j := range l.n {
-			written[l.out+j*l.so], read[l.a+j*l.sa] = true, true
-			if !l.unary() {
-				read[l.b+j*l.sb] = true
-			}
-		}
-	}
-	for _, o := range p.souts {
-		read[o] = true
-	}
-	for r := p.nin; r < len(p.f64); r++ {
-		if read[r] && !written[r] {
-			b = appendConst(b, int32(r), inline(p.f64[r]))
-		}
-	}
-	for i, s := range p.scalar {
-		if s.op == sLoop {
-			b = p.loops[s.a].string(b)
-			continue
-		}
-		b = fmt.Appendf(b, "r%d = %s(r%d", s.out, p.sprims[i].name, s.a)
-		if !s.unary() {
-			b = fmt.Appendf(b, ", r%d", s.b)
-		}
-		b = append(b, ")\n"...)
-	}
-	return appendReturn(b, p.souts)
 }

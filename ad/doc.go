@@ -152,6 +152,10 @@
 // parameters to new parameters allocates nothing large; Program.AppendRun
 // replays into a caller's slice of outputs, allocating nothing. A Program
 // may be run by many goroutines at once, each call in registers of its own.
+// Program.View describes a compiled program read-only — registers,
+// instructions with their static parameters, shapes and dtypes, fused
+// groups, rerolled loops — for printing (Program.String) and for
+// exporters such as package onnx.
 //
 // # Conventions
 //

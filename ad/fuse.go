@@ -9,7 +9,6 @@ package ad
 // evaluation; XLA's loop fusion in spirit).
 
 import (
-	"fmt"
 	"math"
 	"slices"
 
@@ -376,30 +375,6 @@ func apply2[T float32 | float64](f func(x, y float64) float64, z, x, y []T) {
 			z[i] = T(f(float64(x[i]), float64(y[i])))
 		}
 	}
-}
-
-// string prints the group for Program.String.
-func (g *group) string(b []byte) []byte {
-	b = fmt.Appendf(b, "fused %s {\n", tensor.ShapeString(g.shape))
-	for _, m := range g.members {
-		mark := " "
-		if m.keep {
-			mark = "*"
-		}
-		b = fmt.Appendf(b, "  %sr%d = %s(", mark, m.out, m.p.name)
-		for j, a := range m.args {
-			if j > 0 {
-				b = append(b, ", "...)
-			}
-			r := a.reg
-			if a.kind == fromMember {
-				r = g.members[a.m].out
-			}
-			b = fmt.Appendf(b, "r%d", r)
-		}
-		b = append(b, ")\n"...)
-	}
-	return append(b, "}\n"...)
 }
 
 // arithInto runs kernel.Arith; the operands' lengths are the group's, so a

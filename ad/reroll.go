@@ -1,8 +1,6 @@
 package ad
 
 import (
-	"fmt"
-
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -636,28 +634,4 @@ func (p *Program) renumber(code []sinstr, prims []*prim) ([]sinstr, []*prim) {
 		p.souts[i] = perm[o]
 	}
 	return out, outp
-}
-
-// string prints the loop for Program.String: loop j < n: r[out+so*j] =
-// op(r[a+sa*j], r[b+sb*j]), a register of stride 0 as itself.
-func (l *loop) string(b []byte) []byte {
-	reg := func(b []byte, r, s int32) []byte {
-		switch s {
-		case 0:
-			return fmt.Appendf(b, "r%d", r)
-		case 1:
-			return fmt.Appendf(b, "r[%d+j]", r)
-		case -1:
-			return fmt.Appendf(b, "r[%d-j]", r)
-		}
-		return fmt.Appendf(b, "r[%d%+d*j]", r, s)
-	}
-	b = fmt.Appendf(b, "loop j < %d: ", l.n)
-	b = reg(b, l.out, l.so)
-	b = fmt.Appendf(b, " = %s(", l.p.name)
-	b = reg(b, l.a, l.sa)
-	if !l.unary() {
-		b = reg(append(b, ", "...), l.b, l.sb)
-	}
-	return append(b, ")\n"...)
 }

@@ -64,6 +64,9 @@ func TestHandGoAgainstChainrule(t *testing.T) {
 			continue
 		}
 		for _, c := range w.Build(true) {
+			if c.Special != nil { // measures itself (W3-ORT): nothing to compare
+				continue
+			}
 			want := c.Impls[0].Outputs()
 			for _, im := range c.Impls[1:] {
 				e, err := compare(im.Outputs(), want)

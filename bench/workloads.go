@@ -72,6 +72,7 @@ var workloads = []Workload{
 	{"GEMM", "512×512 matrix product", true, buildGEMM},
 	{"S1", "sparse Jacobian of the 2-D Bratu residual, n = 2500, 1e4 and 1e6", true, buildS1},
 	{"S2", "sparse Hessian of the extended Rosenbrock function, n = 1e6", true, buildS2},
+	{"W3-ORT", "W3's step exported to ONNX and run on ONNX Runtime (CPU, 2 threads) beside chainrule's eager and compiled steps (only with -workloads W3-ORT or -all; needs node and testdata/onnx/ort's npm install)", false, buildW3ORT},
 	{"W7", "1e4 consecutive W3 float32 steps: memory must stay flat (only with -workloads W7 or -all)", false, buildW7},
 }
 
