@@ -54,6 +54,7 @@ type Imported struct {
 	inputs  []int // slot of each input
 	outputs []int // slot of each output
 	steps   []step
+	folding bool // within Import, evaluating a node of constant inputs
 }
 
 // step is one node ready to run: its kernel and the slots it reads and
@@ -211,10 +212,13 @@ func nodeName(n *Node, i int) string {
 	return fmt.Sprintf("#%d", i)
 }
 
-// fold reports whether every input of st is a constant known at import.
+// fold reports whether st is evaluated at import: a node whose inputs
+// are all integers (or booleans) known at import, or one without inputs
+// (Constant). Nodes on floating-point constants run at each call, so that
+// a hostile file cannot make Import compute a large product.
 func (im *Imported) fold(st step) bool {
 	for _, s := range st.in {
-		if s >= 0 && !im.consts[s].ok() {
+		if s >= 0 && im.consts[s].s == nil {
 			return false
 		}
 	}
@@ -224,7 +228,9 @@ func (im *Imported) fold(st step) bool {
 // runConst evaluates a node of constant inputs at import.
 func (im *Imported) runConst(st step) error {
 	var outs []val
+	im.folding = true
 	err := tensor.Maybe(func() { outs = im.exec(st, im.consts) })
+	im.folding = false
 	if err != nil {
 		return fmt.Errorf("onnx: import: %w", err)
 	}
@@ -467,6 +473,18 @@ func (t *Tensor) value() (val, error) {
 		}
 		return val{v: ad.From(tensor.New(slices.Clone(d), shape...))}, nil
 	case Int64, Int32, Int16, Int8, Uint8, Uint16, Uint32, Bool:
+		have := len(t.Int32Data)
+		switch {
+		case raw:
+			have = n
+		case t.DataType == Int64:
+			have = len(t.Int64Data)
+		case t.DataType == Uint32:
+			have = len(t.Uint64Data)
+		}
+		if err := count(have); err != nil {
+			return val{}, err
+		}
 		d := make([]int64, 0, n)
 		switch {
 		case raw:

@@ -107,10 +107,10 @@ func init() {
 		"Abs": unary(ad.Abs), "Reciprocal": unary(ad.Reciprocal), "Sin": unary(ad.Sin),
 		"Cos": unary(ad.Cos), "Softplus": unary(ad.Softplus), "Tan": unary(ad.Tan),
 		"Neg": buildNeg, "LeakyRelu": buildLeakyRelu,
-		"Add": elementwise(func(a, b ad.Value) ad.Value { return ad.Add(a, b) }, func(x, y int64) int64 { return x + y }),
-		"Sub": elementwise(ad.Sub[ad.Value, ad.Value], func(x, y int64) int64 { return x - y }),
-		"Mul": elementwise(func(a, b ad.Value) ad.Value { return ad.Mul(a, b) }, func(x, y int64) int64 { return x * y }),
-		"Div": elementwise(ad.Div[ad.Value, ad.Value], intDiv),
+		"Add":   elementwise(func(a, b ad.Value) ad.Value { return ad.Add(a, b) }, func(x, y int64) int64 { return x + y }),
+		"Sub":   elementwise(ad.Sub[ad.Value, ad.Value], func(x, y int64) int64 { return x - y }),
+		"Mul":   elementwise(func(a, b ad.Value) ad.Value { return ad.Mul(a, b) }, func(x, y int64) int64 { return x * y }),
+		"Div":   elementwise(ad.Div[ad.Value, ad.Value], intDiv),
 		"Equal": elementwise(ad.Equal[ad.Value, ad.Value], func(x, y int64) int64 { return b2i(x == y) }),
 		"Pow":   buildPow,
 		"Where": buildWhere, "Not": buildNot,
@@ -497,7 +497,7 @@ func buildConstant(_ *Imported, n *Node, a *attrs) kernel {
 	return func([]val) []val { return []val{x} }
 }
 
-func buildConstantOfShape(_ *Imported, _ *Node, a *attrs) kernel {
+func buildConstantOfShape(im *Imported, _ *Node, a *attrs) kernel {
 	fill := val{v: ad.From(tensor.New32([]float32{0}))}
 	if at := a.find("value", AttrTensor); at != nil && at.T != nil {
 		v, err := at.T.value()
@@ -516,6 +516,9 @@ func buildConstantOfShape(_ *Imported, _ *Node, a *attrs) kernel {
 		}
 		if fill.s != nil {
 			return []val{{s: (&ints{data: fill.s.data[:1], boolean: fill.s.boolean}).expandTo(shape)}}
+		}
+		if im.folding {
+			checkStatic("ConstantOfShape", shape)
 		}
 		t := fill.v.Tensor()
 		return one(ad.From(t.DType().Full(t.AtFlat(0), shape...)))

@@ -17,6 +17,21 @@ type ints struct {
 	boolean bool
 }
 
+// maxStaticSize bounds the elements of an ints (and of a constant that
+// Import computes): shapes and indices are small, and a hostile file must
+// not make the importer allocate without bound.
+const maxStaticSize = 1 << 24
+
+// checkStatic panics with tensor.ErrShape, naming op, if shape holds more
+// than maxStaticSize elements.
+func checkStatic(op string, shape []int) int {
+	n := tensor.Size(shape)
+	if n > maxStaticSize {
+		tensor.Panicf(tensor.ErrShape, op, "an integer tensor of shape %s is too large (more than %d elements)", tensor.ShapeString(shape), maxStaticSize)
+	}
+	return n
+}
+
 // scalarInts returns a rank-0 ints.
 func scalarInts(x int64) *ints { return &ints{data: []int64{x}} }
 
@@ -46,7 +61,7 @@ func strides(shape []int) []int {
 // gatherIndex returns the ints of shape out whose element at each index is
 // s's element at flat position from(index).
 func (s *ints) gatherIndex(out []int, from func(idx []int) int) *ints {
-	n := tensor.Size(out)
+	n := checkStatic("onnx", out)
 	r := &ints{shape: out, data: make([]int64, n), boolean: s.boolean}
 	idx := make([]int, len(out))
 	for k := range n {
@@ -65,6 +80,7 @@ func (s *ints) gatherIndex(out []int, from func(idx []int) int) *ints {
 // broadcastInts applies f elementwise over the broadcast of a and b.
 func broadcastInts(op string, a, b *ints, f func(x, y int64) int64) *ints {
 	out := tensor.BroadcastShapes(op, a.shape, b.shape)
+	checkStatic(op, out)
 	ea, eb := a.expandTo(out), b.expandTo(out)
 	r := &ints{shape: out, data: make([]int64, len(ea.data))}
 	for i := range r.data {
@@ -151,6 +167,7 @@ func concatInts(op string, axis int, xs []*ints) *ints {
 		}
 		out[axis] += x.shape[axis]
 	}
+	checkStatic(op, out)
 	outer := tensor.Size(first[:axis])
 	r := &ints{shape: out, boolean: xs[0].boolean}
 	for o := range outer {
@@ -215,17 +232,23 @@ func sliceRange(op string, n int, start, end, step int64) []int {
 	} else if end < 0 {
 		end = -1
 	}
-	var idx []int
+	// The bounds are now in [-1, N], so the count below cannot overflow,
+	// and neither can start + k·step for k < count.
+	var count int64
 	if step > 0 {
 		start, end = clamp(start, 0, N), clamp(end, 0, N)
-		for i := start; i < end; i += step {
-			idx = append(idx, int(i))
+		if end > start {
+			count = (end-start-1)/step + 1
 		}
 	} else {
 		start, end = clamp(start, 0, N-1), clamp(end, -1, N-1)
-		for i := start; i > end; i += step {
-			idx = append(idx, int(i))
+		if start > end {
+			count = (start-end-1)/(-max(step, -N-1)) + 1
 		}
+	}
+	idx := make([]int, count)
+	for k := range idx {
+		idx[k] = int(start + int64(k)*step)
 	}
 	return idx
 }
