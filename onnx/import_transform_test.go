@@ -1,0 +1,164 @@
+package onnx_test
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/onnx"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// TestImportDynamicBatch runs models exported with a dynamic batch axis
+// on one example: the shape subgraphs (Shape, Gather, Concat, Reshape)
+// follow the new batch size, and the output is PyTorch's first example's.
+func TestImportDynamicBatch(t *testing.T) {
+	for _, name := range []string{"transformer_f64", "cnn_f64", "mlp_f64"} {
+		var ref reference
+		readJSON(t, name+".json", &ref)
+		im := load(t, name+"_op17.onnx")
+		x := ad.From(ref.X.tensor(tensor.Float64))
+		y := im.Call(ad.Slice(x, 0, 0, 1))[0]
+		first := refArray{Shape: append([]int{1}, ref.Y.Shape[1:]...), Data: ref.Y.Data[:len(ref.Y.Data)/ref.Y.Shape[0]]}
+		closeTo(t, name+" first example", y.Tensor(), first, 1e-10)
+	}
+}
+
+// transformerLoss returns the transformer block and the loss x ↦
+// sum(y(x)·r) of the float64 reference.
+func transformerLoss(t *testing.T) (*onnx.Imported, func(ad.Value) ad.Value, ad.Value) {
+	var ref reference
+	readJSON(t, "transformer_f64.json", &ref)
+	im := load(t, "transformer_f64_op17.onnx")
+	r := ad.From(ref.R.tensor(tensor.Float64))
+	f := func(x ad.Value) ad.Value { return ad.SumAll(ad.Mul(im.Call(x)[0], r)) }
+	return im, f, ad.From(ref.X.tensor(tensor.Float64))
+}
+
+// TestImportSecondOrder checks that the imported transformer block is
+// differentiable twice: its Hessian-vector product (forward over reverse)
+// against central differences of its gradient, and the forward-mode JVP
+// against the reverse-mode gradient.
+func TestImportSecondOrder(t *testing.T) {
+	_, f, x := transformerLoss(t)
+	rng := rand.New(rand.NewPCG(16, 2))
+	v := ad.From(tensor.RandN(rng, x.Shape()...))
+
+	hv := ad.HVP(f, x, v).Tensor().Data()
+	const h = 1e-5
+	plus := ad.Grad(f, ad.Add(x, ad.Mul(h, v))).Tensor().Data()
+	minus := ad.Grad(f, ad.Sub(x, ad.Mul(h, v))).Tensor().Data()
+	maxErr, scale := 0.0, 0.0
+	for i := range hv {
+		fd := (plus[i] - minus[i]) / (2 * h)
+		maxErr = math.Max(maxErr, math.Abs(hv[i]-fd))
+		scale = math.Max(scale, math.Abs(fd))
+	}
+	if maxErr > 1e-6*scale || scale == 0 {
+		t.Errorf("HVP against central differences: max error %.3g, scale %.3g", maxErr, scale)
+	}
+
+	_, jvp := ad.JVP(f, []ad.Value{x}, []ad.Value{v})
+	g := ad.Grad(f, x)
+	dot := ad.SumAll(ad.Mul(g, v)).Item()
+	if math.Abs(jvp.Item()-dot) > 1e-12*math.Abs(dot) {
+		t.Errorf("JVP %v, gradient·v %v", jvp.Item(), dot)
+	}
+}
+
+// TestImportCompileVmap checks that the imported transformer block runs
+// under ad.Compile (the program replays the eager value and gradient) and
+// ad.Vmap (mapping over the batch gives the batched model's output).
+func TestImportCompileVmap(t *testing.T) {
+	im, f, x := transformerLoss(t)
+	wantGrad := ad.Grad(f, x)
+	prog := ad.Compile(func(x ad.Value) ad.Value { return ad.Grad(f, x) }, x)
+	got := prog.Run(x)[0]
+	if !tensor.Equal(got.Tensor(), wantGrad.Tensor()) {
+		t.Errorf("compiled gradient differs from the eager one")
+	}
+
+	// Vmap over the batch axis: each example runs as a batch of one.
+	one := func(xs []ad.Value) ad.Value {
+		return ad.Reshape(im.Call(ad.Reshape(xs[0], append([]int{1}, xs[0].Shape()...)...))[0], xs[0].Shape()...)
+	}
+	mapped := ad.Vmap(one, 0)(x).Tensor().Data()
+	batched := im.Call(x)[0].Tensor().Data()
+	for i := range mapped {
+		if math.Abs(mapped[i]-batched[i]) > 1e-12 {
+			t.Fatalf("Vmap output %d: %v, batched %v", i, mapped[i], batched[i])
+		}
+	}
+}
+
+// graph builds a one-node model over a float input of shape (2, 3).
+func graph(opset int64, n *onnx.Node) *onnx.Model {
+	in := &onnx.ValueInfo{Name: "x", ElemType: onnx.Float, Shape: []int64{2, 3}, DimParams: []string{"", ""}, HasShape: true}
+	out := &onnx.ValueInfo{Name: "y", ElemType: onnx.Float}
+	return &onnx.Model{
+		IRVersion:    8,
+		OpsetImports: []onnx.OpsetID{{Version: opset}},
+		Graph:        &onnx.Graph{Nodes: []*onnx.Node{n}, Inputs: []*onnx.ValueInfo{in}, Outputs: []*onnx.ValueInfo{out}},
+	}
+}
+
+// TestImportUnsupported checks that an operator, an attribute or an
+// attribute value chainrule does not support is an error naming the
+// operator, the node and the opset, never a silently different model.
+func TestImportUnsupported(t *testing.T) {
+	node := func(op string, attrs ...*onnx.Attribute) *onnx.Node {
+		return &onnx.Node{Name: "n1", OpType: op, Inputs: []string{"x"}, Outputs: []string{"y"}, Attributes: attrs}
+	}
+	ints := func(name string, v ...int64) *onnx.Attribute {
+		return &onnx.Attribute{Name: name, Type: onnx.AttrInts, Ints: v}
+	}
+	integer := func(name string, v int64) *onnx.Attribute {
+		return &onnx.Attribute{Name: name, Type: onnx.AttrInt, I: v}
+	}
+	cases := []struct {
+		m    *onnx.Model
+		want []string
+	}{
+		{graph(17, node("Celu")), []string{"Celu", `"n1"`, "opset 17", "not supported"}},
+		{graph(17, node("MaxPool", ints("kernel_shape", 2, 2), integer("ceil_mode", 1))), []string{"MaxPool", "ceil_mode"}},
+		{graph(17, node("Relu", integer("frobnicate", 1))), []string{"Relu", "attribute frobnicate"}},
+		{graph(13, node("Conv", &onnx.Attribute{Name: "auto_pad", Type: onnx.AttrString, S: []byte("SAME_UPPER")})), []string{"Conv", "opset 13", "auto_pad"}},
+		{graph(17, node("AveragePool", ints("kernel_shape", 2, 2), ints("pads", 1, 1, 1, 1))), []string{"count_include_pad"}},
+		{graph(12, node("Relu")), []string{"opset 12"}},
+		{graph(17, &onnx.Node{OpType: "Relu", Inputs: []string{"z"}, Outputs: []string{"y"}}), []string{`"#0"`, `"z"`, "before it is defined"}},
+	}
+	for _, c := range cases {
+		_, err := onnx.Import(c.m)
+		if err == nil {
+			t.Errorf("%s: no error", c.m.Graph.Nodes[0].OpType)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q does not contain %q", err, w)
+			}
+		}
+	}
+
+	// A run-time refusal names the node and is a chainrule error.
+	m := graph(17, &onnx.Node{Name: "sl", OpType: "Slice", Inputs: []string{"x", "s", "e"}, Outputs: []string{"y"}})
+	m.Graph.Initializers = []*onnx.Tensor{
+		{Name: "s", DataType: onnx.Int64, Dims: []int64{1}, Int64Data: []int64{0}},
+		{Name: "e", DataType: onnx.Float, Dims: []int64{1}, FloatData: []float32{1}},
+	}
+	im, err := onnx.Import(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tensor.Maybe(func() { im.Call(ad.From(tensor.Float32.Ones(2, 3))) })
+	if !errors.Is(err, tensor.ErrArg) || !strings.Contains(err.Error(), `Slice node "sl"`) {
+		t.Errorf("Slice with float ends: %v", err)
+	}
+	err = tensor.Maybe(func() { im.Call(ad.From(tensor.Float32.Ones(2, 4))) })
+	if !errors.Is(err, tensor.ErrShape) || !strings.Contains(err.Error(), `input "x"`) {
+		t.Errorf("input of the wrong shape: %v", err)
+	}
+}
