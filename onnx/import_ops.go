@@ -111,7 +111,19 @@ func init() {
 		"Sub":   elementwise(ad.Sub[ad.Value, ad.Value], func(x, y int64) int64 { return x - y }),
 		"Mul":   elementwise(func(a, b ad.Value) ad.Value { return ad.Mul(a, b) }, func(x, y int64) int64 { return x * y }),
 		"Div":   elementwise(ad.Div[ad.Value, ad.Value], intDiv),
-		"Equal": elementwise(ad.Equal[ad.Value, ad.Value], func(x, y int64) int64 { return b2i(x == y) }),
+		"Equal":          logical(ad.Equal[ad.Value, ad.Value], func(x, y int64) bool { return x == y }),
+		"Greater":        logical(ad.Greater[ad.Value, ad.Value], func(x, y int64) bool { return x > y }),
+		"Less":           logical(ad.Less[ad.Value, ad.Value], func(x, y int64) bool { return x < y }),
+		"GreaterOrEqual": logical(ad.GreaterEqual[ad.Value, ad.Value], func(x, y int64) bool { return x >= y }),
+		"LessOrEqual":    logical(ad.LessEqual[ad.Value, ad.Value], func(x, y int64) bool { return x <= y }),
+		"Or": logical(func(a, b ad.Value) ad.Value { return ad.NotEqual(ad.Add(ad.NotEqual(a, 0), ad.NotEqual(b, 0)), 0) },
+			func(x, y int64) bool { return x != 0 || y != 0 }),
+		"And": logical(func(a, b ad.Value) ad.Value { return ad.Mul(ad.NotEqual(a, 0), ad.NotEqual(b, 0)) },
+			func(x, y int64) bool { return x != 0 && y != 0 }),
+		"Xor": logical(ad.NotEqual[ad.Value, ad.Value], func(x, y int64) bool { return (x != 0) != (y != 0) }),
+		"Max": elementwise(ad.Maximum[ad.Value, ad.Value], func(x, y int64) int64 { return max(x, y) }),
+		"Min": elementwise(ad.Minimum[ad.Value, ad.Value], func(x, y int64) int64 { return min(x, y) }),
+		"Range": buildRange,
 		"Pow":   buildPow,
 		"Where": buildWhere, "Not": buildNot,
 		"MatMul": func(*Imported, *Node, *attrs) kernel {
@@ -217,16 +229,63 @@ func unary(f func(ad.Value) ad.Value) builder {
 	}
 }
 
+// elementwise builds a binary operator with broadcasting: f on Values, g
+// on ints. Max and Min of more than two inputs are not supported.
 func elementwise(f func(a, b ad.Value) ad.Value, g func(x, y int64) int64) builder {
+	return func(_ *Imported, n *Node, a *attrs) kernel {
+		a.require(len(n.Inputs) == 2, "%d inputs (chainrule supports 2)", len(n.Inputs))
+		return func(in []val) []val {
+			if in[0].s != nil && in[1].s != nil {
+				return []val{{s: broadcastInts(n.OpType, in[0].s, in[1].s, g)}}
+			}
+			return one(f(fl(in[0], in[1]), fl(in[1], in[0])))
+		}
+	}
+}
+
+// logical builds a comparison or a logical operator. Its result on ints is
+// a bool ints; on Values (data-dependent masks, such as a padding mask
+// computed from the input) a Value of 0s and 1s, which Where, Cast to
+// bool, Not, And and Or read as a boolean. Its derivative is 0.
+func logical(f func(a, b ad.Value) ad.Value, g func(x, y int64) bool) builder {
 	return func(_ *Imported, n *Node, _ *attrs) kernel {
 		return func(in []val) []val {
 			if in[0].s != nil && in[1].s != nil {
-				r := broadcastInts(n.OpType, in[0].s, in[1].s, g)
-				r.boolean = n.OpType == "Equal"
+				r := broadcastInts(n.OpType, in[0].s, in[1].s, func(x, y int64) int64 { return b2i(g(x, y)) })
+				r.boolean = true
 				return []val{{s: r}}
 			}
 			return one(f(fl(in[0], in[1]), fl(in[1], in[0])))
 		}
+	}
+}
+
+func buildRange(*Imported, *Node, *attrs) kernel {
+	return func(in []val) []val {
+		get := func(i int, what string) int64 {
+			d := staticInts(in[i], what)
+			if len(d) != 1 {
+				tensor.Panicf(tensor.ErrShape, "Range", "%s of %d elements, want a scalar", what, len(d))
+			}
+			return d[0]
+		}
+		start, limit, delta := get(0, "start"), get(1, "limit"), get(2, "delta")
+		if delta == 0 {
+			tensor.Panicf(tensor.ErrArg, "Range", "delta 0")
+		}
+		var n int64
+		// The count ⌈(limit-start)/delta⌉, computed without overflow.
+		if delta > 0 && limit > start {
+			n = int64((uint64(limit-start)-1)/uint64(delta) + 1)
+		} else if delta < 0 && limit < start {
+			n = int64((uint64(start-limit)-1)/uint64(-delta) + 1)
+		}
+		checkStatic("Range", []int{int(min(n, maxStaticSize+1))})
+		d := make([]int64, n)
+		for i := range d {
+			d[i] = start + int64(i)*delta
+		}
+		return []val{{s: vector(d...)}}
 	}
 }
 
@@ -554,8 +613,10 @@ func buildCast(_ *Imported, _ *Node, a *attrs) kernel {
 				return one(x.s.float(to.dtype()))
 			}
 			return one(ad.AsType(x.v, to.dtype()))
+		case x.s == nil && to == Bool:
+			return one(ad.NotEqual(x.v, 0)) // a mask: 0s and 1s (see logical)
 		case x.s == nil:
-			tensor.Panicf(tensor.ErrArg, "Cast", "cast of floating-point data to %s is not supported (it would not be differentiable)", to)
+			tensor.Panicf(tensor.ErrArg, "Cast", "cast of floating-point data to %s is not supported (integers must be known before the run; only masks, cast to bool, may depend on the data)", to)
 		}
 		r := &ints{shape: x.s.shape, data: slices.Clone(x.s.data), boolean: to == Bool}
 		for i, v := range r.data {

@@ -16,7 +16,7 @@ import (
 // on one example: the shape subgraphs (Shape, Gather, Concat, Reshape)
 // follow the new batch size, and the output is PyTorch's first example's.
 func TestImportDynamicBatch(t *testing.T) {
-	for _, name := range []string{"transformer_f64", "cnn_f64", "mlp_f64"} {
+	for _, name := range []string{"transformer_f64", "masked_f64", "cnn_f64", "mlp_f64"} {
 		var ref reference
 		readJSON(t, name+".json", &ref)
 		im := load(t, name+"_op17.onnx")
@@ -25,6 +25,20 @@ func TestImportDynamicBatch(t *testing.T) {
 		first := refArray{Shape: append([]int{1}, ref.Y.Shape[1:]...), Data: ref.Y.Data[:len(ref.Y.Data)/ref.Y.Shape[0]]}
 		closeTo(t, name+" first example", y.Tensor(), first, 1e-10)
 	}
+}
+
+// TestImportDynamicSequence runs the causally masked transformer block on
+// the first three positions of the first sequence: the causal mask (Range,
+// Greater, Where, Expand) is rebuilt for the shorter sequence, and the
+// outputs are PyTorch's first three (which see no later position).
+func TestImportDynamicSequence(t *testing.T) {
+	var ref reference
+	readJSON(t, "masked_f64.json", &ref)
+	im := load(t, "masked_f64_op17.onnx")
+	x := ad.Slice(ad.Slice(ad.From(ref.X.tensor(tensor.Float64)), 0, 0, 1), 1, 0, 3)
+	y := im.Call(x)[0]
+	d := ref.Y.Shape[2]
+	closeTo(t, "first three positions", y.Tensor(), refArray{Shape: []int{1, 3, d}, Data: ref.Y.Data[:3*d]}, 1e-10)
 }
 
 // transformerLoss returns the transformer block and the loss x ↦

@@ -4,16 +4,22 @@ Run with PyTorch 1.13 from the repository root:
 
     /usr/bin/python3 testdata/onnx/import/gen.py
 
-For each model (an MLP, a CNN and a norm-first transformer encoder layer
-with GELU), dtype (float32, float64) and opset (17, and 13 for float32), it
-writes NAME.onnx with torch.onnx.export (evaluation mode) and NAME.json
-holding seeded inputs x, PyTorch's output y, a seeded cotangent r, and the
-gradients of the loss sum(y * r) with respect to x and to every parameter,
-keyed by the parameter's dotted PyTorch name (the initializer's name in the
-file). Models are exported with do_constant_folding=False so that the
-initializers keep the PyTorch names (constant folding would pre-transpose
-some weights under generated names); mlp_f32_fold.onnx is exported with
-folding on to cover that form too.
+For each model (an MLP; a CNN with convolutions of stride, padding,
+dilation and groups, batch normalization, max, average and global average
+pooling; a norm-first transformer encoder layer with GELU; the same with a
+causal and a padding mask), dtype (float32, float64) and opset (17, and 13
+for float32, where LayerNormalization is decomposed), it writes
+NAME_DTYPE_opN.onnx with torch.onnx.export of the model in evaluation mode,
+and NAME_DTYPE.json holding seeded inputs x, PyTorch's output y, a seeded
+cotangent r, and the gradients of the loss sum(y * r) with respect to x and
+to every parameter, keyed by the parameter's dotted PyTorch name.
+
+These files are exported with training=TrainingMode.PRESERVE and
+do_constant_folding=False so that every initializer keeps its PyTorch name
+(by default, export fuses BatchNorm2d into the preceding Conv and
+pre-transposes weights, under generated names such as onnx::Conv_35).
+NAME_f32_default.onnx is the default export, to cover that form too; the
+tests compare its output and input gradient only.
 
 mlp_sgd.json holds a fine-tuning trajectory of the float64 MLP: the
 parameters after each of three steps of torch.optim.SGD (lr 0.1, momentum
@@ -63,11 +69,28 @@ def transformer():
                                       activation="gelu", batch_first=True, norm_first=True)
 
 
+class Masked(nn.Module):
+    """The transformer block with a causal mask and a key padding mask
+    computed from the input (a position of zeros is padding): the masks
+    export as Range, Greater, Equal, Expand, Or, Where and ConstantOfShape."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = transformer()
+
+    def forward(self, x):
+        i = torch.arange(x.shape[1], device=x.device)
+        causal = i[None, :] > i[:, None]
+        pad = x.abs().sum(-1) == 0
+        return self.layer(x, src_mask=causal, src_key_padding_mask=pad)
+
+
 MODELS = {
     # name: (constructor, input shape, dynamic batch axis)
     "mlp": (mlp, (5, 4)),
     "cnn": (CNN, (2, 2, 12, 12)),
     "transformer": (transformer, (2, 5, 8)),
+    "masked": (Masked, (2, 5, 8)),
 }
 
 
@@ -87,8 +110,17 @@ def build(name, dtype):
     g = torch.Generator().manual_seed(16)
     m = ctor().double()
     randomize(m, g)
+    # ONNX stores a normalization's epsilon as a float32 attribute; use
+    # that rounded value here too, so that the float64 references test the
+    # importer rather than the rounding (on the padding row of "masked",
+    # whose variance is 0, the rounding alone changes the gradient by 1e-8).
+    for mod in m.modules():
+        if isinstance(mod, (nn.LayerNorm, nn.BatchNorm2d)):
+            mod.eps = torch.tensor(mod.eps, dtype=torch.float32).item()
     m.eval()
     x = torch.randn(shape, generator=g, dtype=torch.float64)
+    if name == "masked":
+        x[1, -1] = 0  # the last position of the second sequence is padding
     return m.to(dtype), x.to(dtype), g
 
 
@@ -105,10 +137,11 @@ def reference(m, x, g):
 
 
 def export(m, x, path, opset, fold=False, preserve=True):
+    axes = {0: "batch", 1: "seq"} if isinstance(m, Masked) else {0: "batch"}
     mode = torch.onnx.TrainingMode.PRESERVE if preserve else torch.onnx.TrainingMode.EVAL
     torch.onnx.export(m, (x,), path, opset_version=opset, do_constant_folding=fold, training=mode,
                       input_names=["x"], output_names=["y"],
-                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+                      dynamic_axes={"x": axes, "y": axes})
 
 
 def main():
@@ -117,11 +150,13 @@ def main():
             m, x, g = build(name, dtype)
             ref = reference(m, x, g)
             tag = "f32" if dtype == torch.float32 else "f64"
+            if name == "masked":
+                opsets = (17,)  # the op13 and default forms add nothing new
             for opset in opsets:
                 export(m, x, os.path.join(HERE, f"{name}_{tag}_op{opset}.onnx"), opset)
             with open(os.path.join(HERE, f"{name}_{tag}.json"), "w") as f:
                 json.dump(ref, f)
-            if dtype == torch.float32 and name != "mlp":
+            if dtype == torch.float32 and name in ("cnn", "transformer"):
                 # PyTorch's default export: BatchNormalization fused into
                 # Conv, weights pre-transposed, under generated names.
                 export(m, x, os.path.join(HERE, f"{name}_{tag}_default.onnx"), 17, fold=True, preserve=False)
