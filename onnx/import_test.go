@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,7 +62,7 @@ func load(t testing.TB, name string) *onnx.Imported {
 // error over the largest reference magnitude.
 func closeTo(t *testing.T, what string, got *tensor.Tensor, want refArray, tol float64) {
 	t.Helper()
-	if !equalShape(got.Shape(), want.Shape) {
+	if !slices.Equal(got.Shape(), want.Shape) {
 		t.Errorf("%s: shape %v, want %v", what, got.Shape(), want.Shape)
 		return
 	}
@@ -76,17 +77,6 @@ func closeTo(t *testing.T, what string, got *tensor.Tensor, want refArray, tol f
 	}
 }
 
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 // TestImportTorch runs each model PyTorch exported on its seeded input and
 // compares the output, and the gradients of sum(y * r) with respect to
