@@ -180,6 +180,9 @@ func Import(m *Model) (*Imported, error) {
 				st.out = append(st.out, -1)
 				continue
 			}
+			if _, dup := slot[name]; dup {
+				return nil, fmt.Errorf("onnx: import: %s node %q defines %q, which is already defined", n.OpType, nodeName(n, i), name)
+			}
 			st.out = append(st.out, define(name, val{}))
 		}
 		if im.fold(st) {
@@ -298,7 +301,9 @@ func (im *Imported) Call(inputs ...ad.Value) []ad.Value {
 
 // Forward runs a model of one input and one output on x, reading Params
 // and Buffers through c.Value (so that a bound context differentiates with
-// respect to them); it makes an Imported an nn.Layer. It panics with
+// respect to them); it makes an Imported an nn.Layer. The graph is the
+// one exported: c.Train does not change it (a BatchNormalization exported
+// in evaluation mode stays so, and Dropout is the identity). It panics with
 // tensor.ErrArg if the model has not exactly one input and one output,
 // and as Apply does.
 func (im *Imported) Forward(c *nn.Ctx, x ad.Value) ad.Value {

@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -80,6 +81,21 @@ func (im *Imported) compile(n *Node, i int) (kernel, error) {
 	if !ok {
 		return nil, fail(fmt.Errorf("operator %s is not supported", n.OpType))
 	}
+	lo, hi := 1, 1
+	if r, ok := arity[n.OpType]; ok {
+		lo, hi = r[0], r[1]
+	}
+	if len(n.Inputs) < lo || len(n.Inputs) > hi {
+		return nil, fail(fmt.Errorf("%d inputs, want %d to %d", len(n.Inputs), lo, hi))
+	}
+	for j, name := range n.Inputs[:lo] {
+		if name == "" {
+			return nil, fail(fmt.Errorf("required input %d is omitted", j))
+		}
+	}
+	if len(n.Outputs) == 0 || n.Outputs[0] == "" {
+		return nil, fail(errors.New("no output"))
+	}
 	a := &attrs{n: n, used: map[string]bool{}}
 	k := build(im, n, a)
 	if a.err != nil {
@@ -91,6 +107,18 @@ func (im *Imported) compile(n *Node, i int) (kernel, error) {
 		}
 	}
 	return k, nil
+}
+
+// arity holds the least and the most inputs of each operator with other
+// than exactly one; the first least are required (not omitted).
+var arity = map[string][2]int{
+	"Constant": {0, 0}, "Dropout": {1, 3}, "Add": {2, 2}, "Sub": {2, 2}, "Mul": {2, 2}, "Div": {2, 2},
+	"Pow": {2, 2}, "Equal": {2, 2}, "Greater": {2, 2}, "Less": {2, 2}, "GreaterOrEqual": {2, 2},
+	"LessOrEqual": {2, 2}, "Or": {2, 2}, "And": {2, 2}, "Xor": {2, 2}, "Max": {2, 2}, "Min": {2, 2},
+	"Range": {3, 3}, "Where": {3, 3}, "MatMul": {2, 2}, "Gemm": {2, 3}, "Conv": {2, 3},
+	"BatchNormalization": {5, 5}, "LayerNormalization": {2, 3}, "ReduceMean": {1, 2}, "ReduceSum": {1, 2},
+	"ReduceMax": {1, 2}, "ReduceMin": {1, 2}, "Reshape": {2, 2}, "Unsqueeze": {2, 2}, "Squeeze": {1, 2},
+	"Concat": {1, 1 << 20}, "Gather": {2, 2}, "Slice": {3, 5}, "Expand": {2, 2}, "Pad": {2, 4},
 }
 
 // A builder reads a node's attributes into a and returns its kernel.
@@ -351,8 +379,7 @@ func buildWhere(_ *Imported, n *Node, _ *attrs) kernel {
 }
 
 func buildDropout(im *Imported, n *Node, a *attrs) kernel {
-	a.float("seed", 0) // a seed does not matter in inference
-	a.int("seed", 0)
+	a.int("seed", 0) // a seed does not matter in inference
 	a.require(len(n.Outputs) < 2 || n.Outputs[1] == "", "the mask output is not supported")
 	return func(in []val) []val {
 		if len(in) > 2 && in[2].ok() {

@@ -77,7 +77,6 @@ func closeTo(t *testing.T, what string, got *tensor.Tensor, want refArray, tol f
 	}
 }
 
-
 // TestImportTorch runs each model PyTorch exported on its seeded input and
 // compares the output, and the gradients of sum(y * r) with respect to
 // the input and to every parameter, with PyTorch's.
