@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -179,5 +180,48 @@ func TestImportUnsupported(t *testing.T) {
 	err = tensor.Maybe(func() { im.Call(ad.From(tensor.Float32.Ones(2, 4))) })
 	if !errors.Is(err, tensor.ErrShape) || !strings.Contains(err.Error(), `input "x"`) {
 		t.Errorf("input of the wrong shape: %v", err)
+	}
+}
+
+// TestImportReduceOpsets checks the reductions whose axes moved from an
+// attribute to an input (ReduceSum at opset 13, the others at 18) on a
+// 2×3 input, against sums and means computed here.
+func TestImportReduceOpsets(t *testing.T) {
+	x := []float64{1, -2, 4, 0.5, 3, -7}
+	rowMean := []float64{(1 - 2 + 4) / 3.0, (0.5 + 3 - 7) / 3.0}
+	colSum := []float64{1.5, 1, -3}
+	axes := func(v ...int64) *onnx.Tensor {
+		return &onnx.Tensor{Name: "axes", DataType: onnx.Int64, Dims: []int64{int64(len(v))}, Int64Data: v}
+	}
+	cases := []struct {
+		opset int64
+		node  *onnx.Node
+		init  *onnx.Tensor
+		want  []float64
+	}{
+		{13, &onnx.Node{OpType: "ReduceMean", Inputs: []string{"x"}, Outputs: []string{"y"},
+			Attributes: []*onnx.Attribute{{Name: "axes", Type: onnx.AttrInts, Ints: []int64{1}}, {Name: "keepdims", Type: onnx.AttrInt}}}, nil, rowMean},
+		{18, &onnx.Node{OpType: "ReduceMean", Inputs: []string{"x", "axes"}, Outputs: []string{"y"},
+			Attributes: []*onnx.Attribute{{Name: "keepdims", Type: onnx.AttrInt}}}, axes(-1), rowMean},
+		{13, &onnx.Node{OpType: "ReduceSum", Inputs: []string{"x", "axes"}, Outputs: []string{"y"}}, axes(0), colSum},
+		{18, &onnx.Node{OpType: "ReduceMax", Inputs: []string{"x"}, Outputs: []string{"y"},
+			Attributes: []*onnx.Attribute{{Name: "noop_with_empty_axes", Type: onnx.AttrInt, I: 1}}}, nil, x},
+		{17, &onnx.Node{OpType: "ReduceMin", Inputs: []string{"x"}, Outputs: []string{"y"}}, nil, []float64{-7}},
+	}
+	for _, c := range cases {
+		m := graph(c.opset, c.node)
+		m.Graph.Inputs[0].ElemType = onnx.Double
+		m.Graph.Outputs[0].ElemType = onnx.Double
+		if c.init != nil {
+			m.Graph.Initializers = []*onnx.Tensor{c.init}
+		}
+		im, err := onnx.Import(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := im.Call(ad.New(append([]float64(nil), x...), 2, 3))[0].Tensor().Data()
+		if !slices.Equal(got, c.want) {
+			t.Errorf("opset %d %s: %v, want %v", c.opset, c.node.OpType, got, c.want)
+		}
 	}
 }
