@@ -31,7 +31,10 @@ const (
 // the file's order and under the file's names (torch.onnx.export keeps
 // PyTorch's dotted parameter names, such as "fc1.weight"), and Buffers,
 // the running statistics of BatchNormalization nodes (PyTorch's
-// named_buffers). An Imported is an nn.Layer when it has one input and one
+// named_buffers). Parameters that torch.onnx.export merged because their
+// values were equal (stored once, the others as Identity nodes named
+// after them) are untied: each is a parameter of its own, as in the
+// PyTorch model. An Imported is an nn.Layer when it has one input and one
 // output, so nn.Params, nn.StateDict, nn.Save, nn.Load and
 // nn.Ctx.ValueAndGrads work with it; Apply is the functional form for any
 // number of inputs and outputs. Integer initializers stay constants.
@@ -122,6 +125,17 @@ func Import(m *Model) (*Imported, error) {
 		}
 	}
 	var bufSlots []int
+	floatInits := map[string]bool{}
+	addParam := func(p optim.Param) {
+		floatInits[p.Name] = true
+		if buffers[p.Name] {
+			im.Buffers = append(im.Buffers, p)
+			bufSlots = append(bufSlots, define(p.Name, val{}))
+		} else {
+			im.Params = append(im.Params, p)
+			im.params = append(im.params, define(p.Name, val{}))
+		}
+	}
 	for _, t := range g.Initializers {
 		if _, dup := slot[t.Name]; dup || t.Name == "" {
 			return nil, fmt.Errorf("onnx: import: initializer %q is defined twice or has no name", t.Name)
@@ -134,16 +148,8 @@ func Import(m *Model) (*Imported, error) {
 			define(t.Name, x)
 			continue
 		}
-		p := optim.Param{Name: t.Name, T: x.v.Tensor()}
-		if buffers[t.Name] {
-			im.Buffers = append(im.Buffers, p)
-			bufSlots = append(bufSlots, define(t.Name, val{}))
-		} else {
-			im.Params = append(im.Params, p)
-			im.params = append(im.params, define(t.Name, val{}))
-		}
+		addParam(optim.Param{Name: t.Name, T: x.v.Tensor()})
 	}
-	im.params = append(im.params, bufSlots...)
 
 	for _, vi := range g.Inputs {
 		if _, isInit := slot[vi.Name]; isInit {
@@ -158,6 +164,12 @@ func Import(m *Model) (*Imported, error) {
 
 	// Nodes, in the file's order (ONNX requires a topological one).
 	for i, n := range g.Nodes {
+		if untie(n, floatInits, slot) {
+			p := optim.Param{Name: n.Outputs[0], T: im.param(n.Inputs[0]).Clone()}
+			buffers[p.Name] = buffers[n.Inputs[0]]
+			addParam(p)
+			continue
+		}
 		st := step{node: n, op: fmt.Sprintf("onnx: %s node %q", n.OpType, nodeName(n, i))}
 		for _, name := range n.Inputs {
 			if name == "" {
@@ -193,6 +205,7 @@ func Import(m *Model) (*Imported, error) {
 		}
 		im.steps = append(im.steps, st)
 	}
+	im.params = append(im.params, bufSlots...)
 	for _, vi := range g.Outputs {
 		s, ok := slot[vi.Name]
 		if !ok {
@@ -205,6 +218,29 @@ func Import(m *Model) (*Imported, error) {
 		im.outputs = append(im.outputs, s)
 	}
 	return im, nil
+}
+
+// untie reports whether n is an Identity node copying a floating-point
+// initializer to a new name: torch.onnx.export stores parameters of equal
+// values once and the others as such copies, named after them (the zero
+// biases of a freshly initialized model). Import makes each a parameter
+// of its own, as in the PyTorch model, rather than tying them.
+func untie(n *Node, floatInits map[string]bool, slot map[string]int) bool {
+	if n.OpType != "Identity" || n.Domain != "" || len(n.Inputs) != 1 || len(n.Outputs) != 1 || len(n.Attributes) != 0 {
+		return false
+	}
+	_, defined := slot[n.Outputs[0]]
+	return floatInits[n.Inputs[0]] && n.Outputs[0] != "" && !defined
+}
+
+// param returns the tensor of the parameter or buffer named name.
+func (im *Imported) param(name string) *tensor.Tensor {
+	for _, p := range append(slices.Clone(im.Params), im.Buffers...) {
+		if p.Name == name {
+			return p.T
+		}
+	}
+	return nil
 }
 
 // nodeName returns n's name, or "#i" for an unnamed node.

@@ -7,7 +7,8 @@ Run with PyTorch 1.13 from the repository root:
 For each model (an MLP; a CNN with convolutions of stride, padding,
 dilation and groups, batch normalization, max, average and global average
 pooling; a norm-first transformer encoder layer with GELU; the same with a
-causal and a padding mask), dtype (float32, float64) and opset (17, and 14
+causal and a padding mask; an MLP with two equal biases, which export
+stores once), dtype (float32, float64) and opset (17, and 14
 and 13 for float32; before 17 LayerNormalization is decomposed), it writes
 NAME_DTYPE_opN.onnx with torch.onnx.export of the model in evaluation mode,
 and NAME_DTYPE.json holding seeded inputs x, PyTorch's output y, a seeded
@@ -85,12 +86,19 @@ class Masked(nn.Module):
         return self.layer(x, src_mask=causal, src_key_padding_mask=pad)
 
 
+def tied():
+    """An MLP whose two hidden biases are equal (set in build): export stores
+    them once, the second as an Identity node named 2.bias."""
+    return nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 6), nn.LayerNorm(6))
+
+
 MODELS = {
     # name: (constructor, input shape, dynamic batch axis)
     "mlp": (mlp, (5, 4)),
     "cnn": (CNN, (2, 2, 12, 12)),
     "transformer": (transformer, (2, 5, 8)),
     "masked": (Masked, (2, 5, 8)),
+    "tied": (tied, (3, 4)),
 }
 
 
@@ -119,6 +127,9 @@ def build(name, dtype):
             mod.eps = torch.tensor(mod.eps, dtype=torch.float32).item()
     m.eval()
     x = torch.randn(shape, generator=g, dtype=torch.float64)
+    if name == "tied":
+        with torch.no_grad():
+            m[2].bias.copy_(m[0].bias)
     if name == "masked":
         x[1, -1] = 0  # the last position of the second sequence is padding
     return m.to(dtype), x.to(dtype), g
@@ -150,7 +161,7 @@ def main():
             m, x, g = build(name, dtype)
             ref = reference(m, x, g)
             tag = "f32" if dtype == torch.float32 else "f64"
-            if name == "masked":
+            if name in ("masked", "tied"):
                 opsets = (17,)  # the op13 and default forms add nothing new
             for opset in opsets:
                 export(m, x, os.path.join(HERE, f"{name}_{tag}_op{opset}.onnx"), opset)
