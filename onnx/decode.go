@@ -54,8 +54,8 @@ func Load(path string) (*Model, error) {
 // wrong wire type, a length past the end of the buffer, graphs nested
 // deeper than MaxGraphDepth, a tensor with a negative dimension or more
 // than tensor.MaxSize elements, or a tensor stored as external data (not
-// supported). It never panics, and it allocates at most a small multiple
-// of len(b).
+// supported). It never panics, and what it allocates is proportional to
+// len(b).
 func Decode(b []byte) (*Model, error) {
 	d := &decoder{}
 	m := new(Model)

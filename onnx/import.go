@@ -44,6 +44,9 @@ const (
 // evaluated in Go, at import time when they depend on constants only, and
 // from the inputs' shapes at each call otherwise, so that a model
 // exported with a dynamic batch axis runs on any batch size.
+//
+// Call, Apply and Forward may run from several goroutines at once;
+// updating Params in place (an optimizer step) needs exclusive access.
 type Imported struct {
 	Params  []optim.Param // trained initializers, by their ONNX names
 	Buffers []optim.Param // BatchNormalization's running mean and variance

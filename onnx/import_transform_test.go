@@ -225,3 +225,27 @@ func TestImportReduceOpsets(t *testing.T) {
 		}
 	}
 }
+
+// TestImportConcurrent runs one imported model from several goroutines at
+// once; each run must give the serial result.
+func TestImportConcurrent(t *testing.T) {
+	im, _, x := transformerLoss(t)
+	want := im.Call(x)[0].Tensor()
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			var err error
+			for range 20 {
+				if got := im.Call(x)[0].Tensor(); !tensor.Equal(got, want) {
+					err = errors.New("a concurrent run differs from the serial one")
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
