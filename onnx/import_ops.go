@@ -420,79 +420,139 @@ func buildGemm(_ *Imported, _ *Node, a *attrs) kernel {
 	}
 }
 
-// pads2 converts ONNX pads [top, left, bottom, right] of a 2-d window op.
-func pads2(a *attrs, op string) [2][2]int {
-	p := a.ints("pads", []int64{0, 0, 0, 0})
-	a.require(len(p) == 4, "%s: pads %v, want 4 (only 2-d %s is supported)", op, p, op)
-	a.require(a.string("auto_pad", "NOTSET") == "NOTSET" || a.string("auto_pad", "") == "VALID",
-		"auto_pad %q is not supported (only NOTSET and VALID)", a.string("auto_pad", ""))
-	if len(p) != 4 {
-		return [2][2]int{}
-	}
-	for _, x := range p {
-		a.require(x >= 0 && x < 1<<31, "negative or huge pads %v are not supported", p)
-	}
-	return [2][2]int{{int(p[0]), int(p[2])}, {int(p[1]), int(p[3])}}
+// window holds the spatial attributes of Conv, MaxPool and AveragePool
+// for 1-d or 2-d inputs; a 1-d input runs as a 2-d one of height 1.
+type window struct {
+	rank                       int // spatial rank the attributes give; 0 if none does
+	kernel, strides, dilations []int64
+	pads                       []int64 // begins then ends, as ONNX lists them
 }
 
-// pair reads a 2-d attribute (strides, dilations, kernel_shape).
-func pair(a *attrs, name string, def int64) [2]int {
-	p := a.ints(name, []int64{def, def})
-	a.require(len(p) == 2, "%s %v, want 2 values (only 2-d windows are supported)", name, p)
-	if len(p) != 2 {
-		return [2]int{}
+// readWindow reads and checks a window's attributes.
+func readWindow(a *attrs) window {
+	w := window{kernel: a.ints("kernel_shape", nil), strides: a.ints("strides", nil),
+		dilations: a.ints("dilations", nil), pads: a.ints("pads", nil)}
+	autoPad := a.string("auto_pad", "NOTSET")
+	a.require(autoPad == "NOTSET" || autoPad == "VALID", "auto_pad %q is not supported (only NOTSET and VALID)", autoPad)
+	for _, l := range [][]int64{w.kernel, w.strides, w.dilations} {
+		if l != nil {
+			a.require(w.rank == 0 || w.rank == len(l), "kernel_shape %v, strides %v and dilations %v differ in length", w.kernel, w.strides, w.dilations)
+			w.rank = len(l)
+		}
 	}
-	a.require(p[0] >= 0 && p[1] >= 0 && p[0] < 1<<31 && p[1] < 1<<31, "bad %s %v", name, p)
-	return [2]int{int(p[0]), int(p[1])}
+	if w.pads != nil {
+		a.require(len(w.pads)%2 == 0 && (w.rank == 0 || w.rank == len(w.pads)/2), "pads %v for a %d-d window", w.pads, w.rank)
+		w.rank = len(w.pads) / 2
+	}
+	a.require(w.rank <= 2, "%d-d windows are not supported (only 1-d and 2-d)", w.rank)
+	for _, l := range [][]int64{w.kernel, w.strides, w.dilations, w.pads} {
+		for _, x := range l {
+			a.require(x >= 0 && x < 1<<31, "bad window attribute value %d", x)
+		}
+	}
+	return w
+}
+
+// at returns the 2-d form of list l (default def) for spatial rank r.
+func at(l []int64, r int, def int) [2]int {
+	v := [2]int{def, def}
+	for i, x := range l {
+		v[i+2-r] = int(x)
+	}
+	return v
+}
+
+// spatial returns the window as 2-d arguments for an input of rank r+2;
+// it panics with tensor.ErrShape if r is not 1 or 2 or differs from the
+// attributes' rank.
+func (w window) spatial(op string, r int) (kernel, stride, dilation [2]int, pad [2][2]int) {
+	if r != 1 && r != 2 || w.rank != 0 && w.rank != r {
+		tensor.Panicf(tensor.ErrShape, op, "a %d-d input for %d-d window attributes (only 1-d and 2-d are supported)", r, w.rank)
+	}
+	kernel, stride, dilation = at(w.kernel, r, 0), at(w.strides, r, 1), at(w.dilations, r, 1)
+	if r == 1 {
+		kernel[0] = 1
+	}
+	if w.pads != nil {
+		begin, end := at(w.pads[:r], r, 0), at(w.pads[r:], r, 0)
+		pad = [2][2]int{{begin[0], end[0]}, {begin[1], end[1]}}
+	}
+	return
+}
+
+// as2d returns x of shape N×C×L as N×C×1×L, and x itself if it has rank 4.
+func as2d(x ad.Value) ad.Value {
+	if x.Rank() == 3 {
+		s := x.Shape()
+		return ad.Reshape(x, s[0], s[1], 1, s[2])
+	}
+	return x
+}
+
+// back returns y with its height axis dropped if the input had rank 3.
+func back(y ad.Value, rank int) ad.Value {
+	if rank == 3 {
+		s := y.Shape()
+		return ad.Reshape(y, s[0], s[1], s[3])
+	}
+	return y
 }
 
 func buildConv(_ *Imported, _ *Node, a *attrs) kernel {
-	cfg := ad.ConvConfig{Padding: pads2(a, "Conv"), Stride: pair(a, "strides", 1), Dilation: pair(a, "dilations", 1)}
+	win := readWindow(a)
 	g := a.int("group", 1)
 	a.require(g >= 1 && g < 1<<31, "group %d", g)
-	cfg.Groups = int(g)
-	var ks [2]int
-	if a.find("kernel_shape", AttrInts) != nil {
-		ks = pair(a, "kernel_shape", 0)
-	}
 	return func(in []val) []val {
 		x, w := fl(in[0], in[1]), fl(in[1], in[0])
-		if x.Rank() != 4 || w.Rank() != 4 {
-			tensor.Panicf(tensor.ErrShape, "Conv", "input %s and weight %s: only 2-d convolutions (rank 4) are supported", tensor.ShapeString(x.Shape()), tensor.ShapeString(w.Shape()))
+		if x.Rank() != w.Rank() {
+			tensor.Panicf(tensor.ErrShape, "Conv", "input %s and weight %s differ in rank", tensor.ShapeString(x.Shape()), tensor.ShapeString(w.Shape()))
 		}
-		if ks != [2]int{} && (w.Shape()[2] != ks[0] || w.Shape()[3] != ks[1]) {
-			tensor.Panicf(tensor.ErrShape, "Conv", "kernel_shape %v and weight %s differ", ks, tensor.ShapeString(w.Shape()))
+		k, stride, dil, pad := win.spatial("Conv", x.Rank()-2)
+		w2 := as2d(w)
+		if win.kernel != nil && (w2.Shape()[2] != k[0] || w2.Shape()[3] != k[1]) {
+			tensor.Panicf(tensor.ErrShape, "Conv", "kernel_shape %v and weight %s differ", win.kernel, tensor.ShapeString(w.Shape()))
 		}
-		y := ad.Conv2D(x, w, cfg)
+		y := ad.Conv2D(as2d(x), w2, ad.ConvConfig{Stride: stride, Padding: pad, Dilation: dil, Groups: int(g)})
 		if len(in) > 2 && in[2].ok() {
-			b := fl(in[2], in[0])
-			y = ad.Add(y, ad.Reshape(b, 1, -1, 1, 1))
+			y = ad.Add(y, ad.Reshape(fl(in[2], in[0]), 1, -1, 1, 1))
 		}
-		return one(y)
+		return one(back(y, x.Rank()))
 	}
 }
 
-// poolCommon reads the attributes MaxPool and AveragePool share.
-func poolCommon(n *Node, a *attrs) ([2]int, ad.PoolConfig) {
-	k := pair(a, "kernel_shape", 0)
-	cfg := ad.PoolConfig{Stride: pair(a, "strides", 1), Padding: pads2(a, n.OpType)}
+// readPool reads the attributes MaxPool and AveragePool share.
+func readPool(n *Node, a *attrs) window {
+	w := readWindow(a)
+	a.require(w.kernel != nil, "kernel_shape is required")
 	a.require(a.int("ceil_mode", 0) == 0, "ceil_mode 1 is not supported")
 	a.require(len(n.Outputs) < 2 || n.Outputs[1] == "", "the Indices output is not supported")
-	return k, cfg
+	return w
 }
 
 func buildMaxPool(_ *Imported, n *Node, a *attrs) kernel {
-	k, cfg := poolCommon(n, a)
-	a.require(pair(a, "dilations", 1) == [2]int{1, 1}, "dilations are not supported")
+	win := readPool(n, a)
+	for _, d := range win.dilations {
+		a.require(d == 1, "dilations %v are not supported", win.dilations)
+	}
 	a.require(a.int("storage_order", 0) == 0, "storage_order 1 is not supported")
-	return func(in []val) []val { return one(ad.MaxPool2D(fl(in[0]), k, cfg)) }
+	return func(in []val) []val {
+		x := fl(in[0])
+		k, stride, _, pad := win.spatial("MaxPool", x.Rank()-2)
+		return one(back(ad.MaxPool2D(as2d(x), k, ad.PoolConfig{Stride: stride, Padding: pad}), x.Rank()))
+	}
 }
 
 func buildAveragePool(_ *Imported, n *Node, a *attrs) kernel {
-	k, cfg := poolCommon(n, a)
+	win := readPool(n, a)
 	include := a.int("count_include_pad", 0) != 0
-	a.require(include || cfg.Padding == [2][2]int{}, "count_include_pad 0 with non-zero pads is not supported")
-	return func(in []val) []val { return one(ad.AvgPool2D(fl(in[0]), k, cfg)) }
+	for _, p := range win.pads {
+		a.require(include || p == 0, "count_include_pad 0 with non-zero pads is not supported")
+	}
+	return func(in []val) []val {
+		x := fl(in[0])
+		k, stride, _, pad := win.spatial("AveragePool", x.Rank()-2)
+		return one(back(ad.AvgPool2D(as2d(x), k, ad.PoolConfig{Stride: stride, Padding: pad}), x.Rank()))
+	}
 }
 
 func buildBatchNorm(_ *Imported, n *Node, a *attrs) kernel {

@@ -6,7 +6,7 @@ Run with PyTorch 1.13 from the repository root:
 
 For each model (an MLP; a CNN with convolutions of stride, padding,
 dilation and groups, batch normalization, max, average and global average
-pooling; a norm-first transformer encoder layer with GELU; the same with a
+pooling, in 2-d and in 1-d; a norm-first transformer encoder layer with GELU; the same with a
 causal and a padding mask; an MLP with two equal biases, which export
 stores once), dtype (float32, float64) and opset (17, and 14
 and 13 for float32; before 17 LayerNormalization is decomposed), it writes
@@ -65,6 +65,21 @@ class CNN(nn.Module):
         return self.fc(torch.cat([g, torch.flatten(x, 1)], 1))
 
 
+class CNN1d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(3, 4, 3, padding=1)
+        self.bn1 = nn.BatchNorm1d(4)
+        self.pool1 = nn.MaxPool1d(2)
+        self.conv2 = nn.Conv1d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2)
+        self.pool2 = nn.AvgPool1d(2)
+        self.fc = nn.Linear(6 * 2, 3)
+
+    def forward(self, x):
+        x = self.pool1(torch.relu(self.bn1(self.conv1(x))))
+        return self.fc(torch.flatten(self.pool2(torch.tanh(self.conv2(x))), 1))
+
+
 def transformer():
     return nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0,
                                       activation="gelu", batch_first=True, norm_first=True)
@@ -96,6 +111,7 @@ MODELS = {
     # name: (constructor, input shape, dynamic batch axis)
     "mlp": (mlp, (5, 4)),
     "cnn": (CNN, (2, 2, 12, 12)),
+    "cnn1d": (CNN1d, (2, 3, 16)),
     "transformer": (transformer, (2, 5, 8)),
     "masked": (Masked, (2, 5, 8)),
     "tied": (tied, (3, 4)),
@@ -123,7 +139,7 @@ def build(name, dtype):
     # importer rather than the rounding (on the padding row of "masked",
     # whose variance is 0, the rounding alone changes the gradient by 1e-8).
     for mod in m.modules():
-        if isinstance(mod, (nn.LayerNorm, nn.BatchNorm2d)):
+        if isinstance(mod, (nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d)):
             mod.eps = torch.tensor(mod.eps, dtype=torch.float32).item()
     m.eval()
     x = torch.randn(shape, generator=g, dtype=torch.float64)
@@ -161,7 +177,7 @@ def main():
             m, x, g = build(name, dtype)
             ref = reference(m, x, g)
             tag = "f32" if dtype == torch.float32 else "f64"
-            if name in ("masked", "tied"):
+            if name in ("masked", "tied", "cnn1d"):
                 opsets = (17,)  # the op13 and default forms add nothing new
             for opset in opsets:
                 export(m, x, os.path.join(HERE, f"{name}_{tag}_op{opset}.onnx"), opset)
