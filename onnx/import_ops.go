@@ -524,13 +524,13 @@ func buildConv(_ *Imported, _ *Node, a *attrs) kernel {
 func readPool(n *Node, a *attrs) window {
 	w := readWindow(a)
 	a.require(w.kernel != nil, "kernel_shape is required")
-	a.require(a.int("ceil_mode", 0) == 0, "ceil_mode 1 is not supported")
 	a.require(len(n.Outputs) < 2 || n.Outputs[1] == "", "the Indices output is not supported")
 	return w
 }
 
 func buildMaxPool(_ *Imported, n *Node, a *attrs) kernel {
 	win := readPool(n, a)
+	ceil := a.int("ceil_mode", 0) != 0
 	for _, d := range win.dilations {
 		a.require(d == 1, "dilations %v are not supported", win.dilations)
 	}
@@ -538,12 +538,36 @@ func buildMaxPool(_ *Imported, n *Node, a *attrs) kernel {
 	return func(in []val) []val {
 		x := fl(in[0])
 		k, stride, _, pad := win.spatial("MaxPool", x.Rank()-2)
-		return one(back(ad.MaxPool2D(as2d(x), k, ad.PoolConfig{Stride: stride, Padding: pad}), x.Rank()))
+		x2 := as2d(x)
+		if ceil {
+			for i := range 2 {
+				pad[i][1] += ceilExtra(x2.Shape()[2+i], k[i], stride[i], pad[i])
+			}
+		}
+		return one(back(ad.MaxPool2D(x2, k, ad.PoolConfig{Stride: stride, Padding: pad}), x.Rank()))
 	}
+}
+
+// ceilExtra returns the padding to add at the end of an axis of n so that
+// pooling with kernel k and stride s gives ceil_mode's output length:
+// ⌈(n + pads - k)/s⌉ + 1 windows, less the last one if it would start in
+// the end padding (PyTorch's and ONNX's rule). Padding counts as -Inf in
+// max pooling, so the extra windows see only the input.
+func ceilExtra(n, k, s int, pad [2]int) int {
+	total := n + pad[0] + pad[1]
+	if s < 1 || total < k {
+		return 0 // MaxPool2D refuses these with its own error
+	}
+	out := (total-k+s-1)/s + 1
+	if (out-1)*s >= n+pad[0] {
+		out--
+	}
+	return max(0, (out-1)*s+k-total)
 }
 
 func buildAveragePool(_ *Imported, n *Node, a *attrs) kernel {
 	win := readPool(n, a)
+	a.require(a.int("ceil_mode", 0) == 0, "ceil_mode 1 is not supported")
 	include := a.int("count_include_pad", 0) != 0
 	for _, p := range win.pads {
 		a.require(include || p == 0, "count_include_pad 0 with non-zero pads is not supported")

@@ -138,7 +138,7 @@ func TestImportUnsupported(t *testing.T) {
 		want []string
 	}{
 		{graph(17, node("Celu")), []string{"Celu", `"n1"`, "opset 17", "not supported"}},
-		{graph(17, node("MaxPool", ints("kernel_shape", 2, 2), integer("ceil_mode", 1))), []string{"MaxPool", "ceil_mode"}},
+		{graph(17, node("AveragePool", ints("kernel_shape", 2, 2), integer("ceil_mode", 1))), []string{"AveragePool", "ceil_mode"}},
 		{graph(17, node("Relu", integer("frobnicate", 1))), []string{"Relu", "attribute frobnicate"}},
 		{graph(13, &onnx.Node{Name: "c", OpType: "Conv", Inputs: []string{"x", "x"}, Outputs: []string{"y"},
 			Attributes: []*onnx.Attribute{{Name: "auto_pad", Type: onnx.AttrString, S: []byte("SAME_UPPER")}}}), []string{"Conv", "opset 13", "auto_pad"}},

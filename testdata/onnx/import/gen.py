@@ -70,7 +70,7 @@ class CNN1d(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv1d(3, 4, 3, padding=1)
         self.bn1 = nn.BatchNorm1d(4)
-        self.pool1 = nn.MaxPool1d(2)
+        self.pool1 = nn.MaxPool1d(3, stride=2, ceil_mode=True)
         self.conv2 = nn.Conv1d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2)
         self.pool2 = nn.AvgPool1d(2)
         self.fc = nn.Linear(6 * 2, 3)
