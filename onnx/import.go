@@ -47,6 +47,9 @@ const (
 //
 // Call, Apply and Forward may run from several goroutines at once;
 // updating Params in place (an optimizer step) needs exclusive access.
+// The dtype is the file's: constants in the graph keep it, so converting
+// the parameters (nn.To) makes a run panic with tensor.ErrDType; export
+// the model in the dtype wanted (model.double() in PyTorch) instead.
 type Imported struct {
 	Params  []optim.Param // trained initializers, by their ONNX names
 	Buffers []optim.Param // BatchNormalization's running mean and variance
