@@ -249,3 +249,102 @@ func TestImportConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestImportElementwise runs one-node graphs of the operators the
+// reference models do not use on a 2×3 input, against math's functions.
+func TestImportElementwise(t *testing.T) {
+	x := []float64{0.5, -1.25, 2, -0.3, 1.7, -2.2}
+	unary := map[string]func(float64) float64{
+		"Neg": func(v float64) float64 { return -v }, "Exp": math.Exp, "Abs": math.Abs,
+		"Reciprocal": func(v float64) float64 { return 1 / v }, "Sin": math.Sin, "Cos": math.Cos, "Tan": math.Tan,
+		"Softplus": func(v float64) float64 { return math.Log1p(math.Exp(v)) }, "Identity": func(v float64) float64 { return v },
+		"LeakyRelu": func(v float64) float64 { return math.Max(v, 0.01*v) }, "Erf": math.Erf,
+		"Sigmoid": func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }, "Not": func(v float64) float64 { return b2f(v == 0) },
+	}
+	run := func(n *onnx.Node, inits ...*onnx.Tensor) []float64 {
+		t.Helper()
+		m := graph(17, n)
+		m.Graph.Inputs[0].ElemType = onnx.Double
+		m.Graph.Outputs[0].ElemType = onnx.Double
+		m.Graph.Initializers = inits
+		im, err := onnx.Import(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return im.Call(ad.New(slices.Clone(x), 2, 3))[0].Tensor().Data()
+	}
+	for op, f := range unary {
+		got := run(&onnx.Node{OpType: op, Inputs: []string{"x"}, Outputs: []string{"y"}})
+		for i, v := range x {
+			if math.Abs(got[i]-f(v)) > 1e-15*math.Max(1, math.Abs(f(v))) {
+				t.Errorf("%s(%v) = %v, want %v", op, v, got[i], f(v))
+			}
+		}
+	}
+	c := &onnx.Tensor{Name: "c", DataType: onnx.Double, Dims: []int64{3}, DoubleData: []float64{0.5, 1.7, 0}}
+	binary := map[string]func(a, b float64) float64{
+		"Max": math.Max, "Min": math.Min, "Less": func(a, b float64) float64 { return b2f(a < b) },
+		"LessOrEqual": func(a, b float64) float64 { return b2f(a <= b) }, "GreaterOrEqual": func(a, b float64) float64 { return b2f(a >= b) },
+		"And": func(a, b float64) float64 { return b2f(a != 0 && b != 0) }, "Xor": func(a, b float64) float64 { return b2f((a != 0) != (b != 0)) },
+		"Pow": func(a, b float64) float64 { return math.Pow(math.Abs(a), b) },
+	}
+	for op, f := range binary {
+		in := "x"
+		if op == "Pow" {
+			in = "ax"
+		}
+		n := &onnx.Node{OpType: op, Inputs: []string{in, "c"}, Outputs: []string{"y"}}
+		var got []float64
+		if op == "Pow" {
+			m := graph(17, &onnx.Node{OpType: "Abs", Inputs: []string{"x"}, Outputs: []string{"ax"}})
+			m.Graph.Nodes = append(m.Graph.Nodes, n)
+			m.Graph.Inputs[0].ElemType, m.Graph.Outputs[0].ElemType = onnx.Double, onnx.Double
+			m.Graph.Initializers = []*onnx.Tensor{c}
+			im, err := onnx.Import(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = im.Call(ad.New(slices.Clone(x), 2, 3))[0].Tensor().Data()
+		} else {
+			got = run(n, c)
+		}
+		for i, v := range x {
+			if want := f(v, c.DoubleData[i%3]); math.Abs(got[i]-want) > 1e-15*math.Max(1, math.Abs(want)) {
+				t.Errorf("%s(%v, %v) = %v, want %v", op, v, c.DoubleData[i%3], got[i], want)
+			}
+		}
+	}
+
+	// Gather of data along axis 1 with indices of shape (2,), a strided
+	// Slice, LogSoftmax.
+	idx := &onnx.Tensor{Name: "i", DataType: onnx.Int64, Dims: []int64{2}, Int64Data: []int64{2, -3}}
+	got := run(&onnx.Node{OpType: "Gather", Inputs: []string{"x", "i"}, Outputs: []string{"y"},
+		Attributes: []*onnx.Attribute{{Name: "axis", Type: onnx.AttrInt, I: 1}}}, idx)
+	if want := []float64{x[2], x[0], x[5], x[3]}; !slices.Equal(got, want) {
+		t.Errorf("Gather: %v, want %v", got, want)
+	}
+	vec := func(name string, v ...int64) *onnx.Tensor {
+		return &onnx.Tensor{Name: name, DataType: onnx.Int64, Dims: []int64{int64(len(v))}, Int64Data: v}
+	}
+	got = run(&onnx.Node{OpType: "Slice", Inputs: []string{"x", "s", "e", "a", "st"}, Outputs: []string{"y"}},
+		vec("s", -1), vec("e", math.MinInt64), vec("a", 1), vec("st", -2))
+	if want := []float64{x[2], x[0], x[5], x[3]}; !slices.Equal(got, want) {
+		t.Errorf("Slice [::-2] on axis 1: %v, want %v", got, want)
+	}
+	got = run(&onnx.Node{OpType: "LogSoftmax", Inputs: []string{"x"}, Outputs: []string{"y"}})
+	for r := range 2 {
+		lse := math.Log(math.Exp(x[3*r]) + math.Exp(x[3*r+1]) + math.Exp(x[3*r+2]))
+		for j := range 3 {
+			if want := x[3*r+j] - lse; math.Abs(got[3*r+j]-want) > 1e-15 {
+				t.Errorf("LogSoftmax[%d,%d] = %v, want %v", r, j, got[3*r+j], want)
+			}
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
