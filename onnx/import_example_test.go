@@ -119,3 +119,33 @@ func TestImportFineTune(t *testing.T) {
 		t.Error("the loaded parameters are the file's, not the fine-tuned ones")
 	}
 }
+
+// Differentiate an imported transformer block with respect to its
+// parameters (Apply, the functional form) and take a Hessian-vector
+// product with respect to its input.
+func ExampleImported_Apply() {
+	m, err := onnx.Load("../testdata/onnx/import/transformer_f64_op17.onnx")
+	if err != nil {
+		log.Fatal(err)
+	}
+	block, err := onnx.Import(m)
+	if err != nil {
+		log.Fatal(err)
+	}
+	x := ad.From(tensor.Float64.Full(0.1, 3, 5, 8)) // a batch of 3: the file's input is (batch, 5, 8)
+	params := make([]ad.Value, len(block.Params))
+	for i, p := range block.Params {
+		params[i] = ad.From(p.T)
+	}
+	grads := ad.Grads(func(ps []ad.Value) ad.Value {
+		return ad.SumAll(ad.Square(block.Apply(ps, x)[0]))
+	}, params...)
+	fmt.Println(block.Params[0].Name, grads[0].Shape())
+
+	loss := func(x ad.Value) ad.Value { return ad.SumAll(ad.Tanh(block.Call(x)[0])) }
+	hv := ad.HVP(loss, x, ad.From(tensor.Float64.Ones(3, 5, 8)))
+	fmt.Println("Hessian-vector product:", hv.Shape())
+	// Output:
+	// self_attn.in_proj_weight [24 8]
+	// Hessian-vector product: [3 5 8]
+}
