@@ -123,6 +123,27 @@ func init() {
 		return e.node("Div", []string{x, den})
 	}
 	unaryOps["finite_or_zero"] = (*exporter).finiteOrZero
+	// relu_mask x = 1 where x > 0, else 0 (NaN gives 0), as Greater(x, 0)
+	unaryOps["relu_mask"] = func(e *exporter, x string, d tensor.DType) string {
+		return compare("Greater", false)(e, x, e.scalar(0, d), d)
+	}
+	// gelu_grad x = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ the normal density
+	unaryOps["gelu_grad"] = func(e *exporter, x string, d tensor.DType) string {
+		var erf string
+		u := e.node("Mul", []string{x, e.scalar(1/math.Sqrt2, d)})
+		if d == tensor.Float32 {
+			erf = e.node("Erf", []string{u})
+		} else {
+			erf = e.erf(u, d)
+		}
+		cdf := e.node("Mul", []string{e.scalar(0.5, d), e.node("Add", []string{e.scalar(1, d), erf})})
+		pdf := e.node("Mul", []string{e.scalar(1/math.Sqrt(2*math.Pi), d), e.node("Exp", []string{e.node("Mul", []string{e.scalar(-0.5, d), e.node("Mul", []string{x, x})})})})
+		return e.node("Add", []string{cdf, e.node("Mul", []string{x, pdf})})
+	}
+	// softmax_last is softmax over the last axis
+	unaryOps["softmax_last"] = func(e *exporter, x string, d tensor.DType) string {
+		return e.node("Softmax", []string{x}, intAttr("axis", -1))
+	}
 
 	for name, op := range map[string]string{"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow"} {
 		binaryOps[name] = onnxBinary(op)
