@@ -59,7 +59,7 @@ func browser(t *testing.T) context.Context {
 // within runs the actions with a time limit.
 func within(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 15*time.Second)
+	c, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if err := chromedp.Do(c, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -69,7 +69,7 @@ func within(t *testing.T, ctx context.Context, what string, steps ...chromedp.Ac
 // eval evaluates a JavaScript expression in the page.
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 15*time.Second)
+	c, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(c, chromedp.Evaluate[T](js))
 	if err != nil {
@@ -82,7 +82,7 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 func waitState(t *testing.T, ctx context.Context, state string) {
 	t.Helper()
 	within(t, ctx, "waiting for the page to be "+state,
-		chromedp.Poll[chromedp.Void](`document.body.dataset.state === "`+state+`"`, chromedp.WithPollingTimeout(10*time.Second)))
+		chromedp.Poll[chromedp.Void](`document.body.dataset.state === "`+state+`"`, chromedp.WithPollingTimeout(40*time.Second)))
 }
 
 // press sends a key to the page, outside the input boxes.
@@ -171,7 +171,7 @@ func checkSweepsInPage(t *testing.T, ctx context.Context, expr, at string) []byt
 			t.Fatalf("backward step: no node receiving the product")
 		}
 		if shot == nil && strings.Contains(eval[string](t, ctx, `document.getElementById("caption").textContent`), "more to come") {
-			c, cancel := context.WithTimeout(ctx, 15*time.Second)
+			c, cancel := context.WithTimeout(ctx, 60*time.Second)
 			var err error
 			shot, err = chromedp.Run(c, chromedp.CaptureScreenshot())
 			cancel()
@@ -241,7 +241,7 @@ func TestExplorerInBrowser(t *testing.T) {
 	typeInto(t, ctx, "at", at+kb.Enter)
 	waitState(t, ctx, "ready")
 	within(t, ctx, "waiting for the graph of "+expr, chromedp.Poll[chromedp.Void](
-		`document.getElementById("caption").textContent.includes("f = x*y + sin(x) at x=2, y=3")`, chromedp.WithPollingTimeout(10*time.Second)))
+		`document.getElementById("caption").textContent.includes("f = x*y + sin(x) at x=2, y=3")`, chromedp.WithPollingTimeout(40*time.Second)))
 	shot := checkSweepsInPage(t, ctx, expr, at)
 	// The address holds the expression and the point: opening it again
 	// shows the same graph.
@@ -280,7 +280,7 @@ func TestExplorerInBrowser(t *testing.T) {
 	typeInto(t, ctx, "expr", "d(x^3, x)*y + sin(x)"+kb.Enter)
 	waitState(t, ctx, "ready")
 	within(t, ctx, "waiting for d(x^3, x)", chromedp.Poll[chromedp.Void](
-		`[...document.querySelectorAll("#graph .node .head")].some(t => t.firstChild.textContent === "v1 = d(x ^ 3, x)")`, chromedp.WithPollingTimeout(10*time.Second)))
+		`[...document.querySelectorAll("#graph .node .head")].some(t => t.firstChild.textContent === "v1 = d(x ^ 3, x)")`, chromedp.WithPollingTimeout(40*time.Second)))
 	checkSweepsInPage(t, ctx, "d(x^3, x)*y + sin(x)", at)
 	// The same with the steps inside d(…) shown.
 	before := eval[int](t, ctx, `document.querySelectorAll("#graph .node").length`)
@@ -316,7 +316,7 @@ func TestExplorerInBrowser(t *testing.T) {
 		typeInto(t, ctx, "expr", c.expr)
 		typeInto(t, ctx, "at", c.at+kb.Enter)
 		within(t, ctx, "waiting for "+c.expr, chromedp.Poll[chromedp.Void](
-			`document.body.dataset.state === "ready" && document.getElementById("caption").textContent.startsWith("f = `+c.expr+`")`, chromedp.WithPollingTimeout(10*time.Second)))
+			`document.body.dataset.state === "ready" && document.getElementById("caption").textContent.startsWith("f = `+c.expr+`")`, chromedp.WithPollingTimeout(40*time.Second)))
 		press(t, ctx, kb.End, 1)
 		got := eval[string](t, ctx, `document.getElementById("result").textContent`)
 		if !strings.Contains(got, c.result) {
