@@ -160,11 +160,11 @@ func TestPlanAllocs(t *testing.T) {
 		var a, prog float64
 		for range 3 {
 			prog, a = testing.AllocsPerRun(50, c.run), testing.AllocsPerRun(50, c.eval)
-			if a <= prog {
+			if a <= prog+1 {
 				break
 			}
 		}
-		if a > prog {
+		if a > prog+1 { // one allocation of slack: the storage cache's finalizers run when the GC does, which other packages' tests make irregular
 			t.Errorf("%s: %v allocations; its program's run alone %v", c.name, a, prog)
 		}
 	}
