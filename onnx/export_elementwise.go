@@ -95,13 +95,7 @@ func init() {
 	unaryOps["relu"] = (*exporter).relu
 	// gelu x = ½x(1 + erf(x/√2))
 	unaryOps["gelu"] = func(e *exporter, x string, d tensor.DType) string {
-		var erf string
-		u := e.node("Mul", []string{x, e.scalar(1/math.Sqrt2, d)})
-		if d == tensor.Float32 {
-			erf = e.node("Erf", []string{u})
-		} else {
-			erf = e.erf(u, d)
-		}
+		erf := e.erfOf(e.node("Mul", []string{x, e.scalar(1/math.Sqrt2, d)}), d)
 		h := e.node("Mul", []string{e.scalar(0.5, d), x})
 		return e.node("Mul", []string{h, e.node("Add", []string{e.scalar(1, d), erf})})
 	}
@@ -129,13 +123,7 @@ func init() {
 	}
 	// gelu_grad x = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ the normal density
 	unaryOps["gelu_grad"] = func(e *exporter, x string, d tensor.DType) string {
-		var erf string
-		u := e.node("Mul", []string{x, e.scalar(1/math.Sqrt2, d)})
-		if d == tensor.Float32 {
-			erf = e.node("Erf", []string{u})
-		} else {
-			erf = e.erf(u, d)
-		}
+		erf := e.erfOf(e.node("Mul", []string{x, e.scalar(1/math.Sqrt2, d)}), d)
 		cdf := e.node("Mul", []string{e.scalar(0.5, d), e.node("Add", []string{e.scalar(1, d), erf})})
 		pdf := e.node("Mul", []string{e.scalar(1/math.Sqrt(2*math.Pi), d), e.node("Exp", []string{e.node("Mul", []string{e.scalar(-0.5, d), e.node("Mul", []string{x, x})})})})
 		return e.node("Add", []string{cdf, e.node("Mul", []string{x, pdf})})
@@ -185,6 +173,15 @@ func init() {
 		inf := e.node("Or", []string{e.node("IsInf", []string{x}), e.node("IsInf", []string{y})})
 		return e.node("Where", []string{inf, e.scalar(math.Inf(1), d), h})
 	}
+}
+
+// erfOf is erf(u): ONNX's Erf in float32, built from ops with float64
+// kernels in float64 (ONNX Runtime has no float64 Erf).
+func (e *exporter) erfOf(u string, d tensor.DType) string {
+	if d == tensor.Float32 {
+		return e.node("Erf", []string{u})
+	}
+	return e.erf(u, d)
 }
 
 // relu is max(x, 0), NaN kept: x where x > 0 or x is NaN, else 0.
