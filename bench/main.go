@@ -29,6 +29,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/chainrule/chainrule/internal/atomicfile"
 )
 
 // settle is the pause after a run in a peer's process, so that its
@@ -517,11 +519,7 @@ func writeReport(path string, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.WriteBytes(path, 0o644, append(b, '\n'))
 }
 
 // printTable prints the run's context, then the table of results: one line

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/internal/atomicfile"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -199,31 +198,12 @@ func Write(w io.Writer, p *ad.Program, opts *Options) error {
 // written to a temporary file in the same directory, synced, and renamed
 // over path, so that path holds either its old contents or the whole new
 // model.
-func Save(path string, p *ad.Program, opts *Options) (err error) {
+func Save(path string, p *ad.Program, opts *Options) error {
 	m, err := Export(p, opts)
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(Marshal(m)); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteBytes(path, 0o644, Marshal(m))
 }
 
 // exporter builds one graph.

@@ -138,7 +138,7 @@
 //	--format FORMAT   graph only: text, dot, svg or html
 //	--addr HOST:PORT  serve only: the address to listen on
 //	--precision N     graph only: significant digits (0: all needed)
-//	-o FILE           write the output to FILE instead of standard output ("-")
+//	-o FILE           write the output to FILE (atomically: a temporary file renamed into place) instead of standard output ("-")
 //	--json            print exactly one JSON object; errors too
 //	-h, --help        print usage and exit 0; after a command, its own help
 //

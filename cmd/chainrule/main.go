@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/internal/atomicfile"
 	"github.com/chainrule/chainrule/internal/expr"
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -132,7 +133,7 @@ func (r runner) run(args []string, stdout, stderr io.Writer) (code int) {
 		return fail(stderr, cerr, asJSON, o.cmd)
 	}
 	if o.out != "" {
-		if err := os.WriteFile(o.out, out.Bytes(), 0o666); err != nil {
+		if err := atomicfile.WriteBytes(o.out, 0o644, out.Bytes()); err != nil {
 			return fail(stderr, &cliError{kind: "io", err: fmt.Errorf("-o: %w", err)}, asJSON, o.cmd)
 		}
 		return 0
