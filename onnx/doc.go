@@ -91,6 +91,11 @@
 // different model; integers that would have to come from floating-point
 // data (a Cast of data to int64) are refused when the model runs.
 //
+// Import also reads what Export writes (its tests run every exported model
+// through both), with one exception: the export of a max-pooling gradient
+// uses MaxPool's Indices output, integers computed from the data, which
+// Import refuses with an error naming it.
+//
 // Decode refuses malformed or hostile input with an error (truncated or
 // overlong fields, wrong wire types, graphs nested deeper than
 // MaxGraphDepth, tensors of negative or absurd dimensions, external data)

@@ -16,8 +16,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
@@ -171,6 +173,7 @@ func exportAndCheckOn(t *testing.T, providers []string, name string, p *ad.Progr
 			t.Fatalf("onnx.checker rejects %s: %v\n%s", name, err, out)
 		}
 	})
+	t.Run("reimport", func(t *testing.T) { reimport(t, m, p, opts, xs) })
 	t.Run("onnxruntime", func(t *testing.T) {
 		if why := ortAvailable(); why != "" {
 			t.Skip("SKIPPED, ONNX Runtime unavailable: " + why)
@@ -226,4 +229,73 @@ func exportAndCheckOn(t *testing.T, providers []string, name string, p *ad.Progr
 		}
 	})
 	return path
+}
+
+// reimport checks the round trip through chainrule's own reader: the
+// model, marshalled and decoded, is imported and called on the non-frozen
+// inputs, and each output must match the program's Run. Both sides are
+// chainrule, but the imported side runs the ONNX operators the exporter
+// wrote (its lowerings and decompositions), through onnx.Import's
+// kernels, so the check fails if either the export or the import of an
+// operator is wrong.
+func reimport(t *testing.T, m *onnx.Model, p *ad.Program, opts *onnx.Options, xs []*tensor.Tensor) {
+	t.Helper()
+	dm, err := onnx.Decode(onnx.Marshal(m))
+	if err != nil {
+		t.Fatalf("decoding the exported model: %v", err)
+	}
+	im, err := onnx.Import(dm)
+	for _, n := range dm.Graph.Nodes {
+		if n.OpType == "MaxPool" && len(n.Outputs) > 1 {
+			// a known limitation, checked to be reported as such
+			if err == nil || !strings.Contains(err.Error(), "Indices output is not supported") {
+				t.Fatalf("importing a model with MaxPool's Indices output: err = %v, want the documented refusal", err)
+			}
+			t.Skip("NOT CHECKED: Import does not read MaxPool's Indices output (data-dependent integers), which the export of a max-pooling gradient uses; the refusal is checked instead")
+		}
+	}
+	if err != nil {
+		t.Fatalf("importing the exported model: %v", err)
+	}
+	vals := make([]ad.Value, len(xs))
+	var feeds []ad.Value
+	for i, x := range xs {
+		vals[i] = ad.From(x)
+		name := "input" + strconv.Itoa(i)
+		if opts != nil && opts.Inputs != nil {
+			name = opts.Inputs[i]
+		}
+		if opts == nil || opts.Frozen[name] == nil {
+			feeds = append(feeds, vals[i])
+		}
+	}
+	want := p.Run(vals...)
+	got := im.Call(feeds...)
+	if len(got) != len(want) {
+		t.Fatalf("%d outputs from the imported model, %d from Run", len(got), len(want))
+	}
+	for i, w := range want {
+		oname := m.Graph.Outputs[i].Name
+		gt, wt := got[i].Tensor(), w.Tensor()
+		if !slices.Equal(gt.Shape(), wt.Shape()) {
+			t.Fatalf("output %s: shape %v imported, %v from Run", oname, gt.Shape(), wt.Shape())
+		}
+		if gt.DType() != wt.DType() {
+			t.Fatalf("output %s: dtype %v imported, %v from Run", oname, gt.DType(), wt.DType())
+		}
+		tol := tolerance(w.DType())
+		gd, wd := gt.Float64s(), wt.Float64s()
+		bad := 0
+		for k := range wd {
+			if !close(gd[k], wd[k], tol) {
+				if bad < 5 {
+					t.Errorf("output %s[%d]: imported %v, Run %v (tolerance %g)", oname, k, gd[k], wd[k], tol)
+				}
+				bad++
+			}
+		}
+		if bad > 0 {
+			t.Errorf("output %s: %d of %d elements differ", oname, bad, len(wd))
+		}
+	}
 }

@@ -3,6 +3,7 @@ package onnx
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 
@@ -119,6 +120,7 @@ var arity = map[string][2]int{
 	"BatchNormalization": {5, 5}, "LayerNormalization": {2, 3}, "ReduceMean": {1, 2}, "ReduceSum": {1, 2},
 	"ReduceMax": {1, 2}, "ReduceMin": {1, 2}, "Reshape": {2, 2}, "Unsqueeze": {2, 2}, "Squeeze": {1, 2},
 	"Concat": {1, 1 << 20}, "Gather": {2, 2}, "Slice": {3, 5}, "Expand": {2, 2}, "Pad": {2, 4},
+	"GatherElements": {2, 2}, "ScatterElements": {3, 3},
 }
 
 // A builder reads a node's attributes into a and returns its kernel.
@@ -134,6 +136,10 @@ func init() {
 		"Exp": unary(ad.Exp), "Log": unary(ad.Log), "Sqrt": unary(ad.Sqrt), "Erf": unary(ad.Erf),
 		"Abs": unary(ad.Abs), "Reciprocal": unary(ad.Reciprocal), "Sin": unary(ad.Sin),
 		"Cos": unary(ad.Cos), "Softplus": unary(ad.Softplus), "Tan": unary(ad.Tan),
+		"Sign": unary(ad.Sign), "Asin": unary(ad.Asin), "Acos": unary(ad.Acos), "Atan": unary(ad.Atan),
+		"Sinh": unary(ad.Sinh), "Cosh": unary(ad.Cosh),
+		"IsNaN": unary(func(x ad.Value) ad.Value { return ad.NotEqual(x, x) }), "IsInf": buildIsInf,
+		"GatherElements": buildGatherElements, "ScatterElements": buildScatterElements,
 		"Neg": buildNeg, "LeakyRelu": buildLeakyRelu,
 		"Add":            elementwise(func(a, b ad.Value) ad.Value { return ad.Add(a, b) }, func(x, y int64) int64 { return x + y }),
 		"Sub":            elementwise(ad.Sub[ad.Value, ad.Value], func(x, y int64) int64 { return x - y }),
@@ -922,6 +928,80 @@ func buildGather(_ *Imported, _ *Node, a *attrs) kernel {
 		y := ad.Take(x, ax, ix)
 		out := slices.Concat(x.Shape()[:ax], idx.shape, x.Shape()[ax+1:])
 		return one(ad.Reshape(y, out...))
+	}
+}
+
+// buildIsInf builds IsInf: a mask, 1 where x is an infinity of a detected
+// sign (both by default) and 0 elsewhere, NaN included.
+func buildIsInf(_ *Imported, _ *Node, a *attrs) kernel {
+	pos, neg := a.int("detect_positive", 1) != 0, a.int("detect_negative", 1) != 0
+	return func(in []val) []val {
+		x := fl(in[0])
+		switch {
+		case pos && neg:
+			return one(ad.Equal(ad.Abs(x), math.Inf(1)))
+		case pos:
+			return one(ad.Equal(x, math.Inf(1)))
+		case neg:
+			return one(ad.Equal(x, math.Inf(-1)))
+		}
+		return one(ad.Mul(ad.Equal(x, math.Inf(1)), 0)) // detects nothing: all zeros
+	}
+}
+
+// alongIndices checks the static indices of GatherElements or
+// ScatterElements against shape, the shape of the data (or of the
+// result), and returns them normalized into [0, shape[axis]). chainrule
+// takes indices of the data's shape except along axis (ONNX also allows
+// them smaller in the other axes).
+func alongIndices(op string, idx *ints, shape []int, axis int) []int {
+	if len(idx.shape) != len(shape) {
+		tensor.Panicf(tensor.ErrShape, op, "indices of rank %d for data of rank %d", len(idx.shape), len(shape))
+	}
+	for k := range shape {
+		if k != axis && idx.shape[k] != shape[k] {
+			tensor.Panicf(tensor.ErrShape, op, "indices of shape %s for data of shape %s: chainrule supports indices that match the data except along axis %d",
+				tensor.ShapeString(idx.shape), tensor.ShapeString(shape), axis)
+		}
+	}
+	return normalizeIndices(op, idx, shape[axis])
+}
+
+// buildGatherElements builds GatherElements (torch.gather): ad.TakeAlong,
+// whose gradient scatter-adds.
+func buildGatherElements(_ *Imported, _ *Node, a *attrs) kernel {
+	axis := int(a.int("axis", 0))
+	return func(in []val) []val {
+		x := fl(in[0])
+		ax := tensor.NormalizeAxis("GatherElements", x.Shape(), axis)
+		return one(ad.TakeAlong(x, ax, alongIndices("GatherElements", static(in[1], "indices"), x.Shape(), ax)))
+	}
+}
+
+// buildScatterElements builds ScatterElements with reduction "add" (data
+// plus ad.ScatterAddAlong of the updates) or "none" (the updates replace
+// the data where they land; ONNX leaves repeated indices undefined, and
+// chainrule's result for them is their sum). The other reductions are not
+// supported.
+func buildScatterElements(_ *Imported, _ *Node, a *attrs) kernel {
+	axis := int(a.int("axis", 0))
+	red := a.string("reduction", "none")
+	a.require(red == "none" || red == "add", "reduction %q (chainrule supports none and add)", red)
+	return func(in []val) []val {
+		x, u := fl(in[0], in[2]), fl(in[2], in[0])
+		ax := tensor.NormalizeAxis("ScatterElements", x.Shape(), axis)
+		idxs := static(in[1], "indices")
+		if !slices.Equal(idxs.shape, u.Shape()) {
+			tensor.Panicf(tensor.ErrShape, "ScatterElements", "indices of shape %s and updates of shape %s, want them equal",
+				tensor.ShapeString(idxs.shape), tensor.ShapeString(u.Shape()))
+		}
+		idx := alongIndices("ScatterElements", idxs, x.Shape(), ax)
+		s := ad.ScatterAddAlong(u, ax, idx, x.Shape()...)
+		if red == "add" {
+			return one(ad.Add(x, s))
+		}
+		hit := ad.ScatterAddAlong(ad.From(u.DType().Full(1, u.Shape()...)), ax, idx, x.Shape()...)
+		return one(ad.Where(ad.NotEqual(hit, 0), s, x))
 	}
 }
 
