@@ -260,6 +260,8 @@ func TestImportElementwise(t *testing.T) {
 		"Softplus": func(v float64) float64 { return math.Log1p(math.Exp(v)) }, "Identity": func(v float64) float64 { return v },
 		"LeakyRelu": func(v float64) float64 { return math.Max(v, 0.01*v) }, "Erf": math.Erf,
 		"Sigmoid": func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }, "Not": func(v float64) float64 { return b2f(v == 0) },
+		"Sign": func(v float64) float64 { return math.Copysign(b2f(v != 0), v) }, "Atan": math.Atan,
+		"Sinh": math.Sinh, "Cosh": math.Cosh,
 	}
 	run := func(n *onnx.Node, inits ...*onnx.Tensor) []float64 {
 		t.Helper()
@@ -339,6 +341,91 @@ func TestImportElementwise(t *testing.T) {
 				t.Errorf("LogSoftmax[%d,%d] = %v, want %v", r, j, got[3*r+j], want)
 			}
 		}
+	}
+}
+
+// The operators the exporter writes besides PyTorch's, with the attribute
+// values the round trip does not reach: IsNaN and IsInf (each sign alone),
+// Asin and Acos, GatherElements and ScatterElements (both reductions),
+// against closed forms and hand-computed indexing.
+func TestImportExportedOperators(t *testing.T) {
+	inf := math.Inf(1)
+	x := []float64{0.5, -inf, inf, math.NaN(), -0.75, 0}
+	run := func(n *onnx.Node, in []float64, inits ...*onnx.Tensor) []float64 {
+		t.Helper()
+		m := graph(17, n)
+		m.Graph.Inputs[0].ElemType, m.Graph.Outputs[0].ElemType = onnx.Double, onnx.Double
+		m.Graph.Initializers = inits
+		im, err := onnx.Import(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return im.Call(ad.New(slices.Clone(in), 2, 3))[0].Tensor().Data()
+	}
+	node := func(op string, attrs ...*onnx.Attribute) *onnx.Node {
+		return &onnx.Node{OpType: op, Inputs: []string{"x"}, Outputs: []string{"y"}, Attributes: attrs}
+	}
+	flag := func(name string, v int64) *onnx.Attribute { return &onnx.Attribute{Name: name, Type: onnx.AttrInt, I: v} }
+	masks := []struct {
+		name string
+		n    *onnx.Node
+		f    func(float64) bool
+	}{
+		{"IsNaN", node("IsNaN"), math.IsNaN},
+		{"IsInf", node("IsInf"), func(v float64) bool { return math.IsInf(v, 0) }},
+		{"IsInf positive", node("IsInf", flag("detect_negative", 0)), func(v float64) bool { return math.IsInf(v, 1) }},
+		{"IsInf negative", node("IsInf", flag("detect_positive", 0)), func(v float64) bool { return math.IsInf(v, -1) }},
+		{"IsInf neither", node("IsInf", flag("detect_negative", 0), flag("detect_positive", 0)), func(float64) bool { return false }},
+	}
+	for _, c := range masks {
+		got := run(c.n, x)
+		for i, v := range x {
+			if got[i] != b2f(c.f(v)) {
+				t.Errorf("%s(%v) = %v, want %v", c.name, v, got[i], b2f(c.f(v)))
+			}
+		}
+	}
+	unit := []float64{0.5, -1, 1, -0.3, 0.9, 0}
+	for op, f := range map[string]func(float64) float64{"Asin": math.Asin, "Acos": math.Acos} {
+		got := run(node(op), unit)
+		for i, v := range unit {
+			if math.Abs(got[i]-f(v)) > 1e-15 {
+				t.Errorf("%s(%v) = %v, want %v", op, v, got[i], f(v))
+			}
+		}
+	}
+
+	// GatherElements along axis 1: y[i][j] = x[i][idx[i][j]], negative
+	// indices from the end.
+	d := []float64{1, 2, 3, 4, 5, 6}
+	idx := &onnx.Tensor{Name: "i", DataType: onnx.Int64, Dims: []int64{2, 2}, Int64Data: []int64{2, 0, -1, 1}}
+	axis1 := flag("axis", 1)
+	got := run(&onnx.Node{OpType: "GatherElements", Inputs: []string{"x", "i"}, Outputs: []string{"y"}, Attributes: []*onnx.Attribute{axis1}}, d, idx)
+	if want := []float64{3, 1, 6, 5}; !slices.Equal(got, want) {
+		t.Errorf("GatherElements: %v, want %v", got, want)
+	}
+	// ScatterElements along axis 1 with updates u: "none" replaces,
+	// "add" adds (a repeated index adds twice).
+	u := &onnx.Tensor{Name: "u", DataType: onnx.Double, Dims: []int64{2, 2}, DoubleData: []float64{10, 20, 30, 40}}
+	scatter := func(red string, ix []int64) []float64 {
+		i := &onnx.Tensor{Name: "i", DataType: onnx.Int64, Dims: []int64{2, 2}, Int64Data: ix}
+		attrs := []*onnx.Attribute{axis1}
+		if red != "" {
+			attrs = append(attrs, &onnx.Attribute{Name: "reduction", Type: onnx.AttrString, S: []byte(red)})
+		}
+		return run(&onnx.Node{OpType: "ScatterElements", Inputs: []string{"x", "i", "u"}, Outputs: []string{"y"}, Attributes: attrs}, d, i, u)
+	}
+	if got, want := scatter("", []int64{2, 0, -1, 1}), []float64{20, 2, 10, 4, 40, 30}; !slices.Equal(got, want) {
+		t.Errorf("ScatterElements none: %v, want %v", got, want)
+	}
+	if got, want := scatter("add", []int64{2, 2, 0, 1}), []float64{1, 2, 33, 34, 45, 6}; !slices.Equal(got, want) {
+		t.Errorf("ScatterElements add: %v, want %v", got, want)
+	}
+	m := graph(17, &onnx.Node{Name: "s", OpType: "ScatterElements", Inputs: []string{"x", "i", "u"}, Outputs: []string{"y"},
+		Attributes: []*onnx.Attribute{{Name: "reduction", Type: onnx.AttrString, S: []byte("mul")}}})
+	m.Graph.Initializers = []*onnx.Tensor{idx, u}
+	if _, err := onnx.Import(m); err == nil || !strings.Contains(err.Error(), `reduction "mul"`) {
+		t.Errorf("ScatterElements with reduction mul: err = %v, want a refusal naming it", err)
 	}
 }
 
