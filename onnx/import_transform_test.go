@@ -365,7 +365,9 @@ func TestImportExportedOperators(t *testing.T) {
 	node := func(op string, attrs ...*onnx.Attribute) *onnx.Node {
 		return &onnx.Node{OpType: op, Inputs: []string{"x"}, Outputs: []string{"y"}, Attributes: attrs}
 	}
-	flag := func(name string, v int64) *onnx.Attribute { return &onnx.Attribute{Name: name, Type: onnx.AttrInt, I: v} }
+	flag := func(name string, v int64) *onnx.Attribute {
+		return &onnx.Attribute{Name: name, Type: onnx.AttrInt, I: v}
+	}
 	masks := []struct {
 		name string
 		n    *onnx.Node
