@@ -212,20 +212,7 @@ func exportAndCheckOn(t *testing.T, providers []string, name string, p *ad.Progr
 					t.Fatalf("output %s: shape %v from ONNX Runtime, %v from Run", oname, shape, wt.Shape())
 				}
 			}
-			tol := tolerance(w.DType())
-			wd := wt.Float64s()
-			bad := 0
-			for k := range wd {
-				if !close(data[k], wd[k], tol) {
-					if bad < 5 {
-						t.Errorf("output %s[%d]: ONNX Runtime %v, Run %v (tolerance %g)", oname, k, data[k], wd[k], tol)
-					}
-					bad++
-				}
-			}
-			if bad > 0 {
-				t.Errorf("output %s: %d of %d elements differ", oname, bad, len(wd))
-			}
+			compareOutput(t, oname, "ONNX Runtime", data, wt.Float64s(), tolerance(w.DType()))
 		}
 	})
 	return path
@@ -283,19 +270,24 @@ func reimport(t *testing.T, m *onnx.Model, p *ad.Program, opts *onnx.Options, xs
 		if gt.DType() != wt.DType() {
 			t.Fatalf("output %s: dtype %v imported, %v from Run", oname, gt.DType(), wt.DType())
 		}
-		tol := tolerance(w.DType())
-		gd, wd := gt.Float64s(), wt.Float64s()
-		bad := 0
-		for k := range wd {
-			if !close(gd[k], wd[k], tol) {
-				if bad < 5 {
-					t.Errorf("output %s[%d]: imported %v, Run %v (tolerance %g)", oname, k, gd[k], wd[k], tol)
-				}
-				bad++
+		compareOutput(t, oname, "imported", gt.Float64s(), wt.Float64s(), tolerance(w.DType()))
+	}
+}
+
+// compareOutput reports the elements of output name where got (from
+// source) and want (from Run) differ beyond tol, the first five in full.
+func compareOutput(t *testing.T, name, source string, got, want []float64, tol float64) {
+	t.Helper()
+	bad := 0
+	for k := range want {
+		if !close(got[k], want[k], tol) {
+			if bad < 5 {
+				t.Errorf("output %s[%d]: %s %v, Run %v (tolerance %g)", name, k, source, got[k], want[k], tol)
 			}
+			bad++
 		}
-		if bad > 0 {
-			t.Errorf("output %s: %d of %d elements differ", oname, bad, len(wd))
-		}
+	}
+	if bad > 0 {
+		t.Errorf("output %s: %d of %d elements differ", name, bad, len(want))
 	}
 }
