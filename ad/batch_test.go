@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/internal/testfunc"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -238,4 +239,106 @@ func TestVJPBatchNoCotangents(t *testing.T) {
 			t.Errorf("argument %d: shape %v, want %v", i, got, want)
 		}
 	}
+}
+
+// TestJVPBatchMatMulFolded: JVPBatch folds a batch of directions through a
+// matrix product into one product (foldBatchJVP); each shape it folds, and
+// one it does not, against closed forms computed element by element.
+func TestJVPBatchMatMulFolded(t *testing.T) {
+	const m, k, n, d = 5, 4, 3, 6
+	r := seeded(21)
+	W, X, B := tensor.RandN(r, m, k), tensor.RandN(r, k, n), tensor.RandN(r, k, n)
+	x := tensor.RandN(r, k)
+	at := func(a *tensor.Tensor, i ...int) float64 { return a.At(i...) }
+	// tanh(W·sin x), directions the identity: J = diag(1−y²)·W·diag(cos x)
+	f := func(xs []ad.Value) ad.Value { return ad.Tanh(ad.MatMul(ad.From(W), ad.Sin(xs[0]))) }
+	y, tan := ad.JVPBatch(f, []ad.Value{ad.From(x)}, []ad.Value{ad.From(tensor.Eye(k))})
+	want := tensor.Zeros(k, m)
+	for i := 0; i < m; i++ {
+		for j := 0; j < k; j++ {
+			want.Set(at(W, i, j)*math.Cos(at(x, j))*(1-math.Pow(y.Tensor().At(i), 2)), j, i)
+		}
+	}
+	nearT(t, "W·x: tangents", tan.Tensor(), want, 1e-13)
+
+	// random directions dX of a matrix, on either side of a product
+	dX := tensor.RandN(r, d, k, n)
+	prod := func(a, b *tensor.Tensor, p, q int) *tensor.Tensor { // a (…)·b for direction p of dX on side q
+		rows, inner, cols := a.Shape()[0], a.Shape()[1], b.Shape()[1]
+		out := tensor.Zeros(rows, cols)
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				s := 0.0
+				for l := 0; l < inner; l++ {
+					u, v := at(a, i, l), at(b, l, j)
+					if q == 0 {
+						u = at(dX, p, i, l)
+					} else {
+						v = at(dX, p, l, j)
+					}
+					s += u * v
+				}
+				out.Set(s, i, j)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		f    func(v ad.Value) ad.Value
+		want func(p int) *tensor.Tensor
+	}{
+		{"dX·Bᵀ (tangent of the left operand)", func(v ad.Value) ad.Value { return ad.MatMul(v, ad.MT(ad.From(B))) },
+			func(p int) *tensor.Tensor { return prod(X, tensor.Transpose(B, 1, 0), p, 0) }},
+		{"W·dX (several columns: not folded)", func(v ad.Value) ad.Value { return ad.MatMul(ad.From(W), v) },
+			func(p int) *tensor.Tensor { return prod(W, X, p, 1) }},
+	} {
+		_, tan := ad.JVPBatch(func(xs []ad.Value) ad.Value { return c.f(xs[0]) }, []ad.Value{ad.From(X)}, []ad.Value{ad.From(dX)})
+		for p := 0; p < d; p++ {
+			nearT(t, c.name, tensor.Slice(tan.Tensor(), 0, p, p+1).Reshape(c.want(p).Shape()...), c.want(p), 1e-13)
+		}
+	}
+
+	// forward over reverse: the transposed products of matmul's reverse
+	// rule, batched. The Hessian of Σ tanh(W·x) is Wᵀ·diag(−2y(1−y²))·W.
+	g := func(xs []ad.Value) ad.Value {
+		return ad.Grad(func(v ad.Value) ad.Value { return ad.Sum(ad.Tanh(ad.MatMul(ad.From(W), v)), false) }, xs[0])
+	}
+	_, h := ad.JVPBatch(g, []ad.Value{ad.From(x)}, []ad.Value{ad.From(tensor.Eye(k))})
+	wx := tensor.MatMul(W, x.Reshape(k, 1))
+	hw := tensor.Zeros(k, k)
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			s := 0.0
+			for l := 0; l < m; l++ {
+				yl := math.Tanh(wx.At(l, 0))
+				s += at(W, l, i) * -2 * yl * (1 - yl*yl) * at(W, l, j)
+			}
+			hw.Set(s, i, j)
+		}
+	}
+	nearT(t, "Hessian by forward over reverse", h.Tensor(), hw, 1e-12)
+}
+
+// TestJVPManyDuals: a JVP of scalar code records thousands of duals, past
+// the small first chunk and its doublings (pushDual) and into later
+// chunks; the directional derivative against the hand-derived gradient.
+func TestJVPManyDuals(t *testing.T) {
+	const n = 500 // about 8 duals a term
+	r := seeded(22)
+	x, v := make([]float64, n), make([]float64, n)
+	xs, vs := make([]ad.Value, n), make([]ad.Value, n)
+	for i := range xs {
+		x[i], v[i] = 2*r.Float64()-1, r.NormFloat64()
+		xs[i], vs[i] = ad.Scalar(x[i]), ad.Scalar(v[i])
+	}
+	g := make([]float64, n)
+	want := testfunc.RosenbrockHand(x, g)
+	dot := 0.0
+	for i := range g {
+		dot += g[i] * v[i]
+	}
+	y, d := ad.JVP(testfunc.RosenbrockScalar, xs, vs)
+	near(t, "value", y.Item(), want, 1e-14)
+	near(t, "directional derivative", d.Item(), dot, 1e-12)
 }
