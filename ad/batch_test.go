@@ -342,3 +342,81 @@ func TestJVPManyDuals(t *testing.T) {
 	near(t, "value", y.Item(), want, 1e-14)
 	near(t, "directional derivative", d.Item(), dot, 1e-12)
 }
+
+// TestJacobianForwardRecyclesOnlyItsOwn: Jacobian's forward branch hands
+// the batched tangent back to the storage cache after transposing it.
+// Jacobians kept from earlier calls, and a tangent a custom rule returns
+// from storage the caller holds, must survive later calls and a cache
+// filled with garbage; every result against its closed form.
+func TestJacobianForwardRecyclesOnlyItsOwn(t *testing.T) {
+	const n, m = 10, 1000 // the batched tangent is large enough to be cached
+	r := seeded(23)
+	W := tensor.RandN(r, m, n)
+	f := func(x ad.Value) ad.Value { return ad.Tanh(ad.MatMul(ad.From(W), ad.Sin(x))) }
+	closed := func(x *tensor.Tensor) *tensor.Tensor {
+		j := tensor.Zeros(m, n)
+		for i := 0; i < m; i++ {
+			s := 0.0
+			for l := 0; l < n; l++ {
+				s += W.At(i, l) * math.Sin(x.At(l))
+			}
+			y := math.Tanh(s)
+			for l := 0; l < n; l++ {
+				j.Set((1-y*y)*W.At(i, l)*math.Cos(x.At(l)), i, l)
+			}
+		}
+		return j
+	}
+	garbage := func() {
+		for range 8 {
+			for _, size := range []int{n * m, 5000} {
+				g := tensor.Uninitialized(tensor.Float64, []int{size})
+				for i := range g.Data() {
+					g.Data()[i] = math.NaN()
+				}
+				tensor.Recycle(g)
+			}
+		}
+	}
+	var xs []*tensor.Tensor
+	var js []ad.Value
+	for range 4 {
+		x := tensor.RandN(r, n)
+		j, mode := ad.Jacobian(f, ad.From(x), ad.Forward)
+		if mode != ad.Forward {
+			t.Fatalf("mode %v", mode)
+		}
+		xs, js = append(xs, x), append(js, j)
+		garbage()
+	}
+	for i := range js {
+		nearT(t, fmt.Sprintf("Jacobian %d after later calls", i), js[i].Tensor(), closed(xs[i]), 1e-13)
+	}
+
+	// one input: the transpose of the (1, 5000) tangent may share its
+	// storage, which must then not be recycled
+	v := tensor.RandN(r, 5000)
+	g := func(x ad.Value) ad.Value { return ad.Mul(ad.From(v), ad.Sin(x)) }
+	var ones []ad.Value
+	for range 3 {
+		j, _ := ad.Jacobian(g, ad.Scalar(0.5), ad.Forward)
+		ones = append(ones, j)
+		garbage()
+	}
+	for i, j := range ones {
+		nearT(t, fmt.Sprintf("one-input Jacobian %d", i), j.Tensor(), tensor.Map(v, func(u float64) float64 { return u * math.Cos(0.5) }), 1e-15)
+	}
+
+	// a custom rule whose tangent is storage the caller keeps
+	held := tensor.RandN(r, 5000)
+	want := held.Clone()
+	c := ad.Custom("held", func(xs []ad.Value) ad.Value { return ad.Mul(ad.From(held), xs[0]) },
+		func(_, tg []ad.Value) ad.Value { return ad.From(held) },
+		func(_ []ad.Value, _, ct ad.Value) []ad.Value {
+			return []ad.Value{ad.Sum(ad.Mul(ct, ad.From(held)), false)}
+		})
+	j, _ := ad.Jacobian(func(x ad.Value) ad.Value { return c(x) }, ad.Scalar(2), ad.Forward)
+	garbage()
+	nearT(t, "custom Jacobian", j.Tensor(), want, 0)
+	nearT(t, "storage the custom rule returned", held, want, 0)
+}
