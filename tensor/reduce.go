@@ -3,6 +3,8 @@ package tensor
 import (
 	"math"
 	"slices"
+
+	"github.com/chainrule/chainrule/internal/kernel"
 )
 
 // NormalizeAxes returns the axes of a rank-r tensor that a reduction over
@@ -99,11 +101,7 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 		}
 	}
 	if len(z) == 1 && kind == rsum {
-		var s T
-		for _, v := range x {
-			s += v
-		}
-		z[0] = s
+		z[0] = kernel.Sum(x)
 		return
 	}
 	bcast(t.shape, [][]int{out.shape}, func(off, inner []int, o, n int) {
