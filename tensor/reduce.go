@@ -127,9 +127,9 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 // tensors are summed in float32. A sum over all elements adds in eight
 // interleaved partial sums per block of 2¹⁴ elements, the blocks on every
 // core, then the block sums in order: the result depends only on the
-// elements and their order, never on the number of cores, and its rounding error grows
-// more slowly than a running total's. It panics with ErrAxis for an axis
-// out of range or repeated.
+// elements and their order, never on the number of cores, and its
+// rounding error grows more slowly than a running total's. It panics with
+// ErrAxis for an axis out of range or repeated.
 func Sum(t *Tensor, axes []int, keep bool) *Tensor { return reduce("sum", t, axes, keep, rsum) }
 
 // Max returns the maximum over axes, propagating NaN; axes and keep are as
