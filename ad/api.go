@@ -246,6 +246,16 @@ func JVPBatch[F Func](f F, primals, tangents []Value) (Value, Value) {
 }
 
 func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Value) {
+	y, tan, _ := jvpOwn(f, primals, tangents, b)
+	return y, tan
+}
+
+// jvpOwn is jvp that also reports whether the output tangent's storage is
+// the JVP's own: made by its kernels, shared with nothing that outlives it
+// (the primals, the tangents passed in, the output value, constants, what
+// user code saw or returned), so that a caller that only reads it may hand
+// it back to the storage cache.
+func jvpOwn(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Value, bool) {
 	if len(primals) != len(tangents) {
 		tensor.Panicf(tensor.ErrArg, "jvp", "%d primals and %d tangents", len(primals), len(tangents))
 	}
@@ -276,16 +286,17 @@ func jvp(f func(xs []Value) Value, primals, tangents []Value, b int) (Value, Val
 	if own {
 		yt = y.tangent()
 	}
+	mine := false
 	if recycling {
-		t.recycleDuals(primals, tangents, yp, yt)
+		mine = t.recycleDuals(primals, tangents, yp, yt)
 	}
 	if yt.IsZero() {
 		if b > 0 && k == nil {
 			tensor.Panicf(tensor.ErrArg, "jvp", "every tangent is a symbolic zero: the batch size is unknown")
 		}
-		return yp, wrap(yp.DType().Zeros(append(slices.Clone(k), yp.Shape()...)...))
+		return yp, wrap(yp.DType().Zeros(append(slices.Clone(k), yp.Shape()...)...)), true
 	}
-	return yp, yt
+	return yp, yt, mine
 }
 
 // Derivative returns df/dx at x for a function of one scalar, by forward
@@ -378,10 +389,13 @@ func Jacobian[F Func](f F, x Value, mode Mode) (Value, Mode) {
 		}
 	}
 	eye := Value{t: x.DType().Eye(n).Reshape(append([]int{n}, x.Shape()...)...)}
-	y, tan := JVPBatch(g, []Value{x}, []Value{eye})
+	y, tan, own := jvpOwn(func(xs []Value) Value { return g(xs[0]) }, []Value{x}, []Value{eye}, 1)
 	m := y.Size()
 	rememberSize(key, m)
 	j := Transpose(Reshape(tan, n, m), 1, 0) // rows are outputs
+	if own && storage(j) != storage(tan) {
+		tensor.Recycle(tan.t) // read once, by the transpose: hot for the next Jacobian
+	}
 	return Reshape(j, append(slices.Clone(y.Shape()), x.Shape()...)...), Forward
 }
 

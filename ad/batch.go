@@ -144,6 +144,33 @@ func perRow(ct Value, b int, args []Value, rule func(ct Value) []Value) []Value 
 	return out
 }
 
+// foldBatchJVP is matmul's forward rule for the tangent t of operand i
+// batched over b > 0 leading axes (JVPBatch's directions) where both
+// primal operands are matrices: one matrix product with the batch folded
+// into the rows instead of one small product per direction. For a tangent
+// of A read as is, op(dA)·op(B) is the rows of all the dAs times op(B);
+// for a product with one column (a matrix times a vector), op(A)·db for
+// each direction is the directions as rows times op(A)ᵀ. It reports false
+// where it does not apply.
+func foldBatchJVP(t Value, i int, A, B Value, b int, p *params) (Value, bool) {
+	if b == 0 || A.Rank() != 2 || B.Rank() != 2 || t.Rank() != b+2 {
+		return Value{}, false
+	}
+	ts := t.Shape() // batch dimensions, then the operand's matrix
+	r, c := ts[b], ts[b+1]
+	lead := tensor.Size(ts[:b])
+	switch {
+	case i == 0 && !p.ta:
+		g := matmulT(Reshape(t, lead*r, c), B, false, p.tb)
+		return Reshape(g, append(slices.Clone(ts[:b]), r, g.Shape()[1])...), true
+	case i == 1 && (!p.tb && c == 1 || p.tb && r == 1):
+		k := r * c // op(db) is a k×1 column
+		g := matmulT(Reshape(t, lead, k), A, false, !p.ta)
+		return Reshape(g, append(slices.Clone(ts[:b]), g.Shape()[1], 1)...), true
+	}
+	return Value{}, false
+}
+
 // foldBatchVJP is matmul's reverse rule for a batched cotangent ct (b > 0)
 // where the other operand is one matrix, computed as one matrix product
 // with the batch folded into the rows instead of one small product per

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/internal/testfunc"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -97,12 +98,19 @@ func TestVJPBatchAgainstLoop(t *testing.T) {
 }
 
 // w5 is the W5 benchmark function tanh(W·sin x) and its Jacobian in closed
-// form, diag(1 − tanh²(W·sin x))·W·diag(cos x).
+// form (w5Jac).
 func w5(m, n int) (f func(ad.Value) ad.Value, x *tensor.Tensor, jac *tensor.Tensor) {
 	w := tensor.RandN(seeded(5), m, n)
 	x = tensor.RandN(seeded(6), n)
 	f = func(x ad.Value) ad.Value { return ad.Tanh(ad.MatMul(ad.From(w), ad.Sin(x))) }
-	jac = tensor.Zeros(m, n)
+	return f, x, w5Jac(w, x)
+}
+
+// w5Jac returns the Jacobian of tanh(W·sin x) in closed form,
+// diag(1 − tanh²(W·sin x))·W·diag(cos x), element by element.
+func w5Jac(w, x *tensor.Tensor) *tensor.Tensor {
+	m, n := w.Shape()[0], w.Shape()[1]
+	jac := tensor.Zeros(m, n)
 	for i := 0; i < m; i++ {
 		z := 0.0
 		for j := 0; j < n; j++ {
@@ -113,7 +121,7 @@ func w5(m, n int) (f func(ad.Value) ad.Value, x *tensor.Tensor, jac *tensor.Tens
 			jac.Set(w.At(i, j)*math.Cos(x.AtFlat(j))*(1-th*th), i, j)
 		}
 	}
-	return f, x, jac
+	return jac
 }
 
 // TestJacRevBatchedClosedForm: JacRev and Jacobian(Auto), which pull all
@@ -238,4 +246,165 @@ func TestVJPBatchNoCotangents(t *testing.T) {
 			t.Errorf("argument %d: shape %v, want %v", i, got, want)
 		}
 	}
+}
+
+// TestJVPBatchMatMulFolded: JVPBatch folds a batch of directions through a
+// matrix product into one product (foldBatchJVP); each shape it folds, and
+// one it does not, against closed forms computed element by element.
+func TestJVPBatchMatMulFolded(t *testing.T) {
+	const m, k, n, d = 5, 4, 3, 6
+	r := seeded(21)
+	W, X, B := tensor.RandN(r, m, k), tensor.RandN(r, k, n), tensor.RandN(r, k, n)
+	x := tensor.RandN(r, k)
+	at := func(a *tensor.Tensor, i ...int) float64 { return a.At(i...) }
+	// tanh(W·sin x), directions the identity: J = diag(1−y²)·W·diag(cos x)
+	f := func(xs []ad.Value) ad.Value { return ad.Tanh(ad.MatMul(ad.From(W), ad.Sin(xs[0]))) }
+	_, tan := ad.JVPBatch(f, []ad.Value{ad.From(x)}, []ad.Value{ad.From(tensor.Eye(k))})
+	want := tensor.Transpose(w5Jac(W, x), 1, 0) // direction j is column j
+	nearT(t, "W·x: tangents", tan.Tensor(), want, 1e-13)
+
+	// random directions dX of a matrix, on either side of a product
+	dX := tensor.RandN(r, d, k, n)
+	prod := func(a, b *tensor.Tensor, p, q int) *tensor.Tensor { // a (…)·b for direction p of dX on side q
+		rows, inner, cols := a.Shape()[0], a.Shape()[1], b.Shape()[1]
+		out := tensor.Zeros(rows, cols)
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				s := 0.0
+				for l := 0; l < inner; l++ {
+					u, v := at(a, i, l), at(b, l, j)
+					if q == 0 {
+						u = at(dX, p, i, l)
+					} else {
+						v = at(dX, p, l, j)
+					}
+					s += u * v
+				}
+				out.Set(s, i, j)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		f    func(v ad.Value) ad.Value
+		want func(p int) *tensor.Tensor
+	}{
+		{"dX·Bᵀ (tangent of the left operand)", func(v ad.Value) ad.Value { return ad.MatMul(v, ad.MT(ad.From(B))) },
+			func(p int) *tensor.Tensor { return prod(X, tensor.Transpose(B, 1, 0), p, 0) }},
+		{"W·dX (several columns: not folded)", func(v ad.Value) ad.Value { return ad.MatMul(ad.From(W), v) },
+			func(p int) *tensor.Tensor { return prod(W, X, p, 1) }},
+	} {
+		_, tan := ad.JVPBatch(func(xs []ad.Value) ad.Value { return c.f(xs[0]) }, []ad.Value{ad.From(X)}, []ad.Value{ad.From(dX)})
+		for p := 0; p < d; p++ {
+			nearT(t, c.name, tensor.Slice(tan.Tensor(), 0, p, p+1).Reshape(c.want(p).Shape()...), c.want(p), 1e-13)
+		}
+	}
+
+	// forward over reverse: the transposed products of matmul's reverse
+	// rule, batched. The Hessian of Σ tanh(W·x) is Wᵀ·diag(−2y(1−y²))·W.
+	g := func(xs []ad.Value) ad.Value {
+		return ad.Grad(func(v ad.Value) ad.Value { return ad.Sum(ad.Tanh(ad.MatMul(ad.From(W), v)), false) }, xs[0])
+	}
+	_, h := ad.JVPBatch(g, []ad.Value{ad.From(x)}, []ad.Value{ad.From(tensor.Eye(k))})
+	wx := tensor.MatMul(W, x.Reshape(k, 1))
+	hw := tensor.Zeros(k, k)
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			s := 0.0
+			for l := 0; l < m; l++ {
+				yl := math.Tanh(wx.At(l, 0))
+				s += at(W, l, i) * -2 * yl * (1 - yl*yl) * at(W, l, j)
+			}
+			hw.Set(s, i, j)
+		}
+	}
+	nearT(t, "Hessian by forward over reverse", h.Tensor(), hw, 1e-12)
+}
+
+// TestJVPManyDuals: a JVP of scalar code records thousands of duals, past
+// the small first chunk and its doublings (pushDual) and into later
+// chunks; the directional derivative against the hand-derived gradient.
+func TestJVPManyDuals(t *testing.T) {
+	const n = 500 // about 8 duals a term
+	r := seeded(22)
+	x, v := make([]float64, n), make([]float64, n)
+	xs, vs := make([]ad.Value, n), make([]ad.Value, n)
+	for i := range xs {
+		x[i], v[i] = 2*r.Float64()-1, r.NormFloat64()
+		xs[i], vs[i] = ad.Scalar(x[i]), ad.Scalar(v[i])
+	}
+	g := make([]float64, n)
+	want := testfunc.RosenbrockHand(x, g)
+	dot := 0.0
+	for i := range g {
+		dot += g[i] * v[i]
+	}
+	y, d := ad.JVP(testfunc.RosenbrockScalar, xs, vs)
+	near(t, "value", y.Item(), want, 1e-14)
+	near(t, "directional derivative", d.Item(), dot, 1e-12)
+}
+
+// TestJacobianForwardRecyclesOnlyItsOwn: Jacobian's forward branch hands
+// the batched tangent back to the storage cache after transposing it.
+// Jacobians kept from earlier calls, and a tangent a custom rule returns
+// from storage the caller holds, must survive later calls and a cache
+// filled with garbage; every result against its closed form.
+func TestJacobianForwardRecyclesOnlyItsOwn(t *testing.T) {
+	const n, m = 10, 1000 // the batched tangent is large enough to be cached
+	r := seeded(23)
+	W := tensor.RandN(r, m, n)
+	f := func(x ad.Value) ad.Value { return ad.Tanh(ad.MatMul(ad.From(W), ad.Sin(x))) }
+	garbage := func() {
+		for range 8 {
+			for _, size := range []int{n * m, 5000} {
+				g := tensor.Uninitialized(tensor.Float64, []int{size})
+				for i := range g.Data() {
+					g.Data()[i] = math.NaN()
+				}
+				tensor.Recycle(g)
+			}
+		}
+	}
+	var xs []*tensor.Tensor
+	var js []ad.Value
+	for range 4 {
+		x := tensor.RandN(r, n)
+		j, mode := ad.Jacobian(f, ad.From(x), ad.Forward)
+		if mode != ad.Forward {
+			t.Fatalf("mode %v", mode)
+		}
+		xs, js = append(xs, x), append(js, j)
+		garbage()
+	}
+	for i := range js {
+		nearT(t, fmt.Sprintf("Jacobian %d after later calls", i), js[i].Tensor(), w5Jac(W, xs[i]), 1e-13)
+	}
+
+	// one input: the transpose of the (1, 5000) tangent may share its
+	// storage, which must then not be recycled
+	v := tensor.RandN(r, 5000)
+	g := func(x ad.Value) ad.Value { return ad.Mul(ad.From(v), ad.Sin(x)) }
+	var ones []ad.Value
+	for range 3 {
+		j, _ := ad.Jacobian(g, ad.Scalar(0.5), ad.Forward)
+		ones = append(ones, j)
+		garbage()
+	}
+	for i, j := range ones {
+		nearT(t, fmt.Sprintf("one-input Jacobian %d", i), j.Tensor(), tensor.Map(v, func(u float64) float64 { return u * math.Cos(0.5) }), 1e-15)
+	}
+
+	// a custom rule whose tangent is storage the caller keeps
+	held := tensor.RandN(r, 5000)
+	want := held.Clone()
+	c := ad.Custom("held", func(xs []ad.Value) ad.Value { return ad.Mul(ad.From(held), xs[0]) },
+		func(_, tg []ad.Value) ad.Value { return ad.From(held) },
+		func(_ []ad.Value, _, ct ad.Value) []ad.Value {
+			return []ad.Value{ad.Sum(ad.Mul(ct, ad.From(held)), false)}
+		})
+	j, _ := ad.Jacobian(func(x ad.Value) ad.Value { return c(x) }, ad.Scalar(2), ad.Forward)
+	garbage()
+	nearT(t, "custom Jacobian", j.Tensor(), want, 0)
+	nearT(t, "storage the custom rule returned", held, want, 0)
 }

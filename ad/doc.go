@@ -79,8 +79,8 @@
 // mode (JVP, JVPBatch, Derivative, JacFwd) pushes tangents along with the
 // values, with no recording. JVPBatch carries k tangent directions in one
 // pass and VJPBatch k cotangents in one sweep (each with a leading batch
-// dimension of size k), so a whole Jacobian costs one batched pass in
-// either mode. Jacobian chooses the mode from the sizes.
+// dimension of size k; a product with a matrix takes all k in one matrix
+// product), so a whole Jacobian costs one batched pass in either mode. Jacobian chooses the mode from the sizes.
 //
 // # Batching
 //

@@ -275,12 +275,7 @@ func (t *trace) release() {
 // for the staging trace held in register n.
 func (t *trace) newTracer(primal, tangent Value, n int32) Value {
 	if t.kind == jvpTrace {
-		if int(t.nd/chunk) == len(t.duals) {
-			t.duals = append(t.duals, make([]dual, chunk))
-		}
-		n = t.nd
-		t.duals[n/chunk][n%chunk] = dual{primal, tangent}
-		t.nd++
+		n = t.pushDual(dual{primal, tangent})
 		t.tensors = t.tensors || primal.t != scalarT || (tangent.t != nil && tangent.t != scalarT)
 	}
 	id := int64(uint32(n))
@@ -288,6 +283,30 @@ func (t *trace) newTracer(primal, tangent Value, n int32) Value {
 		id |= flatBit
 	}
 	return Value{t: primal.t, s: primal.s, tc: t, id: id}
+}
+
+// firstDuals is the length the first chunk of duals starts at: a JVP of a
+// few tensor ops, run in a loop (a Jacobian, a Hessian-vector product),
+// should not clear a whole chunk each time.
+const firstDuals = 16
+
+// pushDual appends d to t's duals and returns its index. The first chunk
+// starts small and doubles up to chunk; the duals are read by index, never
+// through a pointer, so it may move as it grows.
+func (t *trace) pushDual(d dual) int32 {
+	n := t.nd
+	c, i := int(n/chunk), int(n%chunk)
+	switch {
+	case c == len(t.duals) && c == 0:
+		t.duals = append(t.duals, make([]dual, firstDuals))
+	case c == len(t.duals):
+		t.duals = append(t.duals, make([]dual, chunk))
+	case i == len(t.duals[c]): // the first chunk is full: double it
+		t.duals[c] = append(t.duals[c], make([]dual, i)...)
+	}
+	t.duals[c][i] = d
+	t.nd++
+	return n
 }
 
 // bind applies prim p to args under the active transformations.

@@ -30,7 +30,9 @@ func init() {
 				}
 				t = alignBatch(t, b, out.Rank())
 				var term Value
-				if i == 0 {
+				if f, ok := foldBatchJVP(t, i, a[0], a[1], b, p); ok {
+					term = f
+				} else if i == 0 {
 					term = matmulT(t, a[1], p.ta, p.tb)
 				} else {
 					term = matmulT(a[0], t, p.ta, p.tb)

@@ -259,17 +259,24 @@ func (t *trace) keepShared(out Value, args []Value) {
 // recycleDuals recycles the storage of the primals and tangents of t, a
 // finished JVP trace with the given inputs and result, except what may
 // outlive it (see above). Tracers of t that escaped the function then
-// panic when read (see Value.live).
-func (t *trace) recycleDuals(primals, tangents []Value, yp, yt Value) {
+// panic when read (see Value.live). It reports whether yt's storage is
+// the trace's own (shared with nothing kept but yt itself), which the
+// caller may recycle once it has read yt.
+func (t *trace) recycleDuals(primals, tangents []Value, yp, yt Value) (own bool) {
 	if !t.tensors {
-		return
+		return false
 	}
 	for i := int32(0); i < t.nd; i++ {
 		if d := t.duals[i/chunk][i%chunk]; d.primal.tc != nil || d.tangent.tc != nil {
-			return // nested under another trace
+			return false // nested under another trace
 		}
 	}
-	keep := t.kept(primals, tangents, []Value{yp, yt})
+	keep := t.kept(primals, tangents, []Value{yp})
+	k := storage(yt)
+	own = k != nil && !keep[k]
+	if k != nil {
+		keep[k] = true
+	}
 	var dead []*tensor.Tensor
 	add := func(v Value) {
 		if k := concreteStorage(v); k != nil && !keep[k] {
@@ -286,6 +293,7 @@ func (t *trace) recycleDuals(primals, tangents []Value, yp, yt Value) {
 		tensor.Recycle(d)
 	}
 	t.freed = len(dead) > 0
+	return own
 }
 
 // dropTemp recycles v, a temporary of a forward rule (a local derivative,

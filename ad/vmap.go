@@ -103,12 +103,7 @@ func vmapWith(f func(xs []Value) Value, inAxes []int, fallbacks *[]string) func(
 // batchTracer returns a tracer of batch trace t standing for the slices of
 // v along its leading axis.
 func (t *trace) batchTracer(v Value) Value {
-	if int(t.nd/chunk) == len(t.duals) {
-		t.duals = append(t.duals, make([]dual, chunk))
-	}
-	n := t.nd
-	t.duals[n/chunk][n%chunk] = dual{primal: v}
-	t.nd++
+	n := t.pushDual(dual{primal: v})
 	c := v.t
 	if t.vsize > 0 { // the first slice, a view, to show the shape of one
 		c = tensor.Slice(c, 0, 0, 1).Reshape(c.Shape()[1:]...)

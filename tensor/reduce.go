@@ -3,6 +3,8 @@ package tensor
 import (
 	"math"
 	"slices"
+
+	"github.com/chainrule/chainrule/internal/kernel"
 )
 
 // NormalizeAxes returns the axes of a rank-r tensor that a reduction over
@@ -99,11 +101,7 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 		}
 	}
 	if len(z) == 1 && kind == rsum {
-		var s T
-		for _, v := range x {
-			s += v
-		}
-		z[0] = s
+		z[0] = kernel.Sum(x)
 		return
 	}
 	bcast(t.shape, [][]int{out.shape}, func(off, inner []int, o, n int) {
@@ -126,8 +124,12 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 // Sum returns a new tensor holding the sum over axes: nil means all axes, a
 // non-nil empty slice none, and negative axes count from the end. keep
 // retains reduced axes as size 1. The sum of no elements is 0. float32
-// tensors are summed in float32. It panics with ErrAxis for an axis out of
-// range or repeated.
+// tensors are summed in float32. A sum over all elements adds in eight
+// interleaved partial sums per block of 2¹⁴ elements, the blocks on every
+// core, then the block sums in order: the result depends only on the
+// elements and their order, never on the number of cores, and its
+// rounding error grows more slowly than a running total's. It panics with
+// ErrAxis for an axis out of range or repeated.
 func Sum(t *Tensor, axes []int, keep bool) *Tensor { return reduce("sum", t, axes, keep, rsum) }
 
 // Max returns the maximum over axes, propagating NaN; axes and keep are as
