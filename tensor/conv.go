@@ -285,10 +285,14 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 	})
 }
 
-// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group. Pieces of images
-// run on several cores, each summing into its own buffer (the first into
-// dw); the buffers are then added in image order, so the result depends
-// only on the number of pieces, not on timing.
+// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group, as its
+// transpose dwᵀ = Σ_n colsₙ·y_nᵀ: the GEMM then reads the unfolded input
+// in place and packs only the smaller output gradient (packing colsₙᵀ, a
+// transposed k×(oh·ow) operand, cost more than the products of LeNet's
+// few output channels). Pieces of images run on several cores, each
+// summing into its own buffer; the buffers are then added in image order,
+// so the result depends only on the number of pieces, not on timing, and
+// transposed into dw.
 func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 	if g.n == 0 {
 		clear(dw)
@@ -297,10 +301,7 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 	var mu sync.Mutex
 	partial := map[int][]T{}
 	g.forImages(func(lo, hi int) {
-		d := dw
-		if lo > 0 {
-			d = allocDirty[T](len(dw))
-		}
+		d := allocDirty[T](len(dw)) // per group, k×og
 		var cols []T
 		if !g.direct {
 			cols = allocDirty[T](g.k * g.outPix)
@@ -320,26 +321,34 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 				if n > lo {
 					beta = 1
 				}
-				gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, b, g.outPix, beta, dg, g.k)
+				gemmT(false, true, g.k, g.og, g.outPix, b, g.outPix, ys, g.outPix, beta, dg, g.og)
 			}
 		}
-		if lo > 0 {
-			mu.Lock()
-			partial[lo] = d
-			mu.Unlock()
-		}
+		mu.Lock()
+		partial[lo] = d
+		mu.Unlock()
 	})
 	los := make([]int, 0, len(partial))
 	for lo := range partial {
 		los = append(los, lo)
 	}
 	slices.Sort(los)
-	for _, lo := range los {
+	sum := partial[los[0]]
+	for _, lo := range los[1:] {
 		for i, v := range partial[lo] {
-			dw[i] += v
+			sum[i] += v
 		}
 		recycle(partial[lo])
 	}
+	for gr := range g.cfg.Groups {
+		src, dst := sum[gr*g.og*g.k:][:g.og*g.k], dw[gr*g.og*g.k:][:g.og*g.k]
+		for r := range g.k {
+			for o, v := range src[r*g.og:][:g.og] {
+				dst[o*g.k+r] = v
+			}
+		}
+	}
+	recycle(sum)
 }
 
 // im2col unfolds the cg×h×w channels x into cols, k×(oh·ow): row
