@@ -85,6 +85,7 @@ type geometry struct {
 	cg, og         int // channels per group, in and out
 	k              int // rows of the unfolded input: cg·kh·kw
 	direct         bool
+	dense          bool // unit stride and dilation, no padding: every tap reads inside the input
 	inSize, outPix int // h·w, oh·ow
 }
 
@@ -98,6 +99,7 @@ func newGeometry(cfg ConvConfig, n, c, h, w, o, kh, kw int) geometry {
 	g.inSize, g.outPix = h*w, g.oh*g.ow
 	// A 1×1 kernel with unit stride and no padding reads the input as it is.
 	g.direct = kh == 1 && kw == 1 && s == [2]int{1, 1} && p == [2][2]int{}
+	g.dense = s == [2]int{1, 1} && d == [2]int{1, 1} && p == [2][2]int{}
 	return g
 }
 
@@ -238,27 +240,49 @@ func (g geometry) forImages(f func(lo, hi int)) {
 }
 
 // conv2D computes out = conv(x, w): per image and group, the og×k weight
-// block times the k×(oh·ow) unfolded input.
+// block times the k×(oh·ow) unfolded input, which im2colPacked writes
+// straight into the GEMM's packed panels.
 func conv2D[T Float](g geometry, x, w, out []T) {
+	nr := panelWidth[T]()
 	g.forImages(func(lo, hi int) {
 		var cols []T
 		if !g.direct {
-			cols = allocDirty[T](g.k * g.outPix)
+			cols = allocDirty[T](gemmpkg.PackedLen(g.k, g.outPix, nr) + g.outPix)
 			defer recycle(cols)
 		}
 		for n := lo; n < hi; n++ {
 			for gr := range g.cfg.Groups {
 				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
-				b := xs
-				if !g.direct {
-					im2col(g, xs, cols)
-					b = cols
-				}
 				o := out[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
-				gemmT(false, false, g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, b, g.outPix, 0, o, g.outPix)
+				if g.direct {
+					gemmT(false, false, g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, xs, g.outPix, 0, o, g.outPix)
+					continue
+				}
+				im2colPacked(g, xs, cols, nr)
+				gemmPacked(g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, cols, o, g.outPix)
 			}
 		}
 	})
+}
+
+// panelWidth returns the panel width of the GEMM's packed B for T.
+func panelWidth[T Float]() int {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return gemmpkg.PanelWidth32()
+	}
+	return gemmpkg.PanelWidth64()
+}
+
+// gemmPacked is C = A·B for a row-major m×k A and a k×n B packed in panels
+// (see gemm.F32Packed); C is only written.
+func gemmPacked[T Float](m, n, k int, a []T, lda int, bp, c []T, ldc int) {
+	switch x := any(a).(type) {
+	case []float64:
+		gemmpkg.F64Packed(m, n, k, x, lda, any(bp).([]float64), 0, any(c).([]float64), ldc)
+	case []float32:
+		gemmpkg.F32Packed(m, n, k, x, lda, any(bp).([]float32), 0, any(c).([]float32), ldc)
+	}
 }
 
 // convInputGrad adds the transposed convolution of y into dx (zeroed):
@@ -355,35 +379,134 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 // (c·kh+p)·kw+q holds tap (p,q) of channel c at every output position,
 // zero where it falls in the padding.
 func im2col[T Float](g geometry, x, cols []T) {
-	s, pd, d := g.cfg.Stride, g.cfg.Padding, g.cfg.Dilation
+	if g.dense {
+		im2colDense(g, x, cols)
+		return
+	}
+	r := 0
+	for c := range g.cg {
+		xc := x[c*g.inSize:][:g.inSize]
+		for p := range g.kh {
+			for q := range g.kw {
+				im2colRow(g, xc, p, q, cols[r*g.outPix:][:g.outPix])
+				r++
+			}
+		}
+	}
+}
+
+// im2colPacked is im2col writing the k×(oh·ow) unfolded input as the
+// GEMM's packed B: panels nr columns wide, panel t at t·k·nr, holding nr
+// values of each row in turn, zeros past column oh·ow. Each row is
+// unfolded into the scratch space past the panels, then copied out a
+// panel's width at a time; dst holds gemm.PackedLen(k, oh·ow, nr) + oh·ow
+// values.
+func im2colPacked[T Float](g geometry, x, dst []T, nr int) {
+	if g.dense {
+		im2colPackedDense(g, x, dst, nr)
+		return
+	}
+	kn := g.k * nr
+	np := gemmpkg.PackedLen(g.k, g.outPix, nr)
+	row := dst[np:][:g.outPix]
+	full := g.outPix / nr // whole panels; the last may be partial
+	r := 0
+	for c := range g.cg {
+		xc := x[c*g.inSize:][:g.inSize]
+		for p := range g.kh {
+			for q := range g.kw {
+				im2colRow(g, xc, p, q, row)
+				d := dst[r*nr:]
+				for t := range full {
+					copy(d[t*kn:][:nr], row[t*nr:][:nr])
+				}
+				if rest := g.outPix - full*nr; rest > 0 {
+					seg := d[full*kn:][:nr]
+					copy(seg, row[full*nr:])
+					clear(seg[rest:])
+				}
+				r++
+			}
+		}
+	}
+}
+
+// im2colDense is im2col for a dense geometry (unit stride and dilation,
+// no padding): each output row's taps are a contiguous run of an input row.
+func im2colDense[T Float](g geometry, x, cols []T) {
+	oh, ow, w := g.oh, g.ow, g.w
 	r := 0
 	for c := range g.cg {
 		xc := x[c*g.inSize:][:g.inSize]
 		for p := range g.kh {
 			for q := range g.kw {
 				row := cols[r*g.outPix:][:g.outPix]
-				r++
-				lo, hi := validRange(g.ow, g.w, s[1], q*d[1]-pd[1][0])
-				for i := range g.oh {
-					seg := row[i*g.ow:][:g.ow]
-					ih := i*s[0] - pd[0][0] + p*d[0]
-					if ih < 0 || ih >= g.h || lo >= hi {
-						clear(seg)
-						continue
-					}
-					clear(seg[:lo])
-					clear(seg[hi:])
-					xr := xc[ih*g.w:][:g.w]
-					off := q*d[1] - pd[1][0]
-					if s[1] == 1 {
-						copy(seg[lo:hi], xr[lo+off:hi+off])
-						continue
-					}
-					for j := lo; j < hi; j++ {
-						seg[j] = xr[j*s[1]+off]
-					}
+				src := xc[p*w+q:]
+				for i := range oh {
+					copy(row[i*ow:][:ow], src[i*w:][:ow])
 				}
+				r++
 			}
+		}
+	}
+}
+
+// im2colPackedDense is im2colPacked for a dense geometry: each row is
+// unfolded by contiguous runs of the input rows into the scratch space,
+// then moved into the panels 64 bytes (one panel row) at a time.
+func im2colPackedDense[T Float](g geometry, x, dst []T, nr int) {
+	oh, ow, w, kn := g.oh, g.ow, g.w, g.k*nr
+	np := gemmpkg.PackedLen(g.k, g.outPix, nr)
+	row := dst[np:][:g.outPix]
+	full := g.outPix / nr
+	r := 0
+	for c := range g.cg {
+		xc := x[c*g.inSize:][:g.inSize]
+		for p := range g.kh {
+			for q := range g.kw {
+				src := xc[p*w+q:]
+				for i := range oh {
+					copy(row[i*ow:][:ow], src[i*w:][:ow])
+				}
+				d := dst[r*nr:]
+				for t := range full {
+					copy(d[t*kn:][:nr], row[t*nr:][:nr])
+				}
+				if rest := g.outPix - full*nr; rest > 0 {
+					seg := d[full*kn:][:nr]
+					copy(seg, row[full*nr:])
+					clear(seg[rest:])
+				}
+				r++
+			}
+		}
+	}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// im2colRow writes into row, oh·ow long, tap (p,q) of channel xc at every
+// output position, zero where it falls in the padding.
+func im2colRow[T Float](g geometry, xc []T, p, q int, row []T) {
+	s, pd, d := g.cfg.Stride, g.cfg.Padding, g.cfg.Dilation
+	lo, hi := validRange(g.ow, g.w, s[1], q*d[1]-pd[1][0])
+	off := q*d[1] - pd[1][0]
+	for i := range g.oh {
+		seg := row[i*g.ow:][:g.ow]
+		ih := i*s[0] - pd[0][0] + p*d[0]
+		if ih < 0 || ih >= g.h || lo >= hi {
+			clear(seg)
+			continue
+		}
+		clear(seg[:lo])
+		clear(seg[hi:])
+		xr := xc[ih*g.w:][:g.w]
+		if s[1] == 1 {
+			copy(seg[lo:hi], xr[lo+off:hi+off])
+			continue
+		}
+		for j := lo; j < hi; j++ {
+			seg[j] = xr[j*s[1]+off]
 		}
 	}
 }
@@ -391,6 +514,10 @@ func im2col[T Float](g geometry, x, cols []T) {
 // col2im adds the columns of cols (as im2col lays them out) back into the
 // cg×h×w channels dx.
 func col2im[T Float](g geometry, cols, dx []T) {
+	if g.dense {
+		col2imDense(g, cols, dx)
+		return
+	}
 	s, pd, d := g.cfg.Stride, g.cfg.Padding, g.cfg.Dilation
 	r := 0
 	for c := range g.cg {
@@ -422,6 +549,30 @@ func col2im[T Float](g geometry, cols, dx []T) {
 						dr[j*s[1]+off] += seg[j]
 					}
 				}
+			}
+		}
+	}
+}
+
+// col2imDense is col2im for a dense geometry: each output row's column
+// values add to a contiguous run of an input row.
+func col2imDense[T Float](g geometry, cols, dx []T) {
+	oh, ow, w := g.oh, g.ow, g.w
+	r := 0
+	for c := range g.cg {
+		dc := dx[c*g.inSize:][:g.inSize]
+		for p := range g.kh {
+			for q := range g.kw {
+				row := cols[r*g.outPix:][:g.outPix]
+				dst := dc[p*w+q:]
+				for i := range oh {
+					seg := row[i*ow:][:ow]
+					d := dst[i*w:][:len(seg)]
+					for j, v := range seg {
+						d[j] += v
+					}
+				}
+				r++
 			}
 		}
 	}
