@@ -86,7 +86,7 @@ type geometry struct {
 	k              int // rows of the unfolded input: cg·kh·kw
 	direct         bool
 	dense          bool // unit stride and dilation, no padding: every tap reads inside the input
-	inSize, outPix int // h·w, oh·ow
+	inSize, outPix int  // h·w, oh·ow
 }
 
 func newGeometry(cfg ConvConfig, n, c, h, w, o, kh, kw int) geometry {
