@@ -277,3 +277,31 @@ func TestArithChannelRuns(t *testing.T) {
 		}
 	}
 }
+
+// Sums down to a per-channel shape (runs of equal output index, the
+// gradient of a bias) against a naive sum through refIndex, both dtypes.
+func TestSumToChannelRuns(t *testing.T) {
+	for _, d := range dtypes {
+		for ci, c := range [][2][]int{
+			{{2, 3, 4, 5}, {3, 1, 1}},
+			{{64, 6, 24, 24}, {1, 6, 1, 1}},
+			{{2, 3, 4, 5}, {1, 3, 4, 1}},
+			{{7, 300}, {7, 1}},
+		} {
+			x := d.RandN(seeded(uint64(30+ci)), c[0]...)
+			if channelRuns(c[1], c[0]) == 0 {
+				t.Fatalf("%v to %v does not take the channel path", c[0], c[1])
+			}
+			want := make([]float64, Size(c[1]))
+			for i := range x.Size() {
+				want[refIndex(unravel(i, c[0]), c[1])] += x.AtFlat(i)
+			}
+			got := SumTo(x, c[1])
+			for i, w := range want {
+				if g := got.AtFlat(i); math.Abs(g-w) > 1e-4*(1+math.Abs(w)) {
+					t.Fatalf("%s SumTo(%v, %v) element %d = %g, want %g", d, c[0], c[1], i, g, w)
+				}
+			}
+		}
+	}
+}
