@@ -451,33 +451,37 @@ func im2colDense[T Float](g geometry, x, cols []T) {
 	}
 }
 
-// im2colPackedDense is im2colPacked for a dense geometry: each row is
-// unfolded by contiguous runs of the input rows into the scratch space,
-// then moved into the panels 64 bytes (one panel row) at a time.
+// im2colPackedDense is im2colPacked for a dense geometry, written panel
+// by panel so that the stores run sequentially: a panel's nr output
+// positions are a few runs of consecutive positions within output rows,
+// and for every tap each run copies consecutive input elements.
 func im2colPackedDense[T Float](g geometry, x, dst []T, nr int) {
-	oh, ow, w, kn := g.oh, g.ow, g.w, g.k*nr
-	np := gemmpkg.PackedLen(g.k, g.outPix, nr)
-	row := dst[np:][:g.outPix]
-	full := g.outPix / nr
-	r := 0
-	for c := range g.cg {
-		xc := x[c*g.inSize:][:g.inSize]
-		for p := range g.kh {
-			for q := range g.kw {
-				src := xc[p*w+q:]
-				for i := range oh {
-					copy(row[i*ow:][:ow], src[i*w:][:ow])
+	ow, w, kn := g.ow, g.w, g.k*nr
+	type run struct{ off, n int } // input offset for tap (0, 0), length
+	var buf [32]run
+	runs := buf[:0]
+	for t := range ceilDiv(g.outPix, nr) {
+		runs = runs[:0]
+		for j, end := t*nr, min((t+1)*nr, g.outPix); j < end; {
+			i, jc := j/ow, j%ow
+			n := min(ow-jc, end-j)
+			runs = append(runs, run{i*w + jc, n})
+			j += n
+		}
+		d := dst[t*kn:][:kn]
+		r := 0
+		for c := range g.cg {
+			for p := range g.kh {
+				for q := range g.kw {
+					base := c*g.inSize + p*w + q
+					o := d[r*nr:][:nr]
+					k := 0
+					for _, u := range runs {
+						k += copy(o[k:], x[base+u.off:][:u.n])
+					}
+					clear(o[k:])
+					r++
 				}
-				d := dst[r*nr:]
-				for t := range full {
-					copy(d[t*kn:][:nr], row[t*nr:][:nr])
-				}
-				if rest := g.outPix - full*nr; rest > 0 {
-					seg := d[full*kn:][:nr]
-					copy(seg, row[full*nr:])
-					clear(seg[rest:])
-				}
-				r++
 			}
 		}
 	}
