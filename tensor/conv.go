@@ -8,7 +8,9 @@ package tensor
 // transposed convolution (the gradient with respect to the input) is a GEMM
 // followed by col2im, the scatter-add inverse of im2col; the weight
 // gradient is a GEMM of the output gradient with the unfolded input,
-// accumulated over the batch.
+// accumulated over the batch. The forward pass unfolds straight into the
+// GEMM's packed panels (gemm.F32Packed), and geometries with unit stride
+// and dilation and no padding unfold and fold by contiguous runs.
 
 import (
 	"fmt"
