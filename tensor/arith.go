@@ -55,10 +55,60 @@ func arithT[T Float](op kernel.ArithOp, a, b *Tensor, x, y []T) *Tensor {
 		for o := 0; o < n; o += m {
 			kernel.ArithSame(op, xs, y[o:o+m], z[o:o+m])
 		}
+	case len(x) == n && channelRuns(b.shape, shape) > 0:
+		// y is constant along runs of inner elements, cycling through its
+		// elements: a per-channel bias (O×1×1 against N×O×H×W)
+		inner, m := channelRuns(b.shape, shape), len(y)
+		alloc()
+		parallel(n, func(lo, hi int) {
+			for lo < hi {
+				r := lo / inner
+				end := min(hi, (r+1)*inner)
+				kernel.ArithScalarY(op, x[lo:end], y[r%m], z[lo:end])
+				lo = end
+			}
+		})
+	case len(y) == n && channelRuns(a.shape, shape) > 0:
+		inner, m, xs := channelRuns(a.shape, shape), len(x), x
+		alloc()
+		parallel(n, func(lo, hi int) {
+			for lo < hi {
+				r := lo / inner
+				end := min(hi, (r+1)*inner)
+				kernel.ArithScalarX(op, xs[r%m], y[lo:end], z[lo:end])
+				lo = end
+			}
+		})
 	default:
 		return map2(name, a, b, x, y, func(u, v T) T { return kernel.ScalarArith(op, u, v) })
 	}
 	return a
+}
+
+// channelRuns returns the length of the runs of out's elements along which
+// an operand of shape s, broadcast to out, is constant, when s (aligned to
+// out's rank) is out's shape on one contiguous range of axes and 1 on the
+// others, with at least one axis after the range: a per-channel operand
+// such as a bias O×1×1 against N×O×H×W, whose elements then repeat in
+// runs of H·W, cycling through its elements. It returns 0 for any other s.
+func channelRuns(s, out []int) int {
+	if len(s) > len(out) {
+		return 0
+	}
+	off := len(out) - len(s)
+	first, last := -1, -1
+	for i, d := range s {
+		if d != 1 {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 || last == len(s)-1 || !slices.Equal(s[first:last+1], out[off+first:off+last+1]) {
+		return 0
+	}
+	return Size(out[off+last+1:])
 }
 
 // isSuffix reports whether shape s, less leading 1s, is the trailing part

@@ -222,3 +222,86 @@ func TestUninitialized(t *testing.T) {
 	}
 	checkPanic(t, "Uninitialized negative", ErrShape, "chainrule: uninitialized: negative dimension in shape (2,-1)", func() { Uninitialized(Float64, []int{2, -1}) })
 }
+
+// The per-channel broadcast path (an operand that is out's shape on one
+// contiguous range of axes and 1 elsewhere, such as a bias O×1×1 against
+// N×O×H×W) against the elementwise definition through refIndex, for every
+// operator, both operand orders, both dtypes and sizes that cross the
+// parallel split, with NaN, ±Inf and zeros for the strong zero.
+func TestArithChannelRuns(t *testing.T) {
+	ops := []struct {
+		name string
+		f    func(a, b *Tensor) *Tensor
+		ref  func(u, v float64) float64
+	}{
+		{"add", Add, func(u, v float64) float64 { return u + v }},
+		{"sub", Sub, func(u, v float64) float64 { return u - v }},
+		{"mul", Mul, func(u, v float64) float64 { return u * v }},
+		{"div", Div, func(u, v float64) float64 { return u / v }},
+		{"strong_mul", StrongMul, kernel.StrongMulScalar[float64]},
+	}
+	cases := [][2][]int{
+		{{2, 3, 4, 5}, {3, 1, 1}},
+		{{64, 6, 24, 24}, {6, 1, 1}},
+		{{2, 3, 4, 5}, {1, 3, 4, 1}},
+		{{2, 3, 4, 5}, {2, 1, 1, 1}},
+		{{7, 300}, {7, 1}},
+		{{3, 5, 2}, {1, 5, 1}},
+	}
+	for _, d := range dtypes {
+		for ci, c := range cases {
+			full := d.RandN(seeded(uint64(10+ci)), c[0]...)
+			ch := d.RandN(seeded(uint64(20+ci)), c[1]...)
+			full.SetFlat(0, 0)
+			full.SetFlat(1, math.Inf(1))
+			ch.SetFlat(0, math.NaN())
+			if channelRuns(c[1], c[0]) == 0 {
+				t.Fatalf("%v against %v does not take the channel path", c[1], c[0])
+			}
+			for _, op := range ops {
+				for _, flip := range []bool{false, true} {
+					a, b := full, ch
+					if flip {
+						a, b = ch, full
+					}
+					got := op.f(a, b)
+					for i := range Size(c[0]) {
+						idx := unravel(i, c[0])
+						want := round(d, op.ref(a.AtFlat(refIndex(idx, a.Shape())), b.AtFlat(refIndex(idx, b.Shape()))))
+						if g := got.AtFlat(i); !(g == want || math.IsNaN(g) && math.IsNaN(want)) {
+							t.Fatalf("%s %s(%v, %v) element %d = %g, want %g", d, op.name, a.Shape(), b.Shape(), i, g, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// Sums down to a per-channel shape (runs of equal output index, the
+// gradient of a bias) against a naive sum through refIndex, both dtypes.
+func TestSumToChannelRuns(t *testing.T) {
+	for _, d := range dtypes {
+		for ci, c := range [][2][]int{
+			{{2, 3, 4, 5}, {3, 1, 1}},
+			{{64, 6, 24, 24}, {1, 6, 1, 1}},
+			{{2, 3, 4, 5}, {1, 3, 4, 1}},
+			{{7, 300}, {7, 1}},
+		} {
+			x := d.RandN(seeded(uint64(30+ci)), c[0]...)
+			if channelRuns(c[1], c[0]) == 0 {
+				t.Fatalf("%v to %v does not take the channel path", c[0], c[1])
+			}
+			want := make([]float64, Size(c[1]))
+			for i := range x.Size() {
+				want[refIndex(unravel(i, c[0]), c[1])] += x.AtFlat(i)
+			}
+			got := SumTo(x, c[1])
+			for i, w := range want {
+				if g := got.AtFlat(i); math.Abs(g-w) > 1e-4*(1+math.Abs(w)) {
+					t.Fatalf("%s SumTo(%v, %v) element %d = %g, want %g", d, c[0], c[1], i, g, w)
+				}
+			}
+		}
+	}
+}

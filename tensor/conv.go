@@ -8,7 +8,9 @@ package tensor
 // transposed convolution (the gradient with respect to the input) is a GEMM
 // followed by col2im, the scatter-add inverse of im2col; the weight
 // gradient is a GEMM of the output gradient with the unfolded input,
-// accumulated over the batch.
+// accumulated over the batch. The forward pass unfolds straight into the
+// GEMM's packed panels (gemm.F32Packed), and geometries with unit stride
+// and dilation and no padding unfold and fold by contiguous runs.
 
 import (
 	"fmt"
@@ -85,7 +87,8 @@ type geometry struct {
 	cg, og         int // channels per group, in and out
 	k              int // rows of the unfolded input: cg·kh·kw
 	direct         bool
-	inSize, outPix int // h·w, oh·ow
+	dense          bool // unit stride and dilation, no padding: every tap reads inside the input
+	inSize, outPix int  // h·w, oh·ow
 }
 
 func newGeometry(cfg ConvConfig, n, c, h, w, o, kh, kw int) geometry {
@@ -98,6 +101,7 @@ func newGeometry(cfg ConvConfig, n, c, h, w, o, kh, kw int) geometry {
 	g.inSize, g.outPix = h*w, g.oh*g.ow
 	// A 1×1 kernel with unit stride and no padding reads the input as it is.
 	g.direct = kh == 1 && kw == 1 && s == [2]int{1, 1} && p == [2][2]int{}
+	g.dense = s == [2]int{1, 1} && d == [2]int{1, 1} && p == [2][2]int{}
 	return g
 }
 
@@ -238,27 +242,49 @@ func (g geometry) forImages(f func(lo, hi int)) {
 }
 
 // conv2D computes out = conv(x, w): per image and group, the og×k weight
-// block times the k×(oh·ow) unfolded input.
+// block times the k×(oh·ow) unfolded input, which im2colPacked writes
+// straight into the GEMM's packed panels.
 func conv2D[T Float](g geometry, x, w, out []T) {
+	nr := panelWidth[T]()
 	g.forImages(func(lo, hi int) {
 		var cols []T
 		if !g.direct {
-			cols = allocDirty[T](g.k * g.outPix)
+			cols = allocDirty[T](gemmpkg.PackedLen(g.k, g.outPix, nr) + g.outPix)
 			defer recycle(cols)
 		}
 		for n := lo; n < hi; n++ {
 			for gr := range g.cfg.Groups {
 				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
-				b := xs
-				if !g.direct {
-					im2col(g, xs, cols)
-					b = cols
-				}
 				o := out[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
-				gemmT(false, false, g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, b, g.outPix, 0, o, g.outPix)
+				if g.direct {
+					gemmT(false, false, g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, xs, g.outPix, 0, o, g.outPix)
+					continue
+				}
+				im2colPacked(g, xs, cols, nr)
+				gemmPacked(g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, cols, o, g.outPix)
 			}
 		}
 	})
+}
+
+// panelWidth returns the panel width of the GEMM's packed B for T.
+func panelWidth[T Float]() int {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return gemmpkg.PanelWidth32()
+	}
+	return gemmpkg.PanelWidth64()
+}
+
+// gemmPacked is C = A·B for a row-major m×k A and a k×n B packed in panels
+// (see gemm.F32Packed); C is only written.
+func gemmPacked[T Float](m, n, k int, a []T, lda int, bp, c []T, ldc int) {
+	switch x := any(a).(type) {
+	case []float64:
+		gemmpkg.F64Packed(m, n, k, x, lda, any(bp).([]float64), 0, any(c).([]float64), ldc)
+	case []float32:
+		gemmpkg.F32Packed(m, n, k, x, lda, any(bp).([]float32), 0, any(c).([]float32), ldc)
+	}
 }
 
 // convInputGrad adds the transposed convolution of y into dx (zeroed):
@@ -285,10 +311,14 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 	})
 }
 
-// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group. Pieces of images
-// run on several cores, each summing into its own buffer (the first into
-// dw); the buffers are then added in image order, so the result depends
-// only on the number of pieces, not on timing.
+// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group, as its
+// transpose dwᵀ = Σ_n colsₙ·y_nᵀ: the GEMM then reads the unfolded input
+// in place and packs only the smaller output gradient (packing colsₙᵀ, a
+// transposed k×(oh·ow) operand, cost more than the products of LeNet's
+// few output channels). Pieces of images run on several cores, each
+// summing into its own buffer; the buffers are then added in image order,
+// so the result depends only on the number of pieces, not on timing, and
+// transposed into dw.
 func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 	if g.n == 0 {
 		clear(dw)
@@ -297,10 +327,7 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 	var mu sync.Mutex
 	partial := map[int][]T{}
 	g.forImages(func(lo, hi int) {
-		d := dw
-		if lo > 0 {
-			d = allocDirty[T](len(dw))
-		}
+		d := allocDirty[T](len(dw)) // per group, k×og
 		var cols []T
 		if !g.direct {
 			cols = allocDirty[T](g.k * g.outPix)
@@ -320,61 +347,172 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 				if n > lo {
 					beta = 1
 				}
-				gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, b, g.outPix, beta, dg, g.k)
+				gemmT(false, true, g.k, g.og, g.outPix, b, g.outPix, ys, g.outPix, beta, dg, g.og)
 			}
 		}
-		if lo > 0 {
-			mu.Lock()
-			partial[lo] = d
-			mu.Unlock()
-		}
+		mu.Lock()
+		partial[lo] = d
+		mu.Unlock()
 	})
 	los := make([]int, 0, len(partial))
 	for lo := range partial {
 		los = append(los, lo)
 	}
 	slices.Sort(los)
-	for _, lo := range los {
+	sum := partial[los[0]]
+	for _, lo := range los[1:] {
 		for i, v := range partial[lo] {
-			dw[i] += v
+			sum[i] += v
 		}
 		recycle(partial[lo])
 	}
+	for gr := range g.cfg.Groups {
+		src, dst := sum[gr*g.og*g.k:][:g.og*g.k], dw[gr*g.og*g.k:][:g.og*g.k]
+		for r := range g.k {
+			for o, v := range src[r*g.og:][:g.og] {
+				dst[o*g.k+r] = v
+			}
+		}
+	}
+	recycle(sum)
 }
 
 // im2col unfolds the cg×h×w channels x into cols, k×(oh·ow): row
 // (c·kh+p)·kw+q holds tap (p,q) of channel c at every output position,
 // zero where it falls in the padding.
 func im2col[T Float](g geometry, x, cols []T) {
-	s, pd, d := g.cfg.Stride, g.cfg.Padding, g.cfg.Dilation
+	if g.dense {
+		im2colDense(g, x, cols)
+		return
+	}
+	r := 0
+	for c := range g.cg {
+		xc := x[c*g.inSize:][:g.inSize]
+		for p := range g.kh {
+			for q := range g.kw {
+				im2colRow(g, xc, p, q, cols[r*g.outPix:][:g.outPix])
+				r++
+			}
+		}
+	}
+}
+
+// im2colPacked is im2col writing the k×(oh·ow) unfolded input as the
+// GEMM's packed B: panels nr columns wide, panel t at t·k·nr, holding nr
+// values of each row in turn, zeros past column oh·ow. Each row is
+// unfolded into the scratch space past the panels, then copied out a
+// panel's width at a time; dst holds gemm.PackedLen(k, oh·ow, nr) + oh·ow
+// values.
+func im2colPacked[T Float](g geometry, x, dst []T, nr int) {
+	if g.dense {
+		im2colPackedDense(g, x, dst, nr)
+		return
+	}
+	kn := g.k * nr
+	np := gemmpkg.PackedLen(g.k, g.outPix, nr)
+	row := dst[np:][:g.outPix]
+	full := g.outPix / nr // whole panels; the last may be partial
+	r := 0
+	for c := range g.cg {
+		xc := x[c*g.inSize:][:g.inSize]
+		for p := range g.kh {
+			for q := range g.kw {
+				im2colRow(g, xc, p, q, row)
+				d := dst[r*nr:]
+				for t := range full {
+					copy(d[t*kn:][:nr], row[t*nr:][:nr])
+				}
+				if rest := g.outPix - full*nr; rest > 0 {
+					seg := d[full*kn:][:nr]
+					copy(seg, row[full*nr:])
+					clear(seg[rest:])
+				}
+				r++
+			}
+		}
+	}
+}
+
+// im2colDense is im2col for a dense geometry (unit stride and dilation,
+// no padding): each output row's taps are a contiguous run of an input row.
+func im2colDense[T Float](g geometry, x, cols []T) {
+	oh, ow, w := g.oh, g.ow, g.w
 	r := 0
 	for c := range g.cg {
 		xc := x[c*g.inSize:][:g.inSize]
 		for p := range g.kh {
 			for q := range g.kw {
 				row := cols[r*g.outPix:][:g.outPix]
+				src := xc[p*w+q:]
+				for i := range oh {
+					copy(row[i*ow:][:ow], src[i*w:][:ow])
+				}
 				r++
-				lo, hi := validRange(g.ow, g.w, s[1], q*d[1]-pd[1][0])
-				for i := range g.oh {
-					seg := row[i*g.ow:][:g.ow]
-					ih := i*s[0] - pd[0][0] + p*d[0]
-					if ih < 0 || ih >= g.h || lo >= hi {
-						clear(seg)
-						continue
+			}
+		}
+	}
+}
+
+// im2colPackedDense is im2colPacked for a dense geometry, written panel
+// by panel so that the stores run sequentially: a panel's nr output
+// positions are a few runs of consecutive positions within output rows,
+// and for every tap each run copies consecutive input elements.
+func im2colPackedDense[T Float](g geometry, x, dst []T, nr int) {
+	ow, w, kn := g.ow, g.w, g.k*nr
+	type run struct{ off, n int } // input offset for tap (0, 0), length
+	var buf [32]run
+	runs := buf[:0]
+	for t := range ceilDiv(g.outPix, nr) {
+		runs = runs[:0]
+		for j, end := t*nr, min((t+1)*nr, g.outPix); j < end; {
+			i, jc := j/ow, j%ow
+			n := min(ow-jc, end-j)
+			runs = append(runs, run{i*w + jc, n})
+			j += n
+		}
+		d := dst[t*kn:][:kn]
+		r := 0
+		for c := range g.cg {
+			for p := range g.kh {
+				for q := range g.kw {
+					base := c*g.inSize + p*w + q
+					o := d[r*nr:][:nr]
+					k := 0
+					for _, u := range runs {
+						k += copy(o[k:], x[base+u.off:][:u.n])
 					}
-					clear(seg[:lo])
-					clear(seg[hi:])
-					xr := xc[ih*g.w:][:g.w]
-					off := q*d[1] - pd[1][0]
-					if s[1] == 1 {
-						copy(seg[lo:hi], xr[lo+off:hi+off])
-						continue
-					}
-					for j := lo; j < hi; j++ {
-						seg[j] = xr[j*s[1]+off]
-					}
+					clear(o[k:])
+					r++
 				}
 			}
+		}
+	}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// im2colRow writes into row, oh·ow long, tap (p,q) of channel xc at every
+// output position, zero where it falls in the padding.
+func im2colRow[T Float](g geometry, xc []T, p, q int, row []T) {
+	s, pd, d := g.cfg.Stride, g.cfg.Padding, g.cfg.Dilation
+	lo, hi := validRange(g.ow, g.w, s[1], q*d[1]-pd[1][0])
+	off := q*d[1] - pd[1][0]
+	for i := range g.oh {
+		seg := row[i*g.ow:][:g.ow]
+		ih := i*s[0] - pd[0][0] + p*d[0]
+		if ih < 0 || ih >= g.h || lo >= hi {
+			clear(seg)
+			continue
+		}
+		clear(seg[:lo])
+		clear(seg[hi:])
+		xr := xc[ih*g.w:][:g.w]
+		if s[1] == 1 {
+			copy(seg[lo:hi], xr[lo+off:hi+off])
+			continue
+		}
+		for j := lo; j < hi; j++ {
+			seg[j] = xr[j*s[1]+off]
 		}
 	}
 }
@@ -382,6 +520,10 @@ func im2col[T Float](g geometry, x, cols []T) {
 // col2im adds the columns of cols (as im2col lays them out) back into the
 // cg×h×w channels dx.
 func col2im[T Float](g geometry, cols, dx []T) {
+	if g.dense {
+		col2imDense(g, cols, dx)
+		return
+	}
 	s, pd, d := g.cfg.Stride, g.cfg.Padding, g.cfg.Dilation
 	r := 0
 	for c := range g.cg {
@@ -413,6 +555,30 @@ func col2im[T Float](g geometry, cols, dx []T) {
 						dr[j*s[1]+off] += seg[j]
 					}
 				}
+			}
+		}
+	}
+}
+
+// col2imDense is col2im for a dense geometry: each output row's column
+// values add to a contiguous run of an input row.
+func col2imDense[T Float](g geometry, cols, dx []T) {
+	oh, ow, w := g.oh, g.ow, g.w
+	r := 0
+	for c := range g.cg {
+		dc := dx[c*g.inSize:][:g.inSize]
+		for p := range g.kh {
+			for q := range g.kw {
+				row := cols[r*g.outPix:][:g.outPix]
+				dst := dc[p*w+q:]
+				for i := range oh {
+					seg := row[i*ow:][:ow]
+					d := dst[i*w:][:len(seg)]
+					for j, v := range seg {
+						d[j] += v
+					}
+				}
+				r++
 			}
 		}
 	}

@@ -1,6 +1,10 @@
 package tensor
 
-import "testing"
+import (
+	"testing"
+
+	gemmpkg "github.com/chainrule/chainrule/internal/gemm"
+)
 
 // LeNet-5's convolutions at batch 64 in float32 (workload W8): forward,
 // input gradient and weight gradient.
@@ -27,6 +31,47 @@ func BenchmarkConv2DLeNet(b *testing.B) {
 		b.Run(c.name+"/weight_grad", func(b *testing.B) {
 			for range b.N {
 				Recycle(Conv2DWeightGrad(x, y, ConvConfig{}, c.w[2], c.w[3]))
+			}
+		})
+	}
+}
+
+// The unfolding kernels alone at LeNet-5's geometries, 64 images: im2col
+// into the GEMM's packed panels (the forward pass), row-major (the weight
+// gradient), and col2im (the input gradient).
+func BenchmarkIm2colLeNet(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		x, w []int
+	}{
+		{"conv1", []int{64, 1, 28, 28}, []int{6, 1, 5, 5}},
+		{"conv2", []int{64, 6, 12, 12}, []int{16, 6, 5, 5}},
+	} {
+		cfg := ConvConfig{}.normalized("bench")
+		g := newGeometry(cfg, c.x[0], c.x[1], c.x[2], c.x[3], c.w[0], c.w[2], c.w[3])
+		x := Float32.RandN(seeded(1), c.x...).f32
+		nr := panelWidth[float32]()
+		buf := make([]float32, max(g.k*g.outPix, gemmpkg.PackedLen(g.k, g.outPix, nr))+g.outPix)
+		dx := make([]float32, g.c*g.inSize)
+		b.Run(c.name+"/packed", func(b *testing.B) {
+			for b.Loop() {
+				for n := range g.n {
+					im2colPacked(g, x[n*g.c*g.inSize:][:g.c*g.inSize], buf, nr)
+				}
+			}
+		})
+		b.Run(c.name+"/rows", func(b *testing.B) {
+			for b.Loop() {
+				for n := range g.n {
+					im2col(g, x[n*g.c*g.inSize:][:g.c*g.inSize], buf)
+				}
+			}
+		})
+		b.Run(c.name+"/col2im", func(b *testing.B) {
+			for b.Loop() {
+				for range g.n {
+					col2im(g, buf, dx)
+				}
 			}
 		})
 	}

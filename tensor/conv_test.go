@@ -202,3 +202,43 @@ func TestConv2DParallel(t *testing.T) {
 		}
 	}
 }
+
+// TestConv2DLargeShapes runs the shapes of W8's LeNet-5 and shapes with
+// more than one k block of the GEMM (k = C·KH·KW > 256) and many panels,
+// which convCases' small images do not reach: the forward pass against
+// naiveConv, the adjoints by the identities ⟨conv(x, w), y⟩ = ⟨x,
+// convT(y, w)⟩ = ⟨w, wgrad(x, y)⟩ in float64 (for random x, w, y and for
+// basis vectors of w), and float32 against float64.
+func TestConv2DLargeShapes(t *testing.T) {
+	for k, c := range []struct {
+		x, w []int
+		cfg  ConvConfig
+	}{
+		{[]int{2, 1, 28, 28}, []int{6, 1, 5, 5}, ConvConfig{}},
+		{[]int{3, 6, 12, 12}, []int{16, 6, 5, 5}, ConvConfig{}},
+		{[]int{2, 12, 9, 11}, []int{7, 12, 5, 5}, ConvConfig{Padding: [2][2]int{{2, 1}, {0, 3}}}},
+		{[]int{1, 8, 13, 20}, []int{10, 4, 3, 3}, ConvConfig{Stride: [2]int{2, 1}, Dilation: [2]int{1, 2}, Groups: 2}},
+	} {
+		x, w := RandN(seeded(uint64(50+k)), c.x...), RandN(seeded(uint64(60+k)), c.w...)
+		got := Conv2D(x, w, c.cfg)
+		closeTo(t, fmt.Sprint("conv2d ", k), got, naiveConv(x, w, c.cfg), 1e-13)
+		y := RandN(seeded(uint64(70+k)), got.Shape()...)
+		dx := ConvTranspose2D(y, w, c.cfg, c.x[2], c.x[3])
+		dw := Conv2DWeightGrad(x, y, c.cfg, c.w[2], c.w[3])
+		lhs := dot(got, y)
+		if d := math.Abs(dot(x, dx) - lhs); d > 1e-11*(1+math.Abs(lhs)) {
+			t.Errorf("%d: ⟨x, convT(y, w)⟩ - ⟨conv(x, w), y⟩ = %g", k, d)
+		}
+		for j := 0; j < w.Size(); j += w.Size()/6 + 1 {
+			e := Zeros(c.w...)
+			e.SetFlat(j, 1)
+			if want := dot(naiveConv(x, e, c.cfg), y); math.Abs(dw.AtFlat(j)-want) > 1e-11*(1+math.Abs(want)) {
+				t.Fatalf("%d: wgrad element %d = %g, want %g", k, j, dw.AtFlat(j), want)
+			}
+		}
+		x32, y32, w32 := x.As(Float32), y.As(Float32), w.As(Float32)
+		closeTo(t, fmt.Sprint("conv2d float32 ", k), Conv2D(x32, w32, c.cfg), got, 1e-4)
+		closeTo(t, fmt.Sprint("convT float32 ", k), ConvTranspose2D(y32, w32, c.cfg, c.x[2], c.x[3]), dx, 1e-4)
+		closeTo(t, fmt.Sprint("wgrad float32 ", k), Conv2DWeightGrad(x32, y32, c.cfg, c.w[2], c.w[3]), dw, 1e-4)
+	}
+}

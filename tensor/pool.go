@@ -68,6 +68,15 @@ func MaxPool2D(x, v *Tensor, k [2]int, cfg PoolConfig) *Tensor {
 	cfg, shape := PoolShape(op, x.shape, k, cfg)
 	lead := poolLead(op, "argument", v.shape, x.shape)
 	out := dirty(x.dtype, append(append([]int(nil), lead...), shape...))
+	if v == x && pool2x2(k, cfg) {
+		// plain max pooling by 2×2 windows: the maxima, no positions
+		if x.dtype == Float32 {
+			max2x2(x.f32, out.f32, x.shape, shape)
+		} else {
+			max2x2(x.f64, out.f64, x.shape, shape)
+		}
+		return out
+	}
 	idx := argmaxes(x, k, cfg, shape)
 	if x.dtype == Float32 {
 		poolGather(idx, v.f32, out.f32, Size(x.shape))
@@ -89,6 +98,15 @@ func MaxPool2DScatter(x, u *Tensor, k [2]int, cfg PoolConfig) *Tensor {
 	cfg, shape := PoolShape(op, x.shape, k, cfg)
 	lead := poolLead(op, "cotangent", u.shape, shape)
 	out := Empty(x.dtype, append(append([]int(nil), lead...), x.shape...))
+	if len(lead) == 0 && pool2x2(k, cfg) {
+		// each plane's positions in a small buffer, used at once
+		if x.dtype == Float32 {
+			scatter2x2(x.f32, u.f32, out.f32, x.shape, shape)
+		} else {
+			scatter2x2(x.f64, u.f64, out.f64, x.shape, shape)
+		}
+		return out
+	}
 	idx := argmaxes(x, k, cfg, shape)
 	if x.dtype == Float32 {
 		poolScatter(idx, u.f32, out.f32, Size(x.shape))
@@ -135,11 +153,11 @@ func argmaxesOf[T Float](xs []T, xshape []int, k [2]int, cfg PoolConfig, shape [
 	idx := make([]int, Size(shape))
 	planes := xshape[0] * xshape[1]
 	// planes on several cores, a piece of at least ~2¹³ input elements each
-	workers.For(planes, max(1, 1<<13/max(1, h*w)), func(lo, hi int) {
+	workers.For(planes, max(1, poolGrain/max(1, h*w)), func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			base := pl * h * w
 			o := idx[pl*oh*ow:][:oh*ow]
-			if k == [2]int{2, 2} && cfg.Stride == k && cfg.Padding == [2][2]int{} {
+			if pool2x2(k, cfg) {
 				argmaxes2x2(xs[base:][:h*w], w, oh, ow, base, o)
 				continue
 			}
@@ -162,6 +180,54 @@ func argmaxesOf[T Float](xs []T, xshape []int, k [2]int, cfg PoolConfig, shape [
 		}
 	})
 	return idx
+}
+
+// pool2x2 reports whether pooling by k with cfg is by 2×2 windows with
+// stride 2 and no padding, the common case with fast paths.
+func pool2x2(k [2]int, cfg PoolConfig) bool {
+	return k == [2]int{2, 2} && cfg.Stride == k && cfg.Padding == [2][2]int{}
+}
+
+// poolGrain is the least number of input elements of a piece of planes
+// that a pooling kernel hands to another core.
+const poolGrain = 1 << 13
+
+// max2x2 writes into out, shaped pooled, the maximum of each 2×2 window
+// (stride 2) of x, shaped xshape: the value MaxPool2D(x, x) picks, a NaN
+// if the window holds one (max propagates it).
+func max2x2[T Float](x, out []T, xshape, pooled []int) {
+	h, w := xshape[2], xshape[3]
+	oh, ow := pooled[2], pooled[3]
+	workers.For(xshape[0]*xshape[1], max(1, poolGrain/max(1, h*w)), func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			xp, op := x[pl*h*w:][:h*w], out[pl*oh*ow:][:oh*ow]
+			for i := range oh {
+				r0, r1 := xp[2*i*w:][:2*ow], xp[(2*i+1)*w:][:2*ow]
+				o := op[i*ow:][:ow]
+				for j := range o {
+					o[j] = max(max(r0[2*j], r0[2*j+1]), max(r1[2*j], r1[2*j+1]))
+				}
+			}
+		}
+	})
+}
+
+// scatter2x2 adds each element of u, shaped pooled, into out (zeroed,
+// shaped xshape) at the position of its 2×2 window's maximum in x, plane
+// by plane, with the positions of one plane in a small buffer.
+func scatter2x2[T Float](x, u, out []T, xshape, pooled []int) {
+	h, w := xshape[2], xshape[3]
+	oh, ow := pooled[2], pooled[3]
+	workers.For(xshape[0]*xshape[1], max(1, poolGrain/max(1, h*w)), func(lo, hi int) {
+		idx := make([]int, oh*ow)
+		for pl := lo; pl < hi; pl++ {
+			argmaxes2x2(x[pl*h*w:][:h*w], w, oh, ow, 0, idx)
+			op, up := out[pl*h*w:][:h*w], u[pl*oh*ow:][:oh*ow]
+			for i, f := range idx {
+				op[f] += up[i]
+			}
+		}
+	})
 }
 
 // argmaxes2x2 is argmaxesOf for one plane x (width w) pooled by 2×2

@@ -77,6 +77,29 @@ func TestMaxPool2DNaive(t *testing.T) {
 					t.Fatalf("%+v %s: output %d = %g, want %g", tc, d, i, g, wv)
 				}
 			}
+			// a different operand is gathered at the same positions, also
+			// with a leading dimension
+			vt := RandN(seeded(9), 2, tc.n, tc.c, tc.h, tc.w).As(d)
+			gv := MaxPool2D(xt, vt, tc.k, tc.pc)
+			for b := range 2 {
+				for i, f := range at {
+					if g, wv := gv.AtFlat(b*len(at)+i), vt.AtFlat(b*size+f); g != wv {
+						t.Fatalf("%+v %s: gather %d of batch %d = %g, want %g", tc, d, i, b, g, wv)
+					}
+				}
+			}
+			// a random cotangent adds up where positions are picked
+			ur := RandN(seeded(10), got.Shape()...).As(d)
+			sr := MaxPool2DScatter(xt, ur, tc.k, tc.pc)
+			sum := make([]float64, size)
+			for i, f := range at {
+				sum[f] += ur.AtFlat(i)
+			}
+			for i, wv := range sum {
+				if g := sr.AtFlat(i); math.Abs(g-wv) > 1e-6*(1+math.Abs(wv)) {
+					t.Fatalf("%+v %s: scatter at %d = %g, want %g", tc, d, i, g, wv)
+				}
+			}
 			// the scatter of ones counts how often each position is picked
 			u := Ones(got.Shape()...).As(d)
 			sc := MaxPool2DScatter(xt, u, tc.k, tc.pc)

@@ -104,6 +104,20 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 		z[0] = kernel.Sum(x)
 		return
 	}
+	if inner := channelRuns(out.shape, t.shape); kind == rsum && inner > 0 {
+		// a per-channel sum, such as a bias gradient (N×O×H×W to 1×O×1×1):
+		// each run of inner elements sums into one element, cycling
+		// through them
+		m := len(z)
+		for o, r := 0, 0; o < len(x); o, r = o+inner, r+1 {
+			var s T
+			for _, v := range x[o : o+inner] {
+				s += v
+			}
+			z[r%m] += s
+		}
+		return
+	}
 	bcast(t.shape, [][]int{out.shape}, func(off, inner []int, o, n int) {
 		k, s := off[0], inner[0]
 		for j := 0; j < n; j++ {

@@ -40,6 +40,12 @@
 // stride down A's columns, is computed as the row Cᵀ = bᵀ·A: axpy updates
 // by A's contiguous rows.
 //
+// A caller that builds B itself can write it straight into the panel
+// layout and call [F32Packed] or [F64Packed] ([PanelWidth32], [PanelWidth64]
+// and [PackedLen] describe the layout), saving the copy that packing would
+// make: the convolutions of package tensor unfold their input this way.
+// These run on the calling goroutine with this package's kernels.
+//
 // # Parallelism
 //
 // Products of at least [ParallelThreshold] multiply-adds are shared by the
