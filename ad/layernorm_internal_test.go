@@ -33,7 +33,9 @@ func TestLayerNormFusedMatchesComposite(t *testing.T) {
 			axes[i] = len(c.shape) - c.n + i
 		}
 		// a weighted sum makes the gradient non-trivial (Σ y alone has ∇ = 0)
-		fused := func(x Value) Value { return Sum(Mul(Square(LayerNorm(x, c.n, Value{}, Value{}, 1e-5)), From(w)), false) }
+		fused := func(x Value) Value {
+			return Sum(Mul(Square(LayerNorm(x, c.n, Value{}, Value{}, 1e-5)), From(w)), false)
+		}
 		composite := func(x Value) Value { return Sum(Mul(Square(normalize(x, axes, 1e-5)), From(w)), false) }
 		tol := 1e-12
 		if c.d == tensor.Float32 {
