@@ -29,7 +29,7 @@ func init() {
 	// element; x·Φ(x) with Φ(x) = ½erfc(-x/√2), exact in the left tail
 	*geluPrim = *kernelUnary("gelu", vmath.GELU,
 		func(t *tensor.Tensor) *tensor.Tensor {
-			return mapCostly(t, vmath.GELUTo[float64], vmath.GELUTo[float32])
+			return mapSlices(t, vmath.GELUTo[float64], vmath.GELUTo[float32])
 		},
 		vmath.GELUTo[float64], vmath.GELUTo[float32],
 		// gelu'(x) = Φ(x) + x·φ(x): one pass of its own primitive
@@ -44,7 +44,7 @@ func init() {
 	// gelu''(x) = 2φ(x) + x·φ'(x) = φ(x)(2 - x²), is written with ad's ops
 	*geluGradPrim = *kernelUnary("gelu_grad", vmath.GELUGrad,
 		func(t *tensor.Tensor) *tensor.Tensor {
-			return mapCostly(t, vmath.GELUGradTo[float64], vmath.GELUGradTo[float32])
+			return mapSlices(t, vmath.GELUGradTo[float64], vmath.GELUGradTo[float32])
 		},
 		vmath.GELUGradTo[float64], vmath.GELUGradTo[float32],
 		func(x, _ Value) Value {
@@ -259,20 +259,6 @@ func softmaxRows[T tensor.Float](x, z []T, n int) {
 			}
 		}
 	})
-}
-
-// mapCostly returns the slice kernel f64 or f32 (by t's dtype) applied to
-// t elementwise, blocks on every core.
-func mapCostly(t *tensor.Tensor, f64 func(dst, src []float64) []float64, f32 func(dst, src []float32) []float32) *tensor.Tensor {
-	out := tensor.Uninitialized(t.DType(), slices.Clone(t.Shape()))
-	if t.DType() == tensor.Float32 {
-		x, z := t.Data32(), out.Data32()
-		kernel.ParallelCostly(len(z), func(lo, hi int) { f32(z[lo:hi], x[lo:hi]) })
-		return out
-	}
-	x, z := t.Data(), out.Data()
-	kernel.ParallelCostly(len(z), func(lo, hi int) { f64(z[lo:hi], x[lo:hi]) })
-	return out
 }
 
 // tensorBroadcast reports whether the shapes broadcast together.
