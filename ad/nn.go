@@ -17,7 +17,6 @@ import (
 )
 
 const (
-	invSqrt2    = 1 / math.Sqrt2
 	invSqrt2Pi  = 0.3989422804014327 // 1/√(2π)
 	sqrt2OverPi = 0.7978845608028654 // √(2/π)
 	geluCubic   = 0.044715
@@ -26,9 +25,13 @@ const (
 var geluPrim = new(prim)
 
 func init() {
-	*geluPrim = *unary("gelu", func(x float64) float64 {
-		return 0.5 * x * (1 + math.Erf(x*invSqrt2))
-	},
+	// the kernels are vmath's, without a call through tensor.Map per
+	// element; x·Φ(x) with Φ(x) = ½erfc(-x/√2), exact in the left tail
+	*geluPrim = *kernelUnary("gelu", vmath.GELU,
+		func(t *tensor.Tensor) *tensor.Tensor {
+			return mapSlices(t, vmath.GELUTo[float64], vmath.GELUTo[float32])
+		},
+		vmath.GELUTo[float64], vmath.GELUTo[float32],
 		// gelu'(x) = Φ(x) + x·φ(x): one pass of its own primitive
 		func(x, _ Value) Value { return bind(geluGradPrim, nil, x) })
 }
@@ -39,9 +42,11 @@ func init() {
 	// gelu'(x) = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(-x²/2)/√(2π),
 	// computed in one pass (not ten of the ops below); its derivative,
 	// gelu''(x) = 2φ(x) + x·φ'(x) = φ(x)(2 - x²), is written with ad's ops
-	*geluGradPrim = *unary("gelu_grad", func(x float64) float64 {
-		return 0.5*(1+math.Erf(x*invSqrt2)) + x*invSqrt2Pi*math.Exp(-0.5*x*x)
-	},
+	*geluGradPrim = *kernelUnary("gelu_grad", vmath.GELUGrad,
+		func(t *tensor.Tensor) *tensor.Tensor {
+			return mapSlices(t, vmath.GELUGradTo[float64], vmath.GELUGradTo[float32])
+		},
+		vmath.GELUGradTo[float64], vmath.GELUGradTo[float32],
 		func(x, _ Value) Value {
 			pdf := Mul(like(x, invSqrt2Pi), Exp(Mul(like(x, -0.5), Square(x))))
 			return Mul(pdf, Sub(like(x, 2), Square(x)))

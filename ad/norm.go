@@ -1,12 +1,14 @@
 package ad
 
-// Normalization layers as composites, with PyTorch's numerics: the mean
+// Normalization layers, with PyTorch's numerics: the mean
 // and the biased variance (divided by the count, not count-1) of the
 // normalized axes, the variance computed from the centred values (two
 // passes, no cancellation), and eps added inside the square root:
 // y = (x - mean)/√(var + eps)·γ + β (Ba, Kiros & Hinton, "Layer
 // normalization", 2016; Ioffe & Szegedy, "Batch normalization", 2015).
-// Their derivatives come from the ops they are made of.
+// LayerNorm's normalization is one fused primitive (layernorm.go); batch
+// normalization is a composite whose derivatives come from the ops it is
+// made of.
 
 import (
 	"slices"
@@ -19,7 +21,8 @@ import (
 // normalized_shape the last n dimensions of x). gamma and beta have the
 // shape of those n axes; either may be the zero Value (Value{}) for none.
 // Each slice of the n axes gets (x - mean)/√(var + eps) with its own mean
-// and biased variance. It panics with tensor.ErrAxis if n is not in
+// and biased variance, accumulated in float64, in one pass per row
+// forward and one backward. It panics with tensor.ErrAxis if n is not in
 // [1, x.Rank()], with tensor.ErrShape if gamma or beta has the wrong
 // shape, and with tensor.ErrArg if eps is negative or NaN.
 func LayerNorm(x Value, n int, gamma, beta Value, eps float64) Value {
@@ -32,11 +35,8 @@ func LayerNorm(x Value, n int, gamma, beta Value, eps float64) Value {
 	inner := x.Shape()[x.Rank()-n:]
 	checkAffine(op, "gamma", x, gamma, inner)
 	checkAffine(op, "beta", x, beta, inner)
-	axes := make([]int, n)
-	for i := range axes {
-		axes[i] = x.Rank() - n + i
-	}
-	return affine(normalize(x, axes, eps), gamma, beta, nil)
+	// one fused pass per row forward and backward (layernorm.go)
+	return affine(bind(layerNormPrim, lnParams(n, eps), x), gamma, beta, nil)
 }
 
 // BatchNorm returns x, shaped N×C or N×C×…, normalized per channel (axis

@@ -550,6 +550,10 @@ func (e *exporter) structural(in ad.Instr, argReg []ad.Reg, shape []int, d tenso
 		return e.convWeightGrad(in, a(0), a(1), argReg[0].Shape, argReg[1].Shape, p.Conv, d)
 	case "max_pool2d", "max_pool2d_scatter":
 		return e.maxPool(in, a(0), a(1), argReg, shape, p.Pool, d)
+	case "layer_norm":
+		return e.layerNorm(a(0), "", argReg[0].Shape, p, d), nil
+	case "layer_norm_grad":
+		return e.layerNorm(a(0), a(1), argReg[0].Shape, p, d), nil
 	}
 	return "", e.fail(in, "no ONNX lowering for this primitive")
 }

@@ -1,0 +1,224 @@
+package ad
+
+// LayerNorm's fused primitives. layer_norm normalizes each row (the last n
+// axes, contiguous) in one pass per row: the mean and the biased variance
+// of the centred values accumulated in float64, then x̂ = (x - mean)·r with
+// r = 1/√(var + eps). Its Jacobian is the symmetric map
+// L = r(I - 11ᵀ/n - x̂x̂ᵀ/n) per row, so both its rules are
+// layer_norm_grad(x, v) = r(v - mean(v) - x̂·mean(v⊙x̂)), again one pass
+// per row, recomputing the row's statistics from x instead of saving them.
+// layer_norm_grad's own rules, needed only for second derivatives, are
+// written with ad's ops (see lnGradRules).
+
+import (
+	"math"
+	"slices"
+
+	"github.com/chainrule/chainrule/internal/kernel"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+var layerNormPrim, layerNormGradPrim = new(prim), new(prim)
+
+// lnParams stores n and eps: params.axis is n, params.idx eps's bits in
+// two 32-bit halves (an int may be 32 bits wide).
+func lnParams(n int, eps float64) *params {
+	b := math.Float64bits(eps)
+	return &params{axis: n, idx: []int{int(b >> 32), int(b & 0xffffffff)}}
+}
+
+func lnOf(p *params) (n int, eps float64) {
+	return p.axis, math.Float64frombits(uint64(p.idx[0])<<32 | uint64(p.idx[1]))
+}
+
+// lnAxes returns the last n axes, counted from the end (so that leading
+// batch axes do not move them).
+func lnAxes(n int) []int {
+	axes := make([]int, n)
+	for i := range axes {
+		axes[i] = i - n
+	}
+	return axes
+}
+
+func init() {
+	*layerNormPrim = prim{
+		name: "layer_norm",
+		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor {
+			n, eps := lnOf(p)
+			return lnKernel(t[0], nil, n, eps)
+		},
+		jvp: func(tans, a []Value, _ Value, p *params, _ int) Value {
+			if tans[0].IsZero() {
+				return Value{}
+			}
+			return bind(layerNormGradPrim, p, a[0], tans[0])
+		},
+		// a batch of cotangents keeps its leading axes: the kernel repeats
+		// x's rows
+		vjp: func(ct Value, _ int, a []Value, _ Value, p *params) Value {
+			return bind(layerNormGradPrim, p, a[0], ct)
+		},
+		// the normalized axes stay last under a leading batch axis
+		vmap: func(pr *prim, a []Value, _ []bool, p *params, _ int) Value { return bind(pr, p, a[0]) },
+	}
+	*layerNormGradPrim = prim{
+		name: "layer_norm_grad",
+		impl: func(t []*tensor.Tensor, p *params) *tensor.Tensor {
+			n, eps := lnOf(p)
+			return lnKernel(t[0], t[1], n, eps)
+		},
+		jvp: func(tans, a []Value, out Value, p *params, _ int) Value {
+			var d Value
+			if !tans[1].IsZero() { // linear in v
+				d = bind(layerNormGradPrim, p, a[0], tans[1])
+			}
+			if !tans[0].IsZero() {
+				dx := lnGradJVPx(a[0], a[1], out, tans[0], p)
+				if d.IsZero() {
+					return dx
+				}
+				d = Add(d, dx)
+			}
+			return d
+		},
+		vjp: func(ct Value, i int, a []Value, out Value, p *params) Value {
+			if i == 1 { // L is symmetric
+				return bind(layerNormGradPrim, p, a[0], ct)
+			}
+			return lnSumTo(lnGradVJPx(a[0], a[1], out, ct, p), ctBatch(ct, out), out.Rank()-a[0].Rank())
+		},
+		// v may carry leading axes that x lacks (the kernel repeats x's
+		// rows), not the other way round
+		vmap: func(pr *prim, a []Value, bat []bool, p *params, k int) Value {
+			x, v := a[0], a[1]
+			if bat[0] && v.Rank() < x.Rank() {
+				v = BroadcastTo(v, x.Shape()...)
+			}
+			return bind(pr, p, x, v)
+		},
+	}
+}
+
+// lnSumTo sums g, a cotangent with b batch axes in front, over the next
+// extra axes: those that v has before x's (x's rows repeated).
+func lnSumTo(g Value, b, extra int) Value {
+	if extra == 0 {
+		return g
+	}
+	axes := make([]int, extra)
+	for i := range axes {
+		axes[i] = b + i
+	}
+	return Sum(g, false, axes...)
+}
+
+// lnStats returns x̂ = layer_norm(x) and r = 1/√(var + eps) with the
+// normalized axes kept as size 1, as ad values (for the second-order
+// rules).
+func lnStats(x Value, p *params) (xh, r Value) {
+	n, eps := lnOf(p)
+	axes := lnAxes(n)
+	xc := Sub(x, Mean(x, true, axes...))
+	r = Rsqrt(Add(Mean(Square(xc), true, axes...), like(x, eps)))
+	return bind(layerNormPrim, p, x), r
+}
+
+// lnGradJVPx is the derivative of out = layer_norm_grad(x, v) along ẋ:
+// with L ẋ = layer_norm_grad(x, ẋ), m = mean(v⊙x̂) and ṙ/r = -r·mean(x̂⊙ẋ),
+// d out = -r·mean(x̂⊙ẋ)·out - r(L ẋ·m + x̂·mean(v⊙L ẋ)), the means over
+// the normalized axes.
+func lnGradJVPx(x, v, out, dx Value, p *params) Value {
+	n, _ := lnOf(p)
+	axes := lnAxes(n)
+	xh, r := lnStats(x, p)
+	m := Mean(Mul(v, xh), true, axes...)
+	ldx := bind(layerNormGradPrim, p, x, dx)
+	t1 := Mul(Mean(Mul(xh, dx), true, axes...), out)
+	t2 := Add(Mul(ldx, m), Mul(xh, Mean(Mul(v, ldx), true, axes...)))
+	return Neg(Mul(r, Add(t1, t2)))
+}
+
+// lnGradVJPx is the adjoint of lnGradJVPx's map ẋ ↦ d out, applied to the
+// cotangent c: -r·x̂·mean(out⊙c) - L(r·m·c) - out·r·mean(x̂⊙c).
+func lnGradVJPx(x, v, out, c Value, p *params) Value {
+	n, _ := lnOf(p)
+	axes := lnAxes(n)
+	xh, r := lnStats(x, p)
+	m := Mean(Mul(v, xh), true, axes...)
+	t1 := Mul(xh, Mean(Mul(out, c), true, axes...))
+	t3 := Mul(out, Mean(Mul(xh, c), true, axes...))
+	t2 := bind(layerNormGradPrim, p, x, Mul(Mul(r, m), c))
+	return Neg(Add(Mul(r, Add(t1, t3)), t2))
+}
+
+// lnKernel returns layer_norm(x) over the last n axes if v is nil, and
+// layer_norm_grad(x, v) otherwise (v of x's shape, or with leading axes
+// more: x's rows repeat).
+func lnKernel(x, v *tensor.Tensor, n int, eps float64) *tensor.Tensor {
+	shape := x.Shape()
+	if v != nil {
+		shape = v.Shape()
+	}
+	out := tensor.Uninitialized(x.DType(), slices.Clone(shape))
+	row := 1
+	for _, d := range x.Shape()[x.Rank()-n:] {
+		row *= d
+	}
+	if out.Size() == 0 || row == 0 {
+		return out
+	}
+	if x.DType() == tensor.Float32 {
+		var vd []float32
+		if v != nil {
+			vd = v.Data32()
+		}
+		lnRows(x.Data32(), vd, out.Data32(), row, eps)
+	} else {
+		var vd []float64
+		if v != nil {
+			vd = v.Data()
+		}
+		lnRows(x.Data(), vd, out.Data(), row, eps)
+	}
+	return out
+}
+
+// lnRows computes the rows of z (each n long) from x's rows (repeating
+// if z has more) and v's, rows on every core.
+func lnRows[T tensor.Float](x, v, z []T, n int, eps float64) {
+	xRows := len(x) / n
+	kernel.ParallelCostly(len(z)/n, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, zr := x[(r%xRows)*n:][:n], z[r*n:][:n]
+			var s float64
+			for _, a := range xr {
+				s += float64(a)
+			}
+			mean := s / float64(n)
+			var q float64
+			for _, a := range xr {
+				d := float64(a) - mean
+				q += d * d
+			}
+			rstd := 1 / math.Sqrt(q/float64(n)+eps)
+			if v == nil {
+				for j, a := range xr {
+					zr[j] = T((float64(a) - mean) * rstd)
+				}
+				continue
+			}
+			vr := v[r*n:][:n]
+			var sv, svx float64
+			for j, a := range xr {
+				g := float64(vr[j])
+				sv += g
+				svx += g * (float64(a) - mean) * rstd
+			}
+			mv, mvx := sv/float64(n), svx/float64(n)
+			for j, a := range xr {
+				zr[j] = T(rstd * (float64(vr[j]) - mv - (float64(a)-mean)*rstd*mvx))
+			}
+		}
+	})
+}
