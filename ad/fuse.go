@@ -49,10 +49,12 @@ type member struct {
 
 // operand is where a member reads an argument.
 type operand struct {
-	kind uint8
-	reg  int32   // fromReg, fromScalar: the register
-	m    int     // fromMember: the member
-	c    float64 // fromConst: the value
+	kind  uint8
+	reg   int32   // fromReg, fromScalar, fromBcast: the register
+	m     int     // fromMember: the member
+	c     float64 // fromConst: the value
+	bcast bcast   // fromBcast: how its elements repeat
+	slot  int     // fromBcast: the scratch buffer it is expanded into
 }
 
 const (
@@ -60,7 +62,74 @@ const (
 	fromScalar              // a one-element register, broadcast
 	fromMember              // an earlier member's result
 	fromConst               // a constant register whose elements are all c
+	fromBcast               // a register broadcast to the group's shape (a bias row, a per-row statistic)
 )
+
+// bcast describes an operand broadcast along leading and trailing axes of
+// the group's shape: the group's element i reads the operand's element
+// (i / inner) % mid. A bias of shape (E) against (N, L, E) has inner 1,
+// a per-row mean of shape (N, L, 1) has inner E; both have mid the
+// operand's size.
+type bcast struct{ mid, inner int }
+
+// bcastOf returns how an operand of shape s repeats in the broadcast shape
+// out, if its axes that are not 1 are consecutive axes of out (aligned at
+// the right, as NumPy broadcasts) of the same sizes.
+func bcastOf(s, out []int) (bcast, bool) {
+	off := len(out) - len(s)
+	if off < 0 {
+		return bcast{}, false
+	}
+	lo, hi := -1, -1 // out's axes [lo, hi) hold s's axes that are not 1
+	for k, d := range s {
+		if d == 1 {
+			continue
+		}
+		if d != out[off+k] {
+			return bcast{}, false
+		}
+		if lo < 0 {
+			lo = off + k
+		}
+		hi = off + k + 1
+	}
+	if lo < 0 {
+		return bcast{}, false // one element: a scalar operand
+	}
+	for k := lo; k < hi; k++ {
+		if out[k] != 1 && s[k-off] == 1 {
+			return bcast{}, false // a broadcast axis between the operand's
+		}
+	}
+	return bcast{mid: tensor.Size(out[lo:hi]), inner: tensor.Size(out[hi:])}, true
+}
+
+// expand returns the elements [lo, hi) of v broadcast as b describes:
+// written into buf (of at least hi-lo elements), or, when they are all one
+// element of v, that element alone (the kernels broadcast a one-element
+// operand).
+func expand[T float32 | float64](buf, v []T, b bcast, lo, hi int) []T {
+	if b.inner > 1 && lo/b.inner == (hi-1)/b.inner {
+		k := (lo / b.inner) % b.mid
+		return v[k : k+1]
+	}
+	z := buf[:hi-lo]
+	if b.inner == 1 {
+		for k, d := lo%b.mid, z; len(d) > 0; k = 0 {
+			d = d[copy(d, v[k:]):]
+		}
+		return z
+	}
+	for i, d := lo, z; len(d) > 0; {
+		run := min(b.inner-i%b.inner, len(d))
+		x := v[(i/b.inner)%b.mid]
+		for j := range d[:run] {
+			d[j] = x
+		}
+		d, i = d[run:], i+run
+	}
+	return z
+}
 
 // step is one step of a fused program: an instruction (in) or a group, and
 // the registers whose storage dies after it.
@@ -72,8 +141,8 @@ type step struct {
 
 // fusable reports whether instruction in can join a group, and over which
 // shape: an elementwise primitive with a scalar kernel, whose arguments
-// have its output's shape or one element. (Groups also need one dtype:
-// fuse starts a new group when it changes.)
+// have its output's shape, one element, or a shape bcastOf accepts.
+// (Groups also need one dtype: fuse starts a new group when it changes.)
 func (p *Program) fusable(in instr) ([]int, bool) {
 	pr, k := in.p, len(in.args)
 	if in.prm != nil || pr.local == nil || k > 2 || (k == 1 && pr.s1 == nil) || (k == 2 && pr.s2 == nil) {
@@ -85,8 +154,13 @@ func (p *Program) fusable(in instr) ([]int, bool) {
 	}
 	for _, a := range in.args {
 		v := p.vals[a]
-		if v.DType() != out.DType() || (v.Size() != 1 && !sameShape(v.Shape(), out.Shape())) {
+		if v.DType() != out.DType() {
 			return nil, false
+		}
+		if v.Size() != 1 && !sameShape(v.Shape(), out.Shape()) {
+			if _, ok := bcastOf(v.Shape(), out.Shape()); !ok {
+				return nil, false
+			}
 		}
 	}
 	return out.Shape(), true
@@ -190,8 +264,12 @@ func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool
 				// a filled constant (the broadcast seed of a sum's
 				// cotangent, say) is read as the number it holds
 				m.args = append(m.args, operand{kind: fromConst, reg: a, c: p.vals[a].t.AtFlat(0)})
-			default:
+			case sameShape(p.vals[a].Shape(), shape):
 				m.args = append(m.args, operand{kind: fromReg, reg: a})
+			default:
+				b, _ := bcastOf(p.vals[a].Shape(), shape) // fusable checked it
+				m.args = append(m.args, operand{kind: fromBcast, reg: a, bcast: b, slot: g.slots})
+				g.slots++
 			}
 		}
 		m.op, m.fast = fastOp(in.p)
@@ -261,7 +339,7 @@ func runGroup[T float32 | float64](g *group, vals []Value) {
 		}
 		for j, a := range m.args {
 			switch a.kind {
-			case fromReg:
+			case fromReg, fromBcast:
 				in[k][j] = elems[T](vals[a.reg].t)
 			case fromScalar, fromConst:
 				scal[2*k+j] = T(a.c)
@@ -297,6 +375,8 @@ func runGroup[T float32 | float64](g *group, vals []Value) {
 						args[j] = in[k][j][b:e]
 					case fromScalar, fromConst:
 						args[j] = in[k][j]
+					case fromBcast:
+						args[j] = expand(scratch[a.slot*block:], in[k][j], a.bcast, b, e)
 					default:
 						args[j] = bufs[a.m]
 					}

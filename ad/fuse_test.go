@@ -1,0 +1,71 @@
+package ad_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// Operands broadcast along leading or trailing axes — a bias row, a
+// per-row statistic, a per-position scale — join fused groups: a layer
+// normalization and a biased GELU, value and gradients, in float32 and
+// float64, with blocks that cut the broadcast runs and with the default
+// ones, replayed at new inputs, equal eager evaluation bit for bit; an
+// operand broadcast along an axis between two that are not (N×1×E against
+// N×L×E) stays outside the groups and is still right.
+func TestCompileFusesBroadcasts(t *testing.T) {
+	f := func(xs []ad.Value) ad.Value {
+		x, w, b, pos, col := xs[0], xs[1], xs[2], xs[3], xs[4] // N×L×E, E, E, L×1, N×1×E
+		e := float64(x.Shape()[2])
+		mu := ad.Div(ad.Sum(x, true, 2), e)
+		c := ad.Sub(x, mu)
+		v := ad.Div(ad.Sum(ad.Square(c), true, 2), e)
+		h := ad.Add(ad.Mul(ad.Div(c, ad.Sqrt(ad.Add(v, 1e-5))), w), b)
+		h = ad.GELU(ad.Add(ad.Mul(h, pos), b))
+		return ad.Sum(ad.Mul(ad.Mul(h, col), h), false)
+	}
+	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+		for _, forced := range []bool{true, false} {
+			n, l, e := 4, 64, 32
+			restore := func() {}
+			if forced {
+				n, l, e = 2, 3, 5
+				restore = ad.SetFusion(1, 7)
+			}
+			in := func(seed uint64) []ad.Value {
+				var vs []ad.Value
+				for i, s := range [][]int{{n, l, e}, {e}, {e}, {l, 1}, {n, 1, e}} {
+					vs = append(vs, ad.From(dt.RandN(seeded(seed+uint64(i)), s...)))
+				}
+				return vs
+			}
+			prog := ad.Compile(valueAndGrads(f), in(1)...)
+			v := prog.View()
+			fusedReads := map[int]bool{} // inputs read inside groups
+			for _, in := range v.Instrs {
+				for _, a := range in.Args {
+					if in.Group >= 0 && a < len(v.Inputs) {
+						fusedReads[a] = true
+					}
+				}
+			}
+			if !fusedReads[1] || !fusedReads[2] || !fusedReads[3] || fusedReads[4] {
+				t.Errorf("%s: inputs read inside fused groups %v, want 1, 2, 3 (w, b, pos) and not 4 (N×1×E):\n%s", dt, fusedReads, prog)
+			}
+			if !slices.ContainsFunc(v.Instrs, func(in ad.Instr) bool { return in.Op == "gelu_grad" && in.Group >= 0 }) {
+				t.Errorf("%s: gelu_grad is not fused:\n%s", dt, prog)
+			}
+			for seed := uint64(10); seed < 30; seed += 10 {
+				xs := in(seed)
+				got := prog.Run(xs...)
+				want := valueAndGrads(f)(xs)
+				for i := range want {
+					nearT(t, dt.String()+" fused broadcast output", got[i].Tensor(), want[i].Tensor(), 0)
+				}
+			}
+			restore()
+		}
+	}
+}
