@@ -140,12 +140,13 @@ type step struct {
 }
 
 // fusable reports whether instruction in can join a group, and over which
-// shape: an elementwise primitive with a scalar kernel, whose arguments
+// shape: an elementwise primitive (one with a local derivative, or a
+// comparison or mask without any) with a scalar kernel, whose arguments
 // have its output's shape, one element, or a shape bcastOf accepts.
 // (Groups also need one dtype: fuse starts a new group when it changes.)
 func (p *Program) fusable(in instr) ([]int, bool) {
 	pr, k := in.p, len(in.args)
-	if in.prm != nil || pr.local == nil || k > 2 || (k == 1 && pr.s1 == nil) || (k == 2 && pr.s2 == nil) {
+	if in.prm != nil || (pr.local == nil && !pr.nondiff) || k > 2 || (k == 1 && pr.s1 == nil) || (k == 2 && pr.s2 == nil) {
 		return nil, false
 	}
 	out := p.vals[in.out]

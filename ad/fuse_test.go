@@ -12,7 +12,7 @@ import (
 // per-row statistic, a per-position scale — join fused groups: a layer
 // normalization and a biased GELU, value and gradients, in float32 and
 // float64, with blocks that cut the broadcast runs and with the default
-// ones, replayed at new inputs, equal eager evaluation bit for bit; an
+// ones, with a mask and a comparison among the members, replayed at new inputs, equal eager evaluation bit for bit; an
 // operand broadcast along an axis between two that are not (N×1×E against
 // N×L×E) stays outside the groups and is still right.
 func TestCompileFusesBroadcasts(t *testing.T) {
@@ -24,6 +24,7 @@ func TestCompileFusesBroadcasts(t *testing.T) {
 		v := ad.Div(ad.Sum(ad.Square(c), true, 2), e)
 		h := ad.Add(ad.Mul(ad.Div(c, ad.Sqrt(ad.Add(v, 1e-5))), w), b)
 		h = ad.GELU(ad.Add(ad.Mul(h, pos), b))
+		h = ad.Add(ad.Relu(h), ad.Mul(ad.Greater(h, w), h)) // a mask and a comparison, fused too
 		return ad.Sum(ad.Mul(ad.Mul(h, col), h), false)
 	}
 	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
@@ -54,8 +55,10 @@ func TestCompileFusesBroadcasts(t *testing.T) {
 			if !fusedReads[1] || !fusedReads[2] || !fusedReads[3] || fusedReads[4] {
 				t.Errorf("%s: inputs read inside fused groups %v, want 1, 2, 3 (w, b, pos) and not 4 (N×1×E):\n%s", dt, fusedReads, prog)
 			}
-			if !slices.ContainsFunc(v.Instrs, func(in ad.Instr) bool { return in.Op == "gelu_grad" && in.Group >= 0 }) {
-				t.Errorf("%s: gelu_grad is not fused:\n%s", dt, prog)
+			for _, op := range []string{"gelu_grad", "relu_mask", "greater"} {
+				if !slices.ContainsFunc(v.Instrs, func(in ad.Instr) bool { return in.Op == op && in.Group >= 0 }) {
+					t.Errorf("%s: %s is not fused:\n%s", dt, op, prog)
+				}
 			}
 			for seed := uint64(10); seed < 30; seed += 10 {
 				xs := in(seed)
