@@ -68,7 +68,7 @@ func setup(workload string, p params, in map[string]input) (map[string]impl, str
 	case "GEMM":
 		return setupGEMM(in)
 	case "W9":
-		return nil, "not written: GoMLX has the layers (layers.MultiHeadAttention, LayerNormalization, AdamW), but this peer does not build W9 yet", nil
+		return setupW9(p, in)
 	}
 	return nil, "not written for GoMLX, which has no Jacobian or Hessian API", nil
 }
