@@ -6,7 +6,10 @@ package ad
 // cache-sized scratch buffers instead of full-size tensors. The chain then
 // costs one pass over memory instead of one per instruction, and no
 // allocation for the intermediates nothing else reads (numexpr's blocked
-// evaluation; XLA's loop fusion in spirit).
+// evaluation; XLA's loop fusion in spirit). An operand broadcast along
+// leading or trailing axes is expanded a block at a time, and a result
+// something outside the group reads may take the storage of an operand
+// that dies in the group (see alias), as XLA reuses dead buffers in place.
 
 import (
 	"math"
@@ -45,6 +48,9 @@ type member struct {
 	out  int32 // the register of its result
 	keep bool  // materialize the result: something outside the group reads it
 	slot int   // its scratch buffer, if not kept
+	// alias, if ≥ 0, is the register of a kept result's storage: an
+	// operand the group reads for the last time, written over in place
+	alias int32
 }
 
 // operand is where a member reads an argument.
@@ -213,6 +219,9 @@ func (p *Program) fuse() {
 					scratch[m.out] = !m.keep
 				}
 				free = slices.DeleteFunc(free, func(r int32) bool { return scratch[r] })
+				// nor what a kept result now holds
+				aliased := p.alias(g, cur, passed)
+				free = slices.DeleteFunc(free, func(r int32) bool { return aliased[r] })
 			}
 			steps[len(steps)-1].free = free
 		}
@@ -254,7 +263,7 @@ func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool
 	}
 	for k, i := range idx {
 		in := p.code[i]
-		m := member{p: in.p, out: in.out}
+		m := member{p: in.p, out: in.out, alias: -1}
 		for _, a := range in.args {
 			switch j, ok := writer[a]; {
 			case ok:
@@ -288,6 +297,70 @@ func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool
 		writer[in.out] = k
 	}
 	return g
+}
+
+// alias lets kept results of group g (of instructions idx, with the
+// instructions passed over after it) take the storage of an operand read
+// for the last time, and returns the registers whose storage they took.
+// A member may write over an operand register r of its shape that is in
+// the free list of one of the group's instructions (the owner of storage
+// that dies in the group, never an input, constant or output) when
+// nothing reads r's storage afterwards — no later member, no passed-over
+// instruction (which runs after the group) — nor through another register
+// (a view) at all. Earlier members' reads of r come first, block by block.
+// Its own read of r is fine for
+// kernels that read element i before writing it (the arithmetic ones and
+// the per-element loops), not for the unary slice kernels.
+func (p *Program) alias(g *group, idx, passed []int) map[int32]bool {
+	dying := map[int32]bool{}
+	for _, i := range idx {
+		for _, r := range p.free[i] {
+			dying[r] = true
+		}
+	}
+	key := func(r int32) any {
+		if v := p.vals[r]; !v.isScalar() {
+			return v.t.Storage()
+		}
+		return nil
+	}
+	// conflict reports whether writing register r (storage k) in place as
+	// member after's result would change what something reads: a later
+	// member reading it, any member reading its storage through another
+	// register (a view, broadcast or not), or a passed-over instruction
+	conflict := func(r int32, k any, after int) bool {
+		for j, m := range g.members {
+			for _, a := range m.args {
+				if a.kind != fromMember && key(a.reg) == k && (a.reg != r || j > after) {
+					return true
+				}
+			}
+		}
+		for _, i := range passed {
+			for _, a := range p.code[i].args {
+				if key(a) == k {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	taken := map[int32]bool{}
+	for k := range g.members {
+		m := &g.members[k]
+		if !m.keep {
+			continue
+		}
+		ownRead := m.fast || len(m.args) == 2 || (g.dtype == tensor.Float32 && m.p.v32 == nil) || (g.dtype == tensor.Float64 && m.p.v64 == nil)
+		for _, a := range m.args {
+			if a.kind != fromReg || !dying[a.reg] || taken[a.reg] || !ownRead || conflict(a.reg, key(a.reg), k) {
+				continue
+			}
+			m.alias, taken[a.reg] = a.reg, true
+			break
+		}
+	}
+	return taken
 }
 
 // uniform reports whether every element of x equals the first (bit for
@@ -334,7 +407,11 @@ func runGroup[T float32 | float64](g *group, vals []Value) {
 	in := make([][2][]T, len(g.members)) // full-size and scalar arguments
 	scal := make([]T, 2*len(g.members))
 	for k, m := range g.members {
-		if m.keep {
+		switch {
+		case m.keep && m.alias >= 0:
+			t := vals[m.alias].t // dead after the group: written over in place
+			vals[m.out], res[k] = wrap(t), elems[T](t)
+		case m.keep:
 			t := tensor.Uninitialized(g.dtype, slices.Clone(g.shape)) // every element is written
 			vals[m.out], res[k] = wrap(t), elems[T](t)
 		}
