@@ -14,6 +14,7 @@ package ad
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/tensor"
@@ -36,7 +37,8 @@ type group struct {
 	shape   []int
 	n       int
 	members []member
-	slots   int // scratch buffers per worker
+	slots   int       // scratch buffers per worker
+	bufs    sync.Pool // a worker's scratch buffers, slots·block elements of the dtype (*[]float32 or *[]float64)
 }
 
 // member is one instruction of a group.
@@ -434,7 +436,13 @@ func runGroup[T float32 | float64](g *group, vals []Value) {
 		par = kernel.ParallelCostly
 	}
 	par(g.n, func(lo, hi int) {
-		scratch := make([]T, g.slots*block)
+		sp, _ := g.bufs.Get().(*[]T)
+		if sp == nil || len(*sp) < g.slots*block { // block may change between runs in tests
+			b := make([]T, g.slots*block)
+			sp = &b
+		}
+		defer g.bufs.Put(sp)
+		scratch := *sp
 		bufs := make([][]T, len(g.members))
 		var args [2][]T
 		for b := lo; b < hi; b += block {
