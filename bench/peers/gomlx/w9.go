@@ -182,26 +182,7 @@ func setupW9(p params, in map[string]input) (map[string]impl, string, error) {
 		copy(vs, outs[1+2*n:])
 		return nil
 	}
-	out := func() (map[string][]float64, error) {
-		outs, err := gradExec.Exec(args(false)...)
-		if err != nil {
-			return nil, err
-		}
-		defer finalize(outs)
-		res := map[string][]float64{}
-		for i, t := range outs {
-			v, err := floats(t)
-			if err != nil {
-				return nil, err
-			}
-			if i == 0 {
-				res["loss"] = v
-			} else {
-				res["grad"] = append(res["grad"], v...)
-			}
-		}
-		return res, nil
-	}
+	out := func() (map[string][]float64, error) { return gradOutputs(gradExec, args(false)) }
 	// simplego may lack an operation or its gradient: probe at setup.
 	if _, err := out(); err != nil {
 		return nil, fmt.Sprintf("GoMLX's simplego backend cannot run the step: %.200s", err), nil
