@@ -304,7 +304,8 @@ func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool
 // alias lets kept results of group g (of instructions idx, with the
 // instructions passed over after it) take the storage of an operand read
 // for the last time, and returns the registers whose storage they took.
-// A member may write over an operand register r of its shape that is in
+// A member may write over a register r of its shape that it or an earlier
+// member reads and that is in
 // the free list of one of the group's instructions (the owner of storage
 // that dies in the group, never an input, constant or output) when
 // nothing reads r's storage afterwards — no later member, no passed-over
@@ -354,12 +355,18 @@ func (p *Program) alias(g *group, idx, passed []int) map[int32]bool {
 			continue
 		}
 		ownRead := m.fast || len(m.args) == 2 || (g.dtype == tensor.Float32 && m.p.v32 == nil) || (g.dtype == tensor.Float64 && m.p.v64 == nil)
-		for _, a := range m.args {
-			if a.kind != fromReg || !dying[a.reg] || taken[a.reg] || !ownRead || conflict(a.reg, key(a.reg), k) {
-				continue
+		reads := func(r int32) bool { // m reads r itself
+			return slices.ContainsFunc(m.args, func(a operand) bool { return a.kind == fromReg && a.reg == r })
+		}
+	candidates: // the registers m or an earlier member reads
+		for _, e := range g.members[:k+1] {
+			for _, a := range e.args {
+				if a.kind != fromReg || !dying[a.reg] || taken[a.reg] || (!ownRead && reads(a.reg)) || conflict(a.reg, key(a.reg), k) {
+					continue
+				}
+				m.alias, taken[a.reg] = a.reg, true
+				break candidates
 			}
-			m.alias, taken[a.reg] = a.reg, true
-			break
 		}
 	}
 	return taken

@@ -75,7 +75,8 @@ func TestCompileFusesBroadcasts(t *testing.T) {
 }
 
 // A fused result may be written in place over an operand that dies in its
-// group (x·x + x over a matrix product's storage), never over one that an
+// group (x·x + x over a matrix product's storage, y + 0.5·x too, though
+// only its first member reads x), never over one that an
 // instruction the group passed over reads afterwards (a sum of the product,
 // recorded between the members): replayed three times (each run reusing
 // the storage the last one recycled) and by eight goroutines at once, both
@@ -83,8 +84,9 @@ func TestCompileFusesBroadcasts(t *testing.T) {
 // blocks and default ones.
 func TestCompileFusesInPlace(t *testing.T) {
 	inPlace := func(xs []ad.Value) []ad.Value {
-		a := ad.MatMul(xs[0], xs[1])
-		return []ad.Value{ad.Sum(ad.Add(ad.Mul(a, a), a), true, 1), ad.Mul(ad.Tanh(xs[0]), xs[0])}
+		a, b := ad.MatMul(xs[0], xs[1]), ad.MatMul(xs[1], xs[0])
+		return []ad.Value{ad.Sum(ad.Add(ad.Mul(a, a), a), true, 1), ad.Mul(ad.Tanh(xs[0]), xs[0]),
+			ad.Add(xs[0], ad.Mul(b, 0.5))} // b, read by the first member only, holds the second's result
 	}
 	passedOver := func(xs []ad.Value) []ad.Value {
 		a := ad.MatMul(xs[0], xs[1])
@@ -107,7 +109,7 @@ func TestCompileFusesInPlace(t *testing.T) {
 				name    string
 				f       func([]ad.Value) []ad.Value
 				aliased int
-			}{{"in place", inPlace, 1}, {"passed over", passedOver, 0}} {
+			}{{"in place", inPlace, 2}, {"passed over", passedOver, 0}} {
 				prog := ad.Compile(c.f, in(1)...)
 				if got := prog.Aliased(); got != c.aliased {
 					t.Errorf("%s %s: %d results written in place, want %d:\n%s", dt, c.name, got, c.aliased, prog)
