@@ -82,3 +82,19 @@ func (p *Program) Aliased() int {
 	}
 	return n
 }
+
+// Axpys returns the number of fused members that compute x ± y·c in one
+// pass.
+func (p *Program) Axpys() int {
+	n := 0
+	for _, s := range p.steps {
+		if s.g != nil {
+			for _, m := range s.g.members {
+				if m.axpy != 0 {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}

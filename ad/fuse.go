@@ -53,6 +53,12 @@ type member struct {
 	// alias, if ≥ 0, is the register of a kept result's storage: an
 	// operand the group reads for the last time, written over in place
 	alias int32
+	// deferred marks y·c (c one element) that only the next member reads,
+	// which computes x ± y·c in one pass (axpy +1 or -1, x its argument
+	// axpyX, y argument axpyY of this one): an SGD-style update
+	deferred     bool
+	axpy         int8
+	axpyX, axpyY int
 }
 
 // operand is where a member reads an argument.
@@ -298,7 +304,76 @@ func (p *Program) newGroup(idx []int, shape []int, uses [][]int, produced []bool
 		g.members = append(g.members, m)
 		writer[in.out] = k
 	}
+	g.pairAxpy()
 	return g
+}
+
+// pairAxpy defers each member y·c (c one element, y not) that only the
+// next member reads, as x + y·c, y·c + x or x − y·c, to that member.
+func (g *group) pairAxpy() {
+	readers := make([]int, len(g.members))
+	for _, m := range g.members {
+		for _, a := range m.args {
+			if a.kind == fromMember {
+				readers[a.m]++
+			}
+		}
+	}
+	one := func(a operand) bool { return a.kind == fromScalar || a.kind == fromConst }
+	for k := 0; k+1 < len(g.members); k++ {
+		m, next := &g.members[k], &g.members[k+1]
+		if m.p != mulPrim || m.keep || readers[k] != 1 || one(m.args[0]) == one(m.args[1]) || m.deferred {
+			continue
+		}
+		y := 0
+		if one(m.args[0]) {
+			y = 1
+		}
+		for j, a := range next.args {
+			if a.kind != fromMember || a.m != k || (next.p != addPrim && (next.p != subPrim || j != 1)) {
+				continue
+			}
+			m.deferred, next.axpy, next.axpyX, next.axpyY = true, 1, 1-j, y
+			if next.p == subPrim {
+				next.axpy = -1
+			}
+			break
+		}
+	}
+}
+
+// axpyInto writes x + s·T(y·c) into z, s being ±1, x and y of z's length
+// or one element: rounded as the product and then the sum or difference
+// would be, one at a time (the conversion keeps the compiler from fusing
+// them into one multiply-add).
+func axpyInto[T float32 | float64](z, x, y []T, c T, s int8) {
+	if len(x) == len(z) && len(y) == len(z) {
+		x, y = x[:len(z)], y[:len(z)]
+		if s < 0 {
+			for i := range z {
+				z[i] = x[i] - T(y[i]*c)
+			}
+		} else {
+			for i := range z {
+				z[i] = x[i] + T(y[i]*c)
+			}
+		}
+		return
+	}
+	for i := range z {
+		xi, yi := x[0], y[0]
+		if len(x) > 1 {
+			xi = x[i]
+		}
+		if len(y) > 1 {
+			yi = y[i]
+		}
+		if s < 0 {
+			z[i] = xi - T(yi*c)
+		} else {
+			z[i] = xi + T(yi*c)
+		}
+	}
 }
 
 // alias lets kept results of group g (of instructions idx, with the
@@ -451,6 +526,7 @@ func runGroup[T float32 | float64](g *group, vals []Value) {
 		defer g.bufs.Put(sp)
 		scratch := *sp
 		bufs := make([][]T, len(g.members))
+		pend := make([][2][]T, len(g.members)) // deferred members' arguments
 		var args [2][]T
 		for b := lo; b < hi; b += block {
 			e := min(b+block, hi)
@@ -475,6 +551,12 @@ func runGroup[T float32 | float64](g *group, vals []Value) {
 					}
 				}
 				switch {
+				case m.deferred:
+					pend[k] = args
+				case m.axpy != 0:
+					d := pend[k-1]
+					arithOK(len(d[1-m.axpyY]) == 1)
+					axpyInto(z, args[m.axpyX], d[m.axpyY], d[1-m.axpyY][0], m.axpy)
 				case m.fast && m.p == squarePrim:
 					arithInto(m.op, z, args[0], args[0])
 				case m.fast && m.p == negPrim:
@@ -547,6 +629,14 @@ func apply2[T float32 | float64](f func(x, y float64) float64, z, x, y []T) {
 		for i := range z {
 			z[i] = T(f(float64(x[i]), float64(y[i])))
 		}
+	}
+}
+
+// arithOK panics with an internal error unless ok: a fused kernel's
+// operands misfit, a bug of the fusion.
+func arithOK(ok bool) {
+	if !ok {
+		tensor.Panicf(tensor.ErrShape, "fused", "internal error: operands misfit")
 	}
 }
 

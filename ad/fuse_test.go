@@ -76,7 +76,8 @@ func TestCompileFusesBroadcasts(t *testing.T) {
 
 // A fused result may be written in place over an operand that dies in its
 // group (x·x + x over a matrix product's storage, y + 0.5·x too, though
-// only its first member reads x), never over one that an
+// only its first member reads x: the sum and the scaling in one pass, as
+// x − c·y and y·c + x are), never over one that an
 // instruction the group passed over reads afterwards (a sum of the product,
 // recorded between the members): replayed three times (each run reusing
 // the storage the last one recycled) and by eight goroutines at once, both
@@ -85,8 +86,10 @@ func TestCompileFusesBroadcasts(t *testing.T) {
 func TestCompileFusesInPlace(t *testing.T) {
 	inPlace := func(xs []ad.Value) []ad.Value {
 		a, b := ad.MatMul(xs[0], xs[1]), ad.MatMul(xs[1], xs[0])
+		c := ad.From(xs[0].DType().Scalar(-0.3))
 		return []ad.Value{ad.Sum(ad.Add(ad.Mul(a, a), a), true, 1), ad.Mul(ad.Tanh(xs[0]), xs[0]),
-			ad.Add(xs[0], ad.Mul(b, 0.5))} // b, read by the first member only, holds the second's result
+			ad.Add(xs[0], ad.Mul(b, 0.5)),                                                    // b, read by the first member only, holds the second's result
+			ad.Sub(xs[1], ad.Mul(c, ad.Exp(xs[0]))), ad.Add(ad.Mul(ad.Sin(xs[1]), c), xs[1])} // x − c·y, y·c + x
 	}
 	passedOver := func(xs []ad.Value) []ad.Value {
 		a := ad.MatMul(xs[0], xs[1])
@@ -109,10 +112,14 @@ func TestCompileFusesInPlace(t *testing.T) {
 				name    string
 				f       func([]ad.Value) []ad.Value
 				aliased int
-			}{{"in place", inPlace, 2}, {"passed over", passedOver, 0}} {
+				axpys   int
+			}{{"in place", inPlace, 2, 3}, {"passed over", passedOver, 0, 0}} {
 				prog := ad.Compile(c.f, in(1)...)
 				if got := prog.Aliased(); got != c.aliased {
 					t.Errorf("%s %s: %d results written in place, want %d:\n%s", dt, c.name, got, c.aliased, prog)
+				}
+				if got, want := prog.Axpys(), c.axpys; got != want {
+					t.Errorf("%s %s: %d members compute x ± y·c in one pass, want %d:\n%s", dt, c.name, got, want, prog)
 				}
 				for seed := uint64(10); seed < 40; seed += 10 {
 					xs := in(seed)
