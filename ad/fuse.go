@@ -9,7 +9,9 @@ package ad
 // evaluation; XLA's loop fusion in spirit). An operand broadcast along
 // leading or trailing axes is expanded a block at a time, and a result
 // something outside the group reads may take the storage of an operand
-// that dies in the group (see alias), as XLA reuses dead buffers in place.
+// that dies in the group (see alias), as XLA reuses dead buffers in place;
+// a scaling y·c that only a following x ± (y·c) reads runs with it in one
+// pass (see pairAxpy), as an SGD update x − lr·g does eagerly.
 
 import (
 	"math"
