@@ -144,7 +144,10 @@
 // pruned, the storage of dead intermediates reused, and runs of
 // elementwise instructions over one shape and dtype (float64 or float32)
 // are fused into groups that compute a block of elements at a time, so
-// their intermediates never reach memory. All-scalar programs — code
+// their intermediates never reach memory: their operands may be broadcast
+// along leading or trailing axes (a bias row, a per-row statistic), and a
+// result may be written in place over an operand the group reads for the
+// last time. All-scalar programs — code
 // written one float64 at a time — run on a float64 register file, with
 // the runs of instructions a Go loop recorded unrolled rolled back up into
 // loops (reroll.go). Program.Donate lets a run reuse its inputs' storage

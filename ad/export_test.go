@@ -66,3 +66,35 @@ func RememberSizes(k int) {
 		rememberSize(jacKey{fn: uintptr(i), shape: "test"}, i)
 	}
 }
+
+// Aliased returns the number of fused results the program writes in place
+// over an operand's storage.
+func (p *Program) Aliased() int {
+	n := 0
+	for _, s := range p.steps {
+		if s.g != nil {
+			for _, m := range s.g.members {
+				if m.alias >= 0 {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// Axpys returns the number of fused members that compute x ± y·c in one
+// pass.
+func (p *Program) Axpys() int {
+	n := 0
+	for _, s := range p.steps {
+		if s.g != nil {
+			for _, m := range s.g.members {
+				if m.axpy != 0 {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}

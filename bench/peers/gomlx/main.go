@@ -68,7 +68,7 @@ func setup(workload string, p params, in map[string]input) (map[string]impl, str
 	case "GEMM":
 		return setupGEMM(in)
 	case "W9":
-		return nil, "not written: GoMLX has the layers (layers.MultiHeadAttention, LayerNormalization, AdamW), but this peer does not build W9 yet", nil
+		return setupW9(p, in)
 	}
 	return nil, "not written for GoMLX, which has no Jacobian or Hessian API", nil
 }
@@ -118,25 +118,50 @@ func executable(fn any, args []any, names ...string) (impl, error) {
 		return err
 	}
 	out := func() (map[string][]float64, error) {
-		outs, err := exec.Exec(args...)
+		return outputs(exec, args, func(i int) string {
+			if i < len(names) {
+				return names[i]
+			}
+			return ""
+		})
+	}
+	return impl{Op: op, Out: out}, nil
+}
+
+// gradOutputs runs exec, a graph returning the loss and then gradients,
+// on args and returns its outputs for verification: "loss", and "grad"
+// the gradients' values in order.
+func gradOutputs(exec *G.Exec, args []any) (map[string][]float64, error) {
+	return outputs(exec, args, func(i int) string {
+		if i == 0 {
+			return "loss"
+		}
+		return "grad"
+	})
+}
+
+// outputs runs exec on args and returns its outputs by name(i), the
+// values of outputs of one name concatenated in order; an empty name
+// drops that output.
+func outputs(exec *G.Exec, args []any, name func(i int) string) (map[string][]float64, error) {
+	outs, err := exec.Exec(args...)
+	if err != nil {
+		return nil, err
+	}
+	defer finalize(outs)
+	res := map[string][]float64{}
+	for i, t := range outs {
+		n := name(i)
+		if n == "" {
+			continue
+		}
+		v, err := floats(t)
 		if err != nil {
 			return nil, err
 		}
-		defer finalize(outs)
-		res := map[string][]float64{}
-		for i, t := range outs {
-			if i >= len(names) || names[i] == "" {
-				continue
-			}
-			v, err := floats(t)
-			if err != nil {
-				return nil, err
-			}
-			res[names[i]] = append(res[names[i]], v...)
-		}
-		return res, nil
+		res[n] = append(res[n], v...)
 	}
-	return impl{Op: op, Out: out}, nil
+	return res, nil
 }
 
 // setupW1 builds the scalar-op Rosenbrock gradient over one scalar input
@@ -248,26 +273,7 @@ func setupW3(p params, in map[string]input) (map[string]impl, string, error) {
 		copy(ps, outs[1:])
 		return nil
 	}
-	out := func() (map[string][]float64, error) {
-		outs, err := gradExec.Exec(args()...)
-		if err != nil {
-			return nil, err
-		}
-		defer finalize(outs)
-		res := map[string][]float64{}
-		for i, t := range outs {
-			v, err := floats(t)
-			if err != nil {
-				return nil, err
-			}
-			if i == 0 {
-				res["loss"] = v
-			} else {
-				res["grad"] = append(res["grad"], v...)
-			}
-		}
-		return res, nil
-	}
+	out := func() (map[string][]float64, error) { return gradOutputs(gradExec, args()) }
 	return map[string]impl{"gomlx": {Op: step, Out: out}}, "", nil
 }
 
@@ -403,26 +409,7 @@ func setupW8(p params, in map[string]input) (map[string]impl, string, error) {
 		copy(bufs, outs[1+n:])
 		return nil
 	}
-	out := func() (map[string][]float64, error) {
-		outs, err := gradExec.Exec(args(false)...)
-		if err != nil {
-			return nil, err
-		}
-		defer finalize(outs)
-		res := map[string][]float64{}
-		for i, t := range outs {
-			v, err := floats(t)
-			if err != nil {
-				return nil, err
-			}
-			if i == 0 {
-				res["loss"] = v
-			} else {
-				res["grad"] = append(res["grad"], v...)
-			}
-		}
-		return res, nil
-	}
+	out := func() (map[string][]float64, error) { return gradOutputs(gradExec, args(false)) }
 	// simplego lacks some gradients (max pooling's): probe at setup.
 	if _, err := out(); err != nil {
 		return nil, fmt.Sprintf("GoMLX's simplego backend cannot run the step: %.200s", err), nil

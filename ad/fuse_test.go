@@ -1,0 +1,151 @@
+package ad_test
+
+import (
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/chainrule/chainrule/ad"
+	"github.com/chainrule/chainrule/tensor"
+)
+
+// Operands broadcast along leading or trailing axes — a bias row, a
+// per-row statistic, a per-position scale — join fused groups: a layer
+// normalization and a biased GELU, value and gradients, in float32 and
+// float64, with blocks that cut the broadcast runs and with the default
+// ones, with a mask and a comparison among the members, replayed at new inputs, equal eager evaluation bit for bit; an
+// operand broadcast along an axis between two that are not (N×1×E against
+// N×L×E) stays outside the groups and is still right.
+func TestCompileFusesBroadcasts(t *testing.T) {
+	f := func(xs []ad.Value) ad.Value {
+		x, w, b, pos, col := xs[0], xs[1], xs[2], xs[3], xs[4] // N×L×E, E, E, L×1, N×1×E
+		e := float64(x.Shape()[2])
+		mu := ad.Div(ad.Sum(x, true, 2), e)
+		c := ad.Sub(x, mu)
+		v := ad.Div(ad.Sum(ad.Square(c), true, 2), e)
+		h := ad.Add(ad.Mul(ad.Div(c, ad.Sqrt(ad.Add(v, 1e-5))), w), b)
+		h = ad.GELU(ad.Add(ad.Mul(h, pos), b))
+		h = ad.Add(ad.Relu(h), ad.Mul(ad.Greater(h, w), h)) // a mask and a comparison, fused too
+		return ad.Sum(ad.Mul(ad.Mul(h, col), h), false)
+	}
+	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+		for _, forced := range []bool{true, false} {
+			n, l, e := 4, 64, 32
+			restore := func() {}
+			if forced {
+				n, l, e = 2, 3, 5
+				restore = ad.SetFusion(1, 7)
+			}
+			in := func(seed uint64) []ad.Value {
+				var vs []ad.Value
+				for i, s := range [][]int{{n, l, e}, {e}, {e}, {l, 1}, {n, 1, e}} {
+					vs = append(vs, ad.From(dt.RandN(seeded(seed+uint64(i)), s...)))
+				}
+				return vs
+			}
+			prog := ad.Compile(valueAndGrads(f), in(1)...)
+			v := prog.View()
+			fusedReads := map[int]bool{} // inputs read inside groups
+			for _, in := range v.Instrs {
+				for _, a := range in.Args {
+					if in.Group >= 0 && a < len(v.Inputs) {
+						fusedReads[a] = true
+					}
+				}
+			}
+			if !fusedReads[1] || !fusedReads[2] || !fusedReads[3] || fusedReads[4] {
+				t.Errorf("%s: inputs read inside fused groups %v, want 1, 2, 3 (w, b, pos) and not 4 (N×1×E):\n%s", dt, fusedReads, prog)
+			}
+			for _, op := range []string{"gelu_grad", "relu_mask", "greater"} {
+				if !slices.ContainsFunc(v.Instrs, func(in ad.Instr) bool { return in.Op == op && in.Group >= 0 }) {
+					t.Errorf("%s: %s is not fused:\n%s", dt, op, prog)
+				}
+			}
+			for seed := uint64(10); seed < 30; seed += 10 {
+				xs := in(seed)
+				got := prog.Run(xs...)
+				want := valueAndGrads(f)(xs)
+				for i := range want {
+					nearT(t, dt.String()+" fused broadcast output", got[i].Tensor(), want[i].Tensor(), 0)
+				}
+			}
+			restore()
+		}
+	}
+}
+
+// A fused result may be written in place over an operand that dies in its
+// group (x·x + x over a matrix product's storage, y + 0.5·x too, though
+// only its first member reads x: the sum and the scaling in one pass, as
+// x − c·y and y·c + x are), never over one that an
+// instruction the group passed over reads afterwards (a sum of the product,
+// recorded between the members): replayed three times (each run reusing
+// the storage the last one recycled) and by eight goroutines at once, both
+// programs equal eager evaluation bit for bit, in both dtypes, with tiny
+// blocks and default ones.
+func TestCompileFusesInPlace(t *testing.T) {
+	inPlace := func(xs []ad.Value) []ad.Value {
+		a, b := ad.MatMul(xs[0], xs[1]), ad.MatMul(xs[1], xs[0])
+		c := ad.From(xs[0].DType().Scalar(-0.3))
+		return []ad.Value{ad.Sum(ad.Add(ad.Mul(a, a), a), true, 1), ad.Mul(ad.Tanh(xs[0]), xs[0]),
+			ad.Add(xs[0], ad.Mul(b, 0.5)),                                                    // b, read by the first member only, holds the second's result
+			ad.Sub(xs[1], ad.Mul(c, ad.Exp(xs[0]))), ad.Add(ad.Mul(ad.Sin(xs[1]), c), xs[1])} // x − c·y, y·c + x
+	}
+	passedOver := func(xs []ad.Value) []ad.Value {
+		a := ad.MatMul(xs[0], xs[1])
+		e := ad.Exp(a)
+		s := ad.Sum(a, true, 1) // recorded between the members, run after them
+		return []ad.Value{ad.Add(ad.Sum(ad.Mul(a, e), true, 1), s)}
+	}
+	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+		for _, forced := range []bool{true, false} {
+			n := 64
+			restore := func() {}
+			if forced {
+				n = 6
+				restore = ad.SetFusion(1, 5)
+			}
+			in := func(seed uint64) []ad.Value {
+				return []ad.Value{ad.From(dt.RandN(seeded(seed), n, n)), ad.From(dt.RandN(seeded(seed+1), n, n))}
+			}
+			for _, c := range []struct {
+				name    string
+				f       func([]ad.Value) []ad.Value
+				aliased int
+				axpys   int
+			}{{"in place", inPlace, 2, 3}, {"passed over", passedOver, 0, 0}} {
+				prog := ad.Compile(c.f, in(1)...)
+				if got := prog.Aliased(); got != c.aliased {
+					t.Errorf("%s %s: %d results written in place, want %d:\n%s", dt, c.name, got, c.aliased, prog)
+				}
+				if got, want := prog.Axpys(), c.axpys; got != want {
+					t.Errorf("%s %s: %d members compute x ± y·c in one pass, want %d:\n%s", dt, c.name, got, want, prog)
+				}
+				for seed := uint64(10); seed < 40; seed += 10 {
+					xs := in(seed)
+					got, want := prog.Run(xs...), c.f(xs)
+					for i := range want {
+						nearT(t, dt.String()+" "+c.name, got[i].Tensor(), want[i].Tensor(), 0)
+					}
+				}
+				xs := in(50)
+				want := c.f(xs)
+				var wg sync.WaitGroup
+				for range 8 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for range 3 {
+							got := prog.Run(xs...)
+							for i := range want {
+								nearT(t, dt.String()+" "+c.name+" concurrent", got[i].Tensor(), want[i].Tensor(), 0)
+							}
+						}
+					}()
+				}
+				wg.Wait()
+			}
+			restore()
+		}
+	}
+}
