@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,6 +100,68 @@ func TestResume(t *testing.T) {
 	}
 }
 
+// TestTime checks that -time fixes a step count, reports it, and that
+// -steps with that count replays the run bit for bit.
+func TestTime(t *testing.T) {
+	data := corpusDir(t)
+	dir := t.TempDir()
+	timed, replay := filepath.Join(dir, "t"), filepath.Join(dir, "r")
+	out := train(t, "-data", data, "-time", "3s", "-warmup", "4", "-ckpt", timed)
+	var steps int
+	if _, err := fmt.Sscanf(out, "charlm: %d steps", &steps); err != nil {
+		t.Fatalf("no step count in %q: %v", out, err)
+	}
+	if steps <= 4 {
+		t.Fatalf("-time 3s fixed %d steps, no more than the warm-up", steps)
+	}
+	train(t, "-data", data, "-steps", strconv.Itoa(steps), "-warmup", "4", "-ckpt", replay)
+	ta, ma := checkpoint(t, timed)
+	tr, mr := checkpoint(t, replay)
+	for name, b := range ta {
+		if !bytes.Equal(b, tr[name]) {
+			t.Errorf("%s differs in the replay", name)
+		}
+	}
+	for k, v := range ma {
+		if mr[k] != v {
+			t.Errorf("metadata %s: %q with -time, %q replayed", k, v, mr[k])
+		}
+	}
+}
+
+// TestShards checks the training step split into shards computed in
+// parallel against the whole batch at once.
+func TestShards(t *testing.T) {
+	s := shape{Vocab: vocab, Embed: 16, Heads: 2, Layers: 2, Context: 8}
+	m := newModel(rand.New(rand.NewPCG(1, 2)), s)
+	params := nn.Params(m)
+	n, l := 4, s.Context
+	rng := rand.New(rand.NewPCG(3, 4))
+	text := make([]uint8, 200)
+	for i := range text {
+		text[i] = uint8(rng.IntN(vocab))
+	}
+	x, y := make([]int, n*l), make([]int, n*l)
+	batch(text, n, l, rng, x, y)
+	l1, g1 := newStepper(m, params, n, l, 1, false)(x, y)
+	for _, compile := range []bool{false, true} {
+		for _, shards := range []int{2, 4} {
+			ls, gs := newStepper(m, params, n, l, shards, compile)(x, y)
+			if math.Abs(l1-ls) > 1e-5*math.Abs(l1) {
+				t.Errorf("compile %v, %d shards: loss %g, want %g", compile, shards, ls, l1)
+			}
+			for i, g := range g1 {
+				for j := range g.Size() {
+					a, b := g.AtFlat(j), gs[i].AtFlat(j)
+					if math.Abs(a-b) > 1e-4*(1e-3+math.Abs(a)) {
+						t.Fatalf("compile %v, %d shards: %s[%d] = %g, want %g", compile, shards, params[i].Name, j, b, a)
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestCompiled checks the compiled training step (one-hot inputs) against
 // the eager one (Embedding lookups and SoftmaxCrossEntropy).
 func TestCompiled(t *testing.T) {
@@ -111,8 +175,8 @@ func TestCompiled(t *testing.T) {
 		text[i] = uint8(rng.IntN(vocab))
 	}
 	x, y := make([]int, n*l), make([]int, n*l)
-	eager := newStepper(m, params, n, l, false)
-	compiled := newStepper(m, params, n, l, true)
+	eager := newStepper(m, params, n, l, 1, false)
+	compiled := newStepper(m, params, n, l, 1, true)
 	for range 2 { // the second run replays the program on other data
 		batch(text, n, l, rng, x, y)
 		le, ge := eager(x, y)
@@ -184,7 +248,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-data", data, "-resume", other}, `is of model "chainrule examples/digits"`},
 		{[]string{"-data", data, "-resume", wider}, "embed 12"},
 		{[]string{"-data", data, "-embed", "9"}, "multiple of -heads"},
-		{[]string{"-data", data, "-steps", "2"}, "-warmup below -steps"},
+		{[]string{"-data", data, "-steps", "2"}, "-warmup at least 2 and below -steps"},
+		{[]string{"-data", data, "-shards", "3"}, "divide -batch"},
+		{[]string{"-data", data, "-steps", "0", "-time", "0"}, "-steps or -time must be given"},
+		{[]string{"-data", data, "-steps", "0", "-time", "1ns"}, "not enough for more than the warm-up"},
 	} {
 		var out, errb bytes.Buffer
 		err := charlm(append(append([]string{"-steps", "4", "-ckpt", ""}, tiny...), tc.args...), &out, &errb)
@@ -204,22 +271,24 @@ func BenchmarkStep(b *testing.B) {
 	for i := range text {
 		text[i] = uint8(rng.IntN(vocab))
 	}
-	for _, compile := range []bool{false, true} {
-		name := map[bool]string{false: "eager", true: "compiled"}[compile]
-		b.Run(name, func(b *testing.B) {
-			m := newModel(rand.New(rand.NewPCG(1, 2)), s)
-			params := nn.Params(m)
-			opt := optim.NewAdamW(params)
-			step := newStepper(m, params, n, l, compile)
-			x, y := make([]int, n*l), make([]int, n*l)
-			for b.Loop() {
-				batch(text, n, l, rng, x, y)
-				_, grads := step(x, y)
-				optim.ClipGradNorm(grads, 1, 2)
-				opt.Step(grads)
-			}
-			b.ReportMetric(float64(b.N*n*l)/b.Elapsed().Seconds(), "tok/s")
-		})
+	for _, shards := range []int{1, 2} {
+		for _, compile := range []bool{false, true} {
+			name := fmt.Sprintf("%s/shards=%d", map[bool]string{false: "eager", true: "compiled"}[compile], shards)
+			b.Run(name, func(b *testing.B) {
+				m := newModel(rand.New(rand.NewPCG(1, 2)), s)
+				params := nn.Params(m)
+				opt := optim.NewAdamW(params)
+				step := newStepper(m, params, n, l, shards, compile)
+				x, y := make([]int, n*l), make([]int, n*l)
+				for b.Loop() {
+					batch(text, n, l, rng, x, y)
+					_, grads := step(x, y)
+					optim.ClipGradNorm(grads, 1, 2)
+					opt.Step(grads)
+				}
+				b.ReportMetric(float64(b.N*n*l)/b.Elapsed().Seconds(), "tok/s")
+			})
+		}
 	}
 }
 
