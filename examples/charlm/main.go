@@ -3,8 +3,9 @@
 // $(go env GOROOT)/src, testdata directories left out — and samples Go from
 // it.
 //
-//	go run ./examples/charlm                  # the default run: 4500 steps of 16×64 characters
-//	go run ./examples/charlm -resume charlm.ckpt.safetensors -steps 9000
+//	go run ./examples/charlm               # the default run: 10 minutes of batches of 16×64 characters
+//	go run ./examples/charlm -steps 6000   # a fixed step count instead of the time budget
+//	go run ./examples/charlm -resume charlm.ckpt.safetensors
 //
 // The files are split into training and validation sets by file, with a
 // seeded shuffle (-val of them, at least one, validate). The characters
@@ -12,20 +13,40 @@
 // other byte. The model is GPT-like: token and learned position
 // embeddings, -layers pre-LayerNorm blocks (causal nn.MultiHeadAttention
 // of -heads heads, then a 4× MLP with GELU, each in a residual branch), a
-// final LayerNorm and a linear head, in float32. Training windows of
-// -context characters are drawn at random offsets of the training text by
-// a seeded source; AdamW (decoupled weight decay -wd) follows a linear
+// final LayerNorm and a linear head, in float32, initialized as PyTorch
+// initializes these layers. Training windows of -context characters are
+// drawn at random offsets of the training text by a seeded source; AdamW (decoupled weight decay -wd) follows a linear
 // warm-up of -warmup steps then a cosine decay to a tenth of -lr, and the
-// gradients are clipped to a global norm of -clip. The training step runs
-// eagerly (nn.Ctx.ValueAndGrads); -compile records it once with ad.Compile
+// gradients are clipped to a global norm of -clip.
+//
+// The length of the run: -steps fixes the schedule's step count. Without
+// it, -time (10 minutes by default) fixes it when the warm-up ends, whose
+// learning rates do not depend on it: from the wall-clock time a step took
+// over the warm-up's second half and the time of an evaluation, as many
+// steps as fit in what is left of the budget (counted from the program's
+// start, the final evaluation included, 2% spare). The program prints the
+// count ("-steps N, to replay this run"), and -steps N replays the run
+// bit for bit on any machine; the checkpoints record it, so that -resume
+// continues the same schedule. A time budget cannot be replayed as such,
+// a step count can: this is why the budget only picks the count. A run
+// slowed down after the warm-up overruns its budget rather than ending
+// early with its learning rate still high.
+//
+// Each batch is split into -shards equal parts (2 by default, for 2
+// cores) whose losses and gradients are computed at the same time, one
+// goroutine each, and averaged in shard order: the result depends on
+// -shards, not on the machine or the scheduling. Each part runs eagerly
+// (nn.Ctx.ValueAndGrads); -compile records it once with ad.Compile
 // (parameters bound with nn.Ctx.Bind, the token ids and targets as one-hot
 // inputs) and replays it on each batch, the same step to float32 rounding,
-// but slower at these sizes (BenchmarkStep: 1446 against 2248 tokens/s).
+// but slower at these sizes (BenchmarkStep).
 //
 // A progress bar on standard error shows the step, the loss and the
 // tokens per second; it is quiet when standard error is not a terminal or
 // with -q. Every -eval-every steps the validation loss is measured on
-// fixed windows; every -ckpt-every steps, and at the end, the program
+// -eval-batches batches of fixed windows, and at the end on
+// -final-batches of them (the same windows and more); every -ckpt-every
+// steps, and at the end, the program
 // writes a checkpoint (atomic: model, AdamW's moments, the step, the data
 // source and the curves) and a PNG figure of the training and validation
 // loss (-plot). -resume continues from a checkpoint bit for bit. At the
@@ -75,6 +96,12 @@ type config struct {
 	shape                                     shape
 }
 
+// The default model and batch (BenchmarkStep and torch_step.py time this
+// step).
+var defaultShape = shape{Vocab: vocab, Embed: 64, Heads: 4, Layers: 2, Context: 64}
+
+const defaultBatch = 16
+
 // state is the loop's own part of a checkpoint.
 type state struct {
 	Step      int       `json:"step"`    // optimizer steps done
@@ -94,12 +121,12 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.prompt, "prompt", "func ", "prompt of the sample")
 	fs.IntVar(&c.steps, "steps", 0, "optimizer steps in all, a resumed run included (0: fixed by -time, or the checkpoint's)")
 	fs.DurationVar(&c.budget, "time", 10*time.Minute, "wall-clock budget that fixes -steps when -steps is 0: the speed over the warm-up's second half sets the step count, printed to replay")
-	fs.IntVar(&c.batch, "batch", 16, "windows per batch")
+	fs.IntVar(&c.batch, "batch", defaultBatch, "windows per batch")
 	fs.IntVar(&c.shards, "shards", 2, "parts of each batch computed in parallel, one goroutine each (a divisor of -batch)")
-	fs.IntVar(&c.shape.Context, "context", 64, "characters per window")
-	fs.IntVar(&c.shape.Embed, "embed", 64, "width of the model")
-	fs.IntVar(&c.shape.Heads, "heads", 4, "attention heads")
-	fs.IntVar(&c.shape.Layers, "layers", 2, "transformer blocks")
+	fs.IntVar(&c.shape.Context, "context", defaultShape.Context, "characters per window")
+	fs.IntVar(&c.shape.Embed, "embed", defaultShape.Embed, "width of the model")
+	fs.IntVar(&c.shape.Heads, "heads", defaultShape.Heads, "attention heads")
+	fs.IntVar(&c.shape.Layers, "layers", defaultShape.Layers, "transformer blocks")
 	fs.IntVar(&c.warmup, "warmup", 100, "steps of linear warm-up")
 	fs.Float64Var(&c.lr, "lr", 3e-3, "peak learning rate")
 	fs.Float64Var(&c.wd, "wd", 0.01, "AdamW's weight decay")
