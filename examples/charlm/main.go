@@ -128,7 +128,7 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.shape.Heads, "heads", defaultShape.Heads, "attention heads")
 	fs.IntVar(&c.shape.Layers, "layers", defaultShape.Layers, "transformer blocks")
 	fs.IntVar(&c.warmup, "warmup", 100, "steps of linear warm-up")
-	fs.Float64Var(&c.lr, "lr", 3e-3, "peak learning rate")
+	fs.Float64Var(&c.lr, "lr", 1e-2, "peak learning rate")
 	fs.Float64Var(&c.wd, "wd", 0.01, "AdamW's weight decay")
 	fs.Float64Var(&c.clip, "clip", 1, "maximum global norm of the gradients")
 	fs.Float64Var(&c.valFrac, "val", 0.05, "fraction of the files held out for validation")
