@@ -322,7 +322,7 @@ func charlm(args []string, stdout, stderr io.Writer) error {
 	if k := len(st.ValLoss); k > 0 {
 		val = st.ValLoss[k-1]
 	}
-	fmt.Fprintf(stdout, "charlm: %d steps, validation loss %.4f nats/char, %.0f tokens/s over %.0f s of training (%s, %d shards), %s since the start\n",
+	fmt.Fprintf(stdout, "charlm: %d steps, validation loss %.4f nats/char, %.0f tokens/s over %.0f s of training (%s, -shards %d), %s since the start\n",
 		st.Step, val, float64(st.Step*n*l)/st.Seconds, st.Seconds, map[bool]string{true: "compiled", false: "eager"}[c.compile], c.shards,
 		time.Since(start).Round(time.Second))
 	if c.sample > 0 {

@@ -85,17 +85,24 @@ func TestResume(t *testing.T) {
 	if bytes.Equal(ta["model.head.weight"], th["model.head.weight"]) {
 		t.Fatal("the last 3 steps did not change the head's weights")
 	}
-	if len(ta) != len(tr) {
-		t.Fatalf("%d tensors straight, %d resumed", len(ta), len(tr))
+	sameCheckpoint(t, ta, ma, tr, mr, "straight", "resumed")
+}
+
+// sameCheckpoint checks that two checkpoints' tensors and metadata are
+// the same, bit for bit.
+func sameCheckpoint(t *testing.T, ta map[string][]byte, ma map[string]string, tb map[string][]byte, mb map[string]string, a, b string) {
+	t.Helper()
+	if len(ta) != len(tb) {
+		t.Fatalf("%d tensors %s, %d %s", len(ta), a, len(tb), b)
 	}
-	for name, b := range ta {
-		if !bytes.Equal(b, tr[name]) {
-			t.Errorf("%s differs after resuming", name)
+	for name, x := range ta {
+		if !bytes.Equal(x, tb[name]) {
+			t.Errorf("%s differs, %s and %s", name, a, b)
 		}
 	}
 	for k, v := range ma {
-		if mr[k] != v {
-			t.Errorf("metadata %s: %q straight, %q resumed", k, v, mr[k])
+		if mb[k] != v {
+			t.Errorf("metadata %s: %q %s, %q %s", k, v, a, mb[k], b)
 		}
 	}
 }
@@ -117,21 +124,13 @@ func TestTime(t *testing.T) {
 	train(t, "-data", data, "-steps", strconv.Itoa(steps), "-warmup", "4", "-ckpt", replay)
 	ta, ma := checkpoint(t, timed)
 	tr, mr := checkpoint(t, replay)
-	for name, b := range ta {
-		if !bytes.Equal(b, tr[name]) {
-			t.Errorf("%s differs in the replay", name)
-		}
-	}
-	for k, v := range ma {
-		if mr[k] != v {
-			t.Errorf("metadata %s: %q with -time, %q replayed", k, v, mr[k])
-		}
-	}
+	sameCheckpoint(t, ta, ma, tr, mr, "with -time", "replayed")
 }
 
-// TestShards checks the training step split into shards computed in
-// parallel against the whole batch at once.
-func TestShards(t *testing.T) {
+// TestSteps checks the compiled training step (one-hot inputs) and the
+// steps split into shards computed in parallel against the eager step on
+// the whole batch (Embedding lookups and SoftmaxCrossEntropy).
+func TestSteps(t *testing.T) {
 	s := shape{Vocab: vocab, Embed: 16, Heads: 2, Layers: 2, Context: 8}
 	m := newModel(rand.New(rand.NewPCG(1, 2)), s)
 	params := nn.Params(m)
@@ -142,53 +141,31 @@ func TestShards(t *testing.T) {
 		text[i] = uint8(rng.IntN(vocab))
 	}
 	x, y := make([]int, n*l), make([]int, n*l)
-	batch(text, n, l, rng, x, y)
-	l1, g1 := newStepper(m, params, n, l, 1, false)(x, y)
-	for _, compile := range []bool{false, true} {
-		for _, shards := range []int{2, 4} {
-			ls, gs := newStepper(m, params, n, l, shards, compile)(x, y)
-			if math.Abs(l1-ls) > 1e-5*math.Abs(l1) {
-				t.Errorf("compile %v, %d shards: loss %g, want %g", compile, shards, ls, l1)
-			}
-			for i, g := range g1 {
-				for j := range g.Size() {
-					a, b := g.AtFlat(j), gs[i].AtFlat(j)
-					if math.Abs(a-b) > 1e-4*(1e-3+math.Abs(a)) {
-						t.Fatalf("compile %v, %d shards: %s[%d] = %g, want %g", compile, shards, params[i].Name, j, b, a)
-					}
-				}
-			}
-		}
-	}
-}
-
-// TestCompiled checks the compiled training step (one-hot inputs) against
-// the eager one (Embedding lookups and SoftmaxCrossEntropy).
-func TestCompiled(t *testing.T) {
-	s := shape{Vocab: vocab, Embed: 16, Heads: 2, Layers: 2, Context: 8}
-	m := newModel(rand.New(rand.NewPCG(1, 2)), s)
-	params := nn.Params(m)
-	n, l := 3, s.Context
-	rng := rand.New(rand.NewPCG(3, 4))
-	text := make([]uint8, 200)
-	for i := range text {
-		text[i] = uint8(rng.IntN(vocab))
-	}
-	x, y := make([]int, n*l), make([]int, n*l)
 	eager := newStepper(m, params, n, l, 1, false)
-	compiled := newStepper(m, params, n, l, 1, true)
-	for range 2 { // the second run replays the program on other data
+	type variant struct {
+		compile bool
+		shards  int
+	}
+	variants := []variant{{true, 1}, {false, 2}, {false, 4}, {true, 2}, {true, 4}}
+	steps := make([]stepper, len(variants))
+	for i, v := range variants {
+		steps[i] = newStepper(m, params, n, l, v.shards, v.compile)
+	}
+	for range 2 { // the second run replays the programs on other data
 		batch(text, n, l, rng, x, y)
 		le, ge := eager(x, y)
-		lc, gc := compiled(x, y)
-		if math.Abs(le-lc) > 1e-5*math.Abs(le) {
-			t.Errorf("loss: eager %g, compiled %g", le, lc)
-		}
-		for i, g := range ge {
-			for j := range g.Size() {
-				a, b := g.AtFlat(j), gc[i].AtFlat(j)
-				if math.Abs(a-b) > 1e-4*(1e-3+math.Abs(a)) {
-					t.Fatalf("%s[%d]: eager %g, compiled %g", params[i].Name, j, a, b)
+		for k, step := range steps {
+			v := variants[k]
+			lv, gv := step(x, y)
+			if math.Abs(le-lv) > 1e-5*math.Abs(le) {
+				t.Errorf("compile %v, %d shards: loss %g, eager %g", v.compile, v.shards, lv, le)
+			}
+			for i, g := range ge {
+				for j := range g.Size() {
+					a, b := g.AtFlat(j), gv[i].AtFlat(j)
+					if math.Abs(a-b) > 1e-4*(1e-3+math.Abs(a)) {
+						t.Fatalf("compile %v, %d shards: %s[%d] = %g, eager %g", v.compile, v.shards, params[i].Name, j, b, a)
+					}
 				}
 			}
 		}
