@@ -38,8 +38,10 @@
 // -shards, not on the machine or the scheduling. Each part runs eagerly
 // (nn.Ctx.ValueAndGrads); -compile records it once with ad.Compile
 // (parameters bound with nn.Ctx.Bind, the token ids and targets as one-hot
-// inputs) and replays it on each batch, the same step to float32 rounding,
-// but slower at these sizes (BenchmarkStep).
+// inputs) and replays it on each batch, the same step to float32 rounding.
+// Which is faster at these sizes changed with the kernels and varies with
+// the load (BenchmarkStep: once 35% slower, later 8–16% faster); eager is
+// the default, as in the measured runs.
 //
 // A progress bar on standard error shows the step, the loss and the
 // tokens per second; it is quiet when standard error is not a terminal or
