@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -83,48 +85,87 @@ func TestResume(t *testing.T) {
 	if bytes.Equal(ta["model.head.weight"], th["model.head.weight"]) {
 		t.Fatal("the last 3 steps did not change the head's weights")
 	}
-	if len(ta) != len(tr) {
-		t.Fatalf("%d tensors straight, %d resumed", len(ta), len(tr))
+	sameCheckpoint(t, ta, ma, tr, mr, "straight", "resumed")
+}
+
+// sameCheckpoint checks that two checkpoints' tensors and metadata are
+// the same, bit for bit.
+func sameCheckpoint(t *testing.T, ta map[string][]byte, ma map[string]string, tb map[string][]byte, mb map[string]string, a, b string) {
+	t.Helper()
+	if len(ta) != len(tb) {
+		t.Fatalf("%d tensors %s, %d %s", len(ta), a, len(tb), b)
 	}
-	for name, b := range ta {
-		if !bytes.Equal(b, tr[name]) {
-			t.Errorf("%s differs after resuming", name)
+	for name, x := range ta {
+		if !bytes.Equal(x, tb[name]) {
+			t.Errorf("%s differs, %s and %s", name, a, b)
 		}
 	}
 	for k, v := range ma {
-		if mr[k] != v {
-			t.Errorf("metadata %s: %q straight, %q resumed", k, v, mr[k])
+		if mb[k] != v {
+			t.Errorf("metadata %s: %q %s, %q %s", k, v, a, mb[k], b)
 		}
 	}
 }
 
-// TestCompiled checks the compiled training step (one-hot inputs) against
-// the eager one (Embedding lookups and SoftmaxCrossEntropy).
-func TestCompiled(t *testing.T) {
+// TestTime checks that -time fixes a step count, reports it, and that
+// -steps with that count replays the run bit for bit.
+func TestTime(t *testing.T) {
+	data := corpusDir(t)
+	dir := t.TempDir()
+	timed, replay := filepath.Join(dir, "t"), filepath.Join(dir, "r")
+	out := train(t, "-data", data, "-time", "3s", "-warmup", "4", "-ckpt", timed)
+	var steps int
+	if _, err := fmt.Sscanf(out, "charlm: %d steps", &steps); err != nil {
+		t.Fatalf("no step count in %q: %v", out, err)
+	}
+	if steps <= 4 {
+		t.Fatalf("-time 3s fixed %d steps, no more than the warm-up", steps)
+	}
+	train(t, "-data", data, "-steps", strconv.Itoa(steps), "-warmup", "4", "-ckpt", replay)
+	ta, ma := checkpoint(t, timed)
+	tr, mr := checkpoint(t, replay)
+	sameCheckpoint(t, ta, ma, tr, mr, "with -time", "replayed")
+}
+
+// TestSteps checks the compiled training step (one-hot inputs) and the
+// steps split into shards computed in parallel against the eager step on
+// the whole batch (Embedding lookups and SoftmaxCrossEntropy).
+func TestSteps(t *testing.T) {
 	s := shape{Vocab: vocab, Embed: 16, Heads: 2, Layers: 2, Context: 8}
 	m := newModel(rand.New(rand.NewPCG(1, 2)), s)
 	params := nn.Params(m)
-	n, l := 3, s.Context
+	n, l := 4, s.Context
 	rng := rand.New(rand.NewPCG(3, 4))
 	text := make([]uint8, 200)
 	for i := range text {
 		text[i] = uint8(rng.IntN(vocab))
 	}
 	x, y := make([]int, n*l), make([]int, n*l)
-	eager := newStepper(m, params, n, l, false)
-	compiled := newStepper(m, params, n, l, true)
-	for range 2 { // the second run replays the program on other data
+	eager := newStepper(m, params, n, l, 1, false)
+	type variant struct {
+		compile bool
+		shards  int
+	}
+	variants := []variant{{true, 1}, {false, 2}, {false, 4}, {true, 2}, {true, 4}}
+	steps := make([]stepper, len(variants))
+	for i, v := range variants {
+		steps[i] = newStepper(m, params, n, l, v.shards, v.compile)
+	}
+	for range 2 { // the second run replays the programs on other data
 		batch(text, n, l, rng, x, y)
 		le, ge := eager(x, y)
-		lc, gc := compiled(x, y)
-		if math.Abs(le-lc) > 1e-5*math.Abs(le) {
-			t.Errorf("loss: eager %g, compiled %g", le, lc)
-		}
-		for i, g := range ge {
-			for j := range g.Size() {
-				a, b := g.AtFlat(j), gc[i].AtFlat(j)
-				if math.Abs(a-b) > 1e-4*(1e-3+math.Abs(a)) {
-					t.Fatalf("%s[%d]: eager %g, compiled %g", params[i].Name, j, a, b)
+		for k, step := range steps {
+			v := variants[k]
+			lv, gv := step(x, y)
+			if math.Abs(le-lv) > 1e-5*math.Abs(le) {
+				t.Errorf("compile %v, %d shards: loss %g, eager %g", v.compile, v.shards, lv, le)
+			}
+			for i, g := range ge {
+				for j := range g.Size() {
+					a, b := g.AtFlat(j), gv[i].AtFlat(j)
+					if math.Abs(a-b) > 1e-4*(1e-3+math.Abs(a)) {
+						t.Fatalf("compile %v, %d shards: %s[%d] = %g, eager %g", v.compile, v.shards, params[i].Name, j, b, a)
+					}
 				}
 			}
 		}
@@ -184,7 +225,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-data", data, "-resume", other}, `is of model "chainrule examples/digits"`},
 		{[]string{"-data", data, "-resume", wider}, "embed 12"},
 		{[]string{"-data", data, "-embed", "9"}, "multiple of -heads"},
-		{[]string{"-data", data, "-steps", "2"}, "-warmup below -steps"},
+		{[]string{"-data", data, "-steps", "2"}, "-warmup at least 2 and below -steps"},
+		{[]string{"-data", data, "-shards", "3"}, "divide -batch"},
+		{[]string{"-data", data, "-steps", "0", "-time", "0"}, "-steps or -time must be given"},
+		{[]string{"-data", data, "-steps", "0", "-time", "1ns"}, "not enough for more than the warm-up"},
 	} {
 		var out, errb bytes.Buffer
 		err := charlm(append(append([]string{"-steps", "4", "-ckpt", ""}, tiny...), tc.args...), &out, &errb)
@@ -192,34 +236,36 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// BenchmarkStep times charlm's training step at the default sizes (batch
-// 16 × context 64, embed 64, 2 layers, 4 heads): loss and gradients,
-// clipping and AdamW, eager and compiled; torch_step.py times the same
-// step in PyTorch. It reports tokens/s.
+// BenchmarkStep times charlm's training step at the default sizes
+// (defaultShape, defaultBatch): loss and gradients, clipping and AdamW,
+// eager and compiled, the batch in 1 and 2 shards; torch_step.py times the
+// same step in PyTorch. It reports tokens/s.
 func BenchmarkStep(b *testing.B) {
-	s := shape{Vocab: vocab, Embed: 64, Heads: 4, Layers: 2, Context: 64}
-	n, l := 16, s.Context
+	s := defaultShape
+	n, l := defaultBatch, s.Context
 	rng := rand.New(rand.NewPCG(1, 1))
 	text := make([]uint8, 10000)
 	for i := range text {
 		text[i] = uint8(rng.IntN(vocab))
 	}
-	for _, compile := range []bool{false, true} {
-		name := map[bool]string{false: "eager", true: "compiled"}[compile]
-		b.Run(name, func(b *testing.B) {
-			m := newModel(rand.New(rand.NewPCG(1, 2)), s)
-			params := nn.Params(m)
-			opt := optim.NewAdamW(params)
-			step := newStepper(m, params, n, l, compile)
-			x, y := make([]int, n*l), make([]int, n*l)
-			for b.Loop() {
-				batch(text, n, l, rng, x, y)
-				_, grads := step(x, y)
-				optim.ClipGradNorm(grads, 1, 2)
-				opt.Step(grads)
-			}
-			b.ReportMetric(float64(b.N*n*l)/b.Elapsed().Seconds(), "tok/s")
-		})
+	for _, shards := range []int{1, 2} {
+		for _, compile := range []bool{false, true} {
+			name := fmt.Sprintf("%s/shards=%d", map[bool]string{false: "eager", true: "compiled"}[compile], shards)
+			b.Run(name, func(b *testing.B) {
+				m := newModel(rand.New(rand.NewPCG(1, 2)), s)
+				params := nn.Params(m)
+				opt := optim.NewAdamW(params)
+				step := newStepper(m, params, n, l, shards, compile)
+				x, y := make([]int, n*l), make([]int, n*l)
+				for b.Loop() {
+					batch(text, n, l, rng, x, y)
+					_, grads := step(x, y)
+					optim.ClipGradNorm(grads, 1, 2)
+					opt.Step(grads)
+				}
+				b.ReportMetric(float64(b.N*n*l)/b.Elapsed().Seconds(), "tok/s")
+			})
+		}
 	}
 }
 

@@ -68,7 +68,7 @@ def main():
     torch.manual_seed(1)
     v = 98
     m = Model(v, a.embed, a.heads, a.layers, a.context)
-    opt = torch.optim.AdamW(m.parameters(), lr=3e-3, weight_decay=0.01)
+    opt = torch.optim.AdamW(m.parameters(), lr=1e-2, weight_decay=0.01)
     loss_fn = nn.CrossEntropyLoss()
     times = []
     for i in range(a.warmup + a.steps):

@@ -69,3 +69,12 @@ func (b *Bar) Finish() {
 	}
 	b.pb.Finish()
 }
+
+// SetTotal changes the number of units the bar runs to (once it is known,
+// as when a time budget fixes a run's length).
+func (b *Bar) SetTotal(total int64) {
+	if b == nil {
+		return
+	}
+	b.pb.ChangeMax64(total)
+}
