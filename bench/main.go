@@ -13,6 +13,7 @@
 //	go run ./bench -quick               # tiny sizes: a smoke test
 //	go run ./bench -workloads W2,GEMM -rounds 5 -peers hand-go,torch
 //	go run ./bench -workloads W7        # the memory soak test (not default)
+//	go run ./bench -markdown FILE.json  # a report as the README's table
 package main
 
 import (
@@ -48,6 +49,7 @@ type config struct {
 	out       string
 	python    string
 	benchDir  string // the directory of the bench sources (peer scripts, modules)
+	markdown  string // -markdown: a report to print as the README's table instead of running
 }
 
 // statusOK marks a row that was verified and timed.
@@ -116,6 +118,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
+	if cfg.markdown != "" {
+		if err := writeMarkdownFile(cfg.markdown, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	if err := run(cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -133,6 +142,7 @@ func parseFlags(args []string) (*config, error) {
 	peers := fs.String("peers", "hand-go,torch,gorgonia,gomlx", "comma-separated implementations to compare with chainrule: hand-go, torch, gorgonia, gomlx")
 	out := fs.String("o", "", "JSON output file (default bench/results/latest.json; quick.json with -quick)")
 	python := fs.String("python", "/usr/bin/python3", "the Python with Debian's python3-torch")
+	markdown := fs.String("markdown", "", "print the report in this JSON file as the README's Markdown table, and run nothing")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -141,7 +151,7 @@ func parseFlags(args []string) (*config, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	cfg := &config{all: *all, rounds: *rounds, roundTime: *roundTime, quick: *quick, out: *out, python: *python, benchDir: benchDir()}
+	cfg := &config{all: *all, rounds: *rounds, roundTime: *roundTime, quick: *quick, out: *out, python: *python, benchDir: benchDir(), markdown: *markdown}
 	if cfg.quick && !set["rounds"] {
 		cfg.rounds = 3
 	}
