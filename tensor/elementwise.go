@@ -191,16 +191,28 @@ func Where(cond, a, b *Tensor) *Tensor {
 	sameDType("where", cond, a)
 	shape := BroadcastShapes("where", BroadcastShapes("where", cond.shape, a.shape), b.shape)
 	out := dirty(a.dtype, slices.Clone(shape))
+	if a.dtype == Float32 {
+		where(shape, cond, a, b, out.f32, cond.f32, a.f32, b.f32)
+	} else {
+		where(shape, cond, a, b, out.f64, cond.f64, a.f64, b.f64)
+	}
+	return out
+}
+
+// where is Where's kernel over the typed storage of its operands: each
+// innermost run of the broadcast picks from a or b by c != 0 (NaN picks a).
+func where[T Float](shape []int, cond, a, b *Tensor, out, c, x, y []T) {
 	bcast(shape, [][]int{cond.shape, a.shape, b.shape}, func(off, inner []int, o, n int) {
-		for j := 0; j < n; j++ {
-			if cond.AtFlat(off[0]+j*inner[0]) != 0 {
-				out.SetFlat(o+j, a.AtFlat(off[1]+j*inner[1]))
+		ic, ix, iy := off[0], off[1], off[2]
+		for j := range out[o : o+n] {
+			if c[ic] != 0 {
+				out[o+j] = x[ix]
 			} else {
-				out.SetFlat(o+j, b.AtFlat(off[2]+j*inner[2]))
+				out[o+j] = y[iy]
 			}
+			ic, ix, iy = ic+inner[0], ix+inner[1], iy+inner[2]
 		}
 	})
-	return out
 }
 
 // AddInPlace adds b to t elementwise, broadcasting b to t's shape, and

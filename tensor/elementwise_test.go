@@ -263,3 +263,21 @@ func TestAddInPlace(t *testing.T) {
 	}
 	checkPanic(t, "AddInPlace dtype", ErrDType, "chainrule: add: float64 (3) and float32 (3) need a conversion", func() { Zeros(3).AddInPlace(Float32.Zeros(3)) })
 }
+
+// BenchmarkWhere times a masked fill as causal attention does it: a
+// (seq, seq) mask broadcast over (batch·heads, seq, seq) float32 scores.
+func BenchmarkWhere(b *testing.B) {
+	const bh, seq = 64, 64
+	mask := Float32.Zeros(seq, seq)
+	for i := 0; i < seq; i++ {
+		for j := 0; j <= i; j++ {
+			mask.SetFlat(i*seq+j, 1)
+		}
+	}
+	scores := Float32.Zeros(bh, seq, seq)
+	fill := Float32.Full(float64(float32(-1e30)))
+	b.SetBytes(int64(4 * bh * seq * seq))
+	for b.Loop() {
+		Where(mask, scores, fill)
+	}
+}
