@@ -136,6 +136,9 @@ func GELUGrad(x float64) float64 {
 // pre-activations lie where erfc needs no exponential, |x| < 1.19. It
 // panics if dst is shorter than src.
 func GELUTo[T Float](dst, src []T) []T {
+	if d, ok := any(dst).([]float32); ok && gelu32(d, any(src).([]float32)) {
+		return dst[:len(src)]
+	}
 	f := func(z, x []float64) {
 		for i, v := range x {
 			z[i] = GELU(v)
@@ -150,6 +153,9 @@ func GELUTo[T Float](dst, src []T) []T {
 // ulp of the larger term near the derivative's zero at x ≈ -0.75, where
 // Φ(x) and x·φ(x) cancel. It panics if dst is shorter than src.
 func GELUGradTo[T Float](dst, src []T) []T {
+	if d, ok := any(dst).([]float32); ok && geluGrad32(d, any(src).([]float32)) {
+		return dst[:len(src)]
+	}
 	return blocks(dst, src, func(z, x []float64) {
 		for i, v := range x {
 			z[i] = GELUGrad(v)

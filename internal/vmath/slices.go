@@ -7,6 +7,9 @@ type Float interface{ ~float32 | ~float64 }
 // dst is shorter than src.
 func ExpTo[T Float](dst, src []T) []T {
 	dst = dst[:len(src)]
+	if d, ok := any(dst).([]float32); ok && exp32(d, any(src).([]float32)) {
+		return dst
+	}
 	for i, v := range src {
 		dst[i] = T(Exp(float64(v)))
 	}
