@@ -240,23 +240,7 @@ func softmaxLast(t *tensor.Tensor) *tensor.Tensor {
 func softmaxRows[T tensor.Float](x, z []T, n int) {
 	kernel.ParallelCostly(len(x)/n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			xr, zr := x[r*n:][:n], z[r*n:][:n]
-			m := xr[0]
-			for _, v := range xr[1:] {
-				m = max(m, v) // a NaN propagates, as through Max
-			}
-			for j, v := range xr {
-				zr[j] = v - m
-			}
-			vmath.ExpTo(zr, zr)
-			var s T
-			for _, v := range zr {
-				s += v
-			}
-			inv := 1 / s
-			for j := range zr {
-				zr[j] *= inv
-			}
+			vmath.SoftmaxTo(z[r*n:][:n], x[r*n:][:n])
 		}
 	})
 }

@@ -2,6 +2,8 @@
 
 package vmath
 
+import "math"
+
 // useAsm reports whether the AVX2/FMA float32 kernels run: the CPU has
 // AVX2 and FMA and the operating system saves the YMM registers. Only the
 // tests change it, to compare the kernels with the Go fallbacks.
@@ -94,3 +96,59 @@ func asm32(k int, dst, src []float32) bool {
 func exp32(dst, src []float32) bool      { return asm32(kExp, dst, src) }
 func gelu32(dst, src []float32) bool     { return asm32(kGELU, dst, src) }
 func geluGrad32(dst, src []float32) bool { return asm32(kGELUGrad, dst, src) }
+
+// expShiftSum32AVX2 sets dst[i] = e^(src[i]-shift) for i < n, a multiple
+// of 8, and returns their sum.
+//
+//go:noescape
+func expShiftSum32AVX2(dst, src *float32, n int, shift float32) float32
+
+// max32AVX2 returns the largest of x[:n], n a positive multiple of 8 (a
+// NaN may or may not propagate).
+//
+//go:noescape
+func max32AVX2(x *float32, n int) float32
+
+// scale32AVX2 multiplies x[:n] by a, n a multiple of 8.
+//
+//go:noescape
+func scale32AVX2(x *float32, n int, a float32)
+
+// softmax32 is SoftmaxTo's float32 kernel when the assembly is in use;
+// it reports whether it ran. The last len(src) mod 8 exps go through a
+// buffer padded with -Inf, whose exps add 0 to the sum.
+func softmax32(dst, src []float32) bool {
+	if !useAsm || len(src) == 0 {
+		return useAsm
+	}
+	dst = dst[:len(src)]
+	n := len(src) &^ 7
+	m := float32(math.Inf(-1))
+	if n > 0 {
+		m = max32AVX2(&src[0], n)
+	}
+	for _, v := range src[n:] {
+		m = max(m, v)
+	}
+	var s float32
+	if n > 0 {
+		s = expShiftSum32AVX2(&dst[0], &src[0], n, m)
+	}
+	if n < len(src) {
+		b := [8]float32{}
+		for i := range b {
+			b[i] = float32(math.Inf(-1))
+		}
+		copy(b[:], src[n:])
+		s += expShiftSum32AVX2(&b[0], &b[0], 8, m)
+		copy(dst[n:], b[:])
+	}
+	inv := 1 / s
+	if n > 0 {
+		scale32AVX2(&dst[0], n, inv)
+	}
+	for i := n; i < len(dst); i++ {
+		dst[i] *= inv
+	}
+	return true
+}

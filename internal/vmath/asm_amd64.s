@@ -221,3 +221,80 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL   AX, eax+0(FP)
 	MOVL   DX, edx+4(FP)
 	RET
+
+// func expShiftSum32AVX2(dst, src *float32, n int, shift float32) float32
+TEXT ·expShiftSum32AVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS shift+24(FP), Y15
+	VXORPS       Y14, Y14, Y14
+	SHRQ         $3, CX
+	JZ           esdone
+
+esloop:
+	VMOVUPS   (SI), Y0
+	VSUBPS    Y15, Y0, Y0
+	VMAXPS    expLo<>(SB), Y0, Y2
+	VMINPS    expHi<>(SB), Y2, Y2
+	EXP_REDUCE(Y2, Y1, Y2)
+	EXP_FINISH(Y1, Y2, Y3, Y5, one<>(SB))
+	VCMPPS    $3, Y0, Y0, Y4
+	VBLENDVPS Y4, Y0, Y5, Y5
+	VMOVUPS   Y5, (DI)
+	VADDPS    Y5, Y14, Y14
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       esloop
+
+esdone:
+	VEXTRACTF128 $1, Y14, X1
+	VADDPS       X1, X14, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+32(FP)
+	RET
+
+// func max32AVX2(x *float32, n int) float32
+TEXT ·max32AVX2(SB), NOSPLIT, $0-20
+	MOVQ    x+0(FP), SI
+	MOVQ    n+8(FP), CX
+	SHRQ    $3, CX
+	VMOVUPS (SI), Y0
+
+mxloop:
+	VMAXPS (SI), Y0, Y0
+	ADDQ   $32, SI
+	DECQ   CX
+	JNZ    mxloop
+
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMAXPS       X1, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+16(FP)
+	RET
+
+// func scale32AVX2(x *float32, n int, a float32)
+TEXT ·scale32AVX2(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS a+16(FP), Y1
+	SHRQ         $3, CX
+	JZ           scdone
+
+scloop:
+	VMULPS  (SI), Y1, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     scloop
+
+scdone:
+	VZEROUPPER
+	RET

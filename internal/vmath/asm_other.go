@@ -11,3 +11,4 @@ var useAsm = false
 func exp32(dst, src []float32) bool      { return false }
 func gelu32(dst, src []float32) bool     { return false }
 func geluGrad32(dst, src []float32) bool { return false }
+func softmax32(dst, src []float32) bool  { return false }

@@ -19,7 +19,7 @@ func BenchmarkSlices32(b *testing.B) {
 		f    func(dst, src []float32) []float32
 		in   []float32
 	}{
-		{"Exp", ExpTo[float32], shifted},
+		{"Exp", exp32To, shifted},
 		{"GELU", GELUTo[float32], src},
 		{"GELUGrad", GELUGradTo[float32], src},
 		{"Tanh", TanhTo[float32], src},
