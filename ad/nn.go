@@ -11,8 +11,8 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/internal/vmath"
+	"github.com/chainrule/chainrule/internal/workers"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -59,22 +59,30 @@ func init() {
 // finite everywhere: GELU(x) → 0 as x → -∞ and → x as x → +∞.
 func GELU(x Value) Value { return bind(geluPrim, nil, x) }
 
-var geluTanhPrim = new(prim)
+var geluTanhPrim, geluTanhGradPrim = new(prim), new(prim)
 
 func init() {
-	*geluTanhPrim = *unary("gelu_tanh", func(x float64) float64 {
-		return 0.5 * x * (1 + math.Tanh(sqrt2OverPi*(x+geluCubic*x*x*x)))
-	},
+	*geluTanhPrim = *kernelUnary("gelu_tanh", vmath.GELUTanh,
+		func(t *tensor.Tensor) *tensor.Tensor {
+			return mapSlices(t, vmath.GELUTanhTo[float64], vmath.GELUTanhTo[float32])
+		},
+		vmath.GELUTanhTo[float64], vmath.GELUTanhTo[float32],
 		// With u = √(2/π)(x + 0.044715x³) and t = tanh u:
-		// d/dx ½x(1+t) = ½(1+t) + ½x(1-t²)·√(2/π)(1 + 3·0.044715x²)
+		// d/dx ½x(1+t) = ½(1+t) + ½x(1-t²)·u', one pass of its own primitive
+		func(x, _ Value) Value { return bind(geluTanhGradPrim, nil, x) })
+	// Its derivative, with t' = (1-t²)u' and u'' = 6·0.044715·√(2/π)x:
+	// (1-t²)u' - x·t·(1-t²)u'² + ½x(1-t²)u'' = (1-t²)(u' - x·t·u'² + 3·0.044715·√(2/π)x²)
+	*geluTanhGradPrim = *kernelUnary("gelu_tanh_grad", vmath.GELUTanhGrad,
+		func(t *tensor.Tensor) *tensor.Tensor {
+			return mapSlices(t, vmath.GELUTanhGradTo[float64], vmath.GELUTanhGradTo[float32])
+		},
+		vmath.GELUTanhGradTo[float64], vmath.GELUTanhGradTo[float32],
 		func(x, _ Value) Value {
 			x2 := Square(x)
-			u := Mul(like(x, sqrt2OverPi), Add(x, Mul(like(x, geluCubic), Mul(x2, x))))
-			t := Tanh(u)
+			t := Tanh(Mul(like(x, sqrt2OverPi), Add(x, Mul(like(x, geluCubic), Mul(x2, x)))))
 			du := Mul(like(x, sqrt2OverPi), Add(like(x, 1), Mul(like(x, 3*geluCubic), x2)))
-			half := like(x, 0.5)
-			return Add(Mul(half, Add(like(x, 1), t)),
-				Mul(Mul(half, x), Mul(Sub(like(x, 1), Square(t)), du)))
+			inner := Add(Sub(du, Mul(Mul(x, t), Square(du))), Mul(like(x, 3*geluCubic*sqrt2OverPi), x2))
+			return Mul(Sub(like(x, 1), Square(t)), inner)
 		})
 }
 
@@ -237,8 +245,11 @@ func softmaxLast(t *tensor.Tensor) *tensor.Tensor {
 	return out
 }
 
+// softmaxRows sets z's rows of n to the softmax of x's, split across
+// the cores by rows from 2¹⁴ elements (vmath.SoftmaxTo costs about a
+// nanosecond an element in float32).
 func softmaxRows[T tensor.Float](x, z []T, n int) {
-	kernel.ParallelCostly(len(x)/n, func(lo, hi int) {
+	workers.For(len(x)/n, max(1, 1<<14/n), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			vmath.SoftmaxTo(z[r*n:][:n], x[r*n:][:n])
 		}

@@ -2,13 +2,12 @@
 
 #include "textflag.h"
 
-// AVX2/FMA float32 kernels: exp32AVX2, gelu32AVX2 and geluGrad32AVX2 (see
-// asm_amd64.go). Each takes dst, src and n, a multiple of 8, and handles 8
-// lanes an iteration without a branch. The constants are float32 bit
-// patterns, 8 copies each, so that they serve as memory operands; their
-// values and the methods are those of the Go fallbacks' documentation
-// (exp32.go), the exp polynomial's from fit_exp32.py, the erfcx rational's
-// (halved) from fit_erfcx32.py.
+// AVX2/FMA float32 kernels (see asm_amd64.go and the package doc for the
+// methods and their accuracy). Each handles 8 lanes an iteration without a
+// branch; n is a multiple of 8. The constants are float32 bit patterns, 8
+// copies each, so that they serve as memory operands: the exp polynomial's
+// from fit_exp32.py, the erfcx rational's (halved) those of phi32, from
+// fit_erfcx32.py.
 
 #define CONST8(name, bits) \
 	DATA name<>+0(SB)/4, bits \
