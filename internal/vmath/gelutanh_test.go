@@ -75,3 +75,32 @@ func TestGELUTanh(t *testing.T) {
 		}
 	}
 }
+
+// TestSiLU checks SiLU and SiLUTo against x/(1+e⁻ˣ) with refExp: within 4
+// ulps (Exp's 2, math.Exp's 1, the sum and the division) in float64, one
+// float32 ulp in float32.
+func TestSiLU(t *testing.T) {
+	ref := func(x float64) float64 { return x / (1 + refExp(-x)) } // math.Exp overflows early on amd64
+	xs := append(samples(-800, 800, 100000), samples(-40, 40, 200000)...)
+	xs = append(xs, math.Inf(1), math.Inf(-1), math.NaN(), 1e-310, -1e-310)
+	d := SiLUTo(make([]float64, len(xs)), xs)
+	for i, x := range xs {
+		if e := ulps(d[i], ref(x)); e > 4 || d[i] != SiLU(x) && d[i] == d[i] {
+			t.Fatalf("SiLU(%v) = %v (slice %v), formula %v: %.2f ulps", x, SiLU(x), d[i], ref(x), e)
+		}
+	}
+	x32 := sweep32(1e4)
+	d32 := SiLUTo(make([]float32, len(x32)), x32)
+	for i, x := range x32 {
+		want := ref(float64(x))
+		if want != want {
+			if d32[i] == d32[i] {
+				t.Fatalf("SiLUTo[float32](%v) = %v, want NaN", x, d32[i])
+			}
+			continue
+		}
+		if diff := math.Abs(float64(d32[i]) - want); diff > ulp32(float32(want)) {
+			t.Fatalf("SiLUTo[float32](%v) = %v, formula %v", x, d32[i], want)
+		}
+	}
+}

@@ -90,3 +90,20 @@ func tanh32(x float64) float64 {
 	q := (1 + t*tq1) + t2*((tq2+t*tq3)+t2*tq4)
 	return x * p / q
 }
+
+// SiLU returns the sigmoid linear unit x·σ(x) = x/(1+e⁻ˣ), with Exp:
+// -0 or 0 where e⁻ˣ overflows, x where it underflows, NaN at -Inf
+// (-Inf/Inf, as the formula).
+func SiLU(x float64) float64 { return x / (1 + Exp(-x)) }
+
+// SiLUTo sets dst[i] = SiLU(src[i]) for each i and returns dst, float32
+// elements computed in float64 and rounded once. It panics if dst is
+// shorter than src.
+func SiLUTo[T Float](dst, src []T) []T {
+	f := func(z, x []float64) {
+		for i, v := range x {
+			z[i] = SiLU(v)
+		}
+	}
+	return blocks(dst, src, f, f)
+}
