@@ -32,6 +32,8 @@ const (
 	kExp = iota
 	kGELU
 	kGELUGrad
+	kGELUTanh
+	kGELUTanhGrad
 )
 
 // asm32 runs the kernel k over src into dst (at least as long) when the
@@ -50,8 +52,12 @@ func asm32(k int, dst, src []float32) bool {
 			exp32AVX2(d, s, n)
 		case kGELU:
 			gelu32AVX2(d, s, n)
-		default:
+		case kGELUGrad:
 			geluGrad32AVX2(d, s, n)
+		case kGELUTanh:
+			geluTanh32AVX2(d, s, n)
+		default:
+			geluTanhGrad32AVX2(d, s, n)
 		}
 	}
 	if n > 0 {
@@ -69,6 +75,21 @@ func asm32(k int, dst, src []float32) bool {
 func exp32(dst, src []float32) bool      { return asm32(kExp, dst, src) }
 func gelu32(dst, src []float32) bool     { return asm32(kGELU, dst, src) }
 func geluGrad32(dst, src []float32) bool { return asm32(kGELUGrad, dst, src) }
+func geluTanh32(dst, src []float32) bool { return asm32(kGELUTanh, dst, src) }
+func geluTanhGrad32(dst, src []float32) bool {
+	return asm32(kGELUTanhGrad, dst, src)
+}
+
+// geluTanh32AVX2 sets dst[i] = GELUTanh(src[i]) for i < n, a multiple of 8.
+//
+//go:noescape
+func geluTanh32AVX2(dst, src *float32, n int)
+
+// geluTanhGrad32AVX2 sets dst[i] = GELUTanhGrad(src[i]) for i < n, a
+// multiple of 8.
+//
+//go:noescape
+func geluTanhGrad32AVX2(dst, src *float32, n int)
 
 // expShiftSum32AVX2 sets dst[i] = e^(src[i]-shift) for i < n, a multiple
 // of 8, and returns their sum.

@@ -278,3 +278,87 @@ scloop:
 scdone:
 	VZEROUPPER
 	RET
+
+// GELU's tanh form: ½x(1 + tanh u) = x·σ(2u), u = √(2/π)(x + 0.044715x³),
+// with σ(±|2u|) from one exp of -|2u|, which never overflows:
+// σ(|2u|) = 1/(1+e^-|2u|) and σ(-|2u|) = e^-|2u|/(1+e^-|2u|). No
+// cancellation, unlike 1 + tanh u in float32.
+CONST8(gCubic, $0x3d372713)     // 0.044715
+CONST8(gCubic3, $0x3e095d4f)    // 3·0.044715
+CONST8(twoSqrt2Pi, $0x3fcc422a) // 2√(2/π)
+CONST8(tMax, $0x461c4000)       // 10⁴: x is clamped to ±10⁴ inside, so that x³ stays finite
+CONST8(negTMax, $0xc61c4000)
+CONST8(signMask, $0x80000000)
+
+// SIG2U sets, for x = Y0, Y8 = xc = x clamped to [-10⁴, 10⁴], Y1 = xc²,
+// Y3 = 2u, Y10 = σ(|2u|), Y11 = σ(-|2u|) and Y12 = σ(2u), using Y2,
+// Y4–Y7 and Y9.
+#define SIG2U \
+	VMAXPS      negTMax<>(SB), Y0, Y8 \
+	VMINPS      tMax<>(SB), Y8, Y8 \
+	VMULPS      Y8, Y8, Y1 \
+	VMOVUPS     one<>(SB), Y2 \
+	VFMADD231PS gCubic<>(SB), Y1, Y2 \
+	VMULPS      Y8, Y2, Y3 \
+	VMULPS      twoSqrt2Pi<>(SB), Y3, Y3 \
+	VORPS       signMask<>(SB), Y3, Y6 \
+	VMAXPS      expLo<>(SB), Y6, Y6 \
+	EXP_REDUCE(Y6, Y4, Y6) \
+	EXP_FINISH(Y4, Y6, Y7, Y5, one<>(SB)) \
+	VADDPS      one<>(SB), Y5, Y9 \
+	VMOVUPS     one<>(SB), Y10 \
+	VDIVPS      Y9, Y10, Y10 \
+	VMULPS      Y5, Y10, Y11 \
+	VBLENDVPS   Y3, Y11, Y10, Y12
+
+// func geluTanh32AVX2(dst, src *float32, n int)
+TEXT ·geluTanh32AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ   gtdone
+
+gtloop:
+	VMOVUPS (SI), Y0
+	SIG2U
+	VMULPS  Y0, Y12, Y12 // x·σ(2u): NaN at -Inf, as the formula
+	VMOVUPS Y12, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     gtloop
+
+gtdone:
+	VZEROUPPER
+	RET
+
+// func geluTanhGrad32AVX2(dst, src *float32, n int)
+TEXT ·geluTanhGrad32AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ   gtgdone
+
+gtgloop:
+	VMOVUPS     (SI), Y0
+	SIG2U
+	VMOVUPS     one<>(SB), Y2 // σ(2u) + 2√(2/π)·xc(1 + 3·0.044715xc²)·σ(2u)σ(-2u)
+	VFMADD231PS gCubic3<>(SB), Y1, Y2
+	VMULPS      Y10, Y11, Y13
+	VMULPS      Y8, Y13, Y13
+	VMULPS      Y2, Y13, Y13
+	VMULPS      twoSqrt2Pi<>(SB), Y13, Y13
+	VADDPS      Y12, Y13, Y13
+	VSUBPS      Y0, Y0, Y9 // NaN at ±Inf and NaN, as the formula
+	VSUBPS      Y9, Y13, Y13
+	VMOVUPS     Y13, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         gtgloop
+
+gtgdone:
+	VZEROUPPER
+	RET

@@ -23,7 +23,8 @@
 // # Float32 kernels in assembly
 //
 // On amd64 CPUs with AVX2 and FMA (detected at run time; the purego build
-// tag turns it off) GELUTo, GELUGradTo and SoftmaxTo on float32 slices
+// tag turns it off) GELUTo, GELUGradTo, GELUTanhTo, GELUTanhGradTo and
+// SoftmaxTo on float32 slices
 // run assembly kernels that compute in float32, 8 lanes an iteration,
 // without branches:
 //
@@ -40,6 +41,9 @@
 //     Φ(x) and x·φ(x) (measured 3.9), over every 499th float32 (tests
 //     TestSlices32 and TestSlices32Special, which also check ±0, ±Inf, NaN,
 //     the limits and that a result does not depend on its position);
+//   - GELU's tanh form as x·σ(2u), σ(±|2u|) from one exp of -|2u| (no
+//     overflow, no cancellation of 1 + tanh u): within 4 + 2.5·|2u| ulps,
+//     u's rounding amplified by the exp (TestGELUTanhAsm);
 //   - SoftmaxTo: the row's maximum, exp(x - max) with its sum, and the
 //     scaling, each one vector pass.
 //

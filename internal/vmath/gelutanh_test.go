@@ -47,7 +47,11 @@ func TestGELUTanh(t *testing.T) {
 				t.Fatalf("%s(%v) = %v, formula %v: %.2f ulps", c.name, x, d64[i], want, e)
 			}
 		}
+		// the Go kernels; TestGELUTanhAsm checks the assembly
+		asm := useAsm
+		useAsm = false
 		d32 := c.to32(make([]float32, len(x32)), x32)
+		useAsm = asm
 		for i, x := range x32 {
 			want := c.ref(float64(x))
 			if want != want {
@@ -101,6 +105,65 @@ func TestSiLU(t *testing.T) {
 		}
 		if diff := math.Abs(float64(d32[i]) - want); diff > ulp32(float32(want)) {
 			t.Fatalf("SiLUTo[float32](%v) = %v, formula %v", x, d32[i], want)
+		}
+	}
+}
+
+// TestGELUTanhAsm checks the assembly float32 kernels, which compute
+// x·σ(2u) with one exp and no cancellation, against that form in float64:
+// within 4 + 2.5·|2u| float32 ulps of the result (for the derivative, of
+// the larger of its terms σ(2u) and x·σ(2u)σ(-2u)·2u'), since u's own
+// rounding error in float32 is amplified |2u| times by the exp (the bound
+// is 14 ulps while |2u| < 4, |x| < 2.1), and the special values of
+// TestGELUTanh's formulas.
+func TestGELUTanhAsm(t *testing.T) {
+	if !useAsm {
+		t.Skip("no AVX2/FMA assembly here (other CPU, architecture or the purego tag): the Go kernels are tested by TestGELUTanh")
+	}
+	u2 := func(x float64) float64 { return 2 * math.Sqrt(2/math.Pi) * (x + 0.044715*x*x*x) }
+	sig := func(x float64) float64 { return 1 / (1 + math.Exp(-u2(x))) }
+	slope := func(x float64) float64 {
+		s := sig(x)
+		return x * s * (1 - s) * 2 * math.Sqrt(2/math.Pi) * (1 + 3*0.044715*x*x)
+	}
+	xs := sweep32(1e4)
+	for _, c := range []struct {
+		name       string
+		k          func(dst, src []float32) []float32
+		ref, scale func(float64) float64
+	}{
+		{"GELUTanhTo", GELUTanhTo[float32], func(x float64) float64 { return x * sig(x) }, zero},
+		{"GELUTanhGradTo", GELUTanhGradTo[float32], func(x float64) float64 { return sig(x) + slope(x) },
+			func(x float64) float64 { return max(sig(x), math.Abs(slope(x))) }},
+	} {
+		got := c.k(make([]float32, len(xs)), xs)
+		worst := 0.0
+		for i, x := range xs {
+			want := c.ref(float64(x))
+			if math.IsInf(float64(x), 0) || want != want {
+				continue
+			}
+			e := math.Abs(float64(got[i])-want) / max(ulp32(float32(want)), ulp32(float32(c.scale(float64(x)))))
+			tol := 4 + 2.5*math.Abs(u2(float64(x)))
+			worst = max(worst, e/tol)
+			if e > tol {
+				t.Fatalf("%s(%v) = %v, want %v: %.2f ulps, bound %.2f", c.name, x, got[i], want, e, tol)
+			}
+		}
+		t.Logf("%s: worst %.2f of the bound", c.name, worst)
+	}
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	for _, c := range []struct {
+		name string
+		k    func(dst, src []float32) []float32
+		ref  func(float64) float64
+	}{{"GELUTanhTo", GELUTanhTo[float32], refGELUTanh}, {"GELUTanhGradTo", GELUTanhGradTo[float32], refGELUTanhGrad}} {
+		x := []float32{0, float32(math.Copysign(0, -1)), inf, -inf, nan, 1e30, -1e30, 20, -20}
+		for i, g := range c.k(make([]float32, len(x)), x) {
+			want := float32(c.ref(float64(x[i])))
+			if !(g == want || g != g && want != want) {
+				t.Errorf("%s(%v) = %v, formula %v", c.name, x[i], g, want)
+			}
 		}
 	}
 }
