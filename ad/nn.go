@@ -97,7 +97,10 @@ func init() {
 // GELUTanh returns the tanh approximation of GELU elementwise,
 // ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's F.gelu with
 // approximate='tanh', as in GPT-2 and BERT). Its derivative is
-// ½(1+t) + ½x(1-t²)·√(2/π)(1 + 0.134145x²) with t the tanh.
+// ½(1+t) + ½x(1-t²)·√(2/π)(1 + 0.134145x²) with t the tanh. Float32
+// tensors on amd64 with AVX2/FMA compute the equal form x·σ(2u) with one
+// exp, which keeps its relative accuracy in the left tail, where 1 + t
+// cancels (there float64 and scalars give 0; see internal/vmath).
 func GELUTanh(x Value) Value { return bind(geluTanhPrim, nil, x) }
 
 var siluPrim = new(prim)
