@@ -39,3 +39,20 @@ func BenchmarkNNKernels(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkActivationGrad times the gradient of Σ act(x) for each
+// activation over W9's FFN activations (8×128×1024 float32): the forward
+// kernel, the derivative and the product with the cotangent.
+func BenchmarkActivationGrad(b *testing.B) {
+	x := From(tensor.Float32.RandN(rand.New(rand.NewPCG(9, 10)), 8, 128, 1024))
+	for _, c := range []struct {
+		name string
+		act  func(Value) Value
+	}{{"GELU", GELU}, {"GELUTanh", GELUTanh}, {"SiLU", SiLU}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				Grad(func(x Value) Value { return Sum(c.act(x), false) }, x)
+			}
+		})
+	}
+}
