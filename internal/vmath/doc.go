@@ -1,7 +1,7 @@
 // Package vmath holds faster elementwise versions of the transcendental
 // functions that dominate neural-network workloads (exp, tanh, sigmoid,
-// erfc and GELU),
-// for float64 scalars and for float64 and float32 slices.
+// erfc, GELU in both forms, SiLU, and softmax rows), for float64 scalars
+// and for float64 and float32 slices.
 //
 // Exp is a Cody–Waite reduction and a degree-13 polynomial; Tanh and
 // Sigmoid build on it. They stay within 2 ulps of package math (the tests
