@@ -130,12 +130,18 @@ func GELUGrad(x float64) float64 {
 	return 0.5*Erfc(-x*sqrt1_2) + x*invSqrt2Pi*Exp(-0.5*x*x)
 }
 
-// GELUTo sets dst[i] = GELU(src[i]) for each i and returns dst, float32
-// elements computed in float64 and rounded once (within one float32 ulp
-// of the correctly rounded result). Most elements of a network's
-// pre-activations lie where erfc needs no exponential, |x| < 1.19. It
-// panics if dst is shorter than src.
+// GELUTo sets dst[i] = GELU(src[i]) for each i and returns dst. Float32
+// elements come from the AVX2/FMA kernel where the CPU has it (amd64
+// without the purego tag): within 8 float32 ulps of the correctly rounded
+// result everywhere, subnormal results in units of the smallest subnormal
+// (measured 5.3, in the left tail near x = -11; see the package doc);
+// GELU(x) = x from x = 6, -0 from x = -14.5 down, NaN at -Inf as x·Φ(x).
+// Otherwise float32 elements are computed in float64 and rounded once
+// (within one ulp). It panics if dst is shorter than src.
 func GELUTo[T Float](dst, src []T) []T {
+	if d, ok := any(dst).([]float32); ok && gelu32(d, any(src).([]float32)) {
+		return dst[:len(src)]
+	}
 	f := func(z, x []float64) {
 		for i, v := range x {
 			z[i] = GELU(v)
@@ -145,11 +151,18 @@ func GELUTo[T Float](dst, src []T) []T {
 }
 
 // GELUGradTo sets dst[i] = GELUGrad(src[i]) for each i and returns dst.
-// Float32 elements come from phi32, computed in float64 and rounded once:
-// within one float32 ulp of the correctly rounded result, or a quarter
-// ulp of the larger term near the derivative's zero at x ≈ -0.75, where
-// Φ(x) and x·φ(x) cancel. It panics if dst is shorter than src.
+// Float32 elements come from the AVX2/FMA kernel where the CPU has it:
+// within 6 float32 ulps of the correctly rounded result or of the larger
+// of the terms Φ(x) and x·φ(x), which cancel near the derivative's zero at
+// x ≈ -0.75 (measured 3.9); 1 from x = 6, 0 from x = -14.6 down, NaN at
+// ±Inf as Φ(x) + x·φ(x). Otherwise they come from phi32, computed in
+// float64 and rounded once: within one float32 ulp of the correctly
+// rounded result, or a quarter ulp of the larger term. It panics if dst
+// is shorter than src.
 func GELUGradTo[T Float](dst, src []T) []T {
+	if d, ok := any(dst).([]float32); ok && geluGrad32(d, any(src).([]float32)) {
+		return dst[:len(src)]
+	}
 	return blocks(dst, src, func(z, x []float64) {
 		for i, v := range x {
 			z[i] = GELUGrad(v)

@@ -3,8 +3,12 @@ package vmath
 // Float is the element type of the slice kernels.
 type Float interface{ ~float32 | ~float64 }
 
-// ExpTo sets dst[i] = e^src[i] for each i and returns dst. It panics if
-// dst is shorter than src.
+// ExpTo sets dst[i] = e^src[i] for each i and returns dst, float32
+// elements computed in float64 and rounded once, so that they equal
+// float32(Exp(float64(x))): package ad evaluates small tensors and
+// compiled scalar code with the scalar Exp, and its compiled and eager
+// results must agree bit for bit. (The AVX2 float32 exp, within one ulp,
+// serves SoftmaxTo.) It panics if dst is shorter than src.
 func ExpTo[T Float](dst, src []T) []T {
 	dst = dst[:len(src)]
 	for i, v := range src {
@@ -34,6 +38,37 @@ func SigmoidTo[T Float](dst, src []T) []T {
 	dst = dst[:len(src)]
 	for i, v := range src {
 		dst[i] = T(Sigmoid(float64(v)))
+	}
+	return dst
+}
+
+// SoftmaxTo sets dst to the softmax of the row src, e^(src[i]-m)/Σⱼ
+// e^(src[j]-m) with m the row's maximum (so that no exp overflows), and
+// returns dst. A NaN in src makes the whole row NaN, as does +Inf; a row
+// of -Inf is NaN too (0/0). It panics if dst is shorter than src.
+func SoftmaxTo[T Float](dst, src []T) []T {
+	dst = dst[:len(src)]
+	if d, ok := any(dst).([]float32); ok && softmax32(d, any(src).([]float32)) {
+		return dst
+	}
+	if len(src) == 0 {
+		return dst
+	}
+	m := src[0]
+	for _, v := range src[1:] {
+		m = max(m, v) // a NaN propagates
+	}
+	for j, v := range src {
+		dst[j] = v - m
+	}
+	ExpTo(dst, dst)
+	var s T
+	for _, v := range dst {
+		s += v
+	}
+	inv := 1 / s
+	for j := range dst {
+		dst[j] *= inv
 	}
 	return dst
 }

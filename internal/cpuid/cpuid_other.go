@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package cpuid
+
+// AVX2FMA is false: no AVX2 on this architecture, or assembly is turned
+// off by the purego build tag.
+const AVX2FMA = false

@@ -1,0 +1,36 @@
+package cpuid
+
+import (
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestAVX2FMAAgainstProcCPUInfo compares the detection with the flags
+// Linux reports in /proc/cpuinfo (which the kernel lists only when it
+// also saves the YMM state).
+func TestAVX2FMAAgainstProcCPUInfo(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("needs /proc/cpuinfo on linux/amd64")
+	}
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		t.Skipf("cannot read /proc/cpuinfo: %v", err)
+	}
+	var flags []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "flags" {
+			flags = strings.Fields(v)
+			break
+		}
+	}
+	want := slices.Contains(flags, "avx2") && slices.Contains(flags, "fma")
+	if purego {
+		want = false
+	}
+	if AVX2FMA != want {
+		t.Errorf("AVX2FMA = %v, /proc/cpuinfo flags say %v (purego %v)", AVX2FMA, want, purego)
+	}
+}
