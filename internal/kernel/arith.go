@@ -55,9 +55,9 @@ func Arith[T Float](op ArithOp, z, x, y []T) bool {
 	return true
 }
 
-// as64 returns s as a []float64 if T is float64, else nil: float64 sums,
-// differences and scalings run through gonum's floats, whose kernels are
-// SIMD assembly on amd64 (and exact: the same IEEE operation per element).
+// as64 returns s as a []float64 if T is float64, else nil: float64 kernels
+// run SIMD assembly on amd64 (this package's SSE2 loops, gonum's floats for
+// scaling), exact: the same IEEE operation per element as the Go loop.
 func as64[T Float](s []T) []float64 {
 	var z T
 	if unsafe.Sizeof(z) != 8 || len(s) == 0 {
@@ -69,13 +69,9 @@ func as64[T Float](s []T) []float64 {
 // ArithSame writes x op y into z, all of z's length.
 func ArithSame[T Float](op ArithOp, x, y, z []T) {
 	x, y = x[:len(z)], y[:len(z)]
-	if z64 := as64(z); z64 != nil && (op == OpAdd || op == OpSub) {
-		if op == OpAdd {
-			floats.AddTo(z64, as64(x), as64(y))
-		} else {
-			floats.SubTo(z64, as64(x), as64(y))
-		}
-		return
+	if z64 := as64(z); z64 != nil { // the SSE2 loop, then the rest below
+		k := same64(op, z64, as64(x), as64(y))
+		x, y, z = x[k:], y[k:], z[k:]
 	}
 	switch op {
 	case OpAdd:
@@ -108,6 +104,10 @@ func ArithSame[T Float](op ArithOp, x, y, z []T) {
 // ArithScalarY writes x op c into z.
 func ArithScalarY[T Float](op ArithOp, x []T, c T, z []T) {
 	x = x[:len(z)]
+	if z64 := as64(z); z64 != nil {
+		k := scalarY64(op, z64, as64(x), float64(c))
+		x, z = x[k:], z[k:]
+	}
 	switch op {
 	case OpAdd:
 		for i := range z {
@@ -165,6 +165,10 @@ func strongMulOfScalar[T Float](c T, y []T, z []T) {
 // ArithScalarX writes c op y into z.
 func ArithScalarX[T Float](op ArithOp, c T, y []T, z []T) {
 	y = y[:len(z)]
+	if z64 := as64(z); z64 != nil {
+		k := scalarX64(op, z64, float64(c), as64(y))
+		y, z = y[k:], z[k:]
+	}
 	switch op {
 	case OpAdd:
 		for i := range z {

@@ -35,8 +35,13 @@ func ParallelCostly(n int, f func(lo, hi int)) { workers.For(n, costlyGrain, f) 
 // dst[:len(src)].
 func Neg[T Float](dst, src []T) []T {
 	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = -x
+	d, s := dst, src
+	if d64 := as64(d); d64 != nil {
+		k := neg64(d64, as64(s))
+		d, s = d[k:], s[k:]
+	}
+	for i, x := range s {
+		d[i] = -x
 	}
 	return dst
 }
@@ -45,8 +50,13 @@ func Neg[T Float](dst, src []T) []T {
 // dst[:len(src)].
 func Square[T Float](dst, src []T) []T {
 	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = x * x
+	d, s := dst, src
+	if d64 := as64(d); d64 != nil {
+		k := square64(d64, as64(s))
+		d, s = d[k:], s[k:]
+	}
+	for i, x := range s {
+		d[i] = x * x
 	}
 	return dst
 }
