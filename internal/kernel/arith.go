@@ -66,13 +66,20 @@ func as64[T Float](s []T) []float64 {
 	return unsafe.Slice((*float64)(unsafe.Pointer(&s[0])), len(s))
 }
 
+// as32 returns s as a []float32 if T is float32, else nil.
+func as32[T Float](s []T) []float32 {
+	var z T
+	if unsafe.Sizeof(z) != 4 || len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&s[0])), len(s))
+}
+
 // ArithSame writes x op y into z, all of z's length.
 func ArithSame[T Float](op ArithOp, x, y, z []T) {
 	x, y = x[:len(z)], y[:len(z)]
-	if z64 := as64(z); z64 != nil { // the SSE2 loop, then the rest below
-		k := same64(op, z64, as64(x), as64(y))
-		x, y, z = x[k:], y[k:], z[k:]
-	}
+	k := simdSame(op, z, x, y) // the SSE2 loop, then the rest below
+	x, y, z = x[k:], y[k:], z[k:]
 	switch op {
 	case OpAdd:
 		for i := range z {
@@ -104,10 +111,8 @@ func ArithSame[T Float](op ArithOp, x, y, z []T) {
 // ArithScalarY writes x op c into z.
 func ArithScalarY[T Float](op ArithOp, x []T, c T, z []T) {
 	x = x[:len(z)]
-	if z64 := as64(z); z64 != nil {
-		k := scalarY64(op, z64, as64(x), float64(c))
-		x, z = x[k:], z[k:]
-	}
+	k := simdScalarY(op, z, x, c)
+	x, z = x[k:], z[k:]
 	switch op {
 	case OpAdd:
 		for i := range z {
@@ -165,10 +170,8 @@ func strongMulOfScalar[T Float](c T, y []T, z []T) {
 // ArithScalarX writes c op y into z.
 func ArithScalarX[T Float](op ArithOp, c T, y []T, z []T) {
 	y = y[:len(z)]
-	if z64 := as64(z); z64 != nil {
-		k := scalarX64(op, z64, float64(c), as64(y))
-		y, z = y[k:], z[k:]
-	}
+	k := simdScalarX(op, z, c, y)
+	y, z = y[k:], z[k:]
 	switch op {
 	case OpAdd:
 		for i := range z {

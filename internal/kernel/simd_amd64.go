@@ -2,132 +2,210 @@
 
 package kernel
 
+import "unsafe"
+
 //go:generate go run gen_simd.go
 
-// SSE2 loops (SSE2 is part of every amd64 processor) over blocks of 8
-// float64, from simd_amd64.s: each does the same IEEE operation per element
-// as the Go loop it replaces, so results are the same bit for bit. n is a
-// multiple of 8 and every slice behind a pointer holds at least n elements.
+// SSE2 loops (SSE2 is part of every amd64 processor) over blocks of four
+// registers — 8 float64 or 16 float32 — from simd_amd64.s: each does the
+// same IEEE operation per element as the Go loop it replaces, so results
+// are the same bit for bit. n is a multiple of the block and every slice
+// behind a pointer holds at least n elements.
 
 //go:noescape
-func addSame8(z, x, y *float64, n int)
+func addSame64(z, x, y *float64, n int)
 
 //go:noescape
-func subSame8(z, x, y *float64, n int)
+func subSame64(z, x, y *float64, n int)
 
 //go:noescape
-func mulSame8(z, x, y *float64, n int)
+func mulSame64(z, x, y *float64, n int)
 
 //go:noescape
-func divSame8(z, x, y *float64, n int)
+func divSame64(z, x, y *float64, n int)
 
 //go:noescape
-func strongMulSame8(z, x, y *float64, n int)
+func strongMulSame64(z, x, y *float64, n int)
 
 //go:noescape
-func addScalar8(z, x *float64, c float64, n int)
+func addScalar64(z, x *float64, c float64, n int)
 
 //go:noescape
-func subScalar8(z, x *float64, c float64, n int)
+func subScalar64(z, x *float64, c float64, n int)
 
 //go:noescape
-func divScalar8(z, x *float64, c float64, n int)
+func divScalar64(z, x *float64, c float64, n int)
 
 //go:noescape
-func rsubScalar8(z *float64, c float64, y *float64, n int)
+func rsubScalar64(z *float64, c float64, y *float64, n int)
 
 //go:noescape
-func rdivScalar8(z *float64, c float64, y *float64, n int)
+func rdivScalar64(z *float64, c float64, y *float64, n int)
 
 //go:noescape
-func square8(z, x *float64, n int)
+func square64(z, x *float64, n int)
 
 //go:noescape
-func neg8(z, x *float64, n int)
+func neg64(z, x *float64, n int)
 
-// simd reports whether the assembly loops are in use.
-const simd = true
+//go:noescape
+func addSame32(z, x, y *float32, n int)
 
-// same64 writes x op y into the leading elements of z (x and y at least
-// z's length) that the SSE2 loops cover, a multiple of 8, and returns how
-// many that is: 0 for an op without a loop.
-func same64(op ArithOp, z, x, y []float64) int {
-	n := len(z) &^ 7
-	if n == 0 {
+//go:noescape
+func subSame32(z, x, y *float32, n int)
+
+//go:noescape
+func mulSame32(z, x, y *float32, n int)
+
+//go:noescape
+func divSame32(z, x, y *float32, n int)
+
+//go:noescape
+func strongMulSame32(z, x, y *float32, n int)
+
+//go:noescape
+func addScalar32(z, x *float32, c float32, n int)
+
+//go:noescape
+func subScalar32(z, x *float32, c float32, n int)
+
+//go:noescape
+func divScalar32(z, x *float32, c float32, n int)
+
+//go:noescape
+func rsubScalar32(z *float32, c float32, y *float32, n int)
+
+//go:noescape
+func rdivScalar32(z *float32, c float32, y *float32, n int)
+
+//go:noescape
+func square32(z, x *float32, n int)
+
+//go:noescape
+func neg32(z, x *float32, n int)
+
+// blockOf returns the length of the leading part of a slice of n elements
+// of T that the loops cover: whole blocks of 64 bytes.
+func blockOf[T Float](n int) int {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		return n &^ 15
+	}
+	return n &^ 7
+}
+
+// simdSame writes x op y into the leading elements of z (x and y at least
+// z's length) that the loops cover and returns how many that is: 0 for an
+// op without a loop.
+func simdSame[T Float](op ArithOp, z, x, y []T) int {
+	n := blockOf[T](len(z))
+	if n == 0 || op > OpStrongMul {
 		return 0
 	}
 	x, y = x[:n], y[:n]
+	if z64 := as64(z); z64 != nil {
+		a, b, c := &z64[0], &as64(x)[0], &as64(y)[0]
+		switch op {
+		case OpAdd:
+			addSame64(a, b, c, n)
+		case OpSub:
+			subSame64(a, b, c, n)
+		case OpMul:
+			mulSame64(a, b, c, n)
+		case OpDiv:
+			divSame64(a, b, c, n)
+		default:
+			strongMulSame64(a, b, c, n)
+		}
+		return n
+	}
+	a, b, c := &as32(z)[0], &as32(x)[0], &as32(y)[0]
 	switch op {
 	case OpAdd:
-		addSame8(&z[0], &x[0], &y[0], n)
+		addSame32(a, b, c, n)
 	case OpSub:
-		subSame8(&z[0], &x[0], &y[0], n)
+		subSame32(a, b, c, n)
 	case OpMul:
-		mulSame8(&z[0], &x[0], &y[0], n)
+		mulSame32(a, b, c, n)
 	case OpDiv:
-		divSame8(&z[0], &x[0], &y[0], n)
-	case OpStrongMul:
-		strongMulSame8(&z[0], &x[0], &y[0], n)
+		divSame32(a, b, c, n)
 	default:
-		return 0
+		strongMulSame32(a, b, c, n)
 	}
 	return n
 }
 
-// scalarY64 is same64 for x op c (add, sub and div; 0 for others).
-func scalarY64(op ArithOp, z, x []float64, c float64) int {
-	n := len(z) &^ 7
+// simdScalarY is simdSame for x op c (add, sub and div; 0 for others).
+func simdScalarY[T Float](op ArithOp, z, x []T, c T) int {
+	n := blockOf[T](len(z))
+	if n == 0 || (op != OpAdd && op != OpSub && op != OpDiv) {
+		return 0
+	}
+	x = x[:n]
+	if z64 := as64(z); z64 != nil {
+		a, b, k := &z64[0], &as64(x)[0], float64(c)
+		switch op {
+		case OpAdd:
+			addScalar64(a, b, k, n)
+		case OpSub:
+			subScalar64(a, b, k, n)
+		default:
+			divScalar64(a, b, k, n)
+		}
+		return n
+	}
+	a, b, k := &as32(z)[0], &as32(x)[0], float32(c)
+	switch op {
+	case OpAdd:
+		addScalar32(a, b, k, n)
+	case OpSub:
+		subScalar32(a, b, k, n)
+	default:
+		divScalar32(a, b, k, n)
+	}
+	return n
+}
+
+// simdScalarX is simdSame for c op y (add, sub and div; 0 for others).
+func simdScalarX[T Float](op ArithOp, z []T, c T, y []T) int {
+	if op == OpAdd { // c + y is y + c exactly
+		return simdScalarY(op, z, y, c)
+	}
+	n := blockOf[T](len(z))
+	if n == 0 || (op != OpSub && op != OpDiv) {
+		return 0
+	}
+	y = y[:n]
+	switch z64 := as64(z); {
+	case z64 != nil && op == OpSub:
+		rsubScalar64(&z64[0], float64(c), &as64(y)[0], n)
+	case z64 != nil:
+		rdivScalar64(&z64[0], float64(c), &as64(y)[0], n)
+	case op == OpSub:
+		rsubScalar32(&as32(z)[0], float32(c), &as32(y)[0], n)
+	default:
+		rdivScalar32(&as32(z)[0], float32(c), &as32(y)[0], n)
+	}
+	return n
+}
+
+// simdUnary writes x² (neg false) or −x (neg true) into the leading
+// elements of z the loops cover and returns how many.
+func simdUnary[T Float](neg bool, z, x []T) int {
+	n := blockOf[T](len(z))
 	if n == 0 {
 		return 0
 	}
 	x = x[:n]
-	switch op {
-	case OpAdd:
-		addScalar8(&z[0], &x[0], c, n)
-	case OpSub:
-		subScalar8(&z[0], &x[0], c, n)
-	case OpDiv:
-		divScalar8(&z[0], &x[0], c, n)
+	switch z64 := as64(z); {
+	case z64 != nil && neg:
+		neg64(&z64[0], &as64(x)[0], n)
+	case z64 != nil:
+		square64(&z64[0], &as64(x)[0], n)
+	case neg:
+		neg32(&as32(z)[0], &as32(x)[0], n)
 	default:
-		return 0
-	}
-	return n
-}
-
-// scalarX64 is same64 for c op y (add, sub and div; 0 for others).
-func scalarX64(op ArithOp, z []float64, c float64, y []float64) int {
-	n := len(z) &^ 7
-	if n == 0 {
-		return 0
-	}
-	y = y[:n]
-	switch op {
-	case OpAdd: // c + y is y + c exactly
-		addScalar8(&z[0], &y[0], c, n)
-	case OpSub:
-		rsubScalar8(&z[0], c, &y[0], n)
-	case OpDiv:
-		rdivScalar8(&z[0], c, &y[0], n)
-	default:
-		return 0
-	}
-	return n
-}
-
-// square64 writes x² into the leading elements of z the loop covers and
-// returns how many; neg64 likewise −x.
-func square64(z, x []float64) int {
-	n := len(z) &^ 7
-	if n > 0 {
-		square8(&z[0], &x[:n][0], n)
-	}
-	return n
-}
-
-func neg64(z, x []float64) int {
-	n := len(z) &^ 7
-	if n > 0 {
-		neg8(&z[0], &x[:n][0], n)
+		square32(&as32(z)[0], &as32(x)[0], n)
 	}
 	return n
 }

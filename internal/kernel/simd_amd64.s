@@ -4,16 +4,16 @@
 
 #include "textflag.h"
 
-// func addSame8(z, x, y *float64, n int)
-TEXT ·addSame8(SB), NOSPLIT, $0-32
+// func addSame64(z, x, y *float64, n int)
+TEXT ·addSame64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ y+16(FP), DX
 	MOVQ n+24(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE addSame8_done
-addSame8_loop:
+	JLE addSame64_done
+addSame64_loop:
 	MOVUPD 0(SI)(AX*8), X0
 	MOVUPD 16(SI)(AX*8), X1
 	MOVUPD 32(SI)(AX*8), X2
@@ -32,20 +32,20 @@ addSame8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT addSame8_loop
-addSame8_done:
+	JLT addSame64_loop
+addSame64_done:
 	RET
 
-// func subSame8(z, x, y *float64, n int)
-TEXT ·subSame8(SB), NOSPLIT, $0-32
+// func subSame64(z, x, y *float64, n int)
+TEXT ·subSame64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ y+16(FP), DX
 	MOVQ n+24(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE subSame8_done
-subSame8_loop:
+	JLE subSame64_done
+subSame64_loop:
 	MOVUPD 0(SI)(AX*8), X0
 	MOVUPD 16(SI)(AX*8), X1
 	MOVUPD 32(SI)(AX*8), X2
@@ -64,20 +64,20 @@ subSame8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT subSame8_loop
-subSame8_done:
+	JLT subSame64_loop
+subSame64_done:
 	RET
 
-// func mulSame8(z, x, y *float64, n int)
-TEXT ·mulSame8(SB), NOSPLIT, $0-32
+// func mulSame64(z, x, y *float64, n int)
+TEXT ·mulSame64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ y+16(FP), DX
 	MOVQ n+24(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE mulSame8_done
-mulSame8_loop:
+	JLE mulSame64_done
+mulSame64_loop:
 	MOVUPD 0(SI)(AX*8), X0
 	MOVUPD 16(SI)(AX*8), X1
 	MOVUPD 32(SI)(AX*8), X2
@@ -96,20 +96,20 @@ mulSame8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT mulSame8_loop
-mulSame8_done:
+	JLT mulSame64_loop
+mulSame64_done:
 	RET
 
-// func divSame8(z, x, y *float64, n int)
-TEXT ·divSame8(SB), NOSPLIT, $0-32
+// func divSame64(z, x, y *float64, n int)
+TEXT ·divSame64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ y+16(FP), DX
 	MOVQ n+24(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE divSame8_done
-divSame8_loop:
+	JLE divSame64_done
+divSame64_loop:
 	MOVUPD 0(SI)(AX*8), X0
 	MOVUPD 16(SI)(AX*8), X1
 	MOVUPD 32(SI)(AX*8), X2
@@ -128,20 +128,20 @@ divSame8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT divSame8_loop
-divSame8_done:
+	JLT divSame64_loop
+divSame64_done:
 	RET
 
-// func strongMulSame8(z, x, y *float64, n int)
-TEXT ·strongMulSame8(SB), NOSPLIT, $0-32
+// func strongMulSame64(z, x, y *float64, n int)
+TEXT ·strongMulSame64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ y+16(FP), DX
 	MOVQ n+24(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE strongMulSame8_done
-strongMulSame8_loop:
+	JLE strongMulSame64_done
+strongMulSame64_loop:
 	MOVUPD 0(SI)(AX*8), X0
 	MOVUPD 16(SI)(AX*8), X1
 	MOVUPD 32(SI)(AX*8), X2
@@ -192,12 +192,12 @@ strongMulSame8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT strongMulSame8_loop
-strongMulSame8_done:
+	JLT strongMulSame64_loop
+strongMulSame64_done:
 	RET
 
-// func addScalar8(z, x *float64, c float64, n int)
-TEXT ·addScalar8(SB), NOSPLIT, $0-32
+// func addScalar64(z, x *float64, c float64, n int)
+TEXT ·addScalar64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVSD c+16(FP), X8
@@ -205,8 +205,8 @@ TEXT ·addScalar8(SB), NOSPLIT, $0-32
 	MOVQ n+24(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE addScalar8_done
-addScalar8_loop:
+	JLE addScalar64_done
+addScalar64_loop:
 	MOVUPD 0(SI)(AX*8), X0
 	MOVUPD 16(SI)(AX*8), X1
 	MOVUPD 32(SI)(AX*8), X2
@@ -221,12 +221,12 @@ addScalar8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT addScalar8_loop
-addScalar8_done:
+	JLT addScalar64_loop
+addScalar64_done:
 	RET
 
-// func subScalar8(z, x *float64, c float64, n int)
-TEXT ·subScalar8(SB), NOSPLIT, $0-32
+// func subScalar64(z, x *float64, c float64, n int)
+TEXT ·subScalar64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVSD c+16(FP), X8
@@ -234,8 +234,8 @@ TEXT ·subScalar8(SB), NOSPLIT, $0-32
 	MOVQ n+24(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE subScalar8_done
-subScalar8_loop:
+	JLE subScalar64_done
+subScalar64_loop:
 	MOVUPD 0(SI)(AX*8), X0
 	MOVUPD 16(SI)(AX*8), X1
 	MOVUPD 32(SI)(AX*8), X2
@@ -250,12 +250,12 @@ subScalar8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT subScalar8_loop
-subScalar8_done:
+	JLT subScalar64_loop
+subScalar64_done:
 	RET
 
-// func divScalar8(z, x *float64, c float64, n int)
-TEXT ·divScalar8(SB), NOSPLIT, $0-32
+// func divScalar64(z, x *float64, c float64, n int)
+TEXT ·divScalar64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVSD c+16(FP), X8
@@ -263,8 +263,8 @@ TEXT ·divScalar8(SB), NOSPLIT, $0-32
 	MOVQ n+24(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE divScalar8_done
-divScalar8_loop:
+	JLE divScalar64_done
+divScalar64_loop:
 	MOVUPD 0(SI)(AX*8), X0
 	MOVUPD 16(SI)(AX*8), X1
 	MOVUPD 32(SI)(AX*8), X2
@@ -279,12 +279,12 @@ divScalar8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT divScalar8_loop
-divScalar8_done:
+	JLT divScalar64_loop
+divScalar64_done:
 	RET
 
-// func rsubScalar8(z *float64, c float64, y *float64, n int)
-TEXT ·rsubScalar8(SB), NOSPLIT, $0-32
+// func rsubScalar64(z *float64, c float64, y *float64, n int)
+TEXT ·rsubScalar64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
 	MOVSD c+8(FP), X8
 	UNPCKLPD X8, X8
@@ -292,8 +292,8 @@ TEXT ·rsubScalar8(SB), NOSPLIT, $0-32
 	MOVQ n+24(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE rsubScalar8_done
-rsubScalar8_loop:
+	JLE rsubScalar64_done
+rsubScalar64_loop:
 	MOVAPD X8, X0
 	MOVAPD X8, X1
 	MOVAPD X8, X2
@@ -312,12 +312,12 @@ rsubScalar8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT rsubScalar8_loop
-rsubScalar8_done:
+	JLT rsubScalar64_loop
+rsubScalar64_done:
 	RET
 
-// func rdivScalar8(z *float64, c float64, y *float64, n int)
-TEXT ·rdivScalar8(SB), NOSPLIT, $0-32
+// func rdivScalar64(z *float64, c float64, y *float64, n int)
+TEXT ·rdivScalar64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
 	MOVSD c+8(FP), X8
 	UNPCKLPD X8, X8
@@ -325,8 +325,8 @@ TEXT ·rdivScalar8(SB), NOSPLIT, $0-32
 	MOVQ n+24(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE rdivScalar8_done
-rdivScalar8_loop:
+	JLE rdivScalar64_done
+rdivScalar64_loop:
 	MOVAPD X8, X0
 	MOVAPD X8, X1
 	MOVAPD X8, X2
@@ -345,19 +345,19 @@ rdivScalar8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT rdivScalar8_loop
-rdivScalar8_done:
+	JLT rdivScalar64_loop
+rdivScalar64_done:
 	RET
 
-// func square8(z, x *float64, n int)
-TEXT ·square8(SB), NOSPLIT, $0-24
+// func square64(z, x *float64, n int)
+TEXT ·square64(SB), NOSPLIT, $0-24
 	MOVQ z+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ n+16(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE square8_done
-square8_loop:
+	JLE square64_done
+square64_loop:
 	MOVUPD 0(SI)(AX*8), X0
 	MOVUPD 16(SI)(AX*8), X1
 	MOVUPD 32(SI)(AX*8), X2
@@ -372,12 +372,12 @@ square8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT square8_loop
-square8_done:
+	JLT square64_loop
+square64_done:
 	RET
 
-// func neg8(z, x *float64, n int)
-TEXT ·neg8(SB), NOSPLIT, $0-24
+// func neg64(z, x *float64, n int)
+TEXT ·neg64(SB), NOSPLIT, $0-24
 	MOVQ z+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ n+16(FP), CX
@@ -386,8 +386,8 @@ TEXT ·neg8(SB), NOSPLIT, $0-24
 	UNPCKLPD X8, X8
 	XORQ AX, AX
 	TESTQ CX, CX
-	JLE neg8_done
-neg8_loop:
+	JLE neg64_done
+neg64_loop:
 	MOVUPD 0(SI)(AX*8), X0
 	MOVUPD 16(SI)(AX*8), X1
 	MOVUPD 32(SI)(AX*8), X2
@@ -402,6 +402,408 @@ neg8_loop:
 	MOVUPD X3, 48(DI)(AX*8)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT neg8_loop
-neg8_done:
+	JLT neg64_loop
+neg64_done:
+	RET
+
+// func addSame32(z, x, y *float32, n int)
+TEXT ·addSame32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE addSame32_done
+addSame32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	MOVUPS 0(DX)(AX*4), X4
+	MOVUPS 16(DX)(AX*4), X5
+	MOVUPS 32(DX)(AX*4), X6
+	MOVUPS 48(DX)(AX*4), X7
+	ADDPS X4, X0
+	ADDPS X5, X1
+	ADDPS X6, X2
+	ADDPS X7, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT addSame32_loop
+addSame32_done:
+	RET
+
+// func subSame32(z, x, y *float32, n int)
+TEXT ·subSame32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE subSame32_done
+subSame32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	MOVUPS 0(DX)(AX*4), X4
+	MOVUPS 16(DX)(AX*4), X5
+	MOVUPS 32(DX)(AX*4), X6
+	MOVUPS 48(DX)(AX*4), X7
+	SUBPS X4, X0
+	SUBPS X5, X1
+	SUBPS X6, X2
+	SUBPS X7, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT subSame32_loop
+subSame32_done:
+	RET
+
+// func mulSame32(z, x, y *float32, n int)
+TEXT ·mulSame32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE mulSame32_done
+mulSame32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	MOVUPS 0(DX)(AX*4), X4
+	MOVUPS 16(DX)(AX*4), X5
+	MOVUPS 32(DX)(AX*4), X6
+	MOVUPS 48(DX)(AX*4), X7
+	MULPS X4, X0
+	MULPS X5, X1
+	MULPS X6, X2
+	MULPS X7, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT mulSame32_loop
+mulSame32_done:
+	RET
+
+// func divSame32(z, x, y *float32, n int)
+TEXT ·divSame32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE divSame32_done
+divSame32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	MOVUPS 0(DX)(AX*4), X4
+	MOVUPS 16(DX)(AX*4), X5
+	MOVUPS 32(DX)(AX*4), X6
+	MOVUPS 48(DX)(AX*4), X7
+	DIVPS X4, X0
+	DIVPS X5, X1
+	DIVPS X6, X2
+	DIVPS X7, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT divSame32_loop
+divSame32_done:
+	RET
+
+// func strongMulSame32(z, x, y *float32, n int)
+TEXT ·strongMulSame32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE strongMulSame32_done
+strongMulSame32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	MOVUPS 0(DX)(AX*4), X4
+	MOVUPS 16(DX)(AX*4), X5
+	MOVUPS 32(DX)(AX*4), X6
+	MOVUPS 48(DX)(AX*4), X7
+	MOVAPS X0, X9
+	MULPS X4, X0
+	XORPS X10, X10
+	CMPPS X10, X9, $0
+	MOVAPS X0, X11
+	CMPPS X11, X11, $3
+	ANDPS X11, X9
+	ANDNPS X0, X9
+	MOVAPS X9, X0
+	MOVAPS X1, X9
+	MULPS X5, X1
+	XORPS X10, X10
+	CMPPS X10, X9, $0
+	MOVAPS X1, X11
+	CMPPS X11, X11, $3
+	ANDPS X11, X9
+	ANDNPS X1, X9
+	MOVAPS X9, X1
+	MOVAPS X2, X9
+	MULPS X6, X2
+	XORPS X10, X10
+	CMPPS X10, X9, $0
+	MOVAPS X2, X11
+	CMPPS X11, X11, $3
+	ANDPS X11, X9
+	ANDNPS X2, X9
+	MOVAPS X9, X2
+	MOVAPS X3, X9
+	MULPS X7, X3
+	XORPS X10, X10
+	CMPPS X10, X9, $0
+	MOVAPS X3, X11
+	CMPPS X11, X11, $3
+	ANDPS X11, X9
+	ANDNPS X3, X9
+	MOVAPS X9, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT strongMulSame32_loop
+strongMulSame32_done:
+	RET
+
+// func addScalar32(z, x *float32, c float32, n int)
+TEXT ·addScalar32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVSS c+16(FP), X8
+	SHUFPS $0, X8, X8
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE addScalar32_done
+addScalar32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	ADDPS X8, X0
+	ADDPS X8, X1
+	ADDPS X8, X2
+	ADDPS X8, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT addScalar32_loop
+addScalar32_done:
+	RET
+
+// func subScalar32(z, x *float32, c float32, n int)
+TEXT ·subScalar32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVSS c+16(FP), X8
+	SHUFPS $0, X8, X8
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE subScalar32_done
+subScalar32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	SUBPS X8, X0
+	SUBPS X8, X1
+	SUBPS X8, X2
+	SUBPS X8, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT subScalar32_loop
+subScalar32_done:
+	RET
+
+// func divScalar32(z, x *float32, c float32, n int)
+TEXT ·divScalar32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVSS c+16(FP), X8
+	SHUFPS $0, X8, X8
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE divScalar32_done
+divScalar32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	DIVPS X8, X0
+	DIVPS X8, X1
+	DIVPS X8, X2
+	DIVPS X8, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT divScalar32_loop
+divScalar32_done:
+	RET
+
+// func rsubScalar32(z *float32, c float32, y *float32, n int)
+TEXT ·rsubScalar32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVSS c+8(FP), X8
+	SHUFPS $0, X8, X8
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE rsubScalar32_done
+rsubScalar32_loop:
+	MOVAPS X8, X0
+	MOVAPS X8, X1
+	MOVAPS X8, X2
+	MOVAPS X8, X3
+	MOVUPS 0(DX)(AX*4), X4
+	MOVUPS 16(DX)(AX*4), X5
+	MOVUPS 32(DX)(AX*4), X6
+	MOVUPS 48(DX)(AX*4), X7
+	SUBPS X4, X0
+	SUBPS X5, X1
+	SUBPS X6, X2
+	SUBPS X7, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT rsubScalar32_loop
+rsubScalar32_done:
+	RET
+
+// func rdivScalar32(z *float32, c float32, y *float32, n int)
+TEXT ·rdivScalar32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVSS c+8(FP), X8
+	SHUFPS $0, X8, X8
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE rdivScalar32_done
+rdivScalar32_loop:
+	MOVAPS X8, X0
+	MOVAPS X8, X1
+	MOVAPS X8, X2
+	MOVAPS X8, X3
+	MOVUPS 0(DX)(AX*4), X4
+	MOVUPS 16(DX)(AX*4), X5
+	MOVUPS 32(DX)(AX*4), X6
+	MOVUPS 48(DX)(AX*4), X7
+	DIVPS X4, X0
+	DIVPS X5, X1
+	DIVPS X6, X2
+	DIVPS X7, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT rdivScalar32_loop
+rdivScalar32_done:
+	RET
+
+// func square32(z, x *float32, n int)
+TEXT ·square32(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE square32_done
+square32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	MULPS X0, X0
+	MULPS X1, X1
+	MULPS X2, X2
+	MULPS X3, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT square32_loop
+square32_done:
+	RET
+
+// func neg32(z, x *float32, n int)
+TEXT ·neg32(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVL $0x80000000, AX
+	MOVL AX, X8
+	SHUFPS $0, X8, X8
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE neg32_done
+neg32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	XORPS X8, X0
+	XORPS X8, X1
+	XORPS X8, X2
+	XORPS X8, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT neg32_loop
+neg32_done:
 	RET

@@ -103,6 +103,69 @@ func TestKernelsExact(t *testing.T) {
 	}
 }
 
+// TestKernelsExact32 is TestKernelsExact for float32: each result is the
+// float32 operation (Go rounds every float32 operation to float32).
+func TestKernelsExact32(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	same := func(a, b float32) bool {
+		return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
+	}
+	for _, n := range []int{0, 1, 15, 16, 17, 31, 32, 33, 100, 1003} {
+		for off := range 3 {
+			x64, y64 := mixed(r, n+off)[off:], mixed(r, n+off)[off:]
+			x, y := make([]float32, n), make([]float32, n)
+			for i := range x {
+				x[i], y[i] = float32(x64[i]), float32(y64[i])
+			}
+			c := float32(specials[r.IntN(len(specials))])
+			buf := make([]float32, n+off+1)
+			z := buf[off : off+n]
+			buf[off+n] = 7.25
+			check := func(name string, want func(i int) float32) {
+				t.Helper()
+				for i := range z {
+					w := want(i)
+					if !same(z[i], w) && !(strings.HasPrefix(name, "strong") && w == 0 && z[i] == 0) {
+						t.Fatalf("float32 %s n=%d off=%d: element %d = %v, want %v (x %v, y %v, c %v)", name, n, off, i, z[i], w, x[i], y[i], c)
+					}
+				}
+				if buf[off+n] != 7.25 {
+					t.Fatalf("float32 %s n=%d: wrote past the end", name, n)
+				}
+			}
+			ref := func(op ArithOp, u, v float32) float32 {
+				switch op {
+				case OpAdd:
+					return u + v
+				case OpSub:
+					return u - v
+				case OpMul:
+					return u * v
+				case OpDiv:
+					return u / v
+				}
+				if u == 0 && (v-v != 0) { // ±Inf or NaN
+					return 0
+				}
+				return u * v
+			}
+			for op := OpAdd; op <= OpStrongMul; op++ {
+				name := [...]string{"add", "sub", "mul", "div", "strong_mul"}[op]
+				ArithSame(op, x, y, z)
+				check(name, func(i int) float32 { return ref(op, x[i], y[i]) })
+				ArithScalarY(op, x, c, z)
+				check(name+" scalar y", func(i int) float32 { return ref(op, x[i], c) })
+				ArithScalarX(op, c, y, z)
+				check(name+" scalar x", func(i int) float32 { return ref(op, c, y[i]) })
+			}
+			Square(z, x)
+			check("square", func(i int) float32 { return x[i] * x[i] })
+			Neg(z, x)
+			check("neg", func(i int) float32 { return -x[i] })
+		}
+	}
+}
+
 // TestKernelsInPlace checks the loops with the destination one of the
 // operands, as Program's buffers may be.
 func TestKernelsInPlace(t *testing.T) {
