@@ -1,10 +1,6 @@
 package kernel
 
-import (
-	"unsafe"
-
-	"gonum.org/v1/gonum/floats"
-)
+import "unsafe"
 
 // Arithmetic kernels with tight loops: the same-shape and scalar-operand
 // cases, which dominate AD workloads, run without a function call per
@@ -55,9 +51,8 @@ func Arith[T Float](op ArithOp, z, x, y []T) bool {
 	return true
 }
 
-// as64 returns s as a []float64 if T is float64, else nil: float64 kernels
-// run SIMD assembly on amd64 (this package's SSE2 loops, gonum's floats for
-// scaling), exact: the same IEEE operation per element as the Go loop.
+// as64 returns s as a []float64 if T is float64, else nil (for the SSE2
+// loops, which take typed pointers).
 func as64[T Float](s []T) []float64 {
 	var z T
 	if unsafe.Sizeof(z) != 8 || len(s) == 0 {
@@ -135,10 +130,9 @@ func ArithScalarY[T Float](op ArithOp, x []T, c T, z []T) {
 
 // scale writes x·c into z.
 func scale[T Float](x []T, c T, z []T) {
-	if z64 := as64(z); z64 != nil {
-		floats.ScaleTo(z64, float64(c), as64(x[:len(z)]))
-		return
-	}
+	x = x[:len(z)]
+	k := simdScalarY(OpMul, z, x, c)
+	x, z = x[k:], z[k:]
 	for i := range z {
 		z[i] = x[i] * c
 	}

@@ -34,6 +34,7 @@ var kernels = []kernel{
 		"ANDPD X11, X9", "ANDNPD X%[1]d, X9", "MOVAPD X9, X%[1]d", // v &^ mask
 	}},
 	{"addScalar", "z x c", []string{"ADDPD X8, X%[1]d"}},
+	{"mulScalar", "z x c", []string{"MULPD X8, X%[1]d"}},
 	{"subScalar", "z x c", []string{"SUBPD X8, X%[1]d"}},
 	{"divScalar", "z x c", []string{"DIVPD X8, X%[1]d"}},
 	{"rsubScalar", "z c y", []string{"SUBPD X%[2]d, X%[1]d"}},

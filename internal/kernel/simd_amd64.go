@@ -31,6 +31,9 @@ func strongMulSame64(z, x, y *float64, n int)
 func addScalar64(z, x *float64, c float64, n int)
 
 //go:noescape
+func mulScalar64(z, x *float64, c float64, n int)
+
+//go:noescape
 func subScalar64(z, x *float64, c float64, n int)
 
 //go:noescape
@@ -65,6 +68,9 @@ func strongMulSame32(z, x, y *float32, n int)
 
 //go:noescape
 func addScalar32(z, x *float32, c float32, n int)
+
+//go:noescape
+func mulScalar32(z, x *float32, c float32, n int)
 
 //go:noescape
 func subScalar32(z, x *float32, c float32, n int)
@@ -135,10 +141,11 @@ func simdSame[T Float](op ArithOp, z, x, y []T) int {
 	return n
 }
 
-// simdScalarY is simdSame for x op c (add, sub and div; 0 for others).
+// simdScalarY is simdSame for x op c (add, sub, mul and div; 0 for
+// strong_mul).
 func simdScalarY[T Float](op ArithOp, z, x []T, c T) int {
 	n := blockOf[T](len(z))
-	if n == 0 || (op != OpAdd && op != OpSub && op != OpDiv) {
+	if n == 0 || op >= OpStrongMul {
 		return 0
 	}
 	x = x[:n]
@@ -149,6 +156,8 @@ func simdScalarY[T Float](op ArithOp, z, x []T, c T) int {
 			addScalar64(a, b, k, n)
 		case OpSub:
 			subScalar64(a, b, k, n)
+		case OpMul:
+			mulScalar64(a, b, k, n)
 		default:
 			divScalar64(a, b, k, n)
 		}
@@ -160,15 +169,18 @@ func simdScalarY[T Float](op ArithOp, z, x []T, c T) int {
 		addScalar32(a, b, k, n)
 	case OpSub:
 		subScalar32(a, b, k, n)
+	case OpMul:
+		mulScalar32(a, b, k, n)
 	default:
 		divScalar32(a, b, k, n)
 	}
 	return n
 }
 
-// simdScalarX is simdSame for c op y (add, sub and div; 0 for others).
+// simdScalarX is simdSame for c op y (add, sub, mul and div; 0 for
+// strong_mul).
 func simdScalarX[T Float](op ArithOp, z []T, c T, y []T) int {
-	if op == OpAdd { // c + y is y + c exactly
+	if op == OpAdd || op == OpMul { // c + y is y + c exactly, c·y is y·c
 		return simdScalarY(op, z, y, c)
 	}
 	n := blockOf[T](len(z))

@@ -225,6 +225,35 @@ addScalar64_loop:
 addScalar64_done:
 	RET
 
+// func mulScalar64(z, x *float64, c float64, n int)
+TEXT ·mulScalar64(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVSD c+16(FP), X8
+	UNPCKLPD X8, X8
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE mulScalar64_done
+mulScalar64_loop:
+	MOVUPD 0(SI)(AX*8), X0
+	MOVUPD 16(SI)(AX*8), X1
+	MOVUPD 32(SI)(AX*8), X2
+	MOVUPD 48(SI)(AX*8), X3
+	MULPD X8, X0
+	MULPD X8, X1
+	MULPD X8, X2
+	MULPD X8, X3
+	MOVUPD X0, 0(DI)(AX*8)
+	MOVUPD X1, 16(DI)(AX*8)
+	MOVUPD X2, 32(DI)(AX*8)
+	MOVUPD X3, 48(DI)(AX*8)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT mulScalar64_loop
+mulScalar64_done:
+	RET
+
 // func subScalar64(z, x *float64, c float64, n int)
 TEXT ·subScalar64(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
@@ -625,6 +654,35 @@ addScalar32_loop:
 	CMPQ AX, CX
 	JLT addScalar32_loop
 addScalar32_done:
+	RET
+
+// func mulScalar32(z, x *float32, c float32, n int)
+TEXT ·mulScalar32(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVSS c+16(FP), X8
+	SHUFPS $0, X8, X8
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE mulScalar32_done
+mulScalar32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	MULPS X8, X0
+	MULPS X8, X1
+	MULPS X8, X2
+	MULPS X8, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT mulScalar32_loop
+mulScalar32_done:
 	RET
 
 // func subScalar32(z, x *float32, c float32, n int)
