@@ -31,9 +31,9 @@ func sameBits(a, b float64) bool {
 	return math.Float64bits(a) == math.Float64bits(b) || a != a && b != b
 }
 
-// refOp is the operation elementwise, one IEEE operation in plain Go, with
-// StrongMul's zero written from its definition.
-func refOp(op ArithOp, u, v float64) float64 {
+// refOp is the operation elementwise, one IEEE operation in plain Go (in
+// T's precision), with StrongMul's zero written from its definition.
+func refOp[T Float](op ArithOp, u, v T) T {
 	switch op {
 	case OpAdd:
 		return u + v
@@ -44,126 +44,74 @@ func refOp(op ArithOp, u, v float64) float64 {
 	case OpDiv:
 		return u / v
 	}
-	if u == 0 && (math.IsInf(v, 0) || math.IsNaN(v)) {
+	if u == 0 && v-v != 0 { // v is ±Inf or NaN
 		return 0
 	}
 	return u * v
 }
 
-// TestKernelsExact checks every float64 elementwise kernel — the SSE2 loops
-// on amd64 (the Go loops with -tags purego) — against one scalar operation
-// per element, bit for bit, over lengths around the 8-element blocks,
-// unaligned starts, specials, and a destination longer than the operands'
-// common length left untouched beyond it.
+// TestKernelsExact checks every elementwise kernel — the SSE2 loops on
+// amd64 (the Go loops with -tags purego) — against one scalar operation per
+// element, bit for bit, in both precisions, over lengths around the blocks
+// (8 float64, 16 float32), unaligned starts, specials, and a destination
+// whose next element must stay untouched.
 func TestKernelsExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	lengths := []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 64, 65, 1003}
-	for _, n := range lengths {
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65, 1003} {
 		for off := range 3 {
-			x := mixed(r, n+off)[off:]
-			y := mixed(r, n+off)[off:]
-			c := specials[r.IntN(len(specials))]
-			if r.IntN(2) == 0 {
-				c = r.NormFloat64()
-			}
-			buf := make([]float64, n+off+1)
-			z := buf[off : off+n]
-			const sentinel = 12345.5
-			buf[off+n] = sentinel
-			check := func(name string, want func(i int) float64) {
-				t.Helper()
-				for i := range z {
-					// StrongMul's zero: a scalar 0 clears, either sign is 0
-					if w := want(i); !sameBits(z[i], w) && !(strings.HasPrefix(name, "strong") && w == 0 && z[i] == 0) {
-						t.Fatalf("%s n=%d off=%d: element %d = %v, want %v (x %v, y %v, c %v)", name, n, off, i, z[i], w, x[i], y[i], c)
-					}
-				}
-				if buf[off+n] != sentinel {
-					t.Fatalf("%s n=%d: wrote past the end", name, n)
-				}
-			}
-			for op := OpAdd; op <= OpStrongMul; op++ {
-				name := [...]string{"add", "sub", "mul", "div", "strong_mul"}[op]
-				ArithSame(op, x, y, z)
-				check(name, func(i int) float64 { return refOp(op, x[i], y[i]) })
-				ArithScalarY(op, x, c, z)
-				check(name+" scalar y", func(i int) float64 { return refOp(op, x[i], c) })
-				ArithScalarX(op, c, y, z)
-				check(name+" scalar x", func(i int) float64 { return refOp(op, c, y[i]) })
-				if !Arith(op, z, x, y) {
-					t.Fatalf("Arith %s refused equal lengths", name)
-				}
-				check("Arith "+name, func(i int) float64 { return refOp(op, x[i], y[i]) })
-			}
-			Square(z, x)
-			check("square", func(i int) float64 { return x[i] * x[i] })
-			Neg(z, x)
-			check("neg", func(i int) float64 { return -x[i] })
+			checkKernels[float64](t, r, n, off)
+			checkKernels[float32](t, r, n, off)
 		}
 	}
 }
 
-// TestKernelsExact32 is TestKernelsExact for float32: each result is the
-// float32 operation (Go rounds every float32 operation to float32).
-func TestKernelsExact32(t *testing.T) {
-	r := rand.New(rand.NewPCG(11, 12))
-	same := func(a, b float32) bool {
-		return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
+func checkKernels[T Float](t *testing.T, r *rand.Rand, n, off int) {
+	t.Helper()
+	conv := func(v []float64) []T {
+		out := make([]T, len(v))
+		for i, e := range v {
+			out[i] = T(e)
+		}
+		return out
 	}
-	for _, n := range []int{0, 1, 15, 16, 17, 31, 32, 33, 100, 1003} {
-		for off := range 3 {
-			x64, y64 := mixed(r, n+off)[off:], mixed(r, n+off)[off:]
-			x, y := make([]float32, n), make([]float32, n)
-			for i := range x {
-				x[i], y[i] = float32(x64[i]), float32(y64[i])
+	x, y := conv(mixed(r, n+off))[off:], conv(mixed(r, n+off))[off:]
+	c := T(specials[r.IntN(len(specials))])
+	if r.IntN(2) == 0 {
+		c = T(r.NormFloat64())
+	}
+	buf := make([]T, n+off+1)
+	z := buf[off : off+n]
+	const sentinel = 12345.5
+	buf[off+n] = sentinel
+	check := func(name string, want func(i int) T) {
+		t.Helper()
+		for i := range z {
+			// StrongMul's zero: a scalar 0 clears, either sign is 0
+			if w := want(i); !sameBits(float64(z[i]), float64(w)) && !(strings.HasPrefix(name, "strong") && w == 0 && z[i] == 0) {
+				t.Fatalf("%T %s n=%d off=%d: element %d = %v, want %v (x %v, y %v, c %v)", c, name, n, off, i, z[i], w, x[i], y[i], c)
 			}
-			c := float32(specials[r.IntN(len(specials))])
-			buf := make([]float32, n+off+1)
-			z := buf[off : off+n]
-			buf[off+n] = 7.25
-			check := func(name string, want func(i int) float32) {
-				t.Helper()
-				for i := range z {
-					w := want(i)
-					if !same(z[i], w) && !(strings.HasPrefix(name, "strong") && w == 0 && z[i] == 0) {
-						t.Fatalf("float32 %s n=%d off=%d: element %d = %v, want %v (x %v, y %v, c %v)", name, n, off, i, z[i], w, x[i], y[i], c)
-					}
-				}
-				if buf[off+n] != 7.25 {
-					t.Fatalf("float32 %s n=%d: wrote past the end", name, n)
-				}
-			}
-			ref := func(op ArithOp, u, v float32) float32 {
-				switch op {
-				case OpAdd:
-					return u + v
-				case OpSub:
-					return u - v
-				case OpMul:
-					return u * v
-				case OpDiv:
-					return u / v
-				}
-				if u == 0 && (v-v != 0) { // ±Inf or NaN
-					return 0
-				}
-				return u * v
-			}
-			for op := OpAdd; op <= OpStrongMul; op++ {
-				name := [...]string{"add", "sub", "mul", "div", "strong_mul"}[op]
-				ArithSame(op, x, y, z)
-				check(name, func(i int) float32 { return ref(op, x[i], y[i]) })
-				ArithScalarY(op, x, c, z)
-				check(name+" scalar y", func(i int) float32 { return ref(op, x[i], c) })
-				ArithScalarX(op, c, y, z)
-				check(name+" scalar x", func(i int) float32 { return ref(op, c, y[i]) })
-			}
-			Square(z, x)
-			check("square", func(i int) float32 { return x[i] * x[i] })
-			Neg(z, x)
-			check("neg", func(i int) float32 { return -x[i] })
+		}
+		if buf[off+n] != sentinel {
+			t.Fatalf("%T %s n=%d: wrote past the end", c, name, n)
 		}
 	}
+	for op := OpAdd; op <= OpStrongMul; op++ {
+		name := [...]string{"add", "sub", "mul", "div", "strong_mul"}[op]
+		ArithSame(op, x, y, z)
+		check(name, func(i int) T { return refOp(op, x[i], y[i]) })
+		ArithScalarY(op, x, c, z)
+		check(name+" scalar y", func(i int) T { return refOp(op, x[i], c) })
+		ArithScalarX(op, c, y, z)
+		check(name+" scalar x", func(i int) T { return refOp(op, c, y[i]) })
+		if !Arith(op, z, x, y) {
+			t.Fatalf("Arith %s refused equal lengths", name)
+		}
+		check("Arith "+name, func(i int) T { return refOp(op, x[i], y[i]) })
+	}
+	Square(z, x)
+	check("square", func(i int) T { return x[i] * x[i] })
+	Neg(z, x)
+	check("neg", func(i int) T { return -x[i] })
 }
 
 // TestKernelsInPlace checks the loops with the destination one of the
