@@ -133,8 +133,10 @@
 // HVP, JacFwd, Hessian) hands back the primals and tangents of its tracers
 // when it returns, keeping the same things (and the tangents custom rules
 // see), and so, in forward over reverse, everything the inner Grad
-// computed. Differentiation nested inside an outer Grad, or under Compile or
-// Vmap, recycles nothing: an outer trace may hold the values.
+// computed; the inner Grad's sweep also recycles each dead adjoint and
+// local derivative (the JVP's primal and tangent) as it dies. Other
+// nested differentiation (inside an outer Grad, or under Compile or Vmap)
+// recycles nothing: an outer trace may hold the values.
 //
 // # Graph capture
 //

@@ -125,23 +125,25 @@ const (
 
 // trace is one active transformation.
 type trace struct {
-	level   uint64
-	kind    traceKind
-	batch   int          // jvp: leading batch dimensions of the tangents
-	tape    [][]node     // the recorded nodes, in chunks that never move
-	n       int32        // how many nodes are recorded
-	exts    [][]operands // the operands of nodes that are not scalar nodes, in chunks
-	ne      int32        // how many operands are in use
-	cts     []Value      // reverse: the adjoints of a sweep, reused if reuse is set
-	reuse   bool
-	tensors bool     // reverse: the tape holds a tensor (not only inline scalars); jvp: a dual does
-	duals   [][]dual // jvp: primals and tangents, in chunks
-	prog    *Program // stage: the program being recorded
-	nd      int32    // how many duals there are
-	done    bool
-	exposed []*tensor.Tensor // reverse, jvp: concrete values handed out by Tensor or StopGradient while recording (jvp: also constants and values user code saw), never recycled
-	expMu   sync.Mutex       // guards exposed: Tensor may be called from several goroutines
-	freed   bool             // reverse, jvp: the forward values or duals were recycled (see recycleForward, recycleDuals)
+	level    uint64
+	kind     traceKind
+	batch    int          // jvp: leading batch dimensions of the tangents
+	tape     [][]node     // the recorded nodes, in chunks that never move
+	n        int32        // how many nodes are recorded
+	exts     [][]operands // the operands of nodes that are not scalar nodes, in chunks
+	ne       int32        // how many operands are in use
+	cts      []Value      // reverse: the adjoints of a sweep, reused if reuse is set
+	reuse    bool
+	tensors  bool     // reverse: the tape holds a tensor (not only inline scalars); jvp: a dual does
+	duals    [][]dual // jvp: primals and tangents, in chunks
+	prog     *Program // stage: the program being recorded
+	nd       int32    // how many duals there are
+	done     bool
+	exposed  []*tensor.Tensor // reverse, jvp: concrete values handed out by Tensor or StopGradient while recording (jvp: also constants and values user code saw), never recycled
+	expMu    sync.Mutex       // guards exposed: Tensor may be called from several goroutines
+	freed    bool             // reverse, jvp: the forward values or duals were recycled (see recycleForward, recycleDuals)
+	slots    map[any]int32    // jvp: storage → the dual slots (primals, tangents) holding it, for releaseDual
+	released map[int32]bool   // jvp: the duals releaseDual was called on
 
 	vsize     int       // batch: how many values a tracer stands for (stacked, as its dual's primal)
 	fallbacks *[]string // batch: where to note prims run per element, if set
@@ -277,6 +279,7 @@ func (t *trace) newTracer(primal, tangent Value, n int32) Value {
 	if t.kind == jvpTrace {
 		n = t.pushDual(dual{primal, tangent})
 		t.tensors = t.tensors || primal.t != scalarT || (tangent.t != nil && tangent.t != scalarT)
+		t.countDual(primal, tangent)
 	}
 	id := int64(uint32(n))
 	if primal.t == scalarT && primal.tc == nil {
@@ -678,6 +681,7 @@ func (t *trace) input(x, tangent Value) Value {
 		}
 		return t.newTracer(x, Value{}, idx)
 	}
+	t.keep(x, tangent) // the caller's: never recycled
 	return t.newTracer(x, tangent, -1)
 }
 

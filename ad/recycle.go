@@ -9,24 +9,26 @@ import "github.com/chainrule/chainrule/tensor"
 // kernels of the sweep — and the next forward pass — reuse them at once,
 // as PyTorch's caching allocator does, instead of taking fresh,
 // page-faulting memory from the runtime or waiting for the garbage
-// collector to find them dead (which also returns them to the cache). The sweep counts, per storage, the adjoints holding it; storage is
+// collector to find them dead (which also returns them to the cache).
+// The sweep counts, per storage, the adjoints holding it; storage is
 // recycled when the count drops to zero, unless the sweep did not create
 // it: forward values, the seed, anything a custom rule or checkpoint (user
 // code) saw or returned, and the gradients handed back to the caller are
-// never recycled. Only a first-order sweep takes part: once a tracer of
-// another trace appears (nested differentiation), a constant combined
-// with it may be captured by that trace's tape, and the sweep stops
-// recycling.
+// never recycled. A first-order sweep takes part, and so does a sweep
+// nested in one JVP (forward over reverse, see below); once a tracer of
+// any other trace appears, a constant combined with it may be captured by
+// that trace's tape, and the sweep stops recycling.
 
 // recycling turns adjoint recycling on; tests turn it off to compare.
 var recycling = true
 
 // recycler is the bookkeeping of one sweep.
 type recycler struct {
-	keep map[any]bool  // storage the sweep must not recycle
-	refs map[any]int32 // storage → adjoints holding it
-	leaf map[int32]bool
-	off  bool // a tracer appeared: recycle nothing more
+	keep  map[any]bool  // storage (or duals) the sweep must not recycle
+	refs  map[any]int32 // storage (or dual) → adjoints holding it
+	leaf  map[int32]bool
+	outer *trace // the JVP trace whose tracers the sweep handles, if any
+	off   bool   // a tracer of another trace appeared: recycle nothing more
 }
 
 // storage returns the key of v's storage if v may take part: a constant
@@ -48,8 +50,75 @@ func concreteStorage(v Value) any {
 	return v.t.Storage()
 }
 
+// Nested sweeps: under forward-over-reverse (HVP = JVP of Grad) the
+// forward values, adjoints and local derivatives of the inner sweep are
+// tracers of one outer JVP trace, each a primal-tangent pair of
+// constants. The sweep counts such a tracer by its dual (dualKey); when no
+// adjoint holds it any more and it is a temporary of the sweep, the JVP
+// trace recycles the dual's storage (releaseDual) if no other dual slot,
+// kept value or input shares it. A tracer of any other trace (a further
+// level of nesting, Vmap, Compile) turns recycling off for the rest of the
+// sweep.
+
+// dualKey identifies a dual of a JVP trace.
+type dualKey struct {
+	t   *trace
+	idx int32
+}
+
+// key returns the key under which the sweep counts v: its storage for a
+// constant holding a tensor, its dual for a tensor tracer of the outer JVP
+// trace, nil otherwise (turning recycling off for another tracer).
+func (r *recycler) key(v Value) any {
+	if v.tc == nil {
+		return concreteStorage(v)
+	}
+	if v.tc.kind != jvpTrace || (r.outer != nil && r.outer != v.tc) {
+		r.off = true
+		return nil
+	}
+	if v.flat() {
+		return nil // an inline number: no storage
+	}
+	d := v.tc.duals[v.idx()/chunk][v.idx()%chunk]
+	if d.primal.tc != nil || d.tangent.tc != nil {
+		r.off = true // nested deeper
+		return nil
+	}
+	r.outer = v.tc
+	return dualKey{v.tc, v.idx()}
+}
+
+// storages returns the storage keys v holds: a constant's, or a dual's
+// primal and tangent (nil where there is none).
+func storages(v Value) [2]any {
+	if v.tc == nil {
+		return [2]any{concreteStorage(v)}
+	}
+	if v.flat() || v.tc.kind != jvpTrace {
+		return [2]any{}
+	}
+	d := v.tc.duals[v.idx()/chunk][v.idx()%chunk]
+	return [2]any{concreteStorage(d.primal), concreteStorage(d.tangent)}
+}
+
+// shares reports whether v and w hold some storage in common.
+func shares(v, w Value) bool {
+	sv, sw := storages(v), storages(w)
+	for _, a := range sv {
+		for _, b := range sw {
+			if a != nil && a == b {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // newRecycler returns the bookkeeping for a sweep from node out with the
-// given seed, keeping the forward values of nodes 0…out and the seed.
+// given seed, keeping the forward values of nodes 0…out and the seed. It
+// returns nil if the sweep cannot recycle (nested under a trace other than
+// one JVP trace).
 func newRecycler(t *trace, out int32, seed Value, leaves []int32) *recycler {
 	r := &recycler{keep: map[any]bool{}, refs: map[any]int32{}, leaf: map[int32]bool{}}
 	for i := int32(0); i <= out; i++ {
@@ -58,12 +127,12 @@ func newRecycler(t *trace, out int32, seed Value, leaves []int32) *recycler {
 			continue
 		}
 		for _, a := range n.ext.args {
-			if a.tc != nil {
-				return nil // nested under another trace
-			}
 			r.pin(a)
 		}
 		r.pin(n.ext.out)
+		if r.off {
+			return nil // nested under another trace
+		}
 	}
 	r.pin(seed)
 	r.hold(seed)
@@ -73,25 +142,34 @@ func newRecycler(t *trace, out int32, seed Value, leaves []int32) *recycler {
 	return r
 }
 
-// pin marks v's storage as never to be recycled; for a tracer, that of
-// its primal, which constants may share.
+// pin marks v's storage as never to be recycled; for a tracer, also its
+// dual and its primal's storage, which constants may share.
 func (r *recycler) pin(v Value) {
+	if v.tc != nil {
+		if k := r.key(v); k != nil {
+			r.keep[k] = true
+		}
+	}
+	for _, k := range storages(v) {
+		if k != nil {
+			r.keep[k] = true
+		}
+	}
 	if k := concreteStorage(v); k != nil {
 		r.keep[k] = true
 	}
 }
 
-// hold counts one more adjoint holding v's storage.
+// hold counts one more adjoint holding v.
 func (r *recycler) hold(v Value) {
-	if k := storage(v); k != nil {
+	if k := r.key(v); k != nil {
 		r.refs[k]++
 	}
 }
 
-// drop counts one adjoint fewer holding v's storage, recycling it when
-// none is left.
+// drop counts one adjoint fewer holding v, recycling it when none is left.
 func (r *recycler) drop(v Value) {
-	k := storage(v)
+	k := r.key(v)
 	if k == nil {
 		return
 	}
@@ -101,43 +179,106 @@ func (r *recycler) drop(v Value) {
 	}
 }
 
-// free recycles v (whose storage is k) unless the sweep must keep it.
+// free recycles v (whose key is k) unless the sweep must keep it.
 func (r *recycler) free(k any, v Value) {
-	if !r.off && !r.keep[k] {
-		tensor.Recycle(v.t)
+	if r.off || r.keep[k] {
+		return
 	}
+	if d, ok := k.(dualKey); ok {
+		d.t.releaseDual(d.idx, r.keep)
+		return
+	}
+	if r.outer != nil && r.outer.slots[k] > 0 {
+		return // a dual of the outer trace holds it too
+	}
+	tensor.Recycle(v.t)
 }
 
 // release recycles v, a temporary of the sweep that went into result,
-// unless an adjoint holds its storage or the sweep must keep it. A nil r
-// does nothing.
+// unless an adjoint holds it, it shares storage with result, or the sweep
+// must keep it. A nil r does nothing.
 func (r *recycler) release(v, result Value) {
 	if r == nil {
 		return
 	}
-	if v.tc != nil || result.tc != nil {
-		r.off = true // an outer trace may have captured v
+	k, kr := r.key(v), r.key(result)
+	if r.off || k == nil || k == kr || r.refs[k] != 0 || shares(v, result) {
 		return
 	}
-	if k := storage(v); k != nil && k != storage(result) && r.refs[k] == 0 {
-		r.free(k, v)
-	}
+	r.free(k, v)
 }
 
 // replace records that an adjoint went from old to sum = old + g: sum is
 // held, old dropped, and g, if it is a temporary no adjoint holds,
 // recycled.
 func (r *recycler) replace(old, g, sum Value) {
-	if old.tc != nil || g.tc != nil || sum.tc != nil {
-		r.off = true
-	}
 	r.hold(sum)
 	if !old.IsZero() {
 		r.drop(old)
 	}
-	if k := storage(g); k != nil && k != storage(sum) && r.refs[k] == 0 {
+	if k := r.key(g); !r.off && k != nil && k != r.key(sum) && r.refs[k] == 0 && !shares(g, sum) {
 		r.free(k, g)
 	}
+}
+
+// countDual counts the dual slots holding the storage of a new dual's
+// primal and tangent, for releaseDual.
+func (t *trace) countDual(primal, tangent Value) {
+	for _, v := range [2]Value{primal, tangent} {
+		if k := storage(v); k != nil {
+			if t.slots == nil {
+				t.slots = map[any]int32{}
+			}
+			t.slots[k]++
+		}
+	}
+}
+
+// releaseDual recycles the storage of dual i of JVP trace t, which the
+// caller (a nested sweep) knows to be dead: each of its primal and tangent
+// that no other dual slot holds, that no kept value (exposed to user
+// code, an input, a constant from outside) shares and that the sweep does
+// not keep. A slot that others share is only uncounted, so that the last
+// holder to die recycles it.
+func (t *trace) releaseDual(i int32, keep map[any]bool) {
+	if t.released == nil {
+		t.released = map[int32]bool{}
+	}
+	if t.released[i] {
+		return
+	}
+	t.released[i] = true
+	d := &t.duals[i/chunk][i%chunk]
+	var exposed map[any]bool
+	for _, v := range [2]*Value{&d.primal, &d.tangent} {
+		k := storage(*v)
+		if k == nil {
+			continue
+		}
+		if t.slots[k]--; t.slots[k] > 0 || keep[k] {
+			continue
+		}
+		delete(t.slots, k)
+		if exposed == nil {
+			exposed = t.exposedSet()
+		}
+		if !exposed[k] {
+			tensor.Recycle(v.t) // empties the tensor: recycleDuals skips it
+		}
+	}
+}
+
+// exposedSet returns the storage keys of the tensors t exposed.
+func (t *trace) exposedSet() map[any]bool {
+	t.expMu.Lock()
+	defer t.expMu.Unlock()
+	m := make(map[any]bool, len(t.exposed))
+	for _, e := range t.exposed {
+		if k := e.Storage(); k != nil {
+			m[k] = true
+		}
+	}
+	return m
 }
 
 // kept returns the set of storage keys a finished transformation must not

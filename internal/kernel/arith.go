@@ -1,10 +1,6 @@
 package kernel
 
-import (
-	"unsafe"
-
-	"gonum.org/v1/gonum/floats"
-)
+import "unsafe"
 
 // Arithmetic kernels with tight loops: the same-shape and scalar-operand
 // cases, which dominate AD workloads, run without a function call per
@@ -55,9 +51,8 @@ func Arith[T Float](op ArithOp, z, x, y []T) bool {
 	return true
 }
 
-// as64 returns s as a []float64 if T is float64, else nil: float64 sums,
-// differences and scalings run through gonum's floats, whose kernels are
-// SIMD assembly on amd64 (and exact: the same IEEE operation per element).
+// as64 returns s as a []float64 if T is float64, else nil (for the SSE2
+// loops, which take typed pointers).
 func as64[T Float](s []T) []float64 {
 	var z T
 	if unsafe.Sizeof(z) != 8 || len(s) == 0 {
@@ -66,17 +61,20 @@ func as64[T Float](s []T) []float64 {
 	return unsafe.Slice((*float64)(unsafe.Pointer(&s[0])), len(s))
 }
 
+// as32 returns s as a []float32 if T is float32, else nil.
+func as32[T Float](s []T) []float32 {
+	var z T
+	if unsafe.Sizeof(z) != 4 || len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&s[0])), len(s))
+}
+
 // ArithSame writes x op y into z, all of z's length.
 func ArithSame[T Float](op ArithOp, x, y, z []T) {
 	x, y = x[:len(z)], y[:len(z)]
-	if z64 := as64(z); z64 != nil && (op == OpAdd || op == OpSub) {
-		if op == OpAdd {
-			floats.AddTo(z64, as64(x), as64(y))
-		} else {
-			floats.SubTo(z64, as64(x), as64(y))
-		}
-		return
-	}
+	k := simdSame(op, z, x, y) // the SSE2 loop, then the rest below
+	x, y, z = x[k:], y[k:], z[k:]
 	switch op {
 	case OpAdd:
 		for i := range z {
@@ -108,6 +106,8 @@ func ArithSame[T Float](op ArithOp, x, y, z []T) {
 // ArithScalarY writes x op c into z.
 func ArithScalarY[T Float](op ArithOp, x []T, c T, z []T) {
 	x = x[:len(z)]
+	k := simdScalarY(op, z, x, c)
+	x, z = x[k:], z[k:]
 	switch op {
 	case OpAdd:
 		for i := range z {
@@ -130,10 +130,9 @@ func ArithScalarY[T Float](op ArithOp, x []T, c T, z []T) {
 
 // scale writes x·c into z.
 func scale[T Float](x []T, c T, z []T) {
-	if z64 := as64(z); z64 != nil {
-		floats.ScaleTo(z64, float64(c), as64(x[:len(z)]))
-		return
-	}
+	x = x[:len(z)]
+	k := simdScalarY(OpMul, z, x, c)
+	x, z = x[k:], z[k:]
 	for i := range z {
 		z[i] = x[i] * c
 	}
@@ -165,6 +164,8 @@ func strongMulOfScalar[T Float](c T, y []T, z []T) {
 // ArithScalarX writes c op y into z.
 func ArithScalarX[T Float](op ArithOp, c T, y []T, z []T) {
 	y = y[:len(z)]
+	k := simdScalarX(op, z, c, y)
+	y, z = y[k:], z[k:]
 	switch op {
 	case OpAdd:
 		for i := range z {
