@@ -55,6 +55,13 @@ func benchShape(b *testing.B, m, n, k int, f32 bool) {
 			name = "asm"
 		}
 		run(name, asm, ours)
+		if asm && hasAVX512 {
+			run("avx2", true, func() {
+				defer func(f64 config[float64], f32 config[float32]) { asmF64, asmF32 = f64, f32 }(asmF64, asmF32)
+				asmF64, asmF32 = avx2F64, avx2F32
+				ours()
+			})
+		}
 	}
 	run("gonum", false, func() {
 		if f32 {

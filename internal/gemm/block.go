@@ -327,13 +327,21 @@ func packB[T float](dst []T, p *problem[T], p0, kb, j0, nb, nr int) {
 		j := j0 + jr
 		d := unsafe.Pointer(&panel[0])
 		switch {
-		case !p.transB && w*sz == 64:
+		case !p.transB && w == nr && w*sz == 64:
 			// a full panel row is one 64-byte line
 			src := unsafe.Pointer(&b[p0*ldb+j])
 			for q := 0; q < kb; q++ {
 				x := (*[2][32]byte)(unsafe.Add(src, q*ldb*sz))
 				y := (*[2][32]byte)(unsafe.Add(d, q*64))
 				y[0], y[1] = x[0], x[1] // two moves: one [64]byte calls memmove
+			}
+		case !p.transB && w == nr && w*sz == 128:
+			// a full panel row is two 64-byte lines
+			src := unsafe.Pointer(&b[p0*ldb+j])
+			for q := 0; q < kb; q++ {
+				x := (*[4][32]byte)(unsafe.Add(src, q*ldb*sz))
+				y := (*[4][32]byte)(unsafe.Add(d, q*128))
+				y[0], y[1], y[2], y[3] = x[0], x[1], x[2], x[3]
 			}
 		case !p.transB:
 			for q := 0; q < kb; q++ {

@@ -4,11 +4,14 @@ package gemm
 
 // Without assembly kernels the "asm" configurations are the portable ones;
 // they are never selected because hasAsm is false.
-const hasAsm = false
+const (
+	hasAsm    = false
+	hasAVX512 = false
+)
 
 var (
-	asmF64 = goF64
-	asmF32 = goF32
+	asmF64, avx2F64, avx512F64 = goF64, goF64, goF64
+	asmF32, avx2F32, avx512F32 = goF32, goF32, goF32
 )
 
 // Stubs for the assembly helpers, never called since hasAsm is false.

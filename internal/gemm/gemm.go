@@ -45,16 +45,14 @@ func HasAsm() bool { return hasAsm }
 func HasCBLAS() bool { return haveCBLAS }
 
 // Kernel names the micro-kernel that F64 and F32 use at present:
-// "cblas" for the system BLAS (see [UseCBLAS]), "avx2-fma" for the assembly
-// kernels or "go" for the portable ones.
+// "cblas" for the system BLAS (see [UseCBLAS]), "avx512" or "avx2-fma" for
+// the assembly kernels (AVX-512 where the processor has it) or "go" for the
+// portable ones.
 func Kernel() string {
 	if UseCBLAS && haveCBLAS {
 		return "cblas"
 	}
-	if UseAsm && hasAsm {
-		return "avx2-fma"
-	}
-	return "go"
+	return kernels(&goF64, &asmF64).name
 }
 
 // F64 computes C = alpha·op(A)·op(B) + beta·C for row-major float64
@@ -123,8 +121,9 @@ type kernFunc[T float] func(k int, a *T, rs, cs int, b, c *T, ldc int, alpha T)
 
 // config is the blocking of one kernel.
 type config[T float] struct {
-	mr, nr     int // micro-tile
-	mc, kc, nc int // cache blocks; mc a multiple of mr, nc of nr
+	name       string // what Kernel reports
+	mr, nr     int    // micro-tile
+	mc, kc, nc int    // cache blocks; mc a multiple of mr, nc of nr
 	kern       kernFunc[T]
 	// kernSet, if set, is kern storing alpha·A·B into the tile without
 	// reading it: the first k block of a product with beta = 0 uses it, so

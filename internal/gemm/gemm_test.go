@@ -193,6 +193,7 @@ type mode struct {
 	tiny     bool
 	packA    bool // packAlways
 	procs    int  // GOMAXPROCS, 0 to keep
+	avx2     bool // the AVX2 kernels even where AVX-512 is available
 }
 
 func modes() []mode {
@@ -213,6 +214,15 @@ func modes() []mode {
 			mode{name: k + "/packA", asm: asm, small: 0, parallel: 0, packA: true, tiny: asm},
 		)
 	}
+	if hasAVX512 {
+		// the AVX2 kernels, which processors without AVX-512 use
+		ms = append(ms,
+			mode{name: "avx2/default", asm: true, small: smallThreshold, parallel: ParallelThreshold, avx2: true},
+			mode{name: "avx2/blocked", asm: true, small: 0, parallel: math.MaxInt, avx2: true},
+			mode{name: "avx2/tinyblocks", asm: true, small: 0, parallel: 0, tiny: true, avx2: true},
+			mode{name: "avx2/packA", asm: true, small: 0, parallel: 0, packA: true, tiny: true, avx2: true},
+		)
+	}
 	return ms
 }
 
@@ -225,6 +235,9 @@ func (md mode) with(f func()) {
 		asmF64, asmF32, goF64, goF32 = old64, old32, oldg64, oldg32
 	}()
 	UseAsm, smallThreshold, ParallelThreshold, packAlways = md.asm, md.small, md.parallel, md.packA
+	if md.avx2 {
+		asmF64, asmF32 = avx2F64, avx2F32
+	}
 	if md.small == 0 {
 		rankOneMaxK = 0 // rank-one updates through the blocked kernels too
 	}
@@ -259,7 +272,14 @@ func TestKernelSelection(t *testing.T) {
 		t.Errorf("Kernel() = %q with UseAsm=false", Kernel())
 	}
 	UseAsm = true
-	if want := map[bool]string{true: "avx2-fma", false: "go"}[HasAsm()]; Kernel() != want {
+	want := "go"
+	switch {
+	case hasAVX512:
+		want = "avx512"
+	case HasAsm():
+		want = "avx2-fma"
+	}
+	if Kernel() != want {
 		t.Errorf("Kernel() = %q, want %q", Kernel(), want)
 	}
 }
