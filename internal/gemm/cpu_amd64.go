@@ -163,3 +163,9 @@ func scal1F64(n int, c, b *float64, x float64)
 //
 //go:noescape
 func scal1F32(n int, c, b *float32, x float32)
+
+// transpose8F32 sets dst[q·ldd+r] = src[r·lds+q] for r < 8 and q < kb, a
+// multiple of 8: eight rows of src transposed into kb rows of dst.
+//
+//go:noescape
+func transpose8F32(kb int, src *float32, lds int, dst *float32, ldd int)
