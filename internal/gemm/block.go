@@ -338,6 +338,10 @@ func packB[T float](dst []T, p *problem[T], p0, kb, j0, nb, nr int) {
 		case !p.transB && w == nr && w*sz == 128:
 			// a full panel row is two 64-byte lines
 			src := unsafe.Pointer(&b[p0*ldb+j])
+			if hasAsm && UseAsm {
+				copyRows128(kb, src, uintptr(ldb*sz), d)
+				continue
+			}
 			for q := 0; q < kb; q++ {
 				x := (*[4][32]byte)(unsafe.Add(src, q*ldb*sz))
 				y := (*[4][32]byte)(unsafe.Add(d, q*128))

@@ -2,6 +2,8 @@
 
 package gemm
 
+import "unsafe"
+
 // hasAsm reports whether the CPU and OS support the AVX2/FMA kernels, and
 // hasAVX512 whether they also support the AVX-512 ones.
 var (
@@ -169,3 +171,9 @@ func scal1F32(n int, c, b *float32, x float32)
 //
 //go:noescape
 func transpose8F32(kb int, src *float32, lds int, dst *float32, ldd int)
+
+// copyRows128 copies 128 bytes from src + r·lds to dst + r·128 for
+// r < rows, prefetching the source rows ahead.
+//
+//go:noescape
+func copyRows128(rows int, src unsafe.Pointer, lds uintptr, dst unsafe.Pointer)

@@ -2,6 +2,8 @@
 
 package gemm
 
+import "unsafe"
+
 // Without assembly kernels the "asm" configurations are the portable ones;
 // they are never selected because hasAsm is false.
 const (
@@ -25,3 +27,7 @@ func axpy1F32(n int, c, b *float32, x float32)                           { panic
 func scal1F64(n int, c, b *float64, x float64)                           { panic("gemm: no assembly") }
 func scal1F32(n int, c, b *float32, x float32)                           { panic("gemm: no assembly") }
 func transpose8F32(kb int, src *float32, lds int, dst *float32, ldd int) { panic("gemm: no assembly") }
+
+func copyRows128(rows int, src unsafe.Pointer, lds uintptr, dst unsafe.Pointer) {
+	panic("gemm: no assembly")
+}

@@ -662,3 +662,39 @@ tr8loop:
 tr8done:
 	VZEROUPPER
 	RET
+
+// func copyRows128(rows int, src unsafe.Pointer, lds uintptr, dst unsafe.Pointer)
+//
+// Copies 128 bytes from src + r·lds to dst + r·128 for r < rows,
+// prefetching the source eight rows ahead (the rows of a B panel are
+// strided, often by whole pages, which the hardware prefetchers do not
+// follow).
+TEXT ·copyRows128(SB), NOSPLIT, $0-32
+	MOVQ  rows+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  lds+16(FP), R8
+	MOVQ  dst+24(FP), DI
+	LEAQ  (SI)(R8*8), R9
+	TESTQ CX, CX
+	JZ    cr128done
+
+cr128loop:
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	VMOVUPS    (SI), Y0
+	VMOVUPS    32(SI), Y1
+	VMOVUPS    64(SI), Y2
+	VMOVUPS    96(SI), Y3
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	VMOVUPS    Y2, 64(DI)
+	VMOVUPS    Y3, 96(DI)
+	ADDQ       R8, SI
+	ADDQ       R8, R9
+	ADDQ       $128, DI
+	DECQ       CX
+	JNZ        cr128loop
+
+cr128done:
+	VZEROUPPER
+	RET
