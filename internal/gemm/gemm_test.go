@@ -220,11 +220,13 @@ func modes() []mode {
 			mode{name: k + "/parallel3", asm: asm, small: 0, parallel: 0, procs: 3},
 			mode{name: k + "/tinyblocks", asm: asm, small: 0, parallel: 0, tiny: true},
 			mode{name: k + "/packA", asm: asm, small: 0, parallel: 0, packA: true, tiny: asm},
-			mode{name: k + "/serial", asm: asm, small: 0, parallel: 0, tiny: true, serial: true},
+			mode{name: k + "/serial", asm: asm, small: 0, parallel: 0, serial: true},
 		)
 	}
-	if hasAVX512 {
-		// the AVX2 kernels, which processors without AVX-512 use
+	if hasAVX512 && !raceEnabled {
+		// the AVX2 kernels, which processors without AVX-512 use (the
+		// race detector does not see into assembly: the modes above
+		// cover the Go code that these share)
 		ms = append(ms,
 			mode{name: "avx2/default", asm: true, small: smallThreshold, parallel: ParallelThreshold, avx2: true},
 			mode{name: "avx2/blocked", asm: true, small: 0, parallel: math.MaxInt, avx2: true},
