@@ -117,3 +117,20 @@ func peakRSS() float64 {
 	}
 	return 0
 }
+
+// BenchmarkMatMulHeads times W9's attention products: 32 (batch × heads)
+// products of 128×64 by 64×128 (the scores) and 128×128 by 128×64.
+func BenchmarkMatMulHeads(b *testing.B) {
+	q, k := Float32.RandN(seeded(1), 32, 128, 64), Float32.RandN(seeded(2), 32, 64, 128)
+	p, v := Float32.RandN(seeded(3), 32, 128, 128), Float32.RandN(seeded(4), 32, 128, 64)
+	b.Run("scores", func(b *testing.B) {
+		for b.Loop() {
+			MatMul(q, k)
+		}
+	})
+	b.Run("values", func(b *testing.B) {
+		for b.Loop() {
+			MatMul(p, v)
+		}
+	})
+}

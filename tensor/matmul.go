@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	gemmpkg "github.com/chainrule/chainrule/internal/gemm"
+	"github.com/chainrule/chainrule/internal/workers"
 )
 
 // MatMul returns the matrix product with NumPy's matmul semantics: rank-2
@@ -100,22 +101,40 @@ func matmul(a, b *Tensor, as, bs []int, ta, tb bool) *Tensor {
 			}
 		})
 	}
-	for i := 0; i < nb; i++ {
+	one := func(i int, serial bool) {
 		ao, bo, oo := abat[i]*m*k, bbat[i]*k*n, i*m*n
 		if a.dtype == Float32 {
-			gemm(m, n, k, ta, tb, a.f32[ao:ao+m*k], b.f32[bo:bo+k*n], out.f32[oo:oo+m*n])
+			gemm(m, n, k, ta, tb, a.f32[ao:ao+m*k], b.f32[bo:bo+k*n], out.f32[oo:oo+m*n], serial)
 		} else {
-			gemm(m, n, k, ta, tb, a.f64[ao:ao+m*k], b.f64[bo:bo+k*n], out.f64[oo:oo+m*n])
+			gemm(m, n, k, ta, tb, a.f64[ao:ao+m*k], b.f64[bo:bo+k*n], out.f64[oo:oo+m*n], serial)
 		}
+	}
+	if work := int64(m) * int64(n) * int64(k); nb > 1 && work < batchSplitMax && int64(nb)*work >= int64(gemmpkg.ParallelThreshold) {
+		// many medium products (attention heads): whole products on each
+		// core, rather than each product cut up and synchronized
+		workers.For(nb, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				one(i, true)
+			}
+		})
+		return out
+	}
+	for i := range nb {
+		one(i, false)
 	}
 	return out
 }
 
+// batchSplitMax is the number of multiply-adds (m·n·k) of one product of a
+// batch below which matmul runs whole products of the batch in parallel,
+// each on one goroutine, instead of splitting each product over the cores.
+const batchSplitMax = 1 << 24
+
 // gemm computes c = op(a)·op(b) for one m×k by k×n product; a is stored
 // k×m when ta, and b n×k when tb. It runs chainrule's blocked GEMM
-// (internal/gemm: AVX2/FMA assembly where the CPU has it, portable Go
-// elsewhere, both cores for large products).
-func gemm[T Float](m, n, k int, ta, tb bool, a, b, c []T) {
+// (internal/gemm: AVX-512 or AVX2/FMA assembly where the CPU has it,
+// portable Go elsewhere, every core for large products unless serial).
+func gemm[T Float](m, n, k int, ta, tb bool, a, b, c []T, serial bool) {
 	lda, ldb := k, n
 	if ta {
 		lda = m
@@ -125,8 +144,16 @@ func gemm[T Float](m, n, k int, ta, tb bool, a, b, c []T) {
 	}
 	switch x := any(a).(type) {
 	case []float64:
-		gemmpkg.F64(ta, tb, m, n, k, 1, x, lda, any(b).([]float64), ldb, 0, any(c).([]float64), n)
+		f := gemmpkg.F64
+		if serial {
+			f = gemmpkg.F64Serial
+		}
+		f(ta, tb, m, n, k, 1, x, lda, any(b).([]float64), ldb, 0, any(c).([]float64), n)
 	case []float32:
-		gemmpkg.F32(ta, tb, m, n, k, 1, x, lda, any(b).([]float32), ldb, 0, any(c).([]float32), n)
+		f := gemmpkg.F32
+		if serial {
+			f = gemmpkg.F32Serial
+		}
+		f(ta, tb, m, n, k, 1, x, lda, any(b).([]float32), ldb, 0, any(c).([]float32), n)
 	}
 }

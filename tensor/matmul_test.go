@@ -69,6 +69,9 @@ var matmulCases = []struct{ a, b []int }{
 	{[]int{0}, []int{0}},
 	{[]int{2, 0, 3, 4}, []int{4, 5}},
 	{[]int{17, 33}, []int{33, 9}}, // large enough for gonum's blocked kernels
+	// batches large enough to run whole products in parallel
+	{[]int{8, 64, 64}, []int{8, 64, 64}},
+	{[]int{2, 3, 40, 50}, []int{1, 3, 50, 61}},
 }
 
 func TestMatMulAgainstTripleLoop(t *testing.T) {

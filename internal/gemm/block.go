@@ -327,13 +327,25 @@ func packB[T float](dst []T, p *problem[T], p0, kb, j0, nb, nr int) {
 		j := j0 + jr
 		d := unsafe.Pointer(&panel[0])
 		switch {
-		case !p.transB && w*sz == 64:
+		case !p.transB && w == nr && w*sz == 64:
 			// a full panel row is one 64-byte line
 			src := unsafe.Pointer(&b[p0*ldb+j])
 			for q := 0; q < kb; q++ {
 				x := (*[2][32]byte)(unsafe.Add(src, q*ldb*sz))
 				y := (*[2][32]byte)(unsafe.Add(d, q*64))
 				y[0], y[1] = x[0], x[1] // two moves: one [64]byte calls memmove
+			}
+		case !p.transB && w == nr && w*sz == 128:
+			// a full panel row is two 64-byte lines
+			src := unsafe.Pointer(&b[p0*ldb+j])
+			if hasAsm && UseAsm {
+				copyRows128(kb, src, uintptr(ldb*sz), d)
+				continue
+			}
+			for q := 0; q < kb; q++ {
+				x := (*[4][32]byte)(unsafe.Add(src, q*ldb*sz))
+				y := (*[4][32]byte)(unsafe.Add(d, q*128))
+				y[0], y[1], y[2], y[3] = x[0], x[1], x[2], x[3]
 			}
 		case !p.transB:
 			for q := 0; q < kb; q++ {
@@ -343,8 +355,22 @@ func packB[T float](dst []T, p *problem[T], p0, kb, j0, nb, nr int) {
 		default:
 			// B is stored n×k: op(B)[q][j] = b[j*ldb+q]. Four columns at
 			// a time: four contiguous source rows, four adjacent values
-			// of each panel row written together.
+			// of each panel row written together. With the assembly
+			// kernels, float32 goes eight columns and eight k steps at a
+			// time through an 8×8 register transpose.
 			t := 0
+			if bf, ok := any(b).([]float32); ok && hasAsm && UseAsm && kb >= 8 {
+				k8 := kb &^ 7
+				pf := any(panel).([]float32)
+				for ; t+8 <= w; t += 8 {
+					transpose8F32(k8, &bf[(j+t)*ldb+p0], ldb, &pf[t], nr)
+					for q := k8; q < kb; q++ {
+						for u := t; u < t+8; u++ {
+							pf[q*nr+u] = bf[(j+u)*ldb+p0+q]
+						}
+					}
+				}
+			}
 			for ; t+4 <= w; t += 4 {
 				s0 := unsafe.Pointer(&b[(j+t)*ldb+p0])
 				s1, s2, s3 := unsafe.Add(s0, ldb*sz), unsafe.Add(s0, 2*ldb*sz), unsafe.Add(s0, 3*ldb*sz)

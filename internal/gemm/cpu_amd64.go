@@ -2,16 +2,41 @@
 
 package gemm
 
-// hasAsm reports whether the CPU and OS support the AVX2/FMA kernels.
-var hasAsm = detectAVX2FMA()
+import "unsafe"
+
+// hasAsm reports whether the CPU and OS support the AVX2/FMA kernels, and
+// hasAVX512 whether they also support the AVX-512 ones.
+var (
+	hasAsm    = detectAVX2FMA()
+	hasAVX512 = hasAsm && detectAVX512()
+)
 
 // Blocking for the AVX2/FMA kernels, tuned on AMD Zen 3 (32 KiB L1d,
 // 512 KiB L2 per core): a kc×nr B panel (16 KiB) stays in L1 and the mc×kc
 // A block in L2.
 var (
-	asmF64 = config[float64]{mr: 6, nr: 8, mc: 96, kc: 256, nc: 4096, kern: kernAVX2F64, kernSet: kernAVX2F64Set}
-	asmF32 = config[float32]{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, kern: kernAVX2F32, kernSet: kernAVX2F32Set}
+	avx2F64 = config[float64]{name: "avx2-fma", mr: 6, nr: 8, mc: 96, kc: 256, nc: 4096, kern: kernAVX2F64, kernSet: kernAVX2F64Set}
+	avx2F32 = config[float32]{name: "avx2-fma", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096, kern: kernAVX2F32, kernSet: kernAVX2F32Set}
 )
+
+// Blocking for the AVX-512 kernels, tuned on Intel Sapphire Rapids (48 KiB
+// L1d, 2 MiB L2 per core): a kc×nr B panel (32 KiB) stays in L1 and the
+// mc×kc A block in L2.
+var (
+	avx512F64 = config[float64]{name: "avx512", mr: 6, nr: 16, mc: 96, kc: 256, nc: 4096, kern: kernAVX512F64, kernSet: kernAVX512F64Set}
+	avx512F32 = config[float32]{name: "avx512", mr: 6, nr: 32, mc: 144, kc: 256, nc: 4096, kern: kernAVX512F32, kernSet: kernAVX512F32Set}
+)
+
+// asmF64 and asmF32 are the assembly configurations in use: AVX-512 where
+// the processor has it, else AVX2.
+var asmF64, asmF32 = pick(hasAVX512, &avx512F64, &avx2F64), pick(hasAVX512, &avx512F32, &avx2F32)
+
+func pick[T any](cond bool, yes, no *T) T {
+	if cond {
+		return *yes
+	}
+	return *no
+}
 
 // cpuid executes CPUID with the given EAX and ECX inputs.
 func cpuid(eaxIn, ecxIn uint32) (eax, ebx, ecx, edx uint32)
@@ -42,6 +67,40 @@ func detectAVX2FMA() bool {
 	const avx2 = 1 << 5
 	return ebx7&avx2 != 0
 }
+
+// detectAVX512 reports whether the processor has AVX-512 F and the
+// operating system saves the opmask and ZMM registers (it assumes
+// detectAVX2FMA has passed).
+func detectAVX512() bool {
+	if xcr0, _ := xgetbv(); xcr0&0xe6 != 0xe6 { // XMM, YMM, opmask, ZMM
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx512f = 1 << 16
+	return ebx7&avx512f != 0
+}
+
+// kernAVX512F64 is the 6×16 float64 AVX-512 micro-kernel (see kernFunc).
+//
+//go:noescape
+func kernAVX512F64(k int, a *float64, rs, cs int, b, c *float64, ldc int, alpha float64)
+
+// kernAVX512F32 is the 6×32 float32 AVX-512 micro-kernel (see kernFunc).
+//
+//go:noescape
+func kernAVX512F32(k int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
+
+// kernAVX512F64Set is kernAVX512F64 setting the C tile rather than adding
+// to it (see config.kernSet).
+//
+//go:noescape
+func kernAVX512F64Set(k int, a *float64, rs, cs int, b, c *float64, ldc int, alpha float64)
+
+// kernAVX512F32Set is kernAVX512F32 setting the C tile rather than adding
+// to it.
+//
+//go:noescape
+func kernAVX512F32Set(k int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
 
 // kernAVX2F64 is the 6×8 float64 AVX2/FMA micro-kernel (see kernFunc).
 //
@@ -106,3 +165,15 @@ func scal1F64(n int, c, b *float64, x float64)
 //
 //go:noescape
 func scal1F32(n int, c, b *float32, x float32)
+
+// transpose8F32 sets dst[q·ldd+r] = src[r·lds+q] for r < 8 and q < kb, a
+// multiple of 8: eight rows of src transposed into kb rows of dst.
+//
+//go:noescape
+func transpose8F32(kb int, src *float32, lds int, dst *float32, ldd int)
+
+// copyRows128 copies 128 bytes from src + r·lds to dst + r·128 for
+// r < rows, prefetching the source rows ahead.
+//
+//go:noescape
+func copyRows128(rows int, src unsafe.Pointer, lds uintptr, dst unsafe.Pointer)

@@ -25,10 +25,21 @@
 // then added to C.
 //
 // On amd64 processors with AVX2 and FMA (detected at run time with CPUID and
-// XGETBV) the micro-kernel is hand-written assembly: 6×8 for float64 and
-// 6×16 for float32, holding the tile in twelve YMM accumulators. Elsewhere,
-// when built with the purego tag, or when [UseAsm] is false, a portable Go
-// micro-kernel with the same tile shapes is used.
+// XGETBV) the micro-kernel is hand-written assembly. Where the processor
+// also has AVX-512 F (and the operating system saves the ZMM state) it uses
+// ZMM registers: 6×16 for float64 and 6×32 for float32, twice the AVX2
+// tile, with the k loop unrolled eight times and the B panel prefetched
+// ahead; otherwise the AVX2 kernels are 6×8 for float64 and 6×16 for
+// float32. Both hold the tile in twelve accumulators. [Kernel] reports
+// which is in use. Elsewhere, when built with the purego tag, or when
+// [UseAsm] is false, a portable Go micro-kernel with the AVX2 tile shapes
+// is used.
+//
+// Packing B costs memory traffic rather than arithmetic, so the assembly
+// helps there too: a transposed float32 B (the x·Wᵀ of a linear layer) is
+// packed eight columns by eight k steps at a time through an 8×8 register
+// transpose, and the rows of a 128-byte-wide panel are copied with the
+// strided source prefetched ahead.
 //
 // Very small products (under about a thousand multiply-adds), products
 // with at most two rows or columns (matrix-vector products) and rank-one
@@ -58,6 +69,12 @@
 // (yielding to other goroutines) before they block, so that back-to-back
 // products do not pay the wake-up of a parked thread. Concurrent calls are
 // safe; they share the helpers.
+//
+// [F64Serial] and [F32Serial] compute one product on the calling goroutine
+// only, for callers that parallelize over independent products: package
+// tensor runs the matrices of a batched product of medium size (the
+// attention heads of a transformer) whole, one per goroutine, which costs
+// less than cutting each of them up and synchronizing.
 //
 // # System BLAS
 //

@@ -45,16 +45,14 @@ func HasAsm() bool { return hasAsm }
 func HasCBLAS() bool { return haveCBLAS }
 
 // Kernel names the micro-kernel that F64 and F32 use at present:
-// "cblas" for the system BLAS (see [UseCBLAS]), "avx2-fma" for the assembly
-// kernels or "go" for the portable ones.
+// "cblas" for the system BLAS (see [UseCBLAS]), "avx512" or "avx2-fma" for
+// the assembly kernels (AVX-512 where the processor has it) or "go" for the
+// portable ones.
 func Kernel() string {
 	if UseCBLAS && haveCBLAS {
 		return "cblas"
 	}
-	if UseAsm && hasAsm {
-		return "avx2-fma"
-	}
-	return "go"
+	return kernels(&goF64, &asmF64).name
 }
 
 // F64 computes C = alpha·op(A)·op(B) + beta·C for row-major float64
@@ -76,7 +74,7 @@ func Kernel() string {
 func F64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	p := problem[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
 	if !(UseCBLAS && haveCBLAS && cblasF64(&p)) { // a direct call: p stays on the stack
-		run(&p, kernels(&goF64, &asmF64))
+		run(&p, kernels(&goF64, &asmF64), runtime.GOMAXPROCS(0))
 	}
 }
 
@@ -85,7 +83,28 @@ func F64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, 
 func F32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	p := problem[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
 	if !(UseCBLAS && haveCBLAS && cblasF32(&p)) {
-		run(&p, kernels(&goF32, &asmF32))
+		run(&p, kernels(&goF32, &asmF32), runtime.GOMAXPROCS(0))
+	}
+}
+
+// F64Serial is [F64] computed on the calling goroutine only, whatever the
+// size of the product: for callers that run independent products in
+// parallel themselves, such as the matrices of a batched product. It has
+// the semantics and panics of F64 (and calls the system BLAS in the same
+// cases).
+func F64Serial(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	p := problem[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	if !(UseCBLAS && haveCBLAS && cblasF64(&p)) {
+		run(&p, kernels(&goF64, &asmF64), 1)
+	}
+}
+
+// F32Serial is [F32] computed on the calling goroutine only (see
+// [F64Serial]).
+func F32Serial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	p := problem[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	if !(UseCBLAS && haveCBLAS && cblasF32(&p)) {
+		run(&p, kernels(&goF32, &asmF32), 1)
 	}
 }
 
@@ -123,8 +142,9 @@ type kernFunc[T float] func(k int, a *T, rs, cs int, b, c *T, ldc int, alpha T)
 
 // config is the blocking of one kernel.
 type config[T float] struct {
-	mr, nr     int // micro-tile
-	mc, kc, nc int // cache blocks; mc a multiple of mr, nc of nr
+	name       string // what Kernel reports
+	mr, nr     int    // micro-tile
+	mc, kc, nc int    // cache blocks; mc a multiple of mr, nc of nr
 	kern       kernFunc[T]
 	// kernSet, if set, is kern storing alpha·A·B into the tile without
 	// reading it: the first k block of a product with beta = 0 uses it, so
@@ -132,8 +152,8 @@ type config[T float] struct {
 	kernSet kernFunc[T]
 }
 
-// run validates p and computes it.
-func run[T float](p *problem[T], cfg *config[T]) {
+// run validates p and computes it on up to maxThreads goroutines.
+func run[T float](p *problem[T], cfg *config[T], maxThreads int) {
 	p.check()
 	m, n, k := p.m, p.n, p.k
 	if m == 0 || n == 0 {
@@ -162,7 +182,7 @@ func run[T float](p *problem[T], cfg *config[T]) {
 	}
 	threads := 1
 	if work >= int64(ParallelThreshold) {
-		threads = runtime.GOMAXPROCS(0)
+		threads = max(1, maxThreads)
 	}
 	blocked(p, cfg, threads)
 }

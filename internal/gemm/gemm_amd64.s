@@ -584,3 +584,117 @@ scal1f32loop:
 scal1f32done:
 	VZEROUPPER
 	RET
+
+// func transpose8F32(kb int, src *float32, lds int, dst *float32, ldd int)
+//
+// For q < kb (a multiple of 8), dst[q·ldd + r] = src[r·lds + q], r < 8:
+// eight source rows transposed an 8×8 block at a time (unpack, shuffle,
+// permute lanes). Registers: SI src at column q, R8 lds, R9 3·lds, R10
+// 5·lds, R11 7·lds (bytes); DI dst at row q, DX ldd (bytes), CX blocks.
+TEXT ·transpose8F32(SB), NOSPLIT, $0-40
+	MOVQ kb+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R8
+	MOVQ dst+24(FP), DI
+	MOVQ ldd+32(FP), DX
+	SHLQ $2, R8
+	SHLQ $2, DX
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R8)(R8*4), R10
+	LEAQ (R9)(R8*4), R11
+	SHRQ $3, CX
+	JZ   tr8done
+
+tr8loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (SI)(R8*1), Y1
+	VMOVUPS    (SI)(R8*2), Y2
+	VMOVUPS    (SI)(R9*1), Y3
+	VMOVUPS    (SI)(R8*4), Y4
+	VMOVUPS    (SI)(R10*1), Y5
+	VMOVUPS    (SI)(R9*2), Y6
+	VMOVUPS    (SI)(R11*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y11
+	VUNPCKLPS  Y5, Y4, Y12
+	VUNPCKHPS  Y5, Y4, Y13
+	VUNPCKLPS  Y7, Y6, Y14
+	VUNPCKHPS  Y7, Y6, Y15
+	VSHUFPS    $0x44, Y10, Y8, Y0
+	VSHUFPS    $0xEE, Y10, Y8, Y1
+	VSHUFPS    $0x44, Y11, Y9, Y2
+	VSHUFPS    $0xEE, Y11, Y9, Y3
+	VSHUFPS    $0x44, Y14, Y12, Y4
+	VSHUFPS    $0xEE, Y14, Y12, Y5
+	VSHUFPS    $0x44, Y15, Y13, Y6
+	VSHUFPS    $0xEE, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	MOVQ       DI, AX
+	VMOVUPS    Y8, (AX)
+	ADDQ       DX, AX
+	VMOVUPS    Y9, (AX)
+	ADDQ       DX, AX
+	VMOVUPS    Y10, (AX)
+	ADDQ       DX, AX
+	VMOVUPS    Y11, (AX)
+	ADDQ       DX, AX
+	VMOVUPS    Y12, (AX)
+	ADDQ       DX, AX
+	VMOVUPS    Y13, (AX)
+	ADDQ       DX, AX
+	VMOVUPS    Y14, (AX)
+	ADDQ       DX, AX
+	VMOVUPS    Y15, (AX)
+	ADDQ       $32, SI
+	LEAQ       (DI)(DX*8), DI
+	DECQ       CX
+	JNZ        tr8loop
+
+tr8done:
+	VZEROUPPER
+	RET
+
+// func copyRows128(rows int, src unsafe.Pointer, lds uintptr, dst unsafe.Pointer)
+//
+// Copies 128 bytes from src + r·lds to dst + r·128 for r < rows,
+// prefetching the source eight rows ahead (the rows of a B panel are
+// strided, often by whole pages, which the hardware prefetchers do not
+// follow).
+TEXT ·copyRows128(SB), NOSPLIT, $0-32
+	MOVQ  rows+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  lds+16(FP), R8
+	MOVQ  dst+24(FP), DI
+	LEAQ  (SI)(R8*8), R9
+	TESTQ CX, CX
+	JZ    cr128done
+
+cr128loop:
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	VMOVUPS    (SI), Y0
+	VMOVUPS    32(SI), Y1
+	VMOVUPS    64(SI), Y2
+	VMOVUPS    96(SI), Y3
+	VMOVUPS    Y0, (DI)
+	VMOVUPS    Y1, 32(DI)
+	VMOVUPS    Y2, 64(DI)
+	VMOVUPS    Y3, 96(DI)
+	ADDQ       R8, SI
+	ADDQ       R8, R9
+	ADDQ       $128, DI
+	DECQ       CX
+	JNZ        cr128loop
+
+cr128done:
+	VZEROUPPER
+	RET

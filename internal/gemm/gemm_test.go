@@ -135,11 +135,15 @@ func (tc case_) check(t *testing.T) {
 		tc.memo.cIn32 = widen(c32)
 		tc.memo.want32, tc.memo.mag32 = r.ref(tc.memo.cIn32)
 	}
+	f64, f32 := F64, F32
+	if testSerial {
+		f64, f32 = F64Serial, F32Serial
+	}
 	c64 := append([]float64(nil), tc.c.data...)
-	F64(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, tc.a.data, tc.a.ld, tc.b.data, tc.b.ld, tc.beta, c64, tc.c.ld)
+	f64(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, tc.a.data, tc.a.ld, tc.b.data, tc.b.ld, tc.beta, c64, tc.c.ld)
 	compare(t, "F64", tc, tc.memo.want, tc.memo.mag, func(i int) float64 { return c64[i] }, tc.c.data, 0x1p-52)
 
-	F32(tc.tA, tc.tB, tc.m, tc.n, tc.k, float32(tc.alpha), a32, tc.a.ld, b32, tc.b.ld, float32(tc.beta), c32, tc.c.ld)
+	f32(tc.tA, tc.tB, tc.m, tc.n, tc.k, float32(tc.alpha), a32, tc.a.ld, b32, tc.b.ld, float32(tc.beta), c32, tc.c.ld)
 	compare(t, "F32", tc, tc.memo.want32, tc.memo.mag32, func(i int) float64 { return float64(c32[i]) }, tc.memo.cIn32, 0x1p-23)
 }
 
@@ -193,7 +197,12 @@ type mode struct {
 	tiny     bool
 	packA    bool // packAlways
 	procs    int  // GOMAXPROCS, 0 to keep
+	avx2     bool // the AVX2 kernels even where AVX-512 is available
+	serial   bool // F64Serial and F32Serial in place of F64 and F32
 }
+
+// testSerial makes check call F64Serial and F32Serial.
+var testSerial = false
 
 func modes() []mode {
 	var ms []mode
@@ -211,6 +220,18 @@ func modes() []mode {
 			mode{name: k + "/parallel3", asm: asm, small: 0, parallel: 0, procs: 3},
 			mode{name: k + "/tinyblocks", asm: asm, small: 0, parallel: 0, tiny: true},
 			mode{name: k + "/packA", asm: asm, small: 0, parallel: 0, packA: true, tiny: asm},
+			mode{name: k + "/serial", asm: asm, small: 0, parallel: 0, serial: true},
+		)
+	}
+	if hasAVX512 && !raceEnabled {
+		// the AVX2 kernels, which processors without AVX-512 use (the
+		// race detector does not see into assembly: the modes above
+		// cover the Go code that these share)
+		ms = append(ms,
+			mode{name: "avx2/default", asm: true, small: smallThreshold, parallel: ParallelThreshold, avx2: true},
+			mode{name: "avx2/blocked", asm: true, small: 0, parallel: math.MaxInt, avx2: true},
+			mode{name: "avx2/tinyblocks", asm: true, small: 0, parallel: 0, tiny: true, avx2: true},
+			mode{name: "avx2/packA", asm: true, small: 0, parallel: 0, packA: true, tiny: true, avx2: true},
 		)
 	}
 	return ms
@@ -225,6 +246,11 @@ func (md mode) with(f func()) {
 		asmF64, asmF32, goF64, goF32 = old64, old32, oldg64, oldg32
 	}()
 	UseAsm, smallThreshold, ParallelThreshold, packAlways = md.asm, md.small, md.parallel, md.packA
+	testSerial = md.serial
+	defer func() { testSerial = false }()
+	if md.avx2 {
+		asmF64, asmF32 = avx2F64, avx2F32
+	}
 	if md.small == 0 {
 		rankOneMaxK = 0 // rank-one updates through the blocked kernels too
 	}
@@ -259,7 +285,14 @@ func TestKernelSelection(t *testing.T) {
 		t.Errorf("Kernel() = %q with UseAsm=false", Kernel())
 	}
 	UseAsm = true
-	if want := map[bool]string{true: "avx2-fma", false: "go"}[HasAsm()]; Kernel() != want {
+	want := "go"
+	switch {
+	case hasAVX512:
+		want = "avx512"
+	case HasAsm():
+		want = "avx2-fma"
+	}
+	if Kernel() != want {
 		t.Errorf("Kernel() = %q, want %q", Kernel(), want)
 	}
 }

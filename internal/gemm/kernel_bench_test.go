@@ -6,9 +6,13 @@ import "testing"
 // panels: the ceiling for the blocked product on one core.
 func BenchmarkKernel(b *testing.B) {
 	const kc = 256
+	if hasAVX512 {
+		b.Run("avx512F64", func(b *testing.B) { benchKern(b, avx512F64, kc) })
+		b.Run("avx512F32", func(b *testing.B) { benchKern(b, avx512F32, kc) })
+	}
 	if HasAsm() {
-		b.Run("asmF64", func(b *testing.B) { benchKern(b, asmF64, kc) })
-		b.Run("asmF32", func(b *testing.B) { benchKern(b, asmF32, kc) })
+		b.Run("avx2F64", func(b *testing.B) { benchKern(b, avx2F64, kc) })
+		b.Run("avx2F32", func(b *testing.B) { benchKern(b, avx2F32, kc) })
 	}
 	b.Run("goF64", func(b *testing.B) { benchKern(b, goF64, kc) })
 	b.Run("goF32", func(b *testing.B) { benchKern(b, goF32, kc) })

@@ -6,8 +6,8 @@ import "unsafe"
 // the cache blocks suit any processor with at least 32 KiB of L1 and 256 KiB
 // of L2 data cache.
 var (
-	goF64 = config[float64]{mr: 6, nr: 8, mc: 72, kc: 256, nc: 4096, kern: kernGoF64}
-	goF32 = config[float32]{mr: 6, nr: 16, mc: 72, kc: 256, nc: 4096, kern: kernGoF32}
+	goF64 = config[float64]{name: "go", mr: 6, nr: 8, mc: 72, kc: 256, nc: 4096, kern: kernGoF64}
+	goF32 = config[float32]{name: "go", mr: 6, nr: 16, mc: 72, kc: 256, nc: 4096, kern: kernGoF32}
 )
 
 // kernGoF64 is the portable 6×8 float64 micro-kernel (see kernFunc).

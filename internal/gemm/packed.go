@@ -8,11 +8,13 @@ import "fmt"
 // having the product copy it into panels again.
 
 // PanelWidth32 returns nr, the width of the panels of a packed B operand of
-// [F32Packed]: 16 for both the assembly and the portable kernels.
+// [F32Packed]: 32 for the AVX-512 kernels, 16 for the AVX2 and the
+// portable ones. It depends on [UseAsm], so read it for each product.
 func PanelWidth32() int { return kernels(&goF32, &asmF32).nr }
 
 // PanelWidth64 returns nr, the width of the panels of a packed B operand of
-// [F64Packed]: 8 for both the assembly and the portable kernels.
+// [F64Packed]: 16 for the AVX-512 kernels, 8 for the AVX2 and the
+// portable ones.
 func PanelWidth64() int { return kernels(&goF64, &asmF64).nr }
 
 // PackedLen returns the length of a packed B operand of k rows and n
