@@ -3,7 +3,7 @@
 // $(go env GOROOT)/src, testdata directories left out — and samples Go from
 // it.
 //
-//	go run ./examples/charlm               # the default run: 10 minutes of batches of 16×64 characters
+//	go run ./examples/charlm               # the default run: 10 minutes of batches of 8×128 characters
 //	go run ./examples/charlm -steps 6000   # a fixed step count instead of the time budget
 //	go run ./examples/charlm -resume charlm.ckpt.safetensors
 //
@@ -100,9 +100,9 @@ type config struct {
 
 // The default model and batch (BenchmarkStep and torch_step.py time this
 // step).
-var defaultShape = shape{Vocab: vocab, Embed: 64, Heads: 4, Layers: 2, Context: 64}
+var defaultShape = shape{Vocab: vocab, Embed: 64, Heads: 4, Layers: 2, Context: 128}
 
-const defaultBatch = 16
+const defaultBatch = 8
 
 // state is the loop's own part of a checkpoint.
 type state struct {

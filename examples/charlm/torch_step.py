@@ -7,7 +7,7 @@ linear head; float32) and the same step: cross-entropy, backward, gradient
 clipping to norm 1, AdamW. Random token windows stand in for the data
 (the step's cost does not depend on them). Defaults are charlm's:
 
-    /usr/bin/python3 examples/charlm/torch_step.py [--embed 64 --layers 2 --heads 4 --context 64 --batch 16]
+    /usr/bin/python3 examples/charlm/torch_step.py [--embed 64 --layers 2 --heads 4 --context 128 --batch 8]
 
 Prints the median tokens per second over --steps steps after --warmup
 untimed ones, with torch.set_num_threads(--threads) (2 by default, the
@@ -58,8 +58,8 @@ def main():
     p.add_argument("--embed", type=int, default=64)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--layers", type=int, default=2)
-    p.add_argument("--context", type=int, default=64)
-    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--context", type=int, default=128)
+    p.add_argument("--batch", type=int, default=8)
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
