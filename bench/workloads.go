@@ -566,8 +566,9 @@ func buildH100(quick bool) []*Case {
 // buildGEMM: a square matrix product with tensor.MatMul, in both dtypes;
 // rows report GFLOP/s. The description and the "kernel" parameter record
 // internal/gemm's kernel for the chainrule row: "cblas" (the system BLAS,
-// with go run -tags cblas ./bench), "avx2-fma" or "go". In a cblas build an
-// extra row times the package's own assembly kernels beside the BLAS.
+// with go run -tags cblas ./bench), "avx512", "avx2-fma" or "go". In a
+// cblas build an extra row, chainrule/builtin, times the package's own
+// assembly kernels beside the BLAS.
 func buildGEMM(quick bool) []*Case {
 	n := pick(quick, 512, 64)
 	kernel := kernels.Kernel()
@@ -586,7 +587,7 @@ func buildGEMM(quick bool) []*Case {
 			return outputs{"c": flat(tensor.MatMul(a, b))}
 		}}}
 		if kernel == "cblas" && kernels.HasAsm() {
-			impls = append(impls, Impl{Name: "chainrule/avx2-fma", Op: func() { own(func() { tensor.MatMul(a, b) }) }, Outputs: func() outputs {
+			impls = append(impls, Impl{Name: "chainrule/builtin", Op: func() { own(func() { tensor.MatMul(a, b) }) }, Outputs: func() outputs {
 				var c *tensor.Tensor
 				own(func() { c = tensor.MatMul(a, b) })
 				return outputs{"c": flat(c)}

@@ -39,7 +39,10 @@ func TestCBLASKernel(t *testing.T) {
 		})
 		withCBLAS(false, func() {
 			want := "go"
-			if asm && HasAsm() {
+			switch {
+			case asm && hasAVX512:
+				want = "avx512"
+			case asm && HasAsm():
 				want = "avx2-fma"
 			}
 			if Kernel() != want {
