@@ -6,6 +6,10 @@ package cpuid
 // operating system saves the YMM registers.
 var AVX2FMA = detectAVX2FMA()
 
+// AVX512F reports whether the processor also has AVX-512 F and the
+// operating system saves the opmask and ZMM registers.
+var AVX512F = AVX2FMA && detectAVX512F()
+
 // cpuid executes CPUID with the given EAX and ECX inputs.
 func cpuid(eaxIn, ecxIn uint32) (eax, ebx, ecx, edx uint32)
 
@@ -32,4 +36,13 @@ func detectAVX2FMA() bool {
 	_, ebx7, _, _ := cpuid(7, 0)
 	const avx2 = 1 << 5
 	return ebx7&avx2 != 0
+}
+
+func detectAVX512F() bool {
+	if xcr0, _ := xgetbv(); xcr0&0xe6 != 0xe6 { // XMM, YMM, opmask, ZMM
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx512f = 1 << 16
+	return ebx7&avx512f != 0
 }

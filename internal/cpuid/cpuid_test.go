@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// TestAVX2FMAAgainstProcCPUInfo compares the detection with the flags
+// TestFeaturesAgainstProcCPUInfo compares the detection with the flags
 // Linux reports in /proc/cpuinfo (which the kernel lists only when it
 // also saves the YMM state).
-func TestAVX2FMAAgainstProcCPUInfo(t *testing.T) {
+func TestFeaturesAgainstProcCPUInfo(t *testing.T) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		t.Skip("needs /proc/cpuinfo on linux/amd64")
 	}
@@ -32,5 +32,9 @@ func TestAVX2FMAAgainstProcCPUInfo(t *testing.T) {
 	}
 	if AVX2FMA != want {
 		t.Errorf("AVX2FMA = %v, /proc/cpuinfo flags say %v (purego %v)", AVX2FMA, want, purego)
+	}
+	want512 := want && slices.Contains(flags, "avx512f")
+	if AVX512F != want512 {
+		t.Errorf("AVX512F = %v, /proc/cpuinfo flags say %v (purego %v)", AVX512F, want512, purego)
 	}
 }

@@ -2,13 +2,17 @@
 
 package gemm
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/chainrule/chainrule/internal/cpuid"
+)
 
 // hasAsm reports whether the CPU and OS support the AVX2/FMA kernels, and
 // hasAVX512 whether they also support the AVX-512 ones.
 var (
-	hasAsm    = detectAVX2FMA()
-	hasAVX512 = hasAsm && detectAVX512()
+	hasAsm    = cpuid.AVX2FMA
+	hasAVX512 = cpuid.AVX512F
 )
 
 // Blocking for the AVX2/FMA kernels, tuned on AMD Zen 3 (32 KiB L1d,
@@ -36,48 +40,6 @@ func pick[T any](cond bool, yes, no *T) T {
 		return *yes
 	}
 	return *no
-}
-
-// cpuid executes CPUID with the given EAX and ECX inputs.
-func cpuid(eaxIn, ecxIn uint32) (eax, ebx, ecx, edx uint32)
-
-// xgetbv executes XGETBV with ECX = 0 and returns XCR0.
-func xgetbv() (eax, edx uint32)
-
-// detectAVX2FMA reports whether the processor has AVX2 and FMA and the
-// operating system saves the YMM registers.
-func detectAVX2FMA() bool {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const (
-		fma     = 1 << 12
-		osxsave = 1 << 27
-		avx     = 1 << 28
-	)
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return false
-	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	const avx2 = 1 << 5
-	return ebx7&avx2 != 0
-}
-
-// detectAVX512 reports whether the processor has AVX-512 F and the
-// operating system saves the opmask and ZMM registers (it assumes
-// detectAVX2FMA has passed).
-func detectAVX512() bool {
-	if xcr0, _ := xgetbv(); xcr0&0xe6 != 0xe6 { // XMM, YMM, opmask, ZMM
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	const avx512f = 1 << 16
-	return ebx7&avx512f != 0
 }
 
 // kernAVX512F64 is the 6×16 float64 AVX-512 micro-kernel (see kernFunc).
