@@ -15,7 +15,8 @@ import (
 //
 // so that every number in it comes from the same run: one line per case,
 // chainrule's variants in its cell and each peer's rows, with the ratio
-// chainrule ÷ row in brackets, in the peer's column.
+// chainrule ÷ row in brackets (a peer's variant against chainrule's row of
+// the same variant where there is one), in the peer's column.
 
 // markdownColumns are the table's peer columns, in order, after chainrule's.
 var markdownColumns = []struct{ base, title string }{
@@ -109,7 +110,9 @@ func chainruleCell(rows []*Row) string {
 }
 
 // peerCell lists the rows of peer base: time and, in brackets, chainrule's
-// time ÷ the row's; a skipped peer's reason; "—" when it has no row.
+// time ÷ the row's, where a variant (torch/primal) is compared with
+// chainrule's row of the same variant (chainrule/primal) when there is
+// one; a skipped peer's reason; "—" when it has no row.
 func peerCell(rows []*Row, base string) string {
 	var parts []string
 	for _, r := range rows {
@@ -120,7 +123,11 @@ func peerCell(rows []*Row, base string) string {
 		var s string
 		switch r.Status {
 		case statusOK:
-			s = fmt.Sprintf("%s (%s)", fmtDuration(r.Median), mdRatio(r.Ratio))
+			ratio := r.Ratio
+			if c := sameVariant(rows, variant); c != nil && r.Median > 0 {
+				ratio = c.Median / r.Median
+			}
+			s = fmt.Sprintf("%s (%s)", fmtDuration(r.Median), mdRatio(ratio))
 		case "skipped":
 			if strings.HasPrefix(r.Reason, "not written") {
 				continue // the peer has no API for it: "—"
@@ -141,6 +148,20 @@ func peerCell(rows []*Row, base string) string {
 		return "—"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// sameVariant returns chainrule's timed row of the given variant, or nil
+// for no variant or none timed.
+func sameVariant(rows []*Row, variant string) *Row {
+	if variant == "" {
+		return nil
+	}
+	for _, r := range rows {
+		if r.Impl == "chainrule/"+variant && r.Status == statusOK {
+			return r
+		}
+	}
+	return nil
 }
 
 // mdRatio formats a ratio with two decimals, or two significant digits
