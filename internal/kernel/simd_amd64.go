@@ -100,6 +100,17 @@ func blockOf[T Float](n int) int {
 	return n &^ 7
 }
 
+// The loops by op, for each element type: same-shape operands, x op c,
+// and c op y (only for the ops that do not commute).
+var (
+	same64    = [...]func(z, x, y *float64, n int){OpAdd: addSame64, OpSub: subSame64, OpMul: mulSame64, OpDiv: divSame64, OpStrongMul: strongMulSame64}
+	same32    = [...]func(z, x, y *float32, n int){OpAdd: addSame32, OpSub: subSame32, OpMul: mulSame32, OpDiv: divSame32, OpStrongMul: strongMulSame32}
+	scalarY64 = [...]func(z, x *float64, c float64, n int){OpAdd: addScalar64, OpSub: subScalar64, OpMul: mulScalar64, OpDiv: divScalar64}
+	scalarY32 = [...]func(z, x *float32, c float32, n int){OpAdd: addScalar32, OpSub: subScalar32, OpMul: mulScalar32, OpDiv: divScalar32}
+	scalarX64 = [...]func(z *float64, c float64, y *float64, n int){OpSub: rsubScalar64, OpDiv: rdivScalar64}
+	scalarX32 = [...]func(z *float32, c float32, y *float32, n int){OpSub: rsubScalar32, OpDiv: rdivScalar32}
+)
+
 // simdSame writes x op y into the leading elements of z (x and y at least
 // z's length) that the loops cover and returns how many that is: 0 for an
 // op without a loop.
@@ -108,35 +119,11 @@ func simdSame[T Float](op ArithOp, z, x, y []T) int {
 	if n == 0 || op > OpStrongMul {
 		return 0
 	}
-	x, y = x[:n], y[:n]
+	x, y = x[:n], y[:n] // the assembly reads n elements: check them here
 	if z64 := as64(z); z64 != nil {
-		a, b, c := &z64[0], &as64(x)[0], &as64(y)[0]
-		switch op {
-		case OpAdd:
-			addSame64(a, b, c, n)
-		case OpSub:
-			subSame64(a, b, c, n)
-		case OpMul:
-			mulSame64(a, b, c, n)
-		case OpDiv:
-			divSame64(a, b, c, n)
-		default:
-			strongMulSame64(a, b, c, n)
-		}
-		return n
-	}
-	a, b, c := &as32(z)[0], &as32(x)[0], &as32(y)[0]
-	switch op {
-	case OpAdd:
-		addSame32(a, b, c, n)
-	case OpSub:
-		subSame32(a, b, c, n)
-	case OpMul:
-		mulSame32(a, b, c, n)
-	case OpDiv:
-		divSame32(a, b, c, n)
-	default:
-		strongMulSame32(a, b, c, n)
+		same64[op](&z64[0], &as64(x)[0], &as64(y)[0], n)
+	} else {
+		same32[op](&as32(z)[0], &as32(x)[0], &as32(y)[0], n)
 	}
 	return n
 }
@@ -150,29 +137,9 @@ func simdScalarY[T Float](op ArithOp, z, x []T, c T) int {
 	}
 	x = x[:n]
 	if z64 := as64(z); z64 != nil {
-		a, b, k := &z64[0], &as64(x)[0], float64(c)
-		switch op {
-		case OpAdd:
-			addScalar64(a, b, k, n)
-		case OpSub:
-			subScalar64(a, b, k, n)
-		case OpMul:
-			mulScalar64(a, b, k, n)
-		default:
-			divScalar64(a, b, k, n)
-		}
-		return n
-	}
-	a, b, k := &as32(z)[0], &as32(x)[0], float32(c)
-	switch op {
-	case OpAdd:
-		addScalar32(a, b, k, n)
-	case OpSub:
-		subScalar32(a, b, k, n)
-	case OpMul:
-		mulScalar32(a, b, k, n)
-	default:
-		divScalar32(a, b, k, n)
+		scalarY64[op](&z64[0], &as64(x)[0], float64(c), n)
+	} else {
+		scalarY32[op](&as32(z)[0], &as32(x)[0], float32(c), n)
 	}
 	return n
 }
@@ -188,15 +155,10 @@ func simdScalarX[T Float](op ArithOp, z []T, c T, y []T) int {
 		return 0
 	}
 	y = y[:n]
-	switch z64 := as64(z); {
-	case z64 != nil && op == OpSub:
-		rsubScalar64(&z64[0], float64(c), &as64(y)[0], n)
-	case z64 != nil:
-		rdivScalar64(&z64[0], float64(c), &as64(y)[0], n)
-	case op == OpSub:
-		rsubScalar32(&as32(z)[0], float32(c), &as32(y)[0], n)
-	default:
-		rdivScalar32(&as32(z)[0], float32(c), &as32(y)[0], n)
+	if z64 := as64(z); z64 != nil {
+		scalarX64[op](&z64[0], float64(c), &as64(y)[0], n)
+	} else {
+		scalarX32[op](&as32(z)[0], float32(c), &as32(y)[0], n)
 	}
 	return n
 }
