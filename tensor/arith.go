@@ -58,31 +58,34 @@ func arithT[T Float](op kernel.ArithOp, a, b *Tensor, x, y []T) *Tensor {
 	case len(x) == n && channelRuns(b.shape, shape) > 0:
 		// y is constant along runs of inner elements, cycling through its
 		// elements: a per-channel bias (O×1×1 against N×O×H×W)
-		inner, m := channelRuns(b.shape, shape), len(y)
+		inner := channelRuns(b.shape, shape)
 		alloc()
-		parallel(n, func(lo, hi int) {
-			for lo < hi {
-				r := lo / inner
-				end := min(hi, (r+1)*inner)
-				kernel.ArithScalarY(op, x[lo:end], y[r%m], z[lo:end])
-				lo = end
-			}
+		eachRun(n, inner, func(r, lo, hi int) {
+			kernel.ArithScalarY(op, x[lo:hi], y[r%len(y)], z[lo:hi])
 		})
 	case len(y) == n && channelRuns(a.shape, shape) > 0:
-		inner, m, xs := channelRuns(a.shape, shape), len(x), x
+		xs, inner := x, channelRuns(a.shape, shape) // before alloc replaces a
 		alloc()
-		parallel(n, func(lo, hi int) {
-			for lo < hi {
-				r := lo / inner
-				end := min(hi, (r+1)*inner)
-				kernel.ArithScalarX(op, xs[r%m], y[lo:end], z[lo:end])
-				lo = end
-			}
+		eachRun(n, inner, func(r, lo, hi int) {
+			kernel.ArithScalarX(op, xs[r%len(xs)], y[lo:hi], z[lo:hi])
 		})
 	default:
 		return map2(name, a, b, x, y, func(u, v T) T { return kernel.ScalarArith(op, u, v) })
 	}
 	return a
+}
+
+// eachRun calls f(r, lo, hi) on the parts [lo, hi) of run r, for the runs
+// of inner elements that cover [0, n), split across the cores.
+func eachRun(n, inner int, f func(r, lo, hi int)) {
+	parallel(n, func(lo, hi int) {
+		for lo < hi {
+			r := lo / inner
+			end := min(hi, (r+1)*inner)
+			f(r, lo, end)
+			lo = end
+		}
+	})
 }
 
 // channelRuns returns the length of the runs of out's elements along which
