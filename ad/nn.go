@@ -27,10 +27,7 @@ var geluPrim = new(prim)
 func init() {
 	// the kernels are vmath's, without a call through tensor.Map per
 	// element; x·Φ(x) with Φ(x) = ½erfc(-x/√2), exact in the left tail
-	*geluPrim = *kernelUnary("gelu", vmath.GELU,
-		func(t *tensor.Tensor) *tensor.Tensor {
-			return mapSlices(t, vmath.GELUTo[float64], vmath.GELUTo[float32])
-		},
+	*geluPrim = *kernelUnary("gelu", vmath.GELU, nil,
 		vmath.GELUTo[float64], vmath.GELUTo[float32],
 		// gelu'(x) = Φ(x) + x·φ(x): one pass of its own primitive
 		func(x, _ Value) Value { return bind(geluGradPrim, nil, x) })
@@ -42,10 +39,7 @@ func init() {
 	// gelu'(x) = Φ(x) + x·φ(x), Φ(x) = ½(1 + erf(x/√2)), φ(x) = e^(-x²/2)/√(2π),
 	// computed in one pass (not ten of the ops below); its derivative,
 	// gelu''(x) = 2φ(x) + x·φ'(x) = φ(x)(2 - x²), is written with ad's ops
-	*geluGradPrim = *kernelUnary("gelu_grad", vmath.GELUGrad,
-		func(t *tensor.Tensor) *tensor.Tensor {
-			return mapSlices(t, vmath.GELUGradTo[float64], vmath.GELUGradTo[float32])
-		},
+	*geluGradPrim = *kernelUnary("gelu_grad", vmath.GELUGrad, nil,
 		vmath.GELUGradTo[float64], vmath.GELUGradTo[float32],
 		func(x, _ Value) Value {
 			pdf := Mul(like(x, invSqrt2Pi), Exp(Mul(like(x, -0.5), Square(x))))
@@ -70,20 +64,14 @@ func GELU(x Value) Value { return bind(geluPrim, nil, x) }
 var geluTanhPrim, geluTanhGradPrim = new(prim), new(prim)
 
 func init() {
-	*geluTanhPrim = *kernelUnary("gelu_tanh", vmath.GELUTanh,
-		func(t *tensor.Tensor) *tensor.Tensor {
-			return mapSlices(t, vmath.GELUTanhTo[float64], vmath.GELUTanhTo[float32])
-		},
+	*geluTanhPrim = *kernelUnary("gelu_tanh", vmath.GELUTanh, nil,
 		vmath.GELUTanhTo[float64], vmath.GELUTanhTo[float32],
 		// With u = √(2/π)(x + 0.044715x³) and t = tanh u:
 		// d/dx ½x(1+t) = ½(1+t) + ½x(1-t²)·u', one pass of its own primitive
 		func(x, _ Value) Value { return bind(geluTanhGradPrim, nil, x) })
 	// Its derivative, with t' = (1-t²)u' and u'' = 6·0.044715·√(2/π)x:
 	// (1-t²)u' - x·t·(1-t²)u'² + ½x(1-t²)u'' = (1-t²)(u' - x·t·u'² + 3·0.044715·√(2/π)x²)
-	*geluTanhGradPrim = *kernelUnary("gelu_tanh_grad", vmath.GELUTanhGrad,
-		func(t *tensor.Tensor) *tensor.Tensor {
-			return mapSlices(t, vmath.GELUTanhGradTo[float64], vmath.GELUTanhGradTo[float32])
-		},
+	*geluTanhGradPrim = *kernelUnary("gelu_tanh_grad", vmath.GELUTanhGrad, nil,
 		vmath.GELUTanhGradTo[float64], vmath.GELUTanhGradTo[float32],
 		func(x, _ Value) Value {
 			x2 := Square(x)
@@ -107,10 +95,7 @@ var siluPrim = new(prim)
 
 func init() {
 	// x·σ(x) = x/(1+e⁻ˣ): no overflow, e⁻ˣ = +Inf gives -0 or 0.
-	*siluPrim = *kernelUnary("silu", vmath.SiLU,
-		func(t *tensor.Tensor) *tensor.Tensor {
-			return mapSlices(t, vmath.SiLUTo[float64], vmath.SiLUTo[float32])
-		},
+	*siluPrim = *kernelUnary("silu", vmath.SiLU, nil,
 		vmath.SiLUTo[float64], vmath.SiLUTo[float32],
 		// silu'(x) = σ(x)(1 + x(1-σ(x))); finite at ±∞ (σ saturates to 0 or 1).
 		func(x, _ Value) Value {

@@ -31,9 +31,13 @@ func unary(name string, f func(float64) float64, d func(x, y Value) Value) *prim
 }
 
 // kernelUnary is unary for a function with kernels of its own: k on
-// tensors, v64 and v32 on slices.
+// tensors (nil: v64 or v32 over a new tensor's storage, by mapSlices),
+// v64 and v32 on slices.
 func kernelUnary(name string, f func(float64) float64, k func(*tensor.Tensor) *tensor.Tensor,
 	v64 func(dst, src []float64) []float64, v32 func(dst, src []float32) []float32, d func(x, y Value) Value) *prim {
+	if k == nil {
+		k = func(t *tensor.Tensor) *tensor.Tensor { return mapSlices(t, v64, v32) }
+	}
 	return &prim{
 		name:  name,
 		impl:  func(a []*tensor.Tensor, _ *params) *tensor.Tensor { return k(a[0]) },
@@ -257,7 +261,7 @@ func init() {
 	}
 	// typed slice kernels, not Map's float64 function calls: relu is the
 	// hot activation of CNNs
-	*reluPrim = *kernelUnary("relu", relu, func(t *tensor.Tensor) *tensor.Tensor { return mapSlices(t, reluTo[float64], reluTo[float32]) },
+	*reluPrim = *kernelUnary("relu", relu, nil,
 		reluTo[float64], reluTo[float32],
 		func(x, _ Value) Value { return bind(reluMaskPrim, nil, x) })
 	reluPrim.selects = 1 // the mask annihilates both ways, as PyTorch's threshold_backward
