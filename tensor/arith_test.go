@@ -32,6 +32,27 @@ func TestStrongMul(t *testing.T) {
 	check("[0 2 inf] × inf", StrongMul(New([]float64{0, 2, inf}, 3), Scalar(inf)), []float64{0, inf, inf})
 	check("[0 2] × nan", StrongMul(New([]float64{0, 2}, 2), Scalar(nan)), []float64{0, nan})
 	check("[0 2] × 3", StrongMul(New([]float64{0, 2}, 2), Scalar(3)), []float64{0, 6})
+	// the sign of a zero result is IEEE's sign of c·y whichever operand is
+	// the scalar (+0 where the strong zero replaces a NaN), in both dtypes
+	negz := math.Copysign(0, -1)
+	ys := []float64{-3, 2, negz, 0, inf, -inf, nan}
+	for _, c := range []float64{0, negz} {
+		for _, d := range []DType{Float64, Float32} {
+			y := New(ys, len(ys)).As(d)
+			cs := Full(c, len(ys)).As(d)
+			for _, got := range []*Tensor{StrongMul(d.Scalar(c), y), StrongMul(cs, y)} {
+				for i, v := range ys {
+					want := c * v // IEEE: sign is the xor of the signs
+					if math.IsNaN(want) {
+						want = 0
+					}
+					if g := got.AtFlat(i); g != want || math.Signbit(g) != math.Signbit(want) {
+						t.Errorf("%s: StrongMul(%g, %g) = %g, want %g", d, c, v, g, want)
+					}
+				}
+			}
+		}
+	}
 	// repeating along leading dimensions, both ways
 	check("(2,2) × (2)", StrongMul(New([]float64{0, 1, inf, 0}, 2, 2), New([]float64{inf, 0}, 2)), []float64{0, 0, inf, 0})
 	check("(2) × (2,2)", StrongMul(New([]float64{0, inf}, 2), New([]float64{inf, 0, 1, 0}, 2, 2)), []float64{0, nan, 0, nan})

@@ -152,10 +152,14 @@ func strongMulByScalar[T Float](x []T, c T, z []T) {
 }
 
 // strongMulOfScalar writes c·y into z with c's strong zero (see
-// StrongMul): zeros when c is 0, plain multiplication otherwise.
+// StrongMul): plain multiplication when c is not 0; when it is, zeros
+// signed as IEEE signs c·y (−0 where c and y differ in sign), and +0 where
+// y is ±Inf or NaN, exactly as the elementwise path computes them.
 func strongMulOfScalar[T Float](c T, y []T, z []T) {
 	if c == 0 {
-		clear(z)
+		for i := range z {
+			z[i] = StrongMulScalar(c, y[i])
+		}
 		return
 	}
 	scale(y, c, z)
