@@ -261,7 +261,7 @@ func conv2D[T Float](g geometry, x, w, out []T) {
 					continue
 				}
 				im2colPacked(g, xs, cols, nr)
-				gemmPacked(g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, cols, o, g.outPix)
+				gemmPacked(g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, cols, 0, o, g.outPix)
 			}
 		}
 	})
@@ -276,14 +276,14 @@ func panelWidth[T Float]() int {
 	return gemmpkg.PanelWidth64()
 }
 
-// gemmPacked is C = A·B for a row-major m×k A and a k×n B packed in panels
-// (see gemm.F32Packed); C is only written.
-func gemmPacked[T Float](m, n, k int, a []T, lda int, bp, c []T, ldc int) {
+// gemmPacked is C = A·B + beta·C for a row-major m×k A and a k×n B
+// packed in panels (see gemm.F32Packed); for a zero beta C is only written.
+func gemmPacked[T Float](m, n, k int, a []T, lda int, bp []T, beta T, c []T, ldc int) {
 	switch x := any(a).(type) {
 	case []float64:
-		gemmpkg.F64Packed(m, n, k, x, lda, any(bp).([]float64), 0, any(c).([]float64), ldc)
+		gemmpkg.F64Packed(m, n, k, x, lda, any(bp).([]float64), float64(beta), any(c).([]float64), ldc)
 	case []float32:
-		gemmpkg.F32Packed(m, n, k, x, lda, any(bp).([]float32), 0, any(c).([]float32), ldc)
+		gemmpkg.F32Packed(m, n, k, x, lda, any(bp).([]float32), float32(beta), any(c).([]float32), ldc)
 	}
 }
 
@@ -311,43 +311,46 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 	})
 }
 
-// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group, as its
-// transpose dwᵀ = Σ_n colsₙ·y_nᵀ: the GEMM then reads the unfolded input
-// in place and packs only the smaller output gradient (packing colsₙᵀ, a
-// transposed k×(oh·ow) operand, cost more than the products of LeNet's
-// few output channels). Pieces of images run on several cores, each
-// summing into its own buffer; the buffers are then added in image order,
-// so the result depends only on the number of pieces, not on timing, and
-// transposed into dw.
+// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group: og×k products
+// of the output gradient (read in place, og rows) with the transposed
+// unfolded input, which packColsT writes straight into the GEMM's packed
+// panels (nr taps wide, one row per output position), so that neither the
+// unfolded input nor its transpose is built row-major and packed again,
+// and the micro-tiles run along the k taps rather than LeNet's few output
+// channels. Pieces of images run on several cores, each summing into its
+// own buffer; the buffers are then added in image order, so the result
+// depends only on the number of pieces, not on timing.
 func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 	if g.n == 0 {
 		clear(dw)
 		return
 	}
+	nr := panelWidth[T]()
+	taps := newTapTable(g)
 	var mu sync.Mutex
 	partial := map[int][]T{}
 	g.forImages(func(lo, hi int) {
-		d := allocDirty[T](len(dw)) // per group, k×og
-		var cols []T
+		d := allocDirty[T](len(dw)) // per group, og×k
+		var bp []T
 		if !g.direct {
-			cols = allocDirty[T](g.k * g.outPix)
-			defer recycle(cols)
+			bp = allocDirty[T](gemmpkg.PackedLen(g.outPix, g.k, nr))
+			defer recycle(bp)
 		}
 		for gr := range g.cfg.Groups {
 			dg := d[gr*g.og*g.k:][:g.og*g.k]
 			for n := lo; n < hi; n++ {
 				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
-				b := xs
-				if !g.direct {
-					im2col(g, xs, cols)
-					b = cols
-				}
 				ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
 				var beta T
 				if n > lo {
 					beta = 1
 				}
-				gemmT(false, true, g.k, g.og, g.outPix, b, g.outPix, ys, g.outPix, beta, dg, g.og)
+				if g.direct {
+					gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, xs, g.outPix, beta, dg, g.k)
+					continue
+				}
+				packColsT(g, taps, xs, bp, nr)
+				gemmPacked(g.og, g.k, g.outPix, ys, g.outPix, bp, beta, dg, g.k)
 			}
 		}
 		mu.Lock()
@@ -359,22 +362,81 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		los = append(los, lo)
 	}
 	slices.Sort(los)
-	sum := partial[los[0]]
+	copy(dw, partial[los[0]])
+	recycle(partial[los[0]])
 	for _, lo := range los[1:] {
 		for i, v := range partial[lo] {
-			sum[i] += v
+			dw[i] += v
 		}
 		recycle(partial[lo])
 	}
-	for gr := range g.cfg.Groups {
-		src, dst := sum[gr*g.og*g.k:][:g.og*g.k], dw[gr*g.og*g.k:][:g.og*g.k]
-		for r := range g.k {
-			for o, v := range src[r*g.og:][:g.og] {
-				dst[o*g.k+r] = v
+}
+
+// tapTable describes the k = cg·kh·kw taps of a convolution's receptive
+// field, in im2col's row order (c·kh+p)·kw+q: the input offset of each
+// tap relative to the field's corner (c·h·w + p·dh·w + q·dw), and its row
+// and column offsets p·dh and q·dw for the fields that reach the padding.
+type tapTable struct {
+	off, dp, dq []int
+}
+
+func newTapTable(g geometry) tapTable {
+	t := tapTable{off: make([]int, g.k), dp: make([]int, g.k), dq: make([]int, g.k)}
+	d := g.cfg.Dilation
+	r := 0
+	for c := range g.cg {
+		for p := range g.kh {
+			for q := range g.kw {
+				t.dp[r], t.dq[r] = p*d[0], q*d[1]
+				t.off[r] = c*g.inSize + p*d[0]*g.w + q*d[1]
+				r++
 			}
 		}
 	}
-	recycle(sum)
+	return t
+}
+
+// packColsT writes the transpose of im2col's k×(oh·ow) unfolding of the
+// cg×h×w channels x as the GEMM's packed B (see gemm.F32Packed), an
+// (oh·ow)×k matrix in panels of nr taps: panel t at t·oh·ow·nr, holding
+// for each output position in turn the nr taps t·nr … t·nr+nr-1 of its
+// receptive field, zeros past tap k and where a tap falls in the padding.
+// Fields wholly inside the input are gathered by the tap offsets alone.
+func packColsT[T Float](g geometry, taps tapTable, x, bp []T, nr int) {
+	s, pd := g.cfg.Stride, g.cfg.Padding
+	spanH, spanW := (g.kh-1)*g.cfg.Dilation[0], (g.kw-1)*g.cfg.Dilation[1]
+	for t := range ceilDiv(g.k, nr) {
+		r0 := t * nr
+		kr := min(nr, g.k-r0)
+		off, dp, dq := taps.off[r0:][:kr], taps.dp[r0:][:kr], taps.dq[r0:][:kr]
+		panel := bp[t*g.outPix*nr:][:g.outPix*nr]
+		pos := 0
+		for i := range g.oh {
+			ih := i*s[0] - pd[0][0]
+			for j := range g.ow {
+				iw := j*s[1] - pd[1][0]
+				dst := panel[pos*nr:][:nr]
+				pos++
+				clear(dst[kr:])
+				dst = dst[:kr]
+				if ih >= 0 && iw >= 0 && ih+spanH < g.h && iw+spanW < g.w {
+					xb := x[ih*g.w+iw:]
+					for r, o := range off {
+						dst[r] = xb[o]
+					}
+					continue
+				}
+				for r := range dst {
+					h, w := ih+dp[r], iw+dq[r]
+					if h < 0 || h >= g.h || w < 0 || w >= g.w {
+						dst[r] = 0
+						continue
+					}
+					dst[r] = x[ih*g.w+iw+off[r]]
+				}
+			}
+		}
+	}
 }
 
 // im2col unfolds the cg×h×w channels x into cols, k×(oh·ow): row
