@@ -311,13 +311,12 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 	})
 }
 
-// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group: og×k products
-// of the output gradient (read in place, og rows) with the transposed
-// unfolded input, which packColsT writes straight into the GEMM's packed
-// panels (nr taps wide, one row per output position), so that neither the
-// unfolded input nor its transpose is built row-major and packed again,
-// and the micro-tiles run along the k taps rather than LeNet's few output
-// channels. Pieces of images run on several cores, each summing into its
+// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group, og×k products
+// of the output gradient with the transposed unfolded input, which the
+// GEMM packs with its register transposes (the transposed product,
+// dwᵀ = cols·yᵀ, would run its micro-tiles along LeNet's few output
+// channels). Dense geometries unfold "wide" (see wideCols) instead of
+// by im2col. Pieces of images run on several cores, each summing into its
 // own buffer; the buffers are then added in image order, so the result
 // depends only on the number of pieces, not on timing.
 func convWeightGrad[T Float](g geometry, x, y, dw []T) {
@@ -325,16 +324,19 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		clear(dw)
 		return
 	}
-	nr := panelWidth[T]()
-	taps := newTapTable(g)
 	var mu sync.Mutex
 	partial := map[int][]T{}
+	wide := (g.oh-1)*g.w + g.ow // columns of the wide unfolding
 	g.forImages(func(lo, hi int) {
 		d := allocDirty[T](len(dw)) // per group, og×k
-		var bp []T
-		if !g.direct {
-			bp = allocDirty[T](gemmpkg.PackedLen(g.outPix, g.k, nr))
-			defer recycle(bp)
+		var buf []T
+		switch {
+		case g.dense:
+			buf = allocDirty[T]((g.k + g.og) * wide)
+			defer recycle(buf)
+		case !g.direct:
+			buf = allocDirty[T](g.k * g.outPix)
+			defer recycle(buf)
 		}
 		for gr := range g.cfg.Groups {
 			dg := d[gr*g.og*g.k:][:g.og*g.k]
@@ -345,12 +347,17 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 				if n > lo {
 					beta = 1
 				}
-				if g.direct {
+				switch {
+				case g.direct:
 					gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, xs, g.outPix, beta, dg, g.k)
-					continue
+				case g.dense:
+					cols, yw := buf[:g.k*wide], buf[g.k*wide:][:g.og*wide]
+					wideCols(g, xs, ys, cols, yw, wide)
+					gemmT(false, true, g.og, g.k, wide, yw, wide, cols, wide, beta, dg, g.k)
+				default:
+					im2col(g, xs, buf)
+					gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, buf, g.outPix, beta, dg, g.k)
 				}
-				packColsT(g, taps, xs, bp, nr)
-				gemmPacked(g.og, g.k, g.outPix, ys, g.outPix, bp, beta, dg, g.k)
 			}
 		}
 		mu.Lock()
@@ -372,68 +379,30 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 	}
 }
 
-// tapTable describes the k = cg·kh·kw taps of a convolution's receptive
-// field, in im2col's row order (c·kh+p)·kw+q: the input offset of each
-// tap relative to the field's corner (c·h·w + p·dh·w + q·dw), and its row
-// and column offsets p·dh and q·dw for the fields that reach the padding.
-type tapTable struct {
-	off, dp, dq []int
-}
-
-func newTapTable(g geometry) tapTable {
-	t := tapTable{off: make([]int, g.k), dp: make([]int, g.k), dq: make([]int, g.k)}
-	d := g.cfg.Dilation
+// wideCols unfolds one image for the weight gradient of a dense geometry
+// over "wide" positions: output position (i, j) becomes column i·w+j, for
+// every column j of the input's width, up to the last real position
+// (wide = (oh-1)·w + ow columns). Tap (c, p, q)'s row of cols, k×wide, is
+// then the contiguous run of x from c·h·w + p·w + q, and yw, og×wide, holds
+// the output gradient ys (og×oh×ow) with zeros in the columns j ≥ ow,
+// which match no output position, so that yw·colsᵀ = ys·im2col(x)ᵀ.
+func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
 	r := 0
 	for c := range g.cg {
 		for p := range g.kh {
 			for q := range g.kw {
-				t.dp[r], t.dq[r] = p*d[0], q*d[1]
-				t.off[r] = c*g.inSize + p*d[0]*g.w + q*d[1]
+				copy(cols[r*wide:][:wide], x[c*g.inSize+p*g.w+q:])
 				r++
 			}
 		}
 	}
-	return t
-}
-
-// packColsT writes the transpose of im2col's k×(oh·ow) unfolding of the
-// cg×h×w channels x as the GEMM's packed B (see gemm.F32Packed), an
-// (oh·ow)×k matrix in panels of nr taps: panel t at t·oh·ow·nr, holding
-// for each output position in turn the nr taps t·nr … t·nr+nr-1 of its
-// receptive field, zeros past tap k and where a tap falls in the padding.
-// Fields wholly inside the input are gathered by the tap offsets alone.
-func packColsT[T Float](g geometry, taps tapTable, x, bp []T, nr int) {
-	s, pd := g.cfg.Stride, g.cfg.Padding
-	spanH, spanW := (g.kh-1)*g.cfg.Dilation[0], (g.kw-1)*g.cfg.Dilation[1]
-	for t := range ceilDiv(g.k, nr) {
-		r0 := t * nr
-		kr := min(nr, g.k-r0)
-		off, dp, dq := taps.off[r0:][:kr], taps.dp[r0:][:kr], taps.dq[r0:][:kr]
-		panel := bp[t*g.outPix*nr:][:g.outPix*nr]
-		pos := 0
+	for o := range g.og {
+		src, dst := ys[o*g.outPix:][:g.outPix], yw[o*wide:][:wide]
 		for i := range g.oh {
-			ih := i*s[0] - pd[0][0]
-			for j := range g.ow {
-				iw := j*s[1] - pd[1][0]
-				dst := panel[pos*nr:][:nr]
-				pos++
-				clear(dst[kr:])
-				dst = dst[:kr]
-				if ih >= 0 && iw >= 0 && ih+spanH < g.h && iw+spanW < g.w {
-					xb := x[ih*g.w+iw:]
-					for r, o := range off {
-						dst[r] = xb[o]
-					}
-					continue
-				}
-				for r := range dst {
-					h, w := ih+dp[r], iw+dq[r]
-					if h < 0 || h >= g.h || w < 0 || w >= g.w {
-						dst[r] = 0
-						continue
-					}
-					dst[r] = x[ih*g.w+iw+off[r]]
-				}
+			row := dst[i*g.w:]
+			copy(row[:g.ow], src[i*g.ow:][:g.ow])
+			if i < g.oh-1 {
+				clear(row[g.ow:g.w])
 			}
 		}
 	}

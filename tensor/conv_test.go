@@ -59,6 +59,9 @@ var convCases = []struct {
 	{[]int{1, 2, 4, 5}, []int{2, 2, 1, 1}, ConvConfig{Stride: [2]int{2, 2}}},               // strided 1×1
 	{[]int{1, 1, 3, 3}, []int{1, 1, 3, 3}, ConvConfig{Padding: [2][2]int{{4, 4}, {4, 4}}}}, // padding wider than the kernel
 	{[]int{1, 2, 5, 4}, []int{2, 1, 2, 2}, ConvConfig{Stride: [2]int{3, 3}, Padding: [2][2]int{{2, 0}, {0, 3}}, Groups: 2}},
+	{[]int{2, 4, 7, 6}, []int{4, 2, 3, 2}, ConvConfig{Groups: 2}}, // dense (unit stride, no padding), grouped
+	{[]int{1, 2, 3, 5}, []int{3, 2, 3, 2}, ConvConfig{}},          // dense, one output row
+	{[]int{2, 3, 6, 4}, []int{2, 3, 2, 4}, ConvConfig{}},          // dense, one output column
 }
 
 func closeTo(t *testing.T, what string, got, want *Tensor, tol float64) {
