@@ -246,9 +246,14 @@ func (g geometry) forImages(f func(lo, hi int)) {
 // straight into the GEMM's packed panels.
 func conv2D[T Float](g geometry, x, w, out []T) {
 	nr := panelWidth[T]()
+	wide := g.wide()
 	g.forImages(func(lo, hi int) {
 		var cols []T
-		if !g.direct {
+		switch {
+		case g.dense && !g.direct:
+			cols = allocDirty[T](gemmpkg.PackedLen(g.k, wide, nr) + g.og*wide)
+			defer recycle(cols)
+		case !g.direct:
 			cols = allocDirty[T](gemmpkg.PackedLen(g.k, g.outPix, nr) + g.outPix)
 			defer recycle(cols)
 		}
@@ -256,8 +261,16 @@ func conv2D[T Float](g geometry, x, w, out []T) {
 			for gr := range g.cfg.Groups {
 				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
 				o := out[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
-				if g.direct {
+				switch {
+				case g.direct:
 					gemmT(false, false, g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, xs, g.outPix, 0, o, g.outPix)
+					continue
+				case g.dense:
+					np := gemmpkg.PackedLen(g.k, wide, nr)
+					packWide(g, xs, cols, nr, wide)
+					yw := cols[np:][:g.og*wide]
+					gemmPacked(g.og, wide, g.k, w[gr*g.og*g.k:], g.k, cols[:np], 0, yw, wide)
+					narrowRows(g, yw, o, wide)
 					continue
 				}
 				im2colPacked(g, xs, cols, nr)
@@ -326,7 +339,7 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 	}
 	var mu sync.Mutex
 	partial := map[int][]T{}
-	wide := (g.oh-1)*g.w + g.ow // columns of the wide unfolding
+	wide := g.wide()
 	g.forImages(func(lo, hi int) {
 		d := allocDirty[T](len(dw)) // per group, og×k
 		var buf []T
@@ -396,6 +409,12 @@ func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
 			}
 		}
 	}
+	spreadRows(g, ys, yw, wide)
+}
+
+// spreadRows writes the og×oh×ow values ys into yw, og×wide, at the wide
+// positions i·w+j, with zeros in the columns j ≥ ow between them.
+func spreadRows[T Float](g geometry, ys, yw []T, wide int) {
 	for o := range g.og {
 		src, dst := ys[o*g.outPix:][:g.outPix], yw[o*wide:][:wide]
 		for i := range g.oh {
@@ -408,14 +427,25 @@ func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
 	}
 }
 
+// narrowRows is the inverse of spreadRows: it writes the wide positions
+// i·w+j, j < ow, of yw, og×wide, into ys, og×oh×ow.
+func narrowRows[T Float](g geometry, yw, ys []T, wide int) {
+	for o := range g.og {
+		src, dst := yw[o*wide:][:wide], ys[o*g.outPix:][:g.outPix]
+		for i := range g.oh {
+			copy(dst[i*g.ow:][:g.ow], src[i*g.w:])
+		}
+	}
+}
+
+// wide returns the number of wide positions of a dense geometry's
+// unfolding (see wideCols): (oh-1)·w + ow.
+func (g geometry) wide() int { return (g.oh-1)*g.w + g.ow }
+
 // im2col unfolds the cg×h×w channels x into cols, k×(oh·ow): row
 // (c·kh+p)·kw+q holds tap (p,q) of channel c at every output position,
 // zero where it falls in the padding.
 func im2col[T Float](g geometry, x, cols []T) {
-	if g.dense {
-		im2colDense(g, x, cols)
-		return
-	}
 	r := 0
 	for c := range g.cg {
 		xc := x[c*g.inSize:][:g.inSize]
@@ -435,10 +465,6 @@ func im2col[T Float](g geometry, x, cols []T) {
 // panel's width at a time; dst holds gemm.PackedLen(k, oh·ow, nr) + oh·ow
 // values.
 func im2colPacked[T Float](g geometry, x, dst []T, nr int) {
-	if g.dense {
-		im2colPackedDense(g, x, dst, nr)
-		return
-	}
 	kn := g.k * nr
 	np := gemmpkg.PackedLen(g.k, g.outPix, nr)
 	row := dst[np:][:g.outPix]
@@ -464,55 +490,25 @@ func im2colPacked[T Float](g geometry, x, dst []T, nr int) {
 	}
 }
 
-// im2colDense is im2col for a dense geometry (unit stride and dilation,
-// no padding): each output row's taps are a contiguous run of an input row.
-func im2colDense[T Float](g geometry, x, cols []T) {
-	oh, ow, w := g.oh, g.ow, g.w
-	r := 0
-	for c := range g.cg {
-		xc := x[c*g.inSize:][:g.inSize]
-		for p := range g.kh {
-			for q := range g.kw {
-				row := cols[r*g.outPix:][:g.outPix]
-				src := xc[p*w+q:]
-				for i := range oh {
-					copy(row[i*ow:][:ow], src[i*w:][:ow])
-				}
-				r++
-			}
-		}
-	}
-}
-
-// im2colPackedDense is im2colPacked for a dense geometry, written panel
-// by panel so that the stores run sequentially: a panel's nr output
-// positions are a few runs of consecutive positions within output rows,
-// and for every tap each run copies consecutive input elements.
-func im2colPackedDense[T Float](g geometry, x, dst []T, nr int) {
-	ow, w, kn := g.ow, g.w, g.k*nr
-	type run struct{ off, n int } // input offset for tap (0, 0), length
-	var buf [32]run
-	runs := buf[:0]
-	for t := range ceilDiv(g.outPix, nr) {
-		runs = runs[:0]
-		for j, end := t*nr, min((t+1)*nr, g.outPix); j < end; {
-			i, jc := j/ow, j%ow
-			n := min(ow-jc, end-j)
-			runs = append(runs, run{i*w + jc, n})
-			j += n
-		}
+// packWide writes a dense geometry's unfolding of the cg×h×w channels x
+// over wide positions (see wideCols), k×wide, as the GEMM's packed B:
+// panels nr columns wide, panel t at t·k·nr, holding nr values of each
+// row in turn, zeros past column wide. Each tap's row is a contiguous run
+// of x, so a panel's row is one copy.
+func packWide[T Float](g geometry, x, dst []T, nr, wide int) {
+	kn := g.k * nr
+	for t := range ceilDiv(wide, nr) {
+		n := min(nr, wide-t*nr)
 		d := dst[t*kn:][:kn]
 		r := 0
 		for c := range g.cg {
 			for p := range g.kh {
 				for q := range g.kw {
-					base := c*g.inSize + p*w + q
 					o := d[r*nr:][:nr]
-					k := 0
-					for _, u := range runs {
-						k += copy(o[k:], x[base+u.off:][:u.n])
+					copy(o, x[c*g.inSize+p*g.w+q+t*nr:][:n])
+					if n < nr {
+						clear(o[n:])
 					}
-					clear(o[k:])
 					r++
 				}
 			}

@@ -36,9 +36,9 @@ func BenchmarkConv2DLeNet(b *testing.B) {
 	}
 }
 
-// The unfolding kernels alone at LeNet-5's geometries, 64 images: im2col
-// into the GEMM's packed panels (the forward pass), row-major (the weight
-// gradient), and col2im (the input gradient).
+// The unfolding kernels alone at LeNet-5's geometries, 64 images: the
+// forward pass's unfolding over wide positions into the GEMM's packed
+// panels, the weight gradient's, and col2im (the input gradient).
 func BenchmarkIm2colLeNet(b *testing.B) {
 	for _, c := range []struct {
 		name string
@@ -50,20 +50,22 @@ func BenchmarkIm2colLeNet(b *testing.B) {
 		cfg := ConvConfig{}.normalized("bench")
 		g := newGeometry(cfg, c.x[0], c.x[1], c.x[2], c.x[3], c.w[0], c.w[2], c.w[3])
 		x := Float32.RandN(seeded(1), c.x...).f32
-		nr := panelWidth[float32]()
-		buf := make([]float32, max(g.k*g.outPix, gemmpkg.PackedLen(g.k, g.outPix, nr))+g.outPix)
+		y := Float32.RandN(seeded(2), c.x[0], c.w[0], g.oh, g.ow).f32
+		nr, wide := panelWidth[float32](), g.wide()
+		buf := make([]float32, max(g.k*g.outPix, gemmpkg.PackedLen(g.k, wide, nr)))
+		yw := make([]float32, g.og*wide)
 		dx := make([]float32, g.c*g.inSize)
 		b.Run(c.name+"/packed", func(b *testing.B) {
 			for b.Loop() {
 				for n := range g.n {
-					im2colPacked(g, x[n*g.c*g.inSize:][:g.c*g.inSize], buf, nr)
+					packWide(g, x[n*g.c*g.inSize:][:g.c*g.inSize], buf, nr, wide)
 				}
 			}
 		})
-		b.Run(c.name+"/rows", func(b *testing.B) {
+		b.Run(c.name+"/wide", func(b *testing.B) {
 			for b.Loop() {
 				for n := range g.n {
-					im2col(g, x[n*g.c*g.inSize:][:g.c*g.inSize], buf)
+					wideCols(g, x[n*g.c*g.inSize:][:g.c*g.inSize], y[n*g.o*g.outPix:][:g.o*g.outPix], buf, yw, wide)
 				}
 			}
 		})
