@@ -396,20 +396,36 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 // over "wide" positions: output position (i, j) becomes column i·w+j, for
 // every column j of the input's width, up to the last real position
 // (wide = (oh-1)·w + ow columns). Tap (c, p, q)'s row of cols, k×wide, is
-// then the contiguous run of x from c·h·w + p·w + q, and yw, og×wide, holds
-// the output gradient ys (og×oh×ow) with zeros in the columns j ≥ ow,
-// which match no output position, so that yw·colsᵀ = ys·im2col(x)ᵀ.
+// then the contiguous run of x from c·h·w + p·w + q, zeroed in the columns
+// j ≥ ow, which match no output position, and yw, og×wide, holds the
+// output gradient ys (og×oh×ow) with zeros in those columns, so that
+// yw·colsᵀ = ys·im2col(x)ᵀ.
 func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
 	r := 0
 	for c := range g.cg {
 		for p := range g.kh {
 			for q := range g.kw {
-				copy(cols[r*wide:][:wide], x[c*g.inSize+p*g.w+q:])
+				row := cols[r*wide:][:wide]
+				copy(row, x[c*g.inSize+p*g.w+q:])
+				clearGaps(g, row)
 				r++
 			}
 		}
 	}
 	spreadRows(g, ys, yw, wide)
+}
+
+// clearGaps zeroes the columns i·w+j, j ≥ ow, of a wide row, which match
+// no output position: their products with yw's zeros must be zeros even
+// where the input they copied holds an infinity or a NaN, which lies
+// outside this tap's receptive fields.
+func clearGaps[T Float](g geometry, row []T) {
+	for i := range g.oh - 1 {
+		gap := row[i*g.w+g.ow : (i+1)*g.w]
+		for j := range gap {
+			gap[j] = 0
+		}
+	}
 }
 
 // spreadRows writes the og×oh×ow values ys into yw, og×wide, at the wide

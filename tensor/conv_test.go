@@ -245,3 +245,89 @@ func TestConv2DLargeShapes(t *testing.T) {
 		closeTo(t, fmt.Sprint("wgrad float32 ", k), Conv2DWeightGrad(x32, y32, c.cfg, c.w[2], c.w[3]), dw, 1e-4)
 	}
 }
+
+// naiveAdjoints returns the two adjoints of the convolution by their
+// definitions as sums over the receptive fields, touching only the
+// products that each field contains: dx[b,c,ih,iw] = Σ w[o,c',p,q]·y[b,o,i,j]
+// and dw[o,c',p,q] = Σ x[b,c,ih,iw]·y[b,o,i,j] over ih = i·sh-pt+p·dh,
+// iw = j·sw-pl+q·dw inside the input.
+func naiveAdjoints(x, w, y *Tensor, c ConvConfig) (dx, dw *Tensor) {
+	c = c.normalized("test")
+	n, h, wd := x.shape[0], x.shape[2], x.shape[3]
+	o, cg, kh, kw := w.shape[0], w.shape[1], w.shape[2], w.shape[3]
+	og, oh, ow := o/c.Groups, y.shape[2], y.shape[3]
+	dx, dw = Zeros(x.shape...), Zeros(w.shape...)
+	for b := range n {
+		for oc := range o {
+			for i := range oh {
+				for j := range ow {
+					for ci := range cg {
+						for p := range kh {
+							for q := range kw {
+								ih := i*c.Stride[0] - c.Padding[0][0] + p*c.Dilation[0]
+								iw := j*c.Stride[1] - c.Padding[1][0] + q*c.Dilation[1]
+								if ih < 0 || ih >= h || iw < 0 || iw >= wd {
+									continue
+								}
+								ch := oc/og*cg + ci
+								yv := y.At(b, oc, i, j)
+								dx.Set(dx.At(b, ch, ih, iw)+w.At(oc, ci, p, q)*yv, b, ch, ih, iw)
+								dw.Set(dw.At(oc, ci, p, q)+x.At(b, ch, ih, iw)*yv, oc, ci, p, q)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dx, dw
+}
+
+// sameNonFinite fails unless got and want agree: equal infinities and NaNs
+// at the same places, finite values within tol.
+func sameNonFinite(t *testing.T, what string, got, want *Tensor, tol float64) {
+	t.Helper()
+	for i := range want.Size() {
+		g, w := got.AtFlat(i), want.AtFlat(i)
+		switch {
+		case math.IsNaN(w) || math.IsInf(w, 0):
+			if !(math.IsNaN(g) && math.IsNaN(w)) && g != w {
+				t.Fatalf("%s: element %d = %g, want %g", what, i, g, w)
+			}
+		case math.Abs(g-w) > tol*(1+math.Abs(w)):
+			t.Fatalf("%s: element %d = %g, want %g", what, i, g, w)
+		}
+	}
+}
+
+// TestConv2DNonFinite puts infinities and NaNs in the input and the
+// weights, including where only some taps reach (the last column, which
+// the dense kernels' wide positions pass on the way to the next row), and
+// checks all three kernels against the definitions, which never multiply
+// a value outside a receptive field. (With padding, the kernels multiply
+// the padding's zeros, as PyTorch's do: 0·∞ is then NaN where the
+// definition skips the product.)
+func TestConv2DNonFinite(t *testing.T) {
+	for k, c := range []struct {
+		x, w []int
+		cfg  ConvConfig
+	}{
+		{[]int{2, 1, 7, 6}, []int{3, 1, 3, 2}, ConvConfig{}},
+		{[]int{2, 4, 6, 7}, []int{4, 2, 2, 3}, ConvConfig{Groups: 2}},
+		{[]int{1, 2, 7, 8}, []int{2, 2, 3, 3}, ConvConfig{Stride: [2]int{2, 1}, Dilation: [2]int{1, 2}}},
+	} {
+		for _, dt := range []DType{Float64, Float32} {
+			x, w := RandN(seeded(uint64(90+k)), c.x...), RandN(seeded(uint64(95+k)), c.w...)
+			x.Set(math.Inf(1), 0, 0, 0, c.x[3]-1)
+			x.Set(math.NaN(), c.x[0]-1, c.x[1]-1, c.x[2]-2, c.x[3]-1)
+			w.Set(math.Inf(-1), 0, 0, 0, 0)
+			y := RandN(seeded(uint64(99+k)), Conv2D(x, w, c.cfg).Shape()...)
+			dx, dw := naiveAdjoints(x, w, y, c.cfg)
+			xd, wd, yd := x.As(dt), w.As(dt), y.As(dt)
+			what := fmt.Sprint(k, " ", dt)
+			sameNonFinite(t, what+" conv2d", Conv2D(xd, wd, c.cfg), naiveConv(x, w, c.cfg), 1e-4)
+			sameNonFinite(t, what+" convT", ConvTranspose2D(yd, wd, c.cfg, c.x[2], c.x[3]), dx, 1e-4)
+			sameNonFinite(t, what+" wgrad", Conv2DWeightGrad(xd, yd, c.cfg, c.w[2], c.w[3]), dw, 1e-4)
+		}
+	}
+}
