@@ -294,7 +294,7 @@ func sameNonFinite(t *testing.T, what string, got, want *Tensor, tol float64) {
 			if !(math.IsNaN(g) && math.IsNaN(w)) && g != w {
 				t.Fatalf("%s: element %d = %g, want %g", what, i, g, w)
 			}
-		case math.Abs(g-w) > tol*(1+math.Abs(w)):
+		case !(math.Abs(g-w) <= tol*(1+math.Abs(w))): // false for a NaN
 			t.Fatalf("%s: element %d = %g, want %g", what, i, g, w)
 		}
 	}
