@@ -71,7 +71,7 @@ func closeTo(t *testing.T, what string, got, want *Tensor, tol float64) {
 	}
 	g, w := got.Float64s(), want.Float64s()
 	for i := range g {
-		if math.Abs(g[i]-w[i]) > tol*(1+math.Abs(w[i])) {
+		if !(math.Abs(g[i]-w[i]) <= tol*(1+math.Abs(w[i]))) { // a NaN fails
 			t.Fatalf("%s: element %d = %.17g, want %.17g", what, i, g[i], w[i])
 		}
 	}
