@@ -78,3 +78,29 @@ func BenchmarkIm2colLeNet(b *testing.B) {
 		})
 	}
 }
+
+// LeNet-5's max pooling at batch 64 in float32 (workload W8): the forward
+// pass and the scatter of the gradient, after each convolution.
+func BenchmarkMaxPool2DLeNet(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		x    []int
+	}{
+		{"pool1", []int{64, 6, 24, 24}},
+		{"pool2", []int{64, 16, 8, 8}},
+	} {
+		k := [2]int{2, 2}
+		x := Float32.RandN(seeded(1), c.x...)
+		u := Float32.RandN(seeded(2), MaxPool2D(x, x, k, PoolConfig{}).Shape()...)
+		b.Run(c.name+"/forward", func(b *testing.B) {
+			for b.Loop() {
+				Recycle(MaxPool2D(x, x, k, PoolConfig{}))
+			}
+		})
+		b.Run(c.name+"/scatter", func(b *testing.B) {
+			for b.Loop() {
+				Recycle(MaxPool2DScatter(x, u, k, PoolConfig{}))
+			}
+		})
+	}
+}
