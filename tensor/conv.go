@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	gemmpkg "github.com/chainrule/chainrule/internal/gemm"
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/internal/workers"
 )
 
@@ -303,9 +304,23 @@ func gemmPacked[T Float](m, n, k int, a []T, lda int, bp []T, beta T, c []T, ldc
 // convInputGrad adds the transposed convolution of y into dx (zeroed):
 // per image and group, the k×(oh·ow) product wᵀ·y folded back by col2im.
 func convInputGrad[T Float](g geometry, y, w, dx []T) {
+	// The wide unfolding makes the product longer by wide/(oh·ow), which
+	// its one vector addition per tap repays only while the kernel is
+	// narrow against the input (LeNet's conv1, not conv2).
+	wide := g.wide()
+	useWide := g.dense && !g.direct && 4*wide <= 5*g.outPix
+	finite := true // of the weights, for col2imWide
+	if useWide {
+		s := kernel.Sum(w)
+		finite = s-s == 0
+	}
 	g.forImages(func(lo, hi int) {
 		var cols []T
-		if !g.direct {
+		switch {
+		case useWide:
+			cols = allocDirty[T]((g.k + g.og) * wide)
+			defer recycle(cols)
+		case !g.direct:
 			cols = allocDirty[T](g.k * g.outPix)
 			defer recycle(cols)
 		}
@@ -313,15 +328,45 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 			for gr := range g.cfg.Groups {
 				ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
 				d := dx[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
-				if g.direct {
-					gemmT(true, false, g.k, g.outPix, g.og, w[gr*g.og*g.k:], g.k, ys, g.outPix, 0, d, g.outPix)
-					continue
+				wg := w[gr*g.og*g.k:]
+				switch {
+				case g.direct:
+					gemmT(true, false, g.k, g.outPix, g.og, wg, g.k, ys, g.outPix, 0, d, g.outPix)
+				case useWide:
+					c, yw := cols[:g.k*wide], cols[g.k*wide:][:g.og*wide]
+					spreadRows(g, ys, yw, wide)
+					gemmT(true, false, g.k, wide, g.og, wg, g.k, yw, wide, 0, c, wide)
+					col2imWide(g, c, d, wide, finite)
+				default:
+					gemmT(true, false, g.k, g.outPix, g.og, wg, g.k, ys, g.outPix, 0, cols, g.outPix)
+					col2im(g, cols, d)
 				}
-				gemmT(true, false, g.k, g.outPix, g.og, w[gr*g.og*g.k:], g.k, ys, g.outPix, 0, cols, g.outPix)
-				col2im(g, cols, d)
 			}
 		}
 	})
+}
+
+// col2imWide adds the columns of cols, k×wide, the wide unfolding (see
+// wideCols) of a dense geometry's input gradient, back into the cg×h×w
+// channels dx: tap (c, p, q)'s row adds to the contiguous run of dx from
+// c·h·w + p·w + q, as one vector addition. The gap columns j ≥ ow are the
+// weights times the zeros that spreadRows put there, zeros unless the
+// weights are not all finite: only then are they cleared first.
+func col2imWide[T Float](g geometry, cols, dx []T, wide int, finite bool) {
+	r := 0
+	for c := range g.cg {
+		for p := range g.kh {
+			for q := range g.kw {
+				row := cols[r*wide:][:wide]
+				if !finite {
+					clearGaps(g, row)
+				}
+				d := dx[c*g.inSize+p*g.w+q:][:wide]
+				kernel.ArithSame(kernel.OpAdd, d, row, d)
+				r++
+			}
+		}
+	}
 }
 
 // convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group, og×k products
@@ -401,13 +446,20 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 // output gradient ys (og×oh×ow) with zeros in those columns, so that
 // yw·colsᵀ = ys·im2col(x)ᵀ.
 func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
+	// The gap columns' products with yw's zeros are zeros unless x holds
+	// an infinity or a NaN (its sum is then not finite, as it may also be
+	// by overflow): only then are they cleared.
+	s := kernel.Sum(x)
+	finite := s-s == 0
 	r := 0
 	for c := range g.cg {
 		for p := range g.kh {
 			for q := range g.kw {
 				row := cols[r*wide:][:wide]
 				copy(row, x[c*g.inSize+p*g.w+q:])
-				clearGaps(g, row)
+				if !finite {
+					clearGaps(g, row)
+				}
 				r++
 			}
 		}
@@ -416,9 +468,9 @@ func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
 }
 
 // clearGaps zeroes the columns i·w+j, j ≥ ow, of a wide row, which match
-// no output position: their products with yw's zeros must be zeros even
-// where the input they copied holds an infinity or a NaN, which lies
-// outside this tap's receptive fields.
+// no output position: their products with zeros must be zeros even where
+// the row holds an infinity or a NaN, which lies outside this tap's
+// receptive fields.
 func clearGaps[T Float](g geometry, row []T) {
 	for i := range g.oh - 1 {
 		gap := row[i*g.w+g.ow : (i+1)*g.w]
@@ -563,10 +615,6 @@ func im2colRow[T Float](g geometry, xc []T, p, q int, row []T) {
 // col2im adds the columns of cols (as im2col lays them out) back into the
 // cg×h×w channels dx.
 func col2im[T Float](g geometry, cols, dx []T) {
-	if g.dense {
-		col2imDense(g, cols, dx)
-		return
-	}
 	s, pd, d := g.cfg.Stride, g.cfg.Padding, g.cfg.Dilation
 	r := 0
 	for c := range g.cg {
@@ -598,30 +646,6 @@ func col2im[T Float](g geometry, cols, dx []T) {
 						dr[j*s[1]+off] += seg[j]
 					}
 				}
-			}
-		}
-	}
-}
-
-// col2imDense is col2im for a dense geometry: each output row's column
-// values add to a contiguous run of an input row.
-func col2imDense[T Float](g geometry, cols, dx []T) {
-	oh, ow, w := g.oh, g.ow, g.w
-	r := 0
-	for c := range g.cg {
-		dc := dx[c*g.inSize:][:g.inSize]
-		for p := range g.kh {
-			for q := range g.kw {
-				row := cols[r*g.outPix:][:g.outPix]
-				dst := dc[p*w+q:]
-				for i := range oh {
-					seg := row[i*ow:][:ow]
-					d := dst[i*w:][:len(seg)]
-					for j, v := range seg {
-						d[j] += v
-					}
-				}
-				r++
 			}
 		}
 	}

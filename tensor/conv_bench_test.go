@@ -38,7 +38,7 @@ func BenchmarkConv2DLeNet(b *testing.B) {
 
 // The unfolding kernels alone at LeNet-5's geometries, 64 images: the
 // forward pass's unfolding over wide positions into the GEMM's packed
-// panels, the weight gradient's, and col2im (the input gradient).
+// panels, the weight gradient's, and its inverse for the input gradient.
 func BenchmarkIm2colLeNet(b *testing.B) {
 	for _, c := range []struct {
 		name string
@@ -52,7 +52,7 @@ func BenchmarkIm2colLeNet(b *testing.B) {
 		x := Float32.RandN(seeded(1), c.x...).f32
 		y := Float32.RandN(seeded(2), c.x[0], c.w[0], g.oh, g.ow).f32
 		nr, wide := panelWidth[float32](), g.wide()
-		buf := make([]float32, max(g.k*g.outPix, gemmpkg.PackedLen(g.k, wide, nr)))
+		buf := make([]float32, max(g.k*wide, gemmpkg.PackedLen(g.k, wide, nr)))
 		yw := make([]float32, g.og*wide)
 		dx := make([]float32, g.c*g.inSize)
 		b.Run(c.name+"/packed", func(b *testing.B) {
@@ -72,7 +72,7 @@ func BenchmarkIm2colLeNet(b *testing.B) {
 		b.Run(c.name+"/col2im", func(b *testing.B) {
 			for b.Loop() {
 				for range g.n {
-					col2im(g, buf, dx)
+					col2imWide(g, buf, dx, wide, true)
 				}
 			}
 		})
