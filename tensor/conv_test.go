@@ -62,6 +62,7 @@ var convCases = []struct {
 	{[]int{2, 4, 7, 6}, []int{4, 2, 3, 2}, ConvConfig{Groups: 2}}, // dense (unit stride, no padding), grouped
 	{[]int{1, 2, 3, 5}, []int{3, 2, 3, 2}, ConvConfig{}},          // dense, one output row
 	{[]int{2, 3, 6, 4}, []int{2, 3, 2, 4}, ConvConfig{}},          // dense, one output column
+	{[]int{2, 2, 9, 10}, []int{3, 2, 2, 2}, ConvConfig{}},         // dense, narrow kernel: the wide input gradient
 }
 
 func closeTo(t *testing.T, what string, got, want *Tensor, tol float64) {
