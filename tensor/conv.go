@@ -615,6 +615,10 @@ func im2colRow[T Float](g geometry, xc []T, p, q int, row []T) {
 // col2im adds the columns of cols (as im2col lays them out) back into the
 // cg×h×w channels dx.
 func col2im[T Float](g geometry, cols, dx []T) {
+	if g.dense {
+		col2imDense(g, cols, dx)
+		return
+	}
 	s, pd, d := g.cfg.Stride, g.cfg.Padding, g.cfg.Dilation
 	r := 0
 	for c := range g.cg {
@@ -646,6 +650,30 @@ func col2im[T Float](g geometry, cols, dx []T) {
 						dr[j*s[1]+off] += seg[j]
 					}
 				}
+			}
+		}
+	}
+}
+
+// col2imDense is col2im for a dense geometry: each output row's column
+// values add to a contiguous run of an input row.
+func col2imDense[T Float](g geometry, cols, dx []T) {
+	oh, ow, w := g.oh, g.ow, g.w
+	r := 0
+	for c := range g.cg {
+		dc := dx[c*g.inSize:][:g.inSize]
+		for p := range g.kh {
+			for q := range g.kw {
+				row := cols[r*g.outPix:][:g.outPix]
+				dst := dc[p*w+q:]
+				for i := range oh {
+					seg := row[i*ow:][:ow]
+					d := dst[i*w:][:len(seg)]
+					for j, v := range seg {
+						d[j] += v
+					}
+				}
+				r++
 			}
 		}
 	}
