@@ -302,21 +302,39 @@ func gemmPacked[T Float](m, n, k int, a []T, lda int, bp []T, beta T, c []T, ldc
 }
 
 // convInputGrad adds the transposed convolution of y into dx (zeroed):
-// per image and group, the k×(oh·ow) product wᵀ·y folded back by col2im.
+// per image and group, the k×(oh·ow) product wᵀ·y folded back by col2im;
+// for dense geometries, over wide positions (see wideCols), either folded
+// back by one vector addition per tap (col2imWide: a narrow kernel, few
+// input channels) or, with enough input channels to fill the GEMM's
+// micro-tiles, as one product per tap (p, q) accumulating straight into
+// dx (convInputGradTaps).
 func convInputGrad[T Float](g geometry, y, w, dx []T) {
-	// The wide unfolding makes the product longer by wide/(oh·ow), which
-	// its one vector addition per tap repays only while the kernel is
-	// narrow against the input (LeNet's conv1, not conv2).
 	wide := g.wide()
-	useWide := g.dense && !g.direct && 4*wide <= 5*g.outPix
-	finite := true // of the weights, for col2imWide
-	if useWide {
+	// The wide products are longer by wide/(oh·ow): col2imWide's vector
+	// additions repay that only while the kernel is narrow against the
+	// input (LeNet's conv1, not conv2). The gap columns of the wide
+	// products are the weights times zeros, zeros unless the weights are
+	// not all finite.
+	useTaps := g.dense && !g.direct && g.cg >= 4
+	useWide := g.dense && !g.direct && !useTaps && 4*wide <= 5*g.outPix
+	finite := true
+	if useTaps || useWide {
 		s := kernel.Sum(w)
 		finite = s-s == 0
+		useTaps = useTaps && finite // else col2im, which adds no gaps
+	}
+	var wt []T
+	nr := panelWidth[T]()
+	if useTaps {
+		wt = tapMajor(g, w)
+		defer recycle(wt)
 	}
 	g.forImages(func(lo, hi int) {
 		var cols []T
 		switch {
+		case useTaps:
+			cols = allocDirty[T](g.og*wide + gemmpkg.PackedLen(g.og, wide, nr))
+			defer recycle(cols)
 		case useWide:
 			cols = allocDirty[T]((g.k + g.og) * wide)
 			defer recycle(cols)
@@ -332,6 +350,11 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 				switch {
 				case g.direct:
 					gemmT(true, false, g.k, g.outPix, g.og, wg, g.k, ys, g.outPix, 0, d, g.outPix)
+				case useTaps:
+					yw, bp := cols[:g.og*wide], cols[g.og*wide:]
+					spreadRows(g, ys, yw, wide)
+					packRows(yw, g.og, wide, bp, nr)
+					convInputGradTaps(g, wt[gr*g.og*g.k:][:g.og*g.k], bp, d, wide)
 				case useWide:
 					c, yw := cols[:g.k*wide], cols[g.k*wide:][:g.og*wide]
 					spreadRows(g, ys, yw, wide)
@@ -344,6 +367,51 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 			}
 		}
 	})
+}
+
+// convInputGradTaps adds into dx, one image's cg×h×w input gradient of a
+// group of a dense geometry, the products of each tap (p, q): over the wide
+// positions P, dx[c, p·w+q+P] += Σ_o w[o, c, p, q]·yw[o, P], a cg×og block
+// of the weights (wt, tap-major) times the og×wide spread output gradient
+// (packed in bp) accumulated into dx viewed from p·w+q with rows h·w apart.
+func convInputGradTaps[T Float](g geometry, wt, bp, dx []T, wide int) {
+	for t := range g.kh * g.kw {
+		p, q := t/g.kw, t%g.kw
+		gemmPacked(g.cg, wide, g.og, wt[t*g.cg*g.og:][:g.cg*g.og], g.og, bp, 1, dx[p*g.w+q:], g.inSize)
+	}
+}
+
+// tapMajor returns the weights w, O×cg×kh×kw, rearranged per group as
+// kh·kw blocks, one per tap (p, q), of cg×og: element [g][p·kw+q][c][o] =
+// w[g·og+o, c, p, q].
+func tapMajor[T Float](g geometry, w []T) []T {
+	wt := allocDirty[T](len(w))
+	taps := g.kh * g.kw
+	for gr := range g.cfg.Groups {
+		src, dst := w[gr*g.og*g.k:][:g.og*g.k], wt[gr*g.og*g.k:][:g.og*g.k]
+		for o := range g.og {
+			for c := range g.cg {
+				for t, v := range src[(o*g.cg+c)*taps:][:taps] {
+					dst[(t*g.cg+c)*g.og+o] = v
+				}
+			}
+		}
+	}
+	return wt
+}
+
+// packRows writes the rows×n row-major matrix a as the GEMM's packed B
+// (see gemm.F32Packed): panels nr columns wide, zeros past column n.
+func packRows[T Float](a []T, rows, n int, bp []T, nr int) {
+	for t := range ceilDiv(n, nr) {
+		m := min(nr, n-t*nr)
+		panel := bp[t*rows*nr:][:rows*nr]
+		for r := range rows {
+			o := panel[r*nr:][:nr]
+			copy(o, a[r*n+t*nr:][:m])
+			clear(o[m:])
+		}
+	}
 }
 
 // col2imWide adds the columns of cols, k×wide, the wide unfolding (see

@@ -63,6 +63,8 @@ var convCases = []struct {
 	{[]int{1, 2, 3, 5}, []int{3, 2, 3, 2}, ConvConfig{}},          // dense, one output row
 	{[]int{2, 3, 6, 4}, []int{2, 3, 2, 4}, ConvConfig{}},          // dense, one output column
 	{[]int{2, 2, 9, 10}, []int{3, 2, 2, 2}, ConvConfig{}},         // dense, narrow kernel: the wide input gradient
+	{[]int{2, 4, 6, 7}, []int{3, 4, 3, 2}, ConvConfig{}},          // dense, 4 input channels: the input gradient by taps
+	{[]int{1, 8, 5, 6}, []int{4, 4, 2, 3}, ConvConfig{Groups: 2}}, // the same, grouped
 }
 
 func closeTo(t *testing.T, what string, got, want *Tensor, tol float64) {
@@ -316,6 +318,7 @@ func TestConv2DNonFinite(t *testing.T) {
 		{[]int{2, 1, 7, 6}, []int{3, 1, 3, 2}, ConvConfig{}},
 		{[]int{2, 4, 6, 7}, []int{4, 2, 2, 3}, ConvConfig{Groups: 2}},
 		{[]int{1, 2, 7, 8}, []int{2, 2, 3, 3}, ConvConfig{Stride: [2]int{2, 1}, Dilation: [2]int{1, 2}}},
+		{[]int{2, 4, 6, 7}, []int{3, 4, 3, 2}, ConvConfig{}},
 	} {
 		for _, dt := range []DType{Float64, Float32} {
 			x, w := RandN(seeded(uint64(90+k)), c.x...), RandN(seeded(uint64(95+k)), c.w...)
