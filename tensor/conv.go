@@ -453,10 +453,23 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 	var mu sync.Mutex
 	partial := map[int][]T{}
 	wide := g.wide()
+	// With enough input channels to fill the GEMM's micro-tiles, one
+	// product per tap reads the input in place (see convWeightGradTaps),
+	// unless the input holds an infinity or a NaN, which the wide
+	// positions' gaps would multiply by zero.
+	useTaps := g.dense && !g.direct && g.cg >= 4
+	if useTaps {
+		s := kernel.Sum(x)
+		useTaps = s-s == 0
+	}
+	nr := panelWidth[T]()
 	g.forImages(func(lo, hi int) {
-		d := allocDirty[T](len(dw)) // per group, og×k
+		d := allocDirty[T](len(dw)) // per group, og×k, or tap-major for useTaps
 		var buf []T
 		switch {
+		case useTaps:
+			buf = allocDirty[T](gemmpkg.PackedLen(wide, g.og, nr))
+			defer recycle(buf)
 		case g.dense:
 			buf = allocDirty[T]((g.k + g.og) * wide)
 			defer recycle(buf)
@@ -476,6 +489,8 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 				switch {
 				case g.direct:
 					gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, xs, g.outPix, beta, dg, g.k)
+				case useTaps:
+					convWeightGradTaps(g, xs, ys, buf, beta, dg, wide, nr)
 				case g.dense:
 					cols, yw := buf[:g.k*wide], buf[g.k*wide:][:g.og*wide]
 					wideCols(g, xs, ys, cols, yw, wide)
@@ -495,13 +510,62 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		los = append(los, lo)
 	}
 	slices.Sort(los)
-	copy(dw, partial[los[0]])
-	recycle(partial[los[0]])
+	sum := partial[los[0]]
 	for _, lo := range los[1:] {
 		for i, v := range partial[lo] {
-			dw[i] += v
+			sum[i] += v
 		}
 		recycle(partial[lo])
+	}
+	if useTaps {
+		fromTapMajor(g, sum, dw)
+	} else {
+		copy(dw, sum)
+	}
+	recycle(sum)
+}
+
+// convWeightGradTaps computes, for one image's group of a dense geometry,
+// the weight gradient tap by tap, tap-major (see tapMajor) into dt, plus
+// beta times dt: for tap (p, q), the cg×og block Σ_P x[c, p·w+q+P]·yw[o, P]
+// over the wide positions P, with the input read in place (the cg rows h·w
+// apart from p·w+q) and the output gradient spread to the wide positions,
+// transposed and packed once into bp (PackedLen(wide, og, nr)).
+func convWeightGradTaps[T Float](g geometry, x, ys, bp []T, beta T, dt []T, wide, nr int) {
+	// bp: ⌈og/nr⌉ panels; panel t holds, for each wide position P, the
+	// values of the nr channels t·nr… at P, zeros in the gaps j ≥ ow
+	for t := range ceilDiv(g.og, nr) {
+		panel := bp[t*wide*nr:][:wide*nr]
+		clear(panel)
+		for o := t * nr; o < min(g.og, t*nr+nr); o++ {
+			src := ys[o*g.outPix:][:g.outPix]
+			for i := range g.oh {
+				for j, v := range src[i*g.ow:][:g.ow] {
+					panel[(i*g.w+j)*nr+o-t*nr] = v
+				}
+			}
+		}
+	}
+	for t := range g.kh * g.kw {
+		p, q := t/g.kw, t%g.kw
+		gemmPacked(g.cg, g.og, wide, x[p*g.w+q:], g.inSize, bp, beta, dt[t*g.cg*g.og:][:g.cg*g.og], g.og)
+	}
+}
+
+// fromTapMajor is the inverse of tapMajor: it writes the tap-major blocks
+// wt into w, O×cg×kh×kw.
+func fromTapMajor[T Float](g geometry, wt, w []T) {
+	taps := g.kh * g.kw
+	for gr := range g.cfg.Groups {
+		src, dst := wt[gr*g.og*g.k:][:g.og*g.k], w[gr*g.og*g.k:][:g.og*g.k]
+		for o := range g.og {
+			for c := range g.cg {
+				row := dst[(o*g.cg+c)*taps:][:taps]
+				for t := range row {
+					row[t] = src[(t*g.cg+c)*g.og+o]
+				}
+			}
+		}
 	}
 }
 
