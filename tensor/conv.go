@@ -7,10 +7,22 @@ package tensor
 // the weights. The two adjoint kernels reuse the same unfolding: the
 // transposed convolution (the gradient with respect to the input) is a GEMM
 // followed by col2im, the scatter-add inverse of im2col; the weight
-// gradient is a GEMM of the output gradient with the unfolded input,
-// accumulated over the batch. The forward pass unfolds straight into the
-// GEMM's packed panels (gemm.F32Packed), and geometries with unit stride
-// and dilation and no padding unfold and fold by contiguous runs.
+// gradient is a GEMM of the output gradient with the transposed unfolded
+// input, accumulated over the batch. The forward pass unfolds straight
+// into the GEMM's packed panels (gemm.F32Packed).
+//
+// Dense geometries (unit stride and dilation, no padding; LeNet's) unfold
+// over "wide" positions instead: output position (i, j) becomes column
+// i·w+j for every column j of the input's width (wideCols), so that each
+// tap's row of the unfolding is one contiguous run of the input, copied
+// whole, at the price of w-ow gap columns per output row, which the
+// output gradients fill with zeros and the forward pass drops
+// (narrowRows). With four or more input channels per group, the adjoints
+// skip the unfolding: one GEMM per tap reads the input in place, or adds
+// straight into the input gradient, both viewed as cg rows h·w apart
+// (convWeightGradTaps, convInputGradTaps). The gap columns would multiply
+// an infinity or NaN by zero, so they are cleared, or the kernels fall
+// back, when an operand is not all finite.
 
 import (
 	"fmt"
