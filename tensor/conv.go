@@ -256,7 +256,8 @@ func (g geometry) forImages(f func(lo, hi int)) {
 
 // conv2D computes out = conv(x, w): per image and group, the og×k weight
 // block times the k×(oh·ow) unfolded input, which im2colPacked writes
-// straight into the GEMM's packed panels.
+// straight into the GEMM's packed panels; for a dense geometry, times the
+// k×wide unfolding (packWide), narrowed to oh×ow after.
 func conv2D[T Float](g geometry, x, w, out []T) {
 	nr := panelWidth[T]()
 	wide := g.wide()
@@ -454,7 +455,8 @@ func col2imWide[T Float](g geometry, cols, dx []T, wide int, finite bool) {
 // GEMM packs with its register transposes (the transposed product,
 // dwᵀ = cols·yᵀ, would run its micro-tiles along LeNet's few output
 // channels). Dense geometries unfold "wide" (see wideCols) instead of
-// by im2col. Pieces of images run on several cores, each summing into its
+// by im2col, or, with four or more input channels per group, run one
+// product per tap (convWeightGradTaps). Pieces of images run on several cores, each summing into its
 // own buffer; the buffers are then added in image order, so the result
 // depends only on the number of pieces, not on timing.
 func convWeightGrad[T Float](g geometry, x, y, dw []T) {
