@@ -9,40 +9,50 @@ import (
 	"testing"
 )
 
-// naiveConv is the definition of a 2-d convolution as seven nested loops,
-// the independent reference for the im2col kernels.
-func naiveConv(x, w *Tensor, c ConvConfig) *Tensor {
+// eachProduct calls f for every product of a 2-d convolution of an input
+// shaped xs by weights shaped ws, by the definition as seven nested loops:
+// output element (b, oc, i, j) takes input (b, ch, ih, iw) times weight
+// (oc, ci, p, q), for ih = i·sh-pt+p·dh, iw = j·sw-pl+q·dw inside the
+// input and ch = the first channel of oc's group + ci.
+func eachProduct(xs, ws []int, c ConvConfig, f func(b, oc, i, j, ch, ci, p, q, ih, iw int)) {
 	c = c.normalized("test")
-	n, ch, h, wd := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
-	o, cg, kh, kw := w.shape[0], w.shape[1], w.shape[2], w.shape[3]
+	n, h, wd := xs[0], xs[2], xs[3]
+	o, cg, kh, kw := ws[0], ws[1], ws[2], ws[3]
 	og := o / c.Groups
 	oh := ConvOutSize(h, kh, c.Stride[0], c.Padding[0][0], c.Padding[0][1], c.Dilation[0])
 	ow := ConvOutSize(wd, kw, c.Stride[1], c.Padding[1][0], c.Padding[1][1], c.Dilation[1])
-	_ = ch
-	out := Zeros(n, o, oh, ow)
 	for b := range n {
 		for oc := range o {
-			g := oc / og
 			for i := range oh {
 				for j := range ow {
-					s := 0.0
 					for ci := range cg {
 						for p := range kh {
 							for q := range kw {
 								ih := i*c.Stride[0] - c.Padding[0][0] + p*c.Dilation[0]
 								iw := j*c.Stride[1] - c.Padding[1][0] + q*c.Dilation[1]
-								if ih < 0 || ih >= h || iw < 0 || iw >= wd {
-									continue
+								if ih >= 0 && ih < h && iw >= 0 && iw < wd {
+									f(b, oc, i, j, oc/og*cg+ci, ci, p, q, ih, iw)
 								}
-								s += x.At(b, g*cg+ci, ih, iw) * w.At(oc, ci, p, q)
 							}
 						}
 					}
-					out.Set(s, b, oc, i, j)
 				}
 			}
 		}
 	}
+}
+
+// naiveConv is the definition of a 2-d convolution (eachProduct), the
+// independent reference for the im2col kernels.
+func naiveConv(x, w *Tensor, c ConvConfig) *Tensor {
+	cn := c.normalized("test")
+	h, wd, kh, kw := x.shape[2], x.shape[3], w.shape[2], w.shape[3]
+	oh := ConvOutSize(h, kh, cn.Stride[0], cn.Padding[0][0], cn.Padding[0][1], cn.Dilation[0])
+	ow := ConvOutSize(wd, kw, cn.Stride[1], cn.Padding[1][0], cn.Padding[1][1], cn.Dilation[1])
+	out := Zeros(x.shape[0], w.shape[0], oh, ow)
+	eachProduct(x.shape, w.shape, c, func(b, oc, i, j, ch, ci, p, q, ih, iw int) {
+		out.Set(out.At(b, oc, i, j)+x.At(b, ch, ih, iw)*w.At(oc, ci, p, q), b, oc, i, j)
+	})
 	return out
 }
 
@@ -250,39 +260,16 @@ func TestConv2DLargeShapes(t *testing.T) {
 }
 
 // naiveAdjoints returns the two adjoints of the convolution by their
-// definitions as sums over the receptive fields, touching only the
-// products that each field contains: dx[b,c,ih,iw] = Σ w[o,c',p,q]·y[b,o,i,j]
-// and dw[o,c',p,q] = Σ x[b,c,ih,iw]·y[b,o,i,j] over ih = i·sh-pt+p·dh,
-// iw = j·sw-pl+q·dw inside the input.
+// definitions as sums over the receptive fields (eachProduct), touching
+// only the products that each field contains: dx[b,ch,ih,iw] =
+// Σ w[oc,ci,p,q]·y[b,oc,i,j] and dw[oc,ci,p,q] = Σ x[b,ch,ih,iw]·y[b,oc,i,j].
 func naiveAdjoints(x, w, y *Tensor, c ConvConfig) (dx, dw *Tensor) {
-	c = c.normalized("test")
-	n, h, wd := x.shape[0], x.shape[2], x.shape[3]
-	o, cg, kh, kw := w.shape[0], w.shape[1], w.shape[2], w.shape[3]
-	og, oh, ow := o/c.Groups, y.shape[2], y.shape[3]
 	dx, dw = Zeros(x.shape...), Zeros(w.shape...)
-	for b := range n {
-		for oc := range o {
-			for i := range oh {
-				for j := range ow {
-					for ci := range cg {
-						for p := range kh {
-							for q := range kw {
-								ih := i*c.Stride[0] - c.Padding[0][0] + p*c.Dilation[0]
-								iw := j*c.Stride[1] - c.Padding[1][0] + q*c.Dilation[1]
-								if ih < 0 || ih >= h || iw < 0 || iw >= wd {
-									continue
-								}
-								ch := oc/og*cg + ci
-								yv := y.At(b, oc, i, j)
-								dx.Set(dx.At(b, ch, ih, iw)+w.At(oc, ci, p, q)*yv, b, ch, ih, iw)
-								dw.Set(dw.At(oc, ci, p, q)+x.At(b, ch, ih, iw)*yv, oc, ci, p, q)
-							}
-						}
-					}
-				}
-			}
-		}
-	}
+	eachProduct(x.shape, w.shape, c, func(b, oc, i, j, ch, ci, p, q, ih, iw int) {
+		yv := y.At(b, oc, i, j)
+		dx.Set(dx.At(b, ch, ih, iw)+w.At(oc, ci, p, q)*yv, b, ch, ih, iw)
+		dw.Set(dw.At(oc, ci, p, q)+x.At(b, ch, ih, iw)*yv, oc, ci, p, q)
+	})
 	return dx, dw
 }
 
