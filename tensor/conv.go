@@ -477,8 +477,16 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		useTaps = s-s == 0
 	}
 	nr := panelWidth[T]()
+	// the accumulator of a group: og×k, or for useTaps tap-major with the
+	// og columns padded to whole panels, so that the products write
+	// their micro-tiles straight into it
+	ld, per := g.og, g.og*g.k
+	if useTaps {
+		ld = ceilDiv(g.og, nr) * nr
+		per = g.kh * g.kw * g.cg * ld
+	}
 	g.forImages(func(lo, hi int) {
-		d := allocDirty[T](len(dw)) // per group, og×k, or tap-major for useTaps
+		d := allocDirty[T](g.cfg.Groups * per)
 		var buf []T
 		switch {
 		case useTaps:
@@ -492,7 +500,7 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 			defer recycle(buf)
 		}
 		for gr := range g.cfg.Groups {
-			dg := d[gr*g.og*g.k:][:g.og*g.k]
+			dg := d[gr*per:][:per]
 			for n := lo; n < hi; n++ {
 				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
 				ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
@@ -504,7 +512,7 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 				case g.direct:
 					gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, xs, g.outPix, beta, dg, g.k)
 				case useTaps:
-					convWeightGradTaps(g, xs, ys, buf, beta, dg, wide, nr)
+					convWeightGradTaps(g, xs, ys, buf, beta, dg, ld, wide, nr)
 				case g.dense:
 					cols, yw := buf[:g.k*wide], buf[g.k*wide:][:g.og*wide]
 					wideCols(g, xs, ys, cols, yw, wide)
@@ -532,7 +540,7 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		recycle(partial[lo])
 	}
 	if useTaps {
-		fromTapMajor(g, sum, dw)
+		fromTapMajor(g, sum, ld, dw)
 	} else {
 		copy(dw, sum)
 	}
@@ -540,12 +548,13 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 }
 
 // convWeightGradTaps computes, for one image's group of a dense geometry,
-// the weight gradient tap by tap, tap-major (see tapMajor) into dt, plus
-// beta times dt: for tap (p, q), the cg×og block Σ_P x[c, p·w+q+P]·yw[o, P]
+// the weight gradient tap by tap, tap-major (see tapMajor, here with rows
+// ld ≥ og long) into dt, plus beta times dt: for tap (p, q), the cg×og
+// block Σ_P x[c, p·w+q+P]·yw[o, P]
 // over the wide positions P, with the input read in place (the cg rows h·w
 // apart from p·w+q) and the output gradient spread to the wide positions,
 // transposed and packed once into bp (PackedLen(wide, og, nr)).
-func convWeightGradTaps[T Float](g geometry, x, ys, bp []T, beta T, dt []T, wide, nr int) {
+func convWeightGradTaps[T Float](g geometry, x, ys, bp []T, beta T, dt []T, ld, wide, nr int) {
 	// bp: ⌈og/nr⌉ panels; panel t holds, for each wide position P, the
 	// values of the nr channels t·nr… at P, zeros in the gaps j ≥ ow
 	for t := range ceilDiv(g.og, nr) {
@@ -562,21 +571,21 @@ func convWeightGradTaps[T Float](g geometry, x, ys, bp []T, beta T, dt []T, wide
 	}
 	for t := range g.kh * g.kw {
 		p, q := t/g.kw, t%g.kw
-		gemmPacked(g.cg, g.og, wide, x[p*g.w+q:], g.inSize, bp, beta, dt[t*g.cg*g.og:][:g.cg*g.og], g.og)
+		gemmPacked(g.cg, ld, wide, x[p*g.w+q:], g.inSize, bp, beta, dt[t*g.cg*ld:][:g.cg*ld], ld)
 	}
 }
 
-// fromTapMajor is the inverse of tapMajor: it writes the tap-major blocks
-// wt into w, O×cg×kh×kw.
-func fromTapMajor[T Float](g geometry, wt, w []T) {
+// fromTapMajor is the inverse of tapMajor for tap-major blocks wt whose
+// rows are ld ≥ og long: it writes them into w, O×cg×kh×kw.
+func fromTapMajor[T Float](g geometry, wt []T, ld int, w []T) {
 	taps := g.kh * g.kw
 	for gr := range g.cfg.Groups {
-		src, dst := wt[gr*g.og*g.k:][:g.og*g.k], w[gr*g.og*g.k:][:g.og*g.k]
+		src, dst := wt[gr*taps*g.cg*ld:][:taps*g.cg*ld], w[gr*g.og*g.k:][:g.og*g.k]
 		for o := range g.og {
 			for c := range g.cg {
 				row := dst[(o*g.cg+c)*taps:][:taps]
 				for t := range row {
-					row[t] = src[(t*g.cg+c)*g.og+o]
+					row[t] = src[(t*g.cg+c)*ld+o]
 				}
 			}
 		}
