@@ -7,7 +7,8 @@ package ad
 // primitive to one tangent at a time, and its reverse rules are the other
 // two primitives, from ⟨conv(x, w), y⟩ = ⟨x, convT(y, w)⟩ = ⟨w, wgrad(x, y)⟩
 // (Dumoulin & Visin, "A guide to convolution arithmetic for deep
-// learning", 2016). Their kernels (tensor/conv.go) run im2col and the GEMM.
+// learning", 2016). Their kernels (tensor/conv.go) unfold the input and
+// run the GEMM.
 
 import (
 	"github.com/chainrule/chainrule/tensor"
@@ -341,7 +342,8 @@ func foldBatch(t Value, b int, f func(Value) Value) Value {
 // OH = ⌊(H + top + bottom - dh·(KH-1) - 1)/sh⌋ + 1 and OW likewise. Add a
 // bias b of O elements with Add(y, Reshape(b, O, 1, 1)).
 //
-// The forward pass and both gradients run im2col and GEMM. The gradient
+// The forward pass and both gradients run on the GEMM (the kernels of
+// tensor.Conv2D, ConvTranspose2D and Conv2DWeightGrad). The gradient
 // with respect to x is ConvTranspose2D, and the one with respect to w a
 // convolution of x with the output gradient; both are differentiable
 // again, to any order. Under Vmap, and for VJPBatch's and JVPBatch's

@@ -7,10 +7,22 @@ package tensor
 // the weights. The two adjoint kernels reuse the same unfolding: the
 // transposed convolution (the gradient with respect to the input) is a GEMM
 // followed by col2im, the scatter-add inverse of im2col; the weight
-// gradient is a GEMM of the output gradient with the unfolded input,
-// accumulated over the batch. The forward pass unfolds straight into the
-// GEMM's packed panels (gemm.F32Packed), and geometries with unit stride
-// and dilation and no padding unfold and fold by contiguous runs.
+// gradient is a GEMM of the output gradient with the transposed unfolded
+// input, accumulated over the batch. The forward pass unfolds straight
+// into the GEMM's packed panels (gemm.F32Packed).
+//
+// Dense geometries (unit stride and dilation, no padding; LeNet's) unfold
+// over "wide" positions instead: output position (i, j) becomes column
+// i·w+j for every column j of the input's width (wideCols), so that each
+// tap's row of the unfolding is one contiguous run of the input, copied
+// whole, at the price of w-ow gap columns per output row, which the
+// output gradients fill with zeros and the forward pass drops
+// (narrowRows). With four or more input channels per group, the adjoints
+// skip the unfolding: one GEMM per tap reads the input in place, or adds
+// straight into the input gradient, both viewed as cg rows h·w apart
+// (convWeightGradTaps, convInputGradTaps). The gap columns would multiply
+// an infinity or NaN by zero, so they are cleared, or the kernels fall
+// back, when an operand is not all finite.
 
 import (
 	"fmt"
@@ -18,6 +30,7 @@ import (
 	"sync"
 
 	gemmpkg "github.com/chainrule/chainrule/internal/gemm"
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/internal/workers"
 )
 
@@ -243,12 +256,18 @@ func (g geometry) forImages(f func(lo, hi int)) {
 
 // conv2D computes out = conv(x, w): per image and group, the og×k weight
 // block times the k×(oh·ow) unfolded input, which im2colPacked writes
-// straight into the GEMM's packed panels.
+// straight into the GEMM's packed panels; for a dense geometry, times the
+// k×wide unfolding (packWide), narrowed to oh×ow after.
 func conv2D[T Float](g geometry, x, w, out []T) {
 	nr := panelWidth[T]()
+	wide := g.wide()
 	g.forImages(func(lo, hi int) {
 		var cols []T
-		if !g.direct {
+		switch {
+		case g.dense && !g.direct:
+			cols = allocDirty[T](gemmpkg.PackedLen(g.k, wide, nr) + g.og*wide)
+			defer recycle(cols)
+		case !g.direct:
 			cols = allocDirty[T](gemmpkg.PackedLen(g.k, g.outPix, nr) + g.outPix)
 			defer recycle(cols)
 		}
@@ -256,12 +275,20 @@ func conv2D[T Float](g geometry, x, w, out []T) {
 			for gr := range g.cfg.Groups {
 				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
 				o := out[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
-				if g.direct {
+				switch {
+				case g.direct:
 					gemmT(false, false, g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, xs, g.outPix, 0, o, g.outPix)
+					continue
+				case g.dense:
+					np := gemmpkg.PackedLen(g.k, wide, nr)
+					packWide(g, xs, cols, nr, wide)
+					yw := cols[np:][:g.og*wide]
+					gemmPacked(g.og, wide, g.k, w[gr*g.og*g.k:], g.k, cols[:np], 0, yw, wide)
+					narrowRows(g, yw, o, wide)
 					continue
 				}
 				im2colPacked(g, xs, cols, nr)
-				gemmPacked(g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, cols, o, g.outPix)
+				gemmPacked(g.og, g.outPix, g.k, w[gr*g.og*g.k:], g.k, cols, 0, o, g.outPix)
 			}
 		}
 	})
@@ -276,23 +303,55 @@ func panelWidth[T Float]() int {
 	return gemmpkg.PanelWidth64()
 }
 
-// gemmPacked is C = A·B for a row-major m×k A and a k×n B packed in panels
-// (see gemm.F32Packed); C is only written.
-func gemmPacked[T Float](m, n, k int, a []T, lda int, bp, c []T, ldc int) {
+// gemmPacked is C = A·B + beta·C for a row-major m×k A and a k×n B
+// packed in panels (see gemm.F32Packed); for a zero beta C is only written.
+func gemmPacked[T Float](m, n, k int, a []T, lda int, bp []T, beta T, c []T, ldc int) {
 	switch x := any(a).(type) {
 	case []float64:
-		gemmpkg.F64Packed(m, n, k, x, lda, any(bp).([]float64), 0, any(c).([]float64), ldc)
+		gemmpkg.F64Packed(m, n, k, x, lda, any(bp).([]float64), float64(beta), any(c).([]float64), ldc)
 	case []float32:
-		gemmpkg.F32Packed(m, n, k, x, lda, any(bp).([]float32), 0, any(c).([]float32), ldc)
+		gemmpkg.F32Packed(m, n, k, x, lda, any(bp).([]float32), float32(beta), any(c).([]float32), ldc)
 	}
 }
 
 // convInputGrad adds the transposed convolution of y into dx (zeroed):
-// per image and group, the k×(oh·ow) product wᵀ·y folded back by col2im.
+// per image and group, the k×(oh·ow) product wᵀ·y folded back by col2im;
+// for dense geometries, over wide positions (see wideCols), either folded
+// back by one vector addition per tap (col2imWide: a narrow kernel, few
+// input channels) or, with enough input channels to fill the GEMM's
+// micro-tiles, as one product per tap (p, q) accumulating straight into
+// dx (convInputGradTaps).
 func convInputGrad[T Float](g geometry, y, w, dx []T) {
+	wide := g.wide()
+	// The wide products are longer by wide/(oh·ow): col2imWide's vector
+	// additions repay that only while the kernel is narrow against the
+	// input (LeNet's conv1, not conv2). The gap columns of the wide
+	// products are the weights times zeros, zeros unless the weights are
+	// not all finite.
+	useTaps := g.dense && !g.direct && g.cg >= 4
+	useWide := g.dense && !g.direct && !useTaps && 4*wide <= 5*g.outPix
+	finite := true
+	if useTaps || useWide {
+		s := kernel.Sum(w)
+		finite = s-s == 0
+		useTaps = useTaps && finite // else col2im, which adds no gaps
+	}
+	var wt []T
+	nr := panelWidth[T]()
+	if useTaps {
+		wt = tapMajor(g, w)
+		defer recycle(wt)
+	}
 	g.forImages(func(lo, hi int) {
 		var cols []T
-		if !g.direct {
+		switch {
+		case useTaps:
+			cols = allocDirty[T](g.og*wide + gemmpkg.PackedLen(g.og, wide, nr))
+			defer recycle(cols)
+		case useWide:
+			cols = allocDirty[T]((g.k + g.og) * wide)
+			defer recycle(cols)
+		case !g.direct:
 			cols = allocDirty[T](g.k * g.outPix)
 			defer recycle(cols)
 		}
@@ -300,25 +359,106 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 			for gr := range g.cfg.Groups {
 				ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
 				d := dx[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
-				if g.direct {
-					gemmT(true, false, g.k, g.outPix, g.og, w[gr*g.og*g.k:], g.k, ys, g.outPix, 0, d, g.outPix)
-					continue
+				wg := w[gr*g.og*g.k:]
+				switch {
+				case g.direct:
+					gemmT(true, false, g.k, g.outPix, g.og, wg, g.k, ys, g.outPix, 0, d, g.outPix)
+				case useTaps:
+					yw, bp := cols[:g.og*wide], cols[g.og*wide:]
+					spreadRows(g, ys, yw, wide)
+					packRows(yw, g.og, wide, bp, nr)
+					convInputGradTaps(g, wt[gr*g.og*g.k:][:g.og*g.k], bp, d, wide)
+				case useWide:
+					c, yw := cols[:g.k*wide], cols[g.k*wide:][:g.og*wide]
+					spreadRows(g, ys, yw, wide)
+					gemmT(true, false, g.k, wide, g.og, wg, g.k, yw, wide, 0, c, wide)
+					col2imWide(g, c, d, wide, finite)
+				default:
+					gemmT(true, false, g.k, g.outPix, g.og, wg, g.k, ys, g.outPix, 0, cols, g.outPix)
+					col2im(g, cols, d)
 				}
-				gemmT(true, false, g.k, g.outPix, g.og, w[gr*g.og*g.k:], g.k, ys, g.outPix, 0, cols, g.outPix)
-				col2im(g, cols, d)
 			}
 		}
 	})
 }
 
-// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group, as its
-// transpose dwᵀ = Σ_n colsₙ·y_nᵀ: the GEMM then reads the unfolded input
-// in place and packs only the smaller output gradient (packing colsₙᵀ, a
-// transposed k×(oh·ow) operand, cost more than the products of LeNet's
-// few output channels). Pieces of images run on several cores, each
-// summing into its own buffer; the buffers are then added in image order,
-// so the result depends only on the number of pieces, not on timing, and
-// transposed into dw.
+// convInputGradTaps adds into dx, one image's cg×h×w input gradient of a
+// group of a dense geometry, the products of each tap (p, q): over the wide
+// positions P, dx[c, p·w+q+P] += Σ_o w[o, c, p, q]·yw[o, P], a cg×og block
+// of the weights (wt, tap-major) times the og×wide spread output gradient
+// (packed in bp) accumulated into dx viewed from p·w+q with rows h·w apart.
+func convInputGradTaps[T Float](g geometry, wt, bp, dx []T, wide int) {
+	for t := range g.kh * g.kw {
+		p, q := t/g.kw, t%g.kw
+		gemmPacked(g.cg, wide, g.og, wt[t*g.cg*g.og:][:g.cg*g.og], g.og, bp, 1, dx[p*g.w+q:], g.inSize)
+	}
+}
+
+// tapMajor returns the weights w, O×cg×kh×kw, rearranged per group as
+// kh·kw blocks, one per tap (p, q), of cg×og: element [g][p·kw+q][c][o] =
+// w[g·og+o, c, p, q].
+func tapMajor[T Float](g geometry, w []T) []T {
+	wt := allocDirty[T](len(w))
+	taps := g.kh * g.kw
+	for gr := range g.cfg.Groups {
+		src, dst := w[gr*g.og*g.k:][:g.og*g.k], wt[gr*g.og*g.k:][:g.og*g.k]
+		for o := range g.og {
+			for c := range g.cg {
+				for t, v := range src[(o*g.cg+c)*taps:][:taps] {
+					dst[(t*g.cg+c)*g.og+o] = v
+				}
+			}
+		}
+	}
+	return wt
+}
+
+// packRows writes the rows×n row-major matrix a as the GEMM's packed B
+// (see gemm.F32Packed): panels nr columns wide, zeros past column n.
+func packRows[T Float](a []T, rows, n int, bp []T, nr int) {
+	for t := range ceilDiv(n, nr) {
+		m := min(nr, n-t*nr)
+		panel := bp[t*rows*nr:][:rows*nr]
+		for r := range rows {
+			o := panel[r*nr:][:nr]
+			copy(o, a[r*n+t*nr:][:m])
+			clear(o[m:])
+		}
+	}
+}
+
+// col2imWide adds the columns of cols, k×wide, the wide unfolding (see
+// wideCols) of a dense geometry's input gradient, back into the cg×h×w
+// channels dx: tap (c, p, q)'s row adds to the contiguous run of dx from
+// c·h·w + p·w + q, as one vector addition. The gap columns j ≥ ow are the
+// weights times the zeros that spreadRows put there, zeros unless the
+// weights are not all finite: only then are they cleared first.
+func col2imWide[T Float](g geometry, cols, dx []T, wide int, finite bool) {
+	r := 0
+	for c := range g.cg {
+		for p := range g.kh {
+			for q := range g.kw {
+				row := cols[r*wide:][:wide]
+				if !finite {
+					clearGaps(g, row)
+				}
+				d := dx[c*g.inSize+p*g.w+q:][:wide]
+				kernel.ArithSame(kernel.OpAdd, d, row, d)
+				r++
+			}
+		}
+	}
+}
+
+// convWeightGrad computes dw = Σ_n y_n·colsₙᵀ per group, og×k products
+// of the output gradient with the transposed unfolded input, which the
+// GEMM packs with its register transposes (the transposed product,
+// dwᵀ = cols·yᵀ, would run its micro-tiles along LeNet's few output
+// channels). Dense geometries unfold "wide" (see wideCols) instead of
+// by im2col, or, with four or more input channels per group, run one
+// product per tap (convWeightGradTaps). Pieces of images run on several cores, each summing into its
+// own buffer; the buffers are then added in image order, so the result
+// depends only on the number of pieces, not on timing.
 func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 	if g.n == 0 {
 		clear(dw)
@@ -326,28 +466,61 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 	}
 	var mu sync.Mutex
 	partial := map[int][]T{}
+	wide := g.wide()
+	// With enough input channels to fill the GEMM's micro-tiles, one
+	// product per tap reads the input in place (see convWeightGradTaps),
+	// unless the input holds an infinity or a NaN, which the wide
+	// positions' gaps would multiply by zero.
+	useTaps := g.dense && !g.direct && g.cg >= 4
+	if useTaps {
+		s := kernel.Sum(x)
+		useTaps = s-s == 0
+	}
+	nr := panelWidth[T]()
+	// the accumulator of a group: og×k, or for useTaps tap-major with the
+	// og columns padded to whole panels, so that the products write
+	// their micro-tiles straight into it
+	ld, per := g.og, g.og*g.k
+	if useTaps {
+		ld = ceilDiv(g.og, nr) * nr
+		per = g.kh * g.kw * g.cg * ld
+	}
 	g.forImages(func(lo, hi int) {
-		d := allocDirty[T](len(dw)) // per group, k×og
-		var cols []T
-		if !g.direct {
-			cols = allocDirty[T](g.k * g.outPix)
-			defer recycle(cols)
+		d := allocDirty[T](g.cfg.Groups * per)
+		var buf []T
+		switch {
+		case useTaps:
+			buf = allocDirty[T](gemmpkg.PackedLen(wide, g.og, nr))
+			defer recycle(buf)
+		case g.dense:
+			buf = allocDirty[T]((g.k + g.og) * wide)
+			defer recycle(buf)
+		case !g.direct:
+			buf = allocDirty[T](g.k * g.outPix)
+			defer recycle(buf)
 		}
 		for gr := range g.cfg.Groups {
-			dg := d[gr*g.og*g.k:][:g.og*g.k]
+			dg := d[gr*per:][:per]
 			for n := lo; n < hi; n++ {
 				xs := x[(n*g.c+gr*g.cg)*g.inSize:][:g.cg*g.inSize]
-				b := xs
-				if !g.direct {
-					im2col(g, xs, cols)
-					b = cols
-				}
 				ys := y[(n*g.o+gr*g.og)*g.outPix:][:g.og*g.outPix]
 				var beta T
 				if n > lo {
 					beta = 1
 				}
-				gemmT(false, true, g.k, g.og, g.outPix, b, g.outPix, ys, g.outPix, beta, dg, g.og)
+				switch {
+				case g.direct:
+					gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, xs, g.outPix, beta, dg, g.k)
+				case useTaps:
+					convWeightGradTaps(g, xs, ys, buf, beta, dg, ld, wide, nr)
+				case g.dense:
+					cols, yw := buf[:g.k*wide], buf[g.k*wide:][:g.og*wide]
+					wideCols(g, xs, ys, cols, yw, wide)
+					gemmT(false, true, g.og, g.k, wide, yw, wide, cols, wide, beta, dg, g.k)
+				default:
+					im2col(g, xs, buf)
+					gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, buf, g.outPix, beta, dg, g.k)
+				}
 			}
 		}
 		mu.Lock()
@@ -366,25 +539,136 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		}
 		recycle(partial[lo])
 	}
-	for gr := range g.cfg.Groups {
-		src, dst := sum[gr*g.og*g.k:][:g.og*g.k], dw[gr*g.og*g.k:][:g.og*g.k]
-		for r := range g.k {
-			for o, v := range src[r*g.og:][:g.og] {
-				dst[o*g.k+r] = v
-			}
-		}
+	if useTaps {
+		fromTapMajor(g, sum, ld, dw)
+	} else {
+		copy(dw, sum)
 	}
 	recycle(sum)
 }
+
+// convWeightGradTaps computes, for one image's group of a dense geometry,
+// the weight gradient tap by tap, tap-major (see tapMajor, here with rows
+// ld ≥ og long) into dt, plus beta times dt: for tap (p, q), the cg×og
+// block Σ_P x[c, p·w+q+P]·yw[o, P]
+// over the wide positions P, with the input read in place (the cg rows h·w
+// apart from p·w+q) and the output gradient spread to the wide positions,
+// transposed and packed once into bp (PackedLen(wide, og, nr)).
+func convWeightGradTaps[T Float](g geometry, x, ys, bp []T, beta T, dt []T, ld, wide, nr int) {
+	// bp: ⌈og/nr⌉ panels; panel t holds, for each wide position P, the
+	// values of the nr channels t·nr… at P, zeros in the gaps j ≥ ow
+	for t := range ceilDiv(g.og, nr) {
+		panel := bp[t*wide*nr:][:wide*nr]
+		clear(panel)
+		for o := t * nr; o < min(g.og, t*nr+nr); o++ {
+			src := ys[o*g.outPix:][:g.outPix]
+			for i := range g.oh {
+				for j, v := range src[i*g.ow:][:g.ow] {
+					panel[(i*g.w+j)*nr+o-t*nr] = v
+				}
+			}
+		}
+	}
+	for t := range g.kh * g.kw {
+		p, q := t/g.kw, t%g.kw
+		gemmPacked(g.cg, ld, wide, x[p*g.w+q:], g.inSize, bp, beta, dt[t*g.cg*ld:][:g.cg*ld], ld)
+	}
+}
+
+// fromTapMajor is the inverse of tapMajor for tap-major blocks wt whose
+// rows are ld ≥ og long: it writes them into w, O×cg×kh×kw.
+func fromTapMajor[T Float](g geometry, wt []T, ld int, w []T) {
+	taps := g.kh * g.kw
+	for gr := range g.cfg.Groups {
+		src, dst := wt[gr*taps*g.cg*ld:][:taps*g.cg*ld], w[gr*g.og*g.k:][:g.og*g.k]
+		for o := range g.og {
+			for c := range g.cg {
+				row := dst[(o*g.cg+c)*taps:][:taps]
+				for t := range row {
+					row[t] = src[(t*g.cg+c)*ld+o]
+				}
+			}
+		}
+	}
+}
+
+// wideCols unfolds one image for the weight gradient of a dense geometry
+// over "wide" positions: output position (i, j) becomes column i·w+j, for
+// every column j of the input's width, up to the last real position
+// (wide = (oh-1)·w + ow columns). Tap (c, p, q)'s row of cols, k×wide, is
+// then the contiguous run of x from c·h·w + p·w + q, zeroed in the columns
+// j ≥ ow, which match no output position, and yw, og×wide, holds the
+// output gradient ys (og×oh×ow) with zeros in those columns, so that
+// yw·colsᵀ = ys·im2col(x)ᵀ.
+func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
+	// The gap columns' products with yw's zeros are zeros unless x holds
+	// an infinity or a NaN (its sum is then not finite, as it may also be
+	// by overflow): only then are they cleared.
+	s := kernel.Sum(x)
+	finite := s-s == 0
+	r := 0
+	for c := range g.cg {
+		for p := range g.kh {
+			for q := range g.kw {
+				row := cols[r*wide:][:wide]
+				copy(row, x[c*g.inSize+p*g.w+q:])
+				if !finite {
+					clearGaps(g, row)
+				}
+				r++
+			}
+		}
+	}
+	spreadRows(g, ys, yw, wide)
+}
+
+// clearGaps zeroes the columns i·w+j, j ≥ ow, of a wide row, which match
+// no output position: their products with zeros must be zeros even where
+// the row holds an infinity or a NaN, which lies outside this tap's
+// receptive fields.
+func clearGaps[T Float](g geometry, row []T) {
+	for i := range g.oh - 1 {
+		gap := row[i*g.w+g.ow : (i+1)*g.w]
+		for j := range gap {
+			gap[j] = 0
+		}
+	}
+}
+
+// spreadRows writes the og×oh×ow values ys into yw, og×wide, at the wide
+// positions i·w+j, with zeros in the columns j ≥ ow between them.
+func spreadRows[T Float](g geometry, ys, yw []T, wide int) {
+	for o := range g.og {
+		src, dst := ys[o*g.outPix:][:g.outPix], yw[o*wide:][:wide]
+		for i := range g.oh {
+			row := dst[i*g.w:]
+			copy(row[:g.ow], src[i*g.ow:][:g.ow])
+			if i < g.oh-1 {
+				clear(row[g.ow:g.w])
+			}
+		}
+	}
+}
+
+// narrowRows is the inverse of spreadRows: it writes the wide positions
+// i·w+j, j < ow, of yw, og×wide, into ys, og×oh×ow.
+func narrowRows[T Float](g geometry, yw, ys []T, wide int) {
+	for o := range g.og {
+		src, dst := yw[o*wide:][:wide], ys[o*g.outPix:][:g.outPix]
+		for i := range g.oh {
+			copy(dst[i*g.ow:][:g.ow], src[i*g.w:])
+		}
+	}
+}
+
+// wide returns the number of wide positions of a dense geometry's
+// unfolding (see wideCols): (oh-1)·w + ow.
+func (g geometry) wide() int { return (g.oh-1)*g.w + g.ow }
 
 // im2col unfolds the cg×h×w channels x into cols, k×(oh·ow): row
 // (c·kh+p)·kw+q holds tap (p,q) of channel c at every output position,
 // zero where it falls in the padding.
 func im2col[T Float](g geometry, x, cols []T) {
-	if g.dense {
-		im2colDense(g, x, cols)
-		return
-	}
 	r := 0
 	for c := range g.cg {
 		xc := x[c*g.inSize:][:g.inSize]
@@ -404,10 +688,6 @@ func im2col[T Float](g geometry, x, cols []T) {
 // panel's width at a time; dst holds gemm.PackedLen(k, oh·ow, nr) + oh·ow
 // values.
 func im2colPacked[T Float](g geometry, x, dst []T, nr int) {
-	if g.dense {
-		im2colPackedDense(g, x, dst, nr)
-		return
-	}
 	kn := g.k * nr
 	np := gemmpkg.PackedLen(g.k, g.outPix, nr)
 	row := dst[np:][:g.outPix]
@@ -433,55 +713,25 @@ func im2colPacked[T Float](g geometry, x, dst []T, nr int) {
 	}
 }
 
-// im2colDense is im2col for a dense geometry (unit stride and dilation,
-// no padding): each output row's taps are a contiguous run of an input row.
-func im2colDense[T Float](g geometry, x, cols []T) {
-	oh, ow, w := g.oh, g.ow, g.w
-	r := 0
-	for c := range g.cg {
-		xc := x[c*g.inSize:][:g.inSize]
-		for p := range g.kh {
-			for q := range g.kw {
-				row := cols[r*g.outPix:][:g.outPix]
-				src := xc[p*w+q:]
-				for i := range oh {
-					copy(row[i*ow:][:ow], src[i*w:][:ow])
-				}
-				r++
-			}
-		}
-	}
-}
-
-// im2colPackedDense is im2colPacked for a dense geometry, written panel
-// by panel so that the stores run sequentially: a panel's nr output
-// positions are a few runs of consecutive positions within output rows,
-// and for every tap each run copies consecutive input elements.
-func im2colPackedDense[T Float](g geometry, x, dst []T, nr int) {
-	ow, w, kn := g.ow, g.w, g.k*nr
-	type run struct{ off, n int } // input offset for tap (0, 0), length
-	var buf [32]run
-	runs := buf[:0]
-	for t := range ceilDiv(g.outPix, nr) {
-		runs = runs[:0]
-		for j, end := t*nr, min((t+1)*nr, g.outPix); j < end; {
-			i, jc := j/ow, j%ow
-			n := min(ow-jc, end-j)
-			runs = append(runs, run{i*w + jc, n})
-			j += n
-		}
+// packWide writes a dense geometry's unfolding of the cg×h×w channels x
+// over wide positions (see wideCols), k×wide, as the GEMM's packed B:
+// panels nr columns wide, panel t at t·k·nr, holding nr values of each
+// row in turn, zeros past column wide. Each tap's row is a contiguous run
+// of x, so a panel's row is one copy.
+func packWide[T Float](g geometry, x, dst []T, nr, wide int) {
+	kn := g.k * nr
+	for t := range ceilDiv(wide, nr) {
+		n := min(nr, wide-t*nr)
 		d := dst[t*kn:][:kn]
 		r := 0
 		for c := range g.cg {
 			for p := range g.kh {
 				for q := range g.kw {
-					base := c*g.inSize + p*w + q
 					o := d[r*nr:][:nr]
-					k := 0
-					for _, u := range runs {
-						k += copy(o[k:], x[base+u.off:][:u.n])
+					copy(o, x[c*g.inSize+p*g.w+q+t*nr:][:n])
+					if n < nr {
+						clear(o[n:])
 					}
-					clear(o[k:])
 					r++
 				}
 			}

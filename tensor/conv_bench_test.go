@@ -36,9 +36,9 @@ func BenchmarkConv2DLeNet(b *testing.B) {
 	}
 }
 
-// The unfolding kernels alone at LeNet-5's geometries, 64 images: im2col
-// into the GEMM's packed panels (the forward pass), row-major (the weight
-// gradient), and col2im (the input gradient).
+// The unfolding kernels alone at LeNet-5's geometries, 64 images: the
+// forward pass's unfolding over wide positions into the GEMM's packed
+// panels, the weight gradient's, and its inverse for the input gradient.
 func BenchmarkIm2colLeNet(b *testing.B) {
 	for _, c := range []struct {
 		name string
@@ -50,28 +50,59 @@ func BenchmarkIm2colLeNet(b *testing.B) {
 		cfg := ConvConfig{}.normalized("bench")
 		g := newGeometry(cfg, c.x[0], c.x[1], c.x[2], c.x[3], c.w[0], c.w[2], c.w[3])
 		x := Float32.RandN(seeded(1), c.x...).f32
-		nr := panelWidth[float32]()
-		buf := make([]float32, max(g.k*g.outPix, gemmpkg.PackedLen(g.k, g.outPix, nr))+g.outPix)
+		y := Float32.RandN(seeded(2), c.x[0], c.w[0], g.oh, g.ow).f32
+		nr, wide := panelWidth[float32](), g.wide()
+		buf := make([]float32, max(g.k*wide, gemmpkg.PackedLen(g.k, wide, nr)))
+		yw := make([]float32, g.og*wide)
 		dx := make([]float32, g.c*g.inSize)
 		b.Run(c.name+"/packed", func(b *testing.B) {
 			for b.Loop() {
 				for n := range g.n {
-					im2colPacked(g, x[n*g.c*g.inSize:][:g.c*g.inSize], buf, nr)
+					packWide(g, x[n*g.c*g.inSize:][:g.c*g.inSize], buf, nr, wide)
 				}
 			}
 		})
-		b.Run(c.name+"/rows", func(b *testing.B) {
+		b.Run(c.name+"/wide", func(b *testing.B) {
 			for b.Loop() {
 				for n := range g.n {
-					im2col(g, x[n*g.c*g.inSize:][:g.c*g.inSize], buf)
+					wideCols(g, x[n*g.c*g.inSize:][:g.c*g.inSize], y[n*g.o*g.outPix:][:g.o*g.outPix], buf, yw, wide)
 				}
 			}
 		})
 		b.Run(c.name+"/col2im", func(b *testing.B) {
 			for b.Loop() {
 				for range g.n {
-					col2im(g, buf, dx)
+					col2imWide(g, buf, dx, wide, true)
 				}
+			}
+		})
+	}
+}
+
+// LeNet-5's max pooling at batch 64 in float32 (workload W8): the forward
+// pass and the scatter of the gradient, after each convolution and ReLU.
+func BenchmarkMaxPool2DLeNet(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		x    []int
+	}{
+		{"pool1", []int{64, 6, 24, 24}},
+		{"pool2", []int{64, 16, 8, 8}},
+	} {
+		k := [2]int{2, 2}
+		x := Float32.RandN(seeded(1), c.x...)
+		for i, v := range x.f32 { // a ReLU's output, as in LeNet: half zeros, ties
+			x.f32[i] = max(v, 0)
+		}
+		u := Float32.RandN(seeded(2), MaxPool2D(x, x, k, PoolConfig{}).Shape()...)
+		b.Run(c.name+"/forward", func(b *testing.B) {
+			for b.Loop() {
+				Recycle(MaxPool2D(x, x, k, PoolConfig{}))
+			}
+		})
+		b.Run(c.name+"/scatter", func(b *testing.B) {
+			for b.Loop() {
+				Recycle(MaxPool2DScatter(x, u, k, PoolConfig{}))
 			}
 		})
 	}

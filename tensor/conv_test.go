@@ -9,40 +9,50 @@ import (
 	"testing"
 )
 
-// naiveConv is the definition of a 2-d convolution as seven nested loops,
-// the independent reference for the im2col kernels.
-func naiveConv(x, w *Tensor, c ConvConfig) *Tensor {
+// eachProduct calls f for every product of a 2-d convolution of an input
+// shaped xs by weights shaped ws, by the definition as seven nested loops:
+// output element (b, oc, i, j) takes input (b, ch, ih, iw) times weight
+// (oc, ci, p, q), for ih = i·sh-pt+p·dh, iw = j·sw-pl+q·dw inside the
+// input and ch = the first channel of oc's group + ci.
+func eachProduct(xs, ws []int, c ConvConfig, f func(b, oc, i, j, ch, ci, p, q, ih, iw int)) {
 	c = c.normalized("test")
-	n, ch, h, wd := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
-	o, cg, kh, kw := w.shape[0], w.shape[1], w.shape[2], w.shape[3]
+	n, h, wd := xs[0], xs[2], xs[3]
+	o, cg, kh, kw := ws[0], ws[1], ws[2], ws[3]
 	og := o / c.Groups
 	oh := ConvOutSize(h, kh, c.Stride[0], c.Padding[0][0], c.Padding[0][1], c.Dilation[0])
 	ow := ConvOutSize(wd, kw, c.Stride[1], c.Padding[1][0], c.Padding[1][1], c.Dilation[1])
-	_ = ch
-	out := Zeros(n, o, oh, ow)
 	for b := range n {
 		for oc := range o {
-			g := oc / og
 			for i := range oh {
 				for j := range ow {
-					s := 0.0
 					for ci := range cg {
 						for p := range kh {
 							for q := range kw {
 								ih := i*c.Stride[0] - c.Padding[0][0] + p*c.Dilation[0]
 								iw := j*c.Stride[1] - c.Padding[1][0] + q*c.Dilation[1]
-								if ih < 0 || ih >= h || iw < 0 || iw >= wd {
-									continue
+								if ih >= 0 && ih < h && iw >= 0 && iw < wd {
+									f(b, oc, i, j, oc/og*cg+ci, ci, p, q, ih, iw)
 								}
-								s += x.At(b, g*cg+ci, ih, iw) * w.At(oc, ci, p, q)
 							}
 						}
 					}
-					out.Set(s, b, oc, i, j)
 				}
 			}
 		}
 	}
+}
+
+// naiveConv is the definition of a 2-d convolution (eachProduct), the
+// independent reference for the im2col kernels.
+func naiveConv(x, w *Tensor, c ConvConfig) *Tensor {
+	cn := c.normalized("test")
+	h, wd, kh, kw := x.shape[2], x.shape[3], w.shape[2], w.shape[3]
+	oh := ConvOutSize(h, kh, cn.Stride[0], cn.Padding[0][0], cn.Padding[0][1], cn.Dilation[0])
+	ow := ConvOutSize(wd, kw, cn.Stride[1], cn.Padding[1][0], cn.Padding[1][1], cn.Dilation[1])
+	out := Zeros(x.shape[0], w.shape[0], oh, ow)
+	eachProduct(x.shape, w.shape, c, func(b, oc, i, j, ch, ci, p, q, ih, iw int) {
+		out.Set(out.At(b, oc, i, j)+x.At(b, ch, ih, iw)*w.At(oc, ci, p, q), b, oc, i, j)
+	})
 	return out
 }
 
@@ -59,6 +69,12 @@ var convCases = []struct {
 	{[]int{1, 2, 4, 5}, []int{2, 2, 1, 1}, ConvConfig{Stride: [2]int{2, 2}}},               // strided 1×1
 	{[]int{1, 1, 3, 3}, []int{1, 1, 3, 3}, ConvConfig{Padding: [2][2]int{{4, 4}, {4, 4}}}}, // padding wider than the kernel
 	{[]int{1, 2, 5, 4}, []int{2, 1, 2, 2}, ConvConfig{Stride: [2]int{3, 3}, Padding: [2][2]int{{2, 0}, {0, 3}}, Groups: 2}},
+	{[]int{2, 4, 7, 6}, []int{4, 2, 3, 2}, ConvConfig{Groups: 2}}, // dense (unit stride, no padding), grouped
+	{[]int{1, 2, 3, 5}, []int{3, 2, 3, 2}, ConvConfig{}},          // dense, one output row
+	{[]int{2, 3, 6, 4}, []int{2, 3, 2, 4}, ConvConfig{}},          // dense, one output column
+	{[]int{2, 2, 9, 10}, []int{3, 2, 2, 2}, ConvConfig{}},         // dense, narrow kernel: the wide input gradient
+	{[]int{2, 4, 6, 7}, []int{3, 4, 3, 2}, ConvConfig{}},          // dense, 4 input channels: the input gradient by taps
+	{[]int{1, 8, 5, 6}, []int{4, 4, 2, 3}, ConvConfig{Groups: 2}}, // the same, grouped
 }
 
 func closeTo(t *testing.T, what string, got, want *Tensor, tol float64) {
@@ -68,7 +84,7 @@ func closeTo(t *testing.T, what string, got, want *Tensor, tol float64) {
 	}
 	g, w := got.Float64s(), want.Float64s()
 	for i := range g {
-		if math.Abs(g[i]-w[i]) > tol*(1+math.Abs(w[i])) {
+		if !(math.Abs(g[i]-w[i]) <= tol*(1+math.Abs(w[i]))) { // a NaN fails
 			t.Fatalf("%s: element %d = %.17g, want %.17g", what, i, g[i], w[i])
 		}
 	}
@@ -240,5 +256,69 @@ func TestConv2DLargeShapes(t *testing.T) {
 		closeTo(t, fmt.Sprint("conv2d float32 ", k), Conv2D(x32, w32, c.cfg), got, 1e-4)
 		closeTo(t, fmt.Sprint("convT float32 ", k), ConvTranspose2D(y32, w32, c.cfg, c.x[2], c.x[3]), dx, 1e-4)
 		closeTo(t, fmt.Sprint("wgrad float32 ", k), Conv2DWeightGrad(x32, y32, c.cfg, c.w[2], c.w[3]), dw, 1e-4)
+	}
+}
+
+// naiveAdjoints returns the two adjoints of the convolution by their
+// definitions as sums over the receptive fields (eachProduct), touching
+// only the products that each field contains: dx[b,ch,ih,iw] =
+// Σ w[oc,ci,p,q]·y[b,oc,i,j] and dw[oc,ci,p,q] = Σ x[b,ch,ih,iw]·y[b,oc,i,j].
+func naiveAdjoints(x, w, y *Tensor, c ConvConfig) (dx, dw *Tensor) {
+	dx, dw = Zeros(x.shape...), Zeros(w.shape...)
+	eachProduct(x.shape, w.shape, c, func(b, oc, i, j, ch, ci, p, q, ih, iw int) {
+		yv := y.At(b, oc, i, j)
+		dx.Set(dx.At(b, ch, ih, iw)+w.At(oc, ci, p, q)*yv, b, ch, ih, iw)
+		dw.Set(dw.At(oc, ci, p, q)+x.At(b, ch, ih, iw)*yv, oc, ci, p, q)
+	})
+	return dx, dw
+}
+
+// sameNonFinite fails unless got and want agree: equal infinities and NaNs
+// at the same places, finite values within tol.
+func sameNonFinite(t *testing.T, what string, got, want *Tensor, tol float64) {
+	t.Helper()
+	for i := range want.Size() {
+		g, w := got.AtFlat(i), want.AtFlat(i)
+		switch {
+		case math.IsNaN(w) || math.IsInf(w, 0):
+			if !(math.IsNaN(g) && math.IsNaN(w)) && g != w {
+				t.Fatalf("%s: element %d = %g, want %g", what, i, g, w)
+			}
+		case !(math.Abs(g-w) <= tol*(1+math.Abs(w))): // false for a NaN
+			t.Fatalf("%s: element %d = %g, want %g", what, i, g, w)
+		}
+	}
+}
+
+// TestConv2DNonFinite puts infinities and NaNs in the input and the
+// weights, including where only some taps reach (the last column, which
+// the dense kernels' wide positions pass on the way to the next row), and
+// checks all three kernels against the definitions, which never multiply
+// a value outside a receptive field. (With padding, the kernels multiply
+// the padding's zeros, as PyTorch's do: 0·∞ is then NaN where the
+// definition skips the product.)
+func TestConv2DNonFinite(t *testing.T) {
+	for k, c := range []struct {
+		x, w []int
+		cfg  ConvConfig
+	}{
+		{[]int{2, 1, 7, 6}, []int{3, 1, 3, 2}, ConvConfig{}},
+		{[]int{2, 4, 6, 7}, []int{4, 2, 2, 3}, ConvConfig{Groups: 2}},
+		{[]int{1, 2, 7, 8}, []int{2, 2, 3, 3}, ConvConfig{Stride: [2]int{2, 1}, Dilation: [2]int{1, 2}}},
+		{[]int{2, 4, 6, 7}, []int{3, 4, 3, 2}, ConvConfig{}},
+	} {
+		for _, dt := range []DType{Float64, Float32} {
+			x, w := RandN(seeded(uint64(90+k)), c.x...), RandN(seeded(uint64(95+k)), c.w...)
+			x.Set(math.Inf(1), 0, 0, 0, c.x[3]-1)
+			x.Set(math.NaN(), c.x[0]-1, c.x[1]-1, c.x[2]-2, c.x[3]-1)
+			w.Set(math.Inf(-1), 0, 0, 0, 0)
+			y := RandN(seeded(uint64(99+k)), Conv2D(x, w, c.cfg).Shape()...)
+			dx, dw := naiveAdjoints(x, w, y, c.cfg)
+			xd, wd, yd := x.As(dt), w.As(dt), y.As(dt)
+			what := fmt.Sprint(k, " ", dt)
+			sameNonFinite(t, what+" conv2d", Conv2D(xd, wd, c.cfg), naiveConv(x, w, c.cfg), 1e-4)
+			sameNonFinite(t, what+" convT", ConvTranspose2D(yd, wd, c.cfg, c.x[2], c.x[3]), dx, 1e-4)
+			sameNonFinite(t, what+" wgrad", Conv2DWeightGrad(xd, yd, c.cfg, c.w[2], c.w[3]), dw, 1e-4)
+		}
 	}
 }

@@ -115,3 +115,28 @@ func TestMaxPool2DNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPool2DScatterRecycled runs the 2×2 scatter into storage that held
+// NaNs, with an odd height and width (a last row and column that no window
+// covers), against the naive definition's positions.
+func TestMaxPool2DScatterRecycled(t *testing.T) {
+	for _, d := range []DType{Float64, Float32} {
+		shape := []int{4, 8, 33, 31}
+		x := RandN(seeded(21), shape...).As(d)
+		y := MaxPool2D(x, x, [2]int{2, 2}, PoolConfig{})
+		u := RandN(seeded(22), y.Shape()...).As(d)
+		for range 3 {
+			Recycle(Full(math.NaN(), shape...).As(d))
+			s := MaxPool2DScatter(x, u, [2]int{2, 2}, PoolConfig{})
+			// the reference: the positions of the naive definition
+			want := Zeros(shape...).As(d)
+			_, at := naiveMaxPool(x.Float64s(), shape[0], shape[1], shape[2], shape[3], [2]int{2, 2}, [2]int{2, 2}, [2][2]int{})
+			for i, f := range at {
+				want.SetFlat(f, want.AtFlat(f)+u.AtFlat(i))
+			}
+			if !Equal(s, want) {
+				t.Fatalf("%s: the scatter differs from the positions' sums", d)
+			}
+		}
+	}
+}
