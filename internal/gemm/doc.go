@@ -51,6 +51,12 @@
 // stride down A's columns, is computed as the row Cᵀ = bᵀ·A: axpy updates
 // by A's contiguous rows.
 //
+// A C with few columns and many more rows (under half a panel wide, with
+// k at least 128: the k×6 weight gradient of a convolution with six output
+// channels) would fill its panels mostly with zero padding; such a product
+// is computed as its transpose Cᵀ = op(B)ᵀ·op(A)ᵀ, whose panels run along
+// C's rows, into scratch, a block of rows at a time, and added to C.
+//
 // A caller that builds B itself can write it straight into the panel
 // layout and call [F32Packed] or [F64Packed] ([PanelWidth32], [PanelWidth64]
 // and [PackedLen] describe the layout), saving the copy that packing would

@@ -184,8 +184,72 @@ func run[T float](p *problem[T], cfg *config[T], maxThreads int) {
 	if work >= int64(ParallelThreshold) {
 		threads = max(1, maxThreads)
 	}
+	if k >= swapMinK && swapGain*tileUse(m, n, cfg) < tileUse(n, m, cfg) {
+		swapped(p, cfg, threads)
+		return
+	}
 	blocked(p, cfg, threads)
 }
+
+// swapGain is how many times better the micro-tiles must fit the
+// transposed product than the product itself for run to compute the
+// transposed one (see swapped), and swapMinK the least k for which it
+// does: with a shorter k, transposing C costs more than the padding.
+var (
+	swapGain = 2.0
+	swapMinK = 128
+)
+
+// tileUse returns the fraction of the mr×nr micro-tiles covering an m×n C
+// that C fills: the rest is zero padding computed for nothing.
+func tileUse[T float](m, n int, cfg *config[T]) float64 {
+	return float64(m) / float64(roundUp(m, cfg.mr)) * float64(n) / float64(roundUp(n, cfg.nr))
+}
+
+// swapped computes p (checked, with m, n, k > 0 and alpha ≠ 0) through its
+// transpose Cᵀ = alpha·op(B)ᵀ·op(A)ᵀ, for a C with few columns and more
+// rows, such as a convolution's weight gradient (k×6 for six output
+// channels): the nr-wide panels then run along C's rows, rather than
+// holding a few columns and much zero padding. The transposed product is
+// computed into scratch, a block of C's rows at a time, and added to C.
+func swapped[T float](p *problem[T], cfg *config[T], threads int) {
+	m, n := p.m, p.n
+	rows := min(m, max(cfg.nr, swapScratch/n/cfg.nr*cfg.nr)) // C rows per block
+	buf := getBuf[T](n * rows)
+	for i0 := 0; i0 < m; i0 += rows {
+		r := min(rows, m-i0)
+		t := problem[T]{
+			transA: !p.transB, transB: !p.transA, m: n, n: r, k: p.k, alpha: p.alpha,
+			a: p.b, lda: p.ldb, ldc: r, c: (*buf)[:n*r],
+		}
+		// op(B)ᵀ is B read the other way; op(A)ᵀ's columns i0… are A's
+		// rows i0… (or its columns when A is stored transposed)
+		if p.transA {
+			t.b, t.ldb = p.a[i0:], p.lda
+		} else {
+			t.b, t.ldb = p.a[i0*p.lda:], p.lda
+		}
+		blocked(&t, cfg, threads)
+		for i := range r {
+			crow := p.c[(i0+i)*p.ldc:][:n]
+			for j := range crow {
+				v := t.c[j*r+i]
+				switch p.beta {
+				case 0:
+					crow[j] = v
+				case 1:
+					crow[j] += v
+				default:
+					crow[j] = v + p.beta*crow[j]
+				}
+			}
+		}
+	}
+	putBuf(buf)
+}
+
+// swapScratch bounds the scratch of swapped, in elements.
+var swapScratch = 1 << 16
 
 // check panics unless the dimensions, strides and slice lengths of p are
 // consistent.
