@@ -29,6 +29,9 @@ var bBudget = 1 << 21
 // using the job's shared packed B, which the first tasks to need it pack
 // cooperatively, panel by panel.
 func blocked[T float](p *problem[T], cfg *config[T], threads int) {
+	if threads > 1 && splitK(p, cfg, threads) {
+		return
+	}
 	n, k, nr := p.n, p.k, cfg.nr
 	ncO := roundUp(ceilDiv(n, ceilDiv(n, cfg.nc)), nr)
 	kO := k
@@ -41,6 +44,61 @@ func blocked[T float](p *problem[T], cfg *config[T], threads int) {
 			runJob(p, cfg, threads, j0, min(ncO, n-j0), k0, min(kO, k-k0))
 		}
 	}
+}
+
+// splitK computes p on threads goroutines by cutting k, and reports
+// whether it did: it does when C has too few tiles to share among them but
+// k is long, as in the weight gradient of a small layer summed over a
+// batch (6×25 with k = 36864 for a convolution with six 5×5 filters). The
+// goroutines compute the products of ranges of k, a few per goroutine, the
+// first into C (with beta), the others into scratch, which is then added to
+// C in order.
+func splitK[T float](p *problem[T], cfg *config[T], threads int) bool {
+	m, n, k := p.m, p.n, p.k
+	tasks := ceilDiv(m, cfg.mc) * max(1, n/(4*cfg.nr)) // as runJob would cut C
+	if tasks >= threads || k < 2*threads*cfg.kc {
+		return false
+	}
+	// a few parts per goroutine, so that one the operating system delays
+	// takes fewer of them
+	parts := min(4*threads, k/cfg.kc)
+	kp := ceilDiv(k, parts)
+	parts = ceilDiv(k, kp)
+	buf := getBuf[T]((parts - 1) * m * n)
+	scratch := *buf
+	workers.For(parts, 1, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			k0 := t * kp
+			sub := *p
+			sub.k = min(kp, k-k0)
+			// op(A)'s columns and op(B)'s rows k0…
+			if p.transA {
+				sub.a = p.a[k0*p.lda:]
+			} else {
+				sub.a = p.a[k0:]
+			}
+			if p.transB {
+				sub.b = p.b[k0:]
+			} else {
+				sub.b = p.b[k0*p.ldb:]
+			}
+			if t > 0 {
+				sub.c, sub.ldc, sub.beta = scratch[(t-1)*m*n:t*m*n], n, 0
+			}
+			blocked(&sub, cfg, 1)
+		}
+	})
+	for t := 1; t < parts; t++ {
+		part := scratch[(t-1)*m*n : t*m*n]
+		for i := range m {
+			crow := p.c[i*p.ldc:][:n]
+			for j, v := range part[i*n : (i+1)*n] {
+				crow[j] += v
+			}
+		}
+	}
+	putBuf(buf)
+	return true
 }
 
 const closed = 1 << 62 // job.state flag: no more helpers may join

@@ -76,6 +76,11 @@
 // products do not pay the wake-up of a parked thread. Concurrent calls are
 // safe; they share the helpers.
 //
+// A product whose C has too few tiles to go round but whose k is long (a
+// small layer's weight gradient summed over a batch: 6×25 with k = 36864)
+// is cut along k instead: the goroutines compute the products of ranges of
+// k, a few each, into scratch that is then added to C in a fixed order.
+//
 // [F64Serial] and [F32Serial] compute one product on the calling goroutine
 // only, for callers that parallelize over independent products: package
 // tensor runs the matrices of a batched product of medium size (the

@@ -627,3 +627,21 @@ func TestSwapped(t *testing.T) {
 		}
 	})
 }
+
+// TestSplitK checks products whose C has too few tiles to share among the
+// goroutines and whose k is long, which split k (see splitK), in every
+// mode (in tinyblocks, small products do too).
+func TestSplitK(t *testing.T) {
+	shapes := [][3]int{{6, 25, 2000}, {16, 40, 1537}, {3, 7, 1100}, {13, 33, 3000}}
+	ab := [][2]float64{{1, 0}, {1, 1}, {-0.5, 2}}
+	forModes(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		for _, s := range shapes {
+			for flags := range 4 {
+				for i, x := range ab {
+					newCase(rng, flags&1 != 0, flags&2 != 0, s[0], s[1], s[2], x[0], x[1], (flags+i)%2 == 1).check(t)
+				}
+			}
+		}
+	})
+}
