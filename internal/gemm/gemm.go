@@ -230,22 +230,32 @@ func swapped[T float](p *problem[T], cfg *config[T], threads int) {
 			t.b, t.ldb = p.a[i0*p.lda:], p.lda
 		}
 		blocked(&t, cfg, threads)
-		for i := range r {
-			crow := p.c[(i0+i)*p.ldc:][:n]
+		addTransposed(p.c[i0*p.ldc:], p.ldc, t.c, r, n, p.beta)
+	}
+	putBuf(buf)
+}
+
+// addTransposed sets the r×n matrix C (row stride ldc) to beta·C + Sᵀ for
+// the n×r matrix S (row stride r), not reading C when beta is zero.
+func addTransposed[T float](c []T, ldc int, s []T, r, n int, beta T) {
+	for i := range r {
+		crow := c[i*ldc:][:n]
+		col := s[i:]
+		switch beta {
+		case 0:
 			for j := range crow {
-				v := t.c[j*r+i]
-				switch p.beta {
-				case 0:
-					crow[j] = v
-				case 1:
-					crow[j] += v
-				default:
-					crow[j] = v + p.beta*crow[j]
-				}
+				crow[j] = col[j*r]
+			}
+		case 1:
+			for j := range crow {
+				crow[j] += col[j*r]
+			}
+		default:
+			for j := range crow {
+				crow[j] = col[j*r] + beta*crow[j]
 			}
 		}
 	}
-	putBuf(buf)
 }
 
 // swapScratch bounds the scratch of swapped, in elements.
