@@ -29,7 +29,8 @@ var bBudget = 1 << 21
 // using the job's shared packed B, which the first tasks to need it pack
 // cooperatively, panel by panel.
 func blocked[T float](p *problem[T], cfg *config[T], threads int) {
-	if threads > 1 && splitK(p, cfg, threads) {
+	if threads > 1 && cutK(p, cfg, threads) {
+		splitK(*p, cfg, threads) // a copy: p stays on the caller's stack
 		return
 	}
 	n, k, nr := p.n, p.k, cfg.nr
@@ -46,19 +47,21 @@ func blocked[T float](p *problem[T], cfg *config[T], threads int) {
 	}
 }
 
-// splitK computes p on threads goroutines by cutting k, and reports
-// whether it did: it does when C has too few tiles to share among them but
-// k is long, as in the weight gradient of a small layer summed over a
-// batch (6×25 with k = 36864 for a convolution with six 5×5 filters). The
-// goroutines compute the products of ranges of k, a few per goroutine, the
-// first into C (with beta), the others into scratch, which is then added to
-// C in order.
-func splitK[T float](p *problem[T], cfg *config[T], threads int) bool {
+// cutK reports whether p is better computed on threads goroutines by
+// cutting k (see splitK): C has too few tiles to share among them but k is
+// long, as in the weight gradient of a small layer summed over a batch
+// (6×25 with k = 36864 for a convolution with six 5×5 filters).
+func cutK[T float](p *problem[T], cfg *config[T], threads int) bool {
+	tasks := ceilDiv(p.m, cfg.mc) * max(1, p.n/(4*cfg.nr)) // as runJob would cut C
+	return tasks < threads && p.k >= 2*threads*cfg.kc
+}
+
+// splitK computes p on threads goroutines by cutting k: the goroutines
+// compute the products of ranges of k, a few per goroutine, the first into
+// C (with beta), the others into scratch, which is then added to C in
+// order.
+func splitK[T float](p problem[T], cfg *config[T], threads int) {
 	m, n, k := p.m, p.n, p.k
-	tasks := ceilDiv(m, cfg.mc) * max(1, n/(4*cfg.nr)) // as runJob would cut C
-	if tasks >= threads || k < 2*threads*cfg.kc {
-		return false
-	}
 	// a few parts per goroutine, so that one the operating system delays
 	// takes fewer of them
 	parts := min(4*threads, k/cfg.kc)
@@ -69,7 +72,7 @@ func splitK[T float](p *problem[T], cfg *config[T], threads int) bool {
 	workers.For(parts, 1, func(lo, hi int) {
 		for t := lo; t < hi; t++ {
 			k0 := t * kp
-			sub := *p
+			sub := p
 			sub.k = min(kp, k-k0)
 			// op(A)'s columns and op(B)'s rows k0…
 			if p.transA {
@@ -98,7 +101,6 @@ func splitK[T float](p *problem[T], cfg *config[T], threads int) bool {
 		}
 	}
 	putBuf(buf)
-	return true
 }
 
 const closed = 1 << 62 // job.state flag: no more helpers may join
@@ -266,20 +268,7 @@ func (jb *job[T]) task(ib, cb int, abuf, tmp []T) {
 					kern(kb, ap, rs, cs, bp, &c[off], ldc, p.alpha)
 					continue
 				}
-				// partial tile: compute into tmp, then add (or set) the
-				// valid part
-				clear(tmp)
-				cfg.kern(kb, ap, rs, cs, bp, &tmp[0], nr, p.alpha)
-				for r := 0; r < h; r++ {
-					crow := c[off+r*ldc : off+r*ldc+w]
-					if set {
-						copy(crow, tmp[r*nr:r*nr+w])
-						continue
-					}
-					for j, v := range tmp[r*nr : r*nr+w] {
-						crow[j] += v
-					}
-				}
+				edge(cfg, kb, ap, rs, cs, bp, c[off:], ldc, p.alpha, h, w, set, tmp)
 			}
 		}
 	}

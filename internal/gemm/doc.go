@@ -22,7 +22,10 @@
 // panels when its row stride would make its rows collide in the cache, and
 // for the partial panel at the bottom edge). Partial tiles at the right and
 // bottom edges are zero-padded and computed into a scratch tile that is
-// then added to C.
+// then added to C, except with the float32 AVX-512 kernel, whose edge
+// variant writes them straight into C through AVX-512 masks, and runs on
+// half the panel for a tile at most 16 columns wide (the narrow C of a
+// layer with 6, 10 or 16 outputs).
 //
 // On amd64 processors with AVX2 and FMA (detected at run time with CPUID and
 // XGETBV) the micro-kernel is hand-written assembly. Where the processor

@@ -150,6 +150,43 @@ type config[T float] struct {
 	// reading it: the first k block of a product with beta = 0 uses it, so
 	// C is never cleared first.
 	kernSet kernFunc[T]
+	// kernEdge, if set, computes a partial tile straight into C: its h
+	// top rows and the columns of the set bits of mask (see edge); else
+	// partial tiles go through a scratch tile.
+	kernEdge edgeFunc[T]
+}
+
+// edgeFunc is a kernFunc for a partial tile: it adds alpha times the
+// product to (or, if set is 1, stores it in) the h top rows of the tile of
+// C at c, in the columns whose bits are set in mask. A partial panel of A
+// is packed, zero-padded to mr rows.
+type edgeFunc[T float] func(k int, a *T, rs, cs int, b, c *T, ldc int, alpha T, mask, h, set int)
+
+// edge computes the h×w partial tile of C at c (row stride ldc) with
+// cfg's edge kernel, or through the scratch tile tmp (mr×nr) and cfg.kern:
+// alpha times the product is added to the tile, or stored in it if set.
+func edge[T float](cfg *config[T], kb int, ap *T, rs, cs int, bp *T, c []T, ldc int, alpha T, h, w int, set bool, tmp []T) {
+	if cfg.kernEdge != nil {
+		s := 0
+		if set {
+			s = 1
+		}
+		cfg.kernEdge(kb, ap, rs, cs, bp, &c[0], ldc, alpha, 1<<w-1, h, s)
+		return
+	}
+	nr := cfg.nr
+	clear(tmp)
+	cfg.kern(kb, ap, rs, cs, bp, &tmp[0], nr, alpha)
+	for r := range h {
+		crow := c[r*ldc:][:w]
+		if set {
+			copy(crow, tmp[r*nr:][:w])
+			continue
+		}
+		for j, v := range tmp[r*nr:][:w] {
+			crow[j] += v
+		}
+	}
 }
 
 // run validates p and computes it on up to maxThreads goroutines.
