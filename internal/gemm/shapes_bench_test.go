@@ -16,8 +16,10 @@ import (
 // product and the images of a convolution, each product through
 // F32Serial, or F32Packed when packed). Products with beta1 accumulate
 // into C after the first (a convolution's weight gradient summed over
-// images). bench/peers/gemm_shapes.py times the same list in PyTorch;
-// keep the two in step.
+// images). The rows with old set are shapes that the step no longer issues
+// (or does not yet): they are timed alone but not in the step.
+// bench/peers/gemm_shapes.py times the same list in PyTorch; keep the two
+// in step.
 type stepShape struct {
 	name          string
 	tA, tB        bool
@@ -25,27 +27,30 @@ type stepShape struct {
 	count         int
 	conc          bool
 	packed, beta1 bool
+	old           bool
 }
 
 // w9Shapes are the products of one W9 step (batch 8, sequence 128, width
-// 256, 4 heads, FFN 1024) as nn issues them today: the four attention
+// 256, 4 heads, FFN 1024): first, marked old, the four attention
 // projections and the FFN per batch element (x·W, dY·Wᵀ, the weight
-// gradient xᵀ·dY), the attention scores and weighted values per head;
-// then the same layers with the batch folded into the rows (one product
-// of 1024 rows; weight gradients with k = 1024).
+// gradient xᵀ·dY), as the step issued them before tensor.MatMul stacked a
+// batch that shares its weight and ad summed a weight's gradient in one
+// product; then the attention scores and weighted values per head; then
+// the layers with the batch's 1024 rows stacked (weight gradients with
+// k = 1024), as the step issues them now.
 var w9Shapes = []stepShape{
-	{name: "proj_xW_128x256x256", m: 128, n: 256, k: 256, count: 32, conc: true},
-	{name: "proj_dyWt_128x256x256", tB: true, m: 128, n: 256, k: 256, count: 32, conc: true},
-	{name: "proj_xtdy_256x256x128", tA: true, m: 256, n: 256, k: 128, count: 32, conc: true},
+	{name: "proj_xW_128x256x256", m: 128, n: 256, k: 256, count: 32, conc: true, old: true},
+	{name: "proj_dyWt_128x256x256", tB: true, m: 128, n: 256, k: 256, count: 32, conc: true, old: true},
+	{name: "proj_xtdy_256x256x128", tA: true, m: 256, n: 256, k: 128, count: 32, conc: true, old: true},
 	{name: "attn_qkt_128x128x64", tB: true, m: 128, n: 128, k: 64, count: 64, conc: true},
 	{name: "attn_pv_128x64x128", m: 128, n: 64, k: 128, count: 64, conc: true},
 	{name: "attn_ptdo_128x64x128", tA: true, m: 128, n: 64, k: 128, count: 64, conc: true},
-	{name: "ffn1_xW_128x1024x256", m: 128, n: 1024, k: 256, count: 8},
-	{name: "ffn2_xW_128x256x1024", m: 128, n: 256, k: 1024, count: 8},
-	{name: "ffn2_dyWt_128x1024x256", tB: true, m: 128, n: 1024, k: 256, count: 8},
-	{name: "ffn1_dyWt_128x256x1024", tB: true, m: 128, n: 256, k: 1024, count: 8},
-	{name: "ffn1_xtdy_256x1024x128", tA: true, m: 256, n: 1024, k: 128, count: 8},
-	{name: "ffn2_xtdy_1024x256x128", tA: true, m: 1024, n: 256, k: 128, count: 8},
+	{name: "ffn1_xW_128x1024x256", m: 128, n: 1024, k: 256, count: 8, old: true},
+	{name: "ffn2_xW_128x256x1024", m: 128, n: 256, k: 1024, count: 8, old: true},
+	{name: "ffn2_dyWt_128x1024x256", tB: true, m: 128, n: 1024, k: 256, count: 8, old: true},
+	{name: "ffn1_dyWt_128x256x1024", tB: true, m: 128, n: 256, k: 1024, count: 8, old: true},
+	{name: "ffn1_xtdy_256x1024x128", tA: true, m: 256, n: 1024, k: 128, count: 8, old: true},
+	{name: "ffn2_xtdy_1024x256x128", tA: true, m: 1024, n: 256, k: 128, count: 8, old: true},
 	{name: "fold_proj_xW_1024x256x256", m: 1024, n: 256, k: 256, count: 4},
 	{name: "fold_proj_dyWt_1024x256x256", tB: true, m: 1024, n: 256, k: 256, count: 4},
 	{name: "fold_proj_xtdy_256x256x1024", tA: true, m: 256, n: 256, k: 1024, count: 4},
@@ -62,9 +67,9 @@ var w9Shapes = []stepShape{
 // their weight gradients (the unfolded input times the output gradient
 // transposed, summed over the images) and the second one's input gradient
 // (Wᵀ·dY); the fully connected layers 256→120→84→10 forward (x·W), input
-// gradients (dY·Wᵀ) and weight gradients (xᵀ·dY); then the convolutions
-// with the batch folded into the rows, pixels by output channels, as the
-// issue quotes them.
+// gradients (dY·Wᵀ) and weight gradients (xᵀ·dY); then, marked old (not
+// issued yet), the convolutions with the batch folded into the rows,
+// pixels by output channels, as issue 13 quotes them.
 var w8Shapes = []stepShape{
 	{name: "conv1_fwd_6x576x25", m: 6, n: 576, k: 25, count: 64, conc: true, packed: true},
 	{name: "conv2_fwd_16x64x150", m: 16, n: 64, k: 150, count: 64, conc: true, packed: true},
@@ -80,16 +85,16 @@ var w8Shapes = []stepShape{
 	{name: "fc1_xtdy_256x120x64", tA: true, m: 256, n: 120, k: 64, count: 1},
 	{name: "fc2_xtdy_120x84x64", tA: true, m: 120, n: 84, k: 64, count: 1},
 	{name: "fc3_xtdy_84x10x64", tA: true, m: 84, n: 10, k: 64, count: 1},
-	{name: "fold_conv1_fwd_36864x6x25", tB: true, m: 36864, n: 6, k: 25, count: 1},
-	{name: "fold_conv2_fwd_4096x16x150", tB: true, m: 4096, n: 16, k: 150, count: 1},
-	{name: "fold_conv1_dw_6x25x36864", tA: true, m: 6, n: 25, k: 36864, count: 1},
-	{name: "fold_conv2_dw_16x150x4096", tA: true, m: 16, n: 150, k: 4096, count: 1},
-	{name: "fold_conv2_dx_4096x150x16", m: 4096, n: 150, k: 16, count: 1},
+	{name: "fold_conv1_fwd_36864x6x25", tB: true, m: 36864, n: 6, k: 25, count: 1, old: true},
+	{name: "fold_conv2_fwd_4096x16x150", tB: true, m: 4096, n: 16, k: 150, count: 1, old: true},
+	{name: "fold_conv1_dw_6x25x36864", tA: true, m: 6, n: 25, k: 36864, count: 1, old: true},
+	{name: "fold_conv2_dw_16x150x4096", tA: true, m: 16, n: 150, k: 4096, count: 1, old: true},
+	{name: "fold_conv2_dx_4096x150x16", m: 4096, n: 150, k: 16, count: 1, old: true},
 }
 
 // BenchmarkW9Shapes times each kind of product of one W9 step, count of
 // them per iteration, and reports GFLOP/s; "step" runs the products of
-// the unfolded step (not the fold_ rows) one kind after another.
+// the step (not the old rows) one kind after another.
 func BenchmarkW9Shapes(b *testing.B) { benchSteps(b, w9Shapes) }
 
 // BenchmarkW8Shapes is BenchmarkW9Shapes for W8.
@@ -115,13 +120,13 @@ func benchSteps(b *testing.B, shapes []stepShape) {
 	b.Run("step", func(b *testing.B) {
 		total := 0.0
 		for i, s := range shapes {
-			if s.name[:5] != "fold_" {
+			if !s.old {
 				total += flops[i]
 			}
 		}
 		for b.Loop() {
 			for i, s := range shapes {
-				if s.name[:5] != "fold_" {
+				if !s.old {
 					runs[i]()
 				}
 			}
