@@ -95,6 +95,27 @@
 	fma   Z1, Z3, Z15;        \
 	ADDQ  R12, SI
 
+// ZSTEP8 does eight k steps (an unrolled group), prefetching the B panel
+// 512 bytes ahead, and moves DI on.
+#define ZSTEP8(mov, bcast, fma) \
+	PREFETCHT0 512(DI);        \
+	PREFETCHT0 576(DI);        \
+	ZSTEP(0, mov, bcast, fma); \
+	ZSTEP(1, mov, bcast, fma); \
+	PREFETCHT0 640(DI);        \
+	PREFETCHT0 704(DI);        \
+	ZSTEP(2, mov, bcast, fma); \
+	ZSTEP(3, mov, bcast, fma); \
+	PREFETCHT0 768(DI);        \
+	PREFETCHT0 832(DI);        \
+	ZSTEP(4, mov, bcast, fma); \
+	ZSTEP(5, mov, bcast, fma); \
+	PREFETCHT0 896(DI);        \
+	PREFETCHT0 960(DI);        \
+	ZSTEP(6, mov, bcast, fma); \
+	ZSTEP(7, mov, bcast, fma); \
+	ADDQ $1024, DI
+
 // ZSTORE sets C row += alpha (Z0) · accumulators lo, hi and moves to the
 // next row.
 #define ZSTORE(lo, hi, mov, fma) \
@@ -125,23 +146,7 @@
 	TESTQ R9, R9;                  \
 	JZ    tail;                    \
 loop8:                             \
-	PREFETCHT0 512(DI);            \
-	PREFETCHT0 576(DI);            \
-	ZSTEP(0, mov, bcast, fma);     \
-	ZSTEP(1, mov, bcast, fma);     \
-	PREFETCHT0 640(DI);            \
-	PREFETCHT0 704(DI);            \
-	ZSTEP(2, mov, bcast, fma);     \
-	ZSTEP(3, mov, bcast, fma);     \
-	PREFETCHT0 768(DI);            \
-	PREFETCHT0 832(DI);            \
-	ZSTEP(4, mov, bcast, fma);     \
-	ZSTEP(5, mov, bcast, fma);     \
-	PREFETCHT0 896(DI);            \
-	PREFETCHT0 960(DI);            \
-	ZSTEP(6, mov, bcast, fma);     \
-	ZSTEP(7, mov, bcast, fma);     \
-	ADDQ $1024, DI;                \
+	ZSTEP8(mov, bcast, fma);       \
 	DECQ R9;                       \
 	JNZ  loop8;                    \
 tail:                              \
@@ -264,25 +269,9 @@ TEXT ·kernAVX512F32Edge(SB), NOSPLIT, $0-88
 	JZ    ftail
 
 floop8:
-	PREFETCHT0 512(DI)
-	PREFETCHT0 576(DI)
-	ZSTEP(0, VMOVUPS, VBROADCASTSS, VFMADD231PS)
-	ZSTEP(1, VMOVUPS, VBROADCASTSS, VFMADD231PS)
-	PREFETCHT0 640(DI)
-	PREFETCHT0 704(DI)
-	ZSTEP(2, VMOVUPS, VBROADCASTSS, VFMADD231PS)
-	ZSTEP(3, VMOVUPS, VBROADCASTSS, VFMADD231PS)
-	PREFETCHT0 768(DI)
-	PREFETCHT0 832(DI)
-	ZSTEP(4, VMOVUPS, VBROADCASTSS, VFMADD231PS)
-	ZSTEP(5, VMOVUPS, VBROADCASTSS, VFMADD231PS)
-	PREFETCHT0 896(DI)
-	PREFETCHT0 960(DI)
-	ZSTEP(6, VMOVUPS, VBROADCASTSS, VFMADD231PS)
-	ZSTEP(7, VMOVUPS, VBROADCASTSS, VFMADD231PS)
-	ADDQ       $1024, DI
-	DECQ       R9
-	JNZ        floop8
+	ZSTEP8(VMOVUPS, VBROADCASTSS, VFMADD231PS)
+	DECQ R9
+	JNZ  floop8
 
 ftail:
 	TESTQ CX, CX
