@@ -55,6 +55,18 @@ func init() {
 			if g, ok := foldBatchVJP(ct, i, A, B, b, p); ok {
 				return g
 			}
+			if i == 1 && b == 0 && !p.ta && A.Rank() > 2 && B.Rank() == 2 {
+				// a weight's gradient, summed over A's batch: one
+				// product over the stacked rows (k = batch·m) rather
+				// than one per matrix and then their sum
+				as, cs := A.Shape(), ct.Shape()
+				rows := tensor.Size(as[:len(as)-1])
+				A2, C2 := Reshape(A, rows, as[len(as)-1]), Reshape(ct, rows, cs[len(cs)-1])
+				if p.tb {
+					return matmulT(C2, A2, true, false)
+				}
+				return matmulT(A2, C2, true, false)
+			}
 			if i == 0 {
 				if p.ta {
 					return sumToBatch(matmulT(B, ct, p.tb, true), b, A.Shape())

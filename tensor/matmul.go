@@ -109,6 +109,18 @@ func matmul(a, b *Tensor, as, bs []int, ta, tb bool) *Tensor {
 			gemm(m, n, k, ta, tb, a.f64[ao:ao+m*k], b.f64[bo:bo+k*n], out.f64[oo:oo+m*n], serial)
 		}
 	}
+	if nb > 1 && !ta && stacked(abat, bbat) {
+		// every product shares one b (a layer's weight) and a's matrices
+		// lie one after another: one product of the stacked rows, which
+		// packs b once and fills the cores better than nb small ones
+		ao, bo := abat[0]*m*k, bbat[0]*k*n
+		if a.dtype == Float32 {
+			gemm(nb*m, n, k, false, tb, a.f32[ao:ao+nb*m*k], b.f32[bo:bo+k*n], out.f32, false)
+		} else {
+			gemm(nb*m, n, k, false, tb, a.f64[ao:ao+nb*m*k], b.f64[bo:bo+k*n], out.f64, false)
+		}
+		return out
+	}
 	if work := int64(m) * int64(n) * int64(k); nb > 1 && work < batchSplitMax && int64(nb)*work >= int64(gemmpkg.ParallelThreshold) {
 		// many medium products (attention heads): whole products on each
 		// core, rather than each product cut up and synchronized
@@ -123,6 +135,17 @@ func matmul(a, b *Tensor, as, bs []int, ta, tb bool) *Tensor {
 		one(i, false)
 	}
 	return out
+}
+
+// stacked reports whether a batched product's a matrices are consecutive
+// (offsets 0, 1, 2, …, in matrices) and its b matrices all the same one.
+func stacked(abat, bbat []int) bool {
+	for i := range abat {
+		if abat[i] != abat[0]+i || bbat[i] != bbat[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // batchSplitMax is the number of multiply-adds (m·n·k) of one product of a

@@ -72,6 +72,10 @@ var matmulCases = []struct{ a, b []int }{
 	// batches large enough to run whole products in parallel
 	{[]int{8, 64, 64}, []int{8, 64, 64}},
 	{[]int{2, 3, 40, 50}, []int{1, 3, 50, 61}},
+	// one b for the whole batch (a layer's weight): the batch's rows
+	// stacked into one product
+	{[]int{3, 40, 50}, []int{1, 50, 33}},
+	{[]int{2, 2, 30, 20}, []int{20, 70}},
 }
 
 func TestMatMulAgainstTripleLoop(t *testing.T) {

@@ -24,6 +24,7 @@ func TestMatMulT(t *testing.T) {
 		{[]int{2, 3, 4}, []int{4, 2}},
 		{[]int{2, 1, 3, 4}, []int{5, 4, 6}},
 		{[]int{6, 48, 64}, []int{6, 64, 40}}, // products of the batch in parallel
+		{[]int{4, 30, 20}, []int{1, 20, 25}}, // one b: the batch's rows stacked
 	}
 	for _, dt := range []DType{Float64, Float32} {
 		for _, s := range shapes {

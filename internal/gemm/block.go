@@ -29,6 +29,10 @@ var bBudget = 1 << 21
 // using the job's shared packed B, which the first tasks to need it pack
 // cooperatively, panel by panel.
 func blocked[T float](p *problem[T], cfg *config[T], threads int) {
+	if threads > 1 && cutK(p, cfg, threads) {
+		splitK(*p, cfg, threads) // a copy: p stays on the caller's stack
+		return
+	}
 	n, k, nr := p.n, p.k, cfg.nr
 	ncO := roundUp(ceilDiv(n, ceilDiv(n, cfg.nc)), nr)
 	kO := k
@@ -41,6 +45,62 @@ func blocked[T float](p *problem[T], cfg *config[T], threads int) {
 			runJob(p, cfg, threads, j0, min(ncO, n-j0), k0, min(kO, k-k0))
 		}
 	}
+}
+
+// cutK reports whether p is better computed on threads goroutines by
+// cutting k (see splitK): C has too few tiles to share among them but k is
+// long, as in the weight gradient of a small layer summed over a batch
+// (6×25 with k = 36864 for a convolution with six 5×5 filters).
+func cutK[T float](p *problem[T], cfg *config[T], threads int) bool {
+	tasks := ceilDiv(p.m, cfg.mc) * max(1, p.n/(4*cfg.nr)) // as runJob would cut C
+	return tasks < threads && p.k >= 2*threads*cfg.kc
+}
+
+// splitK computes p on threads goroutines by cutting k: the goroutines
+// compute the products of ranges of k, a few per goroutine, the first into
+// C (with beta), the others into scratch, which is then added to C in
+// order.
+func splitK[T float](p problem[T], cfg *config[T], threads int) {
+	m, n, k := p.m, p.n, p.k
+	// a few parts per goroutine, so that one the operating system delays
+	// takes fewer of them
+	parts := min(4*threads, k/cfg.kc)
+	kp := ceilDiv(k, parts)
+	parts = ceilDiv(k, kp)
+	buf := getBuf[T]((parts - 1) * m * n)
+	scratch := *buf
+	workers.For(parts, 1, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			k0 := t * kp
+			sub := p
+			sub.k = min(kp, k-k0)
+			// op(A)'s columns and op(B)'s rows k0…
+			if p.transA {
+				sub.a = p.a[k0*p.lda:]
+			} else {
+				sub.a = p.a[k0:]
+			}
+			if p.transB {
+				sub.b = p.b[k0:]
+			} else {
+				sub.b = p.b[k0*p.ldb:]
+			}
+			if t > 0 {
+				sub.c, sub.ldc, sub.beta = scratch[(t-1)*m*n:t*m*n], n, 0
+			}
+			blocked(&sub, cfg, 1)
+		}
+	})
+	for t := 1; t < parts; t++ {
+		part := scratch[(t-1)*m*n : t*m*n]
+		for i := range m {
+			crow := p.c[i*p.ldc:][:n]
+			for j, v := range part[i*n : (i+1)*n] {
+				crow[j] += v
+			}
+		}
+	}
+	putBuf(buf)
 }
 
 const closed = 1 << 62 // job.state flag: no more helpers may join
@@ -208,20 +268,7 @@ func (jb *job[T]) task(ib, cb int, abuf, tmp []T) {
 					kern(kb, ap, rs, cs, bp, &c[off], ldc, p.alpha)
 					continue
 				}
-				// partial tile: compute into tmp, then add (or set) the
-				// valid part
-				clear(tmp)
-				cfg.kern(kb, ap, rs, cs, bp, &tmp[0], nr, p.alpha)
-				for r := 0; r < h; r++ {
-					crow := c[off+r*ldc : off+r*ldc+w]
-					if set {
-						copy(crow, tmp[r*nr:r*nr+w])
-						continue
-					}
-					for j, v := range tmp[r*nr : r*nr+w] {
-						crow[j] += v
-					}
-				}
+				edge(cfg, kb, ap, rs, cs, bp, c[off:], ldc, p.alpha, h, w, set, tmp)
 			}
 		}
 	}

@@ -28,7 +28,7 @@ var (
 // mc×kc A block in L2.
 var (
 	avx512F64 = config[float64]{name: "avx512", mr: 6, nr: 16, mc: 96, kc: 256, nc: 4096, kern: kernAVX512F64, kernSet: kernAVX512F64Set}
-	avx512F32 = config[float32]{name: "avx512", mr: 6, nr: 32, mc: 144, kc: 256, nc: 4096, kern: kernAVX512F32, kernSet: kernAVX512F32Set}
+	avx512F32 = config[float32]{name: "avx512", mr: 6, nr: 32, mc: 144, kc: 256, nc: 4096, kern: kernAVX512F32, kernSet: kernAVX512F32Set, kernEdge: kernAVX512F32Edge}
 )
 
 // asmF64 and asmF32 are the assembly configurations in use: AVX-512 where
@@ -63,6 +63,15 @@ func kernAVX512F64Set(k int, a *float64, rs, cs int, b, c *float64, ldc int, alp
 //
 //go:noescape
 func kernAVX512F32Set(k int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
+
+// kernAVX512F32Edge computes a partial tile of the 6×32 float32 AVX-512
+// kernel straight into C: the h ≤ 6 top rows and the columns whose bits
+// are set in mask (the low w bits for a tile w wide) of the tile at c,
+// added to or, if set is 1, set. A tile at most 16 wide runs on the left
+// half of the B panel only.
+//
+//go:noescape
+func kernAVX512F32Edge(k int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32, mask, h, set int)
 
 // kernAVX2F64 is the 6×8 float64 AVX2/FMA micro-kernel (see kernFunc).
 //

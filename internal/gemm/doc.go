@@ -22,7 +22,10 @@
 // panels when its row stride would make its rows collide in the cache, and
 // for the partial panel at the bottom edge). Partial tiles at the right and
 // bottom edges are zero-padded and computed into a scratch tile that is
-// then added to C.
+// then added to C, except with the float32 AVX-512 kernel, whose edge
+// variant writes them straight into C through AVX-512 masks, and runs on
+// half the panel for a tile at most 16 columns wide (the narrow C of a
+// layer with 6, 10 or 16 outputs).
 //
 // On amd64 processors with AVX2 and FMA (detected at run time with CPUID and
 // XGETBV) the micro-kernel is hand-written assembly. Where the processor
@@ -51,6 +54,12 @@
 // stride down A's columns, is computed as the row Cᵀ = bᵀ·A: axpy updates
 // by A's contiguous rows.
 //
+// A C with few columns and many more rows (under half a panel wide, with
+// k at least 128: the k×6 weight gradient of a convolution with six output
+// channels) would fill its panels mostly with zero padding; such a product
+// is computed as its transpose Cᵀ = op(B)ᵀ·op(A)ᵀ, whose panels run along
+// C's rows, into scratch, a block of rows at a time, and added to C.
+//
 // A caller that builds B itself can write it straight into the panel
 // layout and call [F32Packed] or [F64Packed] ([PanelWidth32], [PanelWidth64]
 // and [PackedLen] describe the layout), saving the copy that packing would
@@ -69,6 +78,11 @@
 // (yielding to other goroutines) before they block, so that back-to-back
 // products do not pay the wake-up of a parked thread. Concurrent calls are
 // safe; they share the helpers.
+//
+// A product whose C has too few tiles to go round but whose k is long (a
+// small layer's weight gradient summed over a batch: 6×25 with k = 36864)
+// is cut along k instead: the goroutines compute the products of ranges of
+// k, a few each, into scratch that is then added to C in a fixed order.
 //
 // [F64Serial] and [F32Serial] compute one product on the calling goroutine
 // only, for callers that parallelize over independent products: package

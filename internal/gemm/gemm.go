@@ -150,6 +150,43 @@ type config[T float] struct {
 	// reading it: the first k block of a product with beta = 0 uses it, so
 	// C is never cleared first.
 	kernSet kernFunc[T]
+	// kernEdge, if set, computes a partial tile straight into C: its h
+	// top rows and the columns of the set bits of mask (see edge); else
+	// partial tiles go through a scratch tile.
+	kernEdge edgeFunc[T]
+}
+
+// edgeFunc is a kernFunc for a partial tile: it adds alpha times the
+// product to (or, if set is 1, stores it in) the h top rows of the tile of
+// C at c, in the columns whose bits are set in mask. A partial panel of A
+// is packed, zero-padded to mr rows.
+type edgeFunc[T float] func(k int, a *T, rs, cs int, b, c *T, ldc int, alpha T, mask, h, set int)
+
+// edge computes the h×w partial tile of C at c (row stride ldc) with
+// cfg's edge kernel, or through the scratch tile tmp (mr×nr) and cfg.kern:
+// alpha times the product is added to the tile, or stored in it if set.
+func edge[T float](cfg *config[T], kb int, ap *T, rs, cs int, bp *T, c []T, ldc int, alpha T, h, w int, set bool, tmp []T) {
+	if cfg.kernEdge != nil {
+		s := 0
+		if set {
+			s = 1
+		}
+		cfg.kernEdge(kb, ap, rs, cs, bp, &c[0], ldc, alpha, 1<<w-1, h, s)
+		return
+	}
+	nr := cfg.nr
+	clear(tmp)
+	cfg.kern(kb, ap, rs, cs, bp, &tmp[0], nr, alpha)
+	for r := range h {
+		crow := c[r*ldc:][:w]
+		if set {
+			copy(crow, tmp[r*nr:][:w])
+			continue
+		}
+		for j, v := range tmp[r*nr:][:w] {
+			crow[j] += v
+		}
+	}
 }
 
 // run validates p and computes it on up to maxThreads goroutines.
@@ -184,8 +221,82 @@ func run[T float](p *problem[T], cfg *config[T], maxThreads int) {
 	if work >= int64(ParallelThreshold) {
 		threads = max(1, maxThreads)
 	}
+	if k >= swapMinK && swapGain*tileUse(m, n, cfg) < tileUse(n, m, cfg) {
+		swapped(p, cfg, threads)
+		return
+	}
 	blocked(p, cfg, threads)
 }
+
+// swapGain is how many times better the micro-tiles must fit the
+// transposed product than the product itself for run to compute the
+// transposed one (see swapped), and swapMinK the least k for which it
+// does: with a shorter k, transposing C costs more than the padding.
+var (
+	swapGain = 2.0
+	swapMinK = 128
+)
+
+// tileUse returns the fraction of the mr×nr micro-tiles covering an m×n C
+// that C fills: the rest is zero padding computed for nothing.
+func tileUse[T float](m, n int, cfg *config[T]) float64 {
+	return float64(m) / float64(roundUp(m, cfg.mr)) * float64(n) / float64(roundUp(n, cfg.nr))
+}
+
+// swapped computes p (checked, with m, n, k > 0 and alpha ≠ 0) through its
+// transpose Cᵀ = alpha·op(B)ᵀ·op(A)ᵀ, for a C with few columns and more
+// rows, such as a convolution's weight gradient (k×6 for six output
+// channels): the nr-wide panels then run along C's rows, rather than
+// holding a few columns and much zero padding. The transposed product is
+// computed into scratch, a block of C's rows at a time, and added to C.
+func swapped[T float](p *problem[T], cfg *config[T], threads int) {
+	m, n := p.m, p.n
+	rows := min(m, max(cfg.nr, swapScratch/n/cfg.nr*cfg.nr)) // C rows per block
+	buf := getBuf[T](n * rows)
+	for i0 := 0; i0 < m; i0 += rows {
+		r := min(rows, m-i0)
+		t := problem[T]{
+			transA: !p.transB, transB: !p.transA, m: n, n: r, k: p.k, alpha: p.alpha,
+			a: p.b, lda: p.ldb, ldc: r, c: (*buf)[:n*r],
+		}
+		// op(B)ᵀ is B read the other way; op(A)ᵀ's columns i0… are A's
+		// rows i0… (or its columns when A is stored transposed)
+		if p.transA {
+			t.b, t.ldb = p.a[i0:], p.lda
+		} else {
+			t.b, t.ldb = p.a[i0*p.lda:], p.lda
+		}
+		blocked(&t, cfg, threads)
+		addTransposed(p.c[i0*p.ldc:], p.ldc, t.c, r, n, p.beta)
+	}
+	putBuf(buf)
+}
+
+// addTransposed sets the r×n matrix C (row stride ldc) to beta·C + Sᵀ for
+// the n×r matrix S (row stride r), not reading C when beta is zero.
+func addTransposed[T float](c []T, ldc int, s []T, r, n int, beta T) {
+	for i := range r {
+		crow := c[i*ldc:][:n]
+		col := s[i:]
+		switch beta {
+		case 0:
+			for j := range crow {
+				crow[j] = col[j*r]
+			}
+		case 1:
+			for j := range crow {
+				crow[j] += col[j*r]
+			}
+		default:
+			for j := range crow {
+				crow[j] = col[j*r] + beta*crow[j]
+			}
+		}
+	}
+}
+
+// swapScratch bounds the scratch of swapped, in elements.
+var swapScratch = 1 << 16
 
 // check panics unless the dimensions, strides and slice lengths of p are
 // consistent.

@@ -95,6 +95,27 @@
 	fma   Z1, Z3, Z15;        \
 	ADDQ  R12, SI
 
+// ZSTEP8 does eight k steps (an unrolled group), prefetching the B panel
+// 512 bytes ahead, and moves DI on.
+#define ZSTEP8(mov, bcast, fma) \
+	PREFETCHT0 512(DI);        \
+	PREFETCHT0 576(DI);        \
+	ZSTEP(0, mov, bcast, fma); \
+	ZSTEP(1, mov, bcast, fma); \
+	PREFETCHT0 640(DI);        \
+	PREFETCHT0 704(DI);        \
+	ZSTEP(2, mov, bcast, fma); \
+	ZSTEP(3, mov, bcast, fma); \
+	PREFETCHT0 768(DI);        \
+	PREFETCHT0 832(DI);        \
+	ZSTEP(4, mov, bcast, fma); \
+	ZSTEP(5, mov, bcast, fma); \
+	PREFETCHT0 896(DI);        \
+	PREFETCHT0 960(DI);        \
+	ZSTEP(6, mov, bcast, fma); \
+	ZSTEP(7, mov, bcast, fma); \
+	ADDQ $1024, DI
+
 // ZSTORE sets C row += alpha (Z0) · accumulators lo, hi and moves to the
 // next row.
 #define ZSTORE(lo, hi, mov, fma) \
@@ -125,23 +146,7 @@
 	TESTQ R9, R9;                  \
 	JZ    tail;                    \
 loop8:                             \
-	PREFETCHT0 512(DI);            \
-	PREFETCHT0 576(DI);            \
-	ZSTEP(0, mov, bcast, fma);     \
-	ZSTEP(1, mov, bcast, fma);     \
-	PREFETCHT0 640(DI);            \
-	PREFETCHT0 704(DI);            \
-	ZSTEP(2, mov, bcast, fma);     \
-	ZSTEP(3, mov, bcast, fma);     \
-	PREFETCHT0 768(DI);            \
-	PREFETCHT0 832(DI);            \
-	ZSTEP(4, mov, bcast, fma);     \
-	ZSTEP(5, mov, bcast, fma);     \
-	PREFETCHT0 896(DI);            \
-	PREFETCHT0 960(DI);            \
-	ZSTEP(6, mov, bcast, fma);     \
-	ZSTEP(7, mov, bcast, fma);     \
-	ADDQ $1024, DI;                \
+	ZSTEP8(mov, bcast, fma);       \
 	DECQ R9;                       \
 	JNZ  loop8;                    \
 tail:                              \
@@ -201,3 +206,171 @@ TEXT ·kernAVX512F32Set(SB), NOSPLIT, $0-60
 // zkern32 is both float32 kernels.
 TEXT zkern32<>(SB), NOSPLIT, $0-60
 	ZKERN(2, VMOVUPS, VBROADCASTSS, VFMADD231PS, VMULPS)
+
+// The float32 edge kernel computes a partial tile, of h ≤ 6 rows and w ≤ 32
+// columns, straight into C: the columns are written through the masks K1
+// (left 16) and K2 (right 16), from mask's bits, and the rows stop after h,
+// so no scratch tile is needed. A tile at most 16 wide (K2 empty) runs a
+// loop on the left half of the B panel only, alternating two sets of six
+// accumulators (Z4, Z6, … and Z5, Z7, …) on even and odd k steps.
+
+// HSTEP does k step i on the left half of the panel into accumulators
+// r0..r5.
+#define HSTEP(i, r0, r1, r2, r3, r4, r5) \
+	VMOVUPS      (i*128)(DI), Z0; \
+	VBROADCASTSS (SI), Z2;        \
+	VFMADD231PS  Z0, Z2, r0;      \
+	VBROADCASTSS (SI)(R11*1), Z3; \
+	VFMADD231PS  Z0, Z3, r1;      \
+	VBROADCASTSS (SI)(R11*2), Z2; \
+	VFMADD231PS  Z0, Z2, r2;      \
+	VBROADCASTSS (SI)(AX*1), Z3;  \
+	VFMADD231PS  Z0, Z3, r3;      \
+	VBROADCASTSS (SI)(R11*4), Z2; \
+	VFMADD231PS  Z0, Z2, r4;      \
+	VBROADCASTSS (SI)(BX*1), Z3;  \
+	VFMADD231PS  Z0, Z3, r5;      \
+	ADDQ         R12, SI
+
+#define HEVEN(i) HSTEP(i, Z4, Z6, Z8, Z10, Z12, Z14)
+#define HODD(i) HSTEP(i, Z5, Z7, Z9, Z11, Z13, Z15)
+
+// EADD adds alpha (Z0) times accumulators lo, hi to the masked columns of a
+// C row and moves to the next row.
+#define EADD(lo, hi) \
+	VMOVUPS     (DX), K1, Z1;   \
+	VFMADD231PS lo, Z0, Z1;     \
+	VMOVUPS     Z1, K1, (DX);   \
+	VMOVUPS     64(DX), K2, Z2; \
+	VFMADD231PS hi, Z0, Z2;     \
+	VMOVUPS     Z2, K2, 64(DX); \
+	ADDQ        R8, DX
+
+// ESET sets the masked columns of a C row to alpha (Z0) times accumulators
+// lo, hi, not reading C, and moves to the next row.
+#define ESET(lo, hi) \
+	VMULPS  lo, Z0, Z1;     \
+	VMOVUPS Z1, K1, (DX);   \
+	VMULPS  hi, Z0, Z2;     \
+	VMOVUPS Z2, K2, 64(DX); \
+	ADDQ    R8, DX
+
+// func kernAVX512F32Edge(k int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32, mask, h, set int)
+TEXT ·kernAVX512F32Edge(SB), NOSPLIT, $0-88
+	LOADARGS512(2)
+	MOVQ  mask+64(FP), R10
+	KMOVW R10, K1
+	SHRQ  $16, R10
+	KMOVW R10, K2
+	ZZEROACC
+	TESTQ R10, R10
+	JZ    half
+	TESTQ R9, R9
+	JZ    ftail
+
+floop8:
+	ZSTEP8(VMOVUPS, VBROADCASTSS, VFMADD231PS)
+	DECQ R9
+	JNZ  floop8
+
+ftail:
+	TESTQ CX, CX
+	JZ    store
+
+floop1:
+	ZSTEP(0, VMOVUPS, VBROADCASTSS, VFMADD231PS)
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  floop1
+	JMP  store
+
+half:
+	TESTQ R9, R9
+	JZ    htail
+
+hloop8:
+	PREFETCHT0 512(DI)
+	PREFETCHT0 640(DI)
+	HEVEN(0)
+	HODD(1)
+	PREFETCHT0 768(DI)
+	PREFETCHT0 896(DI)
+	HEVEN(2)
+	HODD(3)
+	PREFETCHT0 1024(DI)
+	PREFETCHT0 1152(DI)
+	HEVEN(4)
+	HODD(5)
+	PREFETCHT0 1280(DI)
+	PREFETCHT0 1408(DI)
+	HEVEN(6)
+	HODD(7)
+	ADDQ       $1024, DI
+	DECQ       R9
+	JNZ        hloop8
+
+htail:
+	TESTQ CX, CX
+	JZ    hsum
+
+hloop1:
+	HEVEN(0)
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  hloop1
+
+hsum:
+	// fold the odd steps' accumulators into the even ones'; the right
+	// halves are masked off (K2 is empty)
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z9, Z8, Z8
+	VADDPS Z11, Z10, Z10
+	VADDPS Z13, Z12, Z12
+	VADDPS Z15, Z14, Z14
+
+store:
+	VBROADCASTSS alpha+56(FP), Z0
+	MOVQ         h+72(FP), R13
+	MOVQ         set+80(FP), R10
+	TESTQ        R10, R10
+	JNZ          eset
+	EADD(Z4, Z5)
+	DECQ         R13
+	JZ           done
+	EADD(Z6, Z7)
+	DECQ         R13
+	JZ           done
+	EADD(Z8, Z9)
+	DECQ         R13
+	JZ           done
+	EADD(Z10, Z11)
+	DECQ         R13
+	JZ           done
+	EADD(Z12, Z13)
+	DECQ         R13
+	JZ           done
+	EADD(Z14, Z15)
+
+done:
+	VZEROUPPER
+	RET
+
+eset:
+	ESET(Z4, Z5)
+	DECQ R13
+	JZ   done
+	ESET(Z6, Z7)
+	DECQ R13
+	JZ   done
+	ESET(Z8, Z9)
+	DECQ R13
+	JZ   done
+	ESET(Z10, Z11)
+	DECQ R13
+	JZ   done
+	ESET(Z12, Z13)
+	DECQ R13
+	JZ   done
+	ESET(Z14, Z15)
+	JMP  done

@@ -596,3 +596,52 @@ func TestConcurrent(t *testing.T) {
 		<-done
 	}
 }
+
+// TestSwapped forces the transposed computation (swapped) on products of
+// every shape, flags and beta, with a scratch of a few panels so that C is
+// done in several blocks of rows, and checks them against the reference;
+// then the shapes that take it by default, a convolution's weight
+// gradients.
+func TestSwapped(t *testing.T) {
+	shapes := [][3]int{
+		{3, 3, 1}, {7, 9, 5}, {17, 13, 29}, {65, 6, 67}, {100, 3, 260}, {25, 6, 576},
+		{150, 16, 64}, {130, 7, 257}, {6, 40, 33},
+	}
+	ab := [][2]float64{{1, 0}, {1, 1}, {-0.5, 2}}
+	forModes(t, func(t *testing.T) {
+		defer func(g float64, mk, sc int) { swapGain, swapMinK, swapScratch = g, mk, sc }(swapGain, swapMinK, swapScratch)
+		rng := rand.New(rand.NewPCG(11, 12))
+		for _, forced := range []bool{true, false} {
+			if forced {
+				swapGain, swapMinK, swapScratch = 0, 0, 200
+			} else {
+				swapGain, swapMinK, swapScratch = 2, 128, 1<<16
+			}
+			for _, s := range shapes {
+				for flags := range 4 {
+					for i, x := range ab {
+						newCase(rng, flags&1 != 0, flags&2 != 0, s[0], s[1], s[2], x[0], x[1], (flags+i)%2 == 1).check(t)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSplitK checks products whose C has too few tiles to share among the
+// goroutines and whose k is long, which split k (see splitK), in every
+// mode (in tinyblocks, small products do too).
+func TestSplitK(t *testing.T) {
+	shapes := [][3]int{{6, 25, 2000}, {16, 40, 1537}, {3, 7, 1100}, {13, 33, 3000}}
+	ab := [][2]float64{{1, 0}, {1, 1}, {-0.5, 2}}
+	forModes(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		for _, s := range shapes {
+			for flags := range 4 {
+				for i, x := range ab {
+					newCase(rng, flags&1 != 0, flags&2 != 0, s[0], s[1], s[2], x[0], x[1], (flags+i)%2 == 1).check(t)
+				}
+			}
+		}
+	})
+}

@@ -92,18 +92,7 @@ func packedProduct[T float](cfg *config[T], m, n, k int, a []T, lda int, bp []T,
 					kern(kb, ap, rs, cs, b, &c[off], ldc, 1)
 					continue
 				}
-				clear(tmp)
-				cfg.kern(kb, ap, rs, cs, b, &tmp[0], nr, 1)
-				for r := range h {
-					crow := c[off+r*ldc:][:w]
-					if set {
-						copy(crow, tmp[r*nr:][:w])
-						continue
-					}
-					for j, v := range tmp[r*nr:][:w] {
-						crow[j] += v
-					}
-				}
+				edge(cfg, kb, ap, rs, cs, b, c[off:], ldc, 1, h, w, set, tmp)
 			}
 		}
 	}
