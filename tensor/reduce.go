@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/chainrule/chainrule/internal/kernel"
+	"github.com/chainrule/chainrule/internal/workers"
 )
 
 // NormalizeAxes returns the axes of a rank-r tensor that a reduction over
@@ -104,17 +105,16 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 		z[0] = kernel.Sum(x)
 		return
 	}
+	if kind == rsum && sumFast(t.shape, out.shape, x, z) {
+		return
+	}
 	if inner := channelRuns(out.shape, t.shape); kind == rsum && inner > 0 {
 		// a per-channel sum, such as a bias gradient (N×O×H×W to 1×O×1×1):
 		// each run of inner elements sums into one element, cycling
 		// through them
 		m := len(z)
 		for o, r := 0, 0; o < len(x); o, r = o+inner, r+1 {
-			var s T
-			for _, v := range x[o : o+inner] {
-				s += v
-			}
-			z[r%m] += s
+			z[r%m] += kernel.Sum(x[o : o+inner])
 		}
 		return
 	}
@@ -135,6 +135,78 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 	})
 }
 
+// sumGroups merges the dimensions of shape, less those of length 1, into
+// runs of reduced and of kept axes (kshape is the keepdims shape of the
+// reduction): it returns the runs' sizes and whether each is reduced.
+func sumGroups(shape, kshape []int) (sizes []int, reduced []bool) {
+	for i, d := range shape {
+		if d == 1 {
+			continue
+		}
+		r := kshape[i] == 1
+		if n := len(sizes); n > 0 && reduced[n-1] == r {
+			sizes[n-1] *= d
+			continue
+		}
+		sizes, reduced = append(sizes, d), append(reduced, r)
+	}
+	return sizes, reduced
+}
+
+// sumFast sums x, of shape, into z (zeros), of the keepdims shape kshape,
+// when the reduced axes form one run, after merging: rows (A×R×C summed
+// over R, such as a bias gradient) are added whole with the SIMD kernels,
+// the columns split across the cores, each element adding its rows in
+// order as the general loop does; runs along the last axis (A×R summed
+// over R) are added with kernel.Sum, the rows split across the cores.
+// It reports whether it did.
+func sumFast[T Float](shape, kshape []int, x, z []T) bool {
+	if len(x) == 0 {
+		return false
+	}
+	sizes, red := sumGroups(shape, kshape)
+	switch {
+	case len(sizes) == 2 && red[0], len(sizes) == 3 && red[1]:
+		a, r, c := 1, sizes[0], sizes[1]
+		if len(sizes) == 3 {
+			a, r, c = sizes[0], sizes[1], sizes[2]
+		}
+		// pieces of whole 64-byte lines of z, which each core writes
+		// once per row
+		const line = 16
+		workers.For((c+line-1)/line, max(1, grainCols/max(1, a*r*line)), func(lo, hi int) {
+			lo, hi = lo*line, min(hi*line, c)
+			for i := range a {
+				zi := z[i*c+lo : i*c+hi]
+				for j := range r {
+					o := (i*r+j)*c + lo
+					kernel.ArithSame(kernel.OpAdd, zi, x[o:o+hi-lo], zi)
+				}
+			}
+		})
+		return true
+	case len(sizes) == 2 && red[1]:
+		a, r := sizes[0], sizes[1]
+		if r > 1<<15 { // Sum splits a long run itself
+			for i := range a {
+				z[i] = kernel.Sum(x[i*r : (i+1)*r])
+			}
+			return true
+		}
+		workers.For(a, max(1, grainCols/r), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				z[i] = kernel.Sum(x[i*r : (i+1)*r])
+			}
+		})
+		return true
+	}
+	return false
+}
+
+// grainCols is the number of elements worth handing to another core in a
+// sum.
+const grainCols = 1 << 14
+
 // Sum returns a new tensor holding the sum over axes: nil means all axes, a
 // non-nil empty slice none, and negative axes count from the end. keep
 // retains reduced axes as size 1. The sum of no elements is 0. float32
@@ -142,7 +214,11 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 // interleaved partial sums per block of 2¹⁴ elements, the blocks on every
 // core, then the block sums in order: the result depends only on the
 // elements and their order, never on the number of cores, and its
-// rounding error grows more slowly than a running total's. It panics with
+// rounding error grows more slowly than a running total's. A sum over
+// leading or middle axes (a bias gradient, N×C to C) adds whole rows with
+// the SIMD kernels, each result element adding its terms in order; a sum
+// over trailing axes adds each run as a sum over all elements does. Both
+// split across the cores without changing the result. It panics with
 // ErrAxis for an axis out of range or repeated.
 func Sum(t *Tensor, axes []int, keep bool) *Tensor { return reduce("sum", t, axes, keep, rsum) }
 
