@@ -64,28 +64,66 @@ func Transpose(t *Tensor, perm ...int) *Tensor {
 	return out
 }
 
+// permute writes into z, of shape, the elements of x at strides st (x's
+// strides permuted into z's axis order). Axes of length 1 are dropped and
+// axes that stay adjacent and in order are merged, so that the innermost
+// loop runs as long as it can; when it is contiguous in x (a permutation
+// that keeps the last axis, like the heads' split and merge in attention)
+// it is a copy. The rows of z are split across the cores.
 func permute[T Float](shape, st []int, x, z []T) {
-	r := len(shape)
 	if len(z) == 0 {
 		return
 	}
-	idx := make([]int, r)
-	off := 0
-	n, sn := shape[r-1], st[r-1]
-	for o := 0; o < len(z); o += n {
-		for j := 0; j < n; j++ {
-			z[o+j] = x[off+j*sn]
-		}
-		for d := r - 2; d >= 0; d-- {
-			idx[d]++
-			off += st[d]
-			if idx[d] < shape[d] {
-				break
-			}
-			off -= st[d] * shape[d]
-			idx[d] = 0
+	var ms, mst []int
+	for i, d := range shape {
+		switch {
+		case d == 1:
+		case len(ms) > 0 && mst[len(mst)-1] == st[i]*d:
+			ms[len(ms)-1] *= d
+			mst[len(mst)-1] = st[i]
+		default:
+			ms, mst = append(ms, d), append(mst, st[i])
 		}
 	}
+	if len(ms) == 0 { // one element
+		z[0] = x[0]
+		return
+	}
+	r := len(ms)
+	n, sn := ms[r-1], mst[r-1]
+	parallel(len(z), func(lo, hi int) {
+		// lo and hi are rounded to whole rows of n
+		lo, hi = (lo+n-1)/n*n, (hi+n-1)/n*n
+		if lo >= hi {
+			return
+		}
+		idx := make([]int, r)
+		off := 0
+		for d, q := r-2, lo/n; d >= 0; d-- {
+			idx[d] = q % ms[d]
+			off += idx[d] * mst[d]
+			q /= ms[d]
+		}
+		for o := lo; o < hi; o += n {
+			if sn == 1 {
+				copy(z[o:o+n], x[off:off+n])
+			} else {
+				zr := z[o : o+n]
+				for j := range zr {
+					zr[j] = x[off+j*sn]
+				}
+			}
+			for d := r - 2; d >= 0; d-- {
+				idx[d]++
+				off += mst[d]
+				if idx[d] < ms[d] {
+					break
+				}
+				off -= mst[d] * ms[d]
+				idx[d] = 0
+			}
+		}
+	})
 }
 
 // split returns the products of the dimensions before, at and after axis.

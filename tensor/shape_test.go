@@ -74,7 +74,9 @@ func TestTranspose(t *testing.T) {
 		t.Fatal("permutations(4) is wrong")
 	}
 	for _, d := range dtypes {
-		for _, shape := range [][]int{{5}, {2, 3}, {2, 3, 4}, {2, 1, 3, 2}, {0, 3}, {3, 4, 1, 2}} {
+		// the last two are large enough to split across the cores (in
+		// rows that need not start at an axis boundary)
+		for _, shape := range [][]int{{5}, {2, 3}, {2, 3, 4}, {2, 1, 3, 2}, {0, 3}, {3, 4, 1, 2}, {6, 50, 3, 41}, {7, 1, 45, 1, 109}} {
 			x := mk(d, reals(uint64(len(shape)), prod(shape)), shape...)
 			x0 := x.Clone()
 			for _, p := range permutations(len(shape)) {
@@ -91,6 +93,10 @@ func TestTranspose(t *testing.T) {
 				t.Fatal("Transpose modified its argument")
 			}
 		}
+		// the heads' split in attention, contiguous runs of 64
+		x := mk(d, reals(7, 8*128*4*64), 8, 128, 4, 64)
+		want, vals := refTranspose(x, []int{0, 2, 1, 3})
+		checkExact(t, "Transpose heads", Transpose(x, 0, 2, 1, 3), d, want, vals)
 		s := d.Scalar(3)
 		ts := Transpose(s)
 		checkExact(t, "Transpose scalar", ts, d, []int{}, []float64{3})
