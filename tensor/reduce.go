@@ -155,10 +155,9 @@ func sumGroups(shape, kshape []int) (sizes []int, reduced []bool) {
 
 // sumFast sums x, of shape, into z (zeros), of the keepdims shape kshape,
 // when the reduced axes form one run, after merging: rows (A×R×C summed
-// over R, such as a bias gradient) are added whole with the SIMD kernels,
-// the columns split across the cores, each element adding its rows in
-// order as the general loop does; runs along the last axis (A×R summed
-// over R) are added with kernel.Sum, the rows split across the cores.
+// over R, such as a bias gradient) are added whole by sumRows; runs along
+// the last axis (A×R summed over R) are added with kernel.Sum, the rows
+// split across the cores.
 // It reports whether it did.
 func sumFast[T Float](shape, kshape []int, x, z []T) bool {
 	if len(x) == 0 {
@@ -171,19 +170,7 @@ func sumFast[T Float](shape, kshape []int, x, z []T) bool {
 		if len(sizes) == 3 {
 			a, r, c = sizes[0], sizes[1], sizes[2]
 		}
-		// pieces of whole 64-byte lines of z, which each core writes
-		// once per row
-		const line = 16
-		workers.For((c+line-1)/line, max(1, grainCols/max(1, a*r*line)), func(lo, hi int) {
-			lo, hi = lo*line, min(hi*line, c)
-			for i := range a {
-				zi := z[i*c+lo : i*c+hi]
-				for j := range r {
-					o := (i*r+j)*c + lo
-					kernel.ArithSame(kernel.OpAdd, zi, x[o:o+hi-lo], zi)
-				}
-			}
-		})
+		sumRows(x, z, a, r, c)
 		return true
 	case len(sizes) == 2 && red[1]:
 		a, r := sizes[0], sizes[1]
@@ -203,6 +190,45 @@ func sumFast[T Float](shape, kshape []int, x, z []T) bool {
 	return false
 }
 
+// sumRows sets z's a rows of c to the sums of x's a blocks of r rows of
+// c. The r rows are cut into at most maxRowBlocks blocks of about
+// grainCols elements, a number that depends only on r and c; each block's
+// rows are added in order into a partial sum with the SIMD kernels,
+// streaming through memory, blocks across the cores, and the partial sums
+// are added in order: the result does not depend on the number of cores.
+func sumRows[T Float](x, z []T, a, r, c int) {
+	nb := min(max(1, r*c/grainCols), maxRowBlocks, r)
+	per := (r + nb - 1) / nb
+	nb = (r + per - 1) / per
+	part := z
+	if nb > 1 {
+		part = make([]T, a*nb*c)
+	}
+	workers.For(a*nb, 1, func(lo, hi int) {
+		for w := lo; w < hi; w++ {
+			i, blk := w/nb, w%nb
+			p := part[w*c : (w+1)*c]
+			for j := blk * per; j < min((blk+1)*per, r); j++ {
+				o := (i*r + j) * c
+				kernel.ArithSame(kernel.OpAdd, p, x[o:o+c], p)
+			}
+		}
+	})
+	if nb == 1 {
+		return
+	}
+	for i := range a {
+		zi := z[i*c : (i+1)*c]
+		for blk := range nb {
+			p := part[(i*nb+blk)*c:][:c]
+			kernel.ArithSame(kernel.OpAdd, zi, p, zi)
+		}
+	}
+}
+
+// maxRowBlocks bounds the partial sums of sumRows.
+const maxRowBlocks = 32
+
 // grainCols is the number of elements worth handing to another core in a
 // sum.
 const grainCols = 1 << 14
@@ -216,9 +242,10 @@ const grainCols = 1 << 14
 // elements and their order, never on the number of cores, and its
 // rounding error grows more slowly than a running total's. A sum over
 // leading or middle axes (a bias gradient, N×C to C) adds whole rows with
-// the SIMD kernels, each result element adding its terms in order; a sum
-// over trailing axes adds each run as a sum over all elements does. Both
-// split across the cores without changing the result. It panics with
+// the SIMD kernels, in order within blocks of about 2¹⁴ elements (at most
+// 32 blocks), then the blocks' sums in order; a sum over trailing axes
+// adds each run as a sum over all elements does. Both split across the
+// cores without changing the result. It panics with
 // ErrAxis for an axis out of range or repeated.
 func Sum(t *Tensor, axes []int, keep bool) *Tensor { return reduce("sum", t, axes, keep, rsum) }
 
