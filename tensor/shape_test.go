@@ -93,6 +93,18 @@ func TestTranspose(t *testing.T) {
 				t.Fatal("Transpose modified its argument")
 			}
 		}
+		// matrix transposes in tiles, the sides not multiples of the tile
+		// and several matrices
+		for _, c := range []struct{ shape, perm []int }{
+			{[]int{3, 130, 70}, []int{0, 2, 1}},
+			{[]int{64, 200}, []int{1, 0}},
+			{[]int{2, 97, 3, 65}, []int{0, 2, 3, 1}},
+			{[]int{65, 2, 66}, []int{2, 1, 0}},
+		} {
+			x := mk(d, reals(9, prod(c.shape)), c.shape...)
+			want, vals := refTranspose(x, c.perm)
+			checkExact(t, fmt.Sprintf("%s Transpose %v %v", d, c.shape, c.perm), Transpose(x, c.perm...), d, want, vals)
+		}
 		// the heads' split in attention, contiguous runs of 64
 		x := mk(d, reals(7, 8*128*4*64), 8, 128, 4, 64)
 		want, vals := refTranspose(x, []int{0, 2, 1, 3})
