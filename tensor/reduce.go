@@ -105,7 +105,7 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 		z[0] = kernel.Sum(x)
 		return
 	}
-	if kind == rsum && sumFast(t.shape, out.shape, x, z) {
+	if reduceFast(t.shape, out.shape, x, z, kind) {
 		return
 	}
 	if inner := channelRuns(out.shape, t.shape); kind == rsum && inner > 0 {
@@ -153,13 +153,13 @@ func sumGroups(shape, kshape []int) (sizes []int, reduced []bool) {
 	return sizes, reduced
 }
 
-// sumFast sums x, of shape, into z (zeros), of the keepdims shape kshape,
-// when the reduced axes form one run, after merging: rows (A×R×C summed
-// over R, such as a bias gradient) are added whole by sumRows; runs along
-// the last axis (A×R summed over R) are added with kernel.Sum, the rows
-// split across the cores.
-// It reports whether it did.
-func sumFast[T Float](shape, kshape []int, x, z []T) bool {
+// reduceFast reduces x, of shape, into z (zeros for a sum, ∓Inf for max
+// and min), of the keepdims shape kshape, when the reduced axes form one
+// run, after merging: rows (A×R×C over R, such as a bias gradient) are
+// combined whole by reduceRows; runs along the last axis (A×R over R) by
+// kernel.Sum or extremeOf, the rows split across the cores. It reports
+// whether it did.
+func reduceFast[T Float](shape, kshape []int, x, z []T, kind reduceKind) bool {
 	if len(x) == 0 {
 		return false
 	}
@@ -170,19 +170,26 @@ func sumFast[T Float](shape, kshape []int, x, z []T) bool {
 		if len(sizes) == 3 {
 			a, r, c = sizes[0], sizes[1], sizes[2]
 		}
-		sumRows(x, z, a, r, c)
+		reduceRows(x, z, a, r, c, kind)
 		return true
 	case len(sizes) == 2 && red[1]:
 		a, r := sizes[0], sizes[1]
+		run := func(i int) {
+			if kind == rsum {
+				z[i] = kernel.Sum(x[i*r : (i+1)*r])
+			} else {
+				z[i] = extremeOf(x[i*r:(i+1)*r], z[i], kind)
+			}
+		}
 		if r > 1<<15 { // Sum splits a long run itself
 			for i := range a {
-				z[i] = kernel.Sum(x[i*r : (i+1)*r])
+				run(i)
 			}
 			return true
 		}
 		workers.For(a, max(1, grainCols/r), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				z[i] = kernel.Sum(x[i*r : (i+1)*r])
+				run(i)
 			}
 		})
 		return true
@@ -190,27 +197,68 @@ func sumFast[T Float](shape, kshape []int, x, z []T) bool {
 	return false
 }
 
-// sumRows sets z's a rows of c to the sums of x's a blocks of r rows of
-// c. The r rows are cut into at most maxRowBlocks blocks of about
+// extremeOf returns the maximum (kind rmax) or minimum (rmin) of m and
+// the elements of x, NaN if any is NaN.
+func extremeOf[T Float](x []T, m T, kind reduceKind) T {
+	for _, v := range x {
+		switch {
+		case v != v:
+			return v
+		case kind == rmax && v > m, kind == rmin && v < m:
+			m = v
+		}
+	}
+	return m
+}
+
+// combineRow folds row into p elementwise: adds it (rsum, with the SIMD
+// kernel) or keeps the larger (rmax) or smaller (rmin), NaN propagating.
+func combineRow[T Float](p, row []T, kind reduceKind) {
+	row = row[:len(p)]
+	switch kind {
+	case rsum:
+		kernel.ArithSame(kernel.OpAdd, p, row, p)
+	case rmax:
+		for j, v := range row {
+			if v > p[j] || v != v {
+				p[j] = v
+			}
+		}
+	default:
+		for j, v := range row {
+			if v < p[j] || v != v {
+				p[j] = v
+			}
+		}
+	}
+}
+
+// reduceRows sets z's a rows of c to the reductions of x's a blocks of r
+// rows of c. The r rows are cut into at most maxRowBlocks blocks of about
 // grainCols elements, a number that depends only on r and c; each block's
-// rows are added in order into a partial sum with the SIMD kernels,
-// streaming through memory, blocks across the cores, and the partial sums
-// are added in order: the result does not depend on the number of cores.
-func sumRows[T Float](x, z []T, a, r, c int) {
+// rows are combined in order into a partial result (a sum with the SIMD
+// kernels), streaming through memory, blocks across the cores, and the
+// partial results are combined in order: the result does not depend on
+// the number of cores.
+func reduceRows[T Float](x, z []T, a, r, c int, kind reduceKind) {
 	nb := min(max(1, r*c/grainCols), maxRowBlocks, r)
 	per := (r + nb - 1) / nb
 	nb = (r + per - 1) / per
 	part := z
 	if nb > 1 {
 		part = make([]T, a*nb*c)
+		if kind != rsum {
+			for i := range part {
+				part[i] = z[0] // ∓Inf, as z starts
+			}
+		}
 	}
 	workers.For(a*nb, 1, func(lo, hi int) {
 		for w := lo; w < hi; w++ {
 			i, blk := w/nb, w%nb
 			p := part[w*c : (w+1)*c]
 			for j := blk * per; j < min((blk+1)*per, r); j++ {
-				o := (i*r + j) * c
-				kernel.ArithSame(kernel.OpAdd, p, x[o:o+c], p)
+				combineRow(p, x[(i*r+j)*c:], kind)
 			}
 		}
 	})
@@ -220,13 +268,12 @@ func sumRows[T Float](x, z []T, a, r, c int) {
 	for i := range a {
 		zi := z[i*c : (i+1)*c]
 		for blk := range nb {
-			p := part[(i*nb+blk)*c:][:c]
-			kernel.ArithSame(kernel.OpAdd, zi, p, zi)
+			combineRow(zi, part[(i*nb+blk)*c:], kind)
 		}
 	}
 }
 
-// maxRowBlocks bounds the partial sums of sumRows.
+// maxRowBlocks bounds the partial results of reduceRows.
 const maxRowBlocks = 32
 
 // grainCols is the number of elements worth handing to another core in a
@@ -250,7 +297,7 @@ const grainCols = 1 << 14
 func Sum(t *Tensor, axes []int, keep bool) *Tensor { return reduce("sum", t, axes, keep, rsum) }
 
 // Max returns the maximum over axes, propagating NaN; axes and keep are as
-// for Sum. It panics with ErrAxis for an axis out of range or repeated and
+// for Sum, and it takes the same paths across the cores. It panics with ErrAxis for an axis out of range or repeated and
 // with ErrShape
 // when a result element would be the maximum of no elements (reducing an
 // axis of length 0 into a non-empty result).

@@ -328,7 +328,7 @@ func slowSum(x *Tensor, axes []int) (keepShape []int, out []float64) {
 	return keepShape, out
 }
 
-func TestSumFastPaths(t *testing.T) {
+func TestReduceFastPaths(t *testing.T) {
 	// sums over leading or middle axes add rows whole, in blocks of rows
 	// when there are more than 2¹⁵ elements: with one block (exact) they
 	// add each element's terms in the same order as the general loop,
@@ -377,6 +377,18 @@ func TestSumFastPaths(t *testing.T) {
 					checkExact(t, name, got, d, keepShape, slow)
 				}
 				checkClose(t, name, got, keepShape, want, scale, tol)
+			}
+			// max and min take the same paths: exact, NaN propagating
+			xn := x.Clone()
+			xn.SetFlat(xn.Size()/3, math.NaN())
+			for _, xx := range []*Tensor{x, xn} {
+				for _, r := range []struct {
+					kind string
+					f    func(*Tensor, []int, bool) *Tensor
+				}{{"max", Max}, {"min", Min}} {
+					_, want, _ := refReduce(xx, norm, r.kind)
+					checkExact(t, fmt.Sprintf("%s %s %v over %v", d, r.kind, c.shape, c.axes), r.f(xx, c.axes, true), d, keepShape, want)
+				}
 			}
 		}
 	}
