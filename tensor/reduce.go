@@ -234,14 +234,18 @@ func combineRow[T Float](p, row []T, kind reduceKind) {
 }
 
 // reduceRows sets z's a rows of c to the reductions of x's a blocks of r
-// rows of c. The r rows are cut into at most maxRowBlocks blocks of about
-// grainCols elements, a number that depends only on r and c; each block's
+// rows of c. Unless a is maxRowBlocks or more, the r rows are cut into at
+// most maxRowBlocks blocks of about grainCols elements, a number that
+// depends only on the shape; each block's
 // rows are combined in order into a partial result (a sum with the SIMD
 // kernels), streaming through memory, blocks across the cores, and the
 // partial results are combined in order: the result does not depend on
 // the number of cores.
 func reduceRows[T Float](x, z []T, a, r, c int, kind reduceKind) {
 	nb := min(max(1, r*c/grainCols), maxRowBlocks, r)
+	if a >= maxRowBlocks { // the a outputs are enough to split
+		nb = 1
+	}
 	per := (r + nb - 1) / nb
 	nb = (r + per - 1) / per
 	part := z
@@ -288,12 +292,12 @@ const grainCols = 1 << 14
 // core, then the block sums in order: the result depends only on the
 // elements and their order, never on the number of cores, and its
 // rounding error grows more slowly than a running total's. A sum over
-// leading or middle axes (a bias gradient, N×C to C) adds whole rows with
-// the SIMD kernels, in order within blocks of about 2¹⁴ elements (at most
-// 32 blocks), then the blocks' sums in order; a sum over trailing axes
-// adds each run as a sum over all elements does. Both split across the
-// cores without changing the result. It panics with
-// ErrAxis for an axis out of range or repeated.
+// leading or middle axes (a bias gradient, N×C to C; A×R×C to A×C) adds
+// whole rows with the SIMD kernels, in order within blocks of about 2¹⁴
+// elements (at most 32; one block when A is 32 or more), then the blocks'
+// sums in order; a sum over trailing axes adds each run as a sum over all
+// elements does. Both split across the cores without changing the result.
+// It panics with ErrAxis for an axis out of range or repeated.
 func Sum(t *Tensor, axes []int, keep bool) *Tensor { return reduce("sum", t, axes, keep, rsum) }
 
 // Max returns the maximum over axes, propagating NaN; axes and keep are as

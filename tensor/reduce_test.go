@@ -352,6 +352,7 @@ func TestReduceFastPaths(t *testing.T) {
 			{[]int{3, 1, 41, 7}, []int{1, 2}, true},
 			{[]int{5, 300, 129}, []int{1}, false},
 			{[]int{5, 100, 129}, []int{1}, true},
+			{[]int{40, 300, 17}, []int{1}, true}, // enough outer rows: one block each
 			{[]int{4, 1, 2000, 1, 17}, []int{2, 3}, false},
 			{[]int{1, 3, 100001, 2}, []int{2}, false},
 			{[]int{1, 5000, 3}, []int{0, 1}, true},
