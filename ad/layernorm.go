@@ -14,7 +14,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/chainrule/chainrule/internal/kernel"
+	"github.com/chainrule/chainrule/internal/workers"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -185,23 +185,15 @@ func lnKernel(x, v *tensor.Tensor, n int, eps float64) *tensor.Tensor {
 }
 
 // lnRows computes the rows of z (each n long) from x's rows (repeating
-// if z has more) and v's, rows on every core.
+// if z has more) and v's, in float64, the sums in four interleaved lanes;
+// rows split across the cores from 2¹¹ elements.
 func lnRows[T tensor.Float](x, v, z []T, n int, eps float64) {
 	xRows := len(x) / n
-	kernel.ParallelCostly(len(z)/n, func(lo, hi int) {
+	workers.For(len(z)/n, max(1, 1<<11/n), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			xr, zr := x[(r%xRows)*n:][:n], z[r*n:][:n]
-			var s float64
-			for _, a := range xr {
-				s += float64(a)
-			}
-			mean := s / float64(n)
-			var q float64
-			for _, a := range xr {
-				d := float64(a) - mean
-				q += d * d
-			}
-			rstd := 1 / math.Sqrt(q/float64(n)+eps)
+			mean := lnSum(xr, 0, nil) / float64(n)
+			rstd := 1 / math.Sqrt(lnSq(xr, mean)/float64(n)+eps)
 			if v == nil {
 				for j, a := range xr {
 					zr[j] = T((float64(a) - mean) * rstd)
@@ -209,16 +201,63 @@ func lnRows[T tensor.Float](x, v, z []T, n int, eps float64) {
 				continue
 			}
 			vr := v[r*n:][:n]
-			var sv, svx float64
-			for j, a := range xr {
-				g := float64(vr[j])
-				sv += g
-				svx += g * (float64(a) - mean) * rstd
-			}
-			mv, mvx := sv/float64(n), svx/float64(n)
+			mv := lnSum(vr, 0, nil) / float64(n)
+			mvx := lnSum(vr, mean, xr) * rstd / float64(n)
 			for j, a := range xr {
 				zr[j] = T(rstd * (float64(vr[j]) - mv - (float64(a)-mean)*rstd*mvx))
 			}
 		}
 	})
+}
+
+// lnSq returns Σ (a_j - c)² in float64, in four interleaved lanes.
+func lnSq[T tensor.Float](a []T, c float64) float64 {
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+4 <= len(a); j += 4 {
+		v := a[j : j+4 : j+4]
+		d0, d1, d2, d3 := float64(v[0])-c, float64(v[1])-c, float64(v[2])-c, float64(v[3])-c
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; j < len(a); j++ {
+		d := float64(a[j]) - c
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// lnSum returns Σ a_j in float64 if y is nil, else Σ a_j·(y_j - c), in
+// four interleaved lanes (four additions in flight, not one running
+// total's chain).
+func lnSum[T tensor.Float](a []T, c float64, y []T) float64 {
+	var s0, s1, s2, s3 float64
+	j := 0
+	if y == nil {
+		for ; j+4 <= len(a); j += 4 {
+			v := a[j : j+4 : j+4]
+			s0 += float64(v[0])
+			s1 += float64(v[1])
+			s2 += float64(v[2])
+			s3 += float64(v[3])
+		}
+		for ; j < len(a); j++ {
+			s0 += float64(a[j])
+		}
+		return (s0 + s1) + (s2 + s3)
+	}
+	y = y[:len(a)]
+	for ; j+4 <= len(a); j += 4 {
+		v, w := a[j:j+4:j+4], y[j:j+4:j+4]
+		s0 += float64(v[0]) * (float64(w[0]) - c)
+		s1 += float64(v[1]) * (float64(w[1]) - c)
+		s2 += float64(v[2]) * (float64(w[2]) - c)
+		s3 += float64(v[3]) * (float64(w[3]) - c)
+	}
+	for ; j < len(a); j++ {
+		s0 += float64(a[j]) * (float64(y[j]) - c)
+	}
+	return (s0 + s1) + (s2 + s3)
 }

@@ -23,6 +23,8 @@ func TestLayerNormFusedMatchesComposite(t *testing.T) {
 	}{
 		{[]int{3, 5}, 1, tensor.Float64}, {[]int{2, 3, 4}, 2, tensor.Float64}, {[]int{64, 300}, 1, tensor.Float64},
 		{[]int{3, 5}, 1, tensor.Float32}, {[]int{16, 256}, 1, tensor.Float32},
+		// W9's rows, split across the cores, and odd lengths (the lanes' tails)
+		{[]int{1024, 256}, 1, tensor.Float32}, {[]int{41, 7, 33}, 2, tensor.Float64}, {[]int{9, 3}, 1, tensor.Float64},
 	} {
 		x := tensor.Map(tensor.RandN(r, c.shape...), func(a float64) float64 { return 3*a + 1 })
 		w := tensor.RandN(r, c.shape...)

@@ -190,14 +190,24 @@ func Attention(q, k, v Value, causal bool) Value {
 	if causal {
 		lq, lk := qs[len(qs)-2], ks[len(ks)-2]
 		keep := q.DType().Zeros(lq, lk)
-		for i := range lq {
-			for j := 0; j <= i && j < lk; j++ {
-				keep.SetFlat(i*lk+j, 1)
-			}
+		if keep.DType() == tensor.Float32 {
+			lowerOnes(keep.Data32(), lq, lk)
+		} else {
+			lowerOnes(keep.Data(), lq, lk)
 		}
 		scores = Where(From(keep), scores, like(q, math.Inf(-1)))
 	}
 	return MatMul(bind(softmaxLastPrim, nil, scores), v)
+}
+
+// lowerOnes sets z's entries j ≤ i of row i to 1, z holding lq rows of lk.
+func lowerOnes[T tensor.Float](z []T, lq, lk int) {
+	for i := range lq {
+		row := z[i*lk : i*lk+min(i+1, lk)]
+		for j := range row {
+			row[j] = 1
+		}
+	}
 }
 
 var softmaxLastPrim = new(prim)

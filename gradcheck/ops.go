@@ -190,6 +190,19 @@ var Ops = []Op{
 		Doc:   "stable: no overflow at large inputs"},
 
 	// Matrix products.
+	{Name: "Linear", Arity: 3, Smooth: true,
+		Fn: func(xs ...ad.Value) ad.Value { return ad.Linear(xs[0], xs[1], xs[2]) },
+		Shapes: [][][]int{
+			{{2, 3}, {4, 3}, {4}},
+			{{3}, {2, 3}, {2}},          // one input vector
+			{{2, 2, 3}, {4, 3}, {4}},    // batch dimensions, flattened
+			{{2, 1, 2, 3}, {1, 3}, {1}}, // one output feature
+		},
+		Doc: "x·wᵀ + b (PyTorch's F.linear), the leading dimensions of x as rows of one product"},
+	{Name: "Linear[nobias]", Arity: 2, Smooth: true,
+		Fn:     func(xs ...ad.Value) ad.Value { return ad.Linear(xs[0], xs[1], ad.Value{}) },
+		Shapes: [][][]int{{{2, 3}, {4, 3}}, {{3, 2, 3}, {2, 3}}},
+		Doc:    "x·wᵀ without a bias"},
 	{Name: "MatMul", Arity: 2, Fn: f2(ad.MatMul), Smooth: true,
 		Shapes: [][][]int{
 			{{2, 3}, {3, 2}},          // matrix

@@ -88,10 +88,11 @@ func (m *MultiHeadAttention) Attend(c *Ctx, q, k, v ad.Value) ad.Value {
 	// project x with rows [i·E, (i+1)·E) of the in-projection, then split
 	// the heads: N×L×E → N×H×L×E/H
 	project := func(x ad.Value, i int) ad.Value {
-		y := ad.MatMul(x, ad.MT(ad.Slice(w, 0, i*e, (i+1)*e)))
+		var bi ad.Value
 		if !b.IsZero() {
-			y = ad.Add(y, ad.Slice(b, 0, i*e, (i+1)*e))
+			bi = ad.Slice(b, 0, i*e, (i+1)*e)
 		}
+		y := ad.Linear(x, ad.Slice(w, 0, i*e, (i+1)*e), bi)
 		s := x.Shape()
 		return ad.Transpose(ad.Reshape(y, s[0], s[1], h, e/h), 0, 2, 1, 3)
 	}

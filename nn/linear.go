@@ -34,7 +34,8 @@ func NewLinear(rng *rand.Rand, in, out int, bias bool) *Linear {
 	return l
 }
 
-// Forward returns x·Wᵀ + b for x shaped …×In, as a …×Out value. It panics
+// Forward returns x·Wᵀ + b for x shaped …×In, as a …×Out value, through
+// ad.Linear (one matrix product over all leading dimensions). It panics
 // with tensor.ErrShape, naming the layer, if x is a scalar or its last
 // dimension is not In, and with tensor.ErrDType if x's dtype is not the
 // weight's.
@@ -46,11 +47,11 @@ func (l *Linear) Forward(c *Ctx, x ad.Value) ad.Value {
 		tensor.Panicf(tensor.ErrShape, op, "input of shape %s has %d features, want %d", tensor.ShapeString(x.Shape()), lastDim(x), in)
 	}
 	checkDType(op, x, l.Weight)
-	y := ad.MatMul(x, ad.MT(c.Value(l.Weight)))
+	var b ad.Value
 	if l.Bias != nil {
-		y = ad.Add(y, c.Value(l.Bias))
+		b = c.Value(l.Bias)
 	}
-	return y
+	return ad.Linear(x, c.Value(l.Weight), b)
 }
 
 // Visit visits "weight" and "bias".

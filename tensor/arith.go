@@ -45,16 +45,16 @@ func arithT[T Float](op kernel.ArithOp, a, b *Tensor, x, y []T) *Tensor {
 		// y repeats along leading dimensions: (k, …) op (…)
 		alloc()
 		m := len(y)
-		for o := 0; o < n; o += m {
-			kernel.ArithSame(op, x[o:o+m], y, z[o:o+m])
-		}
+		eachRun(n, m, func(_, lo, hi int) {
+			kernel.ArithSame(op, x[lo:hi], y[lo%m:], z[lo:hi])
+		})
 	case len(y) == n && len(x) > 0 && isSuffix(a.shape, shape):
 		xs := x
 		alloc()
 		m := len(xs)
-		for o := 0; o < n; o += m {
-			kernel.ArithSame(op, xs, y[o:o+m], z[o:o+m])
-		}
+		eachRun(n, m, func(_, lo, hi int) {
+			kernel.ArithSame(op, xs[lo%m:], y[lo:hi], z[lo:hi])
+		})
 	case len(x) == n && channelRuns(b.shape, shape) > 0:
 		// y is constant along runs of inner elements, cycling through its
 		// elements: a per-channel bias (O×1×1 against N×O×H×W)

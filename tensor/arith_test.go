@@ -250,6 +250,22 @@ func TestUninitialized(t *testing.T) {
 // operator, both operand orders, both dtypes and sizes that cross the
 // parallel split, with NaN, ±Inf and zeros for the strong zero.
 func TestArithChannelRuns(t *testing.T) {
+	checkArithBroadcast(t, "channel", func(s, out []int) bool { return channelRuns(s, out) > 0 }, [][2][]int{
+		{{2, 3, 4, 5}, {3, 1, 1}},
+		{{64, 6, 24, 24}, {6, 1, 1}},
+		{{2, 3, 4, 5}, {1, 3, 4, 1}},
+		{{2, 3, 4, 5}, {2, 1, 1, 1}},
+		{{7, 300}, {7, 1}},
+		{{3, 5, 2}, {1, 5, 1}},
+	})
+}
+
+// checkArithBroadcast checks the arithmetic of a full operand (cases[i][0])
+// with a broadcast one (cases[i][1]), both ways round, against elementwise
+// references, with a zero, an infinity and a NaN among the elements; path
+// reports whether the broadcast shape takes the path under test.
+func checkArithBroadcast(t *testing.T, name string, path func(s, out []int) bool, cases [][2][]int) {
+	t.Helper()
 	ops := []struct {
 		name string
 		f    func(a, b *Tensor) *Tensor
@@ -261,14 +277,6 @@ func TestArithChannelRuns(t *testing.T) {
 		{"div", Div, func(u, v float64) float64 { return u / v }},
 		{"strong_mul", StrongMul, kernel.StrongMulScalar[float64]},
 	}
-	cases := [][2][]int{
-		{{2, 3, 4, 5}, {3, 1, 1}},
-		{{64, 6, 24, 24}, {6, 1, 1}},
-		{{2, 3, 4, 5}, {1, 3, 4, 1}},
-		{{2, 3, 4, 5}, {2, 1, 1, 1}},
-		{{7, 300}, {7, 1}},
-		{{3, 5, 2}, {1, 5, 1}},
-	}
 	for _, d := range dtypes {
 		for ci, c := range cases {
 			full := d.RandN(seeded(uint64(10+ci)), c[0]...)
@@ -276,8 +284,8 @@ func TestArithChannelRuns(t *testing.T) {
 			full.SetFlat(0, 0)
 			full.SetFlat(1, math.Inf(1))
 			ch.SetFlat(0, math.NaN())
-			if channelRuns(c[1], c[0]) == 0 {
-				t.Fatalf("%v against %v does not take the channel path", c[1], c[0])
+			if !path(c[1], c[0]) {
+				t.Fatalf("%v against %v does not take the %s path", c[1], c[0], name)
 			}
 			for _, op := range ops {
 				for _, flip := range []bool{false, true} {

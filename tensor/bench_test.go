@@ -134,3 +134,20 @@ func BenchmarkMatMulHeads(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTranspose splits attention's heads (8×128×4×64 to 8×4×128×64,
+// contiguous runs of 64) and transposes a 1024×1024 matrix.
+func BenchmarkTranspose(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		shape []int
+		perm  []int
+	}{{"heads", []int{8, 128, 4, 64}, []int{0, 2, 1, 3}}, {"matrix", []int{1024, 1024}, []int{1, 0}}} {
+		x := Float32.RandN(seeded(1), c.shape...)
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				Recycle(Transpose(x, c.perm...))
+			}
+		})
+	}
+}

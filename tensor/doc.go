@@ -57,9 +57,9 @@
 //
 // # Kernels and storage
 //
-// Elementwise kernels and MatMul (a cache-blocked GEMM with
-// AVX2/FMA micro-kernels, internal/gemm) split large tensors over the
-// cores through one pool of helper goroutines; Exp, Tanh and Sigmoid have
+// Elementwise kernels, reductions, Transpose and MatMul (a cache-blocked
+// GEMM with AVX2/FMA micro-kernels, internal/gemm) split large tensors
+// over the cores through one pool of helper goroutines; Exp, Tanh and Sigmoid have
 // kernels of their own (internal/vmath), cheaper than Map with package
 // math (a third for exp, three times for float32 tanh).
 //

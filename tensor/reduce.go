@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/chainrule/chainrule/internal/kernel"
+	"github.com/chainrule/chainrule/internal/workers"
 )
 
 // NormalizeAxes returns the axes of a rank-r tensor that a reduction over
@@ -104,17 +105,16 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 		z[0] = kernel.Sum(x)
 		return
 	}
+	if reduceFast(t.shape, out.shape, x, z, kind) {
+		return
+	}
 	if inner := channelRuns(out.shape, t.shape); kind == rsum && inner > 0 {
 		// a per-channel sum, such as a bias gradient (N×O×H×W to 1×O×1×1):
 		// each run of inner elements sums into one element, cycling
 		// through them
 		m := len(z)
 		for o, r := 0, 0; o < len(x); o, r = o+inner, r+1 {
-			var s T
-			for _, v := range x[o : o+inner] {
-				s += v
-			}
-			z[r%m] += s
+			z[r%m] += kernel.Sum(x[o : o+inner])
 		}
 		return
 	}
@@ -135,6 +135,155 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 	})
 }
 
+// sumGroups merges the dimensions of shape, less those of length 1, into
+// runs of reduced and of kept axes (kshape is the keepdims shape of the
+// reduction): it returns the runs' sizes and whether each is reduced.
+func sumGroups(shape, kshape []int) (sizes []int, reduced []bool) {
+	for i, d := range shape {
+		if d == 1 {
+			continue
+		}
+		r := kshape[i] == 1
+		if n := len(sizes); n > 0 && reduced[n-1] == r {
+			sizes[n-1] *= d
+			continue
+		}
+		sizes, reduced = append(sizes, d), append(reduced, r)
+	}
+	return sizes, reduced
+}
+
+// reduceFast reduces x, of shape, into z (zeros for a sum, ∓Inf for max
+// and min), of the keepdims shape kshape, when the reduced axes form one
+// run, after merging: rows (A×R×C over R, such as a bias gradient) are
+// combined whole by reduceRows; runs along the last axis (A×R over R) by
+// kernel.Sum or extremeOf, the rows split across the cores. It reports
+// whether it did.
+func reduceFast[T Float](shape, kshape []int, x, z []T, kind reduceKind) bool {
+	if len(x) == 0 {
+		return false
+	}
+	sizes, red := sumGroups(shape, kshape)
+	switch {
+	case len(sizes) == 2 && red[0], len(sizes) == 3 && red[1]:
+		a, r, c := 1, sizes[0], sizes[1]
+		if len(sizes) == 3 {
+			a, r, c = sizes[0], sizes[1], sizes[2]
+		}
+		reduceRows(x, z, a, r, c, kind)
+		return true
+	case len(sizes) == 2 && red[1]:
+		a, r := sizes[0], sizes[1]
+		run := func(i int) {
+			if kind == rsum {
+				z[i] = kernel.Sum(x[i*r : (i+1)*r])
+			} else {
+				z[i] = extremeOf(x[i*r:(i+1)*r], z[i], kind)
+			}
+		}
+		if r > 1<<15 { // Sum splits a long run itself
+			for i := range a {
+				run(i)
+			}
+			return true
+		}
+		workers.For(a, max(1, grainCols/r), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				run(i)
+			}
+		})
+		return true
+	}
+	return false
+}
+
+// extremeOf returns the maximum (kind rmax) or minimum (rmin) of m and
+// the elements of x, NaN if any is NaN.
+func extremeOf[T Float](x []T, m T, kind reduceKind) T {
+	for _, v := range x {
+		switch {
+		case v != v:
+			return v
+		case kind == rmax && v > m, kind == rmin && v < m:
+			m = v
+		}
+	}
+	return m
+}
+
+// combineRow folds row into p elementwise: adds it (rsum, with the SIMD
+// kernel) or keeps the larger (rmax) or smaller (rmin), NaN propagating.
+func combineRow[T Float](p, row []T, kind reduceKind) {
+	row = row[:len(p)]
+	switch kind {
+	case rsum:
+		kernel.ArithSame(kernel.OpAdd, p, row, p)
+	case rmax:
+		for j, v := range row {
+			if v > p[j] || v != v {
+				p[j] = v
+			}
+		}
+	default:
+		for j, v := range row {
+			if v < p[j] || v != v {
+				p[j] = v
+			}
+		}
+	}
+}
+
+// reduceRows sets z's a rows of c to the reductions of x's a blocks of r
+// rows of c. Unless a is maxRowBlocks or more, the r rows are cut into at
+// most maxRowBlocks blocks of about grainCols elements, a number that
+// depends only on the shape; each block's
+// rows are combined in order into a partial result (a sum with the SIMD
+// kernels), streaming through memory, blocks across the cores, and the
+// partial results are combined in order: the result does not depend on
+// the number of cores.
+func reduceRows[T Float](x, z []T, a, r, c int, kind reduceKind) {
+	nb := min(max(1, r*c/grainCols), maxRowBlocks, r)
+	if a >= maxRowBlocks { // the a outputs are enough to split
+		nb = 1
+	}
+	per := (r + nb - 1) / nb
+	nb = (r + per - 1) / per
+	part := z
+	if nb > 1 {
+		part = make([]T, a*nb*c)
+		if kind != rsum {
+			for i := range part {
+				part[i] = z[0] // ∓Inf, as z starts
+			}
+		}
+	}
+	workers.For(a*nb, 1, func(lo, hi int) {
+		for w := lo; w < hi; w++ {
+			i, blk := w/nb, w%nb
+			p := part[w*c : (w+1)*c]
+			for j := blk * per; j < min((blk+1)*per, r); j++ {
+				combineRow(p, x[(i*r+j)*c:], kind)
+			}
+		}
+	})
+	if nb == 1 {
+		return
+	}
+	for i := range a {
+		zi := z[i*c : (i+1)*c]
+		for blk := range nb {
+			combineRow(zi, part[(i*nb+blk)*c:], kind)
+		}
+	}
+}
+
+// maxRowBlocks bounds the partial results of reduceRows.
+const maxRowBlocks = 32
+
+// grainCols is the number of elements worth handing to another core in a
+// sum.
+const grainCols = 1 << 14
+
 // Sum returns a new tensor holding the sum over axes: nil means all axes, a
 // non-nil empty slice none, and negative axes count from the end. keep
 // retains reduced axes as size 1. The sum of no elements is 0. float32
@@ -142,12 +291,17 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 // interleaved partial sums per block of 2¹⁴ elements, the blocks on every
 // core, then the block sums in order: the result depends only on the
 // elements and their order, never on the number of cores, and its
-// rounding error grows more slowly than a running total's. It panics with
-// ErrAxis for an axis out of range or repeated.
+// rounding error grows more slowly than a running total's. A sum over
+// leading or middle axes (a bias gradient, N×C to C; A×R×C to A×C) adds
+// whole rows with the SIMD kernels, in order within blocks of about 2¹⁴
+// elements (at most 32; one block when A is 32 or more), then the blocks'
+// sums in order; a sum over trailing axes adds each run as a sum over all
+// elements does. Both split across the cores without changing the result.
+// It panics with ErrAxis for an axis out of range or repeated.
 func Sum(t *Tensor, axes []int, keep bool) *Tensor { return reduce("sum", t, axes, keep, rsum) }
 
 // Max returns the maximum over axes, propagating NaN; axes and keep are as
-// for Sum. It panics with ErrAxis for an axis out of range or repeated and
+// for Sum, and it takes the same paths across the cores. It panics with ErrAxis for an axis out of range or repeated and
 // with ErrShape
 // when a result element would be the maximum of no elements (reducing an
 // axis of length 0 into a non-empty result).

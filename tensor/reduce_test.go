@@ -297,3 +297,100 @@ func TestSumToIsAdjointOfBroadcastTo(t *testing.T) {
 		}
 	}
 }
+
+// slowSum is the general reduction loop that Sum used before its fast
+// paths, kept as their reference: every element of x, in row-major order,
+// added in x's precision into the output position of its multi-index with
+// the reduced coordinates zeroed.
+func slowSum(x *Tensor, axes []int) (keepShape []int, out []float64) {
+	shape := x.Shape()
+	keepShape = ReducedShape(shape, axes, true)
+	out = make([]float64, prod(keepShape))
+	out32 := make([]float32, len(out))
+	vals := x.Float64s()
+	for f, v := range vals {
+		idx := unravel(f, shape)
+		for _, a := range axes {
+			idx[a] = 0
+		}
+		o := ravel(idx, keepShape)
+		if x.DType() == Float32 {
+			out32[o] += float32(v)
+		} else {
+			out[o] += v
+		}
+	}
+	if x.DType() == Float32 {
+		for i, v := range out32 {
+			out[i] = float64(v)
+		}
+	}
+	return keepShape, out
+}
+
+func TestReduceFastPaths(t *testing.T) {
+	// sums over leading or middle axes add rows whole, in blocks of rows
+	// when there are more than 2¹⁵ elements: with one block (exact) they
+	// add each element's terms in the same order as the general loop,
+	// equal bit for bit; with more, and sums over trailing axes (eight
+	// lanes), they are equal to rounding. Odd sizes, size-1 axes, negative axes and sizes
+	// large enough to split across the cores.
+	for _, d := range dtypes {
+		tol := 1e-14
+		if d == Float32 {
+			tol = 2e-6
+		}
+		for _, c := range []struct {
+			shape []int
+			axes  []int
+			exact bool
+		}{
+			{[]int{1024, 256}, []int{0}, false},
+			{[]int{8, 128, 1024}, []int{0, 1}, false},
+			{[]int{8, 128, 1024}, []int{-3, -2}, false},
+			{[]int{37, 19}, []int{0}, true},
+			{[]int{3, 1, 41, 7}, []int{1, 2}, true},
+			{[]int{5, 300, 129}, []int{1}, false},
+			{[]int{5, 100, 129}, []int{1}, true},
+			{[]int{40, 300, 17}, []int{1}, true}, // enough outer rows: one block each
+			{[]int{4, 1, 2000, 1, 17}, []int{2, 3}, false},
+			{[]int{1, 3, 100001, 2}, []int{2}, false},
+			{[]int{1, 5000, 3}, []int{0, 1}, true},
+			{[]int{300, 129}, []int{1}, false},
+			{[]int{300, 129}, []int{-1}, false},
+			{[]int{6, 7, 33, 70}, []int{2, 3}, false},
+			{[]int{3, 70001}, []int{1}, false},
+			{[]int{2000, 1, 31, 1}, []int{2, 3}, false},
+			{[]int{9, 4, 3}, []int{0, 2}, false}, // the per-channel path
+			{[]int{64, 6, 3000}, []int{0, 2}, false},
+		} {
+			x := mk(d, reals(uint64(len(c.shape)*7+c.shape[0]), prod(c.shape)), c.shape...)
+			norm := NormalizeAxes("test", x.Shape(), c.axes)
+			keepShape, slow := slowSum(x, norm)
+			_, want, scale := refReduce(x, norm, "sum")
+			for _, keep := range []bool{true, false} {
+				name := fmt.Sprintf("%s sum %v over %v keep %v", d, c.shape, c.axes, keep)
+				got := Sum(x, c.axes, keep)
+				if !keep {
+					got = got.Reshape(keepShape...)
+				}
+				if c.exact {
+					checkExact(t, name, got, d, keepShape, slow)
+				}
+				checkClose(t, name, got, keepShape, want, scale, tol)
+			}
+			// max and min take the same paths: exact, NaN propagating
+			xn := x.Clone()
+			xn.SetFlat(xn.Size()/3, math.NaN())
+			for _, xx := range []*Tensor{x, xn} {
+				for _, r := range []struct {
+					kind string
+					f    func(*Tensor, []int, bool) *Tensor
+				}{{"max", Max}, {"min", Min}} {
+					_, want, _ := refReduce(xx, norm, r.kind)
+					checkExact(t, fmt.Sprintf("%s %s %v over %v", d, r.kind, c.shape, c.axes), r.f(xx, c.axes, true), d, keepShape, want)
+				}
+			}
+		}
+	}
+}

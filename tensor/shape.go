@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/chainrule/chainrule/internal/kernel"
+	"github.com/chainrule/chainrule/internal/workers"
 )
 
 // NormalizeAxis returns axis as a non-negative axis of a tensor of the given
@@ -64,28 +65,114 @@ func Transpose(t *Tensor, perm ...int) *Tensor {
 	return out
 }
 
+// permute writes into z, of shape, the elements of x at strides st (x's
+// strides permuted into z's axis order). Axes of length 1 are dropped and
+// axes that stay adjacent and in order are merged, so that the innermost
+// loop runs as long as it can; when it is contiguous in x (a permutation
+// that keeps the last axis, like the heads' split and merge in attention)
+// it is a copy. The rows of z are split across the cores.
 func permute[T Float](shape, st []int, x, z []T) {
-	r := len(shape)
 	if len(z) == 0 {
 		return
 	}
-	idx := make([]int, r)
-	off := 0
-	n, sn := shape[r-1], st[r-1]
-	for o := 0; o < len(z); o += n {
-		for j := 0; j < n; j++ {
-			z[o+j] = x[off+j*sn]
-		}
-		for d := r - 2; d >= 0; d-- {
-			idx[d]++
-			off += st[d]
-			if idx[d] < shape[d] {
-				break
-			}
-			off -= st[d] * shape[d]
-			idx[d] = 0
+	var ms, mst []int
+	for i, d := range shape {
+		switch {
+		case d == 1:
+		case len(ms) > 0 && mst[len(mst)-1] == st[i]*d:
+			ms[len(ms)-1] *= d
+			mst[len(mst)-1] = st[i]
+		default:
+			ms, mst = append(ms, d), append(mst, st[i])
 		}
 	}
+	if len(ms) == 0 { // one element
+		z[0] = x[0]
+		return
+	}
+	r := len(ms)
+	n, sn := ms[r-1], mst[r-1]
+	if r >= 2 && mst[r-2] == 1 && n >= 2*transposeTile && ms[r-2] >= 2*transposeTile {
+		transposeTiles(ms, mst, x, z)
+		return
+	}
+	parallel(len(z), func(lo, hi int) {
+		// lo and hi are rounded to whole rows of n
+		lo, hi = (lo+n-1)/n*n, (hi+n-1)/n*n
+		if lo >= hi {
+			return
+		}
+		idx := make([]int, r)
+		off := 0
+		for d, q := r-2, lo/n; d >= 0; d-- {
+			idx[d] = q % ms[d]
+			off += idx[d] * mst[d]
+			q /= ms[d]
+		}
+		for o := lo; o < hi; o += n {
+			if sn == 1 {
+				copy(z[o:o+n], x[off:off+n])
+			} else {
+				zr := z[o : o+n]
+				for j := range zr {
+					zr[j] = x[off+j*sn]
+				}
+			}
+			for d := r - 2; d >= 0; d-- {
+				idx[d]++
+				off += mst[d]
+				if idx[d] < ms[d] {
+					break
+				}
+				off -= mst[d] * ms[d]
+				idx[d] = 0
+			}
+		}
+	})
+}
+
+// transposeTiles copies tiles of transposeTile rows of z by transposeCols
+// columns (32×32 measured best of 8 to 64 on a 1024×1024 float32 matrix:
+// 6 ms against the 11 ms of the untiled loop, whose reads of x were a
+// whole row apart).
+const (
+	transposeTile = 32
+	transposeCols = 32
+)
+
+// transposeTiles is permute for merged axes ms (strides mst) whose last two
+// are swapped in x (stride 1 on the next to last, a matrix transpose per
+// element of the leading axes): it copies tiles whose rows of x and of z
+// both stay in cache, instead of reading x a whole column at a stride per
+// row of z. Bands of transposeTile rows of z are split across the cores.
+func transposeTiles[T Float](ms, mst []int, x, z []T) {
+	r := len(ms)
+	a, b, sb := ms[r-2], ms[r-1], mst[r-1]
+	lead, lst := ms[:r-2], mst[:r-2]
+	bands := (a + transposeTile - 1) / transposeTile // bands of rows of z per matrix
+	mats := len(z) / (a * b)
+	workers.For(mats*bands, max(1, grainCols/(transposeTile*b)), func(lo, hi int) {
+		for w := lo; w < hi; w++ {
+			mat, band := w/bands, w%bands
+			off := 0 // x's offset of matrix mat
+			for d, q := len(lead)-1, mat; d >= 0; d-- {
+				off += q % lead[d] * lst[d]
+				q /= lead[d]
+			}
+			zm := z[mat*a*b:][:a*b]
+			i0, i1 := band*transposeTile, min((band+1)*transposeTile, a)
+			for j0 := 0; j0 < b; j0 += transposeCols {
+				j1 := min(j0+transposeCols, b)
+				for i := i0; i < i1; i++ {
+					zr := zm[i*b+j0 : i*b+j1]
+					xo := off + i + j0*sb
+					for j := range zr {
+						zr[j] = x[xo+j*sb]
+					}
+				}
+			}
+		}
+	})
 }
 
 // split returns the products of the dimensions before, at and after axis.

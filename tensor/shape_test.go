@@ -74,7 +74,9 @@ func TestTranspose(t *testing.T) {
 		t.Fatal("permutations(4) is wrong")
 	}
 	for _, d := range dtypes {
-		for _, shape := range [][]int{{5}, {2, 3}, {2, 3, 4}, {2, 1, 3, 2}, {0, 3}, {3, 4, 1, 2}} {
+		// the last two are large enough to split across the cores (in
+		// rows that need not start at an axis boundary)
+		for _, shape := range [][]int{{5}, {2, 3}, {2, 3, 4}, {2, 1, 3, 2}, {0, 3}, {3, 4, 1, 2}, {6, 50, 3, 41}, {7, 1, 45, 1, 109}} {
 			x := mk(d, reals(uint64(len(shape)), prod(shape)), shape...)
 			x0 := x.Clone()
 			for _, p := range permutations(len(shape)) {
@@ -91,6 +93,22 @@ func TestTranspose(t *testing.T) {
 				t.Fatal("Transpose modified its argument")
 			}
 		}
+		// matrix transposes in tiles, the sides not multiples of the tile
+		// and several matrices
+		for _, c := range []struct{ shape, perm []int }{
+			{[]int{3, 130, 70}, []int{0, 2, 1}},
+			{[]int{64, 200}, []int{1, 0}},
+			{[]int{2, 97, 3, 65}, []int{0, 2, 3, 1}},
+			{[]int{65, 2, 66}, []int{2, 1, 0}},
+		} {
+			x := mk(d, reals(9, prod(c.shape)), c.shape...)
+			want, vals := refTranspose(x, c.perm)
+			checkExact(t, fmt.Sprintf("%s Transpose %v %v", d, c.shape, c.perm), Transpose(x, c.perm...), d, want, vals)
+		}
+		// the heads' split in attention, contiguous runs of 64
+		x := mk(d, reals(7, 8*128*4*64), 8, 128, 4, 64)
+		want, vals := refTranspose(x, []int{0, 2, 1, 3})
+		checkExact(t, "Transpose heads", Transpose(x, 0, 2, 1, 3), d, want, vals)
 		s := d.Scalar(3)
 		ts := Transpose(s)
 		checkExact(t, "Transpose scalar", ts, d, []int{}, []float64{3})
