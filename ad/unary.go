@@ -262,7 +262,7 @@ func init() {
 	// typed slice kernels, not Map's float64 function calls: relu is the
 	// hot activation of CNNs
 	*reluPrim = *kernelUnary("relu", relu, nil,
-		reluTo[float64], reluTo[float32],
+		kernel.ReLU[float64], kernel.ReLU[float32],
 		func(x, _ Value) Value { return bind(reluMaskPrim, nil, x) })
 	reluPrim.selects = 1 // the mask annihilates both ways, as PyTorch's threshold_backward
 	// relu's derivative, Greater(x, 0): 1 where x > 0, else 0 (NaN too)
@@ -272,34 +272,10 @@ func init() {
 		}
 		return 0
 	}
-	*reluMaskPrim = prim{name: "relu_mask", s1: mask, v64: reluMaskTo[float64], v32: reluMaskTo[float32], nondiff: true, vmap: vmapAligned,
+	*reluMaskPrim = prim{name: "relu_mask", s1: mask, v64: kernel.ReLUMask[float64], v32: kernel.ReLUMask[float32], nondiff: true, vmap: vmapAligned,
 		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor {
-			return mapSlices(t[0], reluMaskTo[float64], reluMaskTo[float32])
+			return mapSlices(t[0], kernel.ReLUMask[float64], kernel.ReLUMask[float32])
 		}}
-}
-
-// reluTo writes relu(src) into dst (at least src's length) and returns
-// dst[:len(src)]; a NaN stays NaN.
-func reluTo[T tensor.Float](dst, src []T) []T {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = max(x, 0) // branch-free; Go's max keeps a NaN and gives +0 for -0
-	}
-	return dst
-}
-
-// reluMaskTo writes 1 where src > 0 and 0 elsewhere into dst and returns
-// dst[:len(src)].
-func reluMaskTo[T tensor.Float](dst, src []T) []T {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		var b uint8 // a conditional set, not a branch the signs would mispredict
-		if x > 0 {
-			b = 1
-		}
-		dst[i] = T(b)
-	}
-	return dst
 }
 
 // mapSlices runs a slice kernel over t into a new tensor, on every core

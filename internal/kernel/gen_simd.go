@@ -41,6 +41,11 @@ var kernels = []kernel{
 	{"rdivScalar", "z c y", []string{"DIVPD X%[2]d, X%[1]d"}},
 	{"square", "z x", []string{"MULPD X%[1]d, X%[1]d"}},
 	{"neg", "z x", []string{"XORPD X8, X%[1]d"}},
+	// relu: x where !(x <= 0) (x > 0 or NaN), +0 elsewhere (X8 = 0)
+	{"relu", "z x", []string{"MOVAPD X%[1]d, X9", "CMPPD X8, X9, $6", "ANDPD X9, X%[1]d"}},
+	// relu's derivative: 1 where 0 < x, 0 elsewhere and for NaN (X8 = 0,
+	// X10 = 1)
+	{"reluMask", "z x", []string{"MOVAPD X8, X9", "CMPPD X%[1]d, X9, $1", "ANDPD X10, X9", "MOVAPD X9, X%[1]d"}},
 }
 
 // width describes one element type: instruction suffixes, bytes an
@@ -111,7 +116,8 @@ func emit(b *bytes.Buffer, k kernel, wd width) {
 		w("MOVQ z+0(FP), DI")
 		w("MOVQ x+8(FP), SI")
 		w("MOVQ n+16(FP), CX")
-		if k.name == "neg" {
+		switch k.name {
+		case "neg":
 			if wd.suffix == "64" {
 				w("MOVQ $0x8000000000000000, AX")
 				w("MOVQ AX, X8")
@@ -120,6 +126,19 @@ func emit(b *bytes.Buffer, k kernel, wd width) {
 				w("MOVL AX, X8")
 			}
 			bcast()
+		case "relu", "reluMask":
+			w("XORPD X8, X8")
+			if k.name == "reluMask" { // X10 = 1 in every lane
+				if wd.suffix == "64" {
+					w("MOVQ $0x3ff0000000000000, AX")
+					w("MOVQ AX, X10")
+					b.WriteString("\tUNPCKLPD X10, X10\n")
+				} else {
+					w("MOVL $0x3f800000, AX")
+					w("MOVL AX, X10")
+					b.WriteString("\tSHUFPS $0, X10, X10\n")
+				}
+			}
 		}
 	}
 	w("XORQ AX, AX")

@@ -37,11 +37,22 @@ func Parallel(n int, f func(lo, hi int)) { workers.For(n, grain, f) }
 // element, like exp or tanh: it splits from 2·2¹¹ elements.
 func ParallelCostly(n int, f func(lo, hi int)) { workers.For(n, costlyGrain, f) }
 
+// unaryOp names an elementwise function of one argument with a loop in
+// assembly.
+type unaryOp uint8
+
+const (
+	unarySquare unaryOp = iota
+	unaryNeg
+	unaryReLU
+	unaryReLUMask
+)
+
 // Neg writes −src into dst (at least src's length) and returns
 // dst[:len(src)].
 func Neg[T Float](dst, src []T) []T {
 	dst = dst[:len(src)]
-	k := simdUnary(true, dst, src)
+	k := simdUnary(unaryNeg, dst, src)
 	d, s := dst[k:], src[k:]
 	for i, x := range s {
 		d[i] = -x
@@ -53,10 +64,44 @@ func Neg[T Float](dst, src []T) []T {
 // dst[:len(src)].
 func Square[T Float](dst, src []T) []T {
 	dst = dst[:len(src)]
-	k := simdUnary(false, dst, src)
+	k := simdUnary(unarySquare, dst, src)
 	d, s := dst[k:], src[k:]
 	for i, x := range s {
 		d[i] = x * x
+	}
+	return dst
+}
+
+// ReLU writes max(src, 0) into dst (at least src's length) and returns
+// dst[:len(src)]: src where src > 0, a NaN kept, and +0 elsewhere (−0
+// included), as PyTorch's relu.
+func ReLU[T Float](dst, src []T) []T {
+	dst = dst[:len(src)]
+	k := simdUnary(unaryReLU, dst, src)
+	d, s := dst[k:], src[k:]
+	for i, x := range s {
+		if !(x <= 0) {
+			d[i] = x
+		} else {
+			d[i] = 0
+		}
+	}
+	return dst
+}
+
+// ReLUMask writes ReLU's derivative into dst (at least src's length) and
+// returns dst[:len(src)]: 1 where src > 0, 0 elsewhere, a NaN included
+// (the convention at the kink, 0 at 0, is PyTorch's).
+func ReLUMask[T Float](dst, src []T) []T {
+	dst = dst[:len(src)]
+	k := simdUnary(unaryReLUMask, dst, src)
+	d, s := dst[k:], src[k:]
+	for i, x := range s {
+		var b uint8
+		if x > 0 {
+			b = 1
+		}
+		d[i] = T(b)
 	}
 	return dst
 }

@@ -52,6 +52,12 @@ func square64(z, x *float64, n int)
 func neg64(z, x *float64, n int)
 
 //go:noescape
+func relu64(z, x *float64, n int)
+
+//go:noescape
+func reluMask64(z, x *float64, n int)
+
+//go:noescape
 func addSame32(z, x, y *float32, n int)
 
 //go:noescape
@@ -89,6 +95,12 @@ func square32(z, x *float32, n int)
 
 //go:noescape
 func neg32(z, x *float32, n int)
+
+//go:noescape
+func relu32(z, x *float32, n int)
+
+//go:noescape
+func reluMask32(z, x *float32, n int)
 
 // blockOf returns the length of the leading part of a slice of n elements
 // of T that the loops cover: whole blocks of 64 bytes.
@@ -163,23 +175,24 @@ func simdScalarX[T Float](op ArithOp, z []T, c T, y []T) int {
 	return n
 }
 
-// simdUnary writes x² (neg false) or −x (neg true) into the leading
-// elements of z the loops cover and returns how many.
-func simdUnary[T Float](neg bool, z, x []T) int {
+// The unary loops by op, for each element type.
+var (
+	unary64 = [...]func(z, x *float64, n int){unarySquare: square64, unaryNeg: neg64, unaryReLU: relu64, unaryReLUMask: reluMask64}
+	unary32 = [...]func(z, x *float32, n int){unarySquare: square32, unaryNeg: neg32, unaryReLU: relu32, unaryReLUMask: reluMask32}
+)
+
+// simdUnary writes op x into the leading elements of z the loops cover and
+// returns how many.
+func simdUnary[T Float](op unaryOp, z, x []T) int {
 	n := blockOf[T](len(z))
 	if n == 0 {
 		return 0
 	}
 	x = x[:n]
-	switch z64 := as64(z); {
-	case z64 != nil && neg:
-		neg64(&z64[0], &as64(x)[0], n)
-	case z64 != nil:
-		square64(&z64[0], &as64(x)[0], n)
-	case neg:
-		neg32(&as32(z)[0], &as32(x)[0], n)
-	default:
-		square32(&as32(z)[0], &as32(x)[0], n)
+	if z64 := as64(z); z64 != nil {
+		unary64[op](&z64[0], &as64(x)[0], n)
+	} else {
+		unary32[op](&as32(z)[0], &as32(x)[0], n)
 	}
 	return n
 }

@@ -435,6 +435,85 @@ neg64_loop:
 neg64_done:
 	RET
 
+// func relu64(z, x *float64, n int)
+TEXT ·relu64(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORPD X8, X8
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE relu64_done
+relu64_loop:
+	MOVUPD 0(SI)(AX*8), X0
+	MOVUPD 16(SI)(AX*8), X1
+	MOVUPD 32(SI)(AX*8), X2
+	MOVUPD 48(SI)(AX*8), X3
+	MOVAPD X0, X9
+	CMPPD X8, X9, $6
+	ANDPD X9, X0
+	MOVAPD X1, X9
+	CMPPD X8, X9, $6
+	ANDPD X9, X1
+	MOVAPD X2, X9
+	CMPPD X8, X9, $6
+	ANDPD X9, X2
+	MOVAPD X3, X9
+	CMPPD X8, X9, $6
+	ANDPD X9, X3
+	MOVUPD X0, 0(DI)(AX*8)
+	MOVUPD X1, 16(DI)(AX*8)
+	MOVUPD X2, 32(DI)(AX*8)
+	MOVUPD X3, 48(DI)(AX*8)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT relu64_loop
+relu64_done:
+	RET
+
+// func reluMask64(z, x *float64, n int)
+TEXT ·reluMask64(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORPD X8, X8
+	MOVQ $0x3ff0000000000000, AX
+	MOVQ AX, X10
+	UNPCKLPD X10, X10
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE reluMask64_done
+reluMask64_loop:
+	MOVUPD 0(SI)(AX*8), X0
+	MOVUPD 16(SI)(AX*8), X1
+	MOVUPD 32(SI)(AX*8), X2
+	MOVUPD 48(SI)(AX*8), X3
+	MOVAPD X8, X9
+	CMPPD X0, X9, $1
+	ANDPD X10, X9
+	MOVAPD X9, X0
+	MOVAPD X8, X9
+	CMPPD X1, X9, $1
+	ANDPD X10, X9
+	MOVAPD X9, X1
+	MOVAPD X8, X9
+	CMPPD X2, X9, $1
+	ANDPD X10, X9
+	MOVAPD X9, X2
+	MOVAPD X8, X9
+	CMPPD X3, X9, $1
+	ANDPD X10, X9
+	MOVAPD X9, X3
+	MOVUPD X0, 0(DI)(AX*8)
+	MOVUPD X1, 16(DI)(AX*8)
+	MOVUPD X2, 32(DI)(AX*8)
+	MOVUPD X3, 48(DI)(AX*8)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT reluMask64_loop
+reluMask64_done:
+	RET
+
 // func addSame32(z, x, y *float32, n int)
 TEXT ·addSame32(SB), NOSPLIT, $0-32
 	MOVQ z+0(FP), DI
@@ -864,4 +943,83 @@ neg32_loop:
 	CMPQ AX, CX
 	JLT neg32_loop
 neg32_done:
+	RET
+
+// func relu32(z, x *float32, n int)
+TEXT ·relu32(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORPS X8, X8
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE relu32_done
+relu32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	MOVAPS X0, X9
+	CMPPS X8, X9, $6
+	ANDPS X9, X0
+	MOVAPS X1, X9
+	CMPPS X8, X9, $6
+	ANDPS X9, X1
+	MOVAPS X2, X9
+	CMPPS X8, X9, $6
+	ANDPS X9, X2
+	MOVAPS X3, X9
+	CMPPS X8, X9, $6
+	ANDPS X9, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT relu32_loop
+relu32_done:
+	RET
+
+// func reluMask32(z, x *float32, n int)
+TEXT ·reluMask32(SB), NOSPLIT, $0-24
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORPS X8, X8
+	MOVL $0x3f800000, AX
+	MOVL AX, X10
+	SHUFPS $0, X10, X10
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE reluMask32_done
+reluMask32_loop:
+	MOVUPS 0(SI)(AX*4), X0
+	MOVUPS 16(SI)(AX*4), X1
+	MOVUPS 32(SI)(AX*4), X2
+	MOVUPS 48(SI)(AX*4), X3
+	MOVAPS X8, X9
+	CMPPS X0, X9, $1
+	ANDPS X10, X9
+	MOVAPS X9, X0
+	MOVAPS X8, X9
+	CMPPS X1, X9, $1
+	ANDPS X10, X9
+	MOVAPS X9, X1
+	MOVAPS X8, X9
+	CMPPS X2, X9, $1
+	ANDPS X10, X9
+	MOVAPS X9, X2
+	MOVAPS X8, X9
+	CMPPS X3, X9, $1
+	ANDPS X10, X9
+	MOVAPS X9, X3
+	MOVUPS X0, 0(DI)(AX*4)
+	MOVUPS X1, 16(DI)(AX*4)
+	MOVUPS X2, 32(DI)(AX*4)
+	MOVUPS X3, 48(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT reluMask32_loop
+reluMask32_done:
 	RET

@@ -8,4 +8,4 @@ package kernel
 func simdSame[T Float](ArithOp, []T, []T, []T) int  { return 0 }
 func simdScalarY[T Float](ArithOp, []T, []T, T) int { return 0 }
 func simdScalarX[T Float](ArithOp, []T, T, []T) int { return 0 }
-func simdUnary[T Float](bool, []T, []T) int         { return 0 }
+func simdUnary[T Float](unaryOp, []T, []T) int      { return 0 }

@@ -3,7 +3,6 @@ package kernel
 import (
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 )
 
@@ -86,8 +85,7 @@ func checkKernels[T Float](t *testing.T, r *rand.Rand, n, off int) {
 	check := func(name string, want func(i int) T) {
 		t.Helper()
 		for i := range z {
-			// StrongMul's zero: a scalar 0 clears, either sign is 0
-			if w := want(i); !sameBits(float64(z[i]), float64(w)) && !(strings.HasPrefix(name, "strong") && w == 0 && z[i] == 0) {
+			if w := want(i); !sameBits(float64(z[i]), float64(w)) {
 				t.Fatalf("%T %s n=%d off=%d: element %d = %v, want %v (x %v, y %v, c %v)", c, name, n, off, i, z[i], w, x[i], y[i], c)
 			}
 		}
@@ -112,6 +110,23 @@ func checkKernels[T Float](t *testing.T, r *rand.Rand, n, off int) {
 	check("square", func(i int) T { return x[i] * x[i] })
 	Neg(z, x)
 	check("neg", func(i int) T { return -x[i] })
+	ReLU(z, x)
+	check("relu", func(i int) T { // max(x, 0) with NaN kept and +0 for -0
+		switch {
+		case math.IsNaN(float64(x[i])):
+			return x[i]
+		case x[i] > 0:
+			return x[i]
+		}
+		return T(math.Copysign(0, 1))
+	})
+	ReLUMask(z, x)
+	check("relu_mask", func(i int) T {
+		if x[i] > 0 {
+			return 1
+		}
+		return 0
+	})
 }
 
 // TestKernelsInPlace checks the loops with the destination one of the
@@ -155,6 +170,7 @@ func BenchmarkKernels(b *testing.B) {
 			{"strong_mul", func() { ArithSame(OpStrongMul, x, y, z) }},
 			{"rsub_scalar", func() { ArithScalarX(OpSub, 1, y, z) }},
 			{"square", func() { Square(z, x) }},
+			{"relu", func() { ReLU(z, x) }},
 		} {
 			b.Run(c.name+"/"+itoa(n), func(b *testing.B) {
 				b.SetBytes(int64(8 * n))
