@@ -284,12 +284,3 @@ func shapeOf(x val) []int {
 	}
 	return x.v.Shape()
 }
-
-// toInts returns a shape as an int64 vector.
-func toInts(shape []int) []int64 {
-	d := make([]int64, len(shape))
-	for i, x := range shape {
-		d[i] = int64(x)
-	}
-	return d
-}

@@ -444,20 +444,3 @@ func TestHessianRandom(t *testing.T) {
 		checkHessian(t, randomScalar(rng, n), randomPoint(rng, n))
 	}
 }
-
-// stencilPattern is the 5-point stencil's pattern on a g×g grid, built
-// sparsely.
-func stencilPattern(g int) *Pattern {
-	p := &Pattern{Rows: g * g, Cols: g * g, RowPtr: make([]int, g*g+1)}
-	for a := range g * g {
-		i, j := a/g, a%g
-		for _, b := range []int{a - g, a - 1, a, a + 1, a + g} {
-			bi, bj := b/g, b%g
-			if b >= 0 && b < g*g && abs(bi-i)+abs(bj-j) <= 1 {
-				p.ColIdx = append(p.ColIdx, b)
-			}
-		}
-		p.RowPtr[a+1] = len(p.ColIdx)
-	}
-	return p
-}

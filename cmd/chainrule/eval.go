@@ -418,17 +418,6 @@ func (p *program) hessian() (float64, []float64, [][]float64, error) {
 	return y.Item(), grad, hess, nil
 }
 
-// traced records the (single) expression as a graph with ad.Trace, the
-// variables as named scalar inputs.
-func (p *program) traced() (*ad.Graph, error) {
-	e := &evaluator{p: p}
-	g := ad.Trace(func(xs []ad.Value) ad.Value { return e.eval(0, xs) }, p.scalars(), p.vars...)
-	if e.err != nil {
-		return nil, e.err
-	}
-	return g, nil
-}
-
 // scalar returns the only element of t: 0 for nil (no adjoint flows), NaN
 // if t is not a single element (which the scalar expressions here never
 // produce).

@@ -17,9 +17,6 @@ import (
 	"github.com/chainrule/chainrule/internal/expr"
 )
 
-// maxTerm is the most runes of a node's term the views show.
-const maxTerm = 40
-
 // opRecorder wraps an evaluator's operations to remember, for each
 // operation evaluated outside any d, its syntax-tree node and result.
 type opRecorder struct {
@@ -219,7 +216,7 @@ const maxTermNodes = 64
 
 // termTexts returns a function giving the text of an operation of seq (a
 // post-order list) or of one of its operands, in expr.String's form,
-// clipped to maxTerm runes; a subtree of more than maxTermNodes nodes is
+// clipped by clip (maxEcho runes); a subtree of more than maxTermNodes nodes is
 // abbreviated around its operator: "… + sin(x)", "sin(…)", "d(…, x)".
 func termTexts(seq []expr.Node) func(expr.Node) string {
 	size := make(map[expr.Node]int, len(seq))
