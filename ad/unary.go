@@ -253,26 +253,14 @@ func Sigmoid(x Value) Value { return bind(sigmoidPrim, nil, x) }
 var reluPrim, reluMaskPrim = new(prim), new(prim)
 
 func init() {
-	relu := func(x float64) float64 {
-		if x > 0 || x != x {
-			return x
-		}
-		return 0
-	}
 	// typed slice kernels, not Map's float64 function calls: relu is the
 	// hot activation of CNNs
-	*reluPrim = *kernelUnary("relu", relu, nil,
+	*reluPrim = *kernelUnary("relu", kernel.ReLUScalar[float64], nil,
 		kernel.ReLU[float64], kernel.ReLU[float32],
 		func(x, _ Value) Value { return bind(reluMaskPrim, nil, x) })
 	reluPrim.selects = 1 // the mask annihilates both ways, as PyTorch's threshold_backward
 	// relu's derivative, Greater(x, 0): 1 where x > 0, else 0 (NaN too)
-	mask := func(x float64) float64 {
-		if x > 0 {
-			return 1
-		}
-		return 0
-	}
-	*reluMaskPrim = prim{name: "relu_mask", s1: mask, v64: kernel.ReLUMask[float64], v32: kernel.ReLUMask[float32], nondiff: true, vmap: vmapAligned,
+	*reluMaskPrim = prim{name: "relu_mask", s1: kernel.ReLUMaskScalar[float64], v64: kernel.ReLUMask[float64], v32: kernel.ReLUMask[float32], nondiff: true, vmap: vmapAligned,
 		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor {
 			return mapSlices(t[0], kernel.ReLUMask[float64], kernel.ReLUMask[float32])
 		}}

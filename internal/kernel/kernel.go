@@ -80,13 +80,18 @@ func ReLU[T Float](dst, src []T) []T {
 	k := simdUnary(unaryReLU, dst, src)
 	d, s := dst[k:], src[k:]
 	for i, x := range s {
-		if !(x <= 0) {
-			d[i] = x
-		} else {
-			d[i] = 0
-		}
+		d[i] = ReLUScalar(x)
 	}
 	return dst
+}
+
+// ReLUScalar returns max(x, 0) as ReLU computes it: x where x > 0, a NaN
+// kept, +0 elsewhere.
+func ReLUScalar[T Float](x T) T {
+	if !(x <= 0) {
+		return x
+	}
+	return 0
 }
 
 // ReLUMask writes ReLU's derivative into dst (at least src's length) and
@@ -97,13 +102,19 @@ func ReLUMask[T Float](dst, src []T) []T {
 	k := simdUnary(unaryReLUMask, dst, src)
 	d, s := dst[k:], src[k:]
 	for i, x := range s {
-		var b uint8
-		if x > 0 {
-			b = 1
-		}
-		d[i] = T(b)
+		d[i] = ReLUMaskScalar(x)
 	}
 	return dst
+}
+
+// ReLUMaskScalar returns ReLU's derivative at x as ReLUMask computes it: 1
+// where x > 0, 0 elsewhere and for a NaN.
+func ReLUMaskScalar[T Float](x T) T {
+	var b uint8 // a conditional set, not a branch the signs would mispredict
+	if x > 0 {
+		b = 1
+	}
+	return T(b)
 }
 
 // IsPerm reports whether perm is a permutation of 0, …, rank−1.
