@@ -169,8 +169,8 @@ func (p *Program) reg(v Value) int32 {
 }
 
 // processStage runs p eagerly and records it as an instruction, after a
-// few peephole simplifications: multiplying by 1 or adding 0 records
-// nothing, multiplying by -1 becomes a negation, a strong multiplication by
+// few peephole simplifications: multiplying by 1, adding −0 or subtracting
+// +0 records nothing, multiplying by -1 becomes a negation, a strong multiplication by
 // a finite non-zero constant a plain one, and an instruction identical to
 // an earlier one reuses its register.
 func (t *trace) processStage(pr *prim, prm *params, args []Value) Value {
@@ -279,14 +279,19 @@ type cseEnt struct {
 	out, next int32
 }
 
-// simplify returns the argument that x·1, 1·x, x+0, 0+x or x-0 equals, if
-// it has the result's shape.
+// simplify returns the argument that x·1, 1·x, x+(−0), (−0)+x or x−(+0)
+// equals bit for bit, if it has the result's shape. Only those are
+// identities in IEEE arithmetic: x + (+0) turns x = −0 into +0, and x − (−0)
+// does too, so they are recorded like any addition (XLA drops them; eager
+// and compiled results would then differ in the sign of a zero).
 func (t *trace) simplify(pr *prim, args, vals []Value) (Value, bool) {
 	var unit float64
 	switch pr {
 	case mulPrim, chainMulPrim:
 		unit = 1
-	case addPrim, subPrim:
+	case addPrim:
+		unit = math.Copysign(0, -1)
+	case subPrim:
 		unit = 0
 	default:
 		return Value{}, false
@@ -295,7 +300,7 @@ func (t *trace) simplify(pr *prim, args, vals []Value) (Value, bool) {
 		if pr == subPrim && i == 0 {
 			continue // 0 - x is not x
 		}
-		if c, ok := scalarConst(args[i]); ok && c == unit && !math.Signbit(c) && sameShape(vals[1-i].Shape(), shapeOf2(vals)) && vals[1-i].DType() == vals[i].DType() {
+		if c, ok := scalarConst(args[i]); ok && math.Float64bits(c) == math.Float64bits(unit) && sameShape(vals[1-i].Shape(), shapeOf2(vals)) && vals[1-i].DType() == vals[i].DType() {
 			return args[1-i], true
 		}
 	}

@@ -654,3 +654,49 @@ func TestCompileHoldsNoInputs(t *testing.T) {
 	runtime.KeepAlive(prog)
 	runtime.KeepAlive(out)
 }
+
+// TestCompileKeepsSignedZeros checks Compile's peephole simplifications
+// against IEEE arithmetic done eagerly: x + (+0) turns −0 into +0, so it
+// must be computed, while x + (−0), x − (+0) and x·1 equal x bit for bit
+// and may be dropped. Compiled and eager results must agree in every bit.
+func TestCompileKeepsSignedZeros(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	x := tensor.New([]float64{negZero, 0, 1.5, -2, math.Inf(-1), math.NaN()}, 6)
+	consts := map[string]ad.Value{
+		"weak +0": ad.Scalar(0), "weak -0": ad.Scalar(negZero),
+		"strong +0": ad.From(tensor.Scalar(0)), "strong -0": ad.From(tensor.Scalar(negZero)),
+		"one": ad.Scalar(1),
+	}
+	ops := map[string]func(a, b ad.Value) ad.Value{
+		"add": func(a, b ad.Value) ad.Value { return ad.Add(a, b) },
+		"sub": func(a, b ad.Value) ad.Value { return ad.Sub(a, b) },
+		"mul": func(a, b ad.Value) ad.Value { return ad.Mul(a, b) },
+	}
+	for cn, c := range consts {
+		for on, op := range ops {
+			for _, left := range []bool{false, true} {
+				f := func(v ad.Value) ad.Value {
+					if left {
+						return op(c, v)
+					}
+					return op(v, c)
+				}
+				want := f(ad.From(x)).Tensor().Data()
+				prog := ad.Compile(func(xs []ad.Value) []ad.Value { return []ad.Value{f(xs[0])} }, ad.From(x))
+				got := prog.Run(ad.From(x))[0].Tensor().Data()
+				for i := range want {
+					if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+						t.Errorf("%s(%s, left %v) at x = %v: compiled %v, eager %v", on, cn, left, x.Data()[i], got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	// the exact identities are still dropped: no instruction for x + (−0)
+	prog := ad.Compile(func(xs []ad.Value) []ad.Value {
+		return []ad.Value{ad.Add(ad.Sub(ad.Mul(xs[0], ad.Scalar(1)), ad.Scalar(0)), ad.Scalar(negZero))}
+	}, ad.From(x))
+	if n := prog.Len(); n != 0 {
+		t.Errorf("x·1 − 0 + (−0) compiled to %d instructions, want 0:\n%v", n, prog)
+	}
+}
