@@ -1969,10 +1969,39 @@ var diffRegressions = []struct {
 			w: []float64{1, 1},
 		},
 	},
+	{
+		name: "FwdOverRevViewRecycledTwice",
+		bug: "recycling: in JacFwd of Grad, the inner sweep released a dual's storage " +
+			"(releaseDual, when its last slot died) through one header, and the JVP's " +
+			"final recycleDuals handed the same array back again through a view of it " +
+			"in another dual, although it held another value by then: two later " +
+			"allocations shared it and the next Hessian (fwd-over-fwd) was wrong, " +
+			"H[25] = -0.437 for 0 (seen once arrays of 256 elements were cached)",
+		c: &diffCase{
+			prog: diffProgram{
+				inputs: [][]int{{3, 2, 2}, {3, 2, 2}},
+				code: []diffInstr{
+					{op: "const", axes: []int{1, 3, 2, 2}, data: []float64{-0.0014400812330430668, 0.9027314471971097, 0.22697690454108566, -1.71092071760678, 0.8724313502041716, 1.6802926123972193, 0.2896033374339342, 1.74266300081828, -0.3213607666025813, 1.3727457142945676, -1.1540131868972834, -0.3958492025168874}},
+					{op: "div", args: []int{2, 1}},
+					{op: "matmul", args: []int{3, 2}},
+					{op: "reshape", args: []int{0}, axes: []int{6, 2}},
+					{op: "acos", args: []int{4}, c: 0.8796944237351594},
+					{op: "erf", args: []int{4}},
+					{op: "powc", args: []int{0}, c: -1},
+					{op: "takealong", args: []int{8}, axis: 1, idx: []int{1, -2, -1, -2, 1, 1}},
+					{op: "relu", args: []int{9}},
+				},
+				out: 10,
+			},
+			x: [][]float64{
+				{-0.3897497063182729, -1.1153827554126194, -1.865615506146658, 1.3419113726118206, 1.9312459538741344, 1.9918665682249745, 0.42039984294118904, 1.1375198455892508, -1.9512313025827237, 1.455688281480993, -1.0659183660518923, -1.6734411500901722},
+				{1.4306315740628008, -1.0379853939161388, 0.5535192091344241, -0.2161782588012886, 1.797455478450308, -1.8607269000724873, -0.4202251883730206, 1.4693119716789584, -1.4309405533332153, -1.9399187947343766, 0.463977480781113, -0.7574753719350018},
+			},
+			w: []float64{0.6498915309808926, -0.35848897737939067, -0.4693633231073624, -0.6860292593653685, 0.3197840018658824, -0.6597852169434726},
+		},
+	},
 }
 
-// TestDifferentialRegressions runs every check on the cases of
-// diffRegressions.
 // TestDifferentialGraphsFused runs the differential graphs with fusion
 // forced on every size, in blocks of 3 elements, so that Compile's fused
 // groups (and their block edges) replay every generated program.
@@ -1994,6 +2023,8 @@ func TestDifferentialGraphsFused(t *testing.T) {
 	}
 }
 
+// TestDifferentialRegressions runs every check on the cases of
+// diffRegressions.
 func TestDifferentialRegressions(t *testing.T) {
 	for _, r := range diffRegressions {
 		t.Run(r.name, func(t *testing.T) {

@@ -426,6 +426,12 @@ func (t *trace) recycleDuals(primals, tangents []Value, yp, yt Value) (own bool)
 		}
 	}
 	for i := int32(0); i < t.nd; i++ {
+		if t.released[i] {
+			// a nested sweep released it (releaseDual): its storage went
+			// back with the last dual slot holding it, and may hold
+			// another value now; this header may be a stale view of it
+			continue
+		}
 		d := t.duals[i/chunk][i%chunk]
 		add(d.primal)
 		add(d.tangent)
