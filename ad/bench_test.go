@@ -208,6 +208,20 @@ func BenchmarkCheckpoint(b *testing.B) {
 	}
 }
 
+// BenchmarkTanhChain is W6 of the side-by-side harness: the gradient
+// through 1000 tanh(W·h) layers of width 256, whose arrays (2 KiB each) come
+// from tensor's storage cache once a sweep has handed them back.
+func BenchmarkTanhChain(b *testing.B) {
+	const layers, width, seg = 1000, 256, 32
+	w := ad.Mul(ad.From(tensor.RandN(seeded(8), width, width)), ad.Scalar(1/16.0))
+	plain, _ := testfunc.TanhChain(func(h ad.Value) ad.Value { return ad.Tanh(ad.MatMul(w, h)) }, layers, seg)
+	h0 := ad.From(tensor.RandN(seeded(9), width))
+	b.ReportAllocs()
+	for b.Loop() {
+		ad.Grads(plain, h0)
+	}
+}
+
 // BenchmarkRosenbrockScalarCompiled replays the recorded gradient program
 // (ad.Compile) of the n = 1000 scalar Rosenbrock function with Run, which
 // allocates the 1001 outputs.

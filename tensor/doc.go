@@ -63,14 +63,15 @@
 // kernels of their own (internal/vmath), cheaper than Map with package
 // math (a third for exp, three times for float32 tanh).
 //
-// Storage of 4096 elements or more comes from a bounded cache, as in
+// Storage of 256 elements or more comes from a bounded cache, as in
 // PyTorch's caching allocator: a dead tensor's array is handed to the next
 // allocation of its size class (four per power of two), which kernels
 // that write every element take without clearing; Uninitialized gives
-// such storage to callers, and Empty always zeroes. Arrays come back when
-// the garbage collector finds nothing refers to them any more (no tensor,
-// view or slice from Data), or at once through Recycle from code that
-// tracks lifetimes (package ad's reverse sweep). The cache holds at most
+// such storage to callers, and Empty always zeroes. Arrays of 4096
+// elements or more come back when the garbage collector finds nothing
+// refers to them any more (no tensor, view or slice from Data); any of
+// them comes back at once through Recycle from code that tracks lifetimes
+// (package ad's sweeps and compiled programs). The cache holds at most
 // CacheLimit bytes (SetCacheLimit, 0 turns it off), releases what stays
 // unused across two collections, and EmptyCache empties it;
 // CachedBytes reports what it holds.

@@ -32,13 +32,23 @@ import (
 //     after two collections;
 //   - EmptyCache releases everything at once, like torch.cuda.empty_cache.
 
-// recycleMin is the smallest length worth caching: 32 KiB of float64.
-const recycleMin = 1 << 12
+// recycleMin is the smallest length worth caching: 2 KiB of float64 (a
+// width-256 layer's activations). Below it the runtime's small-object
+// allocator is as cheap as a cached array.
+const recycleMin = 1 << 8
+
+// armMin is the smallest length that comes back to the cache through the
+// garbage collector (a finalizer on its array): 32 KiB of float64. A
+// finalizer per small array would cost more than it saves, so smaller
+// storage comes back only through Recycle, from callers that track
+// lifetimes (ad's sweeps, Program); what they don't hand back is freed by
+// the collector as usual.
+const armMin = 1 << 12
 
 // Size classes: class c holds arrays of classLen(c) elements. Lengths in
 // (2^k, 2^(k+1)] fall in four classes of width 2^(k-2).
 const (
-	minShift = 11 // recycleMin = 2^12 is the top of the first octave, (2^11, 2^12]
+	minShift = 7 // recycleMin = 2^8 is the top of the first octave, (2^7, 2^8]
 	maxShift = 50 // lengths above 2^51 are not cached
 	nClasses = (maxShift - minShift + 1) * 4
 )
@@ -185,12 +195,17 @@ func allocDirty[T Float](n int) []T {
 }
 
 // arm sets the finalizer that hands b, an array of class c, back to the
-// cache once nothing refers to it. The finalizer keeps no reference to b:
-// it rebuilds the slice from the pointer the runtime passes it.
+// cache once nothing refers to it, if b is long enough (armMin). The
+// finalizer keeps no reference to b: it rebuilds the slice from the
+// pointer the runtime passes it.
 func arm[T Float](b []T, c int) {
+	if len(b) < armMin {
+		return
+	}
 	size := len(b)
 	runtime.SetFinalizer(&b[0], func(p *T) { put(unsafe.Slice(p, size), c, false) })
 }
+
 
 // put caches b, an array of class c whose finalizer is set if armed, if
 // the cache has room for it; otherwise it leaves b to the collector.
@@ -267,7 +282,7 @@ func recycle[T Float](b []T) {
 		return
 	}
 	if c, size := classOf(len(b)); c >= 0 && cap(b) == size {
-		put(b[:size], c, true)
+		put(b[:size], c, size >= armMin) // allocDirty armed it if it is that long
 	}
 }
 
