@@ -48,7 +48,7 @@ const armMin = 1 << 12
 // Size classes: class c holds arrays of classLen(c) elements. Lengths in
 // (2^k, 2^(k+1)] fall in four classes of width 2^(k-2).
 const (
-	minShift = 7 // recycleMin = 2^8 is the top of the first octave, (2^7, 2^8]
+	minShift = 7  // recycleMin = 2^8 is the top of the first octave, (2^7, 2^8]
 	maxShift = 50 // lengths above 2^51 are not cached
 	nClasses = (maxShift - minShift + 1) * 4
 )
@@ -205,7 +205,6 @@ func arm[T Float](b []T, c int) {
 	size := len(b)
 	runtime.SetFinalizer(&b[0], func(p *T) { put(unsafe.Slice(p, size), c, false) })
 }
-
 
 // put caches b, an array of class c whose finalizer is set if armed, if
 // the cache has room for it; otherwise it leaves b to the collector.
