@@ -218,6 +218,44 @@ func TestUnreachableStorageComesBack(t *testing.T) {
 	}
 }
 
+// Arrays shorter than armMin carry no finalizer: they come back through
+// Recycle, at once, and never through the collector (a finalizer per small
+// array would cost more than the cache saves).
+func TestSmallStorageComesBackOnlyThroughRecycle(t *testing.T) {
+	defer SetCacheLimit(SetCacheLimit(DefaultCacheLimit))
+	const n = 300 // between recycleMin and armMin
+	if n < recycleMin || n >= armMin {
+		t.Fatalf("n = %d is not between recycleMin %d and armMin %d", n, recycleMin, armMin)
+	}
+	c, _ := classOf(n)
+	cached := func() int { // arrays of n's class in the float64 cache
+		l := &cache64.class[c]
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return len(l.bufs)
+	}
+	EmptyCache()
+	for range 10 {
+		Full(1, n) // dropped
+	}
+	for range 20 { // long enough for TestUnreachableStorageComesBack's arrays
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if cached() > 0 {
+		t.Errorf("unreachable arrays of %d elements came back through the collector: %d cached", n, cached())
+	}
+	x := Full(2, n)
+	a := &x.Data()[0]
+	Recycle(x)
+	if k := cached(); k != 1 {
+		t.Errorf("after Recycle the class holds %d arrays, want 1", k)
+	}
+	if b := &Uninitialized(Float64, []int{n}).Data()[0]; b != a {
+		t.Errorf("the next allocation of the class got %p, not the recycled array %p", b, a)
+	}
+}
+
 // The safety of that: storage comes back only when nothing refers to it.
 // A slice from Data kept after its tensor died, and a view kept after its
 // base died, keep their values while the same size classes are churned
