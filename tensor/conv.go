@@ -261,6 +261,10 @@ func (g geometry) forImages(f func(lo, hi int)) {
 func conv2D[T Float](g geometry, x, w, out []T) {
 	nr := panelWidth[T]()
 	wide := g.wide()
+	var offs []int
+	if g.dense && !g.direct {
+		offs = g.tapOffsets()
+	}
 	g.forImages(func(lo, hi int) {
 		var cols []T
 		switch {
@@ -281,7 +285,7 @@ func conv2D[T Float](g geometry, x, w, out []T) {
 					continue
 				case g.dense:
 					np := gemmpkg.PackedLen(g.k, wide, nr)
-					packWide(g, xs, cols, nr, wide)
+					packWide(xs, cols[:np], offs, nr, wide)
 					yw := cols[np:][:g.og*wide]
 					gemmPacked(g.og, wide, g.k, w[gr*g.og*g.k:], g.k, cols[:np], 0, yw, wide)
 					narrowRows(g, yw, o, wide)
@@ -716,27 +720,31 @@ func im2colPacked[T Float](g geometry, x, dst []T, nr int) {
 // packWide writes a dense geometry's unfolding of the cg×h×w channels x
 // over wide positions (see wideCols), k×wide, as the GEMM's packed B:
 // panels nr columns wide, panel t at t·k·nr, holding nr values of each
-// row in turn, zeros past column wide. Each tap's row is a contiguous run
-// of x, so a panel's row is one copy.
-func packWide[T Float](g geometry, x, dst []T, nr, wide int) {
-	kn := g.k * nr
-	for t := range ceilDiv(wide, nr) {
-		n := min(nr, wide-t*nr)
-		d := dst[t*kn:][:kn]
-		r := 0
-		for c := range g.cg {
-			for p := range g.kh {
-				for q := range g.kw {
-					o := d[r*nr:][:nr]
-					copy(o, x[c*g.inSize+p*g.w+q+t*nr:][:n])
-					if n < nr {
-						clear(o[n:])
-					}
-					r++
-				}
+// row in turn, zeros past column wide. Each tap's row is the contiguous
+// run of x from offs[r] (tapOffsets), copied a panel's width at a time by
+// gemm.PackRowsAt.
+func packWide[T Float](x, dst []T, offs []int, nr, wide int) {
+	switch x := any(x).(type) {
+	case []float32:
+		gemmpkg.PackRowsAt32(any(dst).([]float32), x, offs, wide, nr)
+	case []float64:
+		gemmpkg.PackRowsAt64(any(dst).([]float64), x, offs, wide, nr)
+	}
+}
+
+// tapOffsets returns where, in one image's cg×h×w input of a group, the
+// rows of a dense geometry's wide unfolding begin: c·h·w + p·w + q for
+// tap (c, p, q), row (c·kh+p)·kw+q.
+func (g geometry) tapOffsets() []int {
+	offs := make([]int, 0, g.k)
+	for c := range g.cg {
+		for p := range g.kh {
+			for q := range g.kw {
+				offs = append(offs, c*g.inSize+p*g.w+q)
 			}
 		}
 	}
+	return offs
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

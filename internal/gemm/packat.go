@@ -1,0 +1,70 @@
+package gemm
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// PackRowsAt32 writes into bp the k×n matrix B whose row r is the run of n
+// elements of src from offs[r] (k = len(offs)), packed in panels nr wide as
+// [F32Packed] reads it (zeros past column n): a B operand given by a table
+// of row offsets, such as a dense convolution's unfolding, whose rows are
+// overlapping runs of its input. Whole panels of 128 or 64 bytes are
+// copied by an SSE2 loop on amd64. It panics if nr < 1, bp holds fewer
+// than PackedLen(k, n, nr) elements, or a run reaches outside src.
+func PackRowsAt32(bp, src []float32, offs []int, n, nr int) { packRowsAt(bp, src, offs, n, nr) }
+
+// PackRowsAt64 is [PackRowsAt32] for float64, for [F64Packed].
+func PackRowsAt64(bp, src []float64, offs []int, n, nr int) { packRowsAt(bp, src, offs, n, nr) }
+
+func packRowsAt[T float](bp, src []T, offs []int, n, nr int) {
+	k := len(offs)
+	if nr < 1 || n < 0 {
+		panic(fmt.Sprintf("gemm: packing %d columns in panels of %d", n, nr))
+	}
+	if need := PackedLen(k, n, nr); len(bp) < need {
+		panic(fmt.Sprintf("gemm: len(bp)=%d is less than the %d of a packed %d×%d B in panels of %d", len(bp), need, k, n, nr))
+	}
+	for r, off := range offs {
+		if off < 0 || off+n > len(src) {
+			panic(fmt.Sprintf("gemm: row %d's run [%d, %d) is outside src of length %d", r, off, off+n, len(src)))
+		}
+	}
+	if k == 0 || n == 0 {
+		return
+	}
+	var z T
+	size := int(unsafe.Sizeof(z))
+	kn := k * nr
+	full := n / nr
+	fast := full > 0 && packAtAsm && (nr*size == 128 || nr*size == 64)
+	if fast {
+		boffs := make([]int, k) // byte offsets for the assembly
+		for r, off := range offs {
+			boffs[r] = off * size
+		}
+		for t := range full {
+			src0, dst := unsafe.Pointer(&src[t*nr]), unsafe.Pointer(&bp[t*kn])
+			if nr*size == 128 {
+				copyRowsAt128(k, src0, &boffs[0], dst)
+			} else {
+				copyRowsAt64(k, src0, &boffs[0], dst)
+			}
+		}
+	} else {
+		for t := range full {
+			d := bp[t*kn:][:kn]
+			for r, off := range offs {
+				copy(d[r*nr:][:nr], src[off+t*nr:][:nr])
+			}
+		}
+	}
+	if m := n - full*nr; m > 0 {
+		d := bp[full*kn:][:kn]
+		for r, off := range offs {
+			o := d[r*nr:][:nr]
+			copy(o, src[off+full*nr:][:m])
+			clear(o[m:])
+		}
+	}
+}
