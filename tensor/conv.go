@@ -561,15 +561,21 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 func convWeightGradTaps[T Float](g geometry, x, ys, bp []T, beta T, dt []T, ld, wide, nr int) {
 	// bp: ⌈og/nr⌉ panels; panel t holds, for each wide position P, the
 	// values of the nr channels t·nr… at P, zeros in the gaps j ≥ ow
+	// zeros in the gaps j ≥ ow; written a row (position) at a time
 	for t := range ceilDiv(g.og, nr) {
 		panel := bp[t*wide*nr:][:wide*nr]
-		clear(panel)
-		for o := t * nr; o < min(g.og, t*nr+nr); o++ {
-			src := ys[o*g.outPix:][:g.outPix]
-			for i := range g.oh {
-				for j, v := range src[i*g.ow:][:g.ow] {
-					panel[(i*g.w+j)*nr+o-t*nr] = v
+		o0, o1 := t*nr, min(g.og, t*nr+nr)
+		for i := range g.oh {
+			for j := range g.ow {
+				row := panel[(i*g.w+j)*nr:][:nr]
+				src := ys[o0*g.outPix+i*g.ow+j:]
+				for o := range o1 - o0 {
+					row[o] = src[o*g.outPix]
 				}
+				clear(row[o1-o0:])
+			}
+			if i < g.oh-1 {
+				clear(panel[(i*g.w+g.ow)*nr : (i+1)*g.w*nr])
 			}
 		}
 	}
