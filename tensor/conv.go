@@ -259,17 +259,33 @@ func (g geometry) forImages(f func(lo, hi int)) {
 // straight into the GEMM's packed panels; for a dense geometry, times the
 // k×wide unfolding (packWide), narrowed to oh×ow after.
 func conv2D[T Float](g geometry, x, w, out []T) {
-	nr := panelWidth[T]()
+	nr, mr := panelWidth[T](), rowBlock[T]()
 	wide := g.wide()
+	// A dense geometry's product is computed over whole panels (the packed
+	// B's zeros past column wide give zero columns that narrowRows drops)
+	// and, per group, whole row blocks of the weights (wp: zero rows added
+	// past og), so that every micro-tile takes the GEMM's full kernel, not
+	// its slower edge path.
 	var offs []int
+	var wp []T
+	widePad, ogPad := ceilDiv(wide, nr)*nr, ceilDiv(g.og, mr)*mr
 	if g.dense && !g.direct {
 		offs = g.tapOffsets()
+		if ogPad != g.og {
+			wp = allocDirty[T](g.cfg.Groups * ogPad * g.k)
+			defer recycle(wp)
+			for gr := range g.cfg.Groups {
+				d := wp[gr*ogPad*g.k:][:ogPad*g.k]
+				copy(d, w[gr*g.og*g.k:][:g.og*g.k])
+				clear(d[g.og*g.k:])
+			}
+		}
 	}
 	g.forImages(func(lo, hi int) {
 		var cols []T
 		switch {
 		case g.dense && !g.direct:
-			cols = allocDirty[T](gemmpkg.PackedLen(g.k, wide, nr) + g.og*wide)
+			cols = allocDirty[T](gemmpkg.PackedLen(g.k, wide, nr) + ogPad*widePad)
 			defer recycle(cols)
 		case !g.direct:
 			cols = allocDirty[T](gemmpkg.PackedLen(g.k, g.outPix, nr) + g.outPix)
@@ -286,9 +302,13 @@ func conv2D[T Float](g geometry, x, w, out []T) {
 				case g.dense:
 					np := gemmpkg.PackedLen(g.k, wide, nr)
 					packWide(xs, cols[:np], offs, nr, wide)
-					yw := cols[np:][:g.og*wide]
-					gemmPacked(g.og, wide, g.k, w[gr*g.og*g.k:], g.k, cols[:np], 0, yw, wide)
-					narrowRows(g, yw, o, wide)
+					yw := cols[np:][:ogPad*widePad]
+					wg := w[gr*g.og*g.k:]
+					if wp != nil {
+						wg = wp[gr*ogPad*g.k:]
+					}
+					gemmPacked(ogPad, widePad, g.k, wg, g.k, cols[:np], 0, yw, widePad)
+					narrowRows(g, yw, o, widePad)
 					continue
 				}
 				im2colPacked(g, xs, cols, nr)
@@ -296,6 +316,16 @@ func conv2D[T Float](g geometry, x, w, out []T) {
 			}
 		}
 	})
+}
+
+// rowBlock returns the GEMM's row block mr for T: the rows of A its
+// micro-kernels take at a time (see gemm.RowBlock32).
+func rowBlock[T Float]() int {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return gemmpkg.RowBlock32()
+	}
+	return gemmpkg.RowBlock64()
 }
 
 // panelWidth returns the panel width of the GEMM's packed B for T.
@@ -661,10 +691,11 @@ func spreadRows[T Float](g geometry, ys, yw []T, wide int) {
 }
 
 // narrowRows is the inverse of spreadRows: it writes the wide positions
-// i·w+j, j < ow, of yw, og×wide, into ys, og×oh×ow.
-func narrowRows[T Float](g geometry, yw, ys []T, wide int) {
+// i·w+j, j < ow, of yw, og rows ld ≥ wide apart, into ys, og×oh×ow.
+func narrowRows[T Float](g geometry, yw, ys []T, ld int) {
+	wide := g.wide()
 	for o := range g.og {
-		src, dst := yw[o*wide:][:wide], ys[o*g.outPix:][:g.outPix]
+		src, dst := yw[o*ld:][:wide], ys[o*g.outPix:][:g.outPix]
 		for i := range g.oh {
 			copy(dst[i*g.ow:][:g.ow], src[i*g.w:])
 		}

@@ -39,7 +39,12 @@ func packRowsAt[T float](bp, src []T, offs []int, n, nr int) {
 	full := n / nr
 	fast := full > 0 && packAtAsm && (nr*size == 128 || nr*size == 64)
 	if fast {
-		boffs := make([]int, k) // byte offsets for the assembly
+		var stack [256]int
+		boffs := stack[:0] // byte offsets for the assembly
+		if k > len(stack) {
+			boffs = make([]int, 0, k)
+		}
+		boffs = boffs[:k]
 		for r, off := range offs {
 			boffs[r] = off * size
 		}
@@ -68,3 +73,11 @@ func packRowsAt[T float](bp, src []T, offs []int, n, nr int) {
 		}
 	}
 }
+
+// RowBlock32 returns mr, the number of rows of A the float32 micro-kernels
+// take at a time (6 for every kernel): a product whose m is a multiple of
+// it runs no row of A through the kernels' slower edge path.
+func RowBlock32() int { return kernels(&goF32, &asmF32).mr }
+
+// RowBlock64 is [RowBlock32] for float64.
+func RowBlock64() int { return kernels(&goF64, &asmF64).mr }
