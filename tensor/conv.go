@@ -399,12 +399,12 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 					gemmT(true, false, g.k, g.outPix, g.og, wg, g.k, ys, g.outPix, 0, d, g.outPix)
 				case useTaps:
 					yw, bp := cols[:g.og*wide], cols[g.og*wide:]
-					spreadRows(g, ys, yw, wide)
+					spreadRows(g, ys, yw, wide, n == lo)
 					packRows(yw, g.og, wide, bp, nr)
 					convInputGradTaps(g, wt[gr*g.og*g.k:][:g.og*g.k], bp, d, wide)
 				case useWide:
 					c, yw := cols[:g.k*wide], cols[g.k*wide:][:g.og*wide]
-					spreadRows(g, ys, yw, wide)
+					spreadRows(g, ys, yw, wide, n == lo)
 					gemmT(true, false, g.k, wide, g.og, wg, g.k, yw, wide, 0, c, wide)
 					col2imWide(g, c, d, wide, finite)
 				default:
@@ -549,7 +549,7 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 					convWeightGradTaps(g, xs, ys, buf, beta, dg, ld, wide, nr)
 				case g.dense:
 					cols, yw := buf[:g.k*wide], buf[g.k*wide:][:g.og*wide]
-					wideCols(g, xs, ys, cols, yw, wide)
+					wideCols(g, xs, ys, cols, yw, wide, n == lo)
 					gemmT(false, true, g.og, g.k, wide, yw, wide, cols, wide, beta, dg, g.k)
 				default:
 					im2col(g, xs, buf)
@@ -638,9 +638,9 @@ func fromTapMajor[T Float](g geometry, wt []T, ld int, w []T) {
 // (wide = (oh-1)·w + ow columns). Tap (c, p, q)'s row of cols, k×wide, is
 // then the contiguous run of x from c·h·w + p·w + q, zeroed in the columns
 // j ≥ ow, which match no output position, and yw, og×wide, holds the
-// output gradient ys (og×oh×ow) with zeros in those columns, so that
-// yw·colsᵀ = ys·im2col(x)ᵀ.
-func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
+// output gradient ys (og×oh×ow) with zeros in those columns (written if
+// gaps is set, see spreadRows), so that yw·colsᵀ = ys·im2col(x)ᵀ.
+func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int, gaps bool) {
 	// The gap columns' products with yw's zeros are zeros unless x holds
 	// an infinity or a NaN (its sum is then not finite, as it may also be
 	// by overflow): only then are they cleared.
@@ -659,7 +659,7 @@ func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
 			}
 		}
 	}
-	spreadRows(g, ys, yw, wide)
+	spreadRows(g, ys, yw, wide, gaps)
 }
 
 // clearGaps zeroes the columns i·w+j, j ≥ ow, of a wide row, which match
@@ -676,14 +676,16 @@ func clearGaps[T Float](g geometry, row []T) {
 }
 
 // spreadRows writes the og×oh×ow values ys into yw, og×wide, at the wide
-// positions i·w+j, with zeros in the columns j ≥ ow between them.
-func spreadRows[T Float](g geometry, ys, yw []T, wide int) {
+// positions i·w+j, and zeros in the columns j ≥ ow between them if gaps
+// is set: a buffer that is reused for every image of a piece has them
+// from the first.
+func spreadRows[T Float](g geometry, ys, yw []T, wide int, gaps bool) {
 	for o := range g.og {
 		src, dst := ys[o*g.outPix:][:g.outPix], yw[o*wide:][:wide]
 		for i := range g.oh {
 			row := dst[i*g.w:]
 			copy(row[:g.ow], src[i*g.ow:][:g.ow])
-			if i < g.oh-1 {
+			if gaps && i < g.oh-1 {
 				clear(row[g.ow:g.w])
 			}
 		}

@@ -66,7 +66,7 @@ func BenchmarkIm2colLeNet(b *testing.B) {
 		b.Run(c.name+"/wide", func(b *testing.B) {
 			for b.Loop() {
 				for n := range g.n {
-					wideCols(g, x[n*g.c*g.inSize:][:g.c*g.inSize], y[n*g.o*g.outPix:][:g.o*g.outPix], buf, yw, wide)
+					wideCols(g, x[n*g.c*g.inSize:][:g.c*g.inSize], y[n*g.o*g.outPix:][:g.o*g.outPix], buf, yw, wide, true)
 				}
 			}
 		})
