@@ -50,8 +50,8 @@ func TestPackRowsAt(t *testing.T) {
 	}
 	for _, bad := range []func(){
 		func() { PackRowsAt32(make([]float32, 64), src32, []int{len(src32) - 10}, 32, 32) }, // run past src
-		func() { PackRowsAt32(make([]float32, 31), src32, []int{0}, 32, 32) },                // bp short
-		func() { PackRowsAt32(make([]float32, 64), src32, []int{-1}, 8, 32) },                // negative offset
+		func() { PackRowsAt32(make([]float32, 31), src32, []int{0}, 32, 32) },               // bp short
+		func() { PackRowsAt32(make([]float32, 64), src32, []int{-1}, 8, 32) },               // negative offset
 	} {
 		func() {
 			defer func() {
