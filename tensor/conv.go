@@ -519,6 +519,15 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		ld = ceilDiv(g.og, nr) * nr
 		per = g.kh * g.kw * g.cg * ld
 	}
+	// The wide unfolding's product, og×k, is computed over kPad ≥ k
+	// columns, whole panels (zero rows added to the unfolding), when that
+	// adds at most a quarter: its micro-tiles then take the GEMM's full
+	// kernel, not its slower edge path (LeNet's conv1: 25 → 32).
+	kPad := g.k
+	if p := ceilDiv(g.k, nr) * nr; g.dense && !g.direct && !useTaps && 4*(p-g.k) <= p {
+		kPad = p
+		per = g.og * kPad
+	}
 	g.forImages(func(lo, hi int) {
 		d := allocDirty[T](g.cfg.Groups * per)
 		var buf []T
@@ -527,8 +536,11 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 			buf = allocDirty[T](gemmpkg.PackedLen(wide, g.og, nr))
 			defer recycle(buf)
 		case g.dense:
-			buf = allocDirty[T]((g.k + g.og) * wide)
+			buf = allocDirty[T]((kPad + g.og) * wide)
 			defer recycle(buf)
+			// the padding rows: their products are dropped, zeros keep them
+			// defined (and free of slow subnormals)
+			clear(buf[g.k*wide : kPad*wide])
 		case !g.direct:
 			buf = allocDirty[T](g.k * g.outPix)
 			defer recycle(buf)
@@ -548,9 +560,9 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 				case useTaps:
 					convWeightGradTaps(g, xs, ys, buf, beta, dg, ld, wide, nr)
 				case g.dense:
-					cols, yw := buf[:g.k*wide], buf[g.k*wide:][:g.og*wide]
-					wideCols(g, xs, ys, cols, yw, wide, n == lo)
-					gemmT(false, true, g.og, g.k, wide, yw, wide, cols, wide, beta, dg, g.k)
+					cols, yw := buf[:kPad*wide], buf[kPad*wide:][:g.og*wide]
+					wideCols(g, xs, ys, cols[:g.k*wide], yw, wide, n == lo)
+					gemmT(false, true, g.og, kPad, wide, yw, wide, cols, wide, beta, dg, kPad)
 				default:
 					im2col(g, xs, buf)
 					gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, buf, g.outPix, beta, dg, g.k)
@@ -573,9 +585,14 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		}
 		recycle(partial[lo])
 	}
-	if useTaps {
+	switch {
+	case useTaps:
 		fromTapMajor(g, sum, ld, dw)
-	} else {
+	case kPad > g.k:
+		for r := range g.cfg.Groups * g.og { // og rows of kPad per group
+			copy(dw[r*g.k:][:g.k], sum[r*kPad:])
+		}
+	default:
 		copy(dw, sum)
 	}
 	recycle(sum)

@@ -328,12 +328,13 @@ func TestConv2DNonFinite(t *testing.T) {
 // scratch buffer they take holds NaNs: the spread output gradient's gap
 // columns, zeroed for the first image of a piece and relied on for the
 // next, must be zeros, and every other value written. The weight gradient
-// takes the wide unfolding (two input channels), the input gradient the
-// wide col2im (two) and the per-tap products (four), against the naive
-// adjoints.
+// takes the wide unfolding (two input channels; one with 25 taps, whose
+// product is padded to 32 columns), the input gradient the wide col2im
+// (two) and the per-tap products (four), against the naive adjoints.
 func TestConvAdjointsRecycledStorage(t *testing.T) {
 	for _, c := range []struct{ x, w []int }{
 		{[]int{6, 2, 10, 40}, []int{3, 2, 3, 3}},
+		{[]int{6, 1, 20, 30}, []int{4, 1, 5, 5}}, // k = 25: a padded product
 		{[]int{6, 4, 10, 40}, []int{8, 4, 3, 3}},
 	} {
 		x, w := RandN(seeded(31), c.x...), RandN(seeded(32), c.w...)
