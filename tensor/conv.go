@@ -22,7 +22,11 @@ package tensor
 // straight into the input gradient, both viewed as cg rows h·w apart
 // (convWeightGradTaps, convInputGradTaps). The gap columns would multiply
 // an infinity or NaN by zero, so they are cleared, or the kernels fall
-// back, when an operand is not all finite.
+// back, when an operand is not all finite. The forward pass packs the
+// wide unfolding with gemm.PackRowsAt (a panel row a copy) and, like the
+// weight gradient with few input channels, pads its product to whole
+// panels and row blocks with zeros whose results it drops, so that every
+// micro-tile runs the GEMM's full kernel.
 
 import (
 	"fmt"

@@ -5,6 +5,10 @@ package tensor
 // largest, and MaxPool2DScatter adds u's elements back at those positions
 // (its transpose). Max pooling itself is MaxPool2D(x, x, …); its gradient
 // is MaxPool2DScatter, and the pair is closed under differentiation.
+// Windows of 2×2 with stride 2 and no padding, the common case, run
+// kernel.MaxPool2x2 and kernel.ScatterPool2x2 (SSE2 loops for float32):
+// the scatter recomputes each window's argmax in the same pass that
+// writes the gradient, with no index buffer.
 
 import (
 	"math"
