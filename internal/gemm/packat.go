@@ -50,11 +50,7 @@ func packRowsAt[T float](bp, src []T, offs []int, n, nr int) {
 		}
 		for t := range full {
 			src0, dst := unsafe.Pointer(&src[t*nr]), unsafe.Pointer(&bp[t*kn])
-			if nr*size == 128 {
-				copyRowsAt128(k, src0, &boffs[0], dst)
-			} else {
-				copyRowsAt64(k, src0, &boffs[0], dst)
-			}
+			copyRowsAt(k, src0, &boffs[0], dst, nr*size == 128)
 		}
 	} else {
 		for t := range full {

@@ -6,10 +6,6 @@ import "unsafe"
 
 const packAtAsm = false
 
-func copyRowsAt128(rows int, src unsafe.Pointer, offs *int, dst unsafe.Pointer) {
-	panic("gemm: no assembly")
-}
-
-func copyRowsAt64(rows int, src unsafe.Pointer, offs *int, dst unsafe.Pointer) {
+func copyRowsAt(rows int, src unsafe.Pointer, offs *int, dst unsafe.Pointer, wide bool) {
 	panic("gemm: no assembly")
 }
