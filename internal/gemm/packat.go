@@ -9,8 +9,9 @@ import (
 // elements of src from offs[r] (k = len(offs)), packed in panels nr wide as
 // [F32Packed] reads it (zeros past column n): a B operand given by a table
 // of row offsets, such as a dense convolution's unfolding, whose rows are
-// overlapping runs of its input. Whole panels of 128 or 64 bytes are
-// copied by an SSE2 loop on amd64. It panics if nr < 1, bp holds fewer
+// overlapping runs of its input. Panel rows of 128 or 64 bytes are copied
+// by an SSE2 loop on amd64 (those of a partial last panel too, where src
+// holds the whole row, the columns past n then cleared). It panics if nr < 1, bp holds fewer
 // than PackedLen(k, n, nr) elements, or a run reaches outside src.
 func PackRowsAt32(bp, src []float32, offs []int, n, nr int) { packRowsAt(bp, src, offs, n, nr) }
 
@@ -37,8 +38,15 @@ func packRowsAt[T float](bp, src []T, offs []int, n, nr int) {
 	size := int(unsafe.Sizeof(z))
 	kn := k * nr
 	full := n / nr
-	fast := full > 0 && packAtAsm && (nr*size == 128 || nr*size == 64)
-	if fast {
+	m := n - full*nr // the columns of a last, partial panel
+	fast := packAtAsm && (nr*size == 128 || nr*size == 64)
+	tail := 0 // rows of the partial panel copied whole, then cleared past m
+	if fast && m > 0 {
+		for tail < k && offs[tail]+(full+1)*nr <= len(src) {
+			tail++
+		}
+	}
+	if fast && (full > 0 || tail > 0) {
 		var stack [256]int
 		boffs := stack[:0] // byte offsets for the assembly
 		if k > len(stack) {
@@ -52,6 +60,17 @@ func packRowsAt[T float](bp, src []T, offs []int, n, nr int) {
 			src0, dst := unsafe.Pointer(&src[t*nr]), unsafe.Pointer(&bp[t*kn])
 			copyRowsAt(k, src0, &boffs[0], dst, nr*size == 128)
 		}
+		if tail > 0 {
+			// the leading rows whose whole panel row lies inside src
+			d := bp[full*kn:][:tail*nr]
+			copyRowsAt(tail, unsafe.Pointer(&src[full*nr]), &boffs[0], unsafe.Pointer(&d[0]), nr*size == 128)
+			for r := range tail {
+				o := d[r*nr:][:nr]
+				for i := m; i < nr; i++ { // a few stores, not a memclr call
+					o[i] = 0
+				}
+			}
+		}
 	} else {
 		for t := range full {
 			d := bp[t*kn:][:kn]
@@ -60,11 +79,11 @@ func packRowsAt[T float](bp, src []T, offs []int, n, nr int) {
 			}
 		}
 	}
-	if m := n - full*nr; m > 0 {
+	if m > 0 {
 		d := bp[full*kn:][:kn]
-		for r, off := range offs {
+		for r := tail; r < k; r++ {
 			o := d[r*nr:][:nr]
-			copy(o, src[off+full*nr:][:m])
+			copy(o, src[offs[r]+full*nr:][:m])
 			clear(o[m:])
 		}
 	}
