@@ -703,11 +703,10 @@ func clearGaps[T Float](g geometry, row []T) {
 func spreadRows[T Float](g geometry, ys, yw []T, wide int, gaps bool) {
 	for o := range g.og {
 		src, dst := ys[o*g.outPix:][:g.outPix], yw[o*wide:][:wide]
-		for i := range g.oh {
-			row := dst[i*g.w:]
-			copy(row[:g.ow], src[i*g.ow:][:g.ow])
-			if gaps && i < g.oh-1 {
-				clear(row[g.ow:g.w])
+		kernel.CopyRows(dst, g.w, src, g.ow, g.oh, g.ow)
+		if gaps {
+			for i := range g.oh - 1 {
+				clear(dst[i*g.w+g.ow : (i+1)*g.w])
 			}
 		}
 	}
@@ -718,10 +717,7 @@ func spreadRows[T Float](g geometry, ys, yw []T, wide int, gaps bool) {
 func narrowRows[T Float](g geometry, yw, ys []T, ld int) {
 	wide := g.wide()
 	for o := range g.og {
-		src, dst := yw[o*ld:][:wide], ys[o*g.outPix:][:g.outPix]
-		for i := range g.oh {
-			copy(dst[i*g.ow:][:g.ow], src[i*g.w:])
-		}
+		kernel.CopyRows(ys[o*g.outPix:][:g.outPix], g.ow, yw[o*ld:][:wide], g.w, g.oh, g.ow)
 	}
 }
 

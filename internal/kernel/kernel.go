@@ -11,8 +11,9 @@
 // or 16 float32, the rest in Go; they do the same IEEE operation per element as
 // the Go loops, so results are identical bit for bit. The 2×2 max pooling
 // kernels (pool.go) have SSE2 loops for float32, hand-written in
-// pool_amd64.s, with the same tie and NaN rule as their Go loops. The
-// purego build tag, or another architecture, runs the Go loops alone.
+// pool_amd64.s, with the same tie and NaN rule as their Go loops, and
+// CopyRows, a strided block copy, one for its 16-byte blocks. The purego
+// build tag, or another architecture, runs the Go loops alone.
 package kernel
 
 import "github.com/chainrule/chainrule/internal/workers"
