@@ -22,7 +22,11 @@ package tensor
 // straight into the input gradient, both viewed as cg rows h·w apart
 // (convWeightGradTaps, convInputGradTaps). The gap columns would multiply
 // an infinity or NaN by zero, so they are cleared, or the kernels fall
-// back, when an operand is not all finite.
+// back, when an operand is not all finite. The forward pass packs the
+// wide unfolding with gemm.PackRowsAt (a panel row a copy) and, like the
+// weight gradient with few input channels, pads its product to whole
+// panels and row blocks with zeros whose results it drops, so that every
+// micro-tile runs the GEMM's full kernel.
 
 import (
 	"fmt"
@@ -259,13 +263,33 @@ func (g geometry) forImages(f func(lo, hi int)) {
 // straight into the GEMM's packed panels; for a dense geometry, times the
 // k×wide unfolding (packWide), narrowed to oh×ow after.
 func conv2D[T Float](g geometry, x, w, out []T) {
-	nr := panelWidth[T]()
+	nr, mr := panelWidth[T](), rowBlock[T]()
 	wide := g.wide()
+	// A dense geometry's product is computed over whole panels (the packed
+	// B's zeros past column wide give zero columns that narrowRows drops)
+	// and, per group, whole row blocks of the weights (wp: zero rows added
+	// past og), so that every micro-tile takes the GEMM's full kernel, not
+	// its slower edge path.
+	var offs []int
+	var wp []T
+	widePad, ogPad := ceilDiv(wide, nr)*nr, ceilDiv(g.og, mr)*mr
+	if g.dense && !g.direct {
+		offs = g.tapOffsets()
+		if ogPad != g.og {
+			wp = allocDirty[T](g.cfg.Groups * ogPad * g.k)
+			defer recycle(wp)
+			for gr := range g.cfg.Groups {
+				d := wp[gr*ogPad*g.k:][:ogPad*g.k]
+				copy(d, w[gr*g.og*g.k:][:g.og*g.k])
+				clear(d[g.og*g.k:])
+			}
+		}
+	}
 	g.forImages(func(lo, hi int) {
 		var cols []T
 		switch {
 		case g.dense && !g.direct:
-			cols = allocDirty[T](gemmpkg.PackedLen(g.k, wide, nr) + g.og*wide)
+			cols = allocDirty[T](gemmpkg.PackedLen(g.k, wide, nr) + ogPad*widePad)
 			defer recycle(cols)
 		case !g.direct:
 			cols = allocDirty[T](gemmpkg.PackedLen(g.k, g.outPix, nr) + g.outPix)
@@ -281,10 +305,14 @@ func conv2D[T Float](g geometry, x, w, out []T) {
 					continue
 				case g.dense:
 					np := gemmpkg.PackedLen(g.k, wide, nr)
-					packWide(g, xs, cols, nr, wide)
-					yw := cols[np:][:g.og*wide]
-					gemmPacked(g.og, wide, g.k, w[gr*g.og*g.k:], g.k, cols[:np], 0, yw, wide)
-					narrowRows(g, yw, o, wide)
+					packWide(xs, cols[:np], offs, nr, wide)
+					yw := cols[np:][:ogPad*widePad]
+					wg := w[gr*g.og*g.k:]
+					if wp != nil {
+						wg = wp[gr*ogPad*g.k:]
+					}
+					gemmPacked(ogPad, widePad, g.k, wg, g.k, cols[:np], 0, yw, widePad)
+					narrowRows(g, yw, o, widePad)
 					continue
 				}
 				im2colPacked(g, xs, cols, nr)
@@ -292,6 +320,16 @@ func conv2D[T Float](g geometry, x, w, out []T) {
 			}
 		}
 	})
+}
+
+// rowBlock returns the GEMM's row block mr for T: the rows of A its
+// micro-kernels take at a time (see gemm.RowBlock32).
+func rowBlock[T Float]() int {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return gemmpkg.RowBlock32()
+	}
+	return gemmpkg.RowBlock64()
 }
 
 // panelWidth returns the panel width of the GEMM's packed B for T.
@@ -365,12 +403,12 @@ func convInputGrad[T Float](g geometry, y, w, dx []T) {
 					gemmT(true, false, g.k, g.outPix, g.og, wg, g.k, ys, g.outPix, 0, d, g.outPix)
 				case useTaps:
 					yw, bp := cols[:g.og*wide], cols[g.og*wide:]
-					spreadRows(g, ys, yw, wide)
+					spreadRows(g, ys, yw, wide, n == lo)
 					packRows(yw, g.og, wide, bp, nr)
 					convInputGradTaps(g, wt[gr*g.og*g.k:][:g.og*g.k], bp, d, wide)
 				case useWide:
 					c, yw := cols[:g.k*wide], cols[g.k*wide:][:g.og*wide]
-					spreadRows(g, ys, yw, wide)
+					spreadRows(g, ys, yw, wide, n == lo)
 					gemmT(true, false, g.k, wide, g.og, wg, g.k, yw, wide, 0, c, wide)
 					col2imWide(g, c, d, wide, finite)
 				default:
@@ -485,6 +523,15 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		ld = ceilDiv(g.og, nr) * nr
 		per = g.kh * g.kw * g.cg * ld
 	}
+	// The wide unfolding's product, og×k, is computed over kPad ≥ k
+	// columns, whole panels (zero rows added to the unfolding), when that
+	// adds at most a quarter: its micro-tiles then take the GEMM's full
+	// kernel, not its slower edge path (LeNet's conv1: 25 → 32).
+	kPad := g.k
+	if p := ceilDiv(g.k, nr) * nr; g.dense && !g.direct && !useTaps && 4*(p-g.k) <= p {
+		kPad = p
+		per = g.og * kPad
+	}
 	g.forImages(func(lo, hi int) {
 		d := allocDirty[T](g.cfg.Groups * per)
 		var buf []T
@@ -493,8 +540,11 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 			buf = allocDirty[T](gemmpkg.PackedLen(wide, g.og, nr))
 			defer recycle(buf)
 		case g.dense:
-			buf = allocDirty[T]((g.k + g.og) * wide)
+			buf = allocDirty[T]((kPad + g.og) * wide)
 			defer recycle(buf)
+			// the padding rows: their products are dropped, zeros keep them
+			// defined (and free of slow subnormals)
+			clear(buf[g.k*wide : kPad*wide])
 		case !g.direct:
 			buf = allocDirty[T](g.k * g.outPix)
 			defer recycle(buf)
@@ -514,9 +564,9 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 				case useTaps:
 					convWeightGradTaps(g, xs, ys, buf, beta, dg, ld, wide, nr)
 				case g.dense:
-					cols, yw := buf[:g.k*wide], buf[g.k*wide:][:g.og*wide]
-					wideCols(g, xs, ys, cols, yw, wide)
-					gemmT(false, true, g.og, g.k, wide, yw, wide, cols, wide, beta, dg, g.k)
+					cols, yw := buf[:kPad*wide], buf[kPad*wide:][:g.og*wide]
+					wideCols(g, xs, ys, cols[:g.k*wide], yw, wide, n == lo)
+					gemmT(false, true, g.og, kPad, wide, yw, wide, cols, wide, beta, dg, kPad)
 				default:
 					im2col(g, xs, buf)
 					gemmT(false, true, g.og, g.k, g.outPix, ys, g.outPix, buf, g.outPix, beta, dg, g.k)
@@ -539,9 +589,14 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 		}
 		recycle(partial[lo])
 	}
-	if useTaps {
+	switch {
+	case useTaps:
 		fromTapMajor(g, sum, ld, dw)
-	} else {
+	case kPad > g.k:
+		for r := range g.cfg.Groups * g.og { // og rows of kPad per group
+			copy(dw[r*g.k:][:g.k], sum[r*kPad:])
+		}
+	default:
 		copy(dw, sum)
 	}
 	recycle(sum)
@@ -557,15 +612,21 @@ func convWeightGrad[T Float](g geometry, x, y, dw []T) {
 func convWeightGradTaps[T Float](g geometry, x, ys, bp []T, beta T, dt []T, ld, wide, nr int) {
 	// bp: ⌈og/nr⌉ panels; panel t holds, for each wide position P, the
 	// values of the nr channels t·nr… at P, zeros in the gaps j ≥ ow
+	// zeros in the gaps j ≥ ow; written a row (position) at a time
 	for t := range ceilDiv(g.og, nr) {
 		panel := bp[t*wide*nr:][:wide*nr]
-		clear(panel)
-		for o := t * nr; o < min(g.og, t*nr+nr); o++ {
-			src := ys[o*g.outPix:][:g.outPix]
-			for i := range g.oh {
-				for j, v := range src[i*g.ow:][:g.ow] {
-					panel[(i*g.w+j)*nr+o-t*nr] = v
+		o0, o1 := t*nr, min(g.og, t*nr+nr)
+		for i := range g.oh {
+			for j := range g.ow {
+				row := panel[(i*g.w+j)*nr:][:nr]
+				src := ys[o0*g.outPix+i*g.ow+j:]
+				for o := range o1 - o0 {
+					row[o] = src[o*g.outPix]
 				}
+				clear(row[o1-o0:])
+			}
+			if i < g.oh-1 {
+				clear(panel[(i*g.w+g.ow)*nr : (i+1)*g.w*nr])
 			}
 		}
 	}
@@ -598,9 +659,9 @@ func fromTapMajor[T Float](g geometry, wt []T, ld int, w []T) {
 // (wide = (oh-1)·w + ow columns). Tap (c, p, q)'s row of cols, k×wide, is
 // then the contiguous run of x from c·h·w + p·w + q, zeroed in the columns
 // j ≥ ow, which match no output position, and yw, og×wide, holds the
-// output gradient ys (og×oh×ow) with zeros in those columns, so that
-// yw·colsᵀ = ys·im2col(x)ᵀ.
-func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
+// output gradient ys (og×oh×ow) with zeros in those columns (written if
+// gaps is set, see spreadRows), so that yw·colsᵀ = ys·im2col(x)ᵀ.
+func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int, gaps bool) {
 	// The gap columns' products with yw's zeros are zeros unless x holds
 	// an infinity or a NaN (its sum is then not finite, as it may also be
 	// by overflow): only then are they cleared.
@@ -619,7 +680,7 @@ func wideCols[T Float](g geometry, x, ys, cols, yw []T, wide int) {
 			}
 		}
 	}
-	spreadRows(g, ys, yw, wide)
+	spreadRows(g, ys, yw, wide, gaps)
 }
 
 // clearGaps zeroes the columns i·w+j, j ≥ ow, of a wide row, which match
@@ -636,28 +697,27 @@ func clearGaps[T Float](g geometry, row []T) {
 }
 
 // spreadRows writes the og×oh×ow values ys into yw, og×wide, at the wide
-// positions i·w+j, with zeros in the columns j ≥ ow between them.
-func spreadRows[T Float](g geometry, ys, yw []T, wide int) {
+// positions i·w+j, and zeros in the columns j ≥ ow between them if gaps
+// is set: a buffer that is reused for every image of a piece has them
+// from the first.
+func spreadRows[T Float](g geometry, ys, yw []T, wide int, gaps bool) {
 	for o := range g.og {
 		src, dst := ys[o*g.outPix:][:g.outPix], yw[o*wide:][:wide]
-		for i := range g.oh {
-			row := dst[i*g.w:]
-			copy(row[:g.ow], src[i*g.ow:][:g.ow])
-			if i < g.oh-1 {
-				clear(row[g.ow:g.w])
+		kernel.CopyRows(dst, g.w, src, g.ow, g.oh, g.ow)
+		if gaps {
+			for i := range g.oh - 1 {
+				clear(dst[i*g.w+g.ow : (i+1)*g.w])
 			}
 		}
 	}
 }
 
 // narrowRows is the inverse of spreadRows: it writes the wide positions
-// i·w+j, j < ow, of yw, og×wide, into ys, og×oh×ow.
-func narrowRows[T Float](g geometry, yw, ys []T, wide int) {
+// i·w+j, j < ow, of yw, og rows ld ≥ wide apart, into ys, og×oh×ow.
+func narrowRows[T Float](g geometry, yw, ys []T, ld int) {
+	wide := g.wide()
 	for o := range g.og {
-		src, dst := yw[o*wide:][:wide], ys[o*g.outPix:][:g.outPix]
-		for i := range g.oh {
-			copy(dst[i*g.ow:][:g.ow], src[i*g.w:])
-		}
+		kernel.CopyRows(ys[o*g.outPix:][:g.outPix], g.ow, yw[o*ld:][:wide], g.w, g.oh, g.ow)
 	}
 }
 
@@ -716,27 +776,31 @@ func im2colPacked[T Float](g geometry, x, dst []T, nr int) {
 // packWide writes a dense geometry's unfolding of the cg×h×w channels x
 // over wide positions (see wideCols), k×wide, as the GEMM's packed B:
 // panels nr columns wide, panel t at t·k·nr, holding nr values of each
-// row in turn, zeros past column wide. Each tap's row is a contiguous run
-// of x, so a panel's row is one copy.
-func packWide[T Float](g geometry, x, dst []T, nr, wide int) {
-	kn := g.k * nr
-	for t := range ceilDiv(wide, nr) {
-		n := min(nr, wide-t*nr)
-		d := dst[t*kn:][:kn]
-		r := 0
-		for c := range g.cg {
-			for p := range g.kh {
-				for q := range g.kw {
-					o := d[r*nr:][:nr]
-					copy(o, x[c*g.inSize+p*g.w+q+t*nr:][:n])
-					if n < nr {
-						clear(o[n:])
-					}
-					r++
-				}
+// row in turn, zeros past column wide. Each tap's row is the contiguous
+// run of x from offs[r] (tapOffsets), copied a panel's width at a time by
+// gemm.PackRowsAt.
+func packWide[T Float](x, dst []T, offs []int, nr, wide int) {
+	switch x := any(x).(type) {
+	case []float32:
+		gemmpkg.PackRowsAt32(any(dst).([]float32), x, offs, wide, nr)
+	case []float64:
+		gemmpkg.PackRowsAt64(any(dst).([]float64), x, offs, wide, nr)
+	}
+}
+
+// tapOffsets returns where, in one image's cg×h×w input of a group, the
+// rows of a dense geometry's wide unfolding begin: c·h·w + p·w + q for
+// tap (c, p, q), row (c·kh+p)·kw+q.
+func (g geometry) tapOffsets() []int {
+	offs := make([]int, 0, g.k)
+	for c := range g.cg {
+		for p := range g.kh {
+			for q := range g.kw {
+				offs = append(offs, c*g.inSize+p*g.w+q)
 			}
 		}
 	}
+	return offs
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -55,17 +55,18 @@ func BenchmarkIm2colLeNet(b *testing.B) {
 		buf := make([]float32, max(g.k*wide, gemmpkg.PackedLen(g.k, wide, nr)))
 		yw := make([]float32, g.og*wide)
 		dx := make([]float32, g.c*g.inSize)
+		offs := g.tapOffsets()
 		b.Run(c.name+"/packed", func(b *testing.B) {
 			for b.Loop() {
 				for n := range g.n {
-					packWide(g, x[n*g.c*g.inSize:][:g.c*g.inSize], buf, nr, wide)
+					packWide(x[n*g.c*g.inSize:][:g.c*g.inSize], buf, offs, nr, wide)
 				}
 			}
 		})
 		b.Run(c.name+"/wide", func(b *testing.B) {
 			for b.Loop() {
 				for n := range g.n {
-					wideCols(g, x[n*g.c*g.inSize:][:g.c*g.inSize], y[n*g.o*g.outPix:][:g.o*g.outPix], buf, yw, wide)
+					wideCols(g, x[n*g.c*g.inSize:][:g.c*g.inSize], y[n*g.o*g.outPix:][:g.o*g.outPix], buf, yw, wide, true)
 				}
 			}
 		})

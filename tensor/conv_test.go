@@ -322,3 +322,34 @@ func TestConv2DNonFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestConvAdjointsRecycledStorage runs the dense adjoint kernels, several
+// images to a piece, with the storage cache full of NaNs, so that every
+// scratch buffer they take holds NaNs: the spread output gradient's gap
+// columns, zeroed for the first image of a piece and relied on for the
+// next, must be zeros, and every other value written. The weight gradient
+// takes the wide unfolding (two input channels; one with 25 taps, whose
+// product is padded to 32 columns), the input gradient the wide col2im
+// (two) and the per-tap products (four), against the naive adjoints.
+func TestConvAdjointsRecycledStorage(t *testing.T) {
+	for _, c := range []struct{ x, w []int }{
+		{[]int{6, 2, 10, 40}, []int{3, 2, 3, 3}},
+		{[]int{6, 1, 20, 30}, []int{4, 1, 5, 5}}, // k = 25: a padded product
+		{[]int{6, 4, 10, 40}, []int{8, 4, 3, 3}},
+	} {
+		x, w := RandN(seeded(31), c.x...), RandN(seeded(32), c.w...)
+		y := RandN(seeded(33), Conv2D(x, w, ConvConfig{}).Shape()...)
+		dx, dw := naiveAdjoints(x, w, y, ConvConfig{})
+		for _, d := range []DType{Float64, Float32} {
+			for k := 4097; k <= 1<<17; {
+				_, size := classOf(k)
+				Recycle(Full(math.NaN(), size).As(d))
+				Recycle(Full(math.NaN(), size).As(d))
+				k = size + 1
+			}
+			xd, wd, yd := x.As(d), w.As(d), y.As(d)
+			closeTo(t, fmt.Sprint(c.x, d, " input gradient"), ConvTranspose2D(yd, wd, ConvConfig{}, c.x[2], c.x[3]), dx, 1e-4)
+			closeTo(t, fmt.Sprint(c.x, d, " weight gradient"), Conv2DWeightGrad(xd, yd, ConvConfig{}, c.w[2], c.w[3]), dw, 1e-4)
+		}
+	}
+}

@@ -5,10 +5,15 @@ package tensor
 // largest, and MaxPool2DScatter adds u's elements back at those positions
 // (its transpose). Max pooling itself is MaxPool2D(x, x, …); its gradient
 // is MaxPool2DScatter, and the pair is closed under differentiation.
+// Windows of 2×2 with stride 2 and no padding, the common case, run
+// kernel.MaxPool2x2 and kernel.ScatterPool2x2 (SSE2 loops for float32):
+// the scatter recomputes each window's argmax in the same pass that
+// writes the gradient, with no index buffer.
 
 import (
 	"math"
 
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/internal/workers"
 )
 
@@ -97,9 +102,10 @@ func MaxPool2DScatter(x, u *Tensor, k [2]int, cfg PoolConfig) *Tensor {
 	sameDType(op, x, u)
 	cfg, shape := PoolShape(op, x.shape, k, cfg)
 	lead := poolLead(op, "cotangent", u.shape, shape)
-	out := Empty(x.dtype, append(append([]int(nil), lead...), x.shape...))
+	outShape := append(append([]int(nil), lead...), x.shape...)
 	if len(lead) == 0 && pool2x2(k, cfg) {
-		// each plane's positions in a small buffer, used at once
+		// the kernel writes every element
+		out := dirty(x.dtype, outShape)
 		if x.dtype == Float32 {
 			scatter2x2(x.f32, u.f32, out.f32, x.shape, shape)
 		} else {
@@ -107,6 +113,7 @@ func MaxPool2DScatter(x, u *Tensor, k [2]int, cfg PoolConfig) *Tensor {
 		}
 		return out
 	}
+	out := Empty(x.dtype, outShape)
 	idx := argmaxes(x, k, cfg, shape)
 	if x.dtype == Float32 {
 		poolScatter(idx, u.f32, out.f32, Size(x.shape))
@@ -157,10 +164,6 @@ func argmaxesOf[T Float](xs []T, xshape []int, k [2]int, cfg PoolConfig, shape [
 		for pl := lo; pl < hi; pl++ {
 			base := pl * h * w
 			o := idx[pl*oh*ow:][:oh*ow]
-			if pool2x2(k, cfg) {
-				argmaxes2x2(xs[base:][:h*w], w, oh, ow, base, o)
-				continue
-			}
 			for i := range oh {
 				h0 := i*cfg.Stride[0] - cfg.Padding[0][0]
 				for j := range ow {
@@ -192,83 +195,41 @@ func pool2x2(k [2]int, cfg PoolConfig) bool {
 // that a pooling kernel hands to another core.
 const poolGrain = 1 << 13
 
-// max2x2 writes into out, shaped pooled, the maximum of each 2×2 window
-// (stride 2) of x, shaped xshape: the value MaxPool2D(x, x) picks, a NaN
-// if the window holds one (max propagates it).
+// max2x2 writes into out, shaped pooled, the element of each 2×2 window
+// (stride 2) of x, shaped xshape, at the window's maximum: the value
+// MaxPool2D(x, x) picks (see kernel.MaxPool2x2), over pieces of the
+// planes on several cores.
 func max2x2[T Float](x, out []T, xshape, pooled []int) {
 	h, w := xshape[2], xshape[3]
 	oh, ow := pooled[2], pooled[3]
 	workers.For(xshape[0]*xshape[1], max(1, poolGrain/max(1, h*w)), func(lo, hi int) {
+		if h == 2*oh { // the planes' row pairs follow each other: one call
+			kernel.MaxPool2x2(out[lo*oh*ow:hi*oh*ow], x[lo*h*w:hi*h*w], (hi-lo)*oh, ow, w)
+			return
+		}
 		for pl := lo; pl < hi; pl++ {
-			xp, op := x[pl*h*w:][:h*w], out[pl*oh*ow:][:oh*ow]
-			for i := range oh {
-				r0, r1 := xp[2*i*w:][:2*ow], xp[(2*i+1)*w:][:2*ow]
-				o := op[i*ow:][:ow]
-				for j := range o {
-					o[j] = max(max(r0[2*j], r0[2*j+1]), max(r1[2*j], r1[2*j+1]))
-				}
-			}
+			kernel.MaxPool2x2(out[pl*oh*ow:][:oh*ow], x[pl*h*w:][:h*w], oh, ow, w)
 		}
 	})
 }
 
-// scatter2x2 adds each element of u, shaped pooled, into out (zeroed,
-// shaped xshape) at the position of its 2×2 window's maximum in x, plane
-// by plane, with the positions of one plane in a small buffer.
+// scatter2x2 writes into out, shaped xshape, u (shaped pooled) scattered
+// to the positions of its 2×2 windows' maxima in x, zeros elsewhere (see
+// kernel.ScatterPool2x2), over pieces of the planes on several cores.
 func scatter2x2[T Float](x, u, out []T, xshape, pooled []int) {
 	h, w := xshape[2], xshape[3]
 	oh, ow := pooled[2], pooled[3]
 	workers.For(xshape[0]*xshape[1], max(1, poolGrain/max(1, h*w)), func(lo, hi int) {
-		idx := make([]int, oh*ow)
+		if h == 2*oh {
+			kernel.ScatterPool2x2(out[lo*h*w:hi*h*w], x[lo*h*w:hi*h*w], u[lo*oh*ow:hi*oh*ow], (hi-lo)*oh, ow, w)
+			return
+		}
 		for pl := lo; pl < hi; pl++ {
-			argmaxes2x2(x[pl*h*w:][:h*w], w, oh, ow, 0, idx)
-			op, up := out[pl*h*w:][:h*w], u[pl*oh*ow:][:oh*ow]
-			for i, f := range idx {
-				op[f] += up[i]
-			}
+			op := out[pl*h*w:][:h*w]
+			kernel.ScatterPool2x2(op, x[pl*h*w:][:h*w], u[pl*oh*ow:][:oh*ow], oh, ow, w)
+			clear(op[2*oh*w:]) // the last row, which no window covers
 		}
 	})
-}
-
-// argmaxes2x2 is argmaxesOf for one plane x (width w) pooled by 2×2
-// windows with stride 2 and no padding, the common case, with the same
-// tie and NaN rules: o[i·ow+j] = base + the flat position in x.
-func argmaxes2x2[T Float](x []T, w, oh, ow, base int, o []int) {
-	for i := range oh {
-		r0, r1 := x[2*i*w:][:2*ow], x[(2*i+1)*w:][:2*ow]
-		oi := o[i*ow:][:ow]
-		for j := range oi {
-			// conditional moves rather than branches, which random data
-			// would mispredict: best tracks the maximum (max keeps a NaN,
-			// and later values compare with it as with the element chosen)
-			best, at := r0[2*j], 2*i*w+2*j
-			v := r0[2*j+1]
-			c := b2u(v > best) | b2u(v != v) // no short circuit: no branch
-			best = max(best, v)
-			if c != 0 {
-				at = 2*i*w + 2*j + 1
-			}
-			v = r1[2*j]
-			c = b2u(v > best) | b2u(v != v)
-			best = max(best, v)
-			if c != 0 {
-				at = (2*i+1)*w + 2*j
-			}
-			v = r1[2*j+1]
-			if b2u(v > best)|b2u(v != v) != 0 {
-				at = (2*i+1)*w + 2*j + 1
-			}
-			oi[j] = base + at
-		}
-	}
-}
-
-// b2u returns 1 for true and 0 for false (a SETcc, not a branch).
-func b2u(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func poolGather[T Float](idx []int, v, out []T, size int) {

@@ -65,6 +65,12 @@
 // and [PackedLen] describe the layout), saving the copy that packing would
 // make: the convolutions of package tensor unfold their input this way.
 // These run on the calling goroutine with this package's kernels.
+// [PackRowsAt32] and [PackRowsAt64] write that layout for a B whose rows
+// are runs of one slice at given offsets (a dense convolution's unfolding:
+// each tap's row is the input read from another position), a panel row at
+// a time by an SSE2 loop. A caller that pads m to a multiple of
+// [RowBlock32] (and n to whole panels, with zeros) keeps every micro-tile
+// out of the slower edge path.
 //
 // # Parallelism
 //

@@ -233,6 +233,15 @@ for qs, ks, vs, causal, scale in ATTN:
     case("attention", {"causal": causal}, attention(causal), [randn(qs, scale), randn(ks, scale), randn(vs)], note=note)
 
 
+# ------------------------------------------------- 2×2 max pooling, wide rows
+# Output rows of at least four windows reach the float32 SSE2 loops of the
+# 2×2 fast path (four windows a step, the rest in Go); small integers make
+# ties and zeros, as after a ReLU.
+
+case("max_pool2d", pool_params([2, 2], [0, 0], [[0, 0], [0, 0]]), max_pool([2, 2], [2, 2], [[0, 0], [0, 0]]),
+     [ints((2, 3, 9, 11), 0, 3)], note="ties in rows of five windows (a SIMD step and one more), odd height and width")
+
+
 with open(OUT, "w") as f:
     json.dump({"generator": "testdata/torch/nn_gen.py", "torch_version": torch.__version__,
                "dtype": "float64", "cases": CASES}, f)
