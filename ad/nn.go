@@ -309,15 +309,21 @@ func init() {
 	}
 }
 
+// lastAxisOut returns an uninitialized tensor shaped like t, for a kernel
+// on t's rows along its last axis, and their length (1 for a scalar).
+func lastAxisOut(t *tensor.Tensor) (*tensor.Tensor, int) {
+	n := 1
+	if t.Rank() > 0 {
+		n = t.Shape()[t.Rank()-1]
+	}
+	return tensor.Uninitialized(t.DType(), slices.Clone(t.Shape())), n
+}
+
 // softmaxLastVJP returns y⊙(d − Σ d⊙y), the sums over the last axis, for
 // y and d of one shape and dtype, rows on every core.
 func softmaxLastVJP(y, d *tensor.Tensor) *tensor.Tensor {
-	out := tensor.Uninitialized(y.DType(), slices.Clone(y.Shape()))
-	n := 1
-	if y.Rank() > 0 {
-		n = y.Shape()[y.Rank()-1]
-	}
-	if y.Size() == 0 || n == 0 {
+	out, n := lastAxisOut(y)
+	if out.Size() == 0 {
 		return out
 	}
 	if y.DType() == tensor.Float32 {
@@ -346,12 +352,8 @@ func softmaxVJPRows[T tensor.Float](y, d, z []T, n int) {
 // softmaxLast returns the softmax of t over its last axis, rows on every
 // core.
 func softmaxLast(t *tensor.Tensor) *tensor.Tensor {
-	out := tensor.Uninitialized(t.DType(), slices.Clone(t.Shape()))
-	n := 1
-	if t.Rank() > 0 {
-		n = t.Shape()[t.Rank()-1]
-	}
-	if t.Size() == 0 || n == 0 {
+	out, n := lastAxisOut(t)
+	if out.Size() == 0 {
 		return out
 	}
 	if t.DType() == tensor.Float32 {
