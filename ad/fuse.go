@@ -566,9 +566,11 @@ func runGroup[T float32 | float64](g *group, vals []Value) {
 				case m.fast:
 					arithInto(m.op, z, args[0], args[1])
 				case len(m.args) == 1 && len(args[0]) == 1:
-					v := T(m.p.s1(float64(args[0][0])))
+					// the slice kernel, as for any other length: a
+					// float32 kernel need not round float64's result
+					apply1(m.p, z[:1], args[0])
 					for i := range z {
-						z[i] = v
+						z[i] = z[0]
 					}
 				case len(m.args) == 1:
 					apply1(m.p, z, args[0])

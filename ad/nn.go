@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/internal/vmath"
 	"github.com/chainrule/chainrule/internal/workers"
 	"github.com/chainrule/chainrule/tensor"
@@ -166,7 +167,8 @@ func Dropout(x Value, p float64, train bool, rng *rand.Rand) Value {
 // left), the others getting weight exactly 0. The softmax subtracts each
 // row's maximum, so large logits neither overflow nor lose the gradient.
 // It is a composite (PyTorch 2's F.scaled_dot_product_attention without
-// dropout). It panics with tensor.ErrShape if q or k or v has rank below 2
+// dropout) whose softmax and its reverse rule each run in one pass per
+// row. It panics with tensor.ErrShape if q or k or v has rank below 2
 // or their sizes do not match, and with tensor.ErrDType if their dtypes
 // differ.
 func Attention(q, k, v Value, causal bool) Value {
@@ -218,7 +220,6 @@ func init() {
 	// that they differentiate again, are those of Softmax: with y the
 	// output, ẏ = y⊙(ẋ − Σ ẋ⊙y) and x̄ = y⊙(ȳ − Σ ȳ⊙y), the sums over the
 	// last axis (which also holds with batch axes in front).
-	rule := func(d, y Value) Value { return Mul(y, Sub(d, Sum(Mul(d, y), true, -1))) }
 	*softmaxLastPrim = prim{
 		name: "softmax_last",
 		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return softmaxLast(t[0]) },
@@ -226,23 +227,133 @@ func init() {
 			if tans[0].IsZero() {
 				return Value{}
 			}
-			return rule(tans[0], out)
+			return softmaxVJP(tans[0], out)
 		},
-		vjp: func(ct Value, _ int, _ []Value, out Value, _ *params) Value { return rule(ct, out) },
+		vjp: func(ct Value, _ int, _ []Value, out Value, _ *params) Value { return softmaxVJP(ct, out) },
 		// the last axis stays last under a leading batch axis
 		vmap: func(p *prim, args []Value, _ []bool, prm *params, _ int) Value { return bind(p, prm, args[0]) },
 	}
 }
 
-// softmaxLast returns the softmax of t over its last axis, rows on every
-// core.
-func softmaxLast(t *tensor.Tensor) *tensor.Tensor {
-	out := tensor.Uninitialized(t.DType(), slices.Clone(t.Shape()))
+// softmaxRule returns y⊙(d − Σ d⊙y), the sum over the last axis, with
+// ad's ops: the tangent (or cotangent) of a softmax over the last axis
+// with output y for the input tangent (or output cotangent) d. d may carry
+// batch axes in front of y's.
+func softmaxRule(d, y Value) Value { return Mul(y, Sub(d, Sum(Mul(d, y), true, -1))) }
+
+// softmaxVJP is softmaxRule in one fused pass per row (the
+// softmax_last_vjp primitive) when d and y share their shape and dtype, as
+// in Attention's reverse pass; otherwise it is softmaxRule.
+func softmaxVJP(d, y Value) Value {
+	if d.Rank() == 0 || !sameShape(d.Shape(), y.Shape()) || d.DType() != y.DType() {
+		return softmaxRule(d, y)
+	}
+	return bind(softmaxLastVJPPrim, nil, y, d)
+}
+
+var softmaxLastVJPPrim = new(prim)
+
+func init() {
+	// z = y⊙(d − s) with s = Σ d⊙y over the last axis (y and d of one
+	// shape). Its rules, with ad's ops so that they differentiate again:
+	// ż = ẏ⊙(d − s) + y⊙(ḋ − Σ(ḋ⊙y + d⊙ẏ)); d̄ = y⊙(z̄ − Σ z̄⊙y), the same
+	// function of (y, z̄); ȳ = z̄⊙(d − s) − d⊙Σ z̄⊙y.
+	*softmaxLastVJPPrim = prim{
+		name: "softmax_last_vjp",
+		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return softmaxLastVJP(t[0], t[1]) },
+		jvp: func(tans, a []Value, _ Value, _ *params, _ int) Value {
+			y, d := a[0], a[1]
+			ty, td := tans[0], tans[1]
+			var acc, inner Value
+			if !ty.IsZero() {
+				acc = Mul(ty, Sub(d, Sum(Mul(d, y), true, -1)))
+				inner = Mul(d, ty)
+			}
+			if !td.IsZero() {
+				if inner.IsZero() {
+					inner = Mul(td, y)
+				} else {
+					inner = Add(inner, Mul(td, y))
+				}
+			}
+			if inner.IsZero() {
+				return Value{}
+			}
+			var term Value
+			if td.IsZero() {
+				term = Neg(Mul(y, Sum(inner, true, -1)))
+			} else {
+				term = Mul(y, Sub(td, Sum(inner, true, -1)))
+			}
+			if acc.IsZero() {
+				return term
+			}
+			return Add(acc, term)
+		},
+		vjp: func(ct Value, i int, a []Value, _ Value, _ *params) Value {
+			y, d := a[0], a[1]
+			if i == 1 {
+				return softmaxVJP(ct, y)
+			}
+			return Sub(Mul(ct, Sub(d, Sum(Mul(d, y), true, -1))), Mul(d, Sum(Mul(ct, y), true, -1)))
+		},
+		// rows along the last axis: with both arguments batched along a
+		// leading axis it applies as it is; with one batched, the rule's
+		// broadcasting does
+		vmap: func(p *prim, args []Value, bat []bool, prm *params, _ int) Value {
+			if bat[0] && bat[1] {
+				return bind(p, prm, args...)
+			}
+			return softmaxRule(args[1], args[0])
+		},
+	}
+}
+
+// lastAxisOut returns an uninitialized tensor shaped like t, for a kernel
+// on t's rows along its last axis, and their length (1 for a scalar).
+func lastAxisOut(t *tensor.Tensor) (*tensor.Tensor, int) {
 	n := 1
 	if t.Rank() > 0 {
 		n = t.Shape()[t.Rank()-1]
 	}
-	if t.Size() == 0 || n == 0 {
+	return tensor.Uninitialized(t.DType(), slices.Clone(t.Shape())), n
+}
+
+// softmaxLastVJP returns y⊙(d − Σ d⊙y), the sums over the last axis, for
+// y and d of one shape and dtype, rows on every core.
+func softmaxLastVJP(y, d *tensor.Tensor) *tensor.Tensor {
+	out, n := lastAxisOut(y)
+	if out.Size() == 0 {
+		return out
+	}
+	if y.DType() == tensor.Float32 {
+		softmaxVJPRows(y.Data32(), d.Data32(), out.Data32(), n)
+	} else {
+		softmaxVJPRows(y.Data(), d.Data(), out.Data(), n)
+	}
+	return out
+}
+
+// softmaxVJPRows sets z's rows of n to y⊙(d − Σ d⊙y) of y's and d's rows,
+// split across the cores by rows from 2¹⁴ elements. Each row, in the L1
+// cache, takes four passes of the SIMD kernels: d⊙y into z, its sum
+// (kernel.Sum's eight lanes), d − s into z, y⊙z.
+func softmaxVJPRows[T tensor.Float](y, d, z []T, n int) {
+	workers.For(len(y)/n, max(1, 1<<14/n), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			yr, dr, zr := y[r*n:][:n], d[r*n:][:n], z[r*n:][:n]
+			kernel.ArithSame(kernel.OpMul, dr, yr, zr)
+			kernel.ArithScalarY(kernel.OpSub, dr, kernel.Sum(zr), zr)
+			kernel.ArithSame(kernel.OpMul, yr, zr, zr)
+		}
+	})
+}
+
+// softmaxLast returns the softmax of t over its last axis, rows on every
+// core.
+func softmaxLast(t *tensor.Tensor) *tensor.Tensor {
+	out, n := lastAxisOut(t)
+	if out.Size() == 0 {
 		return out
 	}
 	if t.DType() == tensor.Float32 {

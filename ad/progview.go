@@ -81,6 +81,8 @@ type Const struct {
 //	conv2d_weight_grad(x, y) its transpose in w, to Params.Conv's kernel size
 //	max_pool2d(x, v)       v gathered at the argmax of each window of x; Params.Pool
 //	max_pool2d_scatter(x, u) zeros of x's shape with u added at those argmaxes
+//	softmax_last(x)        softmax over the last axis (Attention's)
+//	softmax_last_vjp(y, g) y⊙(g − Σ g⊙y), the sum over the last axis: its reverse rule
 //
 // Any other Op is a custom rule or checkpoint (see Custom, Checkpoint),
 // which runs Go code: it has no description beyond its name.

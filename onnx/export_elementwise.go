@@ -132,6 +132,12 @@ func init() {
 	unaryOps["softmax_last"] = func(e *exporter, x string, d tensor.DType) string {
 		return e.node("Softmax", []string{x}, intAttr("axis", -1))
 	}
+	// softmax_last_vjp y, g = y⊙(g − Σ g⊙y), the sum over the last axis:
+	// softmax_last's reverse rule
+	binaryOps["softmax_last_vjp"] = func(e *exporter, y, g string, _ tensor.DType) string {
+		s := e.node("ReduceSum", []string{e.node("Mul", []string{g, y}), e.int64s([]int64{-1}, 1)}, intAttr("keepdims", 1))
+		return e.node("Mul", []string{y, e.node("Sub", []string{g, s})})
+	}
 
 	for name, op := range map[string]string{"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow"} {
 		binaryOps[name] = onnxBinary(op)

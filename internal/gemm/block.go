@@ -142,13 +142,7 @@ func runJob[T float](p *problem[T], cfg *config[T], threads, j0, nb, k0, kr int)
 		jb.nCol = max(1, min(ceilDiv(4*threads, jb.nRow), nb/(4*nr)))
 	}
 	jb.wT = roundUp(ceilDiv(nb, jb.nCol), nr)
-	// Reading A in place saves packing it, but its rows then share L1 sets
-	// when their stride is a multiple of 4 KiB, and a packed block is kinder
-	// to the caches when many B panels reuse it.
-	panels := jb.wT / nr
-	var zero T
-	aliased := !p.transA && p.lda*int(unsafe.Sizeof(zero))%4096 == 0
-	jb.packA = packAlways || aliased && panels >= 4 || panels >= 64
+	jb.packA = packAlways || packsA(p, jb.wT/nr)
 	jb.nCol = ceilDiv(nb, jb.wT)
 	tasks := jb.nRow * jb.nCol
 	chunks := jb.nkb * jb.nCol
@@ -171,6 +165,23 @@ func runJob[T float](p *problem[T], cfg *config[T], threads, j0, nb, k0, kr int)
 	}
 	putBuf(bbuf)
 	putBuf32(counts)
+}
+
+// packsA reports whether the tasks of a product p whose column runs are
+// panels B panels wide pack their A blocks rather than read A in place.
+// Reading A in place saves packing it, but its rows then share L1 sets
+// when their stride is a multiple of 4 KiB, and a packed block is kinder
+// to the caches when many B panels reuse it. A transposed A read in place
+// takes one k step per row of storage: at a stride of 2 KiB or more (the
+// weight gradient dYᵀ·X of a layer with 512 or more float32 outputs) the
+// processor's stride prefetcher no longer follows it and every k step
+// waits for L2, so it is packed too.
+func packsA[T float](p *problem[T], panels int) bool {
+	var zero T
+	stride := p.lda * int(unsafe.Sizeof(zero))
+	aliased := !p.transA && stride%4096 == 0
+	farT := p.transA && stride >= 2048
+	return (aliased || farT) && panels >= 4 || panels >= 64
 }
 
 // Help joins the job from a helper goroutine, unless it is already over.

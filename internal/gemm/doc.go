@@ -19,8 +19,10 @@
 // micro-kernel then adds alpha times the product of an mr-row slice of A
 // and one B panel, an mr×nr tile, to C, while the B panel stays in the L1
 // cache and the rows of A in L2. A is read in place (or packed into mr-row
-// panels when its row stride would make its rows collide in the cache, and
-// for the partial panel at the bottom edge). Partial tiles at the right and
+// panels when its row stride would make its rows collide in the cache, when
+// it is transposed with a row stride of 2 KiB or more, which the stride
+// prefetcher does not follow, and for the partial panel at the bottom
+// edge). Partial tiles at the right and
 // bottom edges are zero-padded and computed into a scratch tile that is
 // then added to C, except with the float32 AVX-512 kernel, whose edge
 // variant writes them straight into C through AVX-512 masks, and runs on

@@ -645,3 +645,28 @@ func TestSplitK(t *testing.T) {
 		}
 	})
 }
+
+// TestFarTransposedA checks products with a transposed A whose row stride
+// is 2 KiB or more, which the blocked tasks pack (packsA) rather than read
+// in place: a layer's weight gradient dYᵀ·X with many outputs, 4 KiB-aliased
+// or not, with partial panels at the edges, in every mode.
+func TestFarTransposedA(t *testing.T) {
+	shapes := [][3]int{{520, 130, 70}, {1024, 161, 37}, {515, 200, 9}}
+	for _, s := range shapes {
+		p := problem[float32]{transA: true, m: s[0], lda: s[0]}
+		if !packsA(&p, 4) {
+			t.Fatalf("packsA(transA, lda=%d, 4 panels) = false: the test does not reach the packed path", s[0])
+		}
+	}
+	ab := [][2]float64{{1, 0}, {-0.5, 2}}
+	forModes(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(15, 16))
+		for _, s := range shapes {
+			for tB := range 2 {
+				for i, x := range ab {
+					newCase(rng, true, tB == 1, s[0], s[1], s[2], x[0], x[1], (tB+i)%2 == 1).check(t)
+				}
+			}
+		}
+	})
+}

@@ -23,8 +23,8 @@
 // # Float32 kernels in assembly
 //
 // On amd64 CPUs with AVX2 and FMA (detected at run time; the purego build
-// tag turns it off) GELUTo, GELUGradTo, GELUTanhTo, GELUTanhGradTo and
-// SoftmaxTo on float32 slices
+// tag turns it off) ExpTo, GELUTo, GELUGradTo, GELUTanhTo, GELUTanhGradTo
+// and SoftmaxTo on float32 slices
 // run assembly kernels that compute in float32, 8 lanes an iteration,
 // without branches:
 //
@@ -48,7 +48,8 @@
 //     scaling, each one vector pass.
 //
 // Elsewhere the float32 kernels are computed in float64 and rounded once.
-// ExpTo stays so on every platform: package ad evaluates small tensors
-// with the scalar Exp, and its eager and compiled results must agree bit
-// for bit.
+// An element's result never depends on its position in the slice (the
+// last len mod 8 elements go through a padded buffer), so that package
+// ad's fused blocks, which cut a tensor anywhere, agree bit for bit with
+// its eager kernels (TestExpTo32Kernel).
 package vmath

@@ -3,14 +3,18 @@ package vmath
 // Float is the element type of the slice kernels.
 type Float interface{ ~float32 | ~float64 }
 
-// ExpTo sets dst[i] = e^src[i] for each i and returns dst, float32
-// elements computed in float64 and rounded once, so that they equal
-// float32(Exp(float64(x))): package ad evaluates small tensors and
-// compiled scalar code with the scalar Exp, and its compiled and eager
-// results must agree bit for bit. (The AVX2 float32 exp, within one ulp,
-// serves SoftmaxTo.) It panics if dst is shorter than src.
+// ExpTo sets dst[i] = e^src[i] for each i and returns dst. Float32
+// elements go through the AVX2/FMA kernel where it runs (the exp of
+// SoftmaxTo, within one ulp of eˣ, with math.Exp's special cases), else
+// they are computed in float64 and rounded once. An element's result does
+// not depend on its position or the slice's length, so that package ad's
+// fused blocks and its eager tensors agree bit for bit. It panics if dst
+// is shorter than src.
 func ExpTo[T Float](dst, src []T) []T {
 	dst = dst[:len(src)]
+	if d, ok := any(dst).([]float32); ok && exp32(d, any(src).([]float32)) {
+		return dst
+	}
 	for i, v := range src {
 		dst[i] = T(Exp(float64(v)))
 	}
