@@ -37,7 +37,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -67,9 +66,13 @@ func (r inproc) outputs() (out outputs, err error) {
 	return out, err
 }
 
-// run collects garbage, then times iters calls of the operation.
+// run times iters calls of the operation. The caller collects garbage
+// before a round (once: a second collection in a row would also empty
+// tensor's storage cache and the sync.Pools, which keep what was put in
+// them for one collection, so every round's first call would start cold,
+// unlike a training loop's and unlike the PyTorch peer's, whose
+// gc.collect leaves its caching allocator alone).
 func (r inproc) run(iters int) (float64, error) {
-	runtime.GC()
 	var ns float64
 	err := protect(func() {
 		t0 := time.Now()
