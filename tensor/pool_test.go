@@ -96,7 +96,7 @@ func TestMaxPool2DNaive(t *testing.T) {
 				sum[f] += ur.AtFlat(i)
 			}
 			for i, wv := range sum {
-				if g := sr.AtFlat(i); math.Abs(g-wv) > 1e-6*(1+math.Abs(wv)) {
+				if g := sr.AtFlat(i); !(math.Abs(g-wv) <= 1e-6*(1+math.Abs(wv))) { // a NaN fails too
 					t.Fatalf("%+v %s: scatter at %d = %g, want %g", tc, d, i, g, wv)
 				}
 			}
