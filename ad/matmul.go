@@ -1,11 +1,14 @@
 package ad
 
 // Matrix products. The primitive multiplies stacks of matrices (rank ≥ 2,
-// batch dimensions broadcast); vectors are handled by reshaping around it.
+// batch dimensions broadcast); vectors, and a stack times one matrix, are
+// handled by reshaping around it.
 // Rules: d(AB) = dA·B + A·dB; Ā = C̄·Bᵀ, B̄ = Aᵀ·C̄ (Giles, "Collected matrix
 // derivative results", 2008), summed over broadcast batch dimensions.
 
 import (
+	"slices"
+
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -55,18 +58,6 @@ func init() {
 			if g, ok := foldBatchVJP(ct, i, A, B, b, p); ok {
 				return g
 			}
-			if i == 1 && b == 0 && !p.ta && A.Rank() > 2 && B.Rank() == 2 {
-				// a weight's gradient, summed over A's batch: one
-				// product over the stacked rows (k = batch·m) rather
-				// than one per matrix and then their sum
-				as, cs := A.Shape(), ct.Shape()
-				rows := tensor.Size(as[:len(as)-1])
-				A2, C2 := Reshape(A, rows, as[len(as)-1]), Reshape(ct, rows, cs[len(cs)-1])
-				if p.tb {
-					return matmulT(C2, A2, true, false)
-				}
-				return matmulT(A2, C2, true, false)
-			}
 			if i == 0 {
 				if p.ta {
 					return sumToBatch(matmulT(B, ct, p.tb, true), b, A.Shape())
@@ -92,6 +83,15 @@ func MatMul(a, b Value) Value {
 	ra, rb := a.Rank(), b.Rank()
 	if ra == 0 || rb == 0 || a.Shape()[ra-1] != b.Shape()[max(rb-2, 0)] {
 		tensor.Panicf(tensor.ErrShape, "matmul", "shapes %s and %s do not match", tensor.ShapeString(a.Shape()), tensor.ShapeString(b.Shape()))
+	}
+	if ra > 2 && rb == 2 {
+		// a stack of matrices times one matrix (a layer's weight) is one
+		// product over the stacked rows, as F.linear does: the weight's
+		// gradient is then one product too, not one per matrix summed
+		as := a.Shape()
+		lead := as[:ra-1]
+		y := matmulT(Reshape(a, tensor.Size(lead), as[ra-1]), b, false, false)
+		return Reshape(y, append(slices.Clone(lead), b.Shape()[1])...)
 	}
 	if ra >= 2 && rb >= 2 {
 		return matmulT(a, b, false, false)

@@ -9,8 +9,8 @@ import (
 )
 
 // The gradient of a weight shared by a batch of matrices (x·W and x·Wᵀ
-// with x of shape (2,3,4,5)), which the reverse rule computes as one
-// product over the stacked rows, against central finite differences; the
+// with x of shape (2,3,4,5)), which MatMul computes as one product over
+// the stacked rows, against central finite differences; the
 // second test differentiates x's gradient (a product with W read
 // transposed) with respect to W.
 func TestMatMulSharedWeightGrad(t *testing.T) {
