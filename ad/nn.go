@@ -239,7 +239,11 @@ func init() {
 // ad's ops: the tangent (or cotangent) of a softmax over the last axis
 // with output y for the input tangent (or output cotangent) d. d may carry
 // batch axes in front of y's.
-func softmaxRule(d, y Value) Value { return Mul(y, Sub(d, Sum(Mul(d, y), true, -1))) }
+func softmaxRule(d, y Value) Value { return Mul(y, centred(d, y)) }
+
+// centred returns d − Σ d⊙y, the sum over the last axis: the factor of the
+// softmax's rules that multiplies y.
+func centred(d, y Value) Value { return Sub(d, Sum(Mul(d, y), true, -1)) }
 
 // softmaxVJP is softmaxRule in one fused pass per row (the
 // softmax_last_vjp primitive) when d and y share their shape and dtype, as
@@ -266,7 +270,7 @@ func init() {
 			ty, td := tans[0], tans[1]
 			var acc, inner Value
 			if !ty.IsZero() {
-				acc = Mul(ty, Sub(d, Sum(Mul(d, y), true, -1)))
+				acc = Mul(ty, centred(d, y))
 				inner = Mul(d, ty)
 			}
 			if !td.IsZero() {
@@ -295,7 +299,7 @@ func init() {
 			if i == 1 {
 				return softmaxVJP(ct, y)
 			}
-			return Sub(Mul(ct, Sub(d, Sum(Mul(d, y), true, -1))), Mul(d, Sum(Mul(ct, y), true, -1)))
+			return Sub(Mul(ct, centred(d, y)), Mul(d, Sum(Mul(ct, y), true, -1)))
 		},
 		// rows along the last axis: with both arguments batched along a
 		// leading axis it applies as it is; with one batched, the rule's
