@@ -76,7 +76,10 @@ func init() {
 // MatMul returns the matrix product with NumPy's matmul semantics: matrices
 // multiply, stacks of matrices broadcast their batch dimensions, a 1-d left
 // operand is a row vector and a 1-d right one a column vector (the added
-// dimension is dropped from the result). It panics with tensor.ErrShape,
+// dimension is dropped from the result). A stack of matrices times one
+// matrix is recorded as one product over the stacked rows, between two
+// reshapes, so that the matrix's gradient is one product too. It panics
+// with tensor.ErrShape,
 // e.g. "chainrule: matmul: shapes (3,4) and (5,2) do not match".
 func MatMul(a, b Value) Value {
 	check("matmul", a, b)
