@@ -138,13 +138,23 @@ func expand[T float32 | float64](buf, v []T, b bcast, lo, hi int) []T {
 	}
 	for i, d := lo, z; len(d) > 0; {
 		run := min(b.inner-i%b.inner, len(d))
-		x := v[(i/b.inner)%b.mid]
-		for j := range d[:run] {
-			d[j] = x
-		}
+		fill(d[:run], v[(i/b.inner)%b.mid])
 		d, i = d[run:], i+run
 	}
 	return z
+}
+
+// fill sets every element of d to x by doubling copies (memmove's SIMD
+// loop), not one store at a time: a bias broadcast over a channel of an
+// NCHW activation fills hundreds of elements a block.
+func fill[T float32 | float64](d []T, x T) {
+	if len(d) == 0 {
+		return
+	}
+	d[0] = x
+	for k := 1; k < len(d); k *= 2 {
+		copy(d[k:], d[:k])
+	}
 }
 
 // step is one step of a fused program: an instruction (in) or a group, and

@@ -1,6 +1,7 @@
 package ad_test
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -147,5 +148,65 @@ func TestCompileFusesInPlace(t *testing.T) {
 			}
 			restore()
 		}
+	}
+}
+
+// Relu's reverse rule reads its mask off the output, as PyTorch's
+// threshold_backward(grad, result) does, so that a compiled training step
+// keeps no pre-activation: the gradient of Σ relu(x + b)·w, compiled, reads
+// relu_mask of the relu's result, and its pre-activation x + b lives only
+// in the fused group's scratch. The gradient equals the closed form
+// w·[x + b > 0] (summed over rows for b), at inputs with exact zeros, a NaN
+// and infinities, whose masks are the same read off x + b or relu(x + b).
+func TestReluMaskReadsOutput(t *testing.T) {
+	const n, c = 64, 96 // 6144 elements: over the fusion threshold
+	f := func(xs []ad.Value) ad.Value {
+		return ad.Sum(ad.Mul(ad.Relu(ad.Add(xs[0], xs[1])), xs[2]), false)
+	}
+	grads := func(xs []ad.Value) []ad.Value {
+		_, gs := ad.ValueAndGrads(f, xs...)
+		return gs
+	}
+	x, b, w := tensor.RandN(seeded(1), n, c), tensor.RandN(seeded(2), c), tensor.RandN(seeded(3), n, c)
+	xd := x.Data()
+	xd[0], xd[1], xd[2], xd[3], xd[4] = 0, math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1)
+	for j := range 5 { // zero pre-activations: x + b = ±0 exactly
+		xd[c+j] = -b.Data()[j]
+	}
+	in := []ad.Value{ad.From(x), ad.From(b), ad.From(w)}
+	prog := ad.Compile(func(xs []ad.Value) []ad.Value { return grads(xs) }, in...)
+	v := prog.View()
+	relu := -1
+	for _, ins := range v.Instrs {
+		switch ins.Op {
+		case "relu":
+			relu = ins.Out
+		case "relu_mask":
+			if relu < 0 || ins.Args[0] != relu {
+				t.Errorf("relu_mask reads r%d, not the relu's result r%d:\n%s", ins.Args[0], relu, prog)
+			}
+		}
+	}
+	if relu < 0 {
+		t.Fatalf("no relu recorded:\n%s", prog)
+	}
+	// closed form: dx = w·[x+b > 0], db = Σ_rows dx, dw = relu(x+b)
+	wantX, wantB, wantW := tensor.Zeros(n, c), tensor.Zeros(c), tensor.Zeros(n, c)
+	for i := range n {
+		for j := range c {
+			z := xd[i*c+j] + b.Data()[j]
+			if z > 0 {
+				wantX.Data()[i*c+j] = w.Data()[i*c+j]
+				wantB.Data()[j] += w.Data()[i*c+j]
+				wantW.Data()[i*c+j] = z
+			} else if z != z {
+				wantW.Data()[i*c+j] = z
+			}
+		}
+	}
+	for name, gs := range map[string][]ad.Value{"eager": grads(in), "compiled": prog.Run(in...)} {
+		nearT(t, name+" dx", gs[0].Tensor(), wantX, 0)
+		nearT(t, name+" db", gs[1].Tensor(), wantB, 1e-12)
+		nearT(t, name+" dw", gs[2].Tensor(), wantW, 0)
 	}
 }

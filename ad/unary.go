@@ -257,9 +257,14 @@ func init() {
 	// hot activation of CNNs
 	*reluPrim = *kernelUnary("relu", kernel.ReLUScalar[float64], nil,
 		kernel.ReLU[float64], kernel.ReLU[float32],
-		func(x, _ Value) Value { return bind(reluMaskPrim, nil, x) })
+		// the mask is read off the output, as PyTorch's
+		// threshold_backward(grad, result, 0): relu(x) > 0 exactly where
+		// x > 0 (NaN and ±0 give 0 either way), so the input need not
+		// be kept for the reverse sweep (a compiled program keeps a
+		// pre-activation x + b in scratch instead of memory)
+		func(_, y Value) Value { return bind(reluMaskPrim, nil, y) })
 	reluPrim.selects = 1 // the mask annihilates both ways, as PyTorch's threshold_backward
-	// relu's derivative, Greater(x, 0): 1 where x > 0, else 0 (NaN too)
+	// relu's derivative, Greater(y, 0): 1 where y > 0, else 0 (NaN too)
 	*reluMaskPrim = prim{name: "relu_mask", s1: kernel.ReLUMaskScalar[float64], v64: kernel.ReLUMask[float64], v32: kernel.ReLUMask[float32], nondiff: true, vmap: vmapAligned,
 		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor {
 			return mapSlices(t[0], kernel.ReLUMask[float64], kernel.ReLUMask[float32])
