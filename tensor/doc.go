@@ -74,7 +74,10 @@
 // (package ad's sweeps and compiled programs). The cache holds at most
 // CacheLimit bytes (SetCacheLimit, 0 turns it off), releases what stays
 // unused across two collections, and EmptyCache empties it;
-// CachedBytes reports what it holds.
+// CachedBytes reports what it holds. Built with -tags chainruledebug, the
+// package checks the reuse (see debug.go): it caches from 8 elements,
+// fills storage with NaN when it is handed back and out, and panics when
+// storage is recycled through a stale header or handed back twice.
 //
 // Conv2D and its two adjoints, ConvTranspose2D and Conv2DWeightGrad, unfold
 // each image's receptive fields (im2col) and multiply them by the same

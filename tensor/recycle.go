@@ -32,10 +32,10 @@ import (
 //     after two collections;
 //   - EmptyCache releases everything at once, like torch.cuda.empty_cache.
 
-// recycleMin is the smallest length worth caching: 2 KiB of float64 (a
-// width-256 layer's activations). Below it the runtime's small-object
-// allocator is as cheap as a cached array.
-const recycleMin = 1 << 8
+// recycleMin (nodebug.go) is the smallest length worth caching: 2 KiB of
+// float64 (a width-256 layer's activations). Below it the runtime's
+// small-object allocator is as cheap as a cached array. The
+// chainruledebug build caches from 8 elements (debug.go).
 
 // armMin is the smallest length that comes back to the cache through the
 // garbage collector (a finalizer on its array): 32 KiB of float64. A
@@ -48,7 +48,8 @@ const armMin = 1 << 12
 // Size classes: class c holds arrays of classLen(c) elements. Lengths in
 // (2^k, 2^(k+1)] fall in four classes of width 2^(k-2).
 const (
-	minShift = 7  // recycleMin = 2^8 is the top of the first octave, (2^7, 2^8]
+	// minShift (nodebug.go, debug.go): recycleMin is the top of the
+	// first octave, (2^minShift, 2^(minShift+1)]
 	maxShift = 50 // lengths above 2^51 are not cached
 	nClasses = (maxShift - minShift + 1) * 4
 )
@@ -186,11 +187,13 @@ func allocDirty[T Float](n int) []T {
 		if !e.armed {
 			arm(e.b, c)
 		}
+		handOut(e.b)
 		return e.b[:n]
 	}
 	l.mu.Unlock()
 	b := make([]T, size)
 	arm(b, c)
+	handOut(b)
 	return b[:n]
 }
 
@@ -209,6 +212,7 @@ func arm[T Float](b []T, c int) {
 // put caches b, an array of class c whose finalizer is set if armed, if
 // the cache has room for it; otherwise it leaves b to the collector.
 func put[T Float](b []T, c int, armed bool) {
+	handBack(b)
 	n := bytesOf[T](len(b))
 	for { // reserve n bytes, never going over the limit even for a moment
 		h := held.Load()
@@ -267,12 +271,14 @@ func collected() {
 func Recycle(t *Tensor) {
 	if t.own {
 		if t.dtype == Float32 {
+			checkRecycle(t.f32, t.stamp)
 			recycle(t.f32)
 		} else {
+			checkRecycle(t.f64, t.stamp)
 			recycle(t.f64)
 		}
 	}
-	t.f64, t.f32, t.shape, t.own = nil, nil, []int{0}, false
+	t.f64, t.f32, t.shape, t.own, t.stamp = nil, nil, []int{0}, false, stamp{}
 }
 
 // recycle caches b, a slice from allocDirty.

@@ -43,6 +43,7 @@ type Tensor struct {
 	dtype DType
 	f64   []float64
 	f32   []float32
+	stamp stamp      // the storage's generation (the chainruledebug build's checks; zero-size otherwise, and not last, so it takes no space)
 	small [1]float64 // inline storage for float64 scalars: one allocation per scalar
 	own   bool       // the storage is a whole allocation of this package's, which Recycle may cache
 }
@@ -196,14 +197,16 @@ func dirty(d DType, shape []int) *Tensor {
 	d.check("empty")
 	n := sizeOf("empty", shape)
 	if d == Float32 {
-		return &Tensor{shape: shape, dtype: Float32, f32: allocDirty[float32](n), own: true}
+		b := allocDirty[float32](n)
+		return &Tensor{shape: shape, dtype: Float32, f32: b, own: true, stamp: stampOf(b)}
 	}
 	if len(shape) == 0 {
 		t := &Tensor{}
 		t.f64 = t.small[:]
 		return t
 	}
-	return &Tensor{shape: shape, f64: allocDirty[float64](n), own: true}
+	b := allocDirty[float64](n)
+	return &Tensor{shape: shape, f64: b, own: true, stamp: stampOf(b)}
 }
 
 // Full returns a tensor of dtype d and the given shape with every element v.
@@ -499,7 +502,7 @@ func (t *Tensor) As(d DType) *Tensor {
 // tensor (see Size; a shape with a 0 in it can be too large).
 func (t *Tensor) Reshape(shape ...int) *Tensor {
 	s := ResolveShape("reshape", t.shape, shape)
-	return &Tensor{shape: s, dtype: t.dtype, f64: t.f64, f32: t.f32, own: t.own}
+	return &Tensor{shape: s, dtype: t.dtype, f64: t.f64, f32: t.f32, own: t.own, stamp: t.stamp}
 }
 
 // ResolveShape returns a new slice holding the target shape of reshaping from
