@@ -3,6 +3,7 @@ package optim
 import (
 	"math"
 
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -148,6 +149,17 @@ func adamKernel[T tensor.Float](o *Adam, stepSize, bc2Sqrt float64, p, g, m, v, 
 	coupled := !o.decoupled && o.WeightDecay != 0
 	decay := o.decoupled && o.WeightDecay != 0
 	maximize, ams := o.Maximize, len(vmax) > 0
+	if p32, ok := any(p).([]float32); ok && !maximize && !coupled && !ams {
+		// the common float32 case (Adam without weight decay, AdamW): the
+		// same operations in the same order, four lanes at a time
+		c := kernel.AdamConsts{B1: float32(b1), C1: float32(c1), B2: float32(b2), C2: float32(c2),
+			Bc2s: float32(bc2s), Eps: float32(eps), NegStep: float32(negStep), Shrink: 1}
+		if decay {
+			c.Shrink = float32(shrink)
+		}
+		kernel.AdamStep32(p32, any(g).([]float32), any(m).([]float32), any(v).([]float32), &c)
+		return
+	}
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	if ams {
 		vmax = vmax[:len(p)]
