@@ -3,6 +3,7 @@ package optim
 import (
 	"math"
 
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -123,6 +124,12 @@ func data32(t *tensor.Tensor) []float32 {
 func sgdKernel[T tensor.Float](o *SGD, first bool, p, g, buf []T) {
 	lr, wd, m, damp1 := T(-o.LR), T(o.WeightDecay), T(o.Momentum), T(1-o.Dampening)
 	useWD, maximize, nesterov, hasBuf := o.WeightDecay != 0, o.Maximize, o.Nesterov, len(buf) > 0
+	if p32, ok := any(p).([]float32); ok && hasBuf && !first && !useWD && !maximize && !nesterov {
+		// the common float32 case (plain momentum): the same operations
+		// in the same order, four lanes at a time
+		kernel.MomentumStep32(p32, any(g).([]float32), any(buf).([]float32), float32(m), float32(damp1), float32(lr))
+		return
+	}
 	if hasBuf {
 		buf = buf[:len(p)] // bounds hint
 	}

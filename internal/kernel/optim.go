@@ -46,3 +46,24 @@ func adamLoop32(p, g, m, v []float32, c *AdamConsts) {
 // sqrt32 is the float32 square root, correctly rounded (as SQRTPS): the
 // float64 root of a float32 rounds to the same float32.
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+// MomentumStep32 applies SGD's update with momentum (no weight decay,
+// dampening's complement Damp1 = 1 − dampening, plain momentum) to p and
+// the momentum buffer buf from the gradient g (all of p's length), after
+// the first step, element by element:
+//
+//	buf ← buf·Momentum + Damp1·g;  p ← p + NegLR·buf
+//
+// each operation rounded to float32 in that order, as optim's loop does
+// (torch.optim's order), with or without the SSE2 loop. It panics if a
+// slice is shorter than p.
+func MomentumStep32(p, g, buf []float32, momentum, damp1, negLR float32) {
+	g, buf = g[:len(p)], buf[:len(p)]
+	k := simdMomentum32(p, g, buf, momentum, damp1, negLR)
+	p, g, buf = p[k:], g[k:], buf[k:len(p)]
+	for i, pi := range p {
+		b := float32(buf[i]*momentum) + float32(damp1*g[i])
+		buf[i] = b
+		p[i] = pi + float32(negLR*b)
+	}
+}

@@ -55,6 +55,43 @@ func TestAdamStep32(t *testing.T) {
 	}
 }
 
+// MomentumStep32 against its formula, one element at a time with explicit
+// float32 roundings: bit for bit (NaNs as NaNs), every length up to 67,
+// special values among the inputs, with and without dampening.
+func TestMomentumStep32(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-40, 1e30}
+	draw := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+			if r.IntN(8) == 0 {
+				x[i] = special[r.IntN(len(special))]
+			}
+		}
+		return x
+	}
+	for _, damp1 := range []float32{1, 0.75} {
+		for n := range 68 {
+			p, g, buf := draw(n), draw(n), draw(n)
+			wp, wb := make([]float32, n), make([]float32, n)
+			for k := range n {
+				wb[k] = float32(float32(buf[k]*0.9) + float32(damp1*g[k]))
+				wp[k] = float32(p[k] + float32(-0.01*wb[k]))
+			}
+			MomentumStep32(p, g, buf, 0.9, damp1, -0.01)
+			for k := range n {
+				for _, x := range [][3]float32{{p[k], wp[k], 'p'}, {buf[k], wb[k], 'b'}} {
+					got, want := x[0], x[1]
+					if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
+						t.Fatalf("damp1 %g, n = %d, %c[%d] = %g, want %g", damp1, n, rune(x[2]), k, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkAdamStep32 times one step over a million parameters.
 func BenchmarkAdamStep32(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))

@@ -61,3 +61,36 @@ loop:
 	JMP loop
 done:
 	RET
+
+// func momentumSteps32(p, grad, buf *float32, n int, momentum, damp1, negLR float32)
+// X8 momentum, X9 damp1, X10 negLR, broadcast. Each step, on lanes k to
+// k+3: X1 the new buffer buf*momentum + damp1*g, X3 the new p.
+TEXT ·momentumSteps32(SB), NOSPLIT, $0-44
+	MOVQ p+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ buf+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVSS momentum+32(FP), X8
+	SHUFPS $0, X8, X8
+	MOVSS damp1+36(FP), X9
+	SHUFPS $0, X9, X9
+	MOVSS negLR+40(FP), X10
+	SHUFPS $0, X10, X10
+	XORQ BX, BX
+mloop:
+	CMPQ BX, CX
+	JGE mdone
+	MOVUPS 0(SI)(BX*4), X0 // g
+	MOVUPS 0(R8)(BX*4), X1
+	MULPS X8, X1           // buf*momentum
+	MULPS X9, X0           // damp1*g
+	ADDPS X0, X1
+	MOVUPS X1, 0(R8)(BX*4)
+	MULPS X10, X1          // negLR*buf
+	MOVUPS 0(DI)(BX*4), X3
+	ADDPS X1, X3
+	MOVUPS X3, 0(DI)(BX*4)
+	ADDQ $4, BX
+	JMP mloop
+mdone:
+	RET
