@@ -2,7 +2,7 @@
 
 package kernel
 
-// adamSteps32 is AdamStep32's SSE2 loop (adam_amd64.s) over the first n
+// adamSteps32 is AdamStep32's SSE2 loop (optim_amd64.s) over the first n
 // elements, n a multiple of 4: the same operations in the same order as
 // adamLoop32, four lanes at a time. The caller checks the lengths.
 //
