@@ -181,6 +181,13 @@
 // log(exp(x)) at -800 is 0, because a zero tangent cannot tell an
 // underflow from a direction not perturbed.
 //
+// In first-order code (nothing traced records the rule) Relu, Tanh and
+// Sigmoid multiply the local derivative into the tangent or adjoint in one
+// pass a block at a time, as PyTorch's threshold_backward and
+// tanh_backward do, with the same kernels and so the same numbers, bit for
+// bit, as the two steps; Relu's mask is read off its output, so a
+// compiled program keeps no pre-activation.
+//
 // LogSumExp's gradient is PyTorch's, exp(x − LogSumExp(x)): NaN at the
 // elements that are ±Inf or NaN where the result is infinite, so a
 // diverging loss shows. A Hessian is symmetric wherever it is defined:

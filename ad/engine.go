@@ -25,6 +25,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/chainrule/chainrule/internal/kernel"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -82,6 +83,45 @@ type prim struct {
 	// a branch not selected gets exactly 0 in forward and reverse mode even
 	// where its own tangent or the incoming adjoint is ±Inf or NaN.
 	selects uint8
+
+	// chained64 and chained32, if set, write into z the tangent or
+	// cotangent g times the local derivative at argument x and output y
+	// of a unary prim, in one pass (PyTorch's threshold_backward and
+	// tanh_backward), equal bit for bit to p.chain of the local rule's
+	// value. The engine takes them for untraced tensors of the output's
+	// shape and dtype (first-order code, where nothing records the
+	// local derivative); see chainedLocal.
+	chained64 func(z, g, x, y []float64)
+	chained32 func(z, g, x, y []float32)
+}
+
+// chaining turns the chained kernels on (tests compare them with the
+// two-step chain).
+var chaining = true
+
+// chainedLocal returns g times p's local derivative at the one argument
+// x and the output y, in one pass through p's chained kernel, if p has
+// one and g, x and y are untraced tensors of y's shape and dtype (g
+// without batch dimensions); otherwise ok is false and the caller chains
+// the local rule's value.
+func chainedLocal(p *prim, g, x, y Value) (Value, bool) {
+	if p.chained64 == nil || !chaining || g.tc != nil || x.tc != nil || y.tc != nil || g.t == nil || x.t == nil || y.t == nil ||
+		g.isScalar() || x.isScalar() || y.isScalar() {
+		return Value{}, false
+	}
+	d := y.t.DType()
+	if g.t.DType() != d || x.t.DType() != d || !sameShape(g.t.Shape(), y.t.Shape()) || !sameShape(x.t.Shape(), y.t.Shape()) {
+		return Value{}, false
+	}
+	z := tensor.Uninitialized(d, slices.Clone(y.t.Shape()))
+	if d == tensor.Float32 {
+		zd, gd, xd, yd := z.Data32(), g.t.Data32(), x.t.Data32(), y.t.Data32()
+		kernel.ParallelCostly(len(zd), func(lo, hi int) { p.chained32(zd[lo:hi], gd[lo:hi], xd[lo:hi], yd[lo:hi]) })
+	} else {
+		zd, gd, xd, yd := z.Data(), g.t.Data(), x.t.Data(), y.t.Data()
+		kernel.ParallelCostly(len(zd), func(lo, hi int) { p.chained64(zd[lo:hi], gd[lo:hi], xd[lo:hi], yd[lo:hi]) })
+	}
+	return Value{t: z}, true
 }
 
 // chain multiplies the tangent or cotangent g by the local derivative l of
@@ -476,18 +516,27 @@ func (t *trace) jvpLocal(p *prim, prm *params, prims, tans []Value, out Value) V
 		if ti.IsZero() {
 			continue
 		}
-		l := p.local(i, prims, out, prm)
-		if l.IsZero() {
-			continue
-		}
-		if t.batch > 0 { // align the argument's dims with the output's, after the batch dims
-			ti = alignBatch(ti, t.batch, out.Rank())
-		}
 		tmp := false
-		if !isIdentity(l) {
-			g := p.chain(i, ti, l)
-			dropTemp(l, g, prims, tans, out)
+		var g Value
+		ok := false
+		if t.batch == 0 && len(prims) == 1 {
+			g, ok = chainedLocal(p, ti, prims[0], out)
+		}
+		if ok {
 			ti, tmp = g, true
+		} else {
+			l := p.local(i, prims, out, prm)
+			if l.IsZero() {
+				continue
+			}
+			if t.batch > 0 { // align the argument's dims with the output's, after the batch dims
+				ti = alignBatch(ti, t.batch, out.Rank())
+			}
+			if !isIdentity(l) {
+				g := p.chain(i, ti, l)
+				dropTemp(l, g, prims, tans, out)
+				ti, tmp = g, true
+			}
 		}
 		if acc.IsZero() {
 			acc, fresh = ti, tmp
@@ -701,6 +750,11 @@ func (n *node) vjpOf(o *operands, i int, ct Value, rc *recycler) Value {
 			})[i]
 		}
 		return n.p.vjp(ct, i, o.args, o.out, o.prm)
+	}
+	if len(o.args) == 1 {
+		if g, ok := chainedLocal(n.p, ct, a, o.out); ok {
+			return g
+		}
 	}
 	l := n.p.local(i, o.args, o.out, o.prm)
 	if l.IsZero() {

@@ -98,3 +98,12 @@ func (p *Program) Axpys() int {
 	}
 	return n
 }
+
+// SetChaining turns the unary prims' chained kernels (relu, tanh,
+// sigmoid: the local rule times the cotangent in one pass) on or off and
+// returns a function restoring them.
+func SetChaining(on bool) (restore func()) {
+	old := chaining
+	chaining = on
+	return func() { chaining = old }
+}

@@ -234,6 +234,33 @@ var tanhPrim = new(prim)
 func init() {
 	*tanhPrim = *kernelUnary("tanh", vmath.Tanh, tensor.Tanh, vmath.TanhTo[float64], vmath.TanhTo[float32],
 		func(_, y Value) Value { return Sub(like(y, 1), Mul(y, y)) })
+	tanhPrim.chained64, tanhPrim.chained32 = tanhChained[float64], tanhChained[float32]
+}
+
+// tanhChained is tanh's local rule chained in one pass (tanh_backward):
+// g·(1 − y·y), g the strong operand, by the kernels of the rule's ops a
+// block at a time (see inBlocks).
+func tanhChained[T kernel.Float](z, g, _, y []T) {
+	inBlocks(z, g, y, func(b, y []T) {
+		kernel.Arith(kernel.OpMul, b, y, y)
+		kernel.Arith(kernel.OpSub, b, []T{1}, b)
+	})
+}
+
+// inBlocks writes g times the local derivative into z, a block of
+// elements at a time: local writes the local derivative at y into b, a
+// scratch block on the stack (in the first-level cache), then chain_mul's
+// kernel multiplies it in with g the strong operand, so that each element
+// is rounded as the two-step chain rounds it.
+func inBlocks[T kernel.Float](z, g, y []T, local func(b, y []T)) {
+	var buf [512]T
+	g, y = g[:len(z)], y[:len(z)]
+	for lo := 0; lo < len(z); lo += len(buf) {
+		hi := min(lo+len(buf), len(z))
+		b := buf[:hi-lo]
+		local(b, y[lo:hi])
+		kernel.Arith(kernel.OpStrongMul, z[lo:hi], g[lo:hi], b)
+	}
 }
 
 // Tanh returns tanh x elementwise; its derivative is 1 - tanh²x.
@@ -244,6 +271,16 @@ var sigmoidPrim = new(prim)
 func init() {
 	*sigmoidPrim = *kernelUnary("sigmoid", vmath.Sigmoid, tensor.Sigmoid, vmath.SigmoidTo[float64], vmath.SigmoidTo[float32],
 		func(_, y Value) Value { return Mul(y, Sub(like(y, 1), y)) })
+	sigmoidPrim.chained64, sigmoidPrim.chained32 = sigmoidChained[float64], sigmoidChained[float32]
+}
+
+// sigmoidChained is sigmoid's local rule chained in one pass
+// (sigmoid_backward): g·(y·(1 − y)), g the strong operand.
+func sigmoidChained[T kernel.Float](z, g, _, y []T) {
+	inBlocks(z, g, y, func(b, y []T) {
+		kernel.Arith(kernel.OpSub, b, []T{1}, y)
+		kernel.Arith(kernel.OpMul, b, y, b)
+	})
 }
 
 // Sigmoid returns 1/(1+e⁻ˣ) elementwise, computed without overflow; its
@@ -264,11 +301,26 @@ func init() {
 		// pre-activation x + b in scratch instead of memory)
 		func(_, y Value) Value { return bind(reluMaskPrim, nil, y) })
 	reluPrim.selects = 1 // the mask annihilates both ways, as PyTorch's threshold_backward
+	reluPrim.chained64, reluPrim.chained32 = reluChained[float64], reluChained[float32]
 	// relu's derivative, Greater(y, 0): 1 where y > 0, else 0 (NaN too)
 	*reluMaskPrim = prim{name: "relu_mask", s1: kernel.ReLUMaskScalar[float64], v64: kernel.ReLUMask[float64], v32: kernel.ReLUMask[float32], nondiff: true, vmap: vmapAligned,
 		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor {
 			return mapSlices(t[0], kernel.ReLUMask[float64], kernel.ReLUMask[float32])
 		}}
+}
+
+// reluChained is relu's local rule chained in one pass
+// (threshold_backward(g, y, 0)): the mask [y > 0] times g, the mask the
+// strong operand (a selection), so g passes where y > 0 and 0 (never a
+// NaN) is left elsewhere.
+func reluChained[T kernel.Float](z, g, _, y []T) {
+	var buf [512]T
+	g, y = g[:len(z)], y[:len(z)]
+	for lo := 0; lo < len(z); lo += len(buf) {
+		hi := min(lo+len(buf), len(z))
+		b := kernel.ReLUMask(buf[:hi-lo], y[lo:hi])
+		kernel.Arith(kernel.OpStrongMul, z[lo:hi], b, g[lo:hi])
+	}
 }
 
 // mapSlices runs a slice kernel over t into a new tensor, on every core
