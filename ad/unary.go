@@ -240,25 +240,25 @@ func init() {
 // tanhChained is tanh's local rule chained in one pass (tanh_backward):
 // g·(1 − y·y), g the strong operand, by the kernels of the rule's ops a
 // block at a time (see inBlocks).
-func tanhChained[T kernel.Float](z, g, _, y []T) {
-	inBlocks(z, g, y, func(b, y []T) {
+func tanhChained[T kernel.Float](z, g, x, y []T) {
+	inBlocks(z, g, x, y, func(b, _, y []T) {
 		kernel.Arith(kernel.OpMul, b, y, y)
 		kernel.Arith(kernel.OpSub, b, []T{1}, b)
 	})
 }
 
 // inBlocks writes g times the local derivative into z, a block of
-// elements at a time: local writes the local derivative at y into b, a
-// scratch block on the stack (in the first-level cache), then chain_mul's
-// kernel multiplies it in with g the strong operand, so that each element
-// is rounded as the two-step chain rounds it.
-func inBlocks[T kernel.Float](z, g, y []T, local func(b, y []T)) {
+// elements at a time: local writes the local derivative at x and y into
+// b, a scratch block on the stack (in the first-level cache), then
+// chain_mul's kernel multiplies it in with g the strong operand, so that
+// each element is rounded as the two-step chain rounds it.
+func inBlocks[T kernel.Float](z, g, x, y []T, local func(b, x, y []T)) {
 	var buf [512]T
-	g, y = g[:len(z)], y[:len(z)]
+	g, x, y = g[:len(z)], x[:len(z)], y[:len(z)]
 	for lo := 0; lo < len(z); lo += len(buf) {
 		hi := min(lo+len(buf), len(z))
 		b := buf[:hi-lo]
-		local(b, y[lo:hi])
+		local(b, x[lo:hi], y[lo:hi])
 		kernel.Arith(kernel.OpStrongMul, z[lo:hi], g[lo:hi], b)
 	}
 }
@@ -276,8 +276,8 @@ func init() {
 
 // sigmoidChained is sigmoid's local rule chained in one pass
 // (sigmoid_backward): g·(y·(1 − y)), g the strong operand.
-func sigmoidChained[T kernel.Float](z, g, _, y []T) {
-	inBlocks(z, g, y, func(b, y []T) {
+func sigmoidChained[T kernel.Float](z, g, x, y []T) {
+	inBlocks(z, g, x, y, func(b, _, y []T) {
 		kernel.Arith(kernel.OpSub, b, []T{1}, y)
 		kernel.Arith(kernel.OpMul, b, y, b)
 	})
