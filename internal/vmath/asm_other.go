@@ -15,7 +15,7 @@ func softmax32(dst, src []float32) bool      { return false }
 func geluTanh32(dst, src []float32) bool     { return false }
 func geluTanhGrad32(dst, src []float32) bool { return false }
 
-func sum32AVX2(a *float32, n int) float64                 { panic("vmath: no assembly") }
+func sum32AVX2(a *float32, n int) float64                  { panic("vmath: no assembly") }
 func sqDev32AVX2(a *float32, n int, c float64) float64     { panic("vmath: no assembly") }
 func dotDev32AVX2(a, y *float32, n int, c float64) float64 { panic("vmath: no assembly") }
 func normalize32AVX2(z, x *float32, n int, mean, rstd float64) {
@@ -24,3 +24,6 @@ func normalize32AVX2(z, x *float32, n int, mean, rstd float64) {
 func normGrad32AVX2(z, x, v *float32, n int, mean, rstd, mv, mvx float64) {
 	panic("vmath: no assembly")
 }
+
+// useAVX512 is false, as useAsm.
+var useAVX512 = false
