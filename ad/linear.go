@@ -12,9 +12,12 @@ import (
 // rows of one matrix product that reads w transposed in place, so w's
 // gradient is one product over all the rows (not one per batch element
 // summed afterwards) and neither w nor its gradient is transposed in
-// memory, as MatMul(x, MT(w)) would. It panics with tensor.ErrShape
-// unless x has rank ≥ 1 with in features, w is out×in and b has length
-// out, and with tensor.ErrDType if the dtypes differ.
+// memory, as MatMul(x, MT(w)) would. Evaluated eagerly or under
+// first-order reverse mode, the bias is written into the product's tiles
+// (tensor.Linear) instead of added in a pass of its own; the result then
+// differs from the product plus b only in rounding. It panics with
+// tensor.ErrShape unless x has rank ≥ 1 with in features, w is out×in and
+// b has length out, and with tensor.ErrDType if the dtypes differ.
 func Linear(x, w, b Value) Value {
 	const op = "linear"
 	check(op, x, w)

@@ -27,3 +27,8 @@ func normGrad32AVX2(z, x, v *float32, n int, mean, rstd, mv, mvx float64) {
 
 // useAVX512 is false, as useAsm.
 var useAVX512 = false
+
+func softmaxDot32AVX2(y, d *float32, n int, lanes *[8]float32) { panic("vmath: no assembly") }
+func softmaxVJPFinish32AVX2(z, y, d *float32, n int, s float32) {
+	panic("vmath: no assembly")
+}

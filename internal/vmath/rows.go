@@ -91,3 +91,36 @@ func NormGrad32(z, x, v []float32, mean, rstd, mv, mvx float64) {
 		z[j] = float32(rstd * ((float64(v[j]) - mv) - (float64(x[j])-mean)*rstd*mvx))
 	}
 }
+
+// SoftmaxVJP32 sets z to y⊙(d - Σ d⊙y), the softmax's reverse rule on one
+// row (y the softmax, d the cotangent), and reports whether it did: it
+// runs where the assembly does and the row has at most 2¹⁴ elements. The
+// sum is the one internal/kernel's Sum makes of the rounded products d⊙y
+// (element j in lane j mod 8, the lanes pairwise, added to 0), and each
+// element is rounded as the three separate passes round it, so the
+// result is theirs bit for bit, in two passes instead of four. It panics
+// if y, d or z is shorter than the others.
+func SoftmaxVJP32(z, y, d []float32) bool {
+	n := len(y)
+	if !useAsm || n > 1<<14 {
+		return false
+	}
+	z, d = z[:n], d[:n]
+	var l [8]float32
+	m := n &^ 7
+	if m > 0 {
+		softmaxDot32AVX2(&y[0], &d[0], m, &l)
+	}
+	for j := m; j < n; j++ {
+		l[0] += float32(d[j] * y[j]) // rounded, as the separate product is: no fused multiply-add
+	}
+	var s float32
+	s += ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+	if m > 0 {
+		softmaxVJPFinish32AVX2(&z[0], &y[0], &d[0], m, s)
+	}
+	for j := m; j < n; j++ {
+		z[j] = y[j] * (d[j] - s)
+	}
+	return true
+}

@@ -27,3 +27,15 @@ func normalize32AVX2(z, x *float32, n int, mean, rstd float64)
 //
 //go:noescape
 func normGrad32AVX2(z, x, v *float32, n int, mean, rstd, mv, mvx float64)
+
+// softmaxDot32AVX2 sets lanes[i] to the sum, in order, of the float32
+// products d_j·y_j with j ≡ i mod 8, over n elements, a positive multiple
+// of 8.
+//
+//go:noescape
+func softmaxDot32AVX2(y, d *float32, n int, lanes *[8]float32)
+
+// softmaxVJPFinish32AVX2 sets z = y⊙(d - s) on n elements, a multiple of 8.
+//
+//go:noescape
+func softmaxVJPFinish32AVX2(z, y, d *float32, n int, s float32)

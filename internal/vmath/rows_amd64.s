@@ -179,3 +179,54 @@ ngloop:
 
 	VZEROUPPER
 	RET
+
+// func softmaxDot32AVX2(y, d *float32, n int, lanes *[8]float32)
+// lanes[i] = Σ_t d[8t+i]·y[8t+i] (each product rounded to float32, then
+// added in order), n a positive multiple of 8.
+TEXT ·softmaxDot32AVX2(SB), NOSPLIT, $0-32
+	MOVQ   y+0(FP), SI
+	MOVQ   d+8(FP), DI
+	MOVQ   n+16(FP), CX
+	MOVQ   lanes+24(FP), DX
+	SHRQ   $3, CX
+	VXORPS Y0, Y0, Y0
+
+sdloop:
+	VMOVUPS (DI), Y1
+	VMULPS  (SI), Y1, Y1
+	VADDPS  Y1, Y0, Y0
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     sdloop
+
+	VMOVUPS Y0, (DX)
+	VZEROUPPER
+	RET
+
+// func softmaxVJPFinish32AVX2(z, y, d *float32, n int, s float32)
+// z = y·(d - s), n a multiple of 8.
+TEXT ·softmaxVJPFinish32AVX2(SB), NOSPLIT, $0-36
+	MOVQ         z+0(FP), DX
+	MOVQ         y+8(FP), SI
+	MOVQ         d+16(FP), DI
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS s+32(FP), Y2
+	SHRQ         $3, CX
+	JZ           sfdone
+
+sfloop:
+	VMOVUPS (DI), Y1
+	VSUBPS  Y2, Y1, Y1
+	VMOVUPS (SI), Y0
+	VMULPS  Y1, Y0, Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     sfloop
+
+sfdone:
+	VZEROUPPER
+	RET
