@@ -108,7 +108,8 @@ func eagerFirstOrder(vs ...Value) bool {
 		if v.tc == nil {
 			continue
 		}
-		if v.tc.kind != revTrace || v.tc.graph || v.primal().tc != nil {
+		// (a tracer of a finished trace is left to bind, which reports it)
+		if v.tc.done || v.tc.kind != revTrace || v.tc.graph || v.primal().tc != nil {
 			return false
 		}
 	}

@@ -1,6 +1,7 @@
 package ad
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -141,6 +142,25 @@ func TestLinearRecordsFused(t *testing.T) {
 	for _, nd := range g.Nodes() {
 		if nd.Op() == "linear" {
 			t.Fatal("Trace's graph holds the fused linear primitive")
+		}
+	}
+}
+
+// TestLinearEscapedTracer checks that a tracer that escaped its gradient,
+// passed to Linear as the weight or the bias, is reported as such
+// (tensor.ErrGraph) rather than read.
+func TestLinearEscapedTracer(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	x, w, b := From(tensor.RandN(r, 4, 3)), From(tensor.RandN(r, 2, 3)), From(tensor.RandN(r, 2))
+	var ew, eb Value
+	Grads(func(p []Value) Value {
+		ew, eb = p[1], p[2]
+		return Sum(Linear(p[0], p[1], p[2]), false)
+	}, x, w, b)
+	for i, args := range [][3]Value{{x, ew, b}, {x, w, eb}} {
+		err := tensor.Maybe(func() { Linear(args[0], args[1], args[2]) })
+		if !errors.Is(err, tensor.ErrGraph) {
+			t.Errorf("escaped tracer as argument %d: error %v, want tensor.ErrGraph", i+1, err)
 		}
 	}
 }
