@@ -110,9 +110,14 @@
 // derivatives; the engine multiplies them in and undoes broadcasting in one
 // place. Everything else (Sum, Mean, Prod, Softmax, LogSumExp, losses,
 // LayerNorm, BatchNorm, AvgPool2D, attention, …) is a composite with no
-// rule of its own. Custom attaches hand-written rules to a function;
-// Checkpoint recomputes a function's intermediates during the reverse
-// sweep instead of storing them.
+// rule of its own. Linear with a bias, evaluated eagerly or under
+// first-order reverse mode (Grad, VJP), records one fused primitive whose
+// value is the product with the bias written into its tiles and whose
+// rules are the matmul's and the add's (linear.go); every other
+// transformation, Compile and Trace see the matmul and the add. Custom
+// attaches hand-written rules to a function; Checkpoint recomputes a
+// function's intermediates during the reverse sweep instead of storing
+// them.
 //
 // # Memory
 //

@@ -179,6 +179,7 @@ type trace struct {
 	prog     *Program // stage: the program being recorded
 	nd       int32    // how many duals there are
 	done     bool
+	graph    bool             // reverse: recorded by Trace, whose graph shows the primitives as the code applies them (Linear's matmul and add, see linearPrim)
 	exposed  []*tensor.Tensor // reverse, jvp: concrete values handed out by Tensor or StopGradient while recording (jvp: also constants and values user code saw), never recycled
 	expMu    sync.Mutex       // guards exposed: Tensor may be called from several goroutines
 	freed    bool             // reverse, jvp: the forward values or duals were recycled (see recycleForward, recycleDuals)

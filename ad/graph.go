@@ -32,6 +32,7 @@ func Trace[F Func](f F, xs []Value, names ...string) *Graph {
 	g0 := fnN("trace", f)
 	check("trace", xs...)
 	t := newTrace(revTrace)
+	t.graph = true
 	g := &Graph{t: t, outIdx: -1}
 	in := make([]Value, len(xs))
 	for i, x := range xs {

@@ -12,9 +12,12 @@ import (
 // rows of one matrix product that reads w transposed in place, so w's
 // gradient is one product over all the rows (not one per batch element
 // summed afterwards) and neither w nor its gradient is transposed in
-// memory, as MatMul(x, MT(w)) would. It panics with tensor.ErrShape
-// unless x has rank ≥ 1 with in features, w is out×in and b has length
-// out, and with tensor.ErrDType if the dtypes differ.
+// memory, as MatMul(x, MT(w)) would. Evaluated eagerly or under
+// first-order reverse mode, the bias is written into the product's tiles
+// (tensor.Linear) instead of added in a pass of its own; the result then
+// differs from the product plus b only in rounding. It panics with
+// tensor.ErrShape unless x has rank ≥ 1 with in features, w is out×in and
+// b has length out, and with tensor.ErrDType if the dtypes differ.
 func Linear(x, w, b Value) Value {
 	const op = "linear"
 	check(op, x, w)
@@ -33,9 +36,82 @@ func Linear(x, w, b Value) Value {
 		tensor.Panicf(tensor.ErrDType, op, "input %s, weight %s and bias %s", x.DType(), w.DType(), bd)
 	}
 	lead := xs[:len(xs)-1]
-	y := matmulT(Reshape(x, tensor.Size(lead), ws[1]), w, false, true)
-	if !b.IsZero() {
-		y = Add(y, b)
+	x2 := Reshape(x, tensor.Size(lead), ws[1])
+	var y Value
+	switch {
+	case b.IsZero():
+		y = matmulT(x2, w, false, true)
+	case eagerFirstOrder(x2, w, b):
+		y = bind(linearPrim, nil, x2, w, b)
+	default:
+		y = Add(matmulT(x2, w, false, true), b)
 	}
 	return Reshape(y, append(slices.Clone(lead), ws[0])...)
+}
+
+// linearPrim is x·wᵀ + b in one pass (tensor.Linear: the bias written into
+// the product's tiles), for x n×in, w out×in and b of length out. Its
+// rules are those of the matmul and the add it stands for. Linear records
+// it only when every operand is a concrete value or a first-order
+// reverse-mode tracer of a concrete value (eager evaluation, Grad, VJP):
+// every other transformation (JVP, Vmap, higher orders, Compile and so
+// ONNX export, Trace's graphs) sees the matmul and the add, as before.
+var linearPrim = new(prim)
+
+// linearT are the matmul parameters of x·wᵀ.
+var linearT = &params{tb: true}
+
+func init() {
+	*linearPrim = prim{
+		name: "linear",
+		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor { return tensor.Linear(t[0], t[1], t[2]) },
+		// d(x·wᵀ + b) = dx·wᵀ + x·dwᵀ + db
+		jvp: func(tans []Value, a []Value, out Value, _ *params, b int) Value {
+			acc := matmulPrim.jvp(tans[:2], a[:2], out, linearT, b)
+			if tb := tans[2]; !tb.IsZero() {
+				tb = alignBatch(tb, b, out.Rank())
+				if acc.IsZero() {
+					return BroadcastTo(tb, batched(tb, b, out.Shape())...)
+				}
+				acc = Add(acc, tb)
+			}
+			return acc
+		},
+		// x̄ and w̄ as for the matmul, b̄ the cotangent summed over the rows
+		vjp: func(ct Value, i int, a []Value, out Value, _ *params) Value {
+			if i < 2 {
+				return matmulPrim.vjp(ct, i, a[:2], out, linearT)
+			}
+			return sumToBatch(ct, ctBatch(ct, out), a[2].Shape())
+		},
+		vmap: func(_ *prim, a []Value, bat []bool, _ *params, k int) Value {
+			var y Value
+			if bat[0] || bat[1] {
+				y = vmapMatMul(matmulPrim, a[:2], bat[:2], linearT, k)
+			} else {
+				y = matmulT(a[0], a[1], false, true)
+			}
+			b := a[2]
+			if bat[2] {
+				b = Reshape(b, k, 1, b.Shape()[1])
+			}
+			return Add(y, b)
+		},
+	}
+}
+
+// eagerFirstOrder reports whether every one of vs is a concrete value or
+// a tracer of a reverse trace other than Trace's whose primal is
+// concrete: the values for which Linear records its fused primitive.
+func eagerFirstOrder(vs ...Value) bool {
+	for _, v := range vs {
+		if v.tc == nil {
+			continue
+		}
+		// (a tracer of a finished trace is left to bind, which reports it)
+		if v.tc.done || v.tc.kind != revTrace || v.tc.graph || v.primal().tc != nil {
+			return false
+		}
+	}
+	return true
 }

@@ -341,11 +341,17 @@ func softmaxLastVJP(y, d *tensor.Tensor) *tensor.Tensor {
 // softmaxVJPRows sets z's rows of n to y⊙(d − Σ d⊙y) of y's and d's rows,
 // split across the cores by rows from 2¹⁴ elements. Each row, in the L1
 // cache, takes four passes of the SIMD kernels: d⊙y into z, its sum
-// (kernel.Sum's eight lanes), d − s into z, y⊙z.
+// (kernel.Sum's eight lanes), d − s into z, y⊙z; a float32 row takes
+// two with AVX2 (vmath.SoftmaxVJP32, the same result bit for bit).
 func softmaxVJPRows[T tensor.Float](y, d, z []T, n int) {
+	y32, f32 := any(y).([]float32)
 	workers.For(len(y)/n, max(1, 1<<14/n), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			yr, dr, zr := y[r*n:][:n], d[r*n:][:n], z[r*n:][:n]
+			// float32 rows: the same operations fused into two passes
+			if f32 && vmath.SoftmaxVJP32(any(zr).([]float32), y32[r*n:][:n], any(dr).([]float32)) {
+				continue
+			}
 			kernel.ArithSame(kernel.OpMul, dr, yr, zr)
 			kernel.ArithScalarY(kernel.OpSub, dr, kernel.Sum(zr), zr)
 			kernel.ArithSame(kernel.OpMul, yr, zr, zr)

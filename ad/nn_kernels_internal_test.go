@@ -10,7 +10,9 @@ import (
 
 // BenchmarkNNKernels times the float32 kernels of W9's elementwise steps
 // at its sizes: GELU and its derivative over the FFN's 8×128×1024
-// activations, the attention's softmax over 8·4·128 rows of 128, with the
+// activations, the attention's softmax and its reverse rule (the scores
+// standing for both the softmax and the cotangent) over 8·4·128 rows of
+// 128, with the
 // split across cores (compare -cpu 1,2). It reports ns per element and,
 // through SetBytes, the GB/s of the 8 bytes each element reads and writes.
 func BenchmarkNNKernels(b *testing.B) {
@@ -29,6 +31,11 @@ func BenchmarkNNKernels(b *testing.B) {
 			return mapSlices(t, vmath.GELUGradTo[float64], vmath.GELUGradTo[float32])
 		}},
 		{"Softmax", scores, softmaxLast},
+		{"SoftmaxVJP", scores, func(t *tensor.Tensor) *tensor.Tensor {
+			z := tensor.Uninitialized(t.DType(), t.Shape())
+			softmaxVJPRows(t.Data32(), t.Data32(), z.Data32(), 128)
+			return z
+		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(8 * int64(c.x.Size()))

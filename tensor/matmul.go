@@ -180,3 +180,39 @@ func gemm[T Float](m, n, k int, ta, tb bool, a, b, c []T, serial bool) {
 		f(ta, tb, m, n, k, 1, x, lda, any(b).([]float32), ldb, 0, any(c).([]float32), n)
 	}
 }
+
+// Linear returns the affine map x·wᵀ + b of a linear layer (PyTorch's
+// F.linear): x shaped …×in, w out×in and b of length out, the result
+// …×out. The leading dimensions of x are the rows of one product, and b
+// is written into each block of the result just before the block's
+// product is added to it (see internal/gemm's F32Bias), so the result
+// takes one pass, not a product and then a pass adding b. The sum
+// b + Σ x·w is rounded in another order than MatMulT's product plus b:
+// the two agree to rounding. It panics with ErrShape unless x has rank
+// ≥ 1 with in columns, w is out×in and b has length out, and with
+// ErrDType if the dtypes differ.
+func Linear(x, w, b *Tensor) *Tensor {
+	const op = "linear"
+	sameDType(op, x, w)
+	sameDType(op, x, b)
+	xs, ws := x.shape, w.shape
+	if len(xs) < 1 || len(ws) != 2 || xs[len(xs)-1] != ws[1] {
+		Panicf(ErrShape, op, "input %s and weight %s: want …×in and out×in", ShapeString(xs), ShapeString(ws))
+	}
+	if len(b.shape) != 1 || b.shape[0] != ws[0] {
+		Panicf(ErrShape, op, "bias %s for weight %s: want (%d)", ShapeString(b.shape), ShapeString(ws), ws[0])
+	}
+	in, out := ws[1], ws[0]
+	shape := append(slices.Clone(xs[:len(xs)-1]), out)
+	if _, ok := shapeSize(shape); !ok {
+		Panicf(ErrShape, op, "input %s and weight %s give a result of shape %s, too large for a tensor", ShapeString(xs), ShapeString(ws), ShapeString(shape))
+	}
+	m := Size(xs[:len(xs)-1])
+	z := dirty(x.dtype, shape) // F32Bias and F64Bias write every element
+	if x.dtype == Float32 {
+		gemmpkg.F32Bias(false, true, m, out, in, 1, x.f32, max(1, in), w.f32, max(1, in), b.f32, z.f32, max(1, out))
+	} else {
+		gemmpkg.F64Bias(false, true, m, out, in, 1, x.f64, max(1, in), w.f64, max(1, in), b.f64, z.f64, max(1, out))
+	}
+	return z
+}

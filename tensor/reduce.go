@@ -113,8 +113,22 @@ func reduceT[T Float](t, out *Tensor, x, z []T, kind reduceKind) {
 		// each run of inner elements sums into one element, cycling
 		// through them
 		m := len(z)
-		for o, r := 0, 0; o < len(x); o, r = o+inner, r+1 {
-			z[r%m] += kernel.Sum(x[o : o+inner])
+		if inner > 1<<15 || len(x) < 2*grainCols { // Sum splits a long run itself; a short x is not worth splitting
+			for o, r := 0, 0; o < len(x); o, r = o+inner, r+1 {
+				z[r%m] += kernel.Sum(x[o : o+inner])
+			}
+			return
+		}
+		// the runs' sums across the cores, then added in order
+		runs := len(x) / inner
+		s := make([]T, runs)
+		workers.For(runs, max(1, grainCols/inner), func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				s[r] = kernel.Sum(x[r*inner : (r+1)*inner])
+			}
+		})
+		for r, v := range s {
+			z[r%m] += v
 		}
 		return
 	}
@@ -261,7 +275,12 @@ func reduceRows[T Float](x, z []T, a, r, c int, kind reduceKind) {
 		for w := lo; w < hi; w++ {
 			i, blk := w/nb, w%nb
 			p := part[w*c : (w+1)*c]
-			for j := blk * per; j < min((blk+1)*per, r); j++ {
+			j0, j1 := blk*per, min((blk+1)*per, r)
+			if kind == rsum {
+				kernel.AddRows(p, x[(i*r+j0)*c:], j1-j0, c)
+				continue
+			}
+			for j := j0; j < j1; j++ {
 				combineRow(p, x[(i*r+j)*c:], kind)
 			}
 		}
@@ -271,6 +290,10 @@ func reduceRows[T Float](x, z []T, a, r, c int, kind reduceKind) {
 	}
 	for i := range a {
 		zi := z[i*c : (i+1)*c]
+		if kind == rsum {
+			kernel.AddRows(zi, part[i*nb*c:], nb, c)
+			continue
+		}
 		for blk := range nb {
 			combineRow(zi, part[(i*nb+blk)*c:], kind)
 		}
@@ -293,10 +316,13 @@ const grainCols = 1 << 14
 // elements and their order, never on the number of cores, and its
 // rounding error grows more slowly than a running total's. A sum over
 // leading or middle axes (a bias gradient, N×C to C; A×R×C to A×C) adds
-// whole rows with the SIMD kernels, in order within blocks of about 2¹⁴
-// elements (at most 32; one block when A is 32 or more), then the blocks'
-// sums in order; a sum over trailing axes adds each run as a sum over all
-// elements does. Both split across the cores without changing the result.
+// whole rows, in order within blocks of about 2¹⁴ elements (at most 32;
+// one block when A is 32 or more), then the blocks' sums in order: with
+// AVX2 each block streams through memory once while the column sums stay
+// in registers. A sum over trailing axes adds each run as a sum over all
+// elements does, and so does a per-channel sum (N×C×H×W to C×1×1) before
+// it adds the runs' sums in order. All split across the cores without
+// changing the result.
 // It panics with ErrAxis for an axis out of range or repeated.
 func Sum(t *Tensor, axes []int, keep bool) *Tensor { return reduce("sum", t, axes, keep, rsum) }
 

@@ -30,6 +30,7 @@ var bBudget = 1 << 21
 // cooperatively, panel by panel.
 func blocked[T float](p *problem[T], cfg *config[T], threads int) {
 	if threads > 1 && cutK(p, cfg, threads) {
+		fillBias(p)
 		splitK(*p, cfg, threads) // a copy: p stays on the caller's stack
 		return
 	}
@@ -237,9 +238,16 @@ func (jb *job[T]) task(ib, cb int, abuf, tmp []T) {
 	mb := min(jb.rowsT, p.m-i0)
 	j0 := jb.j0 + cb*jb.wT
 	nb := min(jb.wT, jb.j0+jb.nb-j0)
-	// with beta = 0 and a set kernel, the first k block sets C: no clearing
-	setFirst := jb.k0 == 0 && p.beta == 0 && cfg.kernSet != nil
-	if jb.k0 == 0 && !setFirst {
+	// with beta = 0 and a set kernel, the first k block sets C: no
+	// clearing; a bias is written into the tile, while it is in the cache,
+	// and the product added to it
+	setFirst := jb.k0 == 0 && p.beta == 0 && cfg.kernSet != nil && p.bias == nil
+	switch {
+	case jb.k0 == 0 && p.bias != nil:
+		for i := i0; i < i0+mb; i++ {
+			copy(p.c[i*p.ldc+j0:i*p.ldc+j0+nb], p.bias[j0:j0+nb])
+		}
+	case jb.k0 == 0 && !setFirst:
 		scaleC(p, i0, i0+mb, j0, j0+nb)
 	}
 	c, ldc := p.c, p.ldc
@@ -332,9 +340,17 @@ func packA[T float](dst []T, p *problem[T], i0, mb, p0, kb, mr int) {
 		switch {
 		case p.transA && h == 6 && mr == 6:
 			// A is stored k×m: op(A)[i][q] = a[q*lda+i], six in a row
+			// (element by element: a [6]T assignment calls memmove)
 			src := unsafe.Pointer(&a[p0*lda+i])
 			for q := 0; q < kb; q++ {
-				*(*[6]T)(unsafe.Add(d, q*6*sz)) = *(*[6]T)(unsafe.Add(src, q*lda*sz))
+				x := unsafe.Add(src, q*lda*sz)
+				y := (*[6]T)(unsafe.Add(d, q*6*sz))
+				y[0] = ld[T](x, 0)
+				y[1] = ld[T](x, sz)
+				y[2] = ld[T](x, 2*sz)
+				y[3] = ld[T](x, 3*sz)
+				y[4] = ld[T](x, 4*sz)
+				y[5] = ld[T](x, 5*sz)
 			}
 		case p.transA:
 			for q := 0; q < kb; q++ {

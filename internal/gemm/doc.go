@@ -62,6 +62,11 @@
 // is computed as its transpose Cᵀ = op(B)ᵀ·op(A)ᵀ, whose panels run along
 // C's rows, into scratch, a block of rows at a time, and added to C.
 //
+// [F64Bias] and [F32Bias] add a bias row to every row of the product, a
+// linear layer's x·Wᵀ + b: the blocked product writes the bias into each
+// tile of C just before the tile's first k block adds to it, while the
+// tile is in the cache, instead of a pass over the finished C.
+//
 // A caller that builds B itself can write it straight into the panel
 // layout and call [F32Packed] or [F64Packed] ([PanelWidth32], [PanelWidth64]
 // and [PackedLen] describe the layout), saving the copy that packing would

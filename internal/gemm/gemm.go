@@ -72,7 +72,7 @@ func Kernel() string {
 // product is computed by the system BLAS (cblas_dgemm) after the same checks
 // and with the same semantics.
 func F64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	p := problem[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	p := problem[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil}
 	if !(UseCBLAS && haveCBLAS && cblasF64(&p)) { // a direct call: p stays on the stack
 		run(&p, kernels(&goF64, &asmF64), runtime.GOMAXPROCS(0))
 	}
@@ -81,7 +81,7 @@ func F64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, 
 // F32 is [F64] for float32 matrices: it computes
 // C = alpha·op(A)·op(B) + beta·C with the same layout, semantics and panics.
 func F32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	p := problem[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	p := problem[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil}
 	if !(UseCBLAS && haveCBLAS && cblasF32(&p)) {
 		run(&p, kernels(&goF32, &asmF32), runtime.GOMAXPROCS(0))
 	}
@@ -93,7 +93,7 @@ func F32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, 
 // the semantics and panics of F64 (and calls the system BLAS in the same
 // cases).
 func F64Serial(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	p := problem[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	p := problem[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil}
 	if !(UseCBLAS && haveCBLAS && cblasF64(&p)) {
 		run(&p, kernels(&goF64, &asmF64), 1)
 	}
@@ -102,10 +102,64 @@ func F64Serial(transA, transB bool, m, n, k int, alpha float64, a []float64, lda
 // F32Serial is [F32] computed on the calling goroutine only (see
 // [F64Serial]).
 func F32Serial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	p := problem[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
+	p := problem[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil}
 	if !(UseCBLAS && haveCBLAS && cblasF32(&p)) {
 		run(&p, kernels(&goF32, &asmF32), 1)
 	}
+}
+
+// F64Bias computes C = alpha·op(A)·op(B) + bias for row-major float64
+// matrices, bias a row of n values added to every row of C: the affine map
+// x·Wᵀ + b of a linear layer in one pass, the bias written into each tile
+// of C just before the tile's product is added to it, rather than added
+// to the finished C in a pass of its own. A, B and C are as for [F64]
+// with beta = 0: C is only written. It panics as F64 does, or if bias
+// holds fewer than n values.
+func F64Bias(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, bias []float64, c []float64, ldc int) {
+	p := problem[float64]{transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, c, ldc, bias}
+	p.checkBias()
+	if UseCBLAS && haveCBLAS {
+		fillBias(&p)
+		if cblasF64(&p) {
+			return
+		}
+	}
+	run(&p, kernels(&goF64, &asmF64), runtime.GOMAXPROCS(0))
+}
+
+// F32Bias is [F64Bias] for float32 matrices.
+func F32Bias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias []float32, c []float32, ldc int) {
+	p := problem[float32]{transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, c, ldc, bias}
+	p.checkBias()
+	if UseCBLAS && haveCBLAS {
+		fillBias(&p)
+		if cblasF32(&p) {
+			return
+		}
+	}
+	run(&p, kernels(&goF32, &asmF32), runtime.GOMAXPROCS(0))
+}
+
+// checkBias checks p's dimensions and strides, then that its bias holds n
+// values.
+func (p *problem[T]) checkBias() {
+	p.check()
+	if len(p.bias) < p.n {
+		panic(fmt.Sprintf("gemm: len(bias)=%d is less than the %d columns of c", len(p.bias), p.n))
+	}
+}
+
+// fillBias writes p's bias, if any, into every row of C and makes p
+// accumulate into C (beta = 1) without a bias: for the paths that do not
+// write the bias tile by tile.
+func fillBias[T float](p *problem[T]) {
+	if p.bias == nil {
+		return
+	}
+	for i := range p.m {
+		copy(p.c[i*p.ldc:i*p.ldc+p.n], p.bias[:p.n])
+	}
+	p.beta, p.bias = 1, nil
 }
 
 // kernels returns the assembly configuration when it is selected and
@@ -131,6 +185,10 @@ type problem[T float] struct {
 	beta           T
 	c              []T
 	ldc            int
+	// bias, if set, is a row of n added to every row of C (with beta = 0):
+	// the blocked product writes it into each tile before the tile's first
+	// k block; the other paths write it into C first (see fillBias)
+	bias []T
 }
 
 // kernFunc adds alpha times the product of an mr×k block of A and a packed
@@ -197,13 +255,15 @@ func run[T float](p *problem[T], cfg *config[T], maxThreads int) {
 		return
 	}
 	if k == 0 || p.alpha == 0 {
+		fillBias(p)
 		scaleC(p, 0, m, 0, n)
 		return
 	}
 	if n == 1 && p.ldc == 1 && p.transA && m > 2 {
+		fillBias(p)
 		// a column C = Aᵀ·b, with the columns of op(A) strided: compute
 		// the row Cᵀ = bᵀ·A instead, as axpy updates by the rows of A
-		t := problem[T]{!p.transB, false, 1, m, k, p.alpha, p.b, p.ldb, p.a, p.lda, p.beta, p.c, m}
+		t := problem[T]{!p.transB, false, 1, m, k, p.alpha, p.b, p.ldb, p.a, p.lda, p.beta, p.c, m, nil}
 		small(&t)
 		return
 	}
@@ -214,6 +274,7 @@ func run[T float](p *problem[T], cfg *config[T], maxThreads int) {
 	if work < int64(smallThreshold) || m <= 2 || n <= 2 || (k <= rankOneMaxK && !p.transB) {
 		// a rank-one update (an outer product) is m axpy updates of C's
 		// rows: packing would only copy op(B)'s one row
+		fillBias(p)
 		small(p)
 		return
 	}
@@ -222,6 +283,7 @@ func run[T float](p *problem[T], cfg *config[T], maxThreads int) {
 		threads = max(1, maxThreads)
 	}
 	if k >= swapMinK && swapGain*tileUse(m, n, cfg) < tileUse(n, m, cfg) {
+		fillBias(p)
 		swapped(p, cfg, threads)
 		return
 	}

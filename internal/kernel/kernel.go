@@ -12,7 +12,10 @@
 // the Go loops, so results are identical bit for bit. The 2×2 max pooling
 // kernels (pool.go) have SSE2 loops for float32, hand-written in
 // pool_amd64.s, with the same tie and NaN rule as their Go loops, and
-// CopyRows, a strided block copy, one for its 16-byte blocks. The purego
+// CopyRows, a strided block copy, one for its 16-byte blocks. AddRows, which
+// adds a block of rows to one row (the column sums of a bias gradient),
+// has AVX2 loops (addrows_amd64.s) that keep the sums in registers, with
+// the Go loop's additions in the same order. The purego
 // build tag, or another architecture, runs the Go loops alone.
 package kernel
 

@@ -27,6 +27,21 @@ func gelu32AVX2(dst, src *float32, n int)
 //go:noescape
 func geluGrad32AVX2(dst, src *float32, n int)
 
+// useAVX512 reports whether GELU and its derivative run 16 lanes at a
+// time with AVX-512 (the same operations as the AVX2 kernels, so the same
+// results bit for bit). Only the tests change it.
+var useAVX512 = cpuid.AVX512F
+
+// gelu32AVX512 is gelu32AVX2 for n a multiple of 16.
+//
+//go:noescape
+func gelu32AVX512(dst, src *float32, n int)
+
+// geluGrad32AVX512 is geluGrad32AVX2 for n a multiple of 16.
+//
+//go:noescape
+func geluGrad32AVX512(dst, src *float32, n int)
+
 // The kernels asm32 runs.
 const (
 	kExp = iota
@@ -59,6 +74,14 @@ func asm32(k int, dst, src []float32) bool {
 		default:
 			geluTanhGrad32AVX2(d, s, n)
 		}
+	}
+	if n16 := n &^ 15; useAVX512 && n16 > 0 && (k == kGELU || k == kGELUGrad) {
+		if k == kGELU {
+			gelu32AVX512(&dst[0], &src[0], n16)
+		} else {
+			geluGrad32AVX512(&dst[0], &src[0], n16)
+		}
+		dst, src, n = dst[n16:], src[n16:], n-n16
 	}
 	if n > 0 {
 		run(&dst[0], &src[0], n)

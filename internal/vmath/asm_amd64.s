@@ -362,3 +362,127 @@ gtgloop:
 gtgdone:
 	VZEROUPPER
 	RET
+
+// AVX-512 forms of GELU and its derivative: the AVX2 kernels' operations
+// lane for lane, on 16 lanes, so that the results are the same bit for
+// bit. Constants are broadcast from the first element of the tables
+// above; the sign blends become opmask blends (K1 = lanes whose sign bit
+// is set).
+
+// EXP_REDUCE_Z and EXP_FINISH_Z are EXP_REDUCE and EXP_FINISH on ZMM.
+#define EXP_REDUCE_Z(X, K, R) \
+	VMULPS.BCST       log2e<>(SB), X, K \
+	VRNDSCALEPS       $0, K, K \
+	VMOVAPS           X, R \
+	VFNMADD231PS.BCST ln2hi<>(SB), K, R \
+	VFNMADD231PS.BCST ln2lo<>(SB), K, R
+
+#define EXP_FINISH_Z(K, R, T, P, BIAS) \
+	VBROADCASTSS     ec6<>(SB), P \
+	VFMADD213PS.BCST ec5<>(SB), R, P \
+	VFMADD213PS.BCST ec4<>(SB), R, P \
+	VFMADD213PS.BCST ec3<>(SB), R, P \
+	VFMADD213PS.BCST ec2<>(SB), R, P \
+	VMULPS           R, R, T \
+	VFMADD213PS      R, T, P \
+	VADDPS.BCST      one<>(SB), P, P \
+	VCVTPS2DQ        K, K \
+	VPSRAD           $1, K, T \
+	VPSUBD           T, K, K \
+	VPSLLD           $23, T, T \
+	VPSLLD           $23, K, K \
+	VPADDD.BCST      BIAS, T, T \
+	VPADDD.BCST      BIAS, K, K \
+	VMULPS           T, P, P \
+	VMULPS           K, P, P
+
+// PHI_Z is PHI on ZMM (Z0 = x; Z5, Z6 and Z8 as PHI's Y registers).
+#define PHI_Z \
+	VMAXPS.BCST      negXMax<>(SB), Z0, Z8 \
+	VMINPS.BCST      xMax<>(SB), Z8, Z8 \
+	VPANDD.BCST      absMask<>(SB), Z8, Z1 \
+	VMULPS           Z1, Z1, Z2 \
+	VMOVAPS          Z2, Z3 \
+	VFMSUB231PS      Z1, Z1, Z3 \
+	VMULPS.BCST      negHalf<>(SB), Z2, Z2 \
+	EXP_REDUCE_Z(Z2, Z4, Z2) \
+	VFMADD231PS.BCST negHalf<>(SB), Z3, Z2 \
+	EXP_FINISH_Z(Z4, Z2, Z3, Z5, bias64<>(SB)) \
+	VMULPS.BCST      sqrt1_2<>(SB), Z1, Z1 \
+	VBROADCASTSS     p4<>(SB), Z6 \
+	VFMADD213PS.BCST p3<>(SB), Z1, Z6 \
+	VFMADD213PS.BCST p2<>(SB), Z1, Z6 \
+	VFMADD213PS.BCST p1<>(SB), Z1, Z6 \
+	VFMADD213PS.BCST p0<>(SB), Z1, Z6 \
+	VBROADCASTSS     q5<>(SB), Z7 \
+	VFMADD213PS.BCST q4<>(SB), Z1, Z7 \
+	VFMADD213PS.BCST q3<>(SB), Z1, Z7 \
+	VFMADD213PS.BCST q2<>(SB), Z1, Z7 \
+	VFMADD213PS.BCST q1<>(SB), Z1, Z7 \
+	VFMADD213PS.BCST one<>(SB), Z1, Z7 \
+	VDIVPS           Z7, Z6, Z6 \
+	VMULPS           Z5, Z6, Z6
+
+// func gelu32AVX512(dst, src *float32, n int)
+TEXT ·gelu32AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   gelu5done
+
+gelu5loop:
+	VMOVUPS          (SI), Z0
+	PHI_Z
+	VPTESTMD.BCST    signMask<>(SB), Z0, K1
+	VMULPS           Z8, Z6, Z7
+	VMULPS.BCST      twoM64<>(SB), Z7, Z7
+	VSUBPS           Z0, Z0, Z9
+	VSUBPS           Z9, Z7, Z7
+	VMULPS.BCST      twoM64<>(SB), Z6, Z6
+	VBROADCASTSS     one<>(SB), Z10
+	VSUBPS           Z6, Z10, Z10
+	VMULPS           Z0, Z10, Z10
+	VBLENDMPS        Z7, Z10, K1, Z10
+	VMOVUPS          Z10, (DI)
+	ADDQ             $64, SI
+	ADDQ             $64, DI
+	DECQ             CX
+	JNZ              gelu5loop
+
+gelu5done:
+	VZEROUPPER
+	RET
+
+// func geluGrad32AVX512(dst, src *float32, n int)
+TEXT ·geluGrad32AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   gra5done
+
+gra5loop:
+	VMOVUPS       (SI), Z0
+	PHI_Z
+	VPTESTMD.BCST signMask<>(SB), Z0, K1
+	VMULPS.BCST   invSqrt2Pi<>(SB), Z5, Z5
+	VMOVAPS       Z6, Z7
+	VFMADD231PS   Z8, Z5, Z7
+	VFNMADD231PS  Z8, Z5, Z6
+	VMULPS.BCST   twoM64<>(SB), Z7, Z7
+	VMULPS.BCST   twoM64<>(SB), Z6, Z6
+	VBROADCASTSS  one<>(SB), Z10
+	VSUBPS        Z6, Z10, Z10
+	VBLENDMPS     Z7, Z10, K1, Z10
+	VSUBPS        Z0, Z0, Z9
+	VSUBPS        Z9, Z10, Z10
+	VMOVUPS       Z10, (DI)
+	ADDQ          $64, SI
+	ADDQ          $64, DI
+	DECQ          CX
+	JNZ           gra5loop
+
+gra5done:
+	VZEROUPPER
+	RET

@@ -47,6 +47,17 @@
 //   - SoftmaxTo: the row's maximum, exp(x - max) with its sum, and the
 //     scaling, each one vector pass.
 //
+// Where the processor also has AVX-512 F, GELUTo and GELUGradTo run the
+// same operations on 16 lanes an iteration (opmask blends in place of the
+// sign blends), which gives the same results bit for bit
+// (TestGELU512MatchesAVX2) in about 0.6 of the time.
+//
+// The layer-norm row kernels (Sum32, SqDev32, DotDev32, Normalize32,
+// NormGrad32) read float32 rows and compute in float64: with AVX2 the
+// sums run in four registers of four lanes (then pairwise) and the
+// elementwise results are rounded once from the same float64 operations
+// as the Go loops, which they match bit for bit (TestRows32).
+//
 // Elsewhere the float32 kernels are computed in float64 and rounded once.
 // An element's result never depends on its position in the slice (the
 // last len mod 8 elements go through a padded buffer), so that package
