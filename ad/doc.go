@@ -108,9 +108,11 @@
 // activations, conv.go for convolution, pool.go for pooling), the rule one
 // line under the kernel. Elementwise primitives give only their local
 // derivatives; the engine multiplies them in and undoes broadcasting in one
-// place. Everything else (Sum, Mean, Prod, Softmax, LogSumExp, losses,
-// LayerNorm, BatchNorm, AvgPool2D, attention, …) is a composite with no
-// rule of its own. Linear with a bias, evaluated eagerly or under
+// place. LayerNorm is one fused primitive with its gradient's own
+// primitive (layernorm.go), and attention's softmax over the keys one pass
+// a row each way (nn.go). Everything else (Sum, Mean, Prod, LogSumExp, losses,
+// BatchNorm, AvgPool2D, attention, …) is a composite with no rule of its
+// own. Linear with a bias, evaluated eagerly or under
 // first-order reverse mode (Grad, VJP), records one fused primitive whose
 // value is the product with the bias written into its tiles and whose
 // rules are the matmul's and the add's (linear.go); every other
@@ -186,10 +188,10 @@
 // log(exp(x)) at -800 is 0, because a zero tangent cannot tell an
 // underflow from a direction not perturbed.
 //
-// In first-order code (nothing traced records the rule) Relu, Tanh and
-// Sigmoid multiply the local derivative into the tangent or adjoint in one
-// pass a block at a time, as PyTorch's threshold_backward and
-// tanh_backward do, with the same kernels and so the same numbers, bit for
+// In first-order code (nothing traced records the rule) Relu, Tanh,
+// Sigmoid, GELU and GELUTanh multiply the local derivative into the
+// tangent or adjoint in one pass a block at a time, as PyTorch's
+// threshold_backward, tanh_backward and gelu_backward do, with the same kernels and so the same numbers, bit for
 // bit, as the two steps; Relu's mask is read off its output, so a
 // compiled program keeps no pre-activation.
 //

@@ -211,7 +211,7 @@ func TestReluMaskReadsOutput(t *testing.T) {
 	}
 }
 
-// The chained kernels of relu, tanh and sigmoid (the local derivative
+// The chained kernels of relu, tanh, sigmoid, gelu and gelu_tanh (the local derivative
 // times the cotangent or tangent in one pass, as PyTorch's
 // threshold_backward and tanh_backward) give the two-step chain's numbers
 // bit for bit: reverse and forward mode, float32 and float64, with zeros
@@ -248,7 +248,7 @@ func TestChainedUnaryRules(t *testing.T) {
 	for _, f := range []struct {
 		name string
 		f    func(ad.Value) ad.Value
-	}{{"relu", ad.Relu}, {"tanh", ad.Tanh}, {"sigmoid", ad.Sigmoid}} {
+	}{{"relu", ad.Relu}, {"tanh", ad.Tanh}, {"sigmoid", ad.Sigmoid}, {"gelu", ad.GELU}, {"gelu_tanh", ad.GELUTanh}} {
 		for _, d := range []tensor.DType{tensor.Float64, tensor.Float32} {
 			x := ad.From(tensor.New(data(1, n), n).As(d))
 			ct := ad.From(tensor.New(data(2, n), n).As(d))
