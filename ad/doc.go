@@ -112,12 +112,12 @@
 // primitive (layernorm.go), and attention's softmax over the keys one pass
 // a row each way (nn.go). Everything else (Sum, Mean, Prod, LogSumExp, losses,
 // BatchNorm, AvgPool2D, attention, …) is a composite with no rule of its
-// own. Linear with a bias, evaluated eagerly or under
-// first-order reverse mode (Grad, VJP), records one fused primitive whose
-// value is the product with the bias written into its tiles and whose
-// rules are the matmul's and the add's (linear.go); every other
-// transformation, Compile and Trace see the matmul and the add. Custom
-// attaches hand-written rules to a function; Checkpoint recomputes a
+// own. Linear with a bias, evaluated eagerly or under first-order reverse
+// mode (Grad, VJP), and the same under Compile, records one fused
+// primitive whose value is the product with the bias written into its
+// tiles and whose rules are the matmul's and the add's (linear.go); every
+// other transformation and Trace's graphs see the matmul and the add.
+// Custom attaches hand-written rules to a function; Checkpoint recomputes a
 // function's intermediates during the reverse sweep instead of storing
 // them.
 //

@@ -53,9 +53,10 @@ func Linear(x, w, b Value) Value {
 // the product's tiles), for x n×in, w out×in and b of length out. Its
 // rules are those of the matmul and the add it stands for. Linear records
 // it only when every operand is a concrete value or a first-order
-// reverse-mode tracer of a concrete value (eager evaluation, Grad, VJP):
-// every other transformation (JVP, Vmap, higher orders, Compile and so
-// ONNX export, Trace's graphs) sees the matmul and the add, as before.
+// reverse-mode tracer of one (eager evaluation, Grad, VJP), or the same
+// under Compile (whose programs run it, and whose ONNX export lowers it
+// to MatMul and Add): every other transformation (JVP, Vmap, higher
+// orders, Trace's graphs) sees the matmul and the add, as before.
 var linearPrim = new(prim)
 
 // linearT are the matmul parameters of x·wᵀ.
@@ -100,16 +101,19 @@ func init() {
 	}
 }
 
-// eagerFirstOrder reports whether every one of vs is a concrete value or
-// a tracer of a reverse trace other than Trace's whose primal is
-// concrete: the values for which Linear records its fused primitive.
+// eagerFirstOrder reports whether every one of vs is a concrete value, a
+// tracer of Compile's recording, or a tracer of a reverse trace other
+// than Trace's whose primal is one of those: the values for which Linear
+// records its fused primitive (eager evaluation, Grad and VJP, and the
+// same under Compile).
 func eagerFirstOrder(vs ...Value) bool {
+	staged := func(v Value) bool { return v.tc == nil || (v.tc.kind == stageTrace && !v.tc.done) }
 	for _, v := range vs {
-		if v.tc == nil {
+		if staged(v) {
 			continue
 		}
 		// (a tracer of a finished trace is left to bind, which reports it)
-		if v.tc.done || v.tc.kind != revTrace || v.tc.graph || v.primal().tc != nil {
+		if v.tc.done || v.tc.kind != revTrace || v.tc.graph || !staged(v.primal()) {
 			return false
 		}
 	}

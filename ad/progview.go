@@ -76,6 +76,7 @@ type Const struct {
 //	elements(x)            x itself
 //	astype(x)              x converted to Params.DType
 //	matmul(a, b)           stacks of matrices, a transposed if Params.TransA, b if Params.TransB
+//	linear(x, w, b)        x·wᵀ + b for x n×in, w out×in and b of length out (Linear's)
 //	conv2d(x, w)           NCHW convolution; Params.Conv
 //	conv_transpose2d(y, w) its transpose in x, to Params.Conv's input size
 //	conv2d_weight_grad(x, y) its transpose in w, to Params.Conv's kernel size

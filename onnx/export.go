@@ -150,7 +150,7 @@ func Export(p *ad.Program, opts *Options) (*Model, error) {
 		}
 	}
 	for _, in := range v.Instrs {
-		if in.Op == "matmul" {
+		if in.Op == "matmul" || in.Op == "linear" {
 			e.mmOut[in.Out] = true
 			for _, a := range in.Args {
 				e.mmIn[a] = true
@@ -539,6 +539,9 @@ func (e *exporter) structural(in ad.Instr, argReg []ad.Reg, shape []int, d tenso
 			y = e.swapLast(y, len(argReg[1].Shape))
 		}
 		return e.node("MatMul", []string{x, y}), nil
+	case "linear": // x·wᵀ + b, as the matmul and the add it stands for
+		mm := e.node("MatMul", []string{a(0), e.swapLast(a(1), 2)})
+		return e.node("Add", []string{mm, a(2)}), nil
 	case "conv2d":
 		if len(argReg[0].Shape) != 4 {
 			return "", e.fail(in, "an input of rank %d (only N×C×H×W)", len(argReg[0].Shape))
