@@ -120,7 +120,9 @@ func shares(v, w Value) bool {
 // returns nil if the sweep cannot recycle (nested under a trace other than
 // one JVP trace).
 func newRecycler(t *trace, out int32, seed Value, leaves []int32) *recycler {
-	r := &recycler{keep: map[any]bool{}, refs: map[any]int32{}, leaf: map[int32]bool{}}
+	// sized for the forward values pinned below (about two storages a
+	// node), so that the map does not grow step by step
+	r := &recycler{keep: make(map[any]bool, 2*int(out+1)), refs: map[any]int32{}, leaf: map[int32]bool{}}
 	for i := int32(0); i <= out; i++ {
 		n := t.node(i)
 		if n.ext == nil {
