@@ -88,7 +88,8 @@ var elementwise = map[string]func(ad.Value) ad.Value{
 	"cos": ad.Cos, "tan": ad.Tan, "atan": ad.Atan, "sinh": ad.Sinh,
 	"cosh": ad.Cosh, "tanh": ad.Tanh, "sigmoid": ad.Sigmoid,
 	"softplus": ad.Softplus, "erf": ad.Erf, "logcosh": diffLogCosh,
-	"stopgrad": diffStopGradient,
+	"stopgrad": diffStopGradient, "gelu": ad.GELU, "gelutanh": ad.GELUTanh,
+	"silu": ad.SiLU,
 }
 
 // pairwise maps the names of the unguarded broadcasting binary ops to them.
@@ -258,6 +259,9 @@ func (in *diffInstr) apply(r []ad.Value) ad.Value {
 		return ad.BroadcastTo(x, in.axes...)
 	case "sumto":
 		return ad.SumTo(x, in.axes...)
+	}
+	if v, ok := nnApply(in, args); ok {
+		return v
 	}
 	panic("fuzz: unknown op " + in.op)
 }
@@ -543,7 +547,7 @@ var (
 		"logsq", "log1psq", "sqrtsq", "sqrtexp", "rsqrtsq", "recipsq", "powc",
 		"abs", "relu", "sign", "sin", "cos", "tan", "asin", "acos", "atan",
 		"sinh", "cosh", "tanh", "sigmoid", "softplus", "erf", "wheresqrt",
-		"logcosh", "stopgrad"}
+		"logcosh", "stopgrad", "gelu", "gelutanh", "silu"}
 	genBinary = []string{"add", "sub", "mul", "div", "divsq", "pow", "hypot",
 		"atan2", "maximum", "minimum", "innergrad", "innerjvp", "innervjp",
 		"innerjac", "ckpt"}
@@ -738,7 +742,7 @@ func (g *diffGen) step() bool {
 	mark := len(g.vals)
 	var in diffInstr
 	var ok bool
-	switch k := g.ch.intn(100); {
+	switch k := g.ch.intn(112); {
 	case k < 30:
 		in, ok = g.unary()
 	case k < 55:
@@ -749,8 +753,10 @@ func (g *diffGen) step() bool {
 		in, ok = g.matmul()
 	case k < 80:
 		in, ok = g.where()
-	default:
+	case k < 100:
 		in, ok = g.shapeOp()
+	default:
+		in, ok = g.nn()
 	}
 	if ok && g.accept(in) {
 		return true
@@ -1744,6 +1750,9 @@ func minimizeCase(c *diffCase, fails func(*diffCase) bool) *diffCase {
 			}
 		}
 		for _, in := range d.prog.code {
+			if in.op != "const" { // xent's class weights stay positive
+				continue
+			}
 			for i := range in.data {
 				in.data[i] = round(in.data[i])
 			}
@@ -1998,6 +2007,43 @@ var diffRegressions = []struct {
 				{1.4306315740628008, -1.0379853939161388, 0.5535192091344241, -0.2161782588012886, 1.797455478450308, -1.8607269000724873, -0.4202251883730206, 1.4693119716789584, -1.4309405533332153, -1.9399187947343766, 0.463977480781113, -0.7574753719350018},
 			},
 			w: []float64{0.6498915309808926, -0.35848897737939067, -0.4693633231073624, -0.6860292593653685, 0.3197840018658824, -0.6597852169434726},
+		},
+	},
+	{
+		name: "LayerNormFwdOverFwd",
+		bug: "layer_norm_grad's forward rule in x aligned the tangent's batch axes " +
+			"with the extra leading axes of v (a tangent batch of the inner JVP) " +
+			"instead of putting them in front: fwd-over-fwd of LayerNorm with γ " +
+			"gave a wrong Hessian when both batches had the same size (H[5] = " +
+			"0.872 for -1.543) and panicked otherwise",
+		c: &diffCase{
+			prog: diffProgram{
+				inputs: [][]int{{3}},
+				code: []diffInstr{
+					{op: "const", axes: []int{3}, data: []float64{-0.1, -0.4, -1.1}},
+					{op: "layernorm", args: []int{0, 1}, c: 0.1, axis: 1, lo: 1},
+				},
+				out: 2,
+			},
+			x: [][]float64{{1.1, 1.6, 0.9}},
+			w: []float64{1, 1, 1},
+		},
+	},
+	{
+		name: "LayerNormFwdOverFwdPanic",
+		bug: "the same rule, batches of different sizes: \"sum_to: cannot sum " +
+			"(2,2) down to (2,2,1)\" under JVPBatch of a LayerNorm's JVPBatch",
+		c: &diffCase{
+			prog: diffProgram{
+				inputs: [][]int{{2}},
+				code: []diffInstr{
+					{op: "layernorm", args: []int{0}, c: 0.001, axis: 1},
+					{op: "sumto", args: []int{1}, axes: []int{}},
+				},
+				out: 2,
+			},
+			x: [][]float64{{-2, -1}},
+			w: []float64{1},
 		},
 	},
 }
