@@ -105,7 +105,7 @@ func nnApply(in *diffInstr, args []ad.Value) (ad.Value, bool) {
 	case "xent":
 		o := ad.CrossEntropyOptions{LabelSmoothing: in.c}
 		if in.data != nil {
-			o.Weights = tensor.New(slices.Clone(in.data), len(in.data))
+			o.Weights = newOf(x.DType(), in.data, len(in.data))
 		}
 		return ad.SoftmaxCrossEntropy(x, in.idx, o), true
 	case "dropout":

@@ -193,7 +193,7 @@ func (in *diffInstr) apply(r []ad.Value) ad.Value {
 	}
 	switch in.op {
 	case "const":
-		return ad.New(slices.Clone(in.data), in.axes...)
+		return ad.From(newOf(r[0].DType(), in.data, in.axes...))
 
 	// Elementwise, with guarded domains: c > 0 keeps logs, roots and
 	// denominators away from 0; asin and acos see |c·tanh x| < 1.
@@ -1252,6 +1252,7 @@ type checker struct {
 	c     *diffCase
 	probs []problem
 	stats *diffStats
+	opt   diffChecks
 }
 
 // expect records a problem of check if detail is not empty.
@@ -1281,7 +1282,16 @@ func (k *checker) sameShapes(check string, v ad.Value, want []int) bool {
 // checkCase runs every check on c and returns the disagreements; a panic
 // is one too. stats, if not nil, is updated.
 func checkCase(c *diffCase, stats *diffStats) (probs []problem) {
-	k := &checker{c: c, stats: stats}
+	return checkCaseWith(c, stats, diffChecks{float32: true, vmap: true})
+}
+
+// diffChecks selects the checks that the fixed slices run on some graphs
+// only, to keep their run time: the float32 replay of Compile and Vmap.
+type diffChecks struct{ float32, vmap bool }
+
+// checkCaseWith is checkCase with the optional checks of opt.
+func checkCaseWith(c *diffCase, stats *diffStats, opt diffChecks) (probs []problem) {
+	k := &checker{c: c, stats: stats, opt: opt}
 	defer func() {
 		if r := recover(); r != nil {
 			st := strings.Split(string(debug.Stack()), "\n")
@@ -1429,19 +1439,101 @@ func (k *checker) run() {
 	}
 	k.expect("Derivative along v vs <Grad, v>", mismatch([]float64{dd}, []float64{want}, tolExact, math.Max(scaleFloor, scale)))
 
-	k.compileCheck(vs)
+	k.compileCheck(vs, tensor.Float64)
+	if k.opt.float32 {
+		k.compileCheck(vs, tensor.Float32)
+	}
+	if k.opt.vmap {
+		k.vmapCheck(vs)
+	}
 }
 
-// compileCheck records, with ad.Compile, the program's value, its
-// scalarization's gradients and vᵀHv for the directions vs, and replays
-// the recording at the case's point and at a nearby one, against direct
-// evaluation there. The programs have no control flow on values, so one
-// recording is valid everywhere.
-func (k *checker) compileCheck(vs []ad.Value) {
+// vmapCheck maps the program, and the gradients of its scalarization,
+// with ad.Vmap over the case's point and a nearby one, against the same
+// computed at each point. With several inputs, input 0 is not mapped (the
+// same at both points), so that the batching rules see mapped and
+// unmapped operands together.
+func (k *checker) vmapCheck(vs []ad.Value) {
 	c := k.c
+	xs := c.inputs()
+	other := make([]ad.Value, len(xs))
+	stacked := make([]ad.Value, len(xs))
+	axes := make([]int, len(xs))
+	for i, x := range xs {
+		other[i] = ad.Add(x, ad.Mul(ad.Scalar(0.1), vs[i]))
+		if i == 0 && len(xs) > 1 {
+			other[i], stacked[i], axes[i] = x, x, ad.NotMapped
+			continue
+		}
+		stacked[i] = ad.Stack(0, x, other[i])
+	}
 	s := func(zs []ad.Value) ad.Value {
 		y := c.prog.run(zs)
 		return ad.Sum(ad.Mul(y, ad.New(slices.Clone(c.w), y.Shape()...)), false)
+	}
+	grads := func(zs []ad.Value) ad.Value {
+		gs := ad.Grads(s, zs...)
+		for i, g := range gs {
+			gs[i] = ad.Reshape(g, g.Size())
+		}
+		return ad.Concat(0, gs...)
+	}
+	for _, f := range []struct {
+		name string
+		f    func([]ad.Value) ad.Value
+	}{{"Vmap of the program", c.prog.run}, {"Vmap of the gradients", grads}} {
+		got := ad.Vmap(f.f, axes...)(stacked...)
+		for i, at := range [][]ad.Value{xs, other} {
+			want := f.f(at)
+			if !k.sameShapes(f.name+" shape", got, append([]int{2}, want.Shape()...)) {
+				break
+			}
+			row := ad.Reshape(ad.Slice(got, 0, i, i+1), want.Shape()...)
+			k.sameAD(fmt.Sprintf("%s, point %d", f.name, i), flatOf(row), flatOf(want), tolExact)
+		}
+	}
+}
+
+// newOf returns a tensor of dtype dt holding a copy of data (rounded to
+// float32 for Float32) in the given shape.
+func newOf(dt tensor.DType, data []float64, shape ...int) *tensor.Tensor {
+	if dt == tensor.Float32 {
+		d := make([]float32, len(data))
+		for i, v := range data {
+			d[i] = float32(v)
+		}
+		return tensor.New32(d, shape...)
+	}
+	return tensor.New(slices.Clone(data), shape...)
+}
+
+// asDType returns the values vs converted to dtype dt.
+func asDType(vs []ad.Value, dt tensor.DType) []ad.Value {
+	out := make([]ad.Value, len(vs))
+	for i, v := range vs {
+		out[i] = ad.AsType(v, dt)
+	}
+	return out
+}
+
+// compileCheck records, with ad.Compile, the program's value, its
+// scalarization's gradients and vᵀHv for the directions vs, all in dtype
+// dt, and replays the recording at the case's point and at a nearby one,
+// against direct evaluation there. The programs have no control flow on
+// values, so one recording is valid everywhere.
+//
+// In float32 the replay must give eager evaluation's numbers exactly (a
+// NaN or ±Inf where eager evaluation has the same; 0 for -0): it runs the same
+// float32 kernels, in the same order, on the same operands (fused groups
+// included: see TestCompileFloat32UnaryScalar). The generator keeps
+// values finite in float64 only, so float32 may overflow; what is checked
+// is agreement, not accuracy.
+func (k *checker) compileCheck(vs []ad.Value, dt tensor.DType) {
+	c := k.c
+	vs = asDType(vs, dt)
+	s := func(zs []ad.Value) ad.Value {
+		y := c.prog.run(zs)
+		return ad.Sum(ad.Mul(y, ad.From(newOf(dt, c.w, y.Shape()...))), false)
 	}
 	all := func(zs []ad.Value) []ad.Value {
 		outs := append([]ad.Value{c.prog.run(zs)}, ad.Grads(s, zs...)...)
@@ -1454,7 +1546,7 @@ func (k *checker) compileCheck(vs []ad.Value) {
 		}, zs, vs)
 		return append(outs, vhv)
 	}
-	xs := c.inputs()
+	xs := asDType(c.inputs(), dt)
 	p := ad.Compile(all, xs...)
 	near := make([]ad.Value, len(xs))
 	for i, x := range xs {
@@ -1466,16 +1558,42 @@ func (k *checker) compileCheck(vs []ad.Value) {
 	}{{"at x", xs}, {"near x", near}} {
 		got := p.Run(at.xs...)
 		want := all(at.xs)
+		name := "Compile " + at.name
+		if dt == tensor.Float32 {
+			name = "Compile (float32) " + at.name
+		}
 		if len(got) != len(want) {
-			k.expect("Compile "+at.name, fmt.Sprintf("%d outputs, want %d", len(got), len(want)))
+			k.expect(name, fmt.Sprintf("%d outputs, want %d", len(got), len(want)))
 			continue
 		}
 		for i := range got {
-			if k.sameShapes(fmt.Sprintf("Compile %s output %d shape", at.name, i), got[i], want[i].Shape()) {
-				k.sameAD(fmt.Sprintf("Compile %s output %d (of value, gradients, vᵀHv)", at.name, i), flatOf(got[i]), flatOf(want[i]), tolExact)
+			if !k.sameShapes(fmt.Sprintf("%s output %d shape", name, i), got[i], want[i].Shape()) {
+				continue
+			}
+			check := fmt.Sprintf("%s output %d (of value, gradients, vᵀHv)", name, i)
+			if got[i].DType() != dt || want[i].DType() != dt {
+				k.expect(check, fmt.Sprintf("dtype %v, eager %v, want %v", got[i].DType(), want[i].DType(), dt))
+			} else if dt == tensor.Float32 {
+				k.expect(check, exactMismatch(got[i].Tensor().Data32(), want[i].Tensor().Data32()))
+			} else {
+				k.sameAD(check, flatOf(got[i]), flatOf(want[i]), tolExact)
 			}
 		}
 	}
+}
+
+// exactMismatch describes the first element of got that is not exactly
+// want's, or returns "". A NaN matches a NaN, and 0 matches -0: the sign
+// of a zero derivative is not part of the contract (the float64 checks
+// compare differences).
+func exactMismatch(got, want []float32) string {
+	for i := range got {
+		g, w := got[i], want[i]
+		if g != w && !(g != g && w != w) {
+			return fmt.Sprintf("at flat index %d: got %v, want %v (float32, exactly)", i, g, w)
+		}
+	}
+	return ""
 }
 
 // fdCheck compares the m×n Jacobian J of fn at x, column by column, with
@@ -1849,12 +1967,25 @@ func report(c *diffCase, probs []problem) string {
 // ---------------------------------------------------------------------------
 // Tests
 
+// Flags of TestDifferentialGraphs and TestDifferentialGraphsFused, to
+// explore beyond the fixed slice:
+//
+//	go test ./ad/ -run 'DifferentialGraphs$' -difffrom 3000 -diffcount 20000
+var (
+	diffFrom  = flag.Int("difffrom", 0, "TestDifferentialGraphs(Fused): the first seed")
+	diffCount = flag.Int("diffcount", 0, "TestDifferentialGraphs(Fused): the number of seeds (0: the default)")
+)
+
 // TestDifferentialGraphs generates a fixed slice of random graphs and runs
-// every differential check on each (a few hundred with -short).
+// every differential check on each (a few hundred with -short), the
+// float32 replay of Compile and the Vmap check on every fourth only.
 func TestDifferentialGraphs(t *testing.T) {
 	n := 3000
 	if testing.Short() {
 		n = 300
+	}
+	if *diffCount > 0 {
+		n = *diffCount
 	}
 	// The engine allocates per transformation; collecting less often
 	// halves the run time of these many small transformations.
@@ -1862,14 +1993,14 @@ func TestDifferentialGraphs(t *testing.T) {
 	stats := &diffStats{opCount: map[string]int{}}
 	start := time.Now()
 	failures := 0
-	for seed := 0; seed < n && failures < 5; seed++ {
+	for seed := *diffFrom; seed < *diffFrom+n && failures < 5; seed++ {
 		c := generateCase(newSeedChooser(uint64(seed)))
 		stats.cases++
 		stats.ops += len(c.prog.code)
 		for _, in := range c.prog.code {
 			stats.opCount[in.op]++
 		}
-		if probs := checkCase(c, stats); len(probs) > 0 {
+		if probs := checkCaseWith(c, stats, diffChecks{float32: seed%4 == 0, vmap: seed%4 == 2}); len(probs) > 0 {
 			failures++
 			t.Errorf("seed %d:\n%s", seed, report(c, probs))
 		}
@@ -2050,19 +2181,23 @@ var diffRegressions = []struct {
 
 // TestDifferentialGraphsFused runs the differential graphs with fusion
 // forced on every size, in blocks of 3 elements, so that Compile's fused
-// groups (and their block edges) replay every generated program.
+// groups (and their block edges) replay every generated program, every
+// other one in float32 too.
 func TestDifferentialGraphsFused(t *testing.T) {
 	n := 1000
 	if testing.Short() {
 		n = 150
 	}
+	if *diffCount > 0 {
+		n = *diffCount
+	}
 	defer ad.SetFusion(1, 3)()
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	stats := &diffStats{opCount: map[string]int{}}
 	failures := 0
-	for seed := 0; seed < n && failures < 5; seed++ {
+	for seed := *diffFrom; seed < *diffFrom+n && failures < 5; seed++ {
 		c := generateCase(newSeedChooser(uint64(seed)))
-		if probs := checkCase(c, stats); len(probs) > 0 {
+		if probs := checkCaseWith(c, stats, diffChecks{float32: seed%2 == 0}); len(probs) > 0 {
 			failures++
 			t.Errorf("seed %d:\n%s", seed, report(c, probs))
 		}
@@ -2103,7 +2238,7 @@ func TestDifferentialSeed(t *testing.T) {
 }
 
 // FuzzDifferential runs the differential checks on graphs generated from
-// fuzz bytes.
+// fuzz bytes, half of them with fusion forced on every size.
 func FuzzDifferential(f *testing.F) {
 	for _, seed := range [][]byte{
 		nil,
@@ -2115,9 +2250,21 @@ func FuzzDifferential(f *testing.F) {
 	}
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Half the inputs, chosen by their hash, compile with fusion forced
+		// on every size, in blocks of 1–4 elements (as
+		// TestDifferentialGraphsFused does with 3), so that fused groups of
+		// the generated ops and their block edges are replayed too.
+		h := fnv.New32a()
+		h.Write(data)
+		fused := ""
+		if k := h.Sum32(); k%2 == 0 {
+			blk := 1 + int(k/2%4)
+			defer ad.SetFusion(1, blk)()
+			fused = fmt.Sprintf(" (fusion forced: every size, blocks of %d)", blk)
+		}
 		c := generateCase(newByteChooser(data))
 		if probs := checkCase(c, nil); len(probs) > 0 {
-			t.Fatalf("\n%s", report(c, probs))
+			t.Fatalf("%s\n%s", fused, report(c, probs))
 		}
 	})
 }
