@@ -1,7 +1,7 @@
 package ad_test
 
 // The neural-network instructions of the differential fuzzer (see
-// fuzz_test.go): convolutions, pooling, normalization layers, attention,
+// fuzz_test.go): convolutions (transposed too), pooling, normalization layers, attention,
 // Linear, stacked matrix products, cross-entropy and Dropout in evaluation
 // mode, with random valid static parameters. The activations GELU,
 // GELUTanh and SiLU are in genUnary; ReLU was already there.
@@ -20,7 +20,7 @@ import (
 
 // genNN are the neural-network instructions the generator draws from.
 // "stackmm" draws a matmul of stacked (rank 3 or 4) operands.
-var genNN = []string{"conv2d", "conv2d", "conv1d", "maxpool", "avgpool",
+var genNN = []string{"conv2d", "conv2d", "convt", "conv1d", "maxpool", "avgpool",
 	"layernorm", "batchnorm", "bnstats", "attention", "linear", "stackmm",
 	"xent", "dropout"}
 
@@ -34,6 +34,8 @@ const minVar = 0.05
 //
 //	conv2d(x, w[, b])  idx: stride h w, padding top bottom left right,
 //	                   dilation h w, groups; b of O elements is added as O×1×1
+//	convt(y, w[, b])   ConvTranspose2D; idx: conv2d's, then the output
+//	                   padding h w; b of C elements is added as C×1×1
 //	conv1d(x, w[, b])  idx: stride, padding left right, dilation, groups;
 //	                   b is added as O×1
 //	maxpool, avgpool   idx: kernel h w, stride h w (0: the kernel),
@@ -57,6 +59,13 @@ func nnApply(in *diffInstr, args []ad.Value) (ad.Value, bool) {
 	case "conv2d":
 		y := ad.Conv2D(x, args[1], ad.ConvConfig{Stride: [2]int{p[0], p[1]},
 			Padding: [2][2]int{{p[2], p[3]}, {p[4], p[5]}}, Dilation: [2]int{p[6], p[7]}, Groups: p[8]})
+		if len(args) == 3 {
+			y = ad.Add(y, ad.Reshape(args[2], args[2].Size(), 1, 1))
+		}
+		return y, true
+	case "convt":
+		y := ad.ConvTranspose2D(x, args[1], ad.ConvConfig{Stride: [2]int{p[0], p[1]},
+			Padding: [2][2]int{{p[2], p[3]}, {p[4], p[5]}}, Dilation: [2]int{p[6], p[7]}, Groups: p[8]}, [2]int{p[9], p[10]})
 		if len(args) == 3 {
 			y = ad.Add(y, ad.Reshape(args[2], args[2].Size(), 1, 1))
 		}
@@ -125,6 +134,8 @@ func (g *diffGen) nn() (diffInstr, bool) {
 	switch op := genNN[g.ch.intn(len(genNN))]; op {
 	case "conv2d", "conv1d":
 		return g.conv(op == "conv1d")
+	case "convt":
+		return g.convTranspose()
 	case "maxpool", "avgpool":
 		return g.pool(op)
 	case "layernorm", "batchnorm", "bnstats":
@@ -261,6 +272,39 @@ func (g *diffGen) conv(oneD bool) (diffInstr, bool) {
 	}
 	if g.ch.intn(2) == 0 {
 		in.args = append(in.args, g.operand([]int{o}))
+	}
+	return in, true
+}
+
+// convTranspose draws a ConvTranspose2D of a register reshaped to
+// N×O×H×W with random stride, padding, dilation, groups and output padding
+// (below the stride), weights O×(C/G)×KH×KW and sometimes a bias.
+func (g *diffGen) convTranspose() (diffInstr, bool) {
+	y := g.asRank(g.pick(), 4, false)
+	s := g.shape(y)
+	d := divisors(s[1])
+	groups := d[g.ch.intn(len(d))]
+	cg := 1 + g.ch.intn(2)
+	in := diffInstr{op: "convt", idx: make([]int, 11)}
+	p := in.idx
+	p[8] = groups
+	ws := []int{s[1], cg, 0, 0}
+	for i := range 2 {
+		k := 1 + g.ch.intn(3)
+		ws[2+i] = k
+		p[i], p[6+i] = 1+g.ch.intn(2), 1+g.ch.intn(2) // stride, dilation
+		p[2+2*i], p[3+2*i] = g.ch.intn(2), g.ch.intn(2)
+		p[9+i] = g.ch.intn(p[i])
+		if (s[2+i]-1)*p[i]-p[2+2*i]-p[3+2*i]+p[6+i]*(k-1)+1+p[9+i] < 1 {
+			return in, false
+		}
+	}
+	if tensor.Size(ws) > genMaxSize {
+		return in, false
+	}
+	in.args = []int{y, g.operand(ws)}
+	if g.ch.intn(2) == 0 {
+		in.args = append(in.args, g.operand([]int{cg * groups}))
 	}
 	return in, true
 }
