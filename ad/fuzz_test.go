@@ -1448,9 +1448,9 @@ func (k *checker) run() {
 	}
 }
 
-// vmapCheck maps the program, and the gradients of its scalarization,
-// with ad.Vmap over the case's point and a nearby one, against the same
-// computed at each point. With several inputs, input 0 is not mapped (the
+// vmapCheck maps the program, the gradients of its scalarization and
+// its JVPBatch in two directions with ad.Vmap over the case's point and a
+// nearby one, against the same computed at each point. With several inputs, input 0 is not mapped (the
 // same at both points), so that the batching rules see mapped and
 // unmapped operands together.
 func (k *checker) vmapCheck(vs []ad.Value) {
@@ -1478,10 +1478,19 @@ func (k *checker) vmapCheck(vs []ad.Value) {
 		}
 		return ad.Concat(0, gs...)
 	}
+	// two directions at once: the tangents' batch axis under Vmap's
+	tans := make([]ad.Value, len(xs))
+	for i, v := range vs {
+		tans[i] = ad.Stack(0, v, ad.Sin(v))
+	}
+	jvps := func(zs []ad.Value) ad.Value {
+		_, t := ad.JVPBatch(c.prog.run, zs, tans)
+		return t
+	}
 	for _, f := range []struct {
 		name string
 		f    func([]ad.Value) ad.Value
-	}{{"Vmap of the program", c.prog.run}, {"Vmap of the gradients", grads}} {
+	}{{"Vmap of the program", c.prog.run}, {"Vmap of the gradients", grads}, {"Vmap of JVPBatch", jvps}} {
 		got := ad.Vmap(f.f, axes...)(stacked...)
 		for i, at := range [][]ad.Value{xs, other} {
 			want := f.f(at)
@@ -2175,6 +2184,22 @@ var diffRegressions = []struct {
 			},
 			x: [][]float64{{-2, -1}},
 			w: []float64{1},
+		},
+	},
+	{
+		name: "LayerNormVmapOfJVPBatch",
+		bug: "layer_norm_grad's batching rule, x mapped by Vmap and v carrying " +
+			"JVPBatch's directions as extra leading axes, paired v's rows with the " +
+			"wrong rows of x: Vmap of JVPBatch of LayerNorm had the wrong shape, or " +
+			"silently wrong numbers where the shapes happened to fit (Vmap of JacFwd panicked)",
+		c: &diffCase{
+			prog: diffProgram{
+				inputs: [][]int{{2, 3}},
+				code:   []diffInstr{{op: "layernorm", args: []int{0}, c: 0.1, axis: 1}},
+				out:    1,
+			},
+			x: [][]float64{{1.2, -1.3, 0.7, -1.7, 1.1, -0.3}},
+			w: []float64{1, 1, 1, 1, 1, 1},
 		},
 	},
 }
