@@ -1983,6 +1983,7 @@ func report(c *diffCase, probs []problem) string {
 var (
 	diffFrom  = flag.Int("difffrom", 0, "TestDifferentialGraphs(Fused): the first seed")
 	diffCount = flag.Int("diffcount", 0, "TestDifferentialGraphs(Fused): the number of seeds (0: the default)")
+	diffAll   = flag.Bool("diffall", false, "TestDifferentialGraphs(Fused): run every check on every seed")
 )
 
 // TestDifferentialGraphs generates a fixed slice of random graphs and runs
@@ -2009,7 +2010,7 @@ func TestDifferentialGraphs(t *testing.T) {
 		for _, in := range c.prog.code {
 			stats.opCount[in.op]++
 		}
-		if probs := checkCaseWith(c, stats, diffChecks{float32: seed%4 == 0, vmap: seed%4 == 2}); len(probs) > 0 {
+		if probs := checkCaseWith(c, stats, diffChecks{float32: *diffAll || seed%4 == 0, vmap: *diffAll || seed%4 == 2}); len(probs) > 0 {
 			failures++
 			t.Errorf("seed %d:\n%s", seed, report(c, probs))
 		}
@@ -2222,7 +2223,7 @@ func TestDifferentialGraphsFused(t *testing.T) {
 	failures := 0
 	for seed := *diffFrom; seed < *diffFrom+n && failures < 5; seed++ {
 		c := generateCase(newSeedChooser(uint64(seed)))
-		if probs := checkCaseWith(c, stats, diffChecks{float32: seed%2 == 0}); len(probs) > 0 {
+		if probs := checkCaseWith(c, stats, diffChecks{float32: *diffAll || seed%2 == 0, vmap: *diffAll}); len(probs) > 0 {
 			failures++
 			t.Errorf("seed %d:\n%s", seed, report(c, probs))
 		}
