@@ -1201,6 +1201,10 @@ var fdSteps = []float64{fdStep, 1e-7, 1e-4}
 type diffStats struct {
 	cases, ops, fdColumns, fdKinks int
 	opCount                        map[string]int
+	// compiled programs, those that run fused groups, and the fused
+	// results they write in place over an operand
+	compiled, fused, aliased int
+	fusedOps                 map[string]int // if not nil: the ops run in fused groups
 }
 
 // problem is a disagreement found by a check: which check, and how.
@@ -1557,6 +1561,18 @@ func (k *checker) compileCheck(vs []ad.Value, dt tensor.DType) {
 	}
 	xs := asDType(c.inputs(), dt)
 	p := ad.Compile(all, xs...)
+	k.stats.compiled++
+	if p.Fused() {
+		k.stats.fused++
+		if k.stats.fusedOps != nil {
+			for _, in := range p.View().Instrs {
+				if in.Group >= 0 {
+					k.stats.fusedOps[in.Op]++
+				}
+			}
+		}
+	}
+	k.stats.aliased += p.Aliased()
 	near := make([]ad.Value, len(xs))
 	for i, x := range xs {
 		near[i] = ad.Add(x, ad.Mul(ad.Scalar(1e-3), vs[i]))
@@ -2017,12 +2033,17 @@ func TestDifferentialGraphs(t *testing.T) {
 	}
 	t.Logf("%d graphs (%d instructions) in %v; %d finite-difference columns, %d skipped at kinks",
 		stats.cases, stats.ops, time.Since(start).Round(time.Millisecond), stats.fdColumns, stats.fdKinks)
-	var ops []string
-	for op, k := range stats.opCount {
-		ops = append(ops, fmt.Sprintf("%s:%d", op, k))
+	t.Logf("ops: %s", countList(stats.opCount))
+}
+
+// countList formats counts as "name:count …", sorted by name.
+func countList(counts map[string]int) string {
+	var s []string
+	for name, k := range counts {
+		s = append(s, fmt.Sprintf("%s:%d", name, k))
 	}
-	slices.Sort(ops)
-	t.Logf("ops: %s", strings.Join(ops, " "))
+	slices.Sort(s)
+	return strings.Join(s, " ")
 }
 
 // diffRegressions are minimized cases the differential checks once failed
@@ -2219,7 +2240,7 @@ func TestDifferentialGraphsFused(t *testing.T) {
 	}
 	defer ad.SetFusion(1, 3)()
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	stats := &diffStats{opCount: map[string]int{}}
+	stats := &diffStats{opCount: map[string]int{}, fusedOps: map[string]int{}}
 	failures := 0
 	for seed := *diffFrom; seed < *diffFrom+n && failures < 5; seed++ {
 		c := generateCase(newSeedChooser(uint64(seed)))
@@ -2228,6 +2249,9 @@ func TestDifferentialGraphsFused(t *testing.T) {
 			t.Errorf("seed %d:\n%s", seed, report(c, probs))
 		}
 	}
+	t.Logf("%d programs compiled, %d with fused groups, %d fused results written in place",
+		stats.compiled, stats.fused, stats.aliased)
+	t.Logf("ops in fused groups: %s", countList(stats.fusedOps))
 }
 
 // TestDifferentialRegressions runs every check on the cases of
