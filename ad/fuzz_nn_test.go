@@ -1,10 +1,13 @@
 package ad_test
 
 // The neural-network instructions of the differential fuzzer (see
-// fuzz_test.go): convolutions (transposed too), pooling, normalization layers, attention,
-// Linear, stacked matrix products, cross-entropy and Dropout in evaluation
-// mode, with random valid static parameters. The activations GELU,
-// GELUTanh and SiLU are in genUnary; ReLU was already there.
+// fuzz_test.go): convolutions (transposed too), pooling, normalization
+// layers, attention, Linear, stacked matrix products, cross-entropy and
+// Dropout in evaluation mode, with random valid static parameters. The
+// activations GELU, GELUTanh and SiLU are in genUnary, beside ReLU.
+// Softmax over the last axis as ad.Softmax computes it is the "softmax"
+// reduction; the softmax_last primitive and its softmax_last_vjp rule run
+// inside Attention, the only API that binds them.
 //
 // Their inputs are kept where central differences are meaningful: no
 // max-pool window has two maxima closer than genMinGap (exact ties, which

@@ -1452,9 +1452,10 @@ func (k *checker) run() {
 	}
 }
 
-// vmapCheck maps the program, the gradients of its scalarization and
-// its JVPBatch in two directions with ad.Vmap over the case's point and a
-// nearby one, against the same computed at each point. With several inputs, input 0 is not mapped (the
+// vmapCheck maps the program, the gradients of its scalarization, its
+// JVPBatch in two directions and its VJPBatch of two cotangents with
+// ad.Vmap over the case's point and a nearby one, against the same
+// computed at each point. With several inputs, input 0 is not mapped (the
 // same at both points), so that the batching rules see mapped and
 // unmapped operands together.
 func (k *checker) vmapCheck(vs []ad.Value) {
@@ -1491,10 +1492,22 @@ func (k *checker) vmapCheck(vs []ad.Value) {
 		_, t := ad.JVPBatch(c.prog.run, zs, tans)
 		return t
 	}
+	// and two cotangents at once
+	shape := c.prog.run(xs).Shape()
+	u := ad.New(slices.Clone(c.w), shape...)
+	cts := ad.Stack(0, u, ad.Cos(u))
+	vjps := func(zs []ad.Value) ad.Value {
+		_, pull := ad.VJPBatch(c.prog.run, zs...)
+		gs := pull(cts)
+		for i, g := range gs {
+			gs[i] = ad.Reshape(g, 2, -1)
+		}
+		return ad.Concat(1, gs...)
+	}
 	for _, f := range []struct {
 		name string
 		f    func([]ad.Value) ad.Value
-	}{{"Vmap of the program", c.prog.run}, {"Vmap of the gradients", grads}, {"Vmap of JVPBatch", jvps}} {
+	}{{"Vmap of the program", c.prog.run}, {"Vmap of the gradients", grads}, {"Vmap of JVPBatch", jvps}, {"Vmap of VJPBatch", vjps}} {
 		got := ad.Vmap(f.f, axes...)(stacked...)
 		for i, at := range [][]ad.Value{xs, other} {
 			want := f.f(at)
