@@ -32,6 +32,11 @@ var genNN = []string{"conv2d", "conv2d", "convt", "conv1d", "maxpool", "avgpool"
 // order k, stay of the size of the values.
 const minVar = 0.05
 
+// genMaxWeights is the largest convolution kernel, in elements: more than
+// a register may hold, so that four channels or more meet a kernel of
+// 2×2 or larger (the per-tap path of tensor's dense convolutions).
+const genMaxWeights = 2 * genMaxSize
+
 // nnApply runs the neural-network instruction in on its arguments args and
 // reports whether in is one. Parameters, by op:
 //
@@ -215,6 +220,46 @@ func (g *diffGen) operand(s []int) int {
 	return g.constant(s)
 }
 
+// image returns a register of the given rank (3 or 4) to convolve or
+// pool, N×C×(spatial): usually a register of 4 elements or more that
+// depends on an input, reshaped if need be with at least half of its
+// elements along the spatial axes, and four channels half the time that
+// leaves two spatial elements or more (the per-tap path of tensor's
+// dense convolutions wants four).
+func (g *diffGen) image(rank int) int {
+	x := g.pick()
+	if tensor.Size(g.shape(x)) < 4 && g.ch.intn(4) > 0 {
+		var big []int
+		for r, d := range g.dep {
+			if d && tensor.Size(g.shape(r)) >= 4 {
+				big = append(big, r)
+			}
+		}
+		if len(big) > 0 {
+			x = big[g.ch.intn(len(big))]
+		}
+	}
+	n := tensor.Size(g.shape(x))
+	if len(g.shape(x)) == rank {
+		return x
+	}
+	var cs []int
+	for _, d := range divisors(n) {
+		if n == 1 || 2*d <= n {
+			cs = append(cs, d)
+		}
+	}
+	c := cs[g.ch.intn(len(cs))]
+	if n%8 == 0 && g.ch.intn(2) == 0 {
+		c = 4
+	}
+	nb, rest := 1, n/c
+	if rest%4 == 0 && g.ch.intn(3) == 0 {
+		nb, rest = 2, rest/2
+	}
+	return g.reshaped(x, append([]int{nb, c}, g.factorInto(rest, rank-2)...))
+}
+
 // divisors returns the divisors of n in increasing order.
 func divisors(n int) []int {
 	var d []int
@@ -234,7 +279,7 @@ func (g *diffGen) conv(oneD bool) (diffInstr, bool) {
 	if oneD {
 		rank = 3
 	}
-	x := g.asRank(g.pick(), rank, false)
+	x := g.image(rank)
 	s := g.shape(x)
 	c := s[1]
 	var groups int
@@ -253,18 +298,29 @@ func (g *diffGen) conv(oneD bool) (diffInstr, bool) {
 	}
 	// the spatial dimensions: kernel, stride, padding before and after,
 	// dilation
+	// the kernels' special paths (see tensor/conv.go) want a dense
+	// configuration (unit stride and dilation, no padding), and a 1×1
+	// kernel for the direct one: a quarter of the draws each
 	dims := rank - 2
+	shape := g.ch.intn(4)
 	var k, st, pb, pa, dil [2]int
 	for i := range dims {
-		k[i], st[i] = 1+g.ch.intn(3), 1+g.ch.intn(2)
-		pb[i], pa[i] = g.ch.intn(3), g.ch.intn(3)
-		dil[i] = 1 + g.ch.intn(2)
+		k[i], st[i], dil[i] = 1, 1, 1
+		switch shape {
+		case 0: // direct
+		case 1: // dense
+			k[i] = min(2+g.ch.intn(2), s[2+i])
+		default:
+			k[i], st[i] = 1+g.ch.intn(3), 1+g.ch.intn(2)
+			pb[i], pa[i] = g.ch.intn(3), g.ch.intn(3)
+			dil[i] = 1 + g.ch.intn(2)
+		}
 		if tensor.ConvOutSize(s[2+i], k[i], st[i], pb[i], pa[i], dil[i]) < 1 {
 			return diffInstr{}, false
 		}
 	}
 	ws := append([]int{o, c / groups}, k[:dims]...)
-	if tensor.Size(ws) > genMaxSize {
+	if tensor.Size(ws) > genMaxWeights {
 		return diffInstr{}, false
 	}
 	in := diffInstr{op: "conv2d", args: []int{x, g.operand(ws)},
@@ -283,7 +339,7 @@ func (g *diffGen) conv(oneD bool) (diffInstr, bool) {
 // N×O×H×W with random stride, padding, dilation, groups and output padding
 // (below the stride), weights O×(C/G)×KH×KW and sometimes a bias.
 func (g *diffGen) convTranspose() (diffInstr, bool) {
-	y := g.asRank(g.pick(), 4, false)
+	y := g.image(4)
 	s := g.shape(y)
 	d := divisors(s[1])
 	groups := d[g.ch.intn(len(d))]
@@ -292,17 +348,21 @@ func (g *diffGen) convTranspose() (diffInstr, bool) {
 	p := in.idx
 	p[8] = groups
 	ws := []int{s[1], cg, 0, 0}
+	dense := g.ch.intn(3) == 0 // unit stride and dilation, no padding
 	for i := range 2 {
 		k := 1 + g.ch.intn(3)
 		ws[2+i] = k
-		p[i], p[6+i] = 1+g.ch.intn(2), 1+g.ch.intn(2) // stride, dilation
-		p[2+2*i], p[3+2*i] = g.ch.intn(2), g.ch.intn(2)
-		p[9+i] = g.ch.intn(p[i])
+		p[i], p[6+i] = 1, 1
+		if !dense {
+			p[i], p[6+i] = 1+g.ch.intn(2), 1+g.ch.intn(2) // stride, dilation
+			p[2+2*i], p[3+2*i] = g.ch.intn(2), g.ch.intn(2)
+			p[9+i] = g.ch.intn(p[i])
+		}
 		if (s[2+i]-1)*p[i]-p[2+2*i]-p[3+2*i]+p[6+i]*(k-1)+1+p[9+i] < 1 {
 			return in, false
 		}
 	}
-	if tensor.Size(ws) > genMaxSize {
+	if tensor.Size(ws) > genMaxWeights {
 		return in, false
 	}
 	in.args = []int{y, g.operand(ws)}
@@ -316,7 +376,7 @@ func (g *diffGen) convTranspose() (diffInstr, bool) {
 // with a random kernel, stride and padding (at most half the kernel); a
 // max pooling whose windows have near-ties is refused.
 func (g *diffGen) pool(op string) (diffInstr, bool) {
-	x := g.asRank(g.pick(), 4, false)
+	x := g.image(4)
 	s := g.shape(x)
 	in := diffInstr{op: op, args: []int{x}, idx: make([]int, 8)}
 	for i := range 2 {
