@@ -5,18 +5,21 @@ package ad_test
 // A generator builds random straight-line programs (diffProgram) out of ad's
 // primitives and composites — elementwise ops with their domains guarded,
 // broadcasting binary ops, reductions, matrix products, shape ops, Where,
-// and nested transformations — on small random shapes, and a random point
-// at which to differentiate them (diffCase). checkCase then computes the same
-// derivatives in every way the API offers and compares them: forward against
-// reverse Jacobians, both against central differences, the VJP/JVP
-// dot-product identity, batched against single JVPs, Hessians by
-// forward-over-reverse, reverse-over-reverse and forward-over-forward, and
-// a Compile'd recording of it all replayed against direct evaluation.
+// nested transformations and the neural-network primitives (fuzz_nn_test.go)
+// — on small random shapes, and a random point at which to differentiate
+// them (diffCase). checkCase then computes the same derivatives in every
+// way the API offers and compares them: forward against reverse Jacobians,
+// both against central differences, the VJP/JVP dot-product identity,
+// batched against single JVPs, Hessians by forward-over-reverse,
+// reverse-over-reverse and forward-over-forward, Vmap of the program and of
+// its derivatives against per-point evaluation, and a Compile'd recording
+// of it all replayed against direct evaluation, in float64 and float32.
 //
-// TestDifferentialGraphs runs a fixed slice of seeds; FuzzDifferential
-// drives the same generator from fuzz bytes:
+// TestDifferentialGraphs runs a fixed slice of seeds (TestDifferentialGraphsFused
+// the same with fusion forced on every size); FuzzDifferential drives the
+// same generator from fuzz bytes, half the time with fusion forced:
 //
-//	go test -run '^$' -fuzz FuzzDifferential ./ad/
+//	go test -run '^$' -fuzz FuzzDifferential -parallel 1 ./ad/
 //
 // A failing case is shrunk (minimizeCase) and printed both readably and as
 // a Go literal that can be pasted into a regression test.
@@ -1549,9 +1552,9 @@ func asDType(vs []ad.Value, dt tensor.DType) []ad.Value {
 // values, so one recording is valid everywhere.
 //
 // In float32 the replay must give eager evaluation's numbers exactly (a
-// NaN or ±Inf where eager evaluation has the same; 0 for -0): it runs the same
-// float32 kernels, in the same order, on the same operands (fused groups
-// included: see TestCompileFloat32UnaryScalar). The generator keeps
+// NaN or ±Inf where eager evaluation has the same; 0 for -0): it runs
+// the same float32 kernels, in the same order, on the same operands
+// (fused groups included: see TestCompileFloat32UnaryScalar). The generator keeps
 // values finite in float64 only, so float32 may overflow; what is checked
 // is agreement, not accuracy.
 func (k *checker) compileCheck(vs []ad.Value, dt tensor.DType) {
@@ -2008,7 +2011,7 @@ func report(c *diffCase, probs []problem) string {
 // Flags of TestDifferentialGraphs and TestDifferentialGraphsFused, to
 // explore beyond the fixed slice:
 //
-//	go test ./ad/ -run 'DifferentialGraphs$' -difffrom 3000 -diffcount 20000
+//	go test ./ad/ -run 'DifferentialGraphs$' -args -difffrom=3000 -diffcount=20000 -diffall
 var (
 	diffFrom  = flag.Int("difffrom", 0, "TestDifferentialGraphs(Fused): the first seed")
 	diffCount = flag.Int("diffcount", 0, "TestDifferentialGraphs(Fused): the number of seeds (0: the default)")
