@@ -432,8 +432,9 @@ func poolNearTie(v []float64, s []int, k [2]int, cfg ad.PoolConfig) bool {
 	return false
 }
 
-// epsChoices are the eps of the normalization layers.
-var epsChoices = []float64{1e-5, 1e-3, 0.1, 1}
+// epsChoices are the eps of the normalization layers (0 included: the
+// variance guard then keeps var ≥ minVar).
+var epsChoices = []float64{0, 1e-5, 1e-3, 0.1, 1}
 
 // norm draws LayerNorm over the last one or two axes, BatchNorm or
 // BatchNormWithStats, each with or without γ and β. Rows whose var + eps
@@ -559,8 +560,11 @@ func (g *diffGen) crossEntropy() (diffInstr, bool) {
 	for i := range in.idx {
 		in.idx[i] = g.ch.intn(s[1])
 	}
-	if g.ch.intn(2) == 0 {
+	switch g.ch.intn(4) {
+	case 0:
 		in.c = g.ch.float()
+	case 1:
+		in.c = 1 // the uniform target alone
 	}
 	if g.ch.intn(2) == 0 {
 		in.data = make([]float64, s[1])
