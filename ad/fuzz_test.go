@@ -1289,12 +1289,13 @@ func (k *checker) sameShapes(check string, v ad.Value, want []int) bool {
 // checkCase runs every check on c and returns the disagreements; a panic
 // is one too. stats, if not nil, is updated.
 func checkCase(c *diffCase, stats *diffStats) (probs []problem) {
-	return checkCaseWith(c, stats, diffChecks{float32: true, vmap: true})
+	return checkCaseWith(c, stats, diffChecks{compile32: true, eager32: true, vmap: true})
 }
 
 // diffChecks selects the checks that the fixed slices run on some graphs
-// only, to keep their run time: the float32 replay of Compile and Vmap.
-type diffChecks struct{ float32, vmap bool }
+// only, to keep their run time: Compile's replay in float32, eager float32
+// derivatives against float64's, and Vmap.
+type diffChecks struct{ compile32, eager32, vmap bool }
 
 // checkCaseWith is checkCase with the optional checks of opt.
 func checkCaseWith(c *diffCase, stats *diffStats, opt diffChecks) (probs []problem) {
@@ -1447,8 +1448,11 @@ func (k *checker) run() {
 	k.expect("Derivative along v vs <Grad, v>", mismatch([]float64{dd}, []float64{want}, tolExact, math.Max(scaleFloor, scale)))
 
 	k.compileCheck(vs, tensor.Float64)
-	if k.opt.float32 {
+	if k.opt.compile32 {
 		k.compileCheck(vs, tensor.Float32)
+	}
+	if k.opt.eager32 {
+		k.float32Check(vs)
 	}
 	if k.opt.vmap {
 		k.vmapCheck(vs)
@@ -1521,6 +1525,80 @@ func (k *checker) vmapCheck(vs []ad.Value) {
 			k.sameAD(fmt.Sprintf("%s, point %d", f.name, i), flatOf(row), flatOf(want), tolExact)
 		}
 	}
+}
+
+// tol32 is the tolerance of float32 derivatives against float64 ones at
+// the same (float32) point, relative to the largest float64 magnitude but
+// at least 1. Float32's unit roundoff is 6e-8; a generated program is at
+// most a few dozen ops deep with its derivative sweeps, and its guards keep
+// each op well-conditioned, so a float32 kernel or rule that is right
+// loses far less than 1e-3: over 20000 graphs the worst error was 3e-5
+// (2e-2 at two points where float64 moves by 1e-4 when the inputs move by
+// one float32 ulp, which float32Check skips as ill-conditioned). A wrong
+// float32 path errs by O(1).
+const tol32 = 1e-3
+
+// float32Check evaluates the program, the gradients of its scalarization,
+// its JVP along vs and vᵀHv eagerly in float32 and in float64 at the
+// float32-rounded point, and compares them at tol32, unless the float64
+// results move by more than tol32/100 when the inputs move by about one
+// float32 ulp (then the point is too ill-conditioned for float32).
+func (k *checker) float32Check(vs []ad.Value) {
+	c := k.c
+	eval := func(xs, vs []ad.Value, dt tensor.DType) [][]float64 {
+		s := func(zs []ad.Value) ad.Value {
+			y := c.prog.run(zs)
+			return ad.Sum(ad.Mul(y, ad.From(newOf(dt, c.w, y.Shape()...))), false)
+		}
+		y := flatOf(c.prog.run(xs))
+		g := concatFlat(ad.Grads(s, xs...))
+		_, t := ad.JVP(c.prog.run, xs, vs)
+		_, vhv := ad.JVP(func(us []ad.Value) ad.Value {
+			acc := ad.Scalar(0)
+			for i, g := range ad.Grads(s, us...) {
+				acc = ad.Add(acc, ad.Sum(ad.Mul(g, vs[i]), false))
+			}
+			return acc
+		}, xs, vs)
+		return [][]float64{y, g, flatOf(t), flatOf(vhv)}
+	}
+	xs32, vs32 := asDType(c.inputs(), tensor.Float32), asDType(vs, tensor.Float32)
+	xs64, vs64 := asDType(xs32, tensor.Float64), asDType(vs32, tensor.Float64)
+	got, want := eval(xs32, vs32, tensor.Float32), eval(xs64, vs64, tensor.Float64)
+	names := []string{"value", "gradients", "JVP", "vᵀHv"}
+	var fails []string
+	for i := range got {
+		if d := mismatch(got[i], want[i], tol32, math.Max(scaleFloor, maxAbs(want[i]))); d != "" && isFinite(want[i]) {
+			fails = append(fails, fmt.Sprintf("%s: %s", names[i], d))
+		}
+	}
+	if len(fails) == 0 {
+		return
+	}
+	// the inputs moved by 2⁻²⁴ relative, about one float32 ulp
+	moved := make([]ad.Value, len(xs64))
+	for i, x := range xs64 {
+		moved[i] = ad.Mul(x, ad.Add(ad.Scalar(1), ad.Mul(ad.Scalar(0x1p-24), ad.Sin(ad.Mul(x, ad.Scalar(1e3))))))
+	}
+	near := eval(moved, vs64, tensor.Float64)
+	for i := range near {
+		if mismatch(near[i], want[i], tol32/100, math.Max(scaleFloor, maxAbs(want[i]))) != "" {
+			return
+		}
+	}
+	for _, f := range fails {
+		k.expect("float32 vs float64 (eager)", f)
+	}
+}
+
+// isFinite reports whether every element of vs is finite.
+func isFinite(vs []float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // newOf returns a tensor of dtype dt holding a copy of data (rounded to
@@ -2020,7 +2098,7 @@ var (
 
 // TestDifferentialGraphs generates a fixed slice of random graphs and runs
 // every differential check on each (a few hundred with -short), the
-// float32 replay of Compile and the Vmap check on every fourth only.
+// float32 checks on every eighth only, and Vmap on another eighth.
 func TestDifferentialGraphs(t *testing.T) {
 	n := 3000
 	if testing.Short() {
@@ -2042,7 +2120,7 @@ func TestDifferentialGraphs(t *testing.T) {
 		for _, in := range c.prog.code {
 			stats.opCount[in.op]++
 		}
-		if probs := checkCaseWith(c, stats, diffChecks{float32: *diffAll || seed%4 == 0, vmap: *diffAll || seed%4 == 2}); len(probs) > 0 {
+		if probs := checkCaseWith(c, stats, diffChecks{compile32: *diffAll || seed%8 == 0, eager32: *diffAll || seed%8 == 0, vmap: *diffAll || seed%8 == 4}); len(probs) > 0 {
 			failures++
 			t.Errorf("seed %d:\n%s", seed, report(c, probs))
 		}
@@ -2260,7 +2338,7 @@ func TestDifferentialGraphsFused(t *testing.T) {
 	failures := 0
 	for seed := *diffFrom; seed < *diffFrom+n && failures < 5; seed++ {
 		c := generateCase(newSeedChooser(uint64(seed)))
-		if probs := checkCaseWith(c, stats, diffChecks{float32: *diffAll || seed%2 == 0, vmap: *diffAll}); len(probs) > 0 {
+		if probs := checkCaseWith(c, stats, diffChecks{compile32: *diffAll || seed%2 == 0, eager32: *diffAll, vmap: *diffAll}); len(probs) > 0 {
 			failures++
 			t.Errorf("seed %d:\n%s", seed, report(c, probs))
 		}
