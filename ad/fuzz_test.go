@@ -1479,10 +1479,7 @@ func (k *checker) vmapCheck(vs []ad.Value) {
 		}
 		stacked[i] = ad.Stack(0, x, other[i])
 	}
-	s := func(zs []ad.Value) ad.Value {
-		y := c.prog.run(zs)
-		return ad.Sum(ad.Mul(y, ad.New(slices.Clone(c.w), y.Shape()...)), false)
-	}
+	s := c.weighted(tensor.Float64)
 	grads := func(zs []ad.Value) ad.Value {
 		gs := ad.Grads(s, zs...)
 		for i, g := range gs {
@@ -1546,21 +1543,11 @@ const tol32 = 1e-3
 func (k *checker) float32Check(vs []ad.Value) {
 	c := k.c
 	eval := func(xs, vs []ad.Value, dt tensor.DType) [][]float64 {
-		s := func(zs []ad.Value) ad.Value {
-			y := c.prog.run(zs)
-			return ad.Sum(ad.Mul(y, ad.From(newOf(dt, c.w, y.Shape()...))), false)
-		}
+		s := c.weighted(dt)
 		y := flatOf(c.prog.run(xs))
 		g := concatFlat(ad.Grads(s, xs...))
 		_, t := ad.JVP(c.prog.run, xs, vs)
-		_, vhv := ad.JVP(func(us []ad.Value) ad.Value {
-			acc := ad.Scalar(0)
-			for i, g := range ad.Grads(s, us...) {
-				acc = ad.Add(acc, ad.Sum(ad.Mul(g, vs[i]), false))
-			}
-			return acc
-		}, xs, vs)
-		return [][]float64{y, g, flatOf(t), flatOf(vhv)}
+		return [][]float64{y, g, flatOf(t), flatOf(vhvAt(s, xs, vs))}
 	}
 	xs32, vs32 := asDType(c.inputs(), tensor.Float32), asDType(vs, tensor.Float32)
 	xs64, vs64 := asDType(xs32, tensor.Float64), asDType(vs32, tensor.Float64)
@@ -1589,6 +1576,28 @@ func (k *checker) float32Check(vs []ad.Value) {
 	for _, f := range fails {
 		k.expect("float32 vs float64 (eager)", f)
 	}
+}
+
+// weighted returns the program's scalarization Σ w·f(xs), in dtype dt,
+// as a function of its inputs.
+func (c *diffCase) weighted(dt tensor.DType) func(zs []ad.Value) ad.Value {
+	return func(zs []ad.Value) ad.Value {
+		y := c.prog.run(zs)
+		return ad.Sum(ad.Mul(y, ad.From(newOf(dt, c.w, y.Shape()...))), false)
+	}
+}
+
+// vhvAt returns vᵀHv for the Hessian H of s at zs and the direction vs
+// (one value per input): the JVP along vs of <∇s, vs>.
+func vhvAt(s func([]ad.Value) ad.Value, zs, vs []ad.Value) ad.Value {
+	_, vhv := ad.JVP(func(us []ad.Value) ad.Value {
+		acc := ad.Scalar(0)
+		for i, g := range ad.Grads(s, us...) {
+			acc = ad.Add(acc, ad.Sum(ad.Mul(g, vs[i]), false))
+		}
+		return acc
+	}, zs, vs)
+	return vhv
 }
 
 // isFinite reports whether every element of vs is finite.
@@ -1638,20 +1647,10 @@ func asDType(vs []ad.Value, dt tensor.DType) []ad.Value {
 func (k *checker) compileCheck(vs []ad.Value, dt tensor.DType) {
 	c := k.c
 	vs = asDType(vs, dt)
-	s := func(zs []ad.Value) ad.Value {
-		y := c.prog.run(zs)
-		return ad.Sum(ad.Mul(y, ad.From(newOf(dt, c.w, y.Shape()...))), false)
-	}
+	s := c.weighted(dt)
 	all := func(zs []ad.Value) []ad.Value {
 		outs := append([]ad.Value{c.prog.run(zs)}, ad.Grads(s, zs...)...)
-		_, vhv := ad.JVP(func(us []ad.Value) ad.Value {
-			acc := ad.Scalar(0)
-			for i, g := range ad.Grads(s, us...) {
-				acc = ad.Add(acc, ad.Sum(ad.Mul(g, vs[i]), false))
-			}
-			return acc
-		}, zs, vs)
-		return append(outs, vhv)
+		return append(outs, vhvAt(s, zs, vs))
 	}
 	xs := asDType(c.inputs(), dt)
 	p := ad.Compile(all, xs...)
