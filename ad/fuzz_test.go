@@ -5,18 +5,21 @@ package ad_test
 // A generator builds random straight-line programs (diffProgram) out of ad's
 // primitives and composites — elementwise ops with their domains guarded,
 // broadcasting binary ops, reductions, matrix products, shape ops, Where,
-// and nested transformations — on small random shapes, and a random point
-// at which to differentiate them (diffCase). checkCase then computes the same
-// derivatives in every way the API offers and compares them: forward against
-// reverse Jacobians, both against central differences, the VJP/JVP
-// dot-product identity, batched against single JVPs, Hessians by
-// forward-over-reverse, reverse-over-reverse and forward-over-forward, and
-// a Compile'd recording of it all replayed against direct evaluation.
+// nested transformations and the neural-network primitives (fuzz_nn_test.go)
+// — on small random shapes, and a random point at which to differentiate
+// them (diffCase). checkCase then computes the same derivatives in every
+// way the API offers and compares them: forward against reverse Jacobians,
+// both against central differences, the VJP/JVP dot-product identity,
+// batched against single JVPs, Hessians by forward-over-reverse,
+// reverse-over-reverse and forward-over-forward, Vmap of the program and of
+// its derivatives against per-point evaluation, and a Compile'd recording
+// of it all replayed against direct evaluation, in float64 and float32.
 //
-// TestDifferentialGraphs runs a fixed slice of seeds; FuzzDifferential
-// drives the same generator from fuzz bytes:
+// TestDifferentialGraphs runs a fixed slice of seeds (TestDifferentialGraphsFused
+// the same with fusion forced on every size); FuzzDifferential drives the
+// same generator from fuzz bytes, half the time with fusion forced:
 //
-//	go test -run '^$' -fuzz FuzzDifferential ./ad/
+//	go test -run '^$' -fuzz FuzzDifferential -parallel 1 ./ad/
 //
 // A failing case is shrunk (minimizeCase) and printed both readably and as
 // a Go literal that can be pasted into a regression test.
@@ -88,7 +91,8 @@ var elementwise = map[string]func(ad.Value) ad.Value{
 	"cos": ad.Cos, "tan": ad.Tan, "atan": ad.Atan, "sinh": ad.Sinh,
 	"cosh": ad.Cosh, "tanh": ad.Tanh, "sigmoid": ad.Sigmoid,
 	"softplus": ad.Softplus, "erf": ad.Erf, "logcosh": diffLogCosh,
-	"stopgrad": diffStopGradient,
+	"stopgrad": diffStopGradient, "gelu": ad.GELU, "gelutanh": ad.GELUTanh,
+	"silu": ad.SiLU,
 }
 
 // pairwise maps the names of the unguarded broadcasting binary ops to them.
@@ -192,7 +196,7 @@ func (in *diffInstr) apply(r []ad.Value) ad.Value {
 	}
 	switch in.op {
 	case "const":
-		return ad.New(slices.Clone(in.data), in.axes...)
+		return ad.From(newOf(r[0].DType(), in.data, in.axes...))
 
 	// Elementwise, with guarded domains: c > 0 keeps logs, roots and
 	// denominators away from 0; asin and acos see |c·tanh x| < 1.
@@ -258,6 +262,9 @@ func (in *diffInstr) apply(r []ad.Value) ad.Value {
 		return ad.BroadcastTo(x, in.axes...)
 	case "sumto":
 		return ad.SumTo(x, in.axes...)
+	}
+	if v, ok := nnApply(in, args); ok {
+		return v
 	}
 	panic("fuzz: unknown op " + in.op)
 }
@@ -543,7 +550,7 @@ var (
 		"logsq", "log1psq", "sqrtsq", "sqrtexp", "rsqrtsq", "recipsq", "powc",
 		"abs", "relu", "sign", "sin", "cos", "tan", "asin", "acos", "atan",
 		"sinh", "cosh", "tanh", "sigmoid", "softplus", "erf", "wheresqrt",
-		"logcosh", "stopgrad"}
+		"logcosh", "stopgrad", "gelu", "gelutanh", "silu"}
 	genBinary = []string{"add", "sub", "mul", "div", "divsq", "pow", "hypot",
 		"atan2", "maximum", "minimum", "innergrad", "innerjvp", "innervjp",
 		"innerjac", "ckpt"}
@@ -738,7 +745,7 @@ func (g *diffGen) step() bool {
 	mark := len(g.vals)
 	var in diffInstr
 	var ok bool
-	switch k := g.ch.intn(100); {
+	switch k := g.ch.intn(112); {
 	case k < 30:
 		in, ok = g.unary()
 	case k < 55:
@@ -749,8 +756,10 @@ func (g *diffGen) step() bool {
 		in, ok = g.matmul()
 	case k < 80:
 		in, ok = g.where()
-	default:
+	case k < 100:
 		in, ok = g.shapeOp()
+	default:
+		in, ok = g.nn()
 	}
 	if ok && g.accept(in) {
 		return true
@@ -1195,6 +1204,10 @@ var fdSteps = []float64{fdStep, 1e-7, 1e-4}
 type diffStats struct {
 	cases, ops, fdColumns, fdKinks int
 	opCount                        map[string]int
+	// compiled programs, those that run fused groups, and the fused
+	// results they write in place over an operand
+	compiled, fused, aliased int
+	fusedOps                 map[string]int // if not nil: the ops run in fused groups
 }
 
 // problem is a disagreement found by a check: which check, and how.
@@ -1246,6 +1259,7 @@ type checker struct {
 	c     *diffCase
 	probs []problem
 	stats *diffStats
+	opt   diffChecks
 }
 
 // expect records a problem of check if detail is not empty.
@@ -1275,7 +1289,17 @@ func (k *checker) sameShapes(check string, v ad.Value, want []int) bool {
 // checkCase runs every check on c and returns the disagreements; a panic
 // is one too. stats, if not nil, is updated.
 func checkCase(c *diffCase, stats *diffStats) (probs []problem) {
-	k := &checker{c: c, stats: stats}
+	return checkCaseWith(c, stats, diffChecks{compile32: true, eager32: true, vmap: true})
+}
+
+// diffChecks selects the checks that the fixed slices run on some graphs
+// only, to keep their run time: Compile's replay in float32, eager float32
+// derivatives against float64's, and Vmap.
+type diffChecks struct{ compile32, eager32, vmap bool }
+
+// checkCaseWith is checkCase with the optional checks of opt.
+func checkCaseWith(c *diffCase, stats *diffStats, opt diffChecks) (probs []problem) {
+	k := &checker{c: c, stats: stats, opt: opt}
 	defer func() {
 		if r := recover(); r != nil {
 			st := strings.Split(string(debug.Stack()), "\n")
@@ -1423,33 +1447,225 @@ func (k *checker) run() {
 	}
 	k.expect("Derivative along v vs <Grad, v>", mismatch([]float64{dd}, []float64{want}, tolExact, math.Max(scaleFloor, scale)))
 
-	k.compileCheck(vs)
+	k.compileCheck(vs, tensor.Float64)
+	if k.opt.compile32 {
+		k.compileCheck(vs, tensor.Float32)
+	}
+	if k.opt.eager32 {
+		k.float32Check(vs)
+	}
+	if k.opt.vmap {
+		k.vmapCheck(vs)
+	}
+}
+
+// vmapCheck maps the program, the gradients of its scalarization, its
+// JVPBatch in two directions and its VJPBatch of two cotangents with
+// ad.Vmap over the case's point and a nearby one, against the same
+// computed at each point. With several inputs, input 0 is not mapped (the
+// same at both points), so that the batching rules see mapped and
+// unmapped operands together.
+func (k *checker) vmapCheck(vs []ad.Value) {
+	c := k.c
+	xs := c.inputs()
+	other := make([]ad.Value, len(xs))
+	stacked := make([]ad.Value, len(xs))
+	axes := make([]int, len(xs))
+	for i, x := range xs {
+		other[i] = ad.Add(x, ad.Mul(ad.Scalar(0.1), vs[i]))
+		if i == 0 && len(xs) > 1 {
+			other[i], stacked[i], axes[i] = x, x, ad.NotMapped
+			continue
+		}
+		stacked[i] = ad.Stack(0, x, other[i])
+	}
+	s := c.weighted(tensor.Float64)
+	grads := func(zs []ad.Value) ad.Value {
+		gs := ad.Grads(s, zs...)
+		for i, g := range gs {
+			gs[i] = ad.Reshape(g, g.Size())
+		}
+		return ad.Concat(0, gs...)
+	}
+	// two directions at once: the tangents' batch axis under Vmap's
+	tans := make([]ad.Value, len(xs))
+	for i, v := range vs {
+		tans[i] = ad.Stack(0, v, ad.Sin(v))
+	}
+	jvps := func(zs []ad.Value) ad.Value {
+		_, t := ad.JVPBatch(c.prog.run, zs, tans)
+		return t
+	}
+	// and two cotangents at once
+	shape := c.prog.run(xs).Shape()
+	u := ad.New(slices.Clone(c.w), shape...)
+	cts := ad.Stack(0, u, ad.Cos(u))
+	vjps := func(zs []ad.Value) ad.Value {
+		_, pull := ad.VJPBatch(c.prog.run, zs...)
+		gs := pull(cts)
+		for i, g := range gs {
+			gs[i] = ad.Reshape(g, 2, -1)
+		}
+		return ad.Concat(1, gs...)
+	}
+	for _, f := range []struct {
+		name string
+		f    func([]ad.Value) ad.Value
+	}{{"Vmap of the program", c.prog.run}, {"Vmap of the gradients", grads}, {"Vmap of JVPBatch", jvps}, {"Vmap of VJPBatch", vjps}} {
+		got := ad.Vmap(f.f, axes...)(stacked...)
+		for i, at := range [][]ad.Value{xs, other} {
+			want := f.f(at)
+			if !k.sameShapes(f.name+" shape", got, append([]int{2}, want.Shape()...)) {
+				break
+			}
+			row := ad.Reshape(ad.Slice(got, 0, i, i+1), want.Shape()...)
+			k.sameAD(fmt.Sprintf("%s, point %d", f.name, i), flatOf(row), flatOf(want), tolExact)
+		}
+	}
+}
+
+// tol32 is the tolerance of float32 derivatives against float64 ones at
+// the same (float32) point, relative to the largest float64 magnitude but
+// at least 1. Float32's unit roundoff is 6e-8; a generated program is at
+// most a few dozen ops deep with its derivative sweeps, and its guards keep
+// each op well-conditioned, so a float32 kernel or rule that is right
+// loses far less than 1e-3: over 20000 graphs the worst error was 3e-5
+// (2e-2 at two points where float64 moves by 1e-4 when the inputs move by
+// one float32 ulp, which float32Check skips as ill-conditioned). A wrong
+// float32 path errs by O(1).
+const tol32 = 1e-3
+
+// float32Check evaluates the program, the gradients of its scalarization,
+// its JVP along vs and vᵀHv eagerly in float32 and in float64 at the
+// float32-rounded point, and compares them at tol32, unless the float64
+// results move by more than tol32/100 when the inputs move by about one
+// float32 ulp (then the point is too ill-conditioned for float32).
+func (k *checker) float32Check(vs []ad.Value) {
+	c := k.c
+	eval := func(xs, vs []ad.Value, dt tensor.DType) [][]float64 {
+		s := c.weighted(dt)
+		y := flatOf(c.prog.run(xs))
+		g := concatFlat(ad.Grads(s, xs...))
+		_, t := ad.JVP(c.prog.run, xs, vs)
+		return [][]float64{y, g, flatOf(t), flatOf(vhvAt(s, xs, vs))}
+	}
+	xs32, vs32 := asDType(c.inputs(), tensor.Float32), asDType(vs, tensor.Float32)
+	xs64, vs64 := asDType(xs32, tensor.Float64), asDType(vs32, tensor.Float64)
+	got, want := eval(xs32, vs32, tensor.Float32), eval(xs64, vs64, tensor.Float64)
+	names := []string{"value", "gradients", "JVP", "vᵀHv"}
+	var fails []string
+	for i := range got {
+		if d := mismatch(got[i], want[i], tol32, math.Max(scaleFloor, maxAbs(want[i]))); d != "" && isFinite(want[i]) {
+			fails = append(fails, fmt.Sprintf("%s: %s", names[i], d))
+		}
+	}
+	if len(fails) == 0 {
+		return
+	}
+	// the inputs moved by 2⁻²⁴ relative, about one float32 ulp
+	moved := make([]ad.Value, len(xs64))
+	for i, x := range xs64 {
+		moved[i] = ad.Mul(x, ad.Add(ad.Scalar(1), ad.Mul(ad.Scalar(0x1p-24), ad.Sin(ad.Mul(x, ad.Scalar(1e3))))))
+	}
+	near := eval(moved, vs64, tensor.Float64)
+	for i := range near {
+		if mismatch(near[i], want[i], tol32/100, math.Max(scaleFloor, maxAbs(want[i]))) != "" {
+			return
+		}
+	}
+	for _, f := range fails {
+		k.expect("float32 vs float64 (eager)", f)
+	}
+}
+
+// weighted returns the program's scalarization Σ w·f(xs), in dtype dt,
+// as a function of its inputs.
+func (c *diffCase) weighted(dt tensor.DType) func(zs []ad.Value) ad.Value {
+	return func(zs []ad.Value) ad.Value {
+		y := c.prog.run(zs)
+		return ad.Sum(ad.Mul(y, ad.From(newOf(dt, c.w, y.Shape()...))), false)
+	}
+}
+
+// vhvAt returns vᵀHv for the Hessian H of s at zs and the direction vs
+// (one value per input): the JVP along vs of <∇s, vs>.
+func vhvAt(s func([]ad.Value) ad.Value, zs, vs []ad.Value) ad.Value {
+	_, vhv := ad.JVP(func(us []ad.Value) ad.Value {
+		acc := ad.Scalar(0)
+		for i, g := range ad.Grads(s, us...) {
+			acc = ad.Add(acc, ad.Sum(ad.Mul(g, vs[i]), false))
+		}
+		return acc
+	}, zs, vs)
+	return vhv
+}
+
+// isFinite reports whether every element of vs is finite.
+func isFinite(vs []float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// newOf returns a tensor of dtype dt holding a copy of data (rounded to
+// float32 for Float32) in the given shape.
+func newOf(dt tensor.DType, data []float64, shape ...int) *tensor.Tensor {
+	if dt == tensor.Float32 {
+		d := make([]float32, len(data))
+		for i, v := range data {
+			d[i] = float32(v)
+		}
+		return tensor.New32(d, shape...)
+	}
+	return tensor.New(slices.Clone(data), shape...)
+}
+
+// asDType returns the values vs converted to dtype dt.
+func asDType(vs []ad.Value, dt tensor.DType) []ad.Value {
+	out := make([]ad.Value, len(vs))
+	for i, v := range vs {
+		out[i] = ad.AsType(v, dt)
+	}
+	return out
 }
 
 // compileCheck records, with ad.Compile, the program's value, its
-// scalarization's gradients and vᵀHv for the directions vs, and replays
-// the recording at the case's point and at a nearby one, against direct
-// evaluation there. The programs have no control flow on values, so one
-// recording is valid everywhere.
-func (k *checker) compileCheck(vs []ad.Value) {
+// scalarization's gradients and vᵀHv for the directions vs, all in dtype
+// dt, and replays the recording at the case's point and at a nearby one,
+// against direct evaluation there. The programs have no control flow on
+// values, so one recording is valid everywhere.
+//
+// In float32 the replay must give eager evaluation's numbers exactly (a
+// NaN or ±Inf where eager evaluation has the same; 0 for -0): it runs
+// the same float32 kernels, in the same order, on the same operands
+// (fused groups included: see TestCompileFloat32UnaryScalar). The generator keeps
+// values finite in float64 only, so float32 may overflow; what is checked
+// is agreement, not accuracy.
+func (k *checker) compileCheck(vs []ad.Value, dt tensor.DType) {
 	c := k.c
-	s := func(zs []ad.Value) ad.Value {
-		y := c.prog.run(zs)
-		return ad.Sum(ad.Mul(y, ad.New(slices.Clone(c.w), y.Shape()...)), false)
-	}
+	vs = asDType(vs, dt)
+	s := c.weighted(dt)
 	all := func(zs []ad.Value) []ad.Value {
 		outs := append([]ad.Value{c.prog.run(zs)}, ad.Grads(s, zs...)...)
-		_, vhv := ad.JVP(func(us []ad.Value) ad.Value {
-			acc := ad.Scalar(0)
-			for i, g := range ad.Grads(s, us...) {
-				acc = ad.Add(acc, ad.Sum(ad.Mul(g, vs[i]), false))
-			}
-			return acc
-		}, zs, vs)
-		return append(outs, vhv)
+		return append(outs, vhvAt(s, zs, vs))
 	}
-	xs := c.inputs()
+	xs := asDType(c.inputs(), dt)
 	p := ad.Compile(all, xs...)
+	k.stats.compiled++
+	if p.Fused() {
+		k.stats.fused++
+		if k.stats.fusedOps != nil {
+			for _, in := range p.View().Instrs {
+				if in.Group >= 0 {
+					k.stats.fusedOps[in.Op]++
+				}
+			}
+		}
+	}
+	k.stats.aliased += p.Aliased()
 	near := make([]ad.Value, len(xs))
 	for i, x := range xs {
 		near[i] = ad.Add(x, ad.Mul(ad.Scalar(1e-3), vs[i]))
@@ -1460,16 +1676,42 @@ func (k *checker) compileCheck(vs []ad.Value) {
 	}{{"at x", xs}, {"near x", near}} {
 		got := p.Run(at.xs...)
 		want := all(at.xs)
+		name := "Compile " + at.name
+		if dt == tensor.Float32 {
+			name = "Compile (float32) " + at.name
+		}
 		if len(got) != len(want) {
-			k.expect("Compile "+at.name, fmt.Sprintf("%d outputs, want %d", len(got), len(want)))
+			k.expect(name, fmt.Sprintf("%d outputs, want %d", len(got), len(want)))
 			continue
 		}
 		for i := range got {
-			if k.sameShapes(fmt.Sprintf("Compile %s output %d shape", at.name, i), got[i], want[i].Shape()) {
-				k.sameAD(fmt.Sprintf("Compile %s output %d (of value, gradients, vᵀHv)", at.name, i), flatOf(got[i]), flatOf(want[i]), tolExact)
+			if !k.sameShapes(fmt.Sprintf("%s output %d shape", name, i), got[i], want[i].Shape()) {
+				continue
+			}
+			check := fmt.Sprintf("%s output %d (of value, gradients, vᵀHv)", name, i)
+			if got[i].DType() != dt || want[i].DType() != dt {
+				k.expect(check, fmt.Sprintf("dtype %v, eager %v, want %v", got[i].DType(), want[i].DType(), dt))
+			} else if dt == tensor.Float32 {
+				k.expect(check, exactMismatch(got[i].Tensor().Data32(), want[i].Tensor().Data32()))
+			} else {
+				k.sameAD(check, flatOf(got[i]), flatOf(want[i]), tolExact)
 			}
 		}
 	}
+}
+
+// exactMismatch describes the first element of got that is not exactly
+// want's, or returns "". A NaN matches a NaN, and 0 matches -0: the sign
+// of a zero derivative is not part of the contract (the float64 checks
+// compare differences).
+func exactMismatch(got, want []float32) string {
+	for i := range got {
+		g, w := got[i], want[i]
+		if g != w && !(g != g && w != w) {
+			return fmt.Sprintf("at flat index %d: got %v, want %v (float32, exactly)", i, g, w)
+		}
+	}
+	return ""
 }
 
 // fdCheck compares the m×n Jacobian J of fn at x, column by column, with
@@ -1744,6 +1986,9 @@ func minimizeCase(c *diffCase, fails func(*diffCase) bool) *diffCase {
 			}
 		}
 		for _, in := range d.prog.code {
+			if in.op != "const" { // xent's class weights stay positive
+				continue
+			}
 			for i := range in.data {
 				in.data[i] = round(in.data[i])
 			}
@@ -1840,12 +2085,26 @@ func report(c *diffCase, probs []problem) string {
 // ---------------------------------------------------------------------------
 // Tests
 
+// Flags of TestDifferentialGraphs and TestDifferentialGraphsFused, to
+// explore beyond the fixed slice:
+//
+//	go test ./ad/ -run 'DifferentialGraphs$' -args -difffrom=3000 -diffcount=20000 -diffall
+var (
+	diffFrom  = flag.Int("difffrom", 0, "TestDifferentialGraphs(Fused): the first seed")
+	diffCount = flag.Int("diffcount", 0, "TestDifferentialGraphs(Fused): the number of seeds (0: the default)")
+	diffAll   = flag.Bool("diffall", false, "TestDifferentialGraphs(Fused): run every check on every seed")
+)
+
 // TestDifferentialGraphs generates a fixed slice of random graphs and runs
-// every differential check on each (a few hundred with -short).
+// every differential check on each (a few hundred with -short), the
+// float32 checks on every eighth only, and Vmap on another eighth.
 func TestDifferentialGraphs(t *testing.T) {
 	n := 3000
 	if testing.Short() {
 		n = 300
+	}
+	if *diffCount > 0 {
+		n = *diffCount
 	}
 	// The engine allocates per transformation; collecting less often
 	// halves the run time of these many small transformations.
@@ -1853,26 +2112,31 @@ func TestDifferentialGraphs(t *testing.T) {
 	stats := &diffStats{opCount: map[string]int{}}
 	start := time.Now()
 	failures := 0
-	for seed := 0; seed < n && failures < 5; seed++ {
+	for seed := *diffFrom; seed < *diffFrom+n && failures < 5; seed++ {
 		c := generateCase(newSeedChooser(uint64(seed)))
 		stats.cases++
 		stats.ops += len(c.prog.code)
 		for _, in := range c.prog.code {
 			stats.opCount[in.op]++
 		}
-		if probs := checkCase(c, stats); len(probs) > 0 {
+		if probs := checkCaseWith(c, stats, diffChecks{compile32: *diffAll || seed%8 == 0, eager32: *diffAll || seed%8 == 0, vmap: *diffAll || seed%8 == 4}); len(probs) > 0 {
 			failures++
 			t.Errorf("seed %d:\n%s", seed, report(c, probs))
 		}
 	}
 	t.Logf("%d graphs (%d instructions) in %v; %d finite-difference columns, %d skipped at kinks",
 		stats.cases, stats.ops, time.Since(start).Round(time.Millisecond), stats.fdColumns, stats.fdKinks)
-	var ops []string
-	for op, k := range stats.opCount {
-		ops = append(ops, fmt.Sprintf("%s:%d", op, k))
+	t.Logf("ops: %s", countList(stats.opCount))
+}
+
+// countList formats counts as "name:count …", sorted by name.
+func countList(counts map[string]int) string {
+	var s []string
+	for name, k := range counts {
+		s = append(s, fmt.Sprintf("%s:%d", name, k))
 	}
-	slices.Sort(ops)
-	t.Logf("ops: %s", strings.Join(ops, " "))
+	slices.Sort(s)
+	return strings.Join(s, " ")
 }
 
 // diffRegressions are minimized cases the differential checks once failed
@@ -2000,27 +2264,87 @@ var diffRegressions = []struct {
 			w: []float64{0.6498915309808926, -0.35848897737939067, -0.4693633231073624, -0.6860292593653685, 0.3197840018658824, -0.6597852169434726},
 		},
 	},
+	{
+		name: "LayerNormFwdOverFwd",
+		bug: "layer_norm_grad's forward rule in x aligned the tangent's batch axes " +
+			"with the extra leading axes of v (a tangent batch of the inner JVP) " +
+			"instead of putting them in front: fwd-over-fwd of LayerNorm with γ " +
+			"gave a wrong Hessian when both batches had the same size (H[5] = " +
+			"0.872 for -1.543) and panicked otherwise",
+		c: &diffCase{
+			prog: diffProgram{
+				inputs: [][]int{{3}},
+				code: []diffInstr{
+					{op: "const", axes: []int{3}, data: []float64{-0.1, -0.4, -1.1}},
+					{op: "layernorm", args: []int{0, 1}, c: 0.1, axis: 1, lo: 1},
+				},
+				out: 2,
+			},
+			x: [][]float64{{1.1, 1.6, 0.9}},
+			w: []float64{1, 1, 1},
+		},
+	},
+	{
+		name: "LayerNormFwdOverFwdPanic",
+		bug: "the same rule, batches of different sizes: \"sum_to: cannot sum " +
+			"(2,2) down to (2,2,1)\" under JVPBatch of a LayerNorm's JVPBatch",
+		c: &diffCase{
+			prog: diffProgram{
+				inputs: [][]int{{2}},
+				code: []diffInstr{
+					{op: "layernorm", args: []int{0}, c: 0.001, axis: 1},
+					{op: "sumto", args: []int{1}, axes: []int{}},
+				},
+				out: 2,
+			},
+			x: [][]float64{{-2, -1}},
+			w: []float64{1},
+		},
+	},
+	{
+		name: "LayerNormVmapOfJVPBatch",
+		bug: "layer_norm_grad's batching rule, x mapped by Vmap and v carrying " +
+			"JVPBatch's directions as extra leading axes, paired v's rows with the " +
+			"wrong rows of x: Vmap of JVPBatch of LayerNorm had the wrong shape, or " +
+			"silently wrong numbers where the shapes happened to fit (Vmap of JacFwd panicked)",
+		c: &diffCase{
+			prog: diffProgram{
+				inputs: [][]int{{2, 3}},
+				code:   []diffInstr{{op: "layernorm", args: []int{0}, c: 0.1, axis: 1}},
+				out:    1,
+			},
+			x: [][]float64{{1.2, -1.3, 0.7, -1.7, 1.1, -0.3}},
+			w: []float64{1, 1, 1, 1, 1, 1},
+		},
+	},
 }
 
 // TestDifferentialGraphsFused runs the differential graphs with fusion
 // forced on every size, in blocks of 3 elements, so that Compile's fused
-// groups (and their block edges) replay every generated program.
+// groups (and their block edges) replay every generated program, every
+// other one in float32 too.
 func TestDifferentialGraphsFused(t *testing.T) {
 	n := 1000
 	if testing.Short() {
 		n = 150
 	}
+	if *diffCount > 0 {
+		n = *diffCount
+	}
 	defer ad.SetFusion(1, 3)()
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	stats := &diffStats{opCount: map[string]int{}}
+	stats := &diffStats{opCount: map[string]int{}, fusedOps: map[string]int{}}
 	failures := 0
-	for seed := 0; seed < n && failures < 5; seed++ {
+	for seed := *diffFrom; seed < *diffFrom+n && failures < 5; seed++ {
 		c := generateCase(newSeedChooser(uint64(seed)))
-		if probs := checkCase(c, stats); len(probs) > 0 {
+		if probs := checkCaseWith(c, stats, diffChecks{compile32: *diffAll || seed%2 == 0, eager32: *diffAll, vmap: *diffAll}); len(probs) > 0 {
 			failures++
 			t.Errorf("seed %d:\n%s", seed, report(c, probs))
 		}
 	}
+	t.Logf("%d programs compiled, %d with fused groups, %d fused results written in place",
+		stats.compiled, stats.fused, stats.aliased)
+	t.Logf("ops in fused groups: %s", countList(stats.fusedOps))
 }
 
 // TestDifferentialRegressions runs every check on the cases of
@@ -2057,7 +2381,7 @@ func TestDifferentialSeed(t *testing.T) {
 }
 
 // FuzzDifferential runs the differential checks on graphs generated from
-// fuzz bytes.
+// fuzz bytes, half of them with fusion forced on every size.
 func FuzzDifferential(f *testing.F) {
 	for _, seed := range [][]byte{
 		nil,
@@ -2069,9 +2393,21 @@ func FuzzDifferential(f *testing.F) {
 	}
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Half the inputs, chosen by their hash, compile with fusion forced
+		// on every size, in blocks of 1–4 elements (as
+		// TestDifferentialGraphsFused does with 3), so that fused groups of
+		// the generated ops and their block edges are replayed too.
+		h := fnv.New32a()
+		h.Write(data)
+		fused := ""
+		if k := h.Sum32(); k%2 == 0 {
+			blk := 1 + int(k/2%4)
+			defer ad.SetFusion(1, blk)()
+			fused = fmt.Sprintf(" (fusion forced: every size, blocks of %d)", blk)
+		}
 		c := generateCase(newByteChooser(data))
 		if probs := checkCase(c, nil); len(probs) > 0 {
-			t.Fatalf("\n%s", report(c, probs))
+			t.Fatalf("%s\n%s", fused, report(c, probs))
 		}
 	})
 }

@@ -75,7 +75,7 @@ func init() {
 				d = bind(layerNormGradPrim, p, a[0], tans[1])
 			}
 			if !tans[0].IsZero() {
-				dx := lnGradJVPx(a[0], a[1], out, tans[0], p)
+				dx := lnGradJVPx(a[0], a[1], out, lnBatchFront(tans[0], a[0], a[1]), p)
 				if d.IsZero() {
 					return dx
 				}
@@ -90,15 +90,54 @@ func init() {
 			return lnSumTo(lnGradVJPx(a[0], a[1], out, ct, p), ctBatch(ct, out), out.Rank()-a[0].Rank())
 		},
 		// v may carry leading axes that x lacks (the kernel repeats x's
-		// rows), not the other way round
+		// rows cyclically), not the other way round. With x batched, v
+		// (batched too, by broadcasting if need be) has x's batch axis in
+		// front of its extra axes E: moved behind them, v's rows line up
+		// with x's repeated rows, and the result's batch axis moves back.
 		vmap: func(pr *prim, a []Value, bat []bool, p *params, k int) Value {
 			x, v := a[0], a[1]
-			if bat[0] && v.Rank() < x.Rank() {
-				v = BroadcastTo(v, x.Shape()...)
+			if !bat[0] {
+				return bind(pr, p, x, v)
 			}
-			return bind(pr, p, x, v)
+			if !bat[1] {
+				v = BroadcastTo(v, append([]int{k}, v.Shape()...)...)
+			}
+			e := v.Rank() - x.Rank()
+			if e == 0 {
+				return bind(pr, p, x, v)
+			}
+			// perm: 1…e, 0, e+1…; back: e, 0…e-1, e+1…
+			perm, back := make([]int, 0, v.Rank()), []int{e}
+			for i := 1; i <= e; i++ {
+				perm = append(perm, i)
+				back = append(back, i-1)
+			}
+			perm = append(perm, 0)
+			for i := e + 1; i < v.Rank(); i++ {
+				perm = append(perm, i)
+				back = append(back, i)
+			}
+			return Transpose(bind(pr, p, x, Transpose(v, perm...)), back...)
 		},
 	}
+}
+
+// lnBatchFront returns the tangent dx of x with size-1 axes inserted
+// after its batch axes, one for each leading axis that v has more than x,
+// so that dx's batch axes broadcast in front of v's (a JVP's tangents of
+// layer_norm_grad(x, v) carry theirs in front of v's shape, and v's extra
+// axes may be another transformation's batch).
+func lnBatchFront(dx, x, v Value) Value {
+	b, extra := dx.Rank()-x.Rank(), v.Rank()-x.Rank()
+	if b == 0 || extra == 0 {
+		return dx
+	}
+	s := dx.Shape()
+	t := append(slices.Clone(s[:b]), make([]int, extra)...)
+	for i := b; i < b+extra; i++ {
+		t[i] = 1
+	}
+	return Reshape(dx, append(t, s[b:]...)...)
 }
 
 // lnSumTo sums g, a cotangent with b batch axes in front, over the next
