@@ -487,9 +487,9 @@ func buildW5(quick bool) []*Case {
 	return cases
 }
 
-// buildW6: the gradient of Σ h_L for h_{k+1} = tanh(W·h_k), recorded plainly
-// and with every segment of 32 layers checkpointed; reports the heap held
-// by the recording after the forward pass.
+// buildW6: the gradient of Σ h_L for h_{k+1} = tanh(W·h_k), recorded plainly,
+// with every segment of 32 layers checkpointed, and compiled; reports the
+// heap held by the recording after the forward pass.
 func buildW6(quick bool) []*Case {
 	layers, width, seg := 1000, 256, 32
 	if quick {
@@ -511,6 +511,11 @@ func buildW6(quick bool) []*Case {
 				})
 			}}
 	}
+	// the plain gradient recorded once by Compile and replayed
+	prog := ad.Compile(func(xs []ad.Value) []ad.Value { return ad.Grads(plain, xs[0]) }, hv)
+	var out []ad.Value
+	compiled := Impl{Name: "chainrule/compiled", Op: func() { out = prog.AppendRun(out[:0], hv) },
+		Outputs: func() outputs { return outputs{"grad": flat(prog.Run(hv)[0].Tensor())} }}
 	chain := newTanhChain(w.Data(), width, layers)
 	hand := Impl{Name: "hand-go", Op: func() { chain.grad(h0.Data()) },
 		Outputs: func() outputs { return outputs{"grad": append([]float64(nil), chain.grad(h0.Data())...)} },
@@ -525,7 +530,7 @@ func buildW6(quick bool) []*Case {
 		Desc:   fmt.Sprintf("gradient through %d tanh(W·h) layers, width %d, checkpoint segments of %d", layers, width, seg),
 		Params: map[string]any{"layers": layers, "width": width, "segment": seg},
 		Inputs: map[string]*tensor.Tensor{"w": w, "h0": h0},
-		Impls:  []Impl{impl("chainrule", plain), impl("chainrule/checkpoint", ckpt), hand},
+		Impls:  []Impl{impl("chainrule", plain), impl("chainrule/checkpoint", ckpt), compiled, hand},
 		Finish: func(rows []*Row) {
 			p, c := find(rows, "chainrule"), find(rows, "chainrule/checkpoint")
 			if p == nil || c == nil {
