@@ -92,23 +92,13 @@ func TestMomentumStep32(t *testing.T) {
 	}
 }
 
-// BenchmarkAdamStep32 times one step over a million parameters.
-func BenchmarkAdamStep32(b *testing.B) {
-	r := rand.New(rand.NewPCG(1, 2))
-	n := 1 << 20
-	p, g, m, v := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
-	for i := range p {
-		p[i], g[i], m[i], v[i] = float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.Float64())
-	}
-	c := AdamConsts{B1: 0.9, C1: 0.1, B2: 0.999, C2: 0.001, Bc2s: 0.05, Eps: 1e-8, NegStep: -1e-3, Shrink: 0.99999}
-	b.SetBytes(int64(16 * n))
-	for b.Loop() {
-		AdamStep32(p, g, m, v, &c)
-	}
-}
+// BenchmarkAdamStep32 times one step over a million parameters, and
+// BenchmarkAdamLoop32 the same in the Go loop alone.
+func BenchmarkAdamStep32(b *testing.B) { benchAdam(b, AdamStep32) }
 
-// BenchmarkAdamLoop32 is BenchmarkAdamStep32 in the Go loop alone.
-func BenchmarkAdamLoop32(b *testing.B) {
+func BenchmarkAdamLoop32(b *testing.B) { benchAdam(b, adamLoop32) }
+
+func benchAdam(b *testing.B, step func(p, g, m, v []float32, c *AdamConsts)) {
 	r := rand.New(rand.NewPCG(1, 2))
 	n := 1 << 20
 	p, g, m, v := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
@@ -118,6 +108,6 @@ func BenchmarkAdamLoop32(b *testing.B) {
 	c := AdamConsts{B1: 0.9, C1: 0.1, B2: 0.999, C2: 0.001, Bc2s: 0.05, Eps: 1e-8, NegStep: -1e-3, Shrink: 0.99999}
 	b.SetBytes(int64(16 * n))
 	for b.Loop() {
-		adamLoop32(p, g, m, v, &c)
+		step(p, g, m, v, &c)
 	}
 }
