@@ -281,12 +281,21 @@ func TestGradCacheBounded(t *testing.T) {
 			t.Fatalf("the cache holds %d bytes, over its limit %d", h, lim)
 		}
 	}
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
 	// live: the cache, and the last call's garbage that a finalizer has
-	// yet to hand back or drop
-	if grown := int64(ms.HeapAlloc) - base; grown > 2*lim+16<<20 {
-		t.Errorf("live heap grew by %d MiB after the gradients and a collection", grown>>20)
+	// yet to hand back or drop; on a loaded machine the finalizers may
+	// run late, so the heap is read again (after another collection)
+	// until it is within the bound or two seconds have passed
+	var grown int64
+	for i := 0; i < 100; i++ {
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		if grown = int64(ms.HeapAlloc) - base; grown <= 2*lim+16<<20 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if grown > 2*lim+16<<20 {
+		t.Errorf("live heap grew by %d MiB after the gradients and collections", grown>>20)
 	}
 	for i := 0; i < 300 && tensor.CachedBytes() > 0; i++ {
 		runtime.GC()
