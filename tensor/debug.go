@@ -108,3 +108,11 @@ func handBack[T Float](b []T) {
 		b[:cap(b)][i] = T(math.NaN())
 	}
 }
+
+// leave records that b's array left the cache for the collector (trimmed,
+// or refused for want of room): its address may come back as a new array.
+func leave[T Float](b []T) {
+	gens.Lock()
+	delete(gens.cached, arrayKey(b))
+	gens.Unlock()
+}

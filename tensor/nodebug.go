@@ -18,3 +18,4 @@ func handOut[T Float](b []T)               {}
 func stampOf[T Float](b []T) stamp         { return stamp{} }
 func checkRecycle[T Float](b []T, s stamp) {}
 func handBack[T Float](b []T)              {}
+func leave[T Float](b []T)                 {}

@@ -154,6 +154,7 @@ func trimStore[T Float](s *store[T], drop func(uint64) bool) {
 			if e.armed {
 				runtime.SetFinalizer(&e.b[0], nil)
 			}
+			leave(e.b)
 			held.Add(-bytesOf[T](len(e.b)))
 			i++
 		}
@@ -169,12 +170,15 @@ func trimStore[T Float](s *store[T], drop func(uint64) bool) {
 // allocDirty returns a []T of length n for a kernel that writes every
 // element: cached storage comes back as it was left, not zeroed.
 func allocDirty[T Float](n int) []T {
-	if n < recycleMin || limit.Load() == -DefaultCacheLimit {
-		return make([]T, n) // too small to cache, or caching is off
+	if n < recycleMin {
+		return make([]T, n) // too small to cache
 	}
 	c, size := classOf(n)
-	if c < 0 || bytesOf[T](size) > CacheLimit() {
-		return make([]T, n) // it would never fit the cache: no rounding up
+	if limit.Load() == -DefaultCacheLimit || c < 0 || bytesOf[T](size) > CacheLimit() {
+		// caching is off, or it would never fit the cache: no rounding up
+		b := make([]T, n)
+		handOut(b)
+		return b
 	}
 	l := &storeOf[T]().class[c]
 	l.mu.Lock()
@@ -220,6 +224,7 @@ func put[T Float](b []T, c int, armed bool) {
 			if armed {
 				runtime.SetFinalizer(&b[0], nil)
 			}
+			leave(b)
 			return
 		}
 		if held.CompareAndSwap(h, h+n) {
