@@ -84,28 +84,29 @@ type prim struct {
 	// where its own tangent or the incoming adjoint is ±Inf or NaN.
 	selects uint8
 
-	// chained64 and chained32, if set, write into z the tangent or
-	// cotangent g times the local derivative at argument x and output y
-	// of a unary prim, in one pass (PyTorch's threshold_backward and
-	// tanh_backward), equal bit for bit to p.chain of the local rule's
-	// value. The engine takes them for untraced tensors of the output's
-	// shape and dtype (first-order code, where nothing records the
-	// local derivative); see chainedLocal.
-	chained64 func(z, g, x, y []float64)
-	chained32 func(z, g, x, y []float32)
+	// local64 and local32, if set, write into l the local derivative of a
+	// unary prim at argument x and output y as a slice kernel, equal bit
+	// for bit, element by element, to the local rule's value. The engine
+	// multiplies it into a tangent or cotangent a block at a time, in one
+	// pass (PyTorch's threshold_backward and tanh_backward), for
+	// untraced tensors of the output's shape and dtype (first-order
+	// code, where nothing records the local derivative); see
+	// chainedLocal.
+	local64 func(l, x, y []float64)
+	local32 func(l, x, y []float32)
 }
 
-// chaining turns the chained kernels on (tests compare them with the
-// two-step chain).
+// chaining turns the one-pass chain of the local kernels on (tests compare
+// it with the two-step chain).
 var chaining = true
 
 // chainedLocal returns g times p's local derivative at the one argument
-// x and the output y, in one pass through p's chained kernel, if p has
-// one and g, x and y are untraced tensors of y's shape and dtype (g
-// without batch dimensions); otherwise ok is false and the caller chains
-// the local rule's value.
+// x and the output y, in one pass through p's local kernel, if p has one
+// and g, x and y are untraced tensors of y's shape and dtype (g without
+// batch dimensions); otherwise ok is false and the caller chains the
+// local rule's value.
 func chainedLocal(p *prim, g, x, y Value) (Value, bool) {
-	if p.chained64 == nil || !chaining || g.tc != nil || x.tc != nil || y.tc != nil || g.t == nil || x.t == nil || y.t == nil ||
+	if p.local64 == nil || !chaining || g.tc != nil || x.tc != nil || y.tc != nil || g.t == nil || x.t == nil || y.t == nil ||
 		g.isScalar() || x.isScalar() || y.isScalar() {
 		return Value{}, false
 	}
@@ -114,14 +115,36 @@ func chainedLocal(p *prim, g, x, y Value) (Value, bool) {
 		return Value{}, false
 	}
 	z := tensor.Uninitialized(d, slices.Clone(y.t.Shape()))
+	sel := p.selects&1 != 0
 	if d == tensor.Float32 {
 		zd, gd, xd, yd := z.Data32(), g.t.Data32(), x.t.Data32(), y.t.Data32()
-		kernel.ParallelCostly(len(zd), func(lo, hi int) { p.chained32(zd[lo:hi], gd[lo:hi], xd[lo:hi], yd[lo:hi]) })
+		kernel.ParallelCostly(len(zd), func(lo, hi int) { chainBlocks(zd[lo:hi], gd[lo:hi], xd[lo:hi], yd[lo:hi], p.local32, sel) })
 	} else {
 		zd, gd, xd, yd := z.Data(), g.t.Data(), x.t.Data(), y.t.Data()
-		kernel.ParallelCostly(len(zd), func(lo, hi int) { p.chained64(zd[lo:hi], gd[lo:hi], xd[lo:hi], yd[lo:hi]) })
+		kernel.ParallelCostly(len(zd), func(lo, hi int) { chainBlocks(zd[lo:hi], gd[lo:hi], xd[lo:hi], yd[lo:hi], p.local64, sel) })
 	}
 	return Value{t: z}, true
+}
+
+// chainBlocks writes g times the local derivative into z, a block of
+// elements at a time: local writes the local derivative at x and y into a
+// scratch block on the stack (in the first-level cache), then chain_mul's
+// kernel multiplies it in, the strong operand chosen as p.chain chooses
+// it (the local derivative if it is a selection, else g), so that each
+// element is rounded as the two-step chain rounds it.
+func chainBlocks[T kernel.Float](z, g, x, y []T, local func(l, x, y []T), selection bool) {
+	var buf [512]T
+	g, x, y = g[:len(z)], x[:len(z)], y[:len(z)]
+	for lo := 0; lo < len(z); lo += len(buf) {
+		hi := min(lo+len(buf), len(z))
+		l := buf[:hi-lo]
+		local(l, x[lo:hi], y[lo:hi])
+		if selection {
+			kernel.Arith(kernel.OpStrongMul, z[lo:hi], l, g[lo:hi])
+		} else {
+			kernel.Arith(kernel.OpStrongMul, z[lo:hi], g[lo:hi], l)
+		}
+	}
 }
 
 // chain multiplies the tangent or cotangent g by the local derivative l of

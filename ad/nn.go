@@ -32,20 +32,15 @@ func init() {
 		vmath.GELUTo[float64], vmath.GELUTo[float32],
 		// gelu'(x) = Φ(x) + x·φ(x): one pass of its own primitive
 		func(x, _ Value) Value { return bind(geluGradPrim, nil, x) })
-	geluPrim.chained64, geluPrim.chained32 = geluChained[float64], geluChained[float32]
+	geluPrim.local64, geluPrim.local32 = geluLocal[float64], geluLocal[float32]
 }
 
-// geluChained is GELU's local rule chained in one pass (gelu_backward):
-// g·gelu'(x) a block at a time, by gelu_grad's kernel (whose result does
-// not depend on an element's position) and chain_mul's.
-func geluChained[T kernel.Float](z, g, x, y []T) {
-	inBlocks(z, g, x, y, func(b, x, _ []T) { vmath.GELUGradTo(b, x) })
-}
+// geluLocal is GELU's local rule as a slice kernel: gelu_grad's (whose
+// result does not depend on an element's position).
+func geluLocal[T kernel.Float](l, x, _ []T) { vmath.GELUGradTo(l, x) }
 
-// geluTanhChained is GELUTanh's local rule chained in one pass.
-func geluTanhChained[T kernel.Float](z, g, x, y []T) {
-	inBlocks(z, g, x, y, func(b, x, _ []T) { vmath.GELUTanhGradTo(b, x) })
-}
+// geluTanhLocal is GELUTanh's local rule as a slice kernel.
+func geluTanhLocal[T kernel.Float](l, x, _ []T) { vmath.GELUTanhGradTo(l, x) }
 
 var geluGradPrim = new(prim)
 
@@ -83,7 +78,7 @@ func init() {
 		// With u = √(2/π)(x + 0.044715x³) and t = tanh u:
 		// d/dx ½x(1+t) = ½(1+t) + ½x(1-t²)·u', one pass of its own primitive
 		func(x, _ Value) Value { return bind(geluTanhGradPrim, nil, x) })
-	geluTanhPrim.chained64, geluTanhPrim.chained32 = geluTanhChained[float64], geluTanhChained[float32]
+	geluTanhPrim.local64, geluTanhPrim.local32 = geluTanhLocal[float64], geluTanhLocal[float32]
 	// Its derivative, with t' = (1-t²)u' and u'' = 6·0.044715·√(2/π)x:
 	// (1-t²)u' - x·t·(1-t²)u'² + ½x(1-t²)u'' = (1-t²)(u' - x·t·u'² + 3·0.044715·√(2/π)x²)
 	*geluTanhGradPrim = *kernelUnary("gelu_tanh_grad", vmath.GELUTanhGrad, nil,

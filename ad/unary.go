@@ -234,33 +234,14 @@ var tanhPrim = new(prim)
 func init() {
 	*tanhPrim = *kernelUnary("tanh", vmath.Tanh, tensor.Tanh, vmath.TanhTo[float64], vmath.TanhTo[float32],
 		func(_, y Value) Value { return Sub(like(y, 1), Mul(y, y)) })
-	tanhPrim.chained64, tanhPrim.chained32 = tanhChained[float64], tanhChained[float32]
+	tanhPrim.local64, tanhPrim.local32 = tanhLocal[float64], tanhLocal[float32]
 }
 
-// tanhChained is tanh's local rule chained in one pass (tanh_backward):
-// g·(1 − y·y), g the strong operand, by the kernels of the rule's ops a
-// block at a time (see inBlocks).
-func tanhChained[T kernel.Float](z, g, x, y []T) {
-	inBlocks(z, g, x, y, func(b, _, y []T) {
-		kernel.Arith(kernel.OpMul, b, y, y)
-		kernel.Arith(kernel.OpSub, b, []T{1}, b)
-	})
-}
-
-// inBlocks writes g times the local derivative into z, a block of
-// elements at a time: local writes the local derivative at x and y into
-// b, a scratch block on the stack (in the first-level cache), then
-// chain_mul's kernel multiplies it in with g the strong operand, so that
-// each element is rounded as the two-step chain rounds it.
-func inBlocks[T kernel.Float](z, g, x, y []T, local func(b, x, y []T)) {
-	var buf [512]T
-	g, x, y = g[:len(z)], x[:len(z)], y[:len(z)]
-	for lo := 0; lo < len(z); lo += len(buf) {
-		hi := min(lo+len(buf), len(z))
-		b := buf[:hi-lo]
-		local(b, x[lo:hi], y[lo:hi])
-		kernel.Arith(kernel.OpStrongMul, z[lo:hi], g[lo:hi], b)
-	}
+// tanhLocal is tanh's local rule as a slice kernel, 1 − y·y by the
+// kernels of the rule's ops.
+func tanhLocal[T kernel.Float](l, _, y []T) {
+	kernel.Arith(kernel.OpMul, l, y, y)
+	kernel.Arith(kernel.OpSub, l, []T{1}, l)
 }
 
 // Tanh returns tanh x elementwise; its derivative is 1 - tanh²x.
@@ -271,16 +252,13 @@ var sigmoidPrim = new(prim)
 func init() {
 	*sigmoidPrim = *kernelUnary("sigmoid", vmath.Sigmoid, tensor.Sigmoid, vmath.SigmoidTo[float64], vmath.SigmoidTo[float32],
 		func(_, y Value) Value { return Mul(y, Sub(like(y, 1), y)) })
-	sigmoidPrim.chained64, sigmoidPrim.chained32 = sigmoidChained[float64], sigmoidChained[float32]
+	sigmoidPrim.local64, sigmoidPrim.local32 = sigmoidLocal[float64], sigmoidLocal[float32]
 }
 
-// sigmoidChained is sigmoid's local rule chained in one pass
-// (sigmoid_backward): g·(y·(1 − y)), g the strong operand.
-func sigmoidChained[T kernel.Float](z, g, x, y []T) {
-	inBlocks(z, g, x, y, func(b, _, y []T) {
-		kernel.Arith(kernel.OpSub, b, []T{1}, y)
-		kernel.Arith(kernel.OpMul, b, y, b)
-	})
+// sigmoidLocal is sigmoid's local rule as a slice kernel, y·(1 − y).
+func sigmoidLocal[T kernel.Float](l, _, y []T) {
+	kernel.Arith(kernel.OpSub, l, []T{1}, y)
+	kernel.Arith(kernel.OpMul, l, y, l)
 }
 
 // Sigmoid returns 1/(1+e⁻ˣ) elementwise, computed without overflow; its
@@ -301,7 +279,7 @@ func init() {
 		// pre-activation x + b in scratch instead of memory)
 		func(_, y Value) Value { return bind(reluMaskPrim, nil, y) })
 	reluPrim.selects = 1 // the mask annihilates both ways, as PyTorch's threshold_backward
-	reluPrim.chained64, reluPrim.chained32 = reluChained[float64], reluChained[float32]
+	reluPrim.local64, reluPrim.local32 = reluLocal[float64], reluLocal[float32]
 	// relu's derivative, Greater(y, 0): 1 where y > 0, else 0 (NaN too)
 	*reluMaskPrim = prim{name: "relu_mask", s1: kernel.ReLUMaskScalar[float64], v64: kernel.ReLUMask[float64], v32: kernel.ReLUMask[float32], nondiff: true, vmap: vmapAligned,
 		impl: func(t []*tensor.Tensor, _ *params) *tensor.Tensor {
@@ -309,19 +287,9 @@ func init() {
 		}}
 }
 
-// reluChained is relu's local rule chained in one pass
-// (threshold_backward(g, y, 0)): the mask [y > 0] times g, the mask the
-// strong operand (a selection), so g passes where y > 0 and 0 (never a
-// NaN) is left elsewhere.
-func reluChained[T kernel.Float](z, g, _, y []T) {
-	var buf [512]T
-	g, y = g[:len(z)], y[:len(z)]
-	for lo := 0; lo < len(z); lo += len(buf) {
-		hi := min(lo+len(buf), len(z))
-		b := kernel.ReLUMask(buf[:hi-lo], y[lo:hi])
-		kernel.Arith(kernel.OpStrongMul, z[lo:hi], b, g[lo:hi])
-	}
-}
+// reluLocal is relu's local rule as a slice kernel, the mask [y > 0]
+// (threshold_backward(g, y, 0) once the engine multiplies it in).
+func reluLocal[T kernel.Float](l, _, y []T) { kernel.ReLUMask(l, y) }
 
 // mapSlices runs a slice kernel over t into a new tensor, on every core
 // for large tensors.
