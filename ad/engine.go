@@ -100,13 +100,17 @@ type prim struct {
 // it with the two-step chain).
 var chaining = true
 
-// chainedLocal returns g times p's local derivative at the one argument
-// x and the output y, in one pass through p's local kernel, if p has one
-// and g, x and y are untraced tensors of y's shape and dtype (g without
-// batch dimensions); otherwise ok is false and the caller chains the
-// local rule's value.
-func chainedLocal(p *prim, g, x, y Value) (Value, bool) {
-	if p.local64 == nil || !chaining || g.tc != nil || x.tc != nil || y.tc != nil || g.t == nil || x.t == nil || y.t == nil ||
+// chainedLocal returns g times p's local derivative at its one argument
+// args[0] = x and the output y, in one pass through p's local kernel, if
+// p has one and g, x and y are untraced tensors of y's shape and dtype (g
+// without batch dimensions); otherwise ok is false and the caller chains
+// the local rule's value.
+func chainedLocal(p *prim, g Value, args []Value, y Value) (Value, bool) {
+	if p.local64 == nil || !chaining || len(args) != 1 {
+		return Value{}, false
+	}
+	x := args[0]
+	if g.tc != nil || x.tc != nil || y.tc != nil || g.t == nil || x.t == nil || y.t == nil ||
 		g.isScalar() || x.isScalar() || y.isScalar() {
 		return Value{}, false
 	}
@@ -541,12 +545,7 @@ func (t *trace) jvpLocal(p *prim, prm *params, prims, tans []Value, out Value) V
 			continue
 		}
 		tmp := false
-		var g Value
-		ok := false
-		if t.batch == 0 && len(prims) == 1 {
-			g, ok = chainedLocal(p, ti, prims[0], out)
-		}
-		if ok {
+		if g, ok := chainedLocal(p, ti, prims, out); ok { // (a batched tangent, with its batch dims in front, never has out's shape)
 			ti, tmp = g, true
 		} else {
 			l := p.local(i, prims, out, prm)
@@ -775,10 +774,8 @@ func (n *node) vjpOf(o *operands, i int, ct Value, rc *recycler) Value {
 		}
 		return n.p.vjp(ct, i, o.args, o.out, o.prm)
 	}
-	if len(o.args) == 1 {
-		if g, ok := chainedLocal(n.p, ct, a, o.out); ok {
-			return g
-		}
+	if g, ok := chainedLocal(n.p, ct, o.args, o.out); ok {
+		return g
 	}
 	l := n.p.local(i, o.args, o.out, o.prm)
 	if l.IsZero() {
