@@ -41,7 +41,7 @@ func Linear(x, w, b Value) Value {
 	switch {
 	case b.IsZero():
 		y = matmulT(x2, w, false, true)
-	case eagerFirstOrder(x2, w, b):
+	case recordsLinear(x2, w, b):
 		y = bind(linearPrim, nil, x2, w, b)
 	default:
 		y = Add(matmulT(x2, w, false, true), b)
@@ -101,12 +101,12 @@ func init() {
 	}
 }
 
-// eagerFirstOrder reports whether every one of vs is a concrete value, a
+// recordsLinear reports whether every one of vs is a concrete value, a
 // tracer of Compile's recording, or a tracer of a reverse trace other
 // than Trace's whose primal is one of those: the values for which Linear
 // records its fused primitive (eager evaluation, Grad and VJP, and the
 // same under Compile).
-func eagerFirstOrder(vs ...Value) bool {
+func recordsLinear(vs ...Value) bool {
 	staged := func(v Value) bool { return v.tc == nil || (v.tc.kind == stageTrace && !v.tc.done) }
 	for _, v := range vs {
 		if staged(v) {

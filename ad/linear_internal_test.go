@@ -123,7 +123,7 @@ func TestLinearRecordsFused(t *testing.T) {
 	x, w, b := From(tensor.RandN(r, 4, 3)), From(tensor.RandN(r, 2, 3)), From(tensor.RandN(r, 2))
 	var seen []bool
 	probe := func(p []Value) Value {
-		seen = append(seen, eagerFirstOrder(p...))
+		seen = append(seen, recordsLinear(p...))
 		return Sum(Linear(p[0], p[1], p[2]), false)
 	}
 	args := []Value{x, w, b}
