@@ -35,34 +35,48 @@ const (
 // stamp is the generation of a tensor's storage when the tensor got it.
 type stamp struct{ gen uint64 }
 
-var gens struct {
+var gens = struct {
 	sync.Mutex
 	next   uint64
 	of     map[uintptr]uint64 // an array's current generation, by its last element's address
 	cached map[uintptr]bool   // arrays the cache holds
-}
+}{of: map[uintptr]uint64{}, cached: map[uintptr]bool{}}
 
 // arrayKey identifies b's array (as Storage does) without keeping it alive.
 func arrayKey[T Float](b []T) uintptr {
 	return uintptr(unsafe.Pointer(&b[:cap(b)][cap(b)-1]))
 }
 
-// handOut gives b, leaving the cache or freshly made, a new generation and
-// fills it with NaN.
-func handOut[T Float](b []T) {
-	for i := range b[:cap(b)] {
-		b[:cap(b)][i] = T(math.NaN())
+// renew fills b's whole array with NaN, gives it a new generation and
+// records whether the cache now holds it; it panics if the cache is
+// handed an array it holds already.
+func renew[T Float](b []T, cached bool) {
+	a := b[:cap(b)]
+	for i := range a {
+		a[i] = T(math.NaN())
 	}
 	k := arrayKey(b)
 	gens.Lock()
 	defer gens.Unlock()
-	if gens.of == nil {
-		gens.of, gens.cached = map[uintptr]uint64{}, map[uintptr]bool{}
+	if cached && gens.cached[k] {
+		panic("tensor: internal error: storage handed back to the cache twice")
 	}
 	gens.next++
 	gens.of[k] = gens.next
-	delete(gens.cached, k)
+	if cached {
+		gens.cached[k] = true
+	} else {
+		delete(gens.cached, k)
+	}
 }
+
+// handOut gives b, leaving the cache or freshly made, a new generation and
+// fills it with NaN.
+func handOut[T Float](b []T) { renew(b, false) }
+
+// handBack marks b's array as held by the cache, fills it with NaN and
+// gives it a new generation; it panics if the cache holds it already.
+func handBack[T Float](b []T) { renew(b, true) }
 
 // stampOf returns the current generation of b's array (zero if the cache
 // never handed it out).
@@ -86,26 +100,6 @@ func checkRecycle[T Float](b []T, s stamp) {
 	gens.Unlock()
 	if now != s.gen {
 		panic(fmt.Sprintf("tensor: internal error: Recycle of storage recycled since (generation %d, now %d): a stale header or a view of storage already handed back", s.gen, now))
-	}
-}
-
-// handBack marks b's array as held by the cache, fills it with NaN and
-// gives it a new generation; it panics if the cache holds it already.
-func handBack[T Float](b []T) {
-	k := arrayKey(b)
-	gens.Lock()
-	defer gens.Unlock()
-	if gens.of == nil {
-		gens.of, gens.cached = map[uintptr]uint64{}, map[uintptr]bool{}
-	}
-	if gens.cached[k] {
-		panic("tensor: internal error: storage handed back to the cache twice")
-	}
-	gens.cached[k] = true
-	gens.next++
-	gens.of[k] = gens.next
-	for i := range b[:cap(b)] {
-		b[:cap(b)][i] = T(math.NaN())
 	}
 }
 
